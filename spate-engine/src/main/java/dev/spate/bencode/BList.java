@@ -1,0 +1,46 @@
+package dev.spate.bencode;
+
+import java.util.List;
+
+/**
+ * A bencoded list.
+ *
+ * @param values the elements, unmodifiable
+ * @param span where it was decoded from
+ */
+public record BList(List<BValue> values, Span span) implements BValue {
+    public BList {
+        values = List.copyOf(values);
+    }
+
+    public static BList of(BValue... values) {
+        return new BList(List.of(values), Span.NONE);
+    }
+
+    public static BList of(List<? extends BValue> values) {
+        return new BList(List.copyOf(values), Span.NONE);
+    }
+
+    public int size() {
+        return values.size();
+    }
+
+    public BValue get(int index) {
+        return values.get(index);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof BList other && values.equals(other.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return values.toString();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.spate.core;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+
+/**
+ * A peer's 20-byte id. Ours follows the Azureus-style convention of BEP 20:
+ * {@code -SP0100-} then twelve random printable characters. Immutable.
+ */
+public final class PeerId {
+    public static final int LENGTH = 20;
+    /** BEP 20 client prefix: SP for Spate, version 0.1.0.0. */
+    static final String CLIENT_PREFIX = "-SP0100-";
+    private static final byte[] ALPHABET =
+            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".getBytes(StandardCharsets.US_ASCII);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final byte[] bytes;
+
+    private PeerId(byte[] bytes) {
+        this.bytes = bytes;
+    }
+
+    public static PeerId of(byte[] bytes) {
+        if (bytes.length != LENGTH) {
+            throw new IllegalArgumentException("a peer id is 20 bytes, not " + bytes.length);
+        }
+        return new PeerId(bytes.clone());
+    }
+
+    /** A fresh id for this client: the BEP 20 prefix and random characters. */
+    public static PeerId random() {
+        byte[] id = new byte[LENGTH];
+        byte[] prefix = CLIENT_PREFIX.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(prefix, 0, id, 0, prefix.length);
+        for (int i = prefix.length; i < LENGTH; i++) {
+            id[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
+        }
+        return new PeerId(id);
+    }
+
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    public boolean matches(byte[] other, int offset) {
+        return Arrays.equals(bytes, 0, LENGTH, other, offset, offset + LENGTH);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PeerId other && Arrays.equals(bytes, other.bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(bytes);
+    }
+
+    /** Printable characters as they are, others escaped as %XX. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(LENGTH);
+        for (byte b : bytes) {
+            int c = b & 0xff;
+            if (c >= 0x20 && c < 0x7f && c != '%') {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+            }
+        }
+        return sb.toString();
+    }
+}

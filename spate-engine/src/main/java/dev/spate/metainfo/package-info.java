@@ -1,0 +1,6 @@
+/**
+ * Torrent metainfo (.torrent files, BEP 3 with BEP 12's announce-list, BEP 19's url-list and
+ * BEP 27's private flag): parsing with validation into immutable records, the info-hash over the
+ * info dictionary's raw bytes, the mapping of pieces onto files, and creating new torrents.
+ */
+package dev.spate.metainfo;

@@ -1,0 +1,11 @@
+/**
+ * The Spate BitTorrent engine.
+ *
+ * <p>Only three packages are API: {@code dev.spate.engine} (sessions, torrents, events),
+ * {@code dev.spate.metainfo} (reading and creating .torrent files) and {@code dev.spate.bencode}
+ * (the value model those files are made of). Everything else is internal and may change.
+ */
+module dev.spate.engine {
+    exports dev.spate.bencode;
+    exports dev.spate.metainfo;
+}
