@@ -1,0 +1,48 @@
+package dev.spate.engine;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * Something that happened to a torrent. A closed set: switch over it. Every event names its
+ * torrent by info-hash (hex).
+ */
+public sealed interface Event {
+    /** The torrent's info-hash in hex. */
+    String infoHash();
+
+    /** A piece passed its hash check and is on disk. */
+    record PieceVerified(String infoHash, int piece) implements Event {
+    }
+
+    /** A piece failed its hash check and was thrown away; {@code peers} sent its blocks. */
+    record HashFailed(String infoHash, int piece, List<InetSocketAddress> peers) implements Event {
+        public HashFailed {
+            peers = List.copyOf(peers);
+        }
+    }
+
+    /** A peer finished its handshake. */
+    record PeerConnected(String infoHash, InetSocketAddress address, String client, boolean outgoing) implements Event {
+    }
+
+    /** A peer connection ended, for {@code reason}. */
+    record PeerDisconnected(String infoHash, InetSocketAddress address, String reason) implements Event {
+    }
+
+    /** A peer was banned and will not be connected again this session. */
+    record PeerBanned(String infoHash, InetSocketAddress address, String reason) implements Event {
+    }
+
+    /** The torrent's state changed. */
+    record StateChanged(String infoHash, TorrentState from, TorrentState to) implements Event {
+    }
+
+    /** Every piece is verified on disk. Sent once, also when a torrent is added already complete. */
+    record TorrentComplete(String infoHash) implements Event {
+    }
+
+    /** An error the torrent could not get past; its state is now {@link TorrentState#ERROR}. */
+    record TorrentError(String infoHash, String message) implements Event {
+    }
+}

@@ -1,0 +1,129 @@
+package dev.spate.engine;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link Session}. Build one with {@link #builder()}; every setter checks its value at
+ * once and names the setting in its message.
+ *
+ * @param bindAddress local address to listen on and to dial peers from; the wildcard for any
+ * @param listenPort port for incoming peers; 0 picks a free one (see {@link Session#listenPort()})
+ * @param maxPeersPerTorrent connections per torrent, both directions
+ * @param maxConnections connections in the whole session
+ * @param diskQueueBytes bytes of received pieces waiting for hashing and writing; when reached,
+ *     peers stop being read until the disk catches up
+ * @param connectTimeout how long a dial may take, handshake included
+ * @param requestTimeout how long a requested block may stay unanswered before it is asked of
+ *     someone else
+ * @param idleTimeout how long a peer may send nothing at all before it is dropped
+ */
+public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
+                            long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
+                            Duration idleTimeout) {
+    public SessionConfig {
+        Objects.requireNonNull(bindAddress, "bindAddress");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+    }
+
+    /** Defaults: any address, port 6881, 50 peers per torrent, 200 in all, 64 MiB disk queue. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link SessionConfig}, checking each value as it is set. */
+    public static final class Builder {
+        private InetAddress bindAddress = wildcard();
+        private int listenPort = 6881;
+        private int maxPeersPerTorrent = 50;
+        private int maxConnections = 200;
+        private long diskQueueBytes = 64L << 20;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration requestTimeout = Duration.ofSeconds(20);
+        private Duration idleTimeout = Duration.ofMinutes(3);
+
+        private Builder() {
+        }
+
+        private static InetAddress wildcard() {
+            try {
+                return InetAddress.getByAddress(new byte[4]);
+            } catch (java.net.UnknownHostException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        /** The local address to listen on and dial from. */
+        public Builder bindAddress(InetAddress address) {
+            this.bindAddress = Objects.requireNonNull(address, "bindAddress");
+            return this;
+        }
+
+        /** The listening port, 0 to 65535; 0 picks a free one. */
+        public Builder listenPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("listen port " + port + " outside 0-65535");
+            }
+            this.listenPort = port;
+            return this;
+        }
+
+        /** Connections per torrent, at least 1. */
+        public Builder maxPeersPerTorrent(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxPeersPerTorrent " + n + " is less than 1");
+            }
+            this.maxPeersPerTorrent = n;
+            return this;
+        }
+
+        /** Connections in the session, at least 1. */
+        public Builder maxConnections(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConnections " + n + " is less than 1");
+            }
+            this.maxConnections = n;
+            return this;
+        }
+
+        /** Bytes of pieces queued for the disk, at least 1 MiB. */
+        public Builder diskQueueBytes(long bytes) {
+            if (bytes < (1 << 20)) {
+                throw new IllegalArgumentException("diskQueueBytes " + bytes + " is less than 1 MiB");
+            }
+            this.diskQueueBytes = bytes;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = positive("connectTimeout", d);
+            return this;
+        }
+
+        public Builder requestTimeout(Duration d) {
+            this.requestTimeout = positive("requestTimeout", d);
+            return this;
+        }
+
+        public Builder idleTimeout(Duration d) {
+            this.idleTimeout = positive("idleTimeout", d);
+            return this;
+        }
+
+        private static Duration positive(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " " + d + " is not positive");
+            }
+            return d;
+        }
+
+        public SessionConfig build() {
+            return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
+                    connectTimeout, requestTimeout, idleTimeout);
+        }
+    }
+}
