@@ -1,0 +1,210 @@
+package dev.spate.storage;
+
+import dev.spate.core.Bitfield;
+import dev.spate.metainfo.TorrentInfo;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The session's disk: a small pool of platform threads that hash pieces and do all file IO, so
+ * no peer's virtual thread ever blocks in the file system (DESIGN.md, Threads).
+ *
+ * <p><b>Backpressure.</b> The bytes queued for disk are bounded per session.
+ * {@link #verifyAndWrite} takes the piece's bytes from a budget before queueing it and blocks its
+ * caller while the budget is spent; the bytes come back once the piece is hashed and written (or
+ * rejected). The caller is a peer's virtual thread (or the torrent loop acting for it): while it
+ * waits it does not read its socket, so TCP slows the peer down. The semaphore is fair, so a large
+ * piece is not starved by small ones. A piece larger than the whole budget takes all of it.
+ *
+ * <p><b>Seeding reads</b> go through a small cache of whole pieces (least recently used out,
+ * bounded in bytes): peers usually ask for every block of a piece in a row.
+ *
+ * <p>Thread-safe. One per session; torrents pass their own {@link Storage} to each call.
+ */
+public final class DiskIo implements AutoCloseable {
+    /** Bytes queued for disk by default: 64 MiB. */
+    public static final int DEFAULT_QUEUED_BYTES = 64 << 20;
+    /** Bytes of whole pieces kept for seeding by default: 16 MiB. */
+    public static final long DEFAULT_READ_CACHE_BYTES = 16 << 20;
+
+    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-1");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-1", e);
+        }
+    });
+
+    private final ExecutorService pool;
+    private final int threads;
+    private final int budgetBytes;
+    private final Semaphore budget;
+    private final ReadCache cache;
+
+    /**
+     * @param threads platform threads for hashing and IO (about the number of cores)
+     * @param queuedBytes the most bytes waiting for or in hashing and writing at once
+     * @param readCacheBytes bytes of whole pieces kept for seeding; 0 reads blocks straight from storage
+     */
+    public DiskIo(int threads, int queuedBytes, long readCacheBytes) {
+        if (threads < 1 || queuedBytes < 1 || readCacheBytes < 0) {
+            throw new IllegalArgumentException("threads " + threads + ", queued bytes " + queuedBytes
+                    + ", read cache bytes " + readCacheBytes);
+        }
+        this.threads = threads;
+        this.budgetBytes = queuedBytes;
+        this.budget = new Semaphore(queuedBytes, true);
+        this.cache = new ReadCache(readCacheBytes);
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory factory = r -> {
+            Thread t = new Thread(r, "spate-disk-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        this.pool = Executors.newFixedThreadPool(threads, factory);
+    }
+
+    /** A pool of one thread per core (at least 2), 64 MiB queued, a 16 MiB read cache. */
+    public static DiskIo withDefaults() {
+        return new DiskIo(Math.max(2, Runtime.getRuntime().availableProcessors()), DEFAULT_QUEUED_BYTES,
+                DEFAULT_READ_CACHE_BYTES);
+    }
+
+    /**
+     * Queues a downloaded piece: hashes it (SHA-1, BEP 3) on the pool and, if it matches, writes it
+     * with one positional write per file span. Completes with true once written, false when the
+     * hash did not match (nothing is written), or exceptionally with the IOException of a failed
+     * write. Unverified data therefore never reaches the disk.
+     *
+     * <p>Blocks the caller until the piece's bytes fit in the budget (see the class comment).
+     * {@code data} (position to limit, exactly the piece) must not be touched until the future
+     * completes; then its buffer may go back to {@link PieceBuffers}.
+     *
+     * @throws InterruptedException if interrupted while waiting for the budget; nothing is queued
+     */
+    public CompletableFuture<Boolean> verifyAndWrite(Storage storage, int piece, ByteBuffer data)
+            throws InterruptedException {
+        int size = storage.info().pieceSize(piece);
+        if (data.remaining() != size) {
+            throw new IllegalArgumentException("piece " + piece + " is " + size + " bytes, given " + data.remaining());
+        }
+        int permits = Math.min(size, budgetBytes);
+        budget.acquire(permits);
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                boolean passed = false;
+                Throwable failure = null;
+                try {
+                    passed = verify(storage.info(), piece, data);
+                    if (passed) {
+                        storage.writePiece(piece, data);
+                    }
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    // Give the bytes back before completing, so whoever the completion wakes finds them.
+                    budget.release(permits);
+                }
+                if (failure != null) {
+                    result.completeExceptionally(failure);
+                } else {
+                    result.complete(passed);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            budget.release(permits);
+            throw e;
+        }
+        return result;
+    }
+
+    /**
+     * Reads {@code length} bytes at {@code begin} of a piece we have, for seeding. Completes with a
+     * read-only buffer of exactly those bytes (possibly shared with the read cache: do not keep it
+     * long), or exceptionally with the IOException naming the file.
+     */
+    public CompletableFuture<ByteBuffer> read(Storage storage, int piece, int begin, int length) {
+        int size = storage.info().pieceSize(piece);
+        if (begin < 0 || length <= 0 || begin > size - length) {
+            throw new IndexOutOfBoundsException("block [" + begin + ", +" + length + ") outside piece " + piece
+                    + " of " + size + " bytes");
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                ByteBuffer whole = cache.get(storage, piece);
+                if (whole == null && cache.capacity() >= size) {
+                    ByteBuffer fresh = ByteBuffer.allocate(size);
+                    storage.read(piece, 0, fresh);
+                    whole = fresh.flip();
+                    cache.put(storage, piece, whole);
+                }
+                if (whole != null) {
+                    return whole.slice(begin, length).asReadOnlyBuffer();
+                }
+                ByteBuffer block = ByteBuffer.allocate(length);
+                storage.read(piece, begin, block);
+                return block.flip().asReadOnlyBuffer();
+            } catch (java.io.IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, pool);
+    }
+
+    /**
+     * Hashes every piece of {@code storage} that can be on disk, on this pool; see {@link Recheck}.
+     */
+    public CompletableFuture<Bitfield> recheck(Storage storage, Recheck.Progress progress) {
+        return Recheck.run(this, storage, progress);
+    }
+
+    /** Drops a torrent's pieces from the read cache (when it is removed or rechecked). */
+    public void forget(Storage storage) {
+        cache.forget(storage);
+    }
+
+    /** Bytes of the budget not taken. */
+    public int availableBytes() {
+        return budget.availablePermits();
+    }
+
+    /** Callers blocked waiting for the budget (an estimate, for statistics and tests). */
+    public int waitingCallers() {
+        return budget.getQueueLength();
+    }
+
+    /** Stops the pool after the queued work; waits up to 10 s for it. */
+    @Override
+    public void close() throws InterruptedException {
+        pool.shutdown();
+        if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+            pool.shutdownNow();
+        }
+    }
+
+    ExecutorService pool() {
+        return pool;
+    }
+
+    int threads() {
+        return threads;
+    }
+
+    /** Whether {@code data} (position to limit, left as they are) hashes to {@code piece}'s SHA-1. */
+    static boolean verify(TorrentInfo info, int piece, ByteBuffer data) {
+        MessageDigest sha1 = SHA1.get();
+        sha1.reset();
+        sha1.update(data.duplicate());
+        return info.hashMatches(piece, sha1.digest());
+    }
+}

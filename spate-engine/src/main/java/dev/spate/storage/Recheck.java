@@ -1,0 +1,86 @@
+package dev.spate.storage;
+
+import dev.spate.core.Bitfield;
+import dev.spate.metainfo.TorrentInfo;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Finds which pieces are on disk by hashing them: the fallback when there is no trustworthy resume
+ * file. Runs on {@link DiskIo}'s pool, one worker per pool thread, each with one piece buffer of
+ * its own (so memory is threads x piece length). A piece whose files are missing or too short is
+ * absent at once, without reading ({@link Storage#readPiece}).
+ *
+ * <p>Cancelling the returned future stops the workers after their current piece.
+ */
+public final class Recheck {
+    /** Progress of a recheck; called from pool threads, so it must be quick and thread-safe. */
+    @FunctionalInterface
+    public interface Progress {
+        /** {@code checked} of {@code total} pieces are done (not necessarily in order). */
+        void checked(int checked, int total);
+
+        Progress NONE = (checked, total) -> {
+        };
+    }
+
+    private Recheck() {
+    }
+
+    static CompletableFuture<Bitfield> run(DiskIo io, Storage storage, Progress progress) {
+        TorrentInfo info = storage.info();
+        int total = info.pieceCount();
+        CompletableFuture<Bitfield> result = new CompletableFuture<>();
+        Bitfield have = new Bitfield(total);
+        if (total == 0) {
+            result.complete(have);
+            return result;
+        }
+        ReentrantLock haveLock = new ReentrantLock(); // guards have
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger checked = new AtomicInteger();
+        int workers = Math.min(io.threads(), total);
+        AtomicInteger running = new AtomicInteger(workers);
+        Runnable worker = () -> {
+            try {
+                ByteBuffer buffer = ByteBuffer.allocate(info.pieceLength());
+                for (int piece = next.getAndIncrement(); piece < total && !result.isDone();
+                        piece = next.getAndIncrement()) {
+                    buffer.clear().limit(info.pieceSize(piece));
+                    if (storage.readPiece(piece, buffer) && DiskIo.verify(info, piece, buffer.flip())) {
+                        haveLock.lock();
+                        try {
+                            have.set(piece);
+                        } finally {
+                            haveLock.unlock();
+                        }
+                    }
+                    progress.checked(checked.incrementAndGet(), total);
+                }
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            } finally {
+                if (running.decrementAndGet() == 0) {
+                    haveLock.lock();
+                    try {
+                        result.complete(have.copy());
+                    } finally {
+                        haveLock.unlock();
+                    }
+                }
+            }
+        };
+        try {
+            for (int i = 0; i < workers; i++) {
+                io.pool().execute(worker);
+            }
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.spate.storage;
+
+import dev.spate.metainfo.TorrentInfo;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Where one torrent's pieces live: its byte stream laid over its files. Narrow on purpose, so the
+ * engine and tests can swap {@link FileStorage} for {@link MemoryStorage}.
+ *
+ * <p>Thread-safe: called from the storage pool's threads ({@link DiskIo}), several at once. Never
+ * call it from a peer's virtual thread: file IO there stalls other virtual threads (DESIGN.md,
+ * Threads). Only verified pieces are given to {@link #writePiece}; a piece is written once, whole.
+ */
+public interface Storage extends Closeable {
+    /** The torrent whose pieces this stores. */
+    TorrentInfo info();
+
+    /**
+     * Writes a verified piece: {@code data.remaining()} must equal the piece's size. One positional
+     * write per file span; files are created, sparse, on their first write. {@code data}'s position
+     * and limit are left as they were.
+     *
+     * @throws IOException naming the file that failed
+     */
+    void writePiece(int piece, ByteBuffer data) throws IOException;
+
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code begin} within {@code piece} (a block, for
+     * seeding), across file spans, advancing {@code dst}'s position.
+     *
+     * @throws IOException naming the file, also when it is missing or too short
+     */
+    void read(int piece, int begin, ByteBuffer dst) throws IOException;
+
+    /**
+     * Reads the whole of {@code piece} into {@code dst} (which must have room for it), advancing its
+     * position. Returns false, without reading and leaving {@code dst} untouched, when a file the
+     * piece covers is missing or too short to hold its part: the piece cannot be on disk.
+     */
+    boolean readPiece(int piece, ByteBuffer dst) throws IOException;
+
+    /** The size and modification time of every file, in torrent order, for the resume file. */
+    List<FileStat> stat() throws IOException;
+
+    /** Forces everything written so far to the device. */
+    void flush() throws IOException;
+
+    /** Flushes, then releases the files. Call once no other IO is in flight. */
+    @Override
+    void close() throws IOException;
+}
