@@ -234,8 +234,8 @@ public final class MessageDecoder {
      * (whose length {@link #checkLength} bounded) lies inside the piece. Returns the index.
      */
     int checkPieceHeader(long piece, long begin, int blockLength) throws WireException {
-        int index = index("piece", piece);
-        inPiece("piece", index, begin, blockLength);
+        int index = index("piece message", piece);
+        inPiece(null, index, begin, blockLength);
         return index;
     }
 
@@ -254,11 +254,15 @@ public final class MessageDecoder {
         return (int) piece;
     }
 
+    /**
+     * The block {@code [begin, begin+length)} must lie inside the piece, the last one being short.
+     * {@code kind} names the request-like message, or is null for a piece message's block.
+     */
     private void inPiece(String kind, int piece, long begin, long length) throws WireException {
         int size = geometry.pieceSize(piece);
         if (begin + length > size) {
-            throw new WireException(kind + " for " + length + " bytes at " + begin + " beyond the " + size
-                    + " bytes of piece " + piece);
+            String what = kind == null ? "piece block of " : kind + " for ";
+            throw new WireException(what + length + " bytes at " + begin + " beyond the " + size + " bytes of piece " + piece);
         }
     }
 
