@@ -1,0 +1,19 @@
+/**
+ * The peer wire protocol as data: bytes in, records out, no sockets of its own.
+ *
+ * <p>{@link dev.spate.wire.Handshake} is the 68-byte opening of BEP 3 with the reserved bits of
+ * BEP 6 and BEP 10; {@link dev.spate.wire.Message} is a sealed interface with one record per
+ * message of BEP 3, BEP 5 (port), BEP 6 (fast extension) and BEP 10 (extended);
+ * {@link dev.spate.wire.MessageDecoder} turns one length-prefixed frame into a record, checking it
+ * strictly against the torrent's {@link dev.spate.wire.TorrentGeometry} and what the handshakes
+ * negotiated; {@link dev.spate.wire.FrameReader} reads frames from a blocking channel, refusing an
+ * oversized frame before reading its body; {@link dev.spate.wire.MessageEncoder} writes records
+ * back, a piece's header apart from its block so the block can go out in a gathering write.
+ * Anything a peer sends that breaks a rule is a {@link dev.spate.wire.WireException} naming the
+ * rule; the session above decides to close the connection.
+ *
+ * <p>What this package does not check, because it needs a session's state: that a bitfield, have
+ * all or have none comes only first (BEP 3, BEP 6), that a piece was requested, that an extended
+ * id is one we announced.
+ */
+package dev.spate.wire;
