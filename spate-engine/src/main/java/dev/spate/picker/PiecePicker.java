@@ -64,6 +64,7 @@ public final class PiecePicker<P> {
     /** Distinct blocks requested and not received. */
     private int requestedBlocks;
 
+    @SuppressWarnings({"unchecked", "rawtypes"}) // an array of the inner class Progress
     public PiecePicker(PieceGeometry geometry, RandomGenerator random) {
         this.geometry = Objects.requireNonNull(geometry, "geometry");
         this.random = Objects.requireNonNull(random, "random");
