@@ -1,0 +1,628 @@
+package dev.spate.picker;
+
+import dev.spate.core.Bitfield;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.IntPredicate;
+import java.util.random.RandomGenerator;
+
+/**
+ * A torrent's download state and the choice of blocks to request from each peer.
+ *
+ * <p>State: the pieces we have (verified); for each piece in progress, every block's state, one of
+ * <em>free</em> (nobody asked for it), <em>requested</em> (by one peer, or by several in endgame) or
+ * <em>received</em>; and each piece's availability among the connected peers. Peers that have
+ * everything (a complete bitfield, or BEP 6 have-all) are counted once as seeds rather than
+ * added to every piece, since they do not change which piece is rarest.
+ *
+ * <p>Policy of {@link #pick}, in order, until the peer's budget is spent:
+ * <ol>
+ *   <li>free blocks of pieces already started, so that pieces complete and can be shared;</li>
+ *   <li>while we have fewer than {@link #RANDOM_FIRST_PIECES} pieces, a new piece chosen at random
+ *       among those the peer has: the rarest are slow to come and we want something to trade;</li>
+ *   <li>then a new piece among the rarest the peer has, ties broken at random;</li>
+ *   <li>endgame: once no block anywhere is free, blocks already requested from other peers (never
+ *       from this one), those with the fewest requesters first. The first copy to arrive wins and
+ *       {@link #blockReceived} names the peers to cancel.</li>
+ * </ol>
+ * Outside endgame a block is requested from one peer at a time, and a piece we have is never picked.
+ *
+ * <p>Invariants (checked by {@link #checkInvariants()} in tests): a piece is either had, in
+ * progress, or a candidate in the rarity buckets, exactly one of them; a block is received, free,
+ * or requested by a non-empty set of peers, and each of those peers lists the block among its
+ * outstanding requests; the free and requested counters equal the sums over pieces in progress.
+ *
+ * <p>A pure data structure with no threads, IO or clock: it is owned by the torrent's loop and must
+ * only be used from that thread. Randomness is injected so that tests are repeatable.
+ *
+ * @param <P> the engine's key for a peer connection; needs {@code equals} and {@code hashCode}
+ */
+public final class PiecePicker<P> {
+    /** While we have fewer verified pieces than this, new pieces are chosen at random. */
+    public static final int RANDOM_FIRST_PIECES = 4;
+
+    private final PieceGeometry geometry;
+    private final RandomGenerator random;
+    private final Bitfield have;
+    private final RarityBuckets rarity;
+    private final Map<P, PeerState> peers = new HashMap<>();
+    private int seeds;
+    private final Progress[] progress;
+    /** Every piece in progress, oldest first. */
+    private final Set<Integer> inProgress = new LinkedHashSet<>();
+    /** The pieces in progress that have a free block. */
+    private final Set<Integer> withFree = new LinkedHashSet<>();
+    /** Free blocks in pieces in progress. */
+    private int freeBlocks;
+    /** Distinct blocks requested and not received. */
+    private int requestedBlocks;
+
+    @SuppressWarnings({"unchecked", "rawtypes"}) // an array of the inner class Progress
+    public PiecePicker(PieceGeometry geometry, RandomGenerator random) {
+        this.geometry = Objects.requireNonNull(geometry, "geometry");
+        this.random = Objects.requireNonNull(random, "random");
+        int n = geometry.pieceCount();
+        this.have = new Bitfield(n);
+        this.rarity = new RarityBuckets(n);
+        this.progress = new PiecePicker.Progress[n];
+    }
+
+    public PiecePicker(int pieceCount, int pieceLength, long totalLength, RandomGenerator random) {
+        this(new PieceGeometry(pieceCount, pieceLength, totalLength), random);
+    }
+
+    public PieceGeometry geometry() {
+        return geometry;
+    }
+
+    // ---- availability -------------------------------------------------------------------------
+
+    /**
+     * The peer announced {@code piece} (BEP 3 have). Returns whether it is news and a piece we
+     * lack, that is whether the peer may have become interesting.
+     */
+    public boolean peerHas(P peer, int piece) {
+        geometry.checkPiece(piece);
+        PeerState state = state(peer);
+        if (state.seed || !state.has().set(piece)) {
+            return false;
+        }
+        rarity.increment(piece);
+        if (state.has.isComplete()) {
+            becomeSeed(state);
+        }
+        return !have.get(piece);
+    }
+
+    /**
+     * The peer's bitfield (BEP 3), added to what it announced before. Returns whether the peer has
+     * a piece we lack.
+     */
+    public boolean peerHasBitfield(P peer, Bitfield pieces) {
+        sameSize(pieces);
+        if (pieces.isComplete()) {
+            return peerHasAll(peer);
+        }
+        PeerState state = state(peer);
+        if (state.seed) {
+            return !isComplete();
+        }
+        Bitfield has = state.has();
+        for (int piece = pieces.nextSet(0); piece >= 0; piece = pieces.nextSet(piece + 1)) {
+            if (has.set(piece)) {
+                rarity.increment(piece);
+            }
+        }
+        if (has.isComplete()) {
+            becomeSeed(state);
+        }
+        return have.lacksAnyOf(pieces);
+    }
+
+    /** The peer has every piece (BEP 6 have-all, or a complete bitfield). Constant time for a new peer. */
+    public boolean peerHasAll(P peer) {
+        becomeSeed(state(peer));
+        return !isComplete();
+    }
+
+    /**
+     * The connection is gone: its availability is removed and its outstanding requests return to
+     * the pool. Returns those requests.
+     */
+    public List<BlockRequest> peerLeft(P peer) {
+        PeerState state = peers.get(peer);
+        if (state == null) {
+            return List.of();
+        }
+        List<BlockRequest> released = releaseAll(peer, state);
+        if (state.seed) {
+            seeds--;
+        } else if (state.has != null) {
+            for (int piece = state.has.nextSet(0); piece >= 0; piece = state.has.nextSet(piece + 1)) {
+                rarity.decrement(piece);
+            }
+        }
+        peers.remove(peer);
+        return released;
+    }
+
+    /** How many connected peers have {@code piece}, seeds included. */
+    public int availability(int piece) {
+        geometry.checkPiece(piece);
+        return rarity.availability(piece) + seeds;
+    }
+
+    /** Whether the peer, by what it announced, has a piece we lack. */
+    public boolean isInteresting(P peer) {
+        PeerState state = peers.get(peer);
+        if (state == null) {
+            return false;
+        }
+        return state.seed ? !isComplete() : state.has != null && have.lacksAnyOf(state.has);
+    }
+
+    /** Whether {@code peerPieces} holds a piece we lack. */
+    public boolean isInteresting(Bitfield peerPieces) {
+        sameSize(peerPieces);
+        return have.lacksAnyOf(peerPieces);
+    }
+
+    // ---- our state ----------------------------------------------------------------------------
+
+    public boolean weHave(int piece) {
+        geometry.checkPiece(piece);
+        return have.get(piece);
+    }
+
+    /** A copy of the verified pieces. */
+    public Bitfield haveBitfield() {
+        return have.copy();
+    }
+
+    public boolean isComplete() {
+        return have.isComplete();
+    }
+
+    /** Pieces we do not have yet. */
+    public int missingCount() {
+        return geometry.pieceCount() - have.cardinality();
+    }
+
+    /** Pieces started and not yet verified, including those waiting for their hash check. */
+    public int inProgressCount() {
+        return inProgress.size();
+    }
+
+    /** Requests the peer has outstanding, as far as the picker knows. */
+    public int outstanding(P peer) {
+        PeerState state = peers.get(peer);
+        return state == null ? 0 : state.requests.size();
+    }
+
+    /**
+     * Whether every missing block has been requested, none is free, and some are still on their
+     * way: from now on {@link #pick} hands out duplicates.
+     */
+    public boolean isEndgame() {
+        return !isComplete() && rarity.candidateCount() == 0 && freeBlocks == 0 && requestedBlocks > 0;
+    }
+
+    /**
+     * The piece passed its hash check (or was found on disk at resume): we have it. Returns whether
+     * it is new. Any requests still outstanding for it are forgotten.
+     */
+    public boolean pieceVerified(int piece) {
+        geometry.checkPiece(piece);
+        if (!have.set(piece)) {
+            return false;
+        }
+        Progress p = progress[piece];
+        if (p != null) {
+            discard(p);
+        }
+        rarity.remove(piece);
+        return true;
+    }
+
+    /**
+     * The piece failed its hash check: every block becomes free again, and the piece, still in
+     * progress, is fetched again before new pieces are started.
+     *
+     * @throws IllegalStateException when we have the piece
+     */
+    public void pieceFailed(int piece) {
+        geometry.checkPiece(piece);
+        if (have.get(piece)) {
+            throw new IllegalStateException("piece " + piece + " failed but is verified");
+        }
+        Progress p = progress[piece];
+        if (p != null) {
+            discard(p);
+            start(piece);
+        }
+    }
+
+    // ---- requests -----------------------------------------------------------------------------
+
+    /**
+     * Up to {@code maxBlocks} blocks to request from {@code peer}, among the pieces in
+     * {@code peerPieces} (its bitfield, or a subset such as BEP 6's allowed-fast set). The blocks
+     * are recorded as requested by this peer.
+     */
+    public List<BlockRequest> pick(P peer, Bitfield peerPieces, int maxBlocks) {
+        sameSize(peerPieces);
+        return pick(peer, peerPieces::get, maxBlocks);
+    }
+
+    /** Like {@link #pick(Object, Bitfield, int)}, with the pieces the peer announced to the picker. */
+    public List<BlockRequest> pick(P peer, int maxBlocks) {
+        PeerState state = state(peer);
+        if (state.seed) {
+            return pick(peer, piece -> true, maxBlocks);
+        }
+        Bitfield has = state.has();
+        return pick(peer, has::get, maxBlocks);
+    }
+
+    private List<BlockRequest> pick(P peer, IntPredicate has, int maxBlocks) {
+        List<BlockRequest> out = new ArrayList<>(Math.max(0, Math.min(maxBlocks, 256)));
+        if (maxBlocks <= 0 || isComplete()) {
+            return out;
+        }
+        PeerState state = state(peer);
+        if (!withFree.isEmpty()) {
+            for (Integer piece : List.copyOf(withFree)) {
+                if (out.size() >= maxBlocks) {
+                    return out;
+                }
+                if (has.test(piece)) {
+                    takeFree(peer, state, progress[piece], maxBlocks, out);
+                }
+            }
+        }
+        while (out.size() < maxBlocks) {
+            int piece = have.cardinality() < RANDOM_FIRST_PIECES ? rarity.any(has, random) : rarity.rarest(has, random);
+            if (piece < 0) {
+                break;
+            }
+            takeFree(peer, state, start(piece), maxBlocks, out);
+        }
+        if (out.size() < maxBlocks && isEndgame()) {
+            pickDuplicates(peer, state, has, maxBlocks, out);
+        }
+        return out;
+    }
+
+    private void takeFree(P peer, PeerState state, Progress p, int maxBlocks, List<BlockRequest> out) {
+        for (int block = p.firstFree; block < p.blocks && out.size() < maxBlocks; block++) {
+            if (!p.received[block] && p.requesters[block] == null) {
+                List<P> requesters = new ArrayList<>(1);
+                requesters.add(peer);
+                p.requesters[block] = requesters;
+                p.free--;
+                freeBlocks--;
+                requestedBlocks++;
+                state.requests.add(key(p.piece, block));
+                out.add(geometry.request(p.piece, block));
+                p.firstFree = block + 1;
+            }
+        }
+        if (p.free == 0) {
+            withFree.remove(p.piece);
+        }
+    }
+
+    private void pickDuplicates(P peer, PeerState state, IntPredicate has, int maxBlocks, List<BlockRequest> out) {
+        record Candidate(int piece, int block, int requesters) {
+        }
+        List<Candidate> candidates = new ArrayList<>();
+        for (Integer piece : inProgress) {
+            if (!has.test(piece)) {
+                continue;
+            }
+            Progress p = progress[piece];
+            for (int block = 0; block < p.blocks; block++) {
+                List<P> requesters = p.requesters[block];
+                if (requesters != null && !requesters.contains(peer)) {
+                    candidates.add(new Candidate(piece, block, requesters.size()));
+                }
+            }
+        }
+        shuffle(candidates);
+        candidates.sort(Comparator.comparingInt(Candidate::requesters));
+        for (Candidate c : candidates) {
+            if (out.size() >= maxBlocks) {
+                break;
+            }
+            progress[c.piece].requesters[c.block].add(peer);
+            state.requests.add(key(c.piece, c.block));
+            out.add(geometry.request(c.piece, c.block));
+        }
+    }
+
+    /**
+     * A block arrived from {@code peer}. See {@link BlockReceipt} for what to do next.
+     *
+     * @throws IllegalArgumentException when {@code begin} is not a block boundary of the piece
+     */
+    public BlockReceipt<P> blockReceived(P peer, int piece, int begin) {
+        geometry.checkPiece(piece);
+        int block = geometry.blockIndex(piece, begin);
+        long key = key(piece, block);
+        PeerState state = peers.get(peer);
+        boolean requested = state != null && state.requests.remove(key);
+        Progress p = progress[piece];
+        if (p == null || p.received[block]) {
+            return new BlockReceipt<>(false, requested, List.of(), false);
+        }
+        List<P> requesters = p.requesters[block];
+        List<P> cancel = new ArrayList<>();
+        if (requesters == null) {
+            p.free--;
+            freeBlocks--;
+            if (p.free == 0) {
+                withFree.remove(piece);
+            }
+        } else {
+            requestedBlocks--;
+            for (P other : requesters) {
+                if (!other.equals(peer)) {
+                    cancel.add(other);
+                    peers.get(other).requests.remove(key);
+                }
+            }
+            p.requesters[block] = null;
+        }
+        p.received[block] = true;
+        p.receivedCount++;
+        return new BlockReceipt<>(true, requested, cancel, p.receivedCount == p.blocks);
+    }
+
+    /**
+     * We cancelled our request (or the peer rejected it, BEP 6): the block is free again unless
+     * another peer has it requested. Returns whether the request was outstanding.
+     */
+    public boolean requestCancelled(P peer, int piece, int begin) {
+        geometry.checkPiece(piece);
+        int block = geometry.blockIndex(piece, begin);
+        PeerState state = peers.get(peer);
+        if (state == null || !state.requests.remove(key(piece, block))) {
+            return false;
+        }
+        release(peer, piece, block);
+        return true;
+    }
+
+    /**
+     * The request waited too long: treated as cancelled, so the block can go to another peer. Send
+     * the peer a Cancel. Returns whether the request was outstanding.
+     */
+    public boolean requestTimedOut(P peer, int piece, int begin) {
+        return requestCancelled(peer, piece, begin);
+    }
+
+    /**
+     * The peer choked us: without BEP 6 its pending requests are dropped (BEP 3), so they all return
+     * to the pool. Returns them.
+     */
+    public List<BlockRequest> peerChoked(P peer) {
+        PeerState state = peers.get(peer);
+        return state == null ? List.of() : releaseAll(peer, state);
+    }
+
+    // ---- internals ----------------------------------------------------------------------------
+
+    private PeerState state(P peer) {
+        Objects.requireNonNull(peer, "peer");
+        return peers.computeIfAbsent(peer, k -> new PeerState(geometry.pieceCount()));
+    }
+
+    private void becomeSeed(PeerState state) {
+        if (state.seed) {
+            return;
+        }
+        if (state.has != null) {
+            for (int piece = state.has.nextSet(0); piece >= 0; piece = state.has.nextSet(piece + 1)) {
+                rarity.decrement(piece);
+            }
+            state.has = null;
+        }
+        state.seed = true;
+        seeds++;
+    }
+
+    private Progress start(int piece) {
+        rarity.remove(piece);
+        Progress p = new Progress(piece, geometry.blockCount(piece));
+        progress[piece] = p;
+        inProgress.add(piece);
+        withFree.add(piece);
+        freeBlocks += p.blocks;
+        return p;
+    }
+
+    /** Forgets the progress of {@code p}, and every request for its blocks. */
+    private void discard(Progress p) {
+        for (int block = 0; block < p.blocks; block++) {
+            List<P> requesters = p.requesters[block];
+            if (requesters != null) {
+                long key = key(p.piece, block);
+                for (P peer : requesters) {
+                    peers.get(peer).requests.remove(key);
+                }
+                requestedBlocks--;
+            }
+        }
+        freeBlocks -= p.free;
+        withFree.remove(p.piece);
+        inProgress.remove(p.piece);
+        progress[p.piece] = null;
+    }
+
+    private List<BlockRequest> releaseAll(P peer, PeerState state) {
+        List<BlockRequest> released = new ArrayList<>(state.requests.size());
+        for (long key : state.requests) {
+            int piece = (int) (key >>> 32);
+            int block = (int) key;
+            release(peer, piece, block);
+            released.add(geometry.request(piece, block));
+        }
+        state.requests.clear();
+        return released;
+    }
+
+    /** Removes {@code peer} from the requesters of a block; the caller updates the peer's own set. */
+    private void release(P peer, int piece, int block) {
+        Progress p = progress[piece];
+        List<P> requesters = p.requesters[block];
+        requesters.remove(peer);
+        if (requesters.isEmpty()) {
+            p.requesters[block] = null;
+            requestedBlocks--;
+            p.free++;
+            freeBlocks++;
+            p.firstFree = Math.min(p.firstFree, block);
+            withFree.add(piece);
+        }
+    }
+
+    private <T> void shuffle(List<T> list) {
+        for (int i = list.size() - 1; i > 0; i--) {
+            Collections.swap(list, i, random.nextInt(i + 1));
+        }
+    }
+
+    private void sameSize(Bitfield pieces) {
+        if (pieces.size() != geometry.pieceCount()) {
+            throw new IllegalArgumentException("bitfield of " + pieces.size() + " pieces for a torrent of "
+                    + geometry.pieceCount());
+        }
+    }
+
+    private static long key(int piece, int block) {
+        return ((long) piece << 32) | block;
+    }
+
+    /** Checks the invariants of the class comment; for tests, O(pieces + peers x pieces). */
+    void checkInvariants() {
+        rarity.checkInvariants();
+        int free = 0;
+        int requested = 0;
+        Map<P, Set<Long>> expected = new HashMap<>();
+        for (int piece = 0; piece < geometry.pieceCount(); piece++) {
+            Progress p = progress[piece];
+            int roles = (have.get(piece) ? 1 : 0) + (p != null ? 1 : 0) + (rarity.isCandidate(piece) ? 1 : 0);
+            if (roles != 1) {
+                throw new AssertionError("piece " + piece + " is had/in progress/candidate in " + roles + " ways");
+            }
+            if (p == null) {
+                continue;
+            }
+            int pieceFree = 0;
+            int received = 0;
+            for (int block = 0; block < p.blocks; block++) {
+                List<P> requesters = p.requesters[block];
+                if (p.received[block]) {
+                    received++;
+                    if (requesters != null) {
+                        throw new AssertionError("received block " + piece + "/" + block + " still requested");
+                    }
+                } else if (requesters == null) {
+                    pieceFree++;
+                    if (block < p.firstFree) {
+                        throw new AssertionError("free block " + piece + "/" + block + " before hint " + p.firstFree);
+                    }
+                } else {
+                    if (requesters.isEmpty() || Set.copyOf(requesters).size() != requesters.size()) {
+                        throw new AssertionError("block " + piece + "/" + block + " requesters " + requesters);
+                    }
+                    requested++;
+                    for (P peer : requesters) {
+                        expected.computeIfAbsent(peer, k -> new LinkedHashSet<>()).add(key(piece, block));
+                    }
+                }
+            }
+            if (pieceFree != p.free || received != p.receivedCount || (pieceFree > 0) != withFree.contains(piece)) {
+                throw new AssertionError("piece " + piece + " counts free " + p.free + " received " + p.receivedCount
+                        + ", found " + pieceFree + " and " + received);
+            }
+            free += pieceFree;
+        }
+        if (free != freeBlocks || requested != requestedBlocks) {
+            throw new AssertionError("free " + freeBlocks + " requested " + requestedBlocks + ", found " + free + " and " + requested);
+        }
+        int seedCount = 0;
+        int[] availability = new int[geometry.pieceCount()];
+        for (Map.Entry<P, PeerState> e : peers.entrySet()) {
+            PeerState state = e.getValue();
+            if (!state.requests.equals(expected.getOrDefault(e.getKey(), Set.of()))) {
+                throw new AssertionError("peer " + e.getKey() + " lists " + state.requests);
+            }
+            if (state.seed) {
+                seedCount++;
+            } else if (state.has != null) {
+                for (int piece = state.has.nextSet(0); piece >= 0; piece = state.has.nextSet(piece + 1)) {
+                    availability[piece]++;
+                }
+            }
+        }
+        if (seedCount != seeds) {
+            throw new AssertionError(seeds + " seeds counted, " + seedCount + " found");
+        }
+        for (int piece = 0; piece < availability.length; piece++) {
+            if (availability[piece] != rarity.availability(piece)) {
+                throw new AssertionError("availability of " + piece + " is " + rarity.availability(piece));
+            }
+        }
+    }
+
+    /** What the picker knows of one peer. */
+    private final class PeerState {
+        private final int pieceCount;
+        /** Pieces announced; null for a seed or before the first announcement. */
+        private Bitfield has;
+        private boolean seed;
+        /** Outstanding requests, as {@link #key} values, oldest first. */
+        private final Set<Long> requests = new LinkedHashSet<>();
+
+        private PeerState(int pieceCount) {
+            this.pieceCount = pieceCount;
+        }
+
+        private Bitfield has() {
+            if (has == null) {
+                has = new Bitfield(pieceCount);
+            }
+            return has;
+        }
+    }
+
+    /** The blocks of a piece in progress. */
+    private final class Progress {
+        private final int piece;
+        private final int blocks;
+        private final boolean[] received;
+        /** Null when nobody has the block requested. */
+        private final List<P>[] requesters;
+        private int free;
+        private int receivedCount;
+        /** No free block lies before this index. */
+        private int firstFree;
+
+        @SuppressWarnings("unchecked")
+        private Progress(int piece, int blocks) {
+            this.piece = piece;
+            this.blocks = blocks;
+            this.received = new boolean[blocks];
+            this.requesters = (List<P>[]) new List<?>[blocks];
+            this.free = blocks;
+        }
+    }
+}
