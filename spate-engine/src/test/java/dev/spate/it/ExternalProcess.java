@@ -241,6 +241,18 @@ public final class ExternalProcess implements AutoCloseable {
     }
 
     static void destroyTree(ProcessHandle root) {
+        // Cleanup must work on a thread a @Timeout has just interrupted: clear the flag, restore it after.
+        boolean interrupted = Thread.interrupted();
+        try {
+            destroyTreeUninterrupted(root);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void destroyTreeUninterrupted(ProcessHandle root) {
         // Collect descendants first: once the root dies they are re-parented and no longer found.
         List<ProcessHandle> all = new ArrayList<>(root.descendants().toList());
         all.add(0, root);

@@ -123,6 +123,18 @@ public final class NetNamespace implements AutoCloseable {
         if (!LIVE.remove(this)) {
             return;
         }
+        // Cleanup must work on a thread a @Timeout has just interrupted: clear the flag, restore it after.
+        boolean interrupted = Thread.interrupted();
+        try {
+            killAllAndDelete();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void killAllAndDelete() {
         ExternalProcess.Result pids = ExternalProcess.run(CMD_TIMEOUT, List.of("ip", "netns", "pids", name));
         if (pids.exitCode() == 0) {
             pids.output().lines().map(String::strip).filter(s -> s.matches("\\d+"))
