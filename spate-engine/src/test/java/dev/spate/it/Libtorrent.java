@@ -1,0 +1,239 @@
+package dev.spate.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+
+/**
+ * A libtorrent (rasterbar, python3-libtorrent 2.0.x) peer run by the test resource {@code it/lt_peer.py}:
+ * a seed or a leech listening on one address, optionally dialing given peers, with DHT, LSD, UPnP and
+ * NAT-PMP off. Also creates .torrent files with libtorrent's {@code create_torrent}.
+ *
+ * <p>Runs under {@code /usr/bin/python3} explicitly: the Debian binding is built for the system Python and
+ * is not importable from another interpreter first on the PATH (a pyenv shim, for instance).
+ */
+public final class Libtorrent implements AutoCloseable {
+
+    public static final String PYTHON = "/usr/bin/python3";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+    private static volatile Path script;
+
+    /** A torrent file made by {@link #createTorrent} or read by {@link #info}: its v1 info-hash in lower-case hex, its piece count. */
+    public record CreatedTorrent(Path file, String infoHashHex, int pieces, int pieceLength) {
+    }
+
+    /** How a peer runs. Defaults: listen on 127.0.0.1, ephemeral port, no peers, trackers used, 5 min life. */
+    public static final class Options {
+        private String listenHost = "127.0.0.1";
+        private int listenPort;
+        private final List<String> peers = new ArrayList<>();
+        private boolean noTrackers;
+        private boolean stay;
+        private NetNamespace namespace;
+        private Duration lifetime = Duration.ofMinutes(5);
+
+        public Options listen(String host, int port) {
+            this.listenHost = Objects.requireNonNull(host);
+            this.listenPort = port;
+            return this;
+        }
+
+        /** A peer to dial once listening (and again every second while no peer is connected). */
+        public Options peer(String host, int port) {
+            peers.add(host + ":" + port);
+            return this;
+        }
+
+        /** Drops the torrent's trackers: peers come only from {@link #peer}. */
+        public Options noTrackers() {
+            this.noTrackers = true;
+            return this;
+        }
+
+        /** For a download: keep running (seeding) after COMPLETE instead of exiting 0. */
+        public Options stayAfterComplete() {
+            this.stay = true;
+            return this;
+        }
+
+        /** Runs the peer inside {@code ns} (via {@code ip netns exec}); listen on one of its addresses. */
+        public Options in(NetNamespace ns) {
+            this.namespace = ns;
+            return this;
+        }
+
+        /** The script exits (code 3, "TIMEOUT") after this long, whatever happens. */
+        public Options lifetime(Duration lifetime) {
+            this.lifetime = lifetime;
+            return this;
+        }
+    }
+
+    private final ExternalProcess process;
+    private final String host;
+    private final int port;
+
+    private Libtorrent(ExternalProcess process, String host, int port) {
+        this.process = process;
+        this.host = host;
+        this.port = port;
+    }
+
+    /** The installed libtorrent version, e.g. "2.0.8.0". */
+    public static String version() {
+        return ExternalProcess.runChecked(Duration.ofSeconds(10),
+                List.of(PYTHON, "-c", "import libtorrent as lt; print(lt.__version__)")).output().strip();
+    }
+
+    /**
+     * Creates a v1-only .torrent of {@code content} (a file or a directory) with libtorrent's create_torrent,
+     * piece size {@code pieceSize} (a power of two, at least 16 KiB), and the given trackers (one tier each).
+     */
+    public static CreatedTorrent createTorrent(Path content, Path out, int pieceSize, List<String> trackers) {
+        return createTorrent(content, out, pieceSize, trackers, false);
+    }
+
+    /** As {@link #createTorrent(Path, Path, int, List)}; {@code hybrid} makes a v1+v2 hybrid torrent. */
+    public static CreatedTorrent createTorrent(Path content, Path out, int pieceSize, List<String> trackers,
+            boolean hybrid) {
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, script().toString(), "create",
+                "--path", content.toAbsolutePath().toString(), "--out", out.toAbsolutePath().toString(),
+                "--piece-size", Integer.toString(pieceSize)));
+        for (String t : trackers) {
+            cmd.add("--tracker");
+            cmd.add(t);
+        }
+        if (hybrid) {
+            cmd.add("--hybrid");
+        }
+        return parseInfo(out, ExternalProcess.runChecked(Duration.ofSeconds(60), cmd).output());
+    }
+
+    /** Reads any .torrent with libtorrent: its v1 info-hash, piece count and piece length. */
+    public static CreatedTorrent info(Path torrent) {
+        return parseInfo(torrent, ExternalProcess.runChecked(Duration.ofSeconds(20), List.of(PYTHON,
+                script().toString(), "info", "--torrent", torrent.toAbsolutePath().toString())).output());
+    }
+
+    private static CreatedTorrent parseInfo(Path file, String output) {
+        Matcher hash = java.util.regex.Pattern.compile("(?m)^INFOHASH ([0-9a-f]{40})$").matcher(output);
+        Matcher pieces = java.util.regex.Pattern.compile("(?m)^PIECES (\\d+) PIECE_LENGTH (\\d+)$").matcher(output);
+        if (!hash.find() || !pieces.find()) {
+            throw new AssertionError("unexpected lt_peer.py output:\n" + output);
+        }
+        return new CreatedTorrent(file, hash.group(1), Integer.parseInt(pieces.group(1)),
+                Integer.parseInt(pieces.group(2)));
+    }
+
+    /** Seeds {@code torrent} from data already complete under {@code saveDir} (libtorrent seed_mode). */
+    public static Libtorrent seed(Path torrent, Path saveDir, Options options) {
+        return start("seed", torrent, saveDir, options);
+    }
+
+    /** Downloads {@code torrent} into {@code saveDir}; the process prints COMPLETE and exits 0 when done. */
+    public static Libtorrent download(Path torrent, Path saveDir, Options options) {
+        return start("download", torrent, saveDir, options);
+    }
+
+    private static Libtorrent start(String mode, Path torrent, Path saveDir, Options o) {
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, "-u", script().toString(), mode,
+                "--torrent", torrent.toAbsolutePath().toString(), "--dir", saveDir.toAbsolutePath().toString(),
+                "--listen", o.listenHost + ":" + o.listenPort,
+                "--timeout", Long.toString(o.lifetime.toSeconds())));
+        for (String p : o.peers) {
+            cmd.add("--peer");
+            cmd.add(p);
+        }
+        if (o.noTrackers) {
+            cmd.add("--no-trackers");
+        }
+        if (o.stay && mode.equals("download")) {
+            cmd.add("--stay");
+        }
+        if (o.namespace != null) {
+            cmd = o.namespace.exec(cmd);
+        }
+        ExternalProcess p = ExternalProcess.start("libtorrent-" + mode, cmd, null);
+        try {
+            int port = Integer.parseInt(p.waitForLine("^LISTENING (\\d+)$", START_TIMEOUT).group(1));
+            return new Libtorrent(p, o.listenHost, port);
+        } catch (RuntimeException | AssertionError e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    public String host() {
+        return host;
+    }
+
+    /** The TCP port the peer listens on (the ephemeral one when 0 was asked). */
+    public int port() {
+        return port;
+    }
+
+    public ExternalProcess process() {
+        return process;
+    }
+
+    /** Waits for a download's COMPLETE line. */
+    public void awaitComplete(Duration timeout) {
+        process.waitForLine("^COMPLETE$", timeout);
+    }
+
+    /** Waits for a download to finish and exit 0 (all files written and closed). */
+    public void awaitCompleteAndExit(Duration timeout) {
+        awaitComplete(timeout);
+        int code = process.waitForExit(Duration.ofSeconds(15));
+        if (code != 0) {
+            throw process.failure("exited " + code + " after COMPLETE");
+        }
+    }
+
+    /** Waits until a seed reports it is seeding (data accepted as complete). */
+    public void awaitSeeding(Duration timeout) {
+        process.waitForLine("^SEEDING$", timeout);
+    }
+
+    /** Waits for a successful announce to any tracker. */
+    public void awaitTrackerOk(Duration timeout) {
+        process.waitForLine("^TRACKER_OK ", timeout);
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+
+    /** The script, copied once per JVM from the test class path to a temporary file. */
+    static Path script() {
+        Path s = script;
+        if (s == null) {
+            synchronized (Libtorrent.class) {
+                if (script == null) {
+                    try (InputStream in = Libtorrent.class.getResourceAsStream("/it/lt_peer.py")) {
+                        if (in == null) {
+                            throw new IllegalStateException("test resource it/lt_peer.py missing");
+                        }
+                        Path tmp = Files.createTempFile("spate-it-lt_peer", ".py");
+                        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                        tmp.toFile().deleteOnExit();
+                        script = tmp;
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                s = script;
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""A reference BitTorrent peer for Spate's integration tests, on python3-libtorrent (2.0.x).
+
+Sub-commands:
+  create   --path DATA --out X.torrent [--piece-size N] [--tracker URL]... [--private] [--hybrid]
+           prints "INFOHASH <40 hex>" (the v1 SHA-1 info-hash) and, for --hybrid, "INFOHASH_V2 <64 hex>".
+  seed     --torrent X.torrent --dir SAVE_PATH [common options]
+  download --torrent X.torrent --dir SAVE_PATH [--stay] [common options]
+  info     --torrent X.torrent   prints "INFOHASH <40 hex>" (v1) and "PIECES <n> PIECE_LENGTH <bytes>".
+
+Common options: --listen ADDR:PORT (default 127.0.0.1:0, 0 = ephemeral), --peer HOST:PORT (repeatable),
+  --no-trackers (strip the torrent's trackers), --timeout SECONDS (exit 3 when reached).
+
+Output lines (flushed): "LISTENING <port>", "TRACKER_OK <url> peers=<n>", "TRACKER_ERROR <url> <msg>",
+  "PROGRESS <permille> <state> peers=<n> down=<bytes> up=<bytes>", "COMPLETE", "UPLOADED <bytes>",
+  "ERROR <msg>". A seed also prints "SEEDING" once its data is checked complete.
+
+Public discovery (DHT, LSD, UPnP, NAT-PMP) is switched off; only 127.0.0.1/addresses the test gives are
+contacted.
+"""
+import argparse
+import os
+import sys
+import time
+
+import libtorrent as lt
+
+
+def out(*parts):
+    print(*parts, flush=True)
+
+
+def create(args):
+    fs = lt.file_storage()
+    path = os.path.abspath(args.path)
+    lt.add_files(fs, path)
+    if fs.num_files() == 0:
+        out("ERROR no files under", path)
+        return 2
+    flags = 0 if args.hybrid else lt.create_torrent.v1_only
+    ct = lt.create_torrent(fs, args.piece_size, flags=flags)
+    for tier, url in enumerate(args.tracker):
+        ct.add_tracker(url, tier)
+    ct.set_creator("spate-it lt_peer.py")
+    if args.private:
+        ct.set_priv(True)
+    lt.set_piece_hashes(ct, os.path.dirname(path))
+    data = lt.bencode(ct.generate())
+    with open(args.out, "wb") as f:
+        f.write(data)
+    return info(args.out)
+
+
+def info(torrent):
+    ti = lt.torrent_info(torrent)
+    hashes = ti.info_hashes()
+    if hashes.has_v1():
+        out("INFOHASH", str(hashes.v1))
+    if hashes.has_v2():
+        out("INFOHASH_V2", str(hashes.v2))
+    out("PIECES", ti.num_pieces(), "PIECE_LENGTH", ti.piece_length())
+    return 0
+
+
+def parse_endpoint(text):
+    host, _, port = text.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def run_peer(args, seeding):
+    listen_host, listen_port = parse_endpoint(args.listen)
+    settings = {
+        "listen_interfaces": "%s:%d" % (listen_host, listen_port),
+        "outgoing_interfaces": listen_host,
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "enable_incoming_utp": False,
+        "enable_outgoing_utp": False,
+        "alert_mask": lt.alert.category_t.error_notification
+        | lt.alert.category_t.status_notification
+        | lt.alert.category_t.tracker_notification
+        | lt.alert.category_t.storage_notification,
+        # Every peer of a test shares one address; let them all connect.
+        "allow_multiple_connections_per_ip": True,
+        # Trackers on 127.0.0.1 are ours: do not hold them back.
+        "ssrf_mitigation": False,
+        "announce_to_all_trackers": True,
+        "announce_to_all_tiers": True,
+        "user_agent": "spate-it-libtorrent/" + lt.__version__,
+    }
+    ses = lt.session(settings)
+
+    params = lt.add_torrent_params()
+    params.ti = lt.torrent_info(args.torrent)
+    params.save_path = os.path.abspath(args.dir)
+    params.flags &= ~lt.torrent_flags.auto_managed
+    params.flags &= ~lt.torrent_flags.paused
+    params.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd | lt.torrent_flags.disable_pex
+    if seeding:
+        # The test wrote the data itself; skip the full hash check (pieces are still verified when sent).
+        params.flags |= lt.torrent_flags.seed_mode
+    handle = ses.add_torrent(params)
+    if args.no_trackers:
+        handle.replace_trackers([])
+
+    deadline = time.monotonic() + args.timeout
+    listening = False
+    peers_connected = False
+    complete_printed = False
+    seeding_printed = False
+    last_progress = 0.0
+
+    while time.monotonic() < deadline:
+        ses.wait_for_alert(200)
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.listen_succeeded_alert):
+                if a.socket_type == lt.socket_type_t.tcp and not listening:
+                    listening = True
+                    out("LISTENING", a.port)
+            elif isinstance(a, lt.listen_failed_alert):
+                out("ERROR listen failed:", a.message())
+                return 2
+            elif isinstance(a, lt.tracker_reply_alert):
+                out("TRACKER_OK", a.url, "peers=%d" % a.num_peers)
+            elif isinstance(a, lt.tracker_error_alert):
+                out("TRACKER_ERROR", a.url, a.message())
+            elif isinstance(a, (lt.file_error_alert, lt.torrent_error_alert)):
+                out("ERROR", a.message())
+                return 2
+        if listening and not peers_connected:
+            for p in args.peer:
+                handle.connect_peer(parse_endpoint(p))
+            peers_connected = True
+        st = handle.status()
+        now = time.monotonic()
+        if now - last_progress >= 1.0:
+            last_progress = now
+            out("PROGRESS", int(st.progress * 1000), str(st.state).split(".")[-1],
+                "peers=%d" % st.num_peers, "down=%d" % st.total_payload_download,
+                "up=%d" % st.total_payload_upload)
+            # Re-dial given peers while nothing is connected (the other side may not listen yet).
+            if st.num_peers == 0 and listening and not st.is_seeding:
+                for p in args.peer:
+                    handle.connect_peer(parse_endpoint(p))
+        if seeding and st.is_seeding and not seeding_printed:
+            seeding_printed = True
+            out("SEEDING")
+        if not seeding and st.is_seeding and not complete_printed:
+            complete_printed = True
+            out("COMPLETE")
+            if not args.stay:
+                # Pause and wait for it so the storage has written and closed every file.
+                handle.pause()
+                wait_until = time.monotonic() + 10
+                while time.monotonic() < wait_until:
+                    ses.wait_for_alert(200)
+                    if any(isinstance(a, lt.torrent_paused_alert) for a in ses.pop_alerts()):
+                        break
+                out("UPLOADED", st.total_payload_upload)
+                return 0
+    out("TIMEOUT")
+    return 3
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    c = sub.add_parser("create")
+    c.add_argument("--path", required=True)
+    c.add_argument("--out", required=True)
+    c.add_argument("--piece-size", type=int, default=16 * 1024)
+    c.add_argument("--tracker", action="append", default=[])
+    c.add_argument("--private", action="store_true")
+    c.add_argument("--hybrid", action="store_true", help="v1+v2 hybrid instead of v1 only")
+
+    for name in ("seed", "download"):
+        p = sub.add_parser(name)
+        p.add_argument("--torrent", required=True)
+        p.add_argument("--dir", required=True)
+        p.add_argument("--listen", default="127.0.0.1:0")
+        p.add_argument("--peer", action="append", default=[])
+        p.add_argument("--no-trackers", action="store_true")
+        p.add_argument("--timeout", type=float, default=300)
+        if name == "download":
+            p.add_argument("--stay", action="store_true", help="keep seeding after COMPLETE")
+
+    i = sub.add_parser("info")
+    i.add_argument("--torrent", required=True)
+
+    args = parser.parse_args()
+    if args.cmd == "create":
+        return create(args)
+    if args.cmd == "info":
+        return info(args.torrent)
+    return run_peer(args, seeding=(args.cmd == "seed"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
