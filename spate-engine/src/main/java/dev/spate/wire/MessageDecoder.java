@@ -96,11 +96,11 @@ public final class MessageDecoder {
         int start = frame.position();
         int available = frame.remaining();
         if (available < 4) {
-            throw new WireException("frame of " + available + " bytes has no 4-byte length prefix");
+            throw new WireException("frame of " + bytes(available) + " has no 4-byte length prefix");
         }
         long length = u32(frame, start);
         if (length != available - 4) {
-            throw new WireException("length prefix says " + length + " bytes but the frame holds " + (available - 4));
+            throw new WireException("length prefix says " + bytes(length) + " but the frame holds " + (available - 4));
         }
         if (length == 0) {
             frame.position(frame.limit());
@@ -134,16 +134,16 @@ public final class MessageDecoder {
             case PORT -> exactly(id, length, 3);
             case BITFIELD -> {
                 if (length != 1 + bitfieldBytes) {
-                    throw new WireException("bitfield of " + (length - 1) + " bytes for " + geometry.pieceCount()
+                    throw new WireException("bitfield of " + bytes(length - 1) + " for " + geometry.pieceCount()
                             + " pieces, expected " + bitfieldBytes);
                 }
             }
             case PIECE -> {
                 if (length > PIECE_HEADER + MAX_BLOCK) {
-                    throw new WireException("piece message of " + length + " bytes exceeds " + (PIECE_HEADER + MAX_BLOCK));
+                    throw new WireException("piece message of " + bytes(length) + " exceeds " + (PIECE_HEADER + MAX_BLOCK));
                 }
                 if (length <= PIECE_HEADER) {
-                    throw new WireException("piece message of " + length + " bytes has no block");
+                    throw new WireException("piece message of " + bytes(length) + " has no block");
                 }
             }
             case HAVE_ALL, HAVE_NONE -> {
@@ -163,7 +163,7 @@ public final class MessageDecoder {
                     throw new WireException("extended message without the extension protocol (BEP 10)");
                 }
                 if (length > MAX_EXTENDED) {
-                    throw new WireException("extended message of " + length + " bytes exceeds " + MAX_EXTENDED);
+                    throw new WireException("extended message of " + bytes(length) + " exceeds " + MAX_EXTENDED);
                 }
                 if (length < 2) {
                     throw new WireException("extended message of 1 byte has no extended id");
@@ -197,7 +197,7 @@ public final class MessageDecoder {
                     throw new WireException(kind + " for 0 bytes");
                 }
                 if (length > MAX_BLOCK) {
-                    throw new WireException(kind + " for " + length + " bytes exceeds " + MAX_BLOCK);
+                    throw new WireException(kind + " for " + bytes(length) + " exceeds " + MAX_BLOCK);
                 }
                 inPiece(kind, piece, begin, length);
                 yield switch (id) {
@@ -262,7 +262,7 @@ public final class MessageDecoder {
         int size = geometry.pieceSize(piece);
         if (begin + length > size) {
             String what = kind == null ? "piece block of " : kind + " for ";
-            throw new WireException(what + length + " bytes at " + begin + " beyond the " + size + " bytes of piece " + piece);
+            throw new WireException(what + bytes(length) + " at " + begin + " beyond the " + size + " bytes of piece " + piece);
         }
     }
 
@@ -274,8 +274,12 @@ public final class MessageDecoder {
 
     private static void exactly(int id, long length, int expected) throws WireException {
         if (length != expected) {
-            throw new WireException(MessageIds.name(id) + " message of " + length + " bytes, expected " + expected);
+            throw new WireException(MessageIds.name(id) + " message of " + bytes(length) + ", expected " + expected);
         }
+    }
+
+    private static String bytes(long n) {
+        return n == 1 ? "1 byte" : n + " bytes";
     }
 
     /** The unsigned big-endian 32-bit integer at {@code index}, whatever the buffer's byte order. */

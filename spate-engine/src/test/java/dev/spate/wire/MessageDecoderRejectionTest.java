@@ -26,7 +26,7 @@ class MessageDecoderRejectionTest {
                 // framing
                 Arguments.of(bytes(0, 0, 0), "frame of 3 bytes has no 4-byte length prefix"),
                 Arguments.of(bytes(0, 0, 0, 5, 4, 0, 0, 0), "length prefix says 5 bytes but the frame holds 4"),
-                Arguments.of(bytes(0, 0, 0, 1, 0, 0), "length prefix says 1 bytes but the frame holds 2"),
+                Arguments.of(bytes(0, 0, 0, 1, 0, 0), "length prefix says 1 byte but the frame holds 2"),
                 Arguments.of(bytes(0, 0, 0, 1, 42), "unknown message id 42"),
                 Arguments.of(bytes(0, 0, 0, 1, 255), "unknown message id 255"),
                 // fixed sizes (BEP 3, 5, 6)
@@ -38,7 +38,7 @@ class MessageDecoderRejectionTest {
                 Arguments.of(bytes(0, 0, 0, 5, 9, 0, 0, 0x1a, 0xe1), "port message of 5 bytes, expected 3"),
                 Arguments.of(bytes(0, 0, 0, 2, 0x0e, 0), "have all message of 2 bytes, expected 1"),
                 Arguments.of(bytes(0, 0, 0, 4, 0x0d, 0, 0, 1), "suggest message of 4 bytes, expected 5"),
-                Arguments.of(bytes(0, 0, 0, 1, 0x10), "reject message of 1 bytes, expected 13"),
+                Arguments.of(bytes(0, 0, 0, 1, 0x10), "reject message of 1 byte, expected 13"),
                 // indices (BEP 3, 6)
                 Arguments.of(bytes(0, 0, 0, 5, 4, 0, 0, 0, 12), "have for piece 12 of 10"),
                 Arguments.of(bytes(0, 0, 0, 5, 4, 0, 0, 0, 10), "have for piece 10 of 10"),
@@ -62,7 +62,7 @@ class MessageDecoderRejectionTest {
                 Arguments.of(bytes(0, 0, 0, 13, 6, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x40, 0),
                         "request for 16384 bytes at 4294967295 beyond the 32768 bytes of piece 0"),
                 Arguments.of(bytes(0, 0, 0, 13, 8, 0, 0, 0, 9, 0, 0, 0x4e, 0x20, 0, 0, 0, 1),
-                        "cancel for 1 bytes at 20000 beyond the 20000 bytes of piece 9"),
+                        "cancel for 1 byte at 20000 beyond the 20000 bytes of piece 9"),
                 Arguments.of(bytes(0, 0, 0, 13, 0x10, 0, 0, 0, 9, 0, 0, 0x40, 0, 0, 0, 0x0e, 0x21),
                         "reject for 3617 bytes at 16384 beyond the 20000 bytes of piece 9"),
                 // piece messages
@@ -77,7 +77,7 @@ class MessageDecoderRejectionTest {
                         "piece block of 2 bytes at 32767 beyond the 32768 bytes of piece 0"),
                 // bitfields (BEP 3)
                 Arguments.of(bytes(0, 0, 0, 4, 5, 0xff, 0xc0, 0), "bitfield of 3 bytes for 10 pieces, expected 2"),
-                Arguments.of(bytes(0, 0, 0, 2, 5, 0xff), "bitfield of 1 bytes for 10 pieces, expected 2"),
+                Arguments.of(bytes(0, 0, 0, 2, 5, 0xff), "bitfield of 1 byte for 10 pieces, expected 2"),
                 Arguments.of(bytes(0, 0, 0, 3, 5, 0xff, 0xe0), "bitfield has spare bits set beyond 10 pieces"),
                 Arguments.of(bytes(0, 0, 0, 3, 5, 0, 0x01), "bitfield has spare bits set beyond 10 pieces"),
                 // extended messages (BEP 10)
