@@ -110,6 +110,9 @@ class PiecePickerSimulationTest {
                     // The piece failed meanwhile and this block was free again; keep it.
                     received.add(late.getValue());
                     acceptedBytes += late.getValue().length();
+                    for (Integer other : receipt.cancel()) {
+                        assertThat(outstanding.get(other).remove(late.getValue())).isTrue();
+                    }
                     if (receipt.pieceComplete()) {
                         expectedBytes += hashCheck(picker, late.getValue().piece(), received, random);
                     }
