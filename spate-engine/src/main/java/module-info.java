@@ -7,5 +7,6 @@
  */
 module dev.spate.engine {
     exports dev.spate.bencode;
+    exports dev.spate.engine;
     exports dev.spate.metainfo;
 }

@@ -130,6 +130,18 @@ public final class DiskIo implements AutoCloseable {
     }
 
     /**
+     * Waits until {@code bytes} (at most the whole budget) would fit in the disk queue, without
+     * taking them. A peer's reader thread calls this before handing on a block, so that while the
+     * disk is behind, peers are simply not read. The semaphore is fair: the wait queues behind
+     * pieces already waiting to be written.
+     */
+    public void awaitRoom(int bytes) throws InterruptedException {
+        int permits = Math.min(Math.max(bytes, 1), budgetBytes);
+        budget.acquire(permits);
+        budget.release(permits);
+    }
+
+    /**
      * Reads {@code length} bytes at {@code begin} of a piece we have, for seeding. Completes with a
      * read-only buffer of exactly those bytes (possibly shared with the read cache: do not keep it
      * long), or exceptionally with the IOException naming the file.

@@ -1,0 +1,182 @@
+package dev.spate.cli;
+
+import dev.spate.engine.Event;
+import dev.spate.engine.Session;
+import dev.spate.engine.SessionConfig;
+import dev.spate.engine.TorrentHandle;
+import dev.spate.engine.TorrentState;
+import dev.spate.engine.TorrentStatus;
+import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code spate download FILE.torrent [-o DIR] [--peer HOST:PORT]...}: fetches a torrent. */
+@Command(name = "download", mixinStandardHelpOptions = true,
+        description = "Download a torrent; run it again to resume. Exits 0 once every piece is verified on disk.")
+final class DownloadCommand implements Callable<Integer> {
+    /** Exit status after Ctrl-C: the shell's convention for SIGINT. */
+    static final int INTERRUPTED = 130;
+
+    @Parameters(index = "0", paramLabel = "FILE.torrent", description = "The .torrent file.")
+    Path torrent;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Download directory (default: the current one).")
+    Path output = Path.of(".");
+
+    @Option(names = {"-p", "--peer"}, paramLabel = "HOST:PORT", description = "A peer to connect to; repeatable.")
+    List<String> peers = new ArrayList<>();
+
+    @Option(names = "--port", paramLabel = "N", description = "Port to listen on (default 6881, or a free one if it is taken; 0 for a free one).")
+    Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Local address to listen on and to connect from.")
+    String bind;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Metainfo meta = MetainfoParser.read(torrent);
+        List<InetSocketAddress> peerAddresses = new ArrayList<>();
+        for (String p : peers) {
+            peerAddresses.add(parsePeer(p));
+        }
+        Files.createDirectories(output);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Session session = openSession()) {
+            TorrentHandle handle = session.add(meta, output);
+            AtomicReference<String> failure = new AtomicReference<>();
+            CountDownLatch finished = new CountDownLatch(1);
+            AutoCloseable subscription = session.subscribe(e -> {
+                switch (e) {
+                    case Event.TorrentComplete c -> finished.countDown();
+                    case Event.TorrentError x -> {
+                        failure.set(x.message());
+                        finished.countDown();
+                    }
+                    case Event.PeerBanned b -> err.println("banned " + b.address() + ": " + b.reason());
+                    default -> { }
+                }
+            });
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                finished.countDown();
+                try {
+                    stopped.await();
+                } catch (InterruptedException ignored) {
+                    // exiting anyway
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            peerAddresses.forEach(handle::connect);
+            long start = System.nanoTime();
+            StatusLine line = new StatusLine(err);
+            boolean interrupted = false;
+            try {
+                while (!finished.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                    TorrentStatus s = handle.status();
+                    if (peerAddresses.isEmpty() && s.state() == TorrentState.DOWNLOADING && s.peers() == 0
+                            && (System.nanoTime() - start) > 5_000_000_000L) {
+                        line.clear();
+                        err.println("spate: no peers to download from: give one with --peer HOST:PORT");
+                        return Main.FAILURE;
+                    }
+                    line.show(s);
+                }
+                interrupted = failure.get() == null && !handle.status().isComplete();
+            } finally {
+                line.clear();
+                TorrentStatus s = handle.status();
+                subscription.close();
+                summary(out, s, (System.nanoTime() - start) / 1e9);
+                if (!interrupted) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException alreadyExiting) {
+                        interrupted = true;
+                    }
+                }
+                stopped.countDown();
+            }
+            if (failure.get() != null) {
+                err.println("spate: " + failure.get());
+                return Main.FAILURE;
+            }
+            return interrupted ? INTERRUPTED : 0;
+        }
+    }
+
+    private Session openSession() throws IOException {
+        SessionConfig.Builder config = SessionConfig.builder();
+        if (bind != null) {
+            try {
+                config.bindAddress(InetAddress.getByName(bind));
+            } catch (UnknownHostException e) {
+                throw new ParameterException(spec.commandLine(), "unknown bind address: " + bind);
+            }
+        }
+        if (port != null) {
+            if (port < 0 || port > 65535) {
+                throw new ParameterException(spec.commandLine(), "port " + port + " outside 0-65535");
+            }
+            return Session.open(config.listenPort(port).build());
+        }
+        try {
+            return Session.open(config.listenPort(6881).build());
+        } catch (IOException busy) {
+            return Session.open(config.listenPort(0).build());
+        }
+    }
+
+    private InetSocketAddress parsePeer(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new ParameterException(spec.commandLine(), "invalid peer '" + text + "': expected HOST:PORT");
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int p;
+        try {
+            p = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ParameterException(spec.commandLine(), "invalid port in peer '" + text + "'");
+        }
+        if (p < 1 || p > 65535) {
+            throw new ParameterException(spec.commandLine(), "invalid port in peer '" + text + "'");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), p);
+        } catch (UnknownHostException e) {
+            throw new ParameterException(spec.commandLine(), "unknown host in peer '" + text + "'");
+        }
+    }
+
+    static void summary(PrintWriter out, TorrentStatus s, double seconds) {
+        out.printf("%s: %s, %d/%d pieces (%.1f%%), %s received in %s (%s), %d hash failures, %s wasted%n",
+                s.name(), s.isComplete() ? "complete" : "incomplete", s.piecesVerified(), s.pieceCount(),
+                s.progress() * 100, Units.bytes(s.downloaded()), Units.duration((long) seconds),
+                Units.rate(seconds > 0 ? s.downloaded() / seconds : 0), s.hashFailures(), Units.bytes(s.wasted()));
+        out.flush();
+    }
+}

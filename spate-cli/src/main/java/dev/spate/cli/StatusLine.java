@@ -1,0 +1,50 @@
+package dev.spate.cli;
+
+import dev.spate.engine.TorrentStatus;
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/**
+ * The live progress of a torrent: one line redrawn in place on a terminal, or a plain line every
+ * few seconds when the output goes to a file or a pipe.
+ */
+final class StatusLine {
+    static final long PLAIN_EVERY_NANOS = 5_000_000_000L;
+    private final PrintWriter err;
+    private final boolean terminal;
+    private long lastPlain;
+    private int width;
+
+    StatusLine(PrintWriter err) {
+        this.err = err;
+        this.terminal = Terminal.interactive();
+    }
+
+    void show(TorrentStatus s) {
+        String text = format(s);
+        if (terminal) {
+            String padded = text.length() < width ? text + " ".repeat(width - text.length()) : text;
+            width = text.length();
+            err.print("\r" + padded);
+            err.flush();
+        } else if (System.nanoTime() - lastPlain >= PLAIN_EVERY_NANOS) {
+            lastPlain = System.nanoTime();
+            err.println(text);
+            err.flush();
+        }
+    }
+
+    void clear() {
+        if (terminal && width > 0) {
+            err.print("\r" + " ".repeat(width) + "\r");
+            err.flush();
+            width = 0;
+        }
+    }
+
+    static String format(TorrentStatus s) {
+        return String.format(Locale.ROOT, "%-11s %5.1f%%  down %s  up %s  ETA %s  peers %d  pieces %d/%d",
+                s.state().name().toLowerCase(Locale.ROOT), s.progress() * 100, Units.rate(s.downloadRate()),
+                Units.rate(s.uploadRate()), Units.duration(s.etaSeconds()), s.peers(), s.piecesVerified(), s.pieceCount());
+    }
+}

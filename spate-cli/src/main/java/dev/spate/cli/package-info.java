@@ -1,0 +1,6 @@
+/**
+ * The {@code spate} command: {@code info}, {@code create}, {@code download}, {@code seed}. Parses
+ * arguments, calls the engine's public API and prints for people (or JSON for programs). Exit
+ * codes: 0 success, 1 failure (one line on stderr naming the problem), 2 usage error.
+ */
+package dev.spate.cli;

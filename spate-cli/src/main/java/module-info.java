@@ -1,0 +1,7 @@
+/** The spate command: a picocli front end on the engine's exported packages. */
+module dev.spate.cli {
+    requires dev.spate.engine;
+    requires info.picocli;
+
+    opens dev.spate.cli to info.picocli;
+}

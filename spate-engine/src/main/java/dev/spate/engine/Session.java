@@ -1,0 +1,234 @@
+package dev.spate.engine;
+
+import dev.spate.core.InfoHash;
+import dev.spate.core.PeerId;
+import dev.spate.metainfo.Metainfo;
+import dev.spate.peer.PeerConnection;
+import dev.spate.storage.DiskIo;
+import dev.spate.wire.Handshake;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * A BitTorrent session: one listening port, one disk pool and one peer id for all its torrents.
+ *
+ * <pre>{@code
+ * try (Session session = Session.open(SessionConfig.builder().listenPort(0).build())) {
+ *     TorrentHandle t = session.add(MetainfoParser.read(file), downloadDir);
+ *     t.connect(new InetSocketAddress("127.0.0.1", 6881));
+ *     t.awaitCompletion(Duration.ofMinutes(10));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Threads: a virtual thread accepts connections; each torrent has its own loop
+ * thread; one platform thread ticks every torrent once a second; a small pool of platform threads
+ * hashes and does file IO.
+ */
+public final class Session implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Session.class.getName());
+
+    private final SessionConfig config;
+    private final PeerId peerId = PeerId.random();
+    private final DiskIo disk;
+    private final EventHub events = new EventHub();
+    private final Map<InfoHash, Torrent> torrents = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService ticker;
+    private final ServerSocketChannel server;
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile boolean closed;
+
+    private Session(SessionConfig config) throws IOException {
+        this.config = config;
+        this.disk = new DiskIo(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                (int) Math.min(Integer.MAX_VALUE, config.diskQueueBytes()), DiskIo.DEFAULT_READ_CACHE_BYTES);
+        this.server = ServerSocketChannel.open();
+        try {
+            server.bind(new InetSocketAddress(config.bindAddress(), config.listenPort()), 128);
+        } catch (IOException e) {
+            server.close();
+            closeDisk();
+            throw new IOException("cannot listen on " + config.bindAddress().getHostAddress() + ":" + config.listenPort()
+                    + ": " + e.getMessage(), e);
+        }
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spate-tick");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
+        Thread.ofVirtual().name("spate-accept").start(this::acceptLoop);
+    }
+
+    /** Opens a session: binds the listening port and starts its threads. */
+    public static Session open(SessionConfig config) throws IOException {
+        return new Session(config);
+    }
+
+    /** The port peers can reach this session on (the chosen one when the config said 0). */
+    public int listenPort() {
+        return server.socket().getLocalPort();
+    }
+
+    public SessionConfig config() {
+        return config;
+    }
+
+    /**
+     * Adds a torrent whose files live in (or will be downloaded to) {@code directory}: a
+     * single-file torrent as {@code directory/<name>}, a multi-file one under
+     * {@code directory/<name>/}. What is already there is checked first, so a download resumes.
+     *
+     * @throws IllegalStateException if the torrent is already in the session
+     * @throws IOException if its files cannot be opened
+     */
+    public TorrentHandle add(Metainfo metainfo, Path directory) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("session is closed");
+        }
+        InfoHash hash = InfoHash.of(metainfo.infoHash());
+        Torrent torrent = new Torrent(this, metainfo, directory);
+        if (torrents.putIfAbsent(hash, torrent) != null) {
+            torrent.discard();
+            throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
+        }
+        torrent.start();
+        return torrent;
+    }
+
+    /** The torrents in this session. */
+    public List<TorrentHandle> torrents() {
+        return List.copyOf(torrents.values());
+    }
+
+    /**
+     * Calls {@code subscriber} with every event of every torrent, in order, on a thread of its own.
+     * A subscriber that falls more than a few thousand events behind loses the newest ones.
+     * Close the returned handle to stop.
+     */
+    public AutoCloseable subscribe(Consumer<? super Event> subscriber) {
+        return events.subscribe(subscriber);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing listener: {0}", e.getMessage());
+        }
+        for (Torrent t : torrents.values()) {
+            t.shutdown();
+        }
+        torrents.clear();
+        ticker.shutdownNow();
+        closeDisk();
+        events.close();
+    }
+
+    // ---- for the torrents ----
+
+    PeerId peerId() {
+        return peerId;
+    }
+
+    DiskIo disk() {
+        return disk;
+    }
+
+    void publish(Event event) {
+        events.publish(event);
+    }
+
+    void removed(Torrent torrent) {
+        torrents.remove(torrent.hash(), torrent);
+    }
+
+    /** Takes a connection slot of the session; false when the session is full. */
+    boolean reserveConnection() {
+        while (true) {
+            int n = connections.get();
+            if (n >= config.maxConnections()) {
+                return false;
+            }
+            if (connections.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void releaseConnection() {
+        connections.decrementAndGet();
+    }
+
+    private void tick() {
+        for (Torrent t : torrents.values()) {
+            t.postTick();
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.log(System.Logger.Level.WARNING, "accept failed: {0}", e.getMessage());
+                }
+                return;
+            }
+            Thread.ofVirtual().name("spate-incoming").start(() -> incoming(ch));
+        }
+    }
+
+    /** Reads an incoming handshake and hands the connection to its torrent (BEP 3). */
+    private void incoming(SocketChannel ch) {
+        try {
+            ch.socket().setTcpNoDelay(true);
+            InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
+            Handshake theirs = PeerConnection.readHandshake(ch, config.connectTimeout());
+            Torrent torrent = torrents.get(theirs.infoHash());
+            if (torrent == null) {
+                // An info-hash we do not serve: close at once, say nothing.
+                ch.close();
+                return;
+            }
+            torrent.acceptIncoming(new PeerConnection.Handshaken(ch, remote, theirs, false));
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "incoming connection dropped: {0}", e.getMessage());
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+        }
+    }
+
+    private void closeDisk() {
+        try {
+            disk.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

@@ -1,0 +1,283 @@
+package dev.spate.peer;
+
+import dev.spate.wire.FrameReader;
+import dev.spate.wire.Handshake;
+import dev.spate.wire.Message;
+import dev.spate.wire.MessageDecoder;
+import dev.spate.wire.MessageEncoder;
+import dev.spate.wire.WireException;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The IO of one peer connection after its handshake: a virtual thread that reads and decodes
+ * frames, and one that drains the outbox with gathering writes.
+ *
+ * <p>Threads: the reader thread calls {@link Listener#onMessage} for every message, in order, and
+ * may be blocked there by the listener (that is the backpressure: a peer we cannot keep up with is
+ * simply not read, and TCP slows it). {@link #send} may be called from any thread and never blocks.
+ * {@link Listener#onClosed} is called once, from whichever thread noticed the end.
+ */
+public final class PeerConnection {
+    private static final System.Logger LOG = System.getLogger(PeerConnection.class.getName());
+    /** BEP 3's handshake is 68 bytes: 1 + 19 + 8 + 20 + 20. */
+    static final int HANDSHAKE_LENGTH = 68;
+    private static final int WRITE_BATCH = 64;
+    private static final Message POISON = new Message.KeepAlive();
+
+    /** What a connection reports to its owner. */
+    public interface Listener {
+        /** A decoded message; on the reader thread, which this call may block. */
+        void onMessage(PeerConnection connection, Message message) throws InterruptedException;
+
+        /** The connection ended; called once. */
+        void onClosed(PeerConnection connection, String reason);
+    }
+
+    /** A socket whose handshakes have been exchanged. */
+    public record Handshaken(SocketChannel channel, InetSocketAddress remote, Handshake theirs, boolean outgoing) {
+    }
+
+    private final SocketChannel channel;
+    private final InetSocketAddress remote;
+    private final Handshake theirs;
+    private final boolean outgoing;
+    private final MessageDecoder decoder;
+    private final Listener listener;
+    private final LinkedBlockingQueue<Message> outbox = new LinkedBlockingQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong lastSendNanos = new AtomicLong(System.nanoTime());
+    private volatile String closeReason;
+
+    public PeerConnection(Handshaken handshaken, MessageDecoder decoder, Listener listener) {
+        this.channel = handshaken.channel();
+        this.remote = handshaken.remote();
+        this.theirs = handshaken.theirs();
+        this.outgoing = handshaken.outgoing();
+        this.decoder = decoder;
+        this.listener = listener;
+    }
+
+    /**
+     * Dials {@code remote} from {@code bindAddress} (null or the wildcard for any), sends our
+     * handshake and reads theirs, all within {@code timeout}.
+     */
+    public static Handshaken dial(InetSocketAddress remote, InetAddress bindAddress, Duration timeout, Handshake ours)
+            throws IOException, WireException {
+        SocketChannel ch = SocketChannel.open();
+        try {
+            ch.socket().setTcpNoDelay(true);
+            if (bindAddress != null && !bindAddress.isAnyLocalAddress()) {
+                ch.bind(new InetSocketAddress(bindAddress, 0));
+            }
+            ch.socket().connect(remote, (int) Math.max(1, timeout.toMillis()));
+            writeFully(ch, ByteBuffer.wrap(ours.encode()));
+            Handshake theirs = readHandshake(ch, timeout);
+            return new Handshaken(ch, remote, theirs, true);
+        } catch (IOException | WireException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Reads the 68-byte handshake within {@code timeout}, through the socket's stream, whose reads
+     * honour a timeout where a channel's do not.
+     */
+    public static Handshake readHandshake(SocketChannel ch, Duration timeout) throws IOException, WireException {
+        ch.socket().setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        byte[] bytes = new byte[HANDSHAKE_LENGTH];
+        InputStream in = ch.socket().getInputStream();
+        int n = 0;
+        try {
+            while (n < bytes.length) {
+                int r = in.read(bytes, n, bytes.length - n);
+                if (r < 0) {
+                    throw new EOFException("connection closed after " + n + " bytes of the handshake");
+                }
+                n += r;
+            }
+        } catch (SocketTimeoutException e) {
+            throw new SocketTimeoutException("no handshake within " + timeout.toMillis() + " ms (" + n + " bytes)");
+        }
+        ch.socket().setSoTimeout(0);
+        return Handshake.decode(bytes);
+    }
+
+    /** Writes every byte of {@code buffer}. */
+    public static void writeFully(SocketChannel ch, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            ch.write(buffer);
+        }
+    }
+
+    /** Starts the reader and writer threads. */
+    public void start() {
+        String name = remote.getAddress().getHostAddress() + ":" + remote.getPort();
+        Thread.ofVirtual().name("peer-read " + name).start(this::readLoop);
+        Thread.ofVirtual().name("peer-write " + name).start(this::writeLoop);
+    }
+
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    public Handshake theirHandshake() {
+        return theirs;
+    }
+
+    public boolean outgoing() {
+        return outgoing;
+    }
+
+    public MessageDecoder decoder() {
+        return decoder;
+    }
+
+    /** Queues {@code message}; never blocks. Ignored once closed. */
+    public void send(Message message) {
+        if (closed.get()) {
+            return;
+        }
+        queuedBytes.addAndGet(MessageEncoder.frameLength(message));
+        outbox.add(message);
+    }
+
+    /** Bytes queued and not yet written. */
+    public long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    /** When the writer last finished a write, in {@link System#nanoTime()} terms. */
+    public long lastSendNanos() {
+        return lastSendNanos.get();
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Closes the connection; the listener hears of it once, with {@code reason}. */
+    public void close(String reason) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeReason = reason;
+        outbox.add(POISON);
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing {0}: {1}", remote, e.getMessage());
+        }
+        listener.onClosed(this, reason);
+    }
+
+    /** Why the connection closed, or null while open. */
+    public String closeReason() {
+        return closeReason;
+    }
+
+    private void readLoop() {
+        FrameReader reader = new FrameReader(channel, decoder);
+        try {
+            while (!closed.get()) {
+                Message m = reader.read();
+                if (m == null) {
+                    close("peer closed the connection");
+                    return;
+                }
+                listener.onMessage(this, m);
+            }
+        } catch (WireException e) {
+            close("protocol violation: " + e.getMessage());
+        } catch (ClosedChannelException e) {
+            close("connection closed");
+        } catch (EOFException e) {
+            close("peer closed the connection mid-message");
+        } catch (IOException e) {
+            close("read failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            close("interrupted");
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "peer " + remote + " reader failed", e);
+            close("internal error: " + e);
+        }
+    }
+
+    private void writeLoop() {
+        ByteBuffer small = ByteBuffer.allocateDirect(WRITE_BATCH * 32 + 64 * 1024);
+        List<Message> batch = new ArrayList<>(WRITE_BATCH);
+        List<ByteBuffer> parts = new ArrayList<>(WRITE_BATCH * 2);
+        try {
+            while (!closed.get()) {
+                Message first = outbox.take();
+                if (first == POISON && closed.get()) {
+                    return;
+                }
+                batch.add(first);
+                outbox.drainTo(batch, WRITE_BATCH - 1);
+                small.clear();
+                long bytes = 0;
+                for (Message m : batch) {
+                    if (m == POISON) {
+                        continue;
+                    }
+                    int len = MessageEncoder.frameLength(m);
+                    bytes += len;
+                    if (m instanceof Message.Piece p) {
+                        int start = small.position();
+                        MessageEncoder.encodeHeader(p, small);
+                        parts.add(small.slice(start, small.position() - start));
+                        parts.add(p.block().duplicate());
+                    } else {
+                        if (small.remaining() < len) {
+                            // An extended message larger than the batch buffer: send it alone.
+                            ByteBuffer own = ByteBuffer.allocate(len);
+                            MessageEncoder.encode(m, own);
+                            parts.add(own.flip());
+                        } else {
+                            int start = small.position();
+                            MessageEncoder.encode(m, small);
+                            parts.add(small.slice(start, small.position() - start));
+                        }
+                    }
+                }
+                ByteBuffer[] array = parts.toArray(ByteBuffer[]::new);
+                long left = 0;
+                for (ByteBuffer b : array) {
+                    left += b.remaining();
+                }
+                while (left > 0) {
+                    left -= channel.write(array);
+                }
+                queuedBytes.addAndGet(-bytes);
+                lastSendNanos.set(System.nanoTime());
+                batch.clear();
+                parts.clear();
+            }
+        } catch (ClosedChannelException e) {
+            close("connection closed");
+        } catch (IOException e) {
+            close("write failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            close("interrupted");
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "peer " + remote + " writer failed", e);
+            close("internal error: " + e);
+        }
+    }
+}

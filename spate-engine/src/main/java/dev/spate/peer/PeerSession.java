@@ -1,0 +1,216 @@
+package dev.spate.peer;
+
+import dev.spate.core.Bitfield;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What we know of one connected peer and what we asked of it: the four choke and interest flags
+ * (BEP 3), its pieces, the blocks we requested and when, the request pipeline, rates and
+ * timestamps.
+ *
+ * <p>Not thread-safe: owned by its torrent's loop thread. The connection's reader thread only posts
+ * messages to that loop.
+ */
+public final class PeerSession {
+    /** A block we asked for. */
+    public record Outstanding(int piece, int begin, int length, long sentNanos) {
+    }
+
+    private final PeerConnection connection;
+    private final Bitfield has;
+    private final RequestPipeline pipeline = new RequestPipeline();
+    private final RateMeter download = new RateMeter(5);
+    private final RateMeter upload = new RateMeter(5);
+    /** Keyed by {@link #key}; insertion order is age order, oldest first. */
+    private final LinkedHashMap<Long, Outstanding> outstanding = new LinkedHashMap<>();
+    private boolean amChoking = true;
+    private boolean amInterested;
+    private boolean peerChoking = true;
+    private boolean peerInterested;
+    private boolean sawFirstMessage;
+    private boolean hasAll;
+    private long lastReceiveNanos;
+    private long lastBlockNanos;
+    private String client;
+    private int hashFailures;
+
+    public PeerSession(PeerConnection connection, int pieceCount, long nowNanos) {
+        this.connection = connection;
+        this.has = new Bitfield(pieceCount);
+        this.lastReceiveNanos = nowNanos;
+        this.lastBlockNanos = nowNanos;
+        this.client = ClientNames.fromPeerId(connection.theirHandshake().peerId().bytes());
+    }
+
+    /** Identifies a block by piece and offset. */
+    public static long key(int piece, int begin) {
+        return ((long) piece << 32) | (begin & 0xffffffffL);
+    }
+
+    public PeerConnection connection() {
+        return connection;
+    }
+
+    public Bitfield has() {
+        return has;
+    }
+
+    public RequestPipeline pipeline() {
+        return pipeline;
+    }
+
+    public RateMeter download() {
+        return download;
+    }
+
+    public RateMeter upload() {
+        return upload;
+    }
+
+    public boolean amChoking() {
+        return amChoking;
+    }
+
+    public void amChoking(boolean v) {
+        amChoking = v;
+    }
+
+    public boolean amInterested() {
+        return amInterested;
+    }
+
+    public void amInterested(boolean v) {
+        amInterested = v;
+    }
+
+    public boolean peerChoking() {
+        return peerChoking;
+    }
+
+    public void peerChoking(boolean v) {
+        peerChoking = v;
+    }
+
+    public boolean peerInterested() {
+        return peerInterested;
+    }
+
+    public void peerInterested(boolean v) {
+        peerInterested = v;
+    }
+
+    /** BEP 3: a bitfield may only be the first message after the handshake. */
+    public boolean firstMessage() {
+        boolean first = !sawFirstMessage;
+        sawFirstMessage = true;
+        return first;
+    }
+
+    /** BEP 6 have-all: the peer is a seed. */
+    public void setHasAll() {
+        hasAll = true;
+        has.setAll();
+    }
+
+    public boolean hasAll() {
+        return hasAll || has.isComplete();
+    }
+
+    public String client() {
+        return client;
+    }
+
+    public void client(String name) {
+        if (name != null && !name.isBlank()) {
+            client = name.length() > 64 ? name.substring(0, 64) : name;
+        }
+    }
+
+    public void received(long nowNanos) {
+        lastReceiveNanos = nowNanos;
+    }
+
+    public long lastReceiveNanos() {
+        return lastReceiveNanos;
+    }
+
+    public long lastBlockNanos() {
+        return lastBlockNanos;
+    }
+
+    public int hashFailures() {
+        return hashFailures;
+    }
+
+    public int chargeHashFailure() {
+        return ++hashFailures;
+    }
+
+    /** Records a request we sent. */
+    public void requested(int piece, int begin, int length, long nowNanos) {
+        outstanding.put(key(piece, begin), new Outstanding(piece, begin, length, nowNanos));
+    }
+
+    /**
+     * A block arrived: whether we had asked for exactly it (a block we did not ask for, or have
+     * cancelled, is wasted but not an offence, as a cancel may cross the block on the wire).
+     */
+    public boolean blockArrived(int piece, int begin, int length, long nowNanos) {
+        Outstanding o = outstanding.get(key(piece, begin));
+        if (o == null || o.length() != length) {
+            return false;
+        }
+        outstanding.remove(key(piece, begin));
+        lastBlockNanos = nowNanos;
+        download.add(length);
+        pipeline.blockReceived();
+        return true;
+    }
+
+    /** Forgets a request (cancelled, rejected, or given up). Returns whether it was outstanding. */
+    public boolean forget(int piece, int begin) {
+        return outstanding.remove(key(piece, begin)) != null;
+    }
+
+    /** Forgets every request and returns them. */
+    public List<Outstanding> forgetAll() {
+        List<Outstanding> all = new ArrayList<>(outstanding.values());
+        outstanding.clear();
+        return all;
+    }
+
+    /** Removes and returns the requests older than {@code timeoutNanos}. */
+    public List<Outstanding> expire(long nowNanos, long timeoutNanos) {
+        List<Outstanding> expired = new ArrayList<>();
+        Iterator<Map.Entry<Long, Outstanding>> it = outstanding.entrySet().iterator();
+        while (it.hasNext()) {
+            Outstanding o = it.next().getValue();
+            if (nowNanos - o.sentNanos() < timeoutNanos) {
+                break; // age order: the rest are younger
+            }
+            expired.add(o);
+            it.remove();
+        }
+        return expired;
+    }
+
+    public int outstandingCount() {
+        return outstanding.size();
+    }
+
+    /** How many more blocks to ask for now. */
+    public int requestSlots() {
+        return Math.max(0, pipeline.target() - outstanding.size());
+    }
+
+    /** Once a second: rates and the pipeline. */
+    public void tick() {
+        download.tick();
+        upload.tick();
+        pipeline.tick(download.lastSecond(), download.rate());
+    }
+}
