@@ -43,8 +43,8 @@ final class StatusLine {
     }
 
     static String format(TorrentStatus s) {
-        return String.format(Locale.ROOT, "%-11s %5.1f%%  down %s  up %s  ETA %s  peers %d  pieces %d/%d",
+        return String.format(Locale.ROOT, "%-11s %5.1f%%  down %s  up %s (%s)  ETA %s  peers %d  pieces %d/%d",
                 s.state().name().toLowerCase(Locale.ROOT), s.progress() * 100, Units.rate(s.downloadRate()),
-                Units.rate(s.uploadRate()), Units.duration(s.etaSeconds()), s.peers(), s.piecesVerified(), s.pieceCount());
+                Units.rate(s.uploadRate()), Units.bytes(s.uploaded()), Units.duration(s.etaSeconds()), s.peers(), s.piecesVerified(), s.pieceCount());
     }
 }

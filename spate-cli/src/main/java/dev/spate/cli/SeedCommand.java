@@ -1,0 +1,124 @@
+package dev.spate.cli;
+
+import dev.spate.engine.Session;
+import dev.spate.engine.SessionConfig;
+import dev.spate.engine.TorrentHandle;
+import dev.spate.engine.TorrentState;
+import dev.spate.engine.TorrentStatus;
+import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code spate seed FILE.torrent -d DIR}: checks the data, then serves it until interrupted. */
+@Command(name = "seed", mixinStandardHelpOptions = true,
+        description = "Check the data in DIR, then seed it until interrupted (Ctrl-C).")
+final class SeedCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE.torrent", description = "The .torrent file.")
+    Path torrent;
+
+    @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Where the data is: the directory 'download -o DIR' wrote to (default: the current one).")
+    Path dir = Path.of(".");
+
+    @Option(names = "--port", paramLabel = "N", description = "Port to listen on (default 6881; 0 for a free one).")
+    int port = 6881;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Local address to listen on.")
+    String bind;
+
+    @Option(names = "--partial", description = "Seed the verified pieces even if the data is incomplete.")
+    boolean partial;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Metainfo meta = MetainfoParser.read(torrent);
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("no such directory: " + dir);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (Session session = openSession()) {
+            TorrentHandle handle = session.add(meta, dir);
+            TorrentStatus s = handle.status();
+            while (s.state() == TorrentState.CHECKING) {
+                Thread.sleep(100);
+                s = handle.status();
+            }
+            if (s.state() == TorrentState.ERROR) {
+                err.println("spate: " + s.error().orElse("error"));
+                return Main.FAILURE;
+            }
+            if (!s.isComplete() && !partial) {
+                err.printf("spate: %s in %s has %d of %d pieces verified (%.1f%%): refusing to seed incomplete data (use --partial)%n",
+                        meta.info().name(), dir, s.piecesVerified(), s.pieceCount(), s.progress() * 100);
+                return Main.FAILURE;
+            }
+            out.printf("seeding %s (%s, %d/%d pieces) on port %d%n", meta.info().name(),
+                    Units.bytes(meta.info().totalLength()), s.piecesVerified(), s.pieceCount(), session.listenPort());
+            out.flush();
+            CountDownLatch stop = new CountDownLatch(1);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                stop.countDown();
+                try {
+                    stopped.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    // exiting anyway
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            StatusLine line = new StatusLine(err);
+            long start = System.nanoTime();
+            try {
+                while (!stop.await(1, TimeUnit.SECONDS)) {
+                    s = handle.status();
+                    if (s.state() == TorrentState.ERROR) {
+                        line.clear();
+                        err.println("spate: " + s.error().orElse("error"));
+                        return Main.FAILURE;
+                    }
+                    line.show(s);
+                }
+            } finally {
+                line.clear();
+                s = handle.status();
+                out.printf("%s: uploaded %s in %s to %d peers at the end%n", s.name(), Units.bytes(s.uploaded()),
+                        Units.duration((System.nanoTime() - start) / 1_000_000_000L), s.peers());
+                out.flush();
+                stopped.countDown();
+            }
+            return DownloadCommand.INTERRUPTED;
+        }
+    }
+
+    private Session openSession() throws IOException {
+        SessionConfig.Builder config = SessionConfig.builder();
+        if (bind != null) {
+            try {
+                config.bindAddress(InetAddress.getByName(bind));
+            } catch (UnknownHostException e) {
+                throw new ParameterException(spec.commandLine(), "unknown bind address: " + bind);
+            }
+        }
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), "port " + port + " outside 0-65535");
+        }
+        return Session.open(config.listenPort(port).build());
+    }
+}
