@@ -27,7 +27,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -66,8 +65,13 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     static final long SNUB_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** BEP 3 suggests a keep-alive every two minutes; we send one after 90 s of silence. */
     static final long KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(90);
-    /** How many requests a peer may have waiting with us before it counts as a flood. */
-    static final int MAX_PEER_REQUESTS = 2000;
+    /**
+     * How many requests a peer may have waiting with us: announced as BEP 10 {@code reqq}; a peer
+     * that sends more is flooding and is dropped.
+     */
+    static final int MAX_PEER_REQUESTS = 500;
+    /** Bytes queued to one peer's socket before its requests stop being read. */
+    static final long OUTBOX_LIMIT = 4L << 20;
     /** Hash failures a peer may take part in before it is banned even without proof. */
     static final int MAX_HASH_FAILURES = 3;
     static final long RESUME_SAVE_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -94,7 +98,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     private final Set<String> banned = new HashSet<>();
     /** Per failed piece, per block, what each contributor sent (SHA-1), to find the liar later. */
     private final Map<Integer, Map<Integer, List<Contribution>>> suspects = new HashMap<>();
-    private final Map<Integer, Set<Integer>> pendingReads = new HashMap<>();
     private final dev.spate.peer.RateMeter downloadRate = new dev.spate.peer.RateMeter(5);
     private final dev.spate.peer.RateMeter uploadRate = new dev.spate.peer.RateMeter(5);
     private TorrentState state = TorrentState.CHECKING;
@@ -425,6 +428,9 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         if (m instanceof Message.Piece) {
             // Backpressure: while the disk queue is full this peer is not read.
             session.disk().awaitRoom(info.pieceLength());
+        } else if (m instanceof Message.Request) {
+            // Backpressure: while this peer's outbox is full its requests are not read.
+            c.awaitQueuedBelow(OUTBOX_LIMIT);
         }
         post(() -> handle(c, m));
     }
@@ -438,7 +444,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             }
             session.releaseConnection();
             picker.peerLeft(ps);
-            pendingReads.remove(System.identityHashCode(c));
             publish(new Event.PeerDisconnected(hex, c.remote(), reason));
             refillAll();
         });
@@ -562,12 +567,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 afterAvailability(ps);
             }
             case Message.Request r -> onRequest(ps, r);
-            case Message.Cancel x -> {
-                Set<Integer> pending = pendingReads.get(System.identityHashCode(c));
-                if (pending != null) {
-                    pending.remove(blockId(x.piece(), x.begin()));
-                }
-            }
+            case Message.Cancel x -> ps.cancelServing(x.piece(), x.begin());
             case Message.Piece p -> onBlock(ps, p, now);
             case Message.Reject r -> {
                 if (ps.forget(r.piece(), r.begin())) {
@@ -781,29 +781,25 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         }
     }
 
-    private static int blockId(int piece, int begin) {
-        return piece * 31 + begin;
-    }
-
     private void onRequest(PeerSession ps, Message.Request r) {
         PeerConnection c = ps.connection();
         if (ps.amChoking() || !picker.weHave(r.piece())) {
+            // BEP 6: with the fast extension every request we will not serve gets a reject.
             if (c.decoder().fastExtension()) {
                 c.send(new Message.Reject(r.piece(), r.begin(), r.length()));
             }
             return;
         }
-        Set<Integer> pending = pendingReads.computeIfAbsent(System.identityHashCode(c), k -> new HashSet<>());
-        if (pending.size() >= MAX_PEER_REQUESTS) {
-            disconnect(ps, "request flood: more than " + MAX_PEER_REQUESTS + " requests waiting");
+        if (!ps.startServing(r.piece(), r.begin())) {
+            return; // the same block asked twice: served once
+        }
+        if (ps.servingCount() > MAX_PEER_REQUESTS) {
+            disconnect(ps, "request flood: more than " + MAX_PEER_REQUESTS + " requests waiting, the most we announced (reqq)");
             return;
         }
-        int id = blockId(r.piece(), r.begin());
-        pending.add(id);
         session.disk().read(storage, r.piece(), r.begin(), r.length()).whenComplete((block, failure) -> post(() -> {
-            Set<Integer> still = pendingReads.get(System.identityHashCode(c));
-            if (still == null || !still.remove(id) || !peers.containsKey(c)) {
-                return; // cancelled or gone
+            if (!ps.finishServing(r.piece(), r.begin()) || !peers.containsKey(c)) {
+                return; // cancelled, choked or gone meanwhile
             }
             if (failure != null) {
                 fail("reading piece " + r.piece() + " failed: " + Main.message(failure));
@@ -916,7 +912,4 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         }
     }
 
-    /** Used only by {@link ArrayDeque}-free code paths; kept for clarity of imports. */
-    @SuppressWarnings("unused")
-    private static final Class<?> UNUSED = ArrayDeque.class;
 }

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The IO of one peer connection after its handshake: a virtual thread that reads and decodes
@@ -62,6 +64,9 @@ public final class PeerConnection {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong lastSendNanos = new AtomicLong(System.nanoTime());
     private volatile String closeReason;
+    /** Signalled by the writer after each write, for readers waiting on {@link #awaitQueuedBelow}. */
+    private final ReentrantLock drainLock = new ReentrantLock();
+    private final Condition drained = drainLock.newCondition();
 
     public PeerConnection(Handshaken handshaken, MessageDecoder decoder, Listener listener) {
         this.channel = handshaken.channel();
@@ -162,6 +167,34 @@ public final class PeerConnection {
         return queuedBytes.get();
     }
 
+    /**
+     * Blocks the calling (reader) thread while more than {@code limit} bytes wait in the outbox,
+     * or until the connection closes. This is how a peer that asks faster than its socket takes
+     * data stops being read: its requests wait in TCP, not in our memory.
+     */
+    public void awaitQueuedBelow(long limit) throws InterruptedException {
+        if (queuedBytes.get() <= limit) {
+            return;
+        }
+        drainLock.lock();
+        try {
+            while (queuedBytes.get() > limit && !closed.get()) {
+                drained.await();
+            }
+        } finally {
+            drainLock.unlock();
+        }
+    }
+
+    private void signalDrained() {
+        drainLock.lock();
+        try {
+            drained.signalAll();
+        } finally {
+            drainLock.unlock();
+        }
+    }
+
     /** When the writer last finished a write, in {@link System#nanoTime()} terms. */
     public long lastSendNanos() {
         return lastSendNanos.get();
@@ -178,6 +211,7 @@ public final class PeerConnection {
         }
         closeReason = reason;
         outbox.add(POISON);
+        signalDrained();
         try {
             channel.close();
         } catch (IOException e) {
@@ -266,6 +300,7 @@ public final class PeerConnection {
                 }
                 queuedBytes.addAndGet(-bytes);
                 lastSendNanos.set(System.nanoTime());
+                signalDrained();
                 batch.clear();
                 parts.clear();
             }

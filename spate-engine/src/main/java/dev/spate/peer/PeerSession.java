@@ -27,6 +27,8 @@ public final class PeerSession {
     private final RateMeter upload = new RateMeter(5);
     /** Keyed by {@link #key}; insertion order is age order, oldest first. */
     private final LinkedHashMap<Long, Outstanding> outstanding = new LinkedHashMap<>();
+    /** Blocks the peer asked of us that we are reading or sending, by {@link #key}. */
+    private final java.util.HashSet<Long> serving = new java.util.HashSet<>();
     private boolean amChoking = true;
     private boolean amInterested;
     private boolean peerChoking = true;
@@ -205,6 +207,34 @@ public final class PeerSession {
     /** How many more blocks to ask for now. */
     public int requestSlots() {
         return Math.max(0, pipeline.target() - outstanding.size());
+    }
+
+    /** The peer asked for a block we will serve; false if it already asked for the same one. */
+    public boolean startServing(int piece, int begin) {
+        return serving.add(key(piece, begin));
+    }
+
+    /**
+     * Whether a block we were reading for the peer is still wanted, forgetting it either way: a
+     * cancel or a choke in the meantime means it is not.
+     */
+    public boolean finishServing(int piece, int begin) {
+        return serving.remove(key(piece, begin));
+    }
+
+    /** The peer cancelled a request (BEP 3 cancel); returns whether it was waiting. */
+    public boolean cancelServing(int piece, int begin) {
+        return serving.remove(key(piece, begin));
+    }
+
+    /** Drops every block we were about to send (we choked the peer). */
+    public void stopServing() {
+        serving.clear();
+    }
+
+    /** Requests of the peer we have accepted and not yet sent. */
+    public int servingCount() {
+        return serving.size();
     }
 
     /** Once a second: rates and the pipeline. */
