@@ -5,6 +5,7 @@ import dev.spate.core.PeerId;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.peer.PeerConnection;
 import dev.spate.storage.DiskIo;
+import dev.spate.storage.PieceBuffers;
 import dev.spate.wire.Handshake;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,11 +39,15 @@ import java.util.function.Consumer;
  */
 public final class Session implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
+    /** BEP 3's block: the largest a peer may send us. */
+    static final int BLOCK = 16 * 1024;
 
     private final SessionConfig config;
     private final PeerId peerId = PeerId.random();
     private final DiskIo disk;
     private final EventHub events = new EventHub();
+    /** Buffers received blocks are read into, shared by every peer of the session. */
+    private final PieceBuffers blockBuffers = new PieceBuffers(BLOCK, 4096);
     private final Map<InfoHash, Torrent> torrents = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private final ServerSocketChannel server;
@@ -145,6 +150,10 @@ public final class Session implements AutoCloseable {
 
     PeerId peerId() {
         return peerId;
+    }
+
+    PieceBuffers blockBuffers() {
+        return blockBuffers;
     }
 
     DiskIo disk() {

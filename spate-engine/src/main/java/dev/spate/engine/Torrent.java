@@ -397,7 +397,9 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             return;
         }
         Handshake ours = Handshake.ours(hash, session.peerId());
-        PeerConnection c = new PeerConnection(h, MessageDecoder.negotiated(geometry, ours, theirs), this);
+        PieceBuffers blocks = session.blockBuffers();
+        PeerConnection c = new PeerConnection(h, MessageDecoder.negotiated(geometry, ours, theirs), this,
+                len -> blocks.acquire());
         PeerSession ps = new PeerSession(c, info.pieceCount(), System.nanoTime());
         peers.put(c, ps);
         c.start();
@@ -505,6 +507,9 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     private void handle(PeerConnection c, Message m) {
         PeerSession ps = peers.get(c);
         if (ps == null) {
+            if (m instanceof Message.Piece p) {
+                session.blockBuffers().release(p.block());
+            }
             return; // closed meanwhile
         }
         long now = System.nanoTime();
@@ -568,7 +573,13 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             }
             case Message.Request r -> onRequest(ps, r);
             case Message.Cancel x -> ps.cancelServing(x.piece(), x.begin());
-            case Message.Piece p -> onBlock(ps, p, now);
+            case Message.Piece p -> {
+                try {
+                    onBlock(ps, p, now);
+                } finally {
+                    session.blockBuffers().release(p.block());
+                }
+            }
             case Message.Reject r -> {
                 if (ps.forget(r.piece(), r.begin())) {
                     picker.requestCancelled(ps, r.piece(), r.begin());

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.IntFunction;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -59,6 +60,7 @@ public final class PeerConnection {
     private final boolean outgoing;
     private final MessageDecoder decoder;
     private final Listener listener;
+    private final IntFunction<ByteBuffer> blockBuffers;
     private final LinkedBlockingQueue<Message> outbox = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -69,6 +71,17 @@ public final class PeerConnection {
     private final Condition drained = drainLock.newCondition();
 
     public PeerConnection(Handshaken handshaken, MessageDecoder decoder, Listener listener) {
+        this(handshaken, decoder, listener, ByteBuffer::allocate);
+    }
+
+    /**
+     * @param blockBuffers where the reader puts each received block (at most 16 KiB); the
+     *     {@link Message.Piece} handed to the listener holds that very buffer, so a pool can take it
+     *     back once the block is used
+     */
+    public PeerConnection(Handshaken handshaken, MessageDecoder decoder, Listener listener,
+                          IntFunction<ByteBuffer> blockBuffers) {
+        this.blockBuffers = blockBuffers;
         this.channel = handshaken.channel();
         this.remote = handshaken.remote();
         this.theirs = handshaken.theirs();
@@ -226,7 +239,7 @@ public final class PeerConnection {
     }
 
     private void readLoop() {
-        FrameReader reader = new FrameReader(channel, decoder);
+        FrameReader reader = new FrameReader(channel, decoder, blockBuffers);
         try {
             while (!closed.get()) {
                 Message m = reader.read();
