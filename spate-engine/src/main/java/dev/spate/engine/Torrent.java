@@ -794,6 +794,10 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
 
     private void onRequest(PeerSession ps, Message.Request r) {
         PeerConnection c = ps.connection();
+        if (ps.amChoking() && ps.requestWhileChoked() > MAX_PEER_REQUESTS) {
+            disconnect(ps, "request flood: more than " + MAX_PEER_REQUESTS + " requests while choked");
+            return;
+        }
         if (ps.amChoking() || !picker.weHave(r.piece())) {
             // BEP 6: with the fast extension every request we will not serve gets a reject.
             if (c.decoder().fastExtension()) {

@@ -30,6 +30,7 @@ public final class PeerSession {
     /** Blocks the peer asked of us that we are reading or sending, by {@link #key}. */
     private final java.util.HashSet<Long> serving = new java.util.HashSet<>();
     private boolean amChoking = true;
+    private int requestsWhileChoked;
     private boolean amInterested;
     private boolean peerChoking = true;
     private boolean peerInterested;
@@ -79,6 +80,9 @@ public final class PeerSession {
 
     public void amChoking(boolean v) {
         amChoking = v;
+        if (!v) {
+            requestsWhileChoked = 0;
+        }
     }
 
     public boolean amInterested() {
@@ -230,6 +234,14 @@ public final class PeerSession {
     /** Drops every block we were about to send (we choked the peer). */
     public void stopServing() {
         serving.clear();
+    }
+
+    /**
+     * Counts a request the peer sent while we choke it and returns how many it has sent since we
+     * last unchoked it. A few cross our choke on the wire; hundreds are a flood.
+     */
+    public int requestWhileChoked() {
+        return ++requestsWhileChoked;
     }
 
     /** Requests of the peer we have accepted and not yet sent. */
