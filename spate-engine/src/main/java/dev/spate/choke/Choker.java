@@ -42,8 +42,8 @@ import java.util.random.RandomGenerator;
  * dropped; an optimistic peer that has left is replaced at once; and when an unchoked peer that was
  * not interested becomes interested, so that more than {@code uploadSlots - 1} regular peers are
  * interested, the worst-ranked interested one is choked (BEP 3: "if they become interested the worst
- * uploader gets choked"). A peer that connects between rounds waits for the next round (or the
- * optimistic slot). A change between downloading and seeding starts a round at once.
+ * uploader gets choked"); and a regular slot that is free goes at once to an interested peer
+ * waiting for one (a new peer need not wait up to ten seconds while a slot idles). A change between downloading and seeding starts a round at once.
  *
  * <p>Invariants: the optimistic peer is never one of the regular ones; at most
  * {@code uploadSlots - 1} regular peers are interested, as of the last call; every unchoked peer was
@@ -206,6 +206,21 @@ public final class Choker<P> {
             if (byPeer.get(regular.get(i)).interested()) {
                 regular.remove(i);
                 interested--;
+            }
+        }
+        // A regular slot that is free (nobody to fill it at the last round, or its peer left or
+        // lost interest) goes at once to an interested peer waiting, rather than idling until the
+        // next round; the next round ranks everyone again.
+        if (interested < regularSlots()) {
+            Set<P> taken = new HashSet<>(regular);
+            for (ChokeCandidate<P> c : byPeer.values()) {
+                if (interested == regularSlots()) {
+                    break;
+                }
+                if (c.interested() && !c.snubbed() && !taken.contains(c.peer()) && !c.peer().equals(optimistic)) {
+                    regular.add(c.peer());
+                    interested++;
+                }
             }
         }
     }

@@ -18,10 +18,11 @@ import java.util.Objects;
  * @param requestTimeout how long a requested block may stay unanswered before it is asked of
  *     someone else
  * @param idleTimeout how long a peer may send nothing at all before it is dropped
+ * @param uploadSlots peers each torrent uploads to at once, the optimistic unchoke included (BEP 3)
  */
 public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
-                            Duration idleTimeout) {
+                            Duration idleTimeout, int uploadSlots) {
     public SessionConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -29,7 +30,10 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         Objects.requireNonNull(idleTimeout, "idleTimeout");
     }
 
-    /** Defaults: any address, port 6881, 50 peers per torrent, 200 in all, 64 MiB disk queue. */
+    /**
+     * Defaults: any address, port 6881, 50 peers per torrent, 200 in all, 64 MiB disk queue, 4
+     * upload slots.
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -44,6 +48,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration requestTimeout = Duration.ofSeconds(20);
         private Duration idleTimeout = Duration.ofMinutes(3);
+        private int uploadSlots = 4;
 
         private Builder() {
         }
@@ -113,6 +118,15 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** Peers each torrent uploads to at once, the optimistic unchoke included; at least 1. */
+        public Builder uploadSlots(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("uploadSlots " + n + " is less than 1");
+            }
+            this.uploadSlots = n;
+            return this;
+        }
+
         private static Duration positive(String name, Duration d) {
             Objects.requireNonNull(d, name);
             if (d.isNegative() || d.isZero()) {
@@ -123,7 +137,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
 
         public SessionConfig build() {
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
-                    connectTimeout, requestTimeout, idleTimeout);
+                    connectTimeout, requestTimeout, idleTimeout, uploadSlots);
         }
     }
 }

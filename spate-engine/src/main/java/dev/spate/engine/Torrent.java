@@ -4,6 +4,9 @@ import dev.spate.core.Bitfield;
 import dev.spate.core.InfoHash;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.TorrentInfo;
+import dev.spate.choke.ChokeCandidate;
+import dev.spate.choke.ChokeDecision;
+import dev.spate.choke.Choker;
 import dev.spate.peer.PeerConnection;
 import dev.spate.peer.PeerSession;
 import dev.spate.picker.BlockReceipt;
@@ -91,6 +94,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
 
     // ---- loop-owned ----
     private final PiecePicker<PeerSession> picker;
+    private final Choker<PeerSession> choker;
     private final Map<PeerConnection, PeerSession> peers = new HashMap<>();
     private final Map<Integer, Assembly> assemblies = new HashMap<>();
     private final Set<InetSocketAddress> connecting = new HashSet<>();
@@ -135,6 +139,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         this.resumeFile = ResumeFile.pathFor(directory.resolve(".spate"), hash);
         this.picker = new PiecePicker<>(info.pieceCount(), info.pieceLength(), info.totalLength(), new SplittableRandom());
         this.buffers = new PieceBuffers(info.pieceLength(), 16);
+        this.choker = new Choker<>(session.config().uploadSlots(), new SplittableRandom());
         this.loop = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("torrent " + info.name()).factory());
         this.lastStatus = snapshot();
     }
@@ -448,6 +453,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             picker.peerLeft(ps);
             publish(new Event.PeerDisconnected(hex, c.remote(), reason));
             refillAll();
+            rechoke(System.nanoTime());
         });
     }
 
@@ -533,9 +539,12 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             }
             case Message.Interested x -> {
                 ps.peerInterested(true);
-                unchokeIfWelcome(ps);
+                rechoke(now);
             }
-            case Message.NotInterested x -> ps.peerInterested(false);
+            case Message.NotInterested x -> {
+                ps.peerInterested(false);
+                rechoke(now);
+            }
             case Message.Have h -> {
                 if (ps.has().set(h.piece())) {
                     picker.peerHas(ps, h.piece());
@@ -785,10 +794,34 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
 
     // ---- serving (BEP 3 requests) ----
 
-    private void unchokeIfWelcome(PeerSession ps) {
-        if (ps.amChoking() && (state == TorrentState.DOWNLOADING || state == TorrentState.SEEDING)) {
-            ps.amChoking(false);
-            ps.connection().send(new Message.Unchoke());
+    /**
+     * Asks the choker who may download from us and tells the peers whose state changed. The
+     * choker itself keeps regular rounds ten seconds apart (BEP 3).
+     */
+    private void rechoke(long now) {
+        if (state != TorrentState.DOWNLOADING && state != TorrentState.SEEDING) {
+            return;
+        }
+        List<ChokeCandidate<PeerSession>> candidates = new ArrayList<>(peers.size());
+        for (PeerSession ps : peers.values()) {
+            candidates.add(new ChokeCandidate<>(ps, ps.peerInterested(), ps.pipeline().snubbed(),
+                    ps.download().rate(), ps.upload().rate(), ps.connectedAtNanos()));
+        }
+        ChokeDecision<PeerSession> decision = choker.rechoke(now, candidates, state == TorrentState.SEEDING);
+        for (PeerSession ps : peers.values()) {
+            boolean unchoke = decision.isUnchoked(ps);
+            if (unchoke && ps.amChoking()) {
+                ps.amChoking(false);
+                ps.connection().send(new Message.Unchoke());
+            } else if (!unchoke && !ps.amChoking()) {
+                ps.amChoking(true);
+                ps.connection().send(new Message.Choke());
+                List<Message.Reject> dropped = ps.stopServing();
+                if (ps.connection().decoder().fastExtension()) {
+                    // BEP 6: a choke no longer discards requests silently; each gets a reject.
+                    dropped.forEach(ps.connection()::send);
+                }
+            }
         }
     }
 
@@ -805,7 +838,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             }
             return;
         }
-        if (!ps.startServing(r.piece(), r.begin())) {
+        if (!ps.startServing(r.piece(), r.begin(), r.length())) {
             return; // the same block asked twice: served once
         }
         if (ps.servingCount() > MAX_PEER_REQUESTS) {
@@ -857,6 +890,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             }
         }
         refillAll();
+        rechoke(now);
         dialCandidates();
         if (resumeDirty && now - lastResumeSave > RESUME_SAVE_NANOS) {
             saveResume();

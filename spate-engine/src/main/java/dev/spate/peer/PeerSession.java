@@ -28,7 +28,8 @@ public final class PeerSession {
     /** Keyed by {@link #key}; insertion order is age order, oldest first. */
     private final LinkedHashMap<Long, Outstanding> outstanding = new LinkedHashMap<>();
     /** Blocks the peer asked of us that we are reading or sending, by {@link #key}. */
-    private final java.util.HashSet<Long> serving = new java.util.HashSet<>();
+    private final java.util.HashMap<Long, Integer> serving = new java.util.HashMap<>();
+    private final long connectedAtNanos;
     private boolean amChoking = true;
     private int requestsWhileChoked;
     private boolean amInterested;
@@ -46,6 +47,7 @@ public final class PeerSession {
         this.has = new Bitfield(pieceCount);
         this.lastReceiveNanos = nowNanos;
         this.lastBlockNanos = nowNanos;
+        this.connectedAtNanos = nowNanos;
         this.client = ClientNames.fromPeerId(connection.theirHandshake().peerId().bytes());
     }
 
@@ -214,8 +216,8 @@ public final class PeerSession {
     }
 
     /** The peer asked for a block we will serve; false if it already asked for the same one. */
-    public boolean startServing(int piece, int begin) {
-        return serving.add(key(piece, begin));
+    public boolean startServing(int piece, int begin, int length) {
+        return serving.putIfAbsent(key(piece, begin), length) == null;
     }
 
     /**
@@ -223,17 +225,28 @@ public final class PeerSession {
      * cancel or a choke in the meantime means it is not.
      */
     public boolean finishServing(int piece, int begin) {
-        return serving.remove(key(piece, begin));
+        return serving.remove(key(piece, begin)) != null;
     }
 
     /** The peer cancelled a request (BEP 3 cancel); returns whether it was waiting. */
     public boolean cancelServing(int piece, int begin) {
-        return serving.remove(key(piece, begin));
+        return serving.remove(key(piece, begin)) != null;
     }
 
-    /** Drops every block we were about to send (we choked the peer). */
-    public void stopServing() {
+    /**
+     * Drops every block we were about to send (we choked the peer) and returns them, so that with
+     * the fast extension each can be rejected (BEP 6).
+     */
+    public List<dev.spate.wire.Message.Reject> stopServing() {
+        List<dev.spate.wire.Message.Reject> dropped = new ArrayList<>(serving.size());
+        serving.forEach((k, len) -> dropped.add(new dev.spate.wire.Message.Reject((int) (k >>> 32), (int) (long) k, len)));
         serving.clear();
+        return dropped;
+    }
+
+    /** When the connection was made, in {@link System#nanoTime()} terms. */
+    public long connectedAtNanos() {
+        return connectedAtNanos;
     }
 
     /**

@@ -105,15 +105,18 @@ class ChokerTest {
     }
 
     @Test
-    void a_peer_losing_interest_between_rounds_keeps_its_slot_until_the_next_round() {
+    void a_peer_losing_interest_between_rounds_keeps_its_slot_and_a_waiting_peer_takes_the_freed_one() {
         Choker<String> choker = new Choker<>(4, new SplittableRandom(1));
         ChokeDecision<String> first = choker.rechoke(0, List.of(downloader("i1", 90), downloader("i2", 80),
                 downloader("i3", 70), downloader("i4", 60), downloader("i5", 50)), false);
+        assertThat(regular(first)).containsExactlyInAnyOrder("i1", "i2", "i3");
 
         ChokeDecision<String> between = choker.rechoke(5 * S, List.of(notInterested("i1", 90), downloader("i2", 80),
                 downloader("i3", 70), downloader("i4", 60), downloader("i5", 50)), false);
 
-        assertThat(between).isEqualTo(first);
+        assertThat(between.unchoke()).containsAll(first.unchoke()).hasSize(first.unchoke().size() + 1)
+                .contains("i4", "i5");
+        assertThat(between.optimistic()).isEqualTo(first.optimistic());
     }
 
     @Test
@@ -260,14 +263,17 @@ class ChokerTest {
         String optimistic = first.optimistic().orElseThrow();
         String other = optimistic.equals("x") ? "y" : "x";
 
+        // a's regular slot goes at once to the interested peer that was waiting
         ChokeDecision<String> afterA = choker.rechoke(2 * S, List.of(downloader("b", 200),
                 downloader("x", 0), downloader("y", 0)), false);
-        assertThat(afterA.unchoke()).containsExactlyInAnyOrder("b", optimistic);
+        assertThat(afterA.unchoke()).containsExactlyInAnyOrder("b", optimistic, other);
+        assertThat(afterA.optimistic()).contains(optimistic);
 
+        // the optimistic peer left and nobody is left waiting: no optimistic peer
         ChokeDecision<String> afterOptimistic = choker.rechoke(4 * S, List.of(downloader("b", 200),
                 downloader(other, 0)), false);
         assertThat(afterOptimistic.unchoke()).containsExactlyInAnyOrder("b", other);
-        assertThat(afterOptimistic.optimistic()).contains(other);
+        assertThat(afterOptimistic.optimistic()).isEmpty();
 
         assertThat(choker.rechoke(5 * S, List.of(), false)).isEqualTo(ChokeDecision.none());
     }
