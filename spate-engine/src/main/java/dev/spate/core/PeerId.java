@@ -6,12 +6,15 @@ import java.util.Arrays;
 
 /**
  * A peer's 20-byte id. Ours follows the Azureus-style convention of BEP 20:
- * {@code -SP0100-} then twelve random printable characters. Immutable.
+ * {@code -SE0100-} then twelve random printable characters. Immutable.
  */
 public final class PeerId {
     public static final int LENGTH = 20;
-    /** BEP 20 client prefix: SP for Spate, version 0.1.0.0. */
-    static final String CLIENT_PREFIX = "-SP0100-";
+    /**
+     * BEP 20 client prefix: SE for Spate Engine, version 0.1.0.0 ("SP" is free in BEP 20's list,
+     * but libtorrent names it BitSpirit).
+     */
+    static final String CLIENT_PREFIX = "-SE0100-";
     private static final byte[] ALPHABET =
             "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -520,7 +520,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         }
         long now = System.nanoTime();
         ps.received(now);
-        boolean first = ps.firstMessage();
         switch (m) {
             case Message.KeepAlive k -> { }
             case Message.Choke x -> {
@@ -546,6 +545,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 rechoke(now);
             }
             case Message.Have h -> {
+                ps.sawHave();
                 if (ps.has().set(h.piece())) {
                     picker.peerHas(ps, h.piece());
                 }
@@ -553,8 +553,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 fill(ps);
             }
             case Message.BitfieldMessage b -> {
-                if (!first) {
-                    disconnect(ps, "protocol violation: bitfield after the first message");
+                if (!ps.mayAnnounceAvailability()) {
+                    disconnect(ps, "protocol violation: bitfield after the peer announced its pieces");
                     return;
                 }
                 Bitfield bits = b.toBitfield(info.pieceCount());
@@ -565,8 +565,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 afterAvailability(ps);
             }
             case Message.HaveAll x -> {
-                if (!first) {
-                    disconnect(ps, "protocol violation: have-all after the first message");
+                if (!ps.mayAnnounceAvailability()) {
+                    disconnect(ps, "protocol violation: have-all after the peer announced its pieces");
                     return;
                 }
                 ps.setHasAll();
@@ -574,8 +574,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 afterAvailability(ps);
             }
             case Message.HaveNone x -> {
-                if (!first) {
-                    disconnect(ps, "protocol violation: have-none after the first message");
+                if (!ps.mayAnnounceAvailability()) {
+                    disconnect(ps, "protocol violation: have-none after the peer announced its pieces");
                     return;
                 }
                 afterAvailability(ps);

@@ -6,7 +6,7 @@ import java.util.Map;
 /** Names a client from its peer id, by BEP 20's Azureus-style convention ({@code -XX1234-}). */
 final class ClientNames {
     private static final Map<String, String> KNOWN = Map.ofEntries(
-            Map.entry("SP", "Spate"), Map.entry("LT", "libtorrent"), Map.entry("lt", "libTorrent (rakshasa)"),
+            Map.entry("SE", "Spate"), Map.entry("LT", "libtorrent"), Map.entry("lt", "libTorrent (rakshasa)"),
             Map.entry("TR", "Transmission"), Map.entry("qB", "qBittorrent"), Map.entry("DE", "Deluge"),
             Map.entry("AZ", "Vuze"), Map.entry("UT", "uTorrent"), Map.entry("BT", "BitTorrent"),
             Map.entry("A2", "aria2"), Map.entry("RT", "rtorrent"));

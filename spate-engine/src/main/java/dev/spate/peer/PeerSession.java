@@ -35,7 +35,7 @@ public final class PeerSession {
     private boolean amInterested;
     private boolean peerChoking = true;
     private boolean peerInterested;
-    private boolean sawFirstMessage;
+    private boolean sawAvailability;
     private boolean hasAll;
     private long lastReceiveNanos;
     private long lastBlockNanos;
@@ -111,11 +111,20 @@ public final class PeerSession {
         peerInterested = v;
     }
 
-    /** BEP 3: a bitfield may only be the first message after the handshake. */
-    public boolean firstMessage() {
-        boolean first = !sawFirstMessage;
-        sawFirstMessage = true;
-        return first;
+    /**
+     * Whether a bitfield, have-all or have-none may be taken now, and from now on not. BEP 3 sends
+     * the bitfield first; BEP 6's have-all and have-none replace it; BEP 10 lets the extended
+     * handshake come before it (libtorrent sends it first). So: once, and before any have.
+     */
+    public boolean mayAnnounceAvailability() {
+        boolean may = !sawAvailability;
+        sawAvailability = true;
+        return may;
+    }
+
+    /** A have arrived: a bitfield after it would be out of order. */
+    public void sawHave() {
+        sawAvailability = true;
     }
 
     /** BEP 6 have-all: the peer is a seed. */
