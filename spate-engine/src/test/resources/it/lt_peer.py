@@ -6,7 +6,10 @@ Sub-commands:
            prints "INFOHASH <40 hex>" (the v1 SHA-1 info-hash) and, for --hybrid, "INFOHASH_V2 <64 hex>".
   seed     --torrent X.torrent --dir SAVE_PATH [common options]
   download --torrent X.torrent --dir SAVE_PATH [--stay] [common options]
-  info     --torrent X.torrent   prints "INFOHASH <40 hex>" (v1) and "PIECES <n> PIECE_LENGTH <bytes>".
+  info     --torrent X.torrent   prints "INFOHASH <40 hex>" (v1), "PIECES <n> PIECE_LENGTH <bytes>",
+           "NAME <name>", "PRIVATE <0|1>", then "FILE <bytes> <PAD|DATA> <path>" for each file (paths
+           as libtorrent stores them: under the name for a multi-file torrent), "TRACKER <tier> <url>"
+           and "WEBSEED <url>" for each.
 
 Common options: --listen ADDR:PORT (default 127.0.0.1:0, 0 = ephemeral), --peer HOST:PORT (repeatable),
   --no-trackers (strip the torrent's trackers), --timeout SECONDS (exit 3 when reached).
@@ -59,6 +62,16 @@ def info(torrent):
     if hashes.has_v2():
         out("INFOHASH_V2", str(hashes.v2))
     out("PIECES", ti.num_pieces(), "PIECE_LENGTH", ti.piece_length())
+    out("NAME", ti.name())
+    out("PRIVATE", 1 if ti.priv() else 0)
+    fs = ti.files()
+    for i in range(fs.num_files()):
+        # Pad files (BEP 47) are listed too, marked, so a caller sees exactly what libtorrent loaded.
+        out("FILE", fs.file_size(i), "PAD" if fs.file_flags(i) & lt.file_storage.flag_pad_file else "DATA", fs.file_path(i))
+    for t in ti.trackers():
+        out("TRACKER", t.tier, t.url)
+    for w in ti.web_seeds():
+        out("WEBSEED", w["url"])
     return 0
 
 

@@ -3,8 +3,10 @@ package dev.spate.cli;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoParser;
 import dev.spate.metainfo.TorrentCreator;
+import dev.spate.metainfo.TorrentInfo;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -52,30 +54,32 @@ final class CreateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.exists(source)) {
-            throw new ParameterException(spec.commandLine(), "no such file or directory: " + source);
+        if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
+            throw usage("no such file or directory: " + source);
+        }
+        if (Files.isDirectory(output)) {
+            throw usage("output " + output + " is a directory; give the path of the .torrent file to write");
+        }
+        Path parent = output.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw usage("cannot write " + output + ": no such directory " + parent);
         }
         if (Files.exists(output) && !force) {
             throw new IllegalStateException(output + " exists (use --force to overwrite)");
         }
         TorrentCreator.Builder builder = TorrentCreator.builder(source).privateFlag(privateFlag);
-        if (pieceSize != null) {
-            long size;
-            try {
-                size = Units.parseSize(pieceSize);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
+        try {
+            if (pieceSize != null) {
+                builder.pieceLength(pieceLength(pieceSize));
             }
-            if (size < 16384 || size > (256 << 20) || Long.bitCount(size) != 1) {
-                throw new ParameterException(spec.commandLine(),
-                        "invalid piece size " + pieceSize + ": a power of two from 16K to 256M");
+            for (String t : trackers) {
+                builder.trackerTier(List.of(t.split(",", -1)));
             }
-            builder.pieceLength((int) size);
+            webSeeds.forEach(builder::webSeed);
+        } catch (IllegalArgumentException e) {
+            // The builder names the bad tracker or web seed; the mistake is in the arguments.
+            throw usage(e.getMessage());
         }
-        for (String t : trackers) {
-            builder.trackerTier(List.of(t.split(",")));
-        }
-        webSeeds.forEach(builder::webSeed);
         if (comment != null) {
             builder.comment(comment);
         }
@@ -85,13 +89,35 @@ final class CreateCommand implements Callable<Integer> {
         progress.done();
 
         Path tmp = output.resolveSibling(output.getFileName() + ".tmp");
-        Files.write(tmp, torrent);
-        Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.write(tmp, torrent);
+            Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
         Metainfo meta = MetainfoParser.parse(torrent);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("created %s: %s, %d pieces of %s, info-hash %s%n", output, Units.bytes(meta.info().totalLength()),
                 meta.info().pieceCount(), Units.bytes(meta.info().pieceLength()), meta.infoHashHex());
         out.flush();
         return 0;
+    }
+
+    /** The piece length {@code text} asks for, or a usage error naming it. */
+    private int pieceLength(String text) {
+        long size;
+        try {
+            size = Units.parseSize(text);
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid piece size '" + text + "' (examples: 16K, 256K, 4M)");
+        }
+        if (size < TorrentCreator.MIN_PIECE_LENGTH || size > TorrentInfo.MAX_PIECE_LENGTH || Long.bitCount(size) != 1) {
+            throw usage("invalid piece size '" + text + "': a power of two from 16K to 256M");
+        }
+        return (int) size;
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 }

@@ -7,7 +7,6 @@ import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Metainfo;
-import dev.spate.metainfo.MetainfoParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -54,7 +53,7 @@ final class DownloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Metainfo meta = MetainfoParser.read(torrent);
+        Metainfo meta = InfoCommand.read(torrent);
         List<InetSocketAddress> peerAddresses = new ArrayList<>();
         for (String p : peers) {
             peerAddresses.add(parsePeer(p));

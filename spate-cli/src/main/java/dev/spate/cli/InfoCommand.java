@@ -2,9 +2,12 @@ package dev.spate.cli;
 
 import dev.spate.metainfo.FileEntry;
 import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoException;
 import dev.spate.metainfo.MetainfoParser;
 import dev.spate.metainfo.TorrentInfo;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -34,11 +37,22 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Metainfo meta = MetainfoParser.read(torrent);
+        Metainfo meta = read(torrent);
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? Json.write(toMap(meta)) + "\n" : text(meta));
         out.flush();
         return 0;
+    }
+
+    /**
+     * Reads a .torrent file given on the command line; a directory is refused by name (reading one
+     * fails with a bare "Is a directory" that does not say which).
+     */
+    static Metainfo read(Path torrent) throws IOException, MetainfoException {
+        if (Files.isDirectory(torrent)) {
+            throw new IOException(torrent + " is a directory, not a .torrent file");
+        }
+        return MetainfoParser.read(torrent);
     }
 
     static String text(Metainfo meta) {
@@ -73,8 +87,10 @@ final class InfoCommand implements Callable<Integer> {
         return sb.toString();
     }
 
+    /** {@code key: value}; a value of several lines (a comment, say) has its later lines indented under the first. */
     private static void line(StringBuilder sb, String key, String value) {
-        sb.append(String.format("%-11s %s%n", key + ":", value));
+        String indented = String.join("\n" + " ".repeat(12), value.split("\r\n|\r|\n", -1));
+        sb.append(String.format("%-11s %s%n", key + ":", indented));
     }
 
     static Map<String, Object> toMap(Metainfo meta) {

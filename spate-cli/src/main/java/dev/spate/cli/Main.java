@@ -1,6 +1,12 @@
 package dev.spate.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,6 +38,14 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
+        cl.setParameterExceptionHandler((e, ignoredArgs) -> {
+            CommandLine failed = e.getCommandLine();
+            err.println("spate: " + oneLine(e));
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("try '" + failed.getCommandSpec().qualifiedName() + " --help' for usage");
+            err.flush();
+            return USAGE;
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
@@ -45,14 +59,35 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
-    /** The message of {@code e}, or of its cause when it has none, on one line. */
+    /**
+     * The message of {@code e}, or of its cause when it has none, on one line. A file-system error
+     * names its file and says what went wrong with it: {@link NoSuchFileException}'s own message is
+     * the bare path.
+     */
     static String oneLine(Throwable e) {
         Throwable t = e;
         while (t.getMessage() == null && t.getCause() != null) {
             t = t.getCause();
         }
-        String message = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
-        return message.replace('\n', ' ');
+        String message = t instanceof FileSystemException fs ? fileProblem(fs)
+                : t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+        return message.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
+    }
+
+    private static String fileProblem(FileSystemException e) {
+        String reason = e.getReason();
+        if (reason == null) {
+            reason = switch (e) {
+                case NoSuchFileException x -> "no such file or directory";
+                case AccessDeniedException x -> "permission denied";
+                case FileAlreadyExistsException x -> "already exists";
+                case DirectoryNotEmptyException x -> "directory not empty";
+                case NotDirectoryException x -> "not a directory";
+                default -> e.getClass().getSimpleName();
+            };
+        }
+        String file = e.getFile() == null ? "" : e.getFile();
+        return e.getOtherFile() == null ? file + ": " + reason : file + " -> " + e.getOtherFile() + ": " + reason;
     }
 
     @Override

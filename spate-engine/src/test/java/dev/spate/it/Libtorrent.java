@@ -123,6 +123,47 @@ public final class Libtorrent implements AutoCloseable {
                 script().toString(), "info", "--torrent", torrent.toAbsolutePath().toString())).output());
     }
 
+    /** A file as libtorrent lists it: its path (under the torrent's name for a multi-file torrent), size, whether a BEP 47 pad file. */
+    public record LtFile(String path, long size, boolean pad) {
+    }
+
+    /** What libtorrent makes of a .torrent: v1 info-hash, name, geometry, private flag, files, trackers (tier, URL) and web seeds. */
+    public record Description(String infoHashHex, String name, int pieces, int pieceLength, boolean isPrivate,
+            List<LtFile> files, List<java.util.Map.Entry<Integer, String>> trackers, List<String> webSeeds) {
+    }
+
+    /** Loads {@code torrent} with libtorrent's {@code torrent_info} and reports everything it read. */
+    public static Description describe(Path torrent) {
+        String output = ExternalProcess.runChecked(Duration.ofSeconds(20), List.of(PYTHON,
+                script().toString(), "info", "--torrent", torrent.toAbsolutePath().toString())).output();
+        CreatedTorrent basic = parseInfo(torrent, output);
+        String name = null;
+        boolean isPrivate = false;
+        List<LtFile> files = new ArrayList<>();
+        List<java.util.Map.Entry<Integer, String>> trackers = new ArrayList<>();
+        List<String> webSeeds = new ArrayList<>();
+        for (String line : output.lines().toList()) {
+            Matcher file = java.util.regex.Pattern.compile("^FILE (\\d+) (PAD|DATA) (.*)$").matcher(line);
+            Matcher tracker = java.util.regex.Pattern.compile("^TRACKER (\\d+) (.*)$").matcher(line);
+            if (line.startsWith("NAME ")) {
+                name = line.substring(5);
+            } else if (line.startsWith("PRIVATE ")) {
+                isPrivate = line.equals("PRIVATE 1");
+            } else if (file.matches()) {
+                files.add(new LtFile(file.group(3), Long.parseLong(file.group(1)), file.group(2).equals("PAD")));
+            } else if (tracker.matches()) {
+                trackers.add(java.util.Map.entry(Integer.parseInt(tracker.group(1)), tracker.group(2)));
+            } else if (line.startsWith("WEBSEED ")) {
+                webSeeds.add(line.substring(8));
+            }
+        }
+        if (name == null) {
+            throw new AssertionError("lt_peer.py info printed no NAME:\n" + output);
+        }
+        return new Description(basic.infoHashHex(), name, basic.pieces(), basic.pieceLength(), isPrivate,
+                List.copyOf(files), List.copyOf(trackers), List.copyOf(webSeeds));
+    }
+
     private static CreatedTorrent parseInfo(Path file, String output) {
         Matcher hash = java.util.regex.Pattern.compile("(?m)^INFOHASH ([0-9a-f]{40})$").matcher(output);
         Matcher pieces = java.util.regex.Pattern.compile("(?m)^PIECES (\\d+) PIECE_LENGTH (\\d+)$").matcher(output);

@@ -1,0 +1,267 @@
+package dev.spate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.TorrentCreator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InfoCommandTest {
+    private static final Instant CREATED = Instant.parse("2024-01-02T03:04:05Z");
+
+    @TempDir
+    Path tmp;
+
+    /** Writes {@code size} bytes drawn from {@code seed}. */
+    static Path data(Path file, int size, long seed) throws IOException {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        return Files.write(file, b);
+    }
+
+    /** A directory of four files with uneven sizes, one of them empty: 60,001 bytes. */
+    static Path tree(Path root) throws IOException {
+        data(root.resolve("alpha.bin"), 40_000, 1);
+        data(root.resolve("empty.txt"), 0, 2);
+        data(root.resolve("sub/beta.bin"), 20_000, 3);
+        data(root.resolve("sub/gamma.bin"), 1, 4);
+        return root;
+    }
+
+    private Metainfo singleFileTorrent(Path out) throws IOException {
+        TorrentCreator.Builder b = TorrentCreator.builder(data(tmp.resolve("one.bin"), 100_000, 7))
+                .pieceLength(16384)
+                .trackerTier(List.of("http://a.example/announce", "http://b.example/announce"))
+                .tracker("udp://c.example:6969")
+                .webSeed("http://seed.example/one.bin")
+                .privateFlag(true)
+                .comment("first \"test\"\nsecond line")
+                .creationDate(CREATED);
+        Files.write(out, b.build().create());
+        return b.build().createMetainfo();
+    }
+
+    private Metainfo multiFileTorrent(Path out) throws IOException {
+        TorrentCreator.Builder b = TorrentCreator.builder(tree(tmp.resolve("tree")))
+                .pieceLength(16384)
+                .createdBy(null)
+                .creationDate(null);
+        Files.write(out, b.build().create());
+        return b.build().createMetainfo();
+    }
+
+    @Test
+    void textOfASingleFileTorrentShowsEveryField() throws IOException {
+        Path file = tmp.resolve("one.torrent");
+        Metainfo meta = singleFileTorrent(file);
+
+        Cli.Result r = Cli.run("info", file.toString());
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out().lines()).containsExactly(
+                "name:       one.bin",
+                "info-hash:  " + meta.infoHashHex(),
+                "size:       97.7 KiB (100000 bytes)",
+                "pieces:     7 x 16.0 KiB",
+                "private:    yes",
+                "created by: Spate 0.1.0",
+                "created:    2024-01-02T03:04:05Z",
+                "comment:    first \"test\"",
+                "            second line",
+                "files (1):",
+                "    97.7 KiB  one.bin",
+                "trackers:",
+                "  tier 1: http://a.example/announce",
+                "  tier 1: http://b.example/announce",
+                "  tier 2: udp://c.example:6969",
+                "web seeds:",
+                "  http://seed.example/one.bin");
+        assertThat(meta.infoHashHex()).matches("[0-9a-f]{40}");
+    }
+
+    @Test
+    void textOfAMultiFileTorrentListsFilesUnderTheTorrentNameInOrder() throws IOException {
+        Path file = tmp.resolve("tree.torrent");
+        Metainfo meta = multiFileTorrent(file);
+
+        Cli.Result r = Cli.run("info", file.toString());
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out().lines()).containsExactly(
+                "name:       tree",
+                "info-hash:  " + meta.infoHashHex(),
+                "size:       58.6 KiB (60001 bytes)",
+                "pieces:     4 x 16.0 KiB",
+                "private:    no",
+                "files (4):",
+                "    39.1 KiB  tree/alpha.bin",
+                "         0 B  tree/empty.txt",
+                "    19.5 KiB  tree/sub/beta.bin",
+                "         1 B  tree/sub/gamma.bin",
+                "trackers: none");
+    }
+
+    @Test
+    void jsonOfASingleFileTorrentParsesAndHoldsEveryField() throws IOException {
+        Path file = tmp.resolve("one.torrent");
+        Metainfo meta = singleFileTorrent(file);
+
+        Cli.Result r = Cli.run("info", "--json", file.toString());
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).endsWith("}\n");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
+        assertThat(json).containsExactly(
+                Map.entry("name", "one.bin"),
+                Map.entry("infoHash", meta.infoHashHex()),
+                Map.entry("totalLength", 100_000L),
+                Map.entry("pieceLength", 16_384L),
+                Map.entry("pieceCount", 7L),
+                Map.entry("private", true),
+                Map.entry("multiFile", false),
+                Map.entry("files", List.of(Map.of("path", "one.bin", "length", 100_000L))),
+                Map.entry("trackerTiers", List.of(
+                        List.of("http://a.example/announce", "http://b.example/announce"),
+                        List.of("udp://c.example:6969"))),
+                Map.entry("webSeeds", List.of("http://seed.example/one.bin")),
+                Map.entry("createdBy", "Spate 0.1.0"),
+                Map.entry("creationDate", CREATED.getEpochSecond()),
+                Map.entry("comment", "first \"test\"\nsecond line"));
+    }
+
+    @Test
+    void jsonOfAMultiFileTorrentListsFilesWithPathsAndLengthsAndNullsForAbsentFields() throws IOException {
+        Path file = tmp.resolve("tree.torrent");
+        Metainfo meta = multiFileTorrent(file);
+
+        Cli.Result r = Cli.run("info", file.toString(), "--json");
+
+        assertThat(r.exitCode()).isZero();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
+        assertThat(json.get("name")).isEqualTo("tree");
+        assertThat(json.get("infoHash")).isEqualTo(meta.infoHashHex());
+        assertThat(json.get("totalLength")).isEqualTo(60_001L);
+        assertThat(json.get("pieceCount")).isEqualTo(4L);
+        assertThat(json.get("multiFile")).isEqualTo(true);
+        assertThat(json.get("private")).isEqualTo(false);
+        assertThat(json.get("files")).isEqualTo(List.of(
+                Map.of("path", "alpha.bin", "length", 40_000L),
+                Map.of("path", "empty.txt", "length", 0L),
+                Map.of("path", "sub/beta.bin", "length", 20_000L),
+                Map.of("path", "sub/gamma.bin", "length", 1L)));
+        assertThat(json.get("trackerTiers")).isEqualTo(List.of());
+        assertThat(json.get("webSeeds")).isEqualTo(List.of());
+        assertThat(json).containsEntry("createdBy", null).containsEntry("creationDate", null)
+                .containsEntry("comment", null);
+    }
+
+    @Test
+    void jsonEscapesControlCharactersAndKeepsUnicodeInNames() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("naïve ☃"));
+        data(dir.resolve("tab\there.bin"), 10, 9);
+        Path file = tmp.resolve("u.torrent");
+        Files.write(file, TorrentCreator.builder(dir).comment("bell\u0007 and \\ slash").build().create());
+
+        Cli.Result r = Cli.run("info", "--json", file.toString());
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("\"tab\\there.bin\"").contains("\\u0007");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
+        assertThat(json.get("name")).isEqualTo("naïve ☃");
+        assertThat(json.get("files")).isEqualTo(List.of(Map.of("path", "tab\there.bin", "length", 10L)));
+        assertThat(json.get("comment")).isEqualTo("bell\u0007 and \\ slash");
+    }
+
+    @Test
+    void aMalformedTorrentFailsWithOneLineNamingTheFileAndTheProblem() throws IOException {
+        Path bad = Files.writeString(tmp.resolve("bad.torrent"), "d4:infod4:name1:x", StandardCharsets.US_ASCII);
+
+        Cli.Result r = Cli.run("info", bad.toString());
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.errLines().get(0)).startsWith("spate: " + bad + ": not a bencoded torrent file: ");
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void anInvalidInfoDictionaryIsReportedWithTheParsersMessage() throws IOException {
+        // Well-formed bencoding, but 'pieces' of 30 bytes is not a whole number of SHA-1 digests.
+        Path bad = Files.writeString(tmp.resolve("pieces.torrent"),
+                "d4:infod6:lengthi5e4:name1:x12:piece lengthi16384e6:pieces30:" + "x".repeat(30) + "ee",
+                StandardCharsets.US_ASCII);
+
+        Cli.Result r = Cli.run("info", bad.toString());
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.errLines().get(0)).startsWith("spate: " + bad + ": ").contains("pieces").contains("30");
+    }
+
+    @Test
+    void verbosePrintsTheStackTraceAsWellAsTheMessage() throws IOException {
+        Path bad = Files.writeString(tmp.resolve("bad.torrent"), "garbage", StandardCharsets.US_ASCII);
+
+        for (String[] args : List.of(new String[] {"info", "--verbose", bad.toString()},
+                new String[] {"--verbose", "info", bad.toString()})) {
+            Cli.Result r = Cli.run(args);
+
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(1);
+            assertThat(r.err()).as(String.join(" ", args))
+                    .startsWith("dev.spate.metainfo.MetainfoException: " + bad + ": not a bencoded torrent file")
+                    .contains("\tat dev.spate.metainfo.MetainfoParser.read(")
+                    .contains("\tat dev.spate.cli.InfoCommand.call(")
+                    .endsWith("spate: " + bad + ": not a bencoded torrent file: at byte 0: expected a value ('i', 'l', 'd' or a digit), found 'g'\n");
+        }
+    }
+
+    @Test
+    void aMissingTorrentFileIsNamedWithTheReason() {
+        Path missing = tmp.resolve("nowhere.torrent");
+
+        Cli.Result r = Cli.run("info", missing.toString());
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("spate: " + missing + ": no such file or directory\n");
+    }
+
+    @Test
+    void aDirectoryGivenAsTheTorrentIsNamed() {
+        Cli.Result r = Cli.run("info", tmp.toString());
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("spate: " + tmp + " is a directory, not a .torrent file\n");
+    }
+
+    @Test
+    void anUnknownOptionIsAUsageErrorNamingIt() {
+        Cli.Result r = Cli.run("info", "--bogus", "x.torrent");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.errLines()).containsExactly("spate: Unknown option: '--bogus'", "try 'spate info --help' for usage");
+    }
+
+    @Test
+    void aMissingArgumentIsAUsageError() {
+        Cli.Result r = Cli.run("info");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines().get(0)).isEqualTo("spate: Missing required parameter: 'FILE.torrent'");
+    }
+}

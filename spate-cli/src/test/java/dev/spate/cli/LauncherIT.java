@@ -1,0 +1,115 @@
+package dev.spate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the real {@code ./spate} launcher at the repository root, as a user would, on the jar that
+ * {@code package} has just built (failsafe runs after it in {@code verify}, so the launcher finds the
+ * jar up to date and does not rebuild).
+ */
+class LauncherIT {
+    private static Path launcher;
+
+    @TempDir
+    Path tmp;
+
+    record Run(int exitCode, String out, String err) {
+    }
+
+    @BeforeAll
+    static void findLauncher() {
+        // Failsafe runs in the module directory, spate-cli; the launcher is one level up.
+        Path root = Path.of("").toAbsolutePath().getParent();
+        launcher = root.resolve("spate");
+        assertThat(launcher).as("launcher script").isExecutable();
+        assertThat(root.resolve("spate-cli/target/spate.jar")).as("jar built by package").isRegularFile();
+    }
+
+    private Run spate(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(launcher.toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("spate " + String.join(" ", args) + " did not finish within 60 s");
+        }
+        Run run = new Run(p.exitValue(), out.join(), err.join());
+        assertThat(run.err()).as("the launcher must not rebuild the jar here").doesNotContain("spate: building");
+        return run;
+    }
+
+    private static String read(java.io.InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "<unreadable: " + e + ">";
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void createThenInfoThroughTheLauncherAgreeOnTheTorrent() throws Exception {
+        byte[] data = new byte[50_000];
+        new java.util.Random(3).nextBytes(data);
+        Files.write(tmp.resolve("data.bin"), data);
+
+        Run create = spate("create", "data.bin", "-o", "data.torrent", "--piece-size", "16K",
+                "-t", "http://127.0.0.1:1/announce", "--comment", "launcher");
+
+        assertThat(create.exitCode()).as(create.err()).isZero();
+        Metainfo meta = MetainfoParser.read(tmp.resolve("data.torrent"));
+        assertThat(create.out()).isEqualTo("created data.torrent: 48.8 KiB, 4 pieces of 16.0 KiB, info-hash "
+                + meta.infoHashHex() + "\n");
+        assertThat(meta.comment()).contains("launcher");
+
+        Run info = spate("info", "data.torrent");
+
+        assertThat(info.exitCode()).as(info.err()).isZero();
+        assertThat(info.out()).startsWith("name:       data.bin\ninfo-hash:  " + meta.infoHashHex() + "\n")
+                .contains("size:       48.8 KiB (50000 bytes)\n")
+                .contains("  tier 1: http://127.0.0.1:1/announce\n");
+
+        Run json = spate("info", "--json", "data.torrent");
+
+        assertThat(json.exitCode()).isZero();
+        assertThat(JsonReader.parse(json.out())).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("infoHash", meta.infoHashHex()).containsEntry("totalLength", 50_000L);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void theLauncherPassesOnExitCodesAndOneLineErrors() throws Exception {
+        Files.writeString(tmp.resolve("bad.torrent"), "not bencoding");
+
+        Run bad = spate("info", "bad.torrent");
+        Run usage = spate("create", "nothing", "-o", "x.torrent", "--piece-size", "3M");
+
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("spate: bad.torrent: not a bencoded torrent file: ").doesNotContain("\tat ");
+        assertThat(bad.err().lines().count()).isEqualTo(1);
+        assertThat(usage.exitCode()).isEqualTo(2);
+        assertThat(usage.err()).startsWith("spate: no such file or directory: nothing\n");
+    }
+}

@@ -1,0 +1,64 @@
+package dev.spate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+    @Test
+    void withoutACommandItIsAUsageError() {
+        Cli.Result r = Cli.run();
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).containsExactly("spate: missing command: try 'spate --help'", "try 'spate --help' for usage");
+    }
+
+    @Test
+    void anUnknownCommandIsAUsageError() {
+        Cli.Result r = Cli.run("inof", "x.torrent");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines().get(0)).isEqualTo("spate: Unmatched arguments from index 0: 'inof', 'x.torrent'");
+        assertThat(r.err()).contains("info");
+    }
+
+    @Test
+    void anUnknownTopLevelOptionIsAUsageError() {
+        Cli.Result r = Cli.run("--bogus");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines().get(0)).isEqualTo("spate: Unknown option: '--bogus'");
+    }
+
+    @Test
+    void helpAndVersionSucceedOnStandardOutput() {
+        Cli.Result help = Cli.run("--help");
+        Cli.Result version = Cli.run("--version");
+        Cli.Result createHelp = Cli.run("create", "--help");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).startsWith("Usage: spate ").contains("info").contains("create").contains("download");
+        assertThat(version.exitCode()).isZero();
+        assertThat(version.out()).isEqualTo("spate 0.1.0\n");
+        assertThat(createHelp.exitCode()).isZero();
+        assertThat(createHelp.out()).contains("--piece-size=SIZE").contains("--web-seed=URL");
+    }
+
+    @Test
+    void oneLineSaysWhatWentWrongWithAFile() {
+        assertThat(Main.oneLine(new NoSuchFileException("a.torrent"))).isEqualTo("a.torrent: no such file or directory");
+        assertThat(Main.oneLine(new AccessDeniedException("b"))).isEqualTo("b: permission denied");
+        assertThat(Main.oneLine(new FileSystemException("c", "d", "Is a directory"))).isEqualTo("c -> d: Is a directory");
+    }
+
+    @Test
+    void oneLineJoinsLinesAndFallsBackToTheCauseOrTheClassName() {
+        assertThat(Main.oneLine(new IOException("first\nsecond\r\nthird"))).isEqualTo("first second third");
+        assertThat(Main.oneLine(new RuntimeException(null, new IOException("the cause")))).isEqualTo("the cause");
+        assertThat(Main.oneLine(new IllegalStateException())).isEqualTo("IllegalStateException");
+    }
+}
