@@ -81,7 +81,7 @@ public final class UdpTracker implements Tracker {
 
     @Override
     public AnnounceResponse announce(AnnounceRequest r) throws TrackerException {
-        byte[] reply = exchange(ANNOUNCE, 20, (connId, tid) -> {
+        Reply answer = exchange(ANNOUNCE, 20, (connId, tid) -> {
             ByteBuffer b = ByteBuffer.allocate(98);
             b.putLong(connId).putInt(ANNOUNCE).putInt(tid);
             b.put(r.infoHash().bytes()).put(r.peerId().bytes());
@@ -93,6 +93,7 @@ public final class UdpTracker implements Tracker {
             b.putShort((short) r.port());
             return b.array();
         });
+        byte[] reply = answer.bytes();
         ByteBuffer b = ByteBuffer.wrap(reply);
         b.position(8);
         int interval = b.getInt();
@@ -104,7 +105,7 @@ public final class UdpTracker implements Tracker {
         }
         List<InetSocketAddress> peers = new ArrayList<>();
         // BEP 15 "IPv6": over IPv6 the peers are 16-byte addresses.
-        int addressLength = lastAddress instanceof Inet6Address ? 16 : 4;
+        int addressLength = answer.from() instanceof Inet6Address ? 16 : 4;
         PeerLists.compact(reply, 20, reply.length - 20, addressLength, "peers", peers);
         return new AnnounceResponse(Duration.ofSeconds(interval), Optional.empty(), peers, OptionalInt.of(seeders),
                 OptionalInt.of(leechers), Optional.empty(), Optional.empty());
@@ -121,7 +122,7 @@ public final class UdpTracker implements Tracker {
                 b.putLong(connId).putInt(SCRAPE).putInt(tid);
                 chunk.forEach(h -> b.put(h.bytes()));
                 return b.array();
-            });
+            }).bytes();
             ByteBuffer b = ByteBuffer.wrap(reply);
             b.position(8);
             for (InfoHash h : chunk) {
@@ -139,21 +140,21 @@ public final class UdpTracker implements Tracker {
         byte[] build(long connectionId, int transactionId);
     }
 
-    /** The address the last exchange went to; decides the peer entry size. */
-    private volatile InetAddress lastAddress;
+    /** A reply and the tracker address it came from, whose family decides the peer entry size. */
+    private record Reply(InetAddress from, byte[] bytes) {
+    }
 
     /**
      * Sends {@code action} built by {@code packet} until a reply with the same transaction id and at
      * least {@code minLength} bytes arrives, reconnecting when needed; returns the reply.
      */
-    private byte[] exchange(int action, int minLength, Packet packet) throws TrackerException {
+    private Reply exchange(int action, int minLength, Packet packet) throws TrackerException {
         InetAddress address;
         try {
             address = InetAddress.getByName(host);
         } catch (UnknownHostException e) {
             throw new TrackerException("cannot resolve udp tracker host " + host, e);
         }
-        lastAddress = address;
         try (DatagramSocket socket = new DatagramSocket()) {
             socket.connect(new InetSocketAddress(address, port));
             for (int attempt = 0; attempt < config.udpMaxAttempts(); attempt++) {
@@ -176,7 +177,7 @@ public final class UdpTracker implements Tracker {
                 socket.send(new DatagramPacket(request, request.length));
                 byte[] reply = await(socket, tid, action, minLength, deadline);
                 if (reply != null) {
-                    return reply;
+                    return new Reply(address, reply);
                 }
             }
         } catch (PortUnreachableException e) {
