@@ -6,6 +6,8 @@
  * (the value model those files are made of). Everything else is internal and may change.
  */
 module dev.spate.engine {
+    requires java.net.http;
+
     exports dev.spate.bencode;
     exports dev.spate.engine;
     exports dev.spate.metainfo;

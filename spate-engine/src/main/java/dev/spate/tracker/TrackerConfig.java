@@ -1,0 +1,73 @@
+package dev.spate.tracker;
+
+import dev.spate.core.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Limits and timeouts for tracker clients.
+ *
+ * @param connectTimeout HTTP: longest wait for the TCP (and TLS) connection
+ * @param readTimeout HTTP: longest wait for the whole response once a request is sent
+ * @param maxResponseBytes HTTP: a body larger than this is refused
+ * @param maxRedirects HTTP: redirects followed before giving up
+ * @param udpBaseTimeout UDP: first wait before retransmitting; BEP 15 says 15 s, doubled each time
+ * @param udpMaxAttempts UDP: sends before giving up; BEP 15 allows n = 0..8, that is 9
+ * @param clock UDP: measures the 60 s life of a connection id
+ */
+public record TrackerConfig(
+        Duration connectTimeout,
+        Duration readTimeout,
+        int maxResponseBytes,
+        int maxRedirects,
+        Duration udpBaseTimeout,
+        int udpMaxAttempts,
+        Clock clock) {
+
+    public static final int ONE_MIB = 1 << 20;
+
+    public TrackerConfig {
+        positive(connectTimeout, "connectTimeout");
+        positive(readTimeout, "readTimeout");
+        positive(udpBaseTimeout, "udpBaseTimeout");
+        Objects.requireNonNull(clock, "clock");
+        if (maxResponseBytes <= 0) {
+            throw new IllegalArgumentException("maxResponseBytes must be positive, not " + maxResponseBytes);
+        }
+        if (maxRedirects < 0) {
+            throw new IllegalArgumentException("maxRedirects must not be negative, not " + maxRedirects);
+        }
+        if (udpMaxAttempts < 1 || udpMaxAttempts > 9) {
+            throw new IllegalArgumentException("udpMaxAttempts must be in [1, 9] (BEP 15: n up to 8), not "
+                    + udpMaxAttempts);
+        }
+    }
+
+    /** 10 s connect, 30 s read, 1 MiB, 5 redirects, BEP 15's 15 s and 9 attempts, the system clock. */
+    public static TrackerConfig defaults() {
+        return new TrackerConfig(Duration.ofSeconds(10), Duration.ofSeconds(30), ONE_MIB, 5,
+                Duration.ofSeconds(15), 9, Clock.system());
+    }
+
+    public TrackerConfig withTimeouts(Duration connect, Duration read) {
+        return new TrackerConfig(connect, read, maxResponseBytes, maxRedirects, udpBaseTimeout, udpMaxAttempts,
+                clock);
+    }
+
+    public TrackerConfig withUdpRetransmission(Duration base, int attempts) {
+        return new TrackerConfig(connectTimeout, readTimeout, maxResponseBytes, maxRedirects, base, attempts,
+                clock);
+    }
+
+    public TrackerConfig withClock(Clock newClock) {
+        return new TrackerConfig(connectTimeout, readTimeout, maxResponseBytes, maxRedirects, udpBaseTimeout,
+                udpMaxAttempts, newClock);
+    }
+
+    private static void positive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, not " + d);
+        }
+    }
+}
