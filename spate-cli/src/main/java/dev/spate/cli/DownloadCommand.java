@@ -42,6 +42,9 @@ final class DownloadCommand implements Callable<Integer> {
     @Option(names = {"-p", "--peer"}, paramLabel = "HOST:PORT", description = "A peer to connect to; repeatable.")
     List<String> peers = new ArrayList<>();
 
+    @Option(names = {"-t", "--tracker"}, paramLabel = "URL", description = "A tracker to announce to besides the torrent's own; repeatable.")
+    List<String> trackers = new ArrayList<>();
+
     @Option(names = "--port", paramLabel = "N", description = "Port to listen on (default 6881, or a free one if it is taken; 0 for a free one).")
     Integer port;
 
@@ -73,6 +76,9 @@ final class DownloadCommand implements Callable<Integer> {
                         finished.countDown();
                     }
                     case Event.PeerBanned b -> err.println("banned " + b.address() + ": " + b.reason());
+                    case Event.TrackerReply r -> err.println("tracker " + r.url() + ": " + r.peers() + " peers"
+                            + r.warning().map(w -> " (warning: " + w + ")").orElse(""));
+                    case Event.TrackerError x -> err.println("tracker error: " + x.message());
                     default -> { }
                 }
             });
@@ -86,17 +92,19 @@ final class DownloadCommand implements Callable<Integer> {
                 }
             });
             Runtime.getRuntime().addShutdownHook(hook);
+            trackers.forEach(handle::addTracker);
             peerAddresses.forEach(handle::connect);
+            boolean anyTracker = !trackers.isEmpty() || !meta.trackers().isEmpty();
             long start = System.nanoTime();
             StatusLine line = new StatusLine(err);
             boolean interrupted = false;
             try {
                 while (!finished.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
                     TorrentStatus s = handle.status();
-                    if (peerAddresses.isEmpty() && s.state() == TorrentState.DOWNLOADING && s.peers() == 0
+                    if (peerAddresses.isEmpty() && !anyTracker && s.state() == TorrentState.DOWNLOADING && s.peers() == 0
                             && (System.nanoTime() - start) > 5_000_000_000L) {
                         line.clear();
-                        err.println("spate: no peers to download from: give one with --peer HOST:PORT");
+                        err.println("spate: no peers to download from: the torrent has no trackers; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
                         return Main.FAILURE;
                     }
                     line.show(s);
@@ -172,6 +180,10 @@ final class DownloadCommand implements Callable<Integer> {
     }
 
     static void summary(PrintWriter out, TorrentStatus s, double seconds) {
+        for (var t : s.trackers()) {
+            out.printf("tracker %s: %s%s%s%n", t.url(), t.status(), t.message().map(m -> ": " + m).orElse(""),
+                    t.nextAnnounceSeconds() >= 0 ? ", next announce in " + Units.duration(t.nextAnnounceSeconds()) : "");
+        }
         out.printf("%s: %s, %d/%d pieces (%.1f%%), %s received in %s (%s), %d hash failures, %s wasted%n",
                 s.name(), s.isComplete() ? "complete" : "incomplete", s.piecesVerified(), s.pieceCount(),
                 s.progress() * 100, Units.bytes(s.downloaded()), Units.duration((long) seconds),

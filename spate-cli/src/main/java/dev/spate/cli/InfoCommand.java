@@ -1,5 +1,7 @@
 package dev.spate.cli;
 
+import dev.spate.engine.ScrapeReport;
+import dev.spate.engine.Scrapes;
 import dev.spate.metainfo.FileEntry;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoException;
@@ -32,6 +34,12 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
+    @Option(names = "--scrape", description = "Also ask each tracker how many seeders and leechers it knows (BEP 48).")
+    boolean scrape;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long each tracker may take to answer --scrape (default 10).")
+    int timeoutSeconds = 10;
+
     @Spec
     CommandSpec spec;
 
@@ -39,7 +47,33 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Metainfo meta = read(torrent);
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? Json.write(toMap(meta)) + "\n" : text(meta));
+        if (scrape && timeoutSeconds < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--timeout must be at least 1 second");
+        }
+        List<ScrapeReport> reports = scrape
+                ? Scrapes.scrape(meta, java.time.Duration.ofSeconds(timeoutSeconds)) : List.of();
+        if (json) {
+            Map<String, Object> m = toMap(meta);
+            if (scrape) {
+                List<Object> list = new ArrayList<>();
+                for (ScrapeReport r : reports) {
+                    Map<String, Object> rm = new LinkedHashMap<>();
+                    rm.put("url", r.url());
+                    rm.put("seeders", r.error().isPresent() ? null : r.seeders());
+                    rm.put("completed", r.error().isPresent() ? null : r.completed());
+                    rm.put("leechers", r.error().isPresent() ? null : r.leechers());
+                    rm.put("error", r.error().orElse(null));
+                    list.add(rm);
+                }
+                m.put("scrape", list);
+            }
+            out.print(Json.write(m) + "\n");
+        } else {
+            out.print(text(meta));
+            if (scrape) {
+                out.print(scrapeText(reports));
+            }
+        }
         out.flush();
         return 0;
     }
@@ -91,6 +125,22 @@ final class InfoCommand implements Callable<Integer> {
     private static void line(StringBuilder sb, String key, String value) {
         String indented = String.join("\n" + " ".repeat(12), value.split("\r\n|\r|\n", -1));
         sb.append(String.format("%-11s %s%n", key + ":", indented));
+    }
+
+    static String scrapeText(List<ScrapeReport> reports) {
+        if (reports.isEmpty()) {
+            return "scrape: the torrent has no trackers\n";
+        }
+        StringBuilder sb = new StringBuilder("scrape:\n");
+        for (ScrapeReport r : reports) {
+            if (r.error().isPresent()) {
+                sb.append("  ").append(r.url()).append(": error: ").append(r.error().get()).append('\n');
+            } else {
+                sb.append(String.format("  %s: %d seeders, %d leechers, %d completed%n", r.url(), r.seeders(),
+                        r.leechers(), r.completed()));
+            }
+        }
+        return sb.toString();
     }
 
     static Map<String, Object> toMap(Metainfo meta) {

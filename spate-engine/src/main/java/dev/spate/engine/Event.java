@@ -34,6 +34,18 @@ public sealed interface Event {
     record PeerBanned(String infoHash, InetSocketAddress address, String reason) implements Event {
     }
 
+    /**
+     * A tracker answered an announce with {@code peers} peers, perhaps with a warning.
+     *
+     * @param url the tracker, without its query string
+     */
+    record TrackerReply(String infoHash, String url, int peers, java.util.Optional<String> warning) implements Event {
+    }
+
+    /** No tracker answered an announce; {@code message} says what each one did. The torrent goes on. */
+    record TrackerError(String infoHash, String message) implements Event {
+    }
+
     /** The torrent's state changed. */
     record StateChanged(String infoHash, TorrentState from, TorrentState to) implements Event {
     }

@@ -156,6 +156,13 @@ public final class Session implements AutoCloseable {
         return blockBuffers;
     }
 
+    /** Tracker timeouts from the config. */
+    dev.spate.tracker.TrackerConfig trackerConfig() {
+        return dev.spate.tracker.TrackerConfig.defaults()
+                .withTimeouts(config.trackerTimeout(), config.trackerTimeout())
+                .withUdpRetransmission(config.trackerTimeout(), config.udpTrackerAttempts());
+    }
+
     DiskIo disk() {
         return disk;
     }

@@ -19,10 +19,14 @@ import java.util.Objects;
  *     someone else
  * @param idleTimeout how long a peer may send nothing at all before it is dropped
  * @param uploadSlots peers each torrent uploads to at once, the optimistic unchoke included (BEP 3)
+ * @param trackerTimeout how long an HTTP tracker may take to connect and to answer, and a UDP
+ *     tracker's first wait before it is asked again (BEP 15 doubles the wait each time)
+ * @param udpTrackerAttempts how many times a UDP tracker is asked before the next one is tried
  */
 public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
-                            Duration idleTimeout, int uploadSlots) {
+                            Duration idleTimeout, int uploadSlots, Duration trackerTimeout,
+                            int udpTrackerAttempts) {
     public SessionConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -49,6 +53,12 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         private Duration requestTimeout = Duration.ofSeconds(20);
         private Duration idleTimeout = Duration.ofMinutes(3);
         private int uploadSlots = 4;
+        private Duration trackerTimeout = Duration.ofSeconds(15);
+        /**
+         * BEP 15 allows eight retransmissions (over an hour); two attempts (45 s) let a dead UDP
+         * tracker give way to the next one in its tier much sooner.
+         */
+        private int udpTrackerAttempts = 2;
 
         private Builder() {
         }
@@ -127,6 +137,21 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** See {@link SessionConfig#trackerTimeout()}. */
+        public Builder trackerTimeout(Duration d) {
+            this.trackerTimeout = positive("trackerTimeout", d);
+            return this;
+        }
+
+        /** See {@link SessionConfig#udpTrackerAttempts()}; 1 to 9 (BEP 15: up to 8 retransmissions). */
+        public Builder udpTrackerAttempts(int n) {
+            if (n < 1 || n > 9) {
+                throw new IllegalArgumentException("udpTrackerAttempts " + n + " outside 1-9");
+            }
+            this.udpTrackerAttempts = n;
+            return this;
+        }
+
         private static Duration positive(String name, Duration d) {
             Objects.requireNonNull(d, name);
             if (d.isNegative() || d.isZero()) {
@@ -137,7 +162,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
 
         public SessionConfig build() {
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
-                    connectTimeout, requestTimeout, idleTimeout, uploadSlots);
+                    connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts);
         }
     }
 }

@@ -95,6 +95,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     // ---- loop-owned ----
     private final PiecePicker<PeerSession> picker;
     private final Choker<PeerSession> choker;
+    private final Announcer announcer;
     private final Map<PeerConnection, PeerSession> peers = new HashMap<>();
     private final Map<Integer, Assembly> assemblies = new HashMap<>();
     private final Set<InetSocketAddress> connecting = new HashSet<>();
@@ -140,6 +141,18 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         this.picker = new PiecePicker<>(info.pieceCount(), info.pieceLength(), info.totalLength(), new SplittableRandom());
         this.buffers = new PieceBuffers(info.pieceLength(), 16);
         this.choker = new Choker<>(session.config().uploadSlots(), new SplittableRandom());
+        this.announcer = new Announcer(hash, session.peerId(), metainfo.trackerTiers(), session.trackerConfig(),
+                new Announcer.Listener() {
+                    @Override
+                    public void answered(String url, dev.spate.tracker.AnnounceResponse response) {
+                        post(() -> trackerAnswered(url, response));
+                    }
+
+                    @Override
+                    public void failed(String message) {
+                        post(() -> publish(new Event.TrackerError(hex, message)));
+                    }
+                });
         this.loop = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("torrent " + info.name()).factory());
         this.lastStatus = snapshot();
     }
@@ -171,6 +184,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                     } else {
                         setState(TorrentState.DOWNLOADING);
                     }
+                    announcer.start(session.listenPort(), counters());
                     dialCandidates();
                 }));
     }
@@ -187,6 +201,11 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     }
 
     @Override
+    public void addTracker(String url) {
+        post(() -> announcer.addTracker(url));
+    }
+
+    @Override
     public CompletableFuture<Void> completion() {
         return completion.copy();
     }
@@ -196,6 +215,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         post(() -> {
             if (state == TorrentState.DOWNLOADING || state == TorrentState.SEEDING) {
                 disconnectAll("paused");
+                announcer.stopped(session.listenPort(), counters());
                 setState(TorrentState.PAUSED);
                 saveResume();
             }
@@ -223,6 +243,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         try {
             CompletableFuture.runAsync(() -> {
                 disconnectAll("shutting down");
+                announcer.stopped(session.listenPort(), counters());
                 saveResume();
                 TorrentState from = state;
                 state = TorrentState.REMOVED;
@@ -291,7 +312,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         TorrentStatus s = new TorrentStatus(info.name(), hex, state, picker.haveBitfield().cardinality(),
                 info.pieceCount(), bytesVerified, info.totalLength(), downloadRate.rate(), uploadRate.rate(),
                 downloadRate.total(), uploadRate.total(), wasted, peers.size(), hashFailures,
-                Optional.ofNullable(error));
+                Optional.ofNullable(error), announcer.states());
         lastStatus = s;
         return s;
     }
@@ -746,6 +767,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         if (picker.isComplete()) {
             setState(TorrentState.SEEDING);
             completed();
+            announcer.completed(session.listenPort(), counters());
             for (PeerSession ps : new ArrayList<>(peers.values())) {
                 if (ps.hasAll()) {
                     disconnect(ps, "both of us are seeds");
@@ -891,6 +913,9 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         }
         refillAll();
         rechoke(now);
+        if (state == TorrentState.DOWNLOADING || state == TorrentState.SEEDING) {
+            announcer.tick(session.listenPort(), counters());
+        }
         dialCandidates();
         if (resumeDirty && now - lastResumeSave > RESUME_SAVE_NANOS) {
             saveResume();
@@ -909,6 +934,31 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             LOG.log(System.Logger.Level.WARNING, "saving resume data of {0}: {1}", info.name(), e.getMessage());
         }
         lastResumeSave = System.nanoTime();
+    }
+
+    // ---- trackers ----
+
+    private Announcer.Counters counters() {
+        return new Announcer.Counters(uploadRate.total(), downloadRate.total(), info.totalLength() - bytesVerified);
+    }
+
+    private void trackerAnswered(String url, dev.spate.tracker.AnnounceResponse response) {
+        publish(new Event.TrackerReply(hex, url, response.peers().size(), response.warning()));
+        for (InetSocketAddress peer : response.peers()) {
+            if (!isOurselves(peer)) {
+                connect(peer);
+            }
+        }
+    }
+
+    /** Trackers hand us our own address among the peers; dialling it would only be refused. */
+    private boolean isOurselves(InetSocketAddress peer) {
+        if (peer.getPort() != session.listenPort()) {
+            return false;
+        }
+        InetAddress a = peer.getAddress();
+        InetAddress bind = session.config().bindAddress();
+        return a.isLoopbackAddress() || a.isAnyLocalAddress() || a.equals(bind);
     }
 
     // ---- helpers ----

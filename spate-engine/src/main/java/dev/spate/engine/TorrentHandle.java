@@ -25,6 +25,9 @@ public interface TorrentHandle {
     /** Adds a peer to dial (ignored when it is banned, already known, or the torrent is paused). */
     void connect(InetSocketAddress peer);
 
+    /** Adds a tracker, as a tier of its own after the torrent's, and announces to it. */
+    void addTracker(String url);
+
     /** Completes when every piece is verified on disk (at once if it already is). */
     CompletableFuture<Void> completion();
 

@@ -20,11 +20,16 @@ import java.util.Optional;
  * @param peers connected peers
  * @param hashFailures pieces that failed their hash check
  * @param error the error that stopped the torrent, if any
+ * @param trackers its trackers, tier by tier, as last heard from
  */
 public record TorrentStatus(String name, String infoHash, TorrentState state, int piecesVerified, int pieceCount,
                             long bytesVerified, long totalBytes, long downloadRate, long uploadRate,
                             long downloaded, long uploaded, long wasted, int peers, int hashFailures,
-                            Optional<String> error) {
+                            Optional<String> error, java.util.List<TrackerState> trackers) {
+    public TorrentStatus {
+        trackers = java.util.List.copyOf(trackers);
+    }
+
     /** Fraction of the torrent verified, from 0 to 1. */
     public double progress() {
         return totalBytes == 0 ? 1.0 : (double) bytesVerified / totalBytes;

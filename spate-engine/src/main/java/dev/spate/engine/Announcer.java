@@ -1,0 +1,182 @@
+package dev.spate.engine;
+
+import dev.spate.core.InfoHash;
+import dev.spate.core.PeerId;
+import dev.spate.tracker.AnnounceRequest;
+import dev.spate.tracker.AnnounceResponse;
+import dev.spate.tracker.TrackerConfig;
+import dev.spate.tracker.TrackerException;
+import dev.spate.tracker.TrackerTiers;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A torrent's announces (BEP 3, BEP 12 tiers, BEP 15): {@code started} when it starts,
+ * {@code completed} once when the download finishes, regular announces at the tracker's interval,
+ * {@code stopped} when it stops.
+ *
+ * <p>Threads: the torrent loop calls every method; each announce runs on a virtual thread of its
+ * own, one at a time, and its outcome comes back through the callbacks, which post to the loop.
+ * The tiers are touched only by that one announcing thread (and read for status, which they allow
+ * from any thread).
+ */
+final class Announcer {
+    /** Peers asked for per announce (BEP 3 {@code numwant}). */
+    static final int NUM_WANT = 50;
+
+    /** What the torrent reports in an announce, sampled on the loop thread. */
+    record Counters(long uploaded, long downloaded, long left) {
+    }
+
+    /** Where outcomes go; called on the announcing thread. */
+    interface Listener {
+        void answered(String url, AnnounceResponse response);
+
+        void failed(String message);
+    }
+
+    private final InfoHash infoHash;
+    private final PeerId peerId;
+    private final TrackerConfig config;
+    private final int key = new SecureRandom().nextInt();
+    private final Listener listener;
+    private final AtomicBoolean inFlight = new AtomicBoolean();
+    private List<List<String>> urls;
+    private TrackerTiers tiers;
+    private boolean started;
+
+    Announcer(InfoHash infoHash, PeerId peerId, List<List<String>> urls, TrackerConfig config, Listener listener) {
+        this.infoHash = infoHash;
+        this.peerId = peerId;
+        this.config = config;
+        this.listener = listener;
+        this.urls = new ArrayList<>(urls);
+        this.tiers = new TrackerTiers(this.urls, config, new Random());
+    }
+
+    boolean hasTrackers() {
+        return !urls.isEmpty();
+    }
+
+    /** Adds a tracker as a tier of its own, after the torrent's. */
+    void addTracker(String url) {
+        for (List<String> tier : urls) {
+            if (tier.contains(url)) {
+                return;
+            }
+        }
+        urls.add(List.of(url));
+        tiers = new TrackerTiers(urls, config, new Random());
+        started = false;
+    }
+
+    /** The first announce, with {@code started}. */
+    void start(int port, Counters counters) {
+        started = true;
+        announce(AnnounceRequest.Event.STARTED, port, counters);
+    }
+
+    /** Once a second: a regular announce when one is due. */
+    void tick(int port, Counters counters) {
+        if (!hasTrackers()) {
+            return;
+        }
+        if (!started) {
+            start(port, counters);
+        } else if (tiers.isDue()) {
+            announce(AnnounceRequest.Event.NONE, port, counters);
+        }
+    }
+
+    /** The download finished: BEP 3's {@code completed}, sent once. */
+    void completed(int port, Counters counters) {
+        if (started) {
+            announce(AnnounceRequest.Event.COMPLETED, port, counters);
+        }
+    }
+
+    /** The torrent stops: {@code stopped}, waiting at most a few seconds for the tracker. */
+    void stopped(int port, Counters counters) {
+        if (!started || !hasTrackers()) {
+            return;
+        }
+        started = false;
+        TrackerTiers current = tiers;
+        AnnounceRequest request = request(AnnounceRequest.Event.STOPPED, port, counters, 0);
+        Thread t = Thread.ofVirtual().name("announce stopped").start(() -> {
+            try {
+                current.announce(request);
+            } catch (TrackerException e) {
+                // Stopping anyway; the tracker will time us out.
+            }
+        });
+        try {
+            t.join(TimeUnit.SECONDS.toMillis(3));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Each tracker's state, for the status. */
+    List<TrackerState> states() {
+        long now = config.clock().nanoTime();
+        List<TrackerState> out = new ArrayList<>();
+        for (TrackerTiers.TrackerStatus s : tiers.statuses()) {
+            String status;
+            int peers = 0;
+            Optional<String> message = Optional.empty();
+            switch (s.lastOutcome()) {
+                case TrackerTiers.NotContacted n -> status = "not contacted";
+                case TrackerTiers.Working w -> {
+                    status = "working";
+                    peers = w.peers();
+                }
+                case TrackerTiers.Failed f -> {
+                    status = "error";
+                    message = Optional.of(f.message());
+                }
+            }
+            long next = s.nextAnnounceNanos().isPresent()
+                    ? Math.max(0, TimeUnit.NANOSECONDS.toSeconds(s.nextAnnounceNanos().getAsLong() - now)) : -1;
+            out.add(new TrackerState(safe(s.url()), s.tier(), status, peers, message, next));
+        }
+        return out;
+    }
+
+    private void announce(AnnounceRequest.Event event, int port, Counters counters) {
+        if (!inFlight.compareAndSet(false, true)) {
+            return; // one at a time; a regular announce will follow
+        }
+        TrackerTiers current = tiers;
+        AnnounceRequest request = request(event, port, counters, NUM_WANT);
+        Thread.ofVirtual().name("announce " + infoHash.hex()).start(() -> {
+            try {
+                TrackerTiers.Answer answer = current.announce(request);
+                listener.answered(safe(answer.url()), answer.response());
+            } catch (TrackerException e) {
+                listener.failed(e.getMessage());
+            } catch (RuntimeException e) {
+                listener.failed("announce failed: " + e);
+            } finally {
+                inFlight.set(false);
+            }
+        });
+    }
+
+    private AnnounceRequest request(AnnounceRequest.Event event, int port, Counters c, int numWant) {
+        return new AnnounceRequest(infoHash, peerId, port, c.uploaded(), c.downloaded(), c.left(), event, numWant, key,
+                Optional.empty(), true);
+    }
+
+    /** The URL without its query string, which may hold a passkey. */
+    static String safe(String url) {
+        int q = url.indexOf('?');
+        return q < 0 ? url : url.substring(0, q);
+    }
+
+}
