@@ -77,6 +77,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     static final long OUTBOX_LIMIT = 4L << 20;
     /** Hash failures a peer may take part in before it is banned even without proof. */
     static final int MAX_HASH_FAILURES = 3;
+    /** Requests sent together once the pipeline has room for this many. */
+    static final int REQUEST_BATCH = 16;
     static final long RESUME_SAVE_NANOS = TimeUnit.SECONDS.toNanos(30);
     static final String CLIENT_NAME = "Spate 0.1.0";
 
@@ -656,7 +658,9 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             return;
         }
         int slots = ps.requestSlots();
-        if (slots <= 0) {
+        // Ask in batches: one pick and one write for several blocks rather than one per block that
+        // arrives. A small queue (a new or snubbed peer) is topped up at once.
+        if (slots <= 0 || slots < Math.min(REQUEST_BATCH, Math.max(1, ps.pipeline().target() / 4))) {
             return;
         }
         long now = System.nanoTime();

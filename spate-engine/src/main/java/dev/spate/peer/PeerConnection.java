@@ -239,7 +239,7 @@ public final class PeerConnection {
     }
 
     private void readLoop() {
-        FrameReader reader = new FrameReader(channel, decoder, blockBuffers);
+        FrameReader reader = new FrameReader(new BufferedChannel(channel), decoder, blockBuffers);
         try {
             while (!closed.get()) {
                 Message m = reader.read();
