@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,6 +47,9 @@ final class DownloadCommand implements Callable<Integer> {
     @Option(names = {"-t", "--tracker"}, paramLabel = "URL", description = "A tracker to announce to besides the torrent's own; repeatable.")
     List<String> trackers = new ArrayList<>();
 
+    @Option(names = "--seed", description = "Keep seeding after the download completes, until interrupted (Ctrl-C).")
+    boolean seed;
+
     @Option(names = "--port", paramLabel = "N", description = "Port to listen on (default 6881, or a free one if it is taken; 0 for a free one).")
     Integer port;
 
@@ -64,16 +69,22 @@ final class DownloadCommand implements Callable<Integer> {
         Files.createDirectories(output);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Session session = openSession()) {
+        // Woken by completion, a torrent error or Ctrl-C; on Ctrl-C the process ends only once the
+        // summary is printed and the session closed (resume data saved, trackers told "stopped").
+        CountDownLatch wake = new CountDownLatch(1);
+        try (Interrupt interrupt = new Interrupt(wake); Session session = openSession()) {
             TorrentHandle handle = session.add(meta, output);
             AtomicReference<String> failure = new AtomicReference<>();
-            CountDownLatch finished = new CountDownLatch(1);
+            AtomicBoolean complete = new AtomicBoolean();
             AutoCloseable subscription = session.subscribe(e -> {
                 switch (e) {
-                    case Event.TorrentComplete c -> finished.countDown();
+                    case Event.TorrentComplete c -> {
+                        complete.set(true);
+                        wake.countDown();
+                    }
                     case Event.TorrentError x -> {
                         failure.set(x.message());
-                        finished.countDown();
+                        wake.countDown();
                     }
                     case Event.PeerBanned b -> err.println("banned " + b.address() + ": " + b.reason());
                     case Event.TrackerReply r -> err.println("tracker " + r.url() + ": " + r.peers() + " peers"
@@ -82,53 +93,46 @@ final class DownloadCommand implements Callable<Integer> {
                     default -> { }
                 }
             });
-            CountDownLatch stopped = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                finished.countDown();
-                try {
-                    stopped.await();
-                } catch (InterruptedException ignored) {
-                    // exiting anyway
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
             trackers.forEach(handle::addTracker);
             peerAddresses.forEach(handle::connect);
             boolean anyTracker = !trackers.isEmpty() || !meta.trackers().isEmpty();
             long start = System.nanoTime();
             StatusLine line = new StatusLine(err);
-            boolean interrupted = false;
             try {
-                while (!finished.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+                while (!wake.await(1, TimeUnit.SECONDS)) {
                     TorrentStatus s = handle.status();
                     if (peerAddresses.isEmpty() && !anyTracker && s.state() == TorrentState.DOWNLOADING && s.peers() == 0
                             && (System.nanoTime() - start) > 5_000_000_000L) {
                         line.clear();
-                        err.println("spate: no peers to download from: the torrent has no trackers; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
-                        return Main.FAILURE;
+                        err.println("spate: no peers to download from: the torrent has no trackers; "
+                                + "give a peer with --peer HOST:PORT or a tracker with --tracker URL");
+                        return interrupt.finish(Main.FAILURE);
                     }
                     line.show(s);
                 }
-                interrupted = failure.get() == null && !handle.status().isComplete();
+                line.clear();
+                summary(out, handle.status(), (System.nanoTime() - start) / 1e9);
+                if (seed && complete.get() && !interrupt.interrupted()) {
+                    out.println("seeding until interrupted (Ctrl-C)");
+                    out.flush();
+                    while (!interrupt.interrupted() && failure.get() == null) {
+                        line.show(handle.status());
+                        Thread.sleep(1000);
+                    }
+                    line.clear();
+                    TorrentStatus s = handle.status();
+                    out.printf("%s: uploaded %s while seeding%n", s.name(), Units.bytes(s.uploaded()));
+                    out.flush();
+                }
             } finally {
                 line.clear();
-                TorrentStatus s = handle.status();
                 subscription.close();
-                summary(out, s, (System.nanoTime() - start) / 1e9);
-                if (!interrupted) {
-                    try {
-                        Runtime.getRuntime().removeShutdownHook(hook);
-                    } catch (IllegalStateException alreadyExiting) {
-                        interrupted = true;
-                    }
-                }
-                stopped.countDown();
             }
             if (failure.get() != null) {
                 err.println("spate: " + failure.get());
-                return Main.FAILURE;
+                return interrupt.finish(Main.FAILURE);
             }
-            return interrupted ? INTERRUPTED : 0;
+            return interrupt.finish(complete.get() ? 0 : INTERRUPTED);
         }
     }
 

@@ -73,38 +73,36 @@ final class SeedCommand implements Callable<Integer> {
                     Units.bytes(meta.info().totalLength()), s.piecesVerified(), s.pieceCount(), session.listenPort());
             out.flush();
             CountDownLatch stop = new CountDownLatch(1);
-            CountDownLatch stopped = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                stop.countDown();
-                try {
-                    stopped.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException ignored) {
-                    // exiting anyway
-                }
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
-            StatusLine line = new StatusLine(err);
-            long start = System.nanoTime();
-            try {
-                while (!stop.await(1, TimeUnit.SECONDS)) {
-                    s = handle.status();
-                    if (s.state() == TorrentState.ERROR) {
-                        line.clear();
-                        err.println("spate: " + s.error().orElse("error"));
-                        return Main.FAILURE;
-                    }
-                    line.show(s);
-                }
-            } finally {
-                line.clear();
-                s = handle.status();
-                out.printf("%s: uploaded %s in %s to %d peers at the end%n", s.name(), Units.bytes(s.uploaded()),
-                        Units.duration((System.nanoTime() - start) / 1_000_000_000L), s.peers());
-                out.flush();
-                stopped.countDown();
+            try (Interrupt interrupt = new Interrupt(stop)) {
+                return interrupt.finish(seedUntilInterrupted(handle, stop, out, err));
             }
-            return DownloadCommand.INTERRUPTED;
         }
+    }
+
+    /** Shows the live status until Ctrl-C; 0 then, 1 if the torrent fails meanwhile. */
+    private int seedUntilInterrupted(TorrentHandle handle, CountDownLatch stop, PrintWriter out, PrintWriter err)
+            throws InterruptedException {
+        TorrentStatus s;
+        StatusLine line = new StatusLine(err);
+        long start = System.nanoTime();
+        try {
+            while (!stop.await(1, TimeUnit.SECONDS)) {
+                s = handle.status();
+                if (s.state() == TorrentState.ERROR) {
+                    line.clear();
+                    err.println("spate: " + s.error().orElse("error"));
+                    return Main.FAILURE;
+                }
+                line.show(s);
+            }
+        } finally {
+            line.clear();
+            s = handle.status();
+            out.printf("%s: uploaded %s in %s, %d peers at the end%n", s.name(), Units.bytes(s.uploaded()),
+                    Units.duration((System.nanoTime() - start) / 1_000_000_000L), s.peers());
+            out.flush();
+        }
+        return 0;
     }
 
     private Session openSession() throws IOException {

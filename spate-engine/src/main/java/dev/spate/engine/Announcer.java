@@ -77,6 +77,9 @@ final class Announcer {
 
     /** The first announce, with {@code started}. */
     void start(int port, Counters counters) {
+        if (!hasTrackers()) {
+            return;
+        }
         started = true;
         announce(AnnounceRequest.Event.STARTED, port, counters);
     }
