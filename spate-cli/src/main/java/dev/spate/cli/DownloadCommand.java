@@ -56,6 +56,9 @@ final class DownloadCommand implements Callable<Integer> {
     @Option(names = "--bind", paramLabel = "ADDR", description = "Local address to listen on and to connect from.")
     String bind;
 
+    @picocli.CommandLine.Mixin
+    LimitOptions limits = new LimitOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -138,6 +141,7 @@ final class DownloadCommand implements Callable<Integer> {
 
     private Session openSession() throws IOException {
         SessionConfig.Builder config = SessionConfig.builder();
+        limits.applyTo(config, spec);
         if (bind != null) {
             try {
                 config.bindAddress(InetAddress.getByName(bind));

@@ -42,6 +42,9 @@ final class SeedCommand implements Callable<Integer> {
     @Option(names = "--partial", description = "Seed the verified pieces even if the data is incomplete.")
     boolean partial;
 
+    @picocli.CommandLine.Mixin
+    LimitOptions limits = new LimitOptions();
+
     @Spec
     CommandSpec spec;
 
@@ -107,6 +110,7 @@ final class SeedCommand implements Callable<Integer> {
 
     private Session openSession() throws IOException {
         SessionConfig.Builder config = SessionConfig.builder();
+        limits.applyTo(config, spec);
         if (bind != null) {
             try {
                 config.bindAddress(InetAddress.getByName(bind));

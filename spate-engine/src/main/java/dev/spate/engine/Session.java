@@ -4,6 +4,7 @@ import dev.spate.core.InfoHash;
 import dev.spate.core.PeerId;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.peer.PeerConnection;
+import dev.spate.peer.TokenBucket;
 import dev.spate.storage.DiskIo;
 import dev.spate.storage.PieceBuffers;
 import dev.spate.wire.Handshake;
@@ -48,6 +49,8 @@ public final class Session implements AutoCloseable {
     private final EventHub events = new EventHub();
     /** Buffers received blocks are read into, shared by every peer of the session. */
     private final PieceBuffers blockBuffers = new PieceBuffers(BLOCK, 4096);
+    private final TokenBucket downloadLimit;
+    private final TokenBucket uploadLimit;
     private final Map<InfoHash, Torrent> torrents = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private final ServerSocketChannel server;
@@ -56,6 +59,8 @@ public final class Session implements AutoCloseable {
 
     private Session(SessionConfig config) throws IOException {
         this.config = config;
+        this.downloadLimit = new TokenBucket(config.downloadRateLimit(), dev.spate.core.Clock.system());
+        this.uploadLimit = new TokenBucket(config.uploadRateLimit(), dev.spate.core.Clock.system());
         this.disk = new DiskIo(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 (int) Math.min(Integer.MAX_VALUE, config.diskQueueBytes()), DiskIo.DEFAULT_READ_CACHE_BYTES);
         this.server = ServerSocketChannel.open();
@@ -112,6 +117,15 @@ public final class Session implements AutoCloseable {
         return torrent;
     }
 
+    /**
+     * Changes the session's rate limits, in payload bytes per second; 0 removes a limit. Each
+     * torrent may also have its own ({@link TorrentHandle#setRateLimits}).
+     */
+    public void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond) {
+        downloadLimit.setRate(downloadBytesPerSecond);
+        uploadLimit.setRate(uploadBytesPerSecond);
+    }
+
     /** The torrents in this session. */
     public List<TorrentHandle> torrents() {
         return List.copyOf(torrents.values());
@@ -150,6 +164,14 @@ public final class Session implements AutoCloseable {
 
     PeerId peerId() {
         return peerId;
+    }
+
+    TokenBucket downloadLimit() {
+        return downloadLimit;
+    }
+
+    TokenBucket uploadLimit() {
+        return uploadLimit;
     }
 
     PieceBuffers blockBuffers() {

@@ -22,11 +22,13 @@ import java.util.Objects;
  * @param trackerTimeout how long an HTTP tracker may take to connect and to answer, and a UDP
  *     tracker's first wait before it is asked again (BEP 15 doubles the wait each time)
  * @param udpTrackerAttempts how many times a UDP tracker is asked before the next one is tried
+ * @param downloadRateLimit payload bytes per second the whole session may receive; 0 for no limit
+ * @param uploadRateLimit payload bytes per second the whole session may send; 0 for no limit
  */
 public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
                             Duration idleTimeout, int uploadSlots, Duration trackerTimeout,
-                            int udpTrackerAttempts) {
+                            int udpTrackerAttempts, long downloadRateLimit, long uploadRateLimit) {
     public SessionConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -59,6 +61,8 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
          * tracker give way to the next one in its tier much sooner.
          */
         private int udpTrackerAttempts = 2;
+        private long downloadRateLimit;
+        private long uploadRateLimit;
 
         private Builder() {
         }
@@ -152,6 +156,25 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** Bytes per second the session may receive, 0 (the default) for no limit. */
+        public Builder downloadRateLimit(long bytesPerSecond) {
+            this.downloadRateLimit = rate("downloadRateLimit", bytesPerSecond);
+            return this;
+        }
+
+        /** Bytes per second the session may send, 0 (the default) for no limit. */
+        public Builder uploadRateLimit(long bytesPerSecond) {
+            this.uploadRateLimit = rate("uploadRateLimit", bytesPerSecond);
+            return this;
+        }
+
+        private static long rate(String name, long bytesPerSecond) {
+            if (bytesPerSecond < 0) {
+                throw new IllegalArgumentException(name + " " + bytesPerSecond + " is negative");
+            }
+            return bytesPerSecond;
+        }
+
         private static Duration positive(String name, Duration d) {
             Objects.requireNonNull(d, name);
             if (d.isNegative() || d.isZero()) {
@@ -162,7 +185,8 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
 
         public SessionConfig build() {
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
-                    connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts);
+                    connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts,
+                    downloadRateLimit, uploadRateLimit);
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.spate.choke.ChokeDecision;
 import dev.spate.choke.Choker;
 import dev.spate.peer.PeerConnection;
 import dev.spate.peer.PeerSession;
+import dev.spate.peer.TokenBucket;
 import dev.spate.picker.BlockReceipt;
 import dev.spate.picker.BlockRequest;
 import dev.spate.picker.PiecePicker;
@@ -98,6 +99,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     private final PiecePicker<PeerSession> picker;
     private final Choker<PeerSession> choker;
     private final Announcer announcer;
+    private final TokenBucket downloadLimit = TokenBucket.unlimited();
+    private final TokenBucket uploadLimit = TokenBucket.unlimited();
     private final Map<PeerConnection, PeerSession> peers = new HashMap<>();
     private final Map<Integer, Assembly> assemblies = new HashMap<>();
     private final Set<InetSocketAddress> connecting = new HashSet<>();
@@ -200,6 +203,12 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             candidates.add(peer);
             dialCandidates();
         });
+    }
+
+    @Override
+    public void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond) {
+        downloadLimit.setRate(downloadBytesPerSecond);
+        uploadLimit.setRate(uploadBytesPerSecond);
     }
 
     @Override
@@ -427,7 +436,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         Handshake ours = Handshake.ours(hash, session.peerId());
         PieceBuffers blocks = session.blockBuffers();
         PeerConnection c = new PeerConnection(h, MessageDecoder.negotiated(geometry, ours, theirs), this,
-                len -> blocks.acquire());
+                len -> blocks.acquire(), new PeerConnection.Limits(
+                        List.of(downloadLimit, session.downloadLimit()), List.of(uploadLimit, session.uploadLimit())));
         PeerSession ps = new PeerSession(c, info.pieceCount(), System.nanoTime());
         peers.put(c, ps);
         c.start();

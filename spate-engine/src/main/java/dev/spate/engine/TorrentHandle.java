@@ -25,6 +25,12 @@ public interface TorrentHandle {
     /** Adds a peer to dial (ignored when it is banned, already known, or the torrent is paused). */
     void connect(InetSocketAddress peer);
 
+    /**
+     * Limits this torrent to {@code downloadBytesPerSecond} and {@code uploadBytesPerSecond} of
+     * payload (0 for no limit), within the session's own limits.
+     */
+    void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond);
+
     /** Adds a tracker, as a tier of its own after the torrent's, and announces to it. */
     void addTracker(String url);
 

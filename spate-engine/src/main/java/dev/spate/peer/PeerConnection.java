@@ -50,6 +50,22 @@ public final class PeerConnection {
         void onClosed(PeerConnection connection, String reason);
     }
 
+    /**
+     * The rate limits a connection obeys: its torrent's and its session's. The reader waits on the
+     * download buckets after each block, the writer on the upload buckets before each block.
+     */
+    public record Limits(List<TokenBucket> download, List<TokenBucket> upload) {
+        public Limits {
+            download = List.copyOf(download);
+            upload = List.copyOf(upload);
+        }
+
+        /** No limits. */
+        public static Limits none() {
+            return new Limits(List.of(), List.of());
+        }
+    }
+
     /** A socket whose handshakes have been exchanged. */
     public record Handshaken(SocketChannel channel, InetSocketAddress remote, Handshake theirs, boolean outgoing) {
     }
@@ -61,6 +77,7 @@ public final class PeerConnection {
     private final MessageDecoder decoder;
     private final Listener listener;
     private final IntFunction<ByteBuffer> blockBuffers;
+    private final Limits limits;
     private final LinkedBlockingQueue<Message> outbox = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -71,7 +88,7 @@ public final class PeerConnection {
     private final Condition drained = drainLock.newCondition();
 
     public PeerConnection(Handshaken handshaken, MessageDecoder decoder, Listener listener) {
-        this(handshaken, decoder, listener, ByteBuffer::allocate);
+        this(handshaken, decoder, listener, ByteBuffer::allocate, Limits.none());
     }
 
     /**
@@ -80,8 +97,9 @@ public final class PeerConnection {
      *     back once the block is used
      */
     public PeerConnection(Handshaken handshaken, MessageDecoder decoder, Listener listener,
-                          IntFunction<ByteBuffer> blockBuffers) {
+                          IntFunction<ByteBuffer> blockBuffers, Limits limits) {
         this.blockBuffers = blockBuffers;
+        this.limits = limits;
         this.channel = handshaken.channel();
         this.remote = handshaken.remote();
         this.theirs = handshaken.theirs();
@@ -247,6 +265,11 @@ public final class PeerConnection {
                     close("peer closed the connection");
                     return;
                 }
+                if (m instanceof Message.Piece p) {
+                    for (TokenBucket b : limits.download()) {
+                        b.acquire(p.length());
+                    }
+                }
                 listener.onMessage(this, m);
             }
         } catch (WireException e) {
@@ -286,6 +309,9 @@ public final class PeerConnection {
                     int len = MessageEncoder.frameLength(m);
                     bytes += len;
                     if (m instanceof Message.Piece p) {
+                        for (TokenBucket b : limits.upload()) {
+                            b.acquire(p.length());
+                        }
                         int start = small.position();
                         MessageEncoder.encodeHeader(p, small);
                         parts.add(small.slice(start, small.position() - start));
