@@ -504,7 +504,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         }
         long now = System.nanoTime();
         ps.received(now);
-        boolean first = ps.firstMessage();
         switch (m) {
             case Message.KeepAlive k -> { }
             case Message.Choke x -> {
@@ -527,6 +526,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             }
             case Message.NotInterested x -> ps.peerInterested(false);
             case Message.Have h -> {
+                ps.firstAvailability(); // a bitfield after a have is a violation
                 if (ps.has().set(h.piece())) {
                     picker.peerHas(ps, h.piece());
                 }
@@ -534,8 +534,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 fill(ps);
             }
             case Message.BitfieldMessage b -> {
-                if (!first) {
-                    disconnect(ps, "protocol violation: bitfield after the first message");
+                if (!ps.firstAvailability()) {
+                    disconnect(ps, "protocol violation: bitfield after the peer's pieces were announced");
                     return;
                 }
                 Bitfield bits = b.toBitfield(info.pieceCount());
@@ -546,8 +546,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 afterAvailability(ps);
             }
             case Message.HaveAll x -> {
-                if (!first) {
-                    disconnect(ps, "protocol violation: have-all after the first message");
+                if (!ps.firstAvailability()) {
+                    disconnect(ps, "protocol violation: have-all after the peer's pieces were announced");
                     return;
                 }
                 ps.setHasAll();
@@ -555,8 +555,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 afterAvailability(ps);
             }
             case Message.HaveNone x -> {
-                if (!first) {
-                    disconnect(ps, "protocol violation: have-none after the first message");
+                if (!ps.firstAvailability()) {
+                    disconnect(ps, "protocol violation: have-none after the peer's pieces were announced");
                     return;
                 }
                 afterAvailability(ps);

@@ -31,7 +31,7 @@ public final class PeerSession {
     private boolean amInterested;
     private boolean peerChoking = true;
     private boolean peerInterested;
-    private boolean sawFirstMessage;
+    private boolean sawAvailability;
     private boolean hasAll;
     private long lastReceiveNanos;
     private long lastBlockNanos;
@@ -103,10 +103,18 @@ public final class PeerSession {
         peerInterested = v;
     }
 
-    /** BEP 3: a bitfield may only be the first message after the handshake. */
-    public boolean firstMessage() {
-        boolean first = !sawFirstMessage;
-        sawFirstMessage = true;
+    /**
+     * Records a message announcing the peer's pieces (bitfield, have-all, have-none or have) and
+     * returns whether it is the first such message. BEP 3 wants a bitfield "only as the first
+     * message", but BEP 10 has the extension handshake sent right after the BitTorrent handshake,
+     * and real clients do: libtorrent 2.0 sends its extended handshake before have-all, Transmission
+     * before its bitfield. So a bitfield, have-all or have-none is accepted once, whatever came
+     * before it, as long as no other message has announced pieces yet (a have, or a second bitfield,
+     * is still a violation).
+     */
+    public boolean firstAvailability() {
+        boolean first = !sawAvailability;
+        sawAvailability = true;
         return first;
     }
 
