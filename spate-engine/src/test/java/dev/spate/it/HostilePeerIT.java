@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spate.engine.Event;
 import dev.spate.engine.Session;
+import dev.spate.engine.SessionConfig;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Metainfo;
@@ -55,6 +56,45 @@ class HostilePeerIT {
             assertThat(events).anyMatch(e -> e instanceof Event.PieceVerified v && v.piece() == bad);
             assertThat(events).noneMatch(e -> e instanceof Event.PeerBanned b
                     && b.address().getPort() == honest.listenPort());
+        }
+        Payload.assertSameTree(source, tmp.resolve("leech/data.bin"));
+    }
+
+    /**
+     * The corrupt block and good blocks from the honest seed make up one piece: no single sender can be
+     * blamed when it fails. Once the piece verifies (fetched again), the block that differs from the good
+     * piece names the liar, which is banned; the honest seed is not.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLiarAmongSeveralSendersIsFoundOnceThePieceVerifies(@TempDir Path tmp) throws Exception {
+        Path source = Payload.file(tmp.resolve("seed/data.bin"), 512 * 1024 + 77, 32);
+        int pieceLength = 64 * 1024; // 4 blocks
+        Metainfo meta = TorrentCreator.builder(source).pieceLength(pieceLength).build().createMetainfo();
+        List<Event> events = new CopyOnWriteArrayList<>();
+        // Requests the liar leaves unanswered go to the honest seed after a second.
+        SessionConfig leechConfig = SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
+                .listenPort(0).requestTimeout(Duration.ofSeconds(1)).build();
+        try (HostileSeed liar = new HostileSeed(meta.infoHash(), Files.readAllBytes(source), pieceLength, true);
+             Session honest = Session.open(DownloadFromReferenceSeedsIT.loopback());
+             Session leech = Session.open(leechConfig)) {
+            TorrentHandle seeding = honest.add(meta, tmp.resolve("seed"));
+            assertThat(seeding.awaitCompletion(Duration.ofSeconds(20))).as("honest seed checks its data").isTrue();
+            leech.subscribe(events::add);
+            TorrentHandle t = leech.add(meta, Files.createDirectories(tmp.resolve("leech")));
+            t.connect(liar.address());
+            assertThat(liar.corrupted().await(10, TimeUnit.SECONDS)).as("the liar sent its corrupt block").isTrue();
+            t.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), honest.listenPort()));
+            assertThat(t.awaitCompletion(Duration.ofSeconds(40))).as("download completes; %s", t.status()).isTrue();
+
+            int bad = liar.corruptPiece();
+            awaitEvent(events, e -> e instanceof Event.PeerBanned b && b.address().equals(liar.address()));
+            Event.HashFailed failed = (Event.HashFailed) events.stream()
+                    .filter(e -> e instanceof Event.HashFailed f && f.piece() == bad).findFirst().orElseThrow();
+            assertThat(failed.peers()).as("senders of the failed piece").contains(liar.address()).hasSize(2);
+            assertThat(events).filteredOn(e -> e instanceof Event.PeerBanned).as("only the liar is banned")
+                    .allMatch(e -> ((Event.PeerBanned) e).address().equals(liar.address()));
+            assertThat(t.status().hashFailures()).isGreaterThanOrEqualTo(1);
         }
         Payload.assertSameTree(source, tmp.resolve("leech/data.bin"));
     }

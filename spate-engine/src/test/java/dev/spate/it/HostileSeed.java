@@ -33,9 +33,20 @@ final class HostileSeed implements AutoCloseable {
     private final AtomicInteger corruptPiece = new AtomicInteger(-1);
     private final CountDownLatch corrupted = new CountDownLatch(1);
     private final AtomicInteger blocksServed = new AtomicInteger();
+    private final boolean onlyFirstBlocks;
 
     /** Seeds {@code data} (the torrent's bytes, files concatenated) under {@code infoHash}. */
     HostileSeed(byte[] infoHash, byte[] data, int pieceLength) throws IOException {
+        this(infoHash, data, pieceLength, false);
+    }
+
+    /**
+     * As above; {@code onlyFirstBlocks} has it answer only requests for a piece's first block (offset 0)
+     * and leave the others unanswered, so the rest of a piece it was asked for comes from other peers
+     * once those requests time out.
+     */
+    HostileSeed(byte[] infoHash, byte[] data, int pieceLength, boolean onlyFirstBlocks) throws IOException {
+        this.onlyFirstBlocks = onlyFirstBlocks;
         this.infoHash = infoHash.clone();
         this.data = data;
         this.pieceLength = pieceLength;
@@ -111,6 +122,9 @@ final class HostileSeed implements AutoCloseable {
                 int piece = r.getInt();
                 int begin = r.getInt();
                 int len = r.getInt();
+                if (onlyFirstBlocks && begin != 0) {
+                    continue;
+                }
                 long at = (long) piece * pieceLength + begin;
                 byte[] block = new byte[len];
                 System.arraycopy(data, (int) at, block, 0, len);
