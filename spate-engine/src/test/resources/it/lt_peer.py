@@ -12,7 +12,8 @@ Sub-commands:
            and "WEBSEED <url>" for each.
 
 Common options: --listen ADDR:PORT (default 127.0.0.1:0, 0 = ephemeral), --peer HOST:PORT (repeatable),
-  --no-trackers (strip the torrent's trackers), --timeout SECONDS (exit 3 when reached).
+  --no-trackers (strip the torrent's trackers), --timeout SECONDS (exit 3 when reached),
+  --upload-limit BYTES_PER_SECOND (the torrent's upload limit, applied to local peers too; 0 = none).
 
 Output lines (flushed): "LISTENING <port>", "TRACKER_OK <url> peers=<n>", "TRACKER_ERROR <url> <msg>",
   "PROGRESS <permille> <state> peers=<n> down=<bytes> up=<bytes>", "COMPLETE", "UPLOADED <bytes>",
@@ -117,6 +118,10 @@ def run_peer(args, seeding):
     handle = ses.add_torrent(params)
     if args.no_trackers:
         handle.replace_trackers([])
+    if args.upload_limit > 0:
+        # A torrent's own limit applies to every peer, local ones included (the session-wide limit
+        # does not apply to the local-network peer class).
+        handle.set_upload_limit(args.upload_limit)
 
     deadline = time.monotonic() + args.timeout
     listening = False
@@ -197,6 +202,7 @@ def main():
         p.add_argument("--peer", action="append", default=[])
         p.add_argument("--no-trackers", action="store_true")
         p.add_argument("--timeout", type=float, default=300)
+        p.add_argument("--upload-limit", type=int, default=0)
         if name == "download":
             p.add_argument("--stay", action="store_true", help="keep seeding after COMPLETE")
 

@@ -578,7 +578,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 rechoke(now);
             }
             case Message.Have h -> {
-                ps.sawHave();
+                ps.firstAvailability(); // a bitfield after a have is a violation
                 if (ps.has().set(h.piece())) {
                     picker.peerHas(ps, h.piece());
                 }
@@ -586,8 +586,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 fill(ps);
             }
             case Message.BitfieldMessage b -> {
-                if (!ps.mayAnnounceAvailability()) {
-                    disconnect(ps, "protocol violation: bitfield after the peer announced its pieces");
+                if (!ps.firstAvailability()) {
+                    disconnect(ps, "protocol violation: bitfield after the peer's pieces were announced");
                     return;
                 }
                 Bitfield bits = b.toBitfield(info.pieceCount());
@@ -598,8 +598,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 afterAvailability(ps);
             }
             case Message.HaveAll x -> {
-                if (!ps.mayAnnounceAvailability()) {
-                    disconnect(ps, "protocol violation: have-all after the peer announced its pieces");
+                if (!ps.firstAvailability()) {
+                    disconnect(ps, "protocol violation: have-all after the peer's pieces were announced");
                     return;
                 }
                 ps.setHasAll();
@@ -607,8 +607,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 afterAvailability(ps);
             }
             case Message.HaveNone x -> {
-                if (!ps.mayAnnounceAvailability()) {
-                    disconnect(ps, "protocol violation: have-none after the peer announced its pieces");
+                if (!ps.firstAvailability()) {
+                    disconnect(ps, "protocol violation: have-none after the peer's pieces were announced");
                     return;
                 }
                 afterAvailability(ps);

@@ -112,19 +112,18 @@ public final class PeerSession {
     }
 
     /**
-     * Whether a bitfield, have-all or have-none may be taken now, and from now on not. BEP 3 sends
-     * the bitfield first; BEP 6's have-all and have-none replace it; BEP 10 lets the extended
-     * handshake come before it (libtorrent sends it first). So: once, and before any have.
+     * Records a message announcing the peer's pieces (bitfield, have-all, have-none or have) and
+     * returns whether it is the first such message. BEP 3 wants a bitfield "only as the first
+     * message", but BEP 10 has the extension handshake sent right after the BitTorrent handshake,
+     * and real clients do: libtorrent 2.0 sends its extended handshake before have-all, Transmission
+     * before its bitfield. So a bitfield, have-all or have-none is accepted once, whatever came
+     * before it, as long as no other message has announced pieces yet (a have, or a second bitfield,
+     * is still a violation).
      */
-    public boolean mayAnnounceAvailability() {
-        boolean may = !sawAvailability;
+    public boolean firstAvailability() {
+        boolean first = !sawAvailability;
         sawAvailability = true;
-        return may;
-    }
-
-    /** A have arrived: a bitfield after it would be out of order. */
-    public void sawHave() {
-        sawAvailability = true;
+        return first;
     }
 
     /** BEP 6 have-all: the peer is a seed. */

@@ -26,6 +26,7 @@ public final class TokenBucket {
         this.clock = clock;
         this.last = clock.nanoTime();
         setRate(bytesPerSecond);
+        this.tokens = burst(); // a new limit starts with its burst available
     }
 
     public static TokenBucket unlimited() {

@@ -18,6 +18,9 @@ import java.util.function.IntFunction;
  * extended payloads are read straight into the array their record keeps. Everything else goes
  * through one small reused buffer, so a message costs its record and nothing more.
  *
+ * <p>A message with an id the decoder does not know (at most 1 MiB) is read past and dropped,
+ * without allocating: real clients send extensions we do not speak.
+ *
  * <p>The channel should be blocking; a read returning 0 is retried. Not thread-safe.
  */
 public final class FrameReader {
@@ -67,17 +70,21 @@ public final class FrameReader {
      * @throws WireException if the frame breaks a rule of {@link MessageDecoder}
      */
     public Message read() throws IOException, WireException {
-        scratch.clear().limit(4);
-        if (!fill(scratch, true)) {
-            return null;
-        }
-        long length = MessageDecoder.u32(scratch, 0);
-        if (length == 0) {
-            return Message.KEEP_ALIVE;
-        }
-        scratch.clear().limit(1);
-        fill(scratch, false);
-        int id = scratch.get(0) & 0xff;
+        long length;
+        int id;
+        do {
+            scratch.clear().limit(4);
+            if (!fill(scratch, true)) {
+                return null;
+            }
+            length = MessageDecoder.u32(scratch, 0);
+            if (length == 0) {
+                return Message.KEEP_ALIVE;
+            }
+            scratch.clear().limit(1);
+            fill(scratch, false);
+            id = scratch.get(0) & 0xff;
+        } while (decoder.skippable(id, length) && skip(length - 1));
         decoder.checkLength(id, length);
         int bodyLength = (int) length - 1;
         return switch (id) {
@@ -111,6 +118,17 @@ public final class FrameReader {
         fill(buffer, false);
         buffer.position(start);
         return new Message.Piece(index, (int) begin, buffer);
+    }
+
+    /** Reads and drops {@code n} bytes, a scratch buffer at a time; returns true. */
+    private boolean skip(long n) throws IOException {
+        long left = n;
+        while (left > 0) {
+            scratch.clear().limit((int) Math.min(SCRATCH, left));
+            fill(scratch, false);
+            left -= scratch.limit();
+        }
+        return true;
     }
 
     /**

@@ -40,8 +40,10 @@ import java.nio.ByteBuffer;
  *   <li>fast-extension messages only when both handshakes set the BEP 6 bit ("the peer MUST close
  *       the connection" otherwise); extended messages only when both set the BEP 10 bit, and at
  *       most 1 MiB;
- *   <li>an unknown message id is rejected rather than skipped: we announce no other extension, so a
- *       peer sending one is not speaking our protocol.
+ *   <li>a message with an unknown id is at most 1 MiB. {@link FrameReader}, which reads a
+ *       connection, skips such a message, as BEP 3 clients ignore what they do not understand
+ *       (v2-capable clients send BEP 52 hash messages, ids 21-23, for instance); {@link #decode},
+ *       which must return a message for its one frame, rejects it.
  * </ul>
  *
  * <p>Immutable and thread-safe; decoding allocates the record and, for a bitfield or extended
@@ -171,6 +173,20 @@ public final class MessageDecoder {
             }
             default -> throw new WireException("unknown message id " + id);
         }
+    }
+
+    /**
+     * Whether a frame with this id and length prefix is one to skip: an id we do not know, with a body
+     * of at most 1 MiB. A longer one is a {@link WireException}; a known id is not skippable.
+     */
+    boolean skippable(int id, long length) throws WireException {
+        if (MessageIds.known(id)) {
+            return false;
+        }
+        if (length > MessageIds.MAX_UNKNOWN) {
+            throw new WireException("unknown message id " + id + " of " + bytes(length) + " exceeds " + MessageIds.MAX_UNKNOWN);
+        }
+        return true;
     }
 
     /**

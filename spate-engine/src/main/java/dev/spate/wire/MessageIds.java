@@ -29,8 +29,19 @@ final class MessageIds {
     static final int PIECE_HEADER = 1 + 4 + 4;
     /** Our limit on an extended message (id, extended id, payload): BEP 9 metadata pieces are 16 KiB. */
     static final int MAX_EXTENDED = 1 << 20;
+    /**
+     * Our limit on a message with an id we do not know, which a stream reader skips (BEP 3 has
+     * clients ignore what they do not understand; BEP 52's hash messages, for one, are sent by
+     * v2-capable clients): the same 1 MiB as an extended message.
+     */
+    static final int MAX_UNKNOWN = 1 << 20;
 
     private MessageIds() {
+    }
+
+    /** Whether {@code id} is a message this package decodes. */
+    static boolean known(int id) {
+        return id <= CANCEL || id == PORT || id >= SUGGEST && id <= ALLOWED_FAST || id == EXTENDED;
     }
 
     static String name(int id) {

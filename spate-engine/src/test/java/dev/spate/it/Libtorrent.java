@@ -39,6 +39,7 @@ public final class Libtorrent implements AutoCloseable {
         private boolean stay;
         private NetNamespace namespace;
         private Duration lifetime = Duration.ofMinutes(5);
+        private long uploadLimit;
 
         public Options listen(String host, int port) {
             this.listenHost = Objects.requireNonNull(host);
@@ -67,6 +68,12 @@ public final class Libtorrent implements AutoCloseable {
         /** Runs the peer inside {@code ns} (via {@code ip netns exec}); listen on one of its addresses. */
         public Options in(NetNamespace ns) {
             this.namespace = ns;
+            return this;
+        }
+
+        /** Caps what the torrent uploads, in bytes per second, for every peer (loopback ones too); 0: no cap. */
+        public Options uploadLimit(long bytesPerSecond) {
+            this.uploadLimit = bytesPerSecond;
             return this;
         }
 
@@ -195,6 +202,10 @@ public final class Libtorrent implements AutoCloseable {
         }
         if (o.noTrackers) {
             cmd.add("--no-trackers");
+        }
+        if (o.uploadLimit > 0) {
+            cmd.add("--upload-limit");
+            cmd.add(Long.toString(o.uploadLimit));
         }
         if (o.stay && mode.equals("download")) {
             cmd.add("--stay");

@@ -138,4 +138,31 @@ class FrameReaderTest {
         assertThatThrownBy(empty::readHandshake).isInstanceOf(EOFException.class)
                 .hasMessage("connection closed before the handshake");
     }
+
+    @Test
+    void skipsMessagesWithUnknownIdsBetweenOthers() throws Exception {
+        // Unknown ids 10, 21 (BEP 52 hash request) and 255, with bodies of 0, 3 and 40000 bytes.
+        byte[] stream = Frames.concat(bytes(0, 0, 0, 1, 10), bytes(0, 0, 0, 1, 1),
+                bytes(0, 0, 0, 4, 21, 7, 8, 9), bytes(0, 0, 0, 5, 4, 0, 0, 0, 3),
+                bytes(0, 0, 0x9c, 0x41, 255), new byte[40000]);
+        for (int chunk : new int[] {1, 7, Integer.MAX_VALUE}) {
+            FrameReader reader = new FrameReader(new Frames.Chunked(stream, chunk), ALL);
+            assertThat(readAll(reader)).as("chunks of %d", chunk)
+                    .containsExactly(new Message.Unchoke(), new Message.Have(3));
+        }
+    }
+
+    @Test
+    void anUnknownMessageOver1MiBIsRejectedBeforeItsBodyIsRead() {
+        byte[] stream = bytes(0, 0x10, 0, 1, 42);
+        FrameReader reader = new FrameReader(new Frames.Chunked(stream, 3), ALL);
+        assertThatThrownBy(reader::read).isInstanceOf(WireException.class)
+                .hasMessage("unknown message id 42 of 1048577 bytes exceeds 1048576");
+    }
+
+    @Test
+    void anUnknownMessageCutShortIsAnEofException() {
+        FrameReader reader = new FrameReader(new Frames.Chunked(bytes(0, 0, 0, 9, 42, 1, 2), 2), ALL);
+        assertThatThrownBy(reader::read).isInstanceOf(EOFException.class);
+    }
 }

@@ -1,0 +1,118 @@
+package dev.spate.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code spate download} as a user runs it (the CLI jar in a child process) against a libtorrent seed on
+ * 127.0.0.1: exit codes, the summary line, resuming by running the same command again, and Ctrl-C.
+ */
+class CliDownloadIT {
+    static final int PIECE = 64 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void downloadsThenARerunFindsEverythingVerifiedAndExitsAtOnce() throws Exception {
+        SpateCli.jar();
+        Path content = Payload.tree(tmp.resolve("seed/tree"), 51);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("tree.torrent"), 32 * 1024,
+                List.of());
+        Path out = tmp.resolve("out");
+        try (Libtorrent seed = Libtorrent.seed(torrent.file(), tmp.resolve("seed"), new Libtorrent.Options()
+                .noTrackers())) {
+            seed.awaitSeeding(Duration.ofSeconds(20));
+            List<String> peers = List.of("127.0.0.1:" + seed.port());
+            try (ExternalProcess first = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+                assertThat(first.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", first.logTail(20)).isZero();
+                Matcher s = SpateCli.summary(first);
+                assertThat(s.group(1)).isEqualTo("tree");
+                assertThat(s.group(2)).isEqualTo("complete");
+                assertThat(s.group(3)).isEqualTo(s.group(4)).isEqualTo(Integer.toString(torrent.pieces()));
+                assertThat(parseBytes(s.group(6))).as("received (as rounded for display)")
+                        .isGreaterThanOrEqualTo(Payload.totalSize(content) * 99 / 100);
+            }
+            Payload.assertSameTree(content, out.resolve("tree"));
+
+            long start = System.nanoTime();
+            try (ExternalProcess second = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+                assertThat(second.waitForExit(Duration.ofSeconds(20))).as("exit; log:\n%s", second.logTail(20)).isZero();
+                Matcher s = SpateCli.summary(second);
+                assertThat(s.group(2)).isEqualTo("complete");
+                assertThat(s.group(6)).as("received by the rerun").isEqualTo("0 B");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            Payload.assertSameTree(content, out.resolve("tree"));
+        }
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void ctrlCExitsCleanlyWith130AndARerunResumes() throws Exception {
+        SpateCli.jar();
+        long size = 4L * 1024 * 1024 + 321;
+        Path content = Payload.file(tmp.resolve("seed/big.bin"), size, 52);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("big.torrent"), PIECE,
+                List.of());
+        Path out = tmp.resolve("out");
+        // 4 MiB at 512 KiB/s: about 8 s, time to interrupt it halfway.
+        try (Libtorrent seed = Libtorrent.seed(torrent.file(), tmp.resolve("seed"), new Libtorrent.Options()
+                .noTrackers().uploadLimit(512 * 1024))) {
+            seed.awaitSeeding(Duration.ofSeconds(20));
+            List<String> peers = List.of("127.0.0.1:" + seed.port());
+            long firstReceived;
+            try (ExternalProcess first = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+                // The plain status line comes every 5 s: wait for one showing verified pieces.
+                first.waitForLine("pieces [1-9]\\d*/", Duration.ofSeconds(30));
+                SpateCli.interrupt(first);
+                int code = first.waitForExit(Duration.ofSeconds(15));
+                String log = first.logText();
+                assertThat(code).as("exit code after SIGINT; log:\n%s", log).isEqualTo(130);
+                assertThat(log).doesNotContain("Exception").doesNotContain("\tat ");
+                Matcher s = SpateCli.summary(first);
+                assertThat(s.group(2)).isEqualTo("incomplete");
+                firstReceived = parseBytes(s.group(6));
+                assertThat(firstReceived).isPositive().isLessThan(size);
+            }
+            try (ExternalProcess second = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+                assertThat(second.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", second.logTail(20)).isZero();
+                Matcher s = SpateCli.summary(second);
+                assertThat(s.group(2)).isEqualTo("complete");
+                long secondReceived = parseBytes(s.group(6));
+                assertThat(secondReceived).as("the rerun fetches only what is missing")
+                        .isLessThan(size).isLessThanOrEqualTo(size - firstReceived + 4L * PIECE);
+            }
+        }
+        Payload.assertSameTree(content, out.resolve("big.bin"));
+    }
+
+    private static final Pattern BYTES = Pattern.compile("([0-9.]+) (B|KiB|MiB|GiB)");
+
+    /** Parses the CLI's {@code Units.bytes} ("0 B", "1.23 MiB"); rounded to what it shows. */
+    static long parseBytes(String text) {
+        Matcher m = BYTES.matcher(text.strip());
+        if (!m.matches()) {
+            throw new AssertionError("not a byte count: " + text);
+        }
+        int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+            case "B" -> 0;
+            case "KIB" -> 10;
+            case "MIB" -> 20;
+            default -> 30;
+        };
+        return (long) (Double.parseDouble(m.group(1)) * (1L << shift));
+    }
+}

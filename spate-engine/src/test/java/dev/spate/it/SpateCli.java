@@ -1,0 +1,96 @@
+package dev.spate.it;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Spate's command line ({@code spate download ...}) as a child process, on the JVM running the tests
+ * ({@code java.home}), optionally inside a {@link NetNamespace}.
+ *
+ * <p>The CLI comes from the shaded jar {@code spate-cli/target/spate.jar} (system property
+ * {@code spate.cli.jar} to point elsewhere), built by {@code mvnw install -DskipTests}; tests using it are
+ * skipped, not failed, when it is missing. This module's freshly compiled {@code target/classes} go first on
+ * the class path, so the subprocess always runs the engine under test, even when the jar predates a change
+ * to it.
+ */
+public final class SpateCli {
+    /** The summary line {@code download} prints on stdout at the end. */
+    public static final Pattern SUMMARY = Pattern.compile(
+            "(?m)^(.+): (complete|incomplete), (\\d+)/(\\d+) pieces \\(([0-9.]+)%\\), (.+) received in (.+) \\((.+)\\),"
+                    + " (\\d+) hash failures, (.+) wasted$");
+
+    private SpateCli() {
+    }
+
+    /** The CLI jar; skips the calling test when it has not been built. */
+    public static Path jar() {
+        Path jar = Path.of(System.getProperty("spate.cli.jar", "../spate-cli/target/spate.jar")).toAbsolutePath()
+                .normalize();
+        assumeTrue(Files.isRegularFile(jar), "the CLI jar " + jar + " is not built: run ./mvnw install -DskipTests");
+        return jar;
+    }
+
+    /** {@code java -cp <engine classes>:spate.jar dev.spate.cli.Main args...}. */
+    public static List<String> command(List<String> args) {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path classes = Path.of("target/classes").toAbsolutePath();
+        String cp = (Files.isDirectory(classes) ? classes + java.io.File.pathSeparator : "") + jar();
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp,
+                "dev.spate.cli.Main"));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    /** {@code spate download torrent -o dir --peer p...} plus {@code extra}, inside {@code ns} when not null. */
+    public static ExternalProcess download(Path torrent, Path dir, List<String> peers, List<String> extra,
+            NetNamespace ns) {
+        List<String> args = new ArrayList<>(List.of("download", torrent.toAbsolutePath().toString(),
+                "-o", dir.toAbsolutePath().toString(), "--port", "0"));
+        for (String p : peers) {
+            args.add("--peer");
+            args.add(p);
+        }
+        args.addAll(extra);
+        List<String> cmd = command(args);
+        if (ns != null) {
+            cmd = ns.exec(cmd);
+        }
+        return ExternalProcess.start("spate-download", cmd, null);
+    }
+
+    /** Waits for the process to exit within {@code timeout} and returns its code. */
+    public static int exit(ExternalProcess p, Duration timeout) {
+        return p.waitForExit(timeout);
+    }
+
+    /** The summary line of a finished download (fails naming the log when there is none). */
+    public static Matcher summary(ExternalProcess p) {
+        Matcher m = SUMMARY.matcher(p.logText());
+        if (!m.find()) {
+            throw p.failure("printed no summary line");
+        }
+        return m;
+    }
+
+    /** Sends SIGINT (what Ctrl-C sends) to the process itself. */
+    public static void interrupt(ExternalProcess p) {
+        ExternalProcess.runChecked(Duration.ofSeconds(5), List.of("kill", "-INT", Long.toString(p.pid())));
+    }
+
+    static void delete(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
