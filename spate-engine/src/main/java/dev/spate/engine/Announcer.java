@@ -49,6 +49,12 @@ final class Announcer {
     private List<List<String>> urls;
     private TrackerTiers tiers;
     private boolean started;
+    /**
+     * An event (started, completed) that could not go out because another announce was in flight;
+     * sent by the next {@link #tick} once that one is done, so a download that finishes during a
+     * regular announce still reports {@code completed} (it used to be dropped). Loop-owned.
+     */
+    private AnnounceRequest.Event pending;
 
     Announcer(InfoHash infoHash, PeerId peerId, List<List<String>> urls, TrackerConfig config, Listener listener) {
         this.infoHash = infoHash;
@@ -78,7 +84,7 @@ final class Announcer {
     /** The first announce, with {@code started}. */
     void start(int port, Counters counters) {
         if (!hasTrackers()) {
-            return;
+            return; // a torrent without trackers has nobody to tell (it used to publish "no trackers" errors)
         }
         started = true;
         announce(AnnounceRequest.Event.STARTED, port, counters);
@@ -91,6 +97,12 @@ final class Announcer {
         }
         if (!started) {
             start(port, counters);
+        } else if (pending != null) {
+            if (!inFlight.get()) {
+                AnnounceRequest.Event event = pending;
+                pending = null;
+                announce(event, port, counters);
+            }
         } else if (tiers.isDue()) {
             announce(AnnounceRequest.Event.NONE, port, counters);
         }
@@ -109,6 +121,7 @@ final class Announcer {
             return;
         }
         started = false;
+        pending = null;
         TrackerTiers current = tiers;
         AnnounceRequest request = request(AnnounceRequest.Event.STOPPED, port, counters, 0);
         Thread t = Thread.ofVirtual().name("announce stopped").start(() -> {
@@ -153,7 +166,11 @@ final class Announcer {
 
     private void announce(AnnounceRequest.Event event, int port, Counters counters) {
         if (!inFlight.compareAndSet(false, true)) {
-            return; // one at a time; a regular announce will follow
+            // One at a time: a regular announce will follow anyway, but an event must not be lost.
+            if (event != AnnounceRequest.Event.NONE) {
+                pending = event;
+            }
+            return;
         }
         TrackerTiers current = tiers;
         AnnounceRequest request = request(event, port, counters, NUM_WANT);

@@ -182,7 +182,11 @@ public final class Session implements AutoCloseable {
     dev.spate.tracker.TrackerConfig trackerConfig() {
         return dev.spate.tracker.TrackerConfig.defaults()
                 .withTimeouts(config.trackerTimeout(), config.trackerTimeout())
-                .withUdpRetransmission(config.trackerTimeout(), config.udpTrackerAttempts());
+                .withUdpRetransmission(config.trackerTimeout(), config.udpTrackerAttempts())
+                // Announce from the address we listen on: trackers hand out the address an announce
+                // came from, and with several local addresses the system's choice may be another one.
+                .withLocalAddress(config.bindAddress().isAnyLocalAddress() ? java.util.Optional.empty()
+                        : java.util.Optional.of(config.bindAddress()));
     }
 
     DiskIo disk() {

@@ -587,7 +587,17 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             }
             case Message.BitfieldMessage b -> {
                 if (!ps.firstAvailability()) {
-                    disconnect(ps, "protocol violation: bitfield after the peer's pieces were announced");
+                    // BEP 3 sends the bitfield first only, but aria2 1.36 sends have-none, then haves
+                    // and, every few seconds, a whole new bitfield (seen in SeedThroughTrackerIT);
+                    // dropping it for that stalled its download. Take the new pieces as haves.
+                    Bitfield late = b.toBitfield(info.pieceCount());
+                    for (int p = late.nextSet(0); p >= 0; p = late.nextSet(p + 1)) {
+                        if (ps.has().set(p)) {
+                            picker.peerHas(ps, p);
+                        }
+                    }
+                    updateInterest(ps);
+                    fill(ps);
                     return;
                 }
                 Bitfield bits = b.toBitfield(info.pieceCount());

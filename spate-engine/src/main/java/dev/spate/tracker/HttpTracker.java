@@ -52,8 +52,11 @@ import java.util.concurrent.TimeoutException;
  * <p>Thread-safe and stateless apart from the shared client; calls block the caller.
  */
 public final class HttpTracker implements Tracker {
-    /** One client per connect timeout, shared by all trackers: each HttpClient owns a selector thread. */
-    private static final Map<Duration, HttpClient> CLIENTS = new ConcurrentHashMap<>();
+    /**
+     * One client per connect timeout and local address, shared by all trackers: each HttpClient
+     * owns a selector thread.
+     */
+    private static final Map<List<Object>, HttpClient> CLIENTS = new ConcurrentHashMap<>();
 
     private final URI announce;
     private final TrackerConfig config;
@@ -62,12 +65,16 @@ public final class HttpTracker implements Tracker {
     HttpTracker(URI announce, TrackerConfig config) {
         this.announce = announce;
         this.config = config;
-        this.client = CLIENTS.computeIfAbsent(config.connectTimeout(), timeout -> HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(timeout)
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .build());
+        this.client = CLIENTS.computeIfAbsent(List.of(config.connectTimeout(), config.localAddress()), key -> {
+            HttpClient.Builder b = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .connectTimeout(config.connectTimeout())
+                    .executor(Executors.newVirtualThreadPerTaskExecutor());
+            // The tracker takes the address we connect from as ours: it must be the one we listen on.
+            config.localAddress().ifPresent(b::localAddress);
+            return b.build();
+        });
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.spate.tracker;
 
 import dev.spate.core.Clock;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Limits and timeouts for tracker clients.
@@ -14,6 +16,9 @@ import java.util.Objects;
  * @param udpBaseTimeout UDP: first wait before retransmitting; BEP 15 says 15 s, doubled each time
  * @param udpMaxAttempts UDP: sends before giving up; BEP 15 allows n = 0..8, that is 9
  * @param clock UDP: measures the 60 s life of a connection id
+ * @param localAddress the address HTTP and UDP requests are sent from (a session's bind address),
+ *     empty for the system's choice. Trackers record the address an announce comes from as the
+ *     peer's, so a client listening on one of several local addresses must announce from it.
  */
 public record TrackerConfig(
         Duration connectTimeout,
@@ -22,7 +27,8 @@ public record TrackerConfig(
         int maxRedirects,
         Duration udpBaseTimeout,
         int udpMaxAttempts,
-        Clock clock) {
+        Clock clock,
+        Optional<InetAddress> localAddress) {
 
     public static final int ONE_MIB = 1 << 20;
 
@@ -31,6 +37,7 @@ public record TrackerConfig(
         positive(readTimeout, "readTimeout");
         positive(udpBaseTimeout, "udpBaseTimeout");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(localAddress, "localAddress");
         if (maxResponseBytes <= 0) {
             throw new IllegalArgumentException("maxResponseBytes must be positive, not " + maxResponseBytes);
         }
@@ -46,22 +53,28 @@ public record TrackerConfig(
     /** 10 s connect, 30 s read, 1 MiB, 5 redirects, BEP 15's 15 s and 9 attempts, the system clock. */
     public static TrackerConfig defaults() {
         return new TrackerConfig(Duration.ofSeconds(10), Duration.ofSeconds(30), ONE_MIB, 5,
-                Duration.ofSeconds(15), 9, Clock.system());
+                Duration.ofSeconds(15), 9, Clock.system(), Optional.empty());
     }
 
     public TrackerConfig withTimeouts(Duration connect, Duration read) {
         return new TrackerConfig(connect, read, maxResponseBytes, maxRedirects, udpBaseTimeout, udpMaxAttempts,
-                clock);
+                clock, localAddress);
     }
 
     public TrackerConfig withUdpRetransmission(Duration base, int attempts) {
         return new TrackerConfig(connectTimeout, readTimeout, maxResponseBytes, maxRedirects, base, attempts,
-                clock);
+                clock, localAddress);
     }
 
     public TrackerConfig withClock(Clock newClock) {
         return new TrackerConfig(connectTimeout, readTimeout, maxResponseBytes, maxRedirects, udpBaseTimeout,
-                udpMaxAttempts, newClock);
+                udpMaxAttempts, newClock, localAddress);
+    }
+
+    /** Requests sent from {@code address} (empty: the system's choice); see {@link #localAddress()}. */
+    public TrackerConfig withLocalAddress(Optional<InetAddress> address) {
+        return new TrackerConfig(connectTimeout, readTimeout, maxResponseBytes, maxRedirects, udpBaseTimeout,
+                udpMaxAttempts, clock, address);
     }
 
     private static void positive(Duration d, String name) {

@@ -155,7 +155,12 @@ public final class UdpTracker implements Tracker {
         } catch (UnknownHostException e) {
             throw new TrackerException("cannot resolve udp tracker host " + host, e);
         }
-        try (DatagramSocket socket = new DatagramSocket()) {
+        // Replies that carried another transaction id: ignored, but named if nothing else comes.
+        int[] strays = {0};
+        // Sent from the configured local address when there is one: the tracker takes the sender's
+        // address as the peer's (BEP 15 announces carry IP 0, "the sender's").
+        try (DatagramSocket socket = config.localAddress().isPresent()
+                ? new DatagramSocket(new InetSocketAddress(config.localAddress().get(), 0)) : new DatagramSocket()) {
             socket.connect(new InetSocketAddress(address, port));
             for (int attempt = 0; attempt < config.udpMaxAttempts(); attempt++) {
                 long deadline = System.nanoTime() + config.udpBaseTimeout().toNanos() * (1L << Math.min(attempt, 8));
@@ -164,7 +169,7 @@ public final class UdpTracker implements Tracker {
                     int tid = random.nextInt();
                     ByteBuffer connect = ByteBuffer.allocate(16).putLong(PROTOCOL_ID).putInt(CONNECT).putInt(tid);
                     socket.send(new DatagramPacket(connect.array(), 16));
-                    byte[] reply = await(socket, tid, CONNECT, 16, deadline);
+                    byte[] reply = await(socket, tid, CONNECT, 16, deadline, strays);
                     if (reply == null) {
                         continue;
                     }
@@ -175,7 +180,7 @@ public final class UdpTracker implements Tracker {
                 int tid = random.nextInt();
                 byte[] request = packet.build(connId.getAsLong(), tid);
                 socket.send(new DatagramPacket(request, request.length));
-                byte[] reply = await(socket, tid, action, minLength, deadline);
+                byte[] reply = await(socket, tid, action, minLength, deadline, strays);
                 if (reply != null) {
                     return new Reply(address, reply);
                 }
@@ -186,7 +191,8 @@ public final class UdpTracker implements Tracker {
         } catch (IOException e) {
             throw new TrackerException(where() + ": " + e, e);
         }
-        throw new TrackerException("no answer from " + where() + " after " + config.udpMaxAttempts() + " attempts");
+        throw new TrackerException("no answer from " + where() + " after " + config.udpMaxAttempts() + " attempts"
+                + (strays[0] > 0 ? " (ignored " + strays[0] + " replies with another transaction id)" : ""));
     }
 
     /**
@@ -194,7 +200,7 @@ public final class UdpTracker implements Tracker {
      * bytes with transaction id {@code tid}, or null at the deadline. An error (action 3) with our
      * transaction id ends the exchange.
      */
-    private byte[] await(DatagramSocket socket, int tid, int action, int minLength, long deadline)
+    private byte[] await(DatagramSocket socket, int tid, int action, int minLength, long deadline, int[] strays)
             throws IOException, TrackerException {
         byte[] buffer = new byte[MAX_DATAGRAM];
         while (true) {
@@ -216,6 +222,7 @@ public final class UdpTracker implements Tracker {
             ByteBuffer b = ByteBuffer.wrap(buffer, 0, length);
             int gotAction = b.getInt(0);
             if (b.getInt(4) != tid) {
+                strays[0]++;
                 continue;
             }
             if (gotAction == ERROR) {
