@@ -40,7 +40,7 @@ public final class Scrapes {
                 try {
                     reports.add(futures.get(i).get());
                 } catch (java.util.concurrent.ExecutionException e) {
-                    reports.add(new ScrapeReport(Announcer.safe(urls.get(i)), -1, -1, -1, Optional.of(Main.message(e))));
+                    reports.add(new ScrapeReport(Announcer.safe(urls.get(i)), -1, -1, -1, Optional.of(Messages.message(e))));
                 }
             }
         }

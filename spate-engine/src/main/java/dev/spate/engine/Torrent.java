@@ -144,7 +144,11 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         this.storage = FileStorage.open(directory, info);
         this.resumeFile = ResumeFile.pathFor(directory.resolve(".spate"), hash);
         this.picker = new PiecePicker<>(info.pieceCount(), info.pieceLength(), info.totalLength(), new SplittableRandom());
-        this.buffers = new PieceBuffers(info.pieceLength(), 16);
+        // Direct (off-heap) buffers: the collector never copies pieces waiting for the disk (it did,
+        // for 300 ms at a time, with heap buffers), and the file write needs no copy of its own.
+        // Enough stay pooled for a full disk queue, so steady state allocates none.
+        int idle = (int) Math.min(256, session.config().diskQueueBytes() / info.pieceLength() + 16);
+        this.buffers = new PieceBuffers(info.pieceLength(), idle, true);
         this.choker = new Choker<>(session.config().uploadSlots(), new SplittableRandom());
         this.announcer = new Announcer(hash, session.peerId(), metainfo.trackerTiers(), session.trackerConfig(),
                 new Announcer.Listener() {
@@ -174,7 +178,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         ResumeCheck.load(session.disk(), storage, resumeFile, hash, (done, total) -> { })
                 .whenComplete((outcome, failure) -> post(() -> {
                     if (failure != null) {
-                        fail("checking the data on disk failed: " + Main.message(failure));
+                        fail("checking the data on disk failed: " + Messages.message(failure));
                         return;
                     }
                     Bitfield have = outcome.have();
@@ -374,7 +378,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                     session.releaseConnection();
                     post(() -> {
                         connecting.remove(addr);
-                        publish(new Event.PeerDisconnected(hex, addr, "connect failed: " + Main.message(e)));
+                        publish(new Event.PeerDisconnected(hex, addr, "connect failed: " + Messages.message(e)));
                     });
                 }
             });
@@ -750,7 +754,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         assemblies.remove(piece, a);
         try {
             if (failure != null) {
-                fail("writing piece " + piece + " failed: " + Main.message(failure));
+                fail("writing piece " + piece + " failed: " + Messages.message(failure));
                 return;
             }
             if (passed) {
@@ -896,7 +900,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 return; // cancelled, choked or gone meanwhile
             }
             if (failure != null) {
-                fail("reading piece " + r.piece() + " failed: " + Main.message(failure));
+                fail("reading piece " + r.piece() + " failed: " + Messages.message(failure));
                 return;
             }
             c.send(new Message.Piece(r.piece(), r.begin(), block));

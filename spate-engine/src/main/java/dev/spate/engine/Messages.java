@@ -1,8 +1,8 @@
 package dev.spate.engine;
 
 /** Small helpers for messages shown to users. */
-final class Main {
-    private Main() {
+final class Messages {
+    private Messages() {
     }
 
     /** The message of {@code t} or of the first cause that has one, on one line. */
