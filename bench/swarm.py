@@ -1,0 +1,768 @@
+#!/usr/bin/python3
+"""Swarm benchmark: one seed, one leech, one payload, for Spate and the reference clients.
+
+Run through bench/swarm (it finds the JDK and builds the CLI jar). For each selected pair and each run
+(pairs alternate within a run), it starts a seed, waits until it serves, then starts the leech and times it
+from its start to its exit (or, for Transmission, to the moment it reports the torrent complete). Every output
+byte is compared with the source (cmp). The table gives MB/s (10^6 bytes per second) median/min/max over the
+runs, the leech's CPU seconds (user+system, from wait4 for a leech that exits, /proc/PID/stat otherwise), the
+seed's CPU seconds while the leech ran (/proc/PID/stat of the seed's process tree, before and after), and the
+peak RSS of each (VmHWM, sampled from /proc/PID/status; ru_maxrss for a leech that exits).
+
+Pairs (seed -> leech):
+  spate                  Spate -> Spate
+  libtorrent             libtorrent -> libtorrent (python3-libtorrent, through the integration tests'
+                         spate-engine/src/test/resources/it/lt_peer.py)
+  aria2                  aria2c -> aria2c, peers from an opentracker on 127.0.0.1
+  transmission           transmission-daemon -> transmission-daemon, in a network namespace (198.18.0.x,
+                         Transmission ignores peers on 127.0.0.0/8) with an opentracker; needs root
+  spate-from-libtorrent  libtorrent -> Spate
+  libtorrent-from-spate  Spate -> libtorrent
+
+DHT, LSD/LPD, PEX, UPnP and NAT-PMP are off in every client; nothing but 127.0.0.1 (or the namespace) is used.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+CACHE = os.path.join(BENCH, "cache")
+RESULTS = os.path.join(BENCH, "results")
+JAR = os.path.join(ROOT, "spate-cli", "target", "spate.jar")
+LT_PEER = os.path.join(ROOT, "spate-engine", "src", "test", "resources", "it", "lt_peer.py")
+PY = "/usr/bin/python3"
+
+ALL_PAIRS = ["spate", "libtorrent", "aria2", "transmission", "spate-from-libtorrent", "libtorrent-from-spate"]
+# The Debian packages each pair needs, and a command whose presence shows they are installed.
+NEEDS = {
+    "spate": [],
+    "libtorrent": [("python3-libtorrent", None)],
+    "aria2": [("aria2", "aria2c"), ("opentracker", "opentracker")],
+    "transmission": [("transmission-daemon", "transmission-daemon"), ("transmission-cli", "transmission-remote"),
+                     ("opentracker", "opentracker"), ("iproute2", "ip")],
+    "spate-from-libtorrent": [("python3-libtorrent", None)],
+    "libtorrent-from-spate": [("python3-libtorrent", None)],
+}
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+LEECH_TIMEOUT = 1800
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(*parts):
+    print("swarm:", *parts, file=sys.stderr, flush=True)
+
+
+def parse_size(text):
+    m = re.fullmatch(r"(\d+)([KMGkmg]?)(i?B?)?", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError("size like 256M, 1G, 512K: " + text)
+    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
+
+
+def human(n):
+    for unit, shift in (("G", 30), ("M", 20), ("K", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return "%d%s" % (n >> shift, unit)
+    return str(n)
+
+
+# ---- processes and /proc ------------------------------------------------------------------------------------
+
+def children_map():
+    kids = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def tree(pid):
+    kids = children_map()
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of pid and its live descendants (and their waited-for children)."""
+    total = 0
+    for p in tree(pid):
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                fields = f.read()
+        except OSError:
+            continue
+        rest = fields[fields.rindex(")") + 2:].split()
+        # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the ") ".
+        total += sum(int(x) for x in rest[11:15])
+    return total / CLK_TCK
+
+
+def vmhwm_kib(pid):
+    total = 0
+    for p in tree(pid):
+        try:
+            with open("/proc/%d/status" % p) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
+class Proc:
+    """A child process with its output in a log file."""
+
+    def __init__(self, name, cmd, logdir, env=None, cwd=None):
+        self.name = name
+        self.log_path = os.path.join(logdir, name + ".log")
+        self.log_file = open(self.log_path, "w")
+        self.log_file.write("$ " + " ".join(cmd) + "\n")
+        self.log_file.flush()
+        self.started = time.monotonic()
+        self.popen = subprocess.Popen(cmd, stdout=self.log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                      env=env, cwd=cwd, start_new_session=True)
+        self.pid = self.popen.pid
+        self.rusage = None
+        self.code = None
+        self.ended = None
+        self.peak_kib = 0
+
+    def output(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def wait_for(self, pattern, timeout):
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern, re.M)
+        while time.monotonic() < deadline:
+            m = rx.search(self.output())
+            if m:
+                return m
+            if self.poll() is not None:
+                raise BenchError("%s exited %s before printing /%s/; log %s:\n%s"
+                                 % (self.name, self.code, pattern, self.log_path, tail(self.output())))
+            time.sleep(0.05)
+        raise BenchError("%s did not print /%s/ in %ss; log %s:\n%s"
+                         % (self.name, pattern, timeout, self.log_path, tail(self.output())))
+
+    def sample(self):
+        if self.code is None:
+            self.peak_kib = max(self.peak_kib, vmhwm_kib(self.pid))
+
+    def wait_in_background(self):
+        """Reaps the process from a thread blocked in wait4, so its end is timed to the moment it exits."""
+        self.waiter = threading.Thread(target=self._reap, args=(0,), daemon=True)
+        self.waiter.start()
+
+    def poll(self):
+        """Whether the process exited (reaped with wait4: its rusage); the exit code or None."""
+        if self.code is not None:
+            return self.code
+        if getattr(self, "waiter", None) is not None:
+            return None
+        return self._reap(os.WNOHANG)
+
+    def _reap(self, flags):
+        pid, status, rusage = os.wait4(self.pid, flags)
+        if pid == 0:
+            return None
+        self.ended = time.monotonic()
+        self.rusage = rusage
+        self.peak_kib = max(self.peak_kib, rusage.ru_maxrss)
+        self.popen.returncode = os.waitstatus_to_exitcode(status)
+        self.code = self.popen.returncode
+        self.log_file.close()
+        return self.code
+
+    def stop(self):
+        if self.poll() is not None:
+            return
+        try:
+            os.killpg(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + 15
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.poll() is None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            while self.poll() is None:
+                time.sleep(0.05)
+
+
+def tail(text, lines=25):
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def free_tcp_udp_port():
+    for _ in range(50):
+        with socket.socket() as t:
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                    u.bind(("127.0.0.1", port))
+                    return port
+            except OSError:
+                continue
+    raise BenchError("no port free for TCP and UDP")
+
+
+# ---- payload and torrent ------------------------------------------------------------------------------------
+
+def file_sizes(total, count):
+    """count uneven sizes (weights 1..4, shuffled with a fixed seed) that sum to total."""
+    if count <= 1:
+        return [total]
+    rng = random.Random(6)
+    weights = [rng.randint(1, 4) * 1000 + rng.randint(0, 999) for _ in range(count)]
+    sizes = [total * w // sum(weights) for w in weights]
+    sizes[-1] += total - sum(sizes)
+    return sizes
+
+
+def make_payload(size, files):
+    """Random payload under bench/cache, made once; returns (data dir, name, [relative file paths])."""
+    key = "payload-%s-%dfiles" % (human(size), files) if files > 1 else "payload-%s" % human(size)
+    base = os.path.join(CACHE, key)
+    name = "spate-bench-%s" % human(size) + ("" if files <= 1 else "-%dfiles" % files)
+    sizes = file_sizes(size, files)
+    rel = [name] if files <= 1 else [os.path.join(name, "file-%03d.bin" % i) for i in range(files)]
+    done = os.path.join(base, ".complete")
+    if os.path.exists(done):
+        return os.path.join(base, "data"), name, rel
+    log("making a %s payload (%d file%s) in %s" % (human(size), len(rel), "s" * (len(rel) > 1), base))
+    shutil.rmtree(base, ignore_errors=True)
+    data = os.path.join(base, "data")
+    for path, n in zip(rel, sizes):
+        full = os.path.join(data, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "wb") as f:
+            left = n
+            while left:
+                chunk = os.urandom(min(left, 8 << 20))
+                f.write(chunk)
+                left -= len(chunk)
+    open(done, "w").close()
+    return data, name, rel
+
+
+def make_torrent(data, name, piece_size, java):
+    """The .torrent of the payload (spate create, no trackers), cached next to it; returns (path, info-hash)."""
+    base = os.path.dirname(data)
+    torrent = os.path.join(base, "%s-%s.torrent" % (name, human(piece_size)))
+    if not os.path.exists(torrent):
+        log("creating", torrent)
+        subprocess.run(java + ["create", os.path.join(data, name), "-o", torrent + ".tmp", "--piece-size",
+                               human(piece_size), "--force"], check=True, stdout=subprocess.DEVNULL)
+        os.replace(torrent + ".tmp", torrent)
+    info = subprocess.run(java + ["info", torrent], check=True, capture_output=True, text=True).stdout
+    m = re.search(r"info-hash:\s*([0-9a-f]{40})", info)
+    if not m:
+        raise BenchError("no info-hash in 'spate info':\n" + info)
+    return torrent, m.group(1)
+
+
+def verify(src_data, out_dir, rel):
+    for path in rel:
+        a, b = os.path.join(src_data, path), os.path.join(out_dir, path)
+        if not os.path.isfile(b):
+            raise BenchError("missing output file " + b)
+        if subprocess.run(["cmp", "-s", a, b]).returncode != 0:
+            raise BenchError("output differs from the source: cmp %s %s" % (a, b))
+
+
+# ---- trackers and namespaces --------------------------------------------------------------------------------
+
+class Tracker:
+    """opentracker (whitelist build): the info-hash is whitelisted before it starts."""
+
+    def __init__(self, logdir, info_hash, host="127.0.0.1", netns=None):
+        self.workdir = tempfile.mkdtemp(prefix="spate-bench-ot-")
+        os.chmod(self.workdir, 0o755)
+        with open(os.path.join(self.workdir, "whitelist"), "w") as f:
+            f.write(info_hash + "\n")
+        os.chmod(os.path.join(self.workdir, "whitelist"), 0o644)
+        self.host = host
+        self.port = free_tcp_udp_port() if netns is None else random.randint(20000, 59999)
+        cmd = ["opentracker", "-i", host, "-p", str(self.port), "-P", str(self.port), "-d", self.workdir,
+               "-w", "whitelist"]
+        self.netns = netns
+        self.proc = Proc("opentracker", ns_exec(netns, cmd), logdir)
+        deadline = time.monotonic() + 10
+        while not self.connectable():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise BenchError("opentracker did not start:\n" + tail(self.proc.output()))
+            time.sleep(0.1)
+        self.info_hash = info_hash
+
+    def connectable(self):
+        cmd = ns_exec(self.netns, ["bash", "-c", "exec 3<>/dev/tcp/%s/%d" % (self.host, self.port)])
+        return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+    @property
+    def url(self):
+        return "http://%s:%d/announce" % (self.host, self.port)
+
+    def peers(self):
+        """Peers (complete + incomplete) the tracker counts for the hash, from a scrape (which adds nobody)."""
+        url = self.url.replace("/announce", "/scrape") + "?info_hash=" + urllib.parse.quote(
+            bytes.fromhex(self.info_hash))
+        cmd = ns_exec(self.netns, [PY, "-c", "import sys,urllib.request;sys.stdout.buffer.write("
+                                   "urllib.request.urlopen(sys.argv[1],timeout=3).read())", url])
+        reply = subprocess.run(cmd, capture_output=True).stdout
+        return sum(int(n) for n in re.findall(rb"(?:8:complete|10:incomplete)i(\d+)e", reply))
+
+    def wait_for_peers(self, n, timeout, proc):
+        deadline = time.monotonic() + timeout
+        while self.peers() < n:
+            if proc.poll() is not None:
+                raise BenchError("%s exited %s:\n%s" % (proc.name, proc.code, tail(proc.output())))
+            if time.monotonic() > deadline:
+                raise BenchError("%s never showed up on the tracker:\n%s" % (proc.name, tail(proc.output())))
+            time.sleep(0.2)
+
+    def close(self):
+        self.proc.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def ns_exec(netns, cmd):
+    return cmd if netns is None else ["ip", "netns", "exec", netns] + cmd
+
+
+class Namespace:
+    def __init__(self, hosts):
+        self.name = "spate-bench-%d" % os.getpid()
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        try:
+            subprocess.run(["ip", "netns", "exec", self.name, "ip", "link", "set", "lo", "up"], check=True)
+            for i in range(1, hosts + 1):
+                subprocess.run(["ip", "netns", "exec", self.name, "ip", "addr", "add", "198.18.0.%d/24" % i, "dev",
+                                "lo"], check=True)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self):
+        subprocess.run(["ip", "netns", "delete", self.name], stderr=subprocess.DEVNULL)
+
+
+# ---- clients ------------------------------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args, java_home):
+        self.args = args
+        self.java = [os.path.join(java_home, "bin", "java")] + os.environ.get("SPATE_JAVA_OPTS", "").split() \
+            + ["-jar", JAR]
+
+    # Each seed_* starts a seed and returns (proc, how a leech reaches it); each leech_* returns the leech proc.
+
+    def seed_spate(self, ctx):
+        p = Proc("seed-spate", self.java + ["seed", ctx["torrent"], "-d", ctx["data"], "--port", "0", "--bind",
+                                             "127.0.0.1"], ctx["logdir"])
+        port = int(p.wait_for(r"^seeding .* on port (\d+)", 600).group(1))
+        return p, "127.0.0.1:%d" % port
+
+    def leech_spate(self, ctx, peer):
+        return Proc("leech-spate", self.java + ["download", ctx["torrent"], "-o", ctx["out"], "--peer", peer,
+                                                 "--port", "0", "--bind", "127.0.0.1"], ctx["logdir"])
+
+    def seed_libtorrent(self, ctx):
+        p = Proc("seed-libtorrent", [PY, LT_PEER, "seed", "--torrent", ctx["torrent"], "--dir", ctx["data"],
+                                     "--listen", "127.0.0.1:0", "--no-trackers", "--timeout", "100000"],
+                 ctx["logdir"])
+        port = int(p.wait_for(r"^LISTENING (\d+)", 120).group(1))
+        p.wait_for(r"^SEEDING", 600)
+        return p, "127.0.0.1:%d" % port
+
+    def leech_libtorrent(self, ctx, peer):
+        return Proc("leech-libtorrent", [PY, LT_PEER, "download", "--torrent", ctx["torrent"], "--dir", ctx["out"],
+                                         "--listen", "127.0.0.1:0", "--peer", peer, "--no-trackers",
+                                         "--timeout", str(LEECH_TIMEOUT)], ctx["logdir"])
+
+    @staticmethod
+    def aria2_cmd(dir_, tracker, port, extra):
+        return ["aria2c", "--no-conf=true", "--dir=" + dir_, "--enable-dht=false", "--enable-dht6=false",
+                "--bt-enable-lpd=false", "--enable-peer-exchange=false", "--disable-ipv6=true",
+                "--interface=127.0.0.1", "--listen-port=%d" % port, "--bt-tracker=" + tracker,
+                "--bt-tracker-connect-timeout=5", "--bt-tracker-timeout=10", "--bt-save-metadata=false",
+                "--file-allocation=none", "--summary-interval=0", "--console-log-level=notice", "--enable-color=false",
+                "--show-console-readout=false"] + extra
+
+    def seed_aria2(self, ctx):
+        tracker = ctx["tracker"]
+        cmd = self.aria2_cmd(ctx["data"], tracker.url, free_port(),
+                             ["--check-integrity=true", "--seed-ratio=0.0", "--bt-seed-unverified=false",
+                              ctx["torrent"]])
+        p = Proc("seed-aria2", cmd, ctx["logdir"])
+        tracker.wait_for_peers(1, 600, p)
+        return p, None
+
+    def leech_aria2(self, ctx, peer):
+        cmd = self.aria2_cmd(ctx["out"], ctx["tracker"].url, free_port(),
+                             ["--seed-time=0", "--bt-stop-timeout=60", "--allow-overwrite=true",
+                              "--auto-file-renaming=false", ctx["torrent"]])
+        return Proc("leech-aria2", cmd, ctx["logdir"])
+
+    # Transmission: two daemons in one namespace, 198.18.0.1 (seed) and 198.18.0.2 (leech), tracker on .3.
+
+    def transmission_daemon(self, ctx, role, addr, download_dir):
+        conf = os.path.join(ctx["work"], "tr-" + role)
+        os.makedirs(conf, exist_ok=True)
+        rpc = random.randint(20000, 59999)
+        settings = {
+            "dht-enabled": False, "lpd-enabled": False, "pex-enabled": False, "utp-enabled": False,
+            "port-forwarding-enabled": False, "blocklist-enabled": False,
+            "bind-address-ipv4": addr, "peer-port": random.randint(20000, 59999), "peer-port-random-on-start": False,
+            "rpc-enabled": True, "rpc-bind-address": "127.0.0.1", "rpc-port": rpc,
+            "rpc-authentication-required": False, "rpc-whitelist-enabled": False,
+            "rpc-host-whitelist-enabled": False, "download-dir": download_dir, "incomplete-dir-enabled": False,
+            "watch-dir-enabled": False, "start-added-torrents": True, "ratio-limit-enabled": False,
+            "idle-seeding-limit-enabled": False, "speed-limit-up-enabled": False,
+            "speed-limit-down-enabled": False, "alt-speed-enabled": False, "cache-size-mb": 4,
+            "message-level": 2,
+        }
+        with open(os.path.join(conf, "settings.json"), "w") as f:
+            json.dump(settings, f)
+        ns = ctx["netns"]
+        p = Proc(role + "-transmission", ns_exec(ns, ["transmission-daemon", "--foreground", "--config-dir", conf,
+                                                      "--log-info"]), ctx["logdir"])
+        p.remote = lambda *a: subprocess.run(ns_exec(ns, ["transmission-remote", "127.0.0.1:%d" % rpc] + list(a)),
+                                             capture_output=True, text=True)
+        deadline = time.monotonic() + 20
+        while p.remote("-si").returncode != 0:
+            if p.poll() is not None or time.monotonic() > deadline:
+                raise BenchError("transmission-daemon RPC did not answer:\n" + tail(p.output()))
+            time.sleep(0.2)
+        return p
+
+    @staticmethod
+    def transmission_state(p):
+        info = p.remote("-t", "1", "-i").stdout
+        pct = re.search(r"(?m)^\s*Percent Done:\s*([0-9.]+)%", info)
+        have = re.search(r"(?m)^\s*Have:\s*(.+?) \((.+?) verified\)", info)
+        state = re.search(r"(?m)^\s*State:\s*(.+)$", info)
+        return (pct is not None and float(pct.group(1)) >= 100.0 and have is not None
+                and have.group(1) == have.group(2) and state is not None
+                and state.group(1).strip() in ("Seeding", "Idle", "Finished")), info
+
+    def seed_transmission(self, ctx):
+        p = self.transmission_daemon(ctx, "seed", "198.18.0.1", ctx["data"])
+        r = p.remote("-a", ctx["tracker_torrent"], "-w", ctx["data"])
+        if r.returncode != 0:
+            raise BenchError("transmission-remote -a failed: " + r.stdout + r.stderr)
+        deadline = time.monotonic() + 600
+        while not self.transmission_state(p)[0]:
+            if p.poll() is not None or time.monotonic() > deadline:
+                raise BenchError("transmission seed never verified its data:\n" + self.transmission_state(p)[1])
+            time.sleep(0.2)
+        ctx["tracker"].wait_for_peers(1, 120, p)
+        return p, None
+
+    def leech_transmission(self, ctx, peer):
+        p = self.transmission_daemon(ctx, "leech", "198.18.0.2", ctx["out"])
+        p.started = time.monotonic()
+        p.cpu_before = cpu_seconds(p.pid)
+        r = p.remote("-a", ctx["tracker_torrent"], "-w", ctx["out"])
+        if r.returncode != 0:
+            raise BenchError("transmission-remote -a failed: " + r.stdout + r.stderr)
+        return p
+
+
+# ---- one run ------------------------------------------------------------------------------------------------
+
+PAIR_CLIENTS = {
+    "spate": ("spate", "spate"),
+    "libtorrent": ("libtorrent", "libtorrent"),
+    "aria2": ("aria2", "aria2"),
+    "transmission": ("transmission", "transmission"),
+    "spate-from-libtorrent": ("libtorrent", "spate"),
+    "libtorrent-from-spate": ("spate", "libtorrent"),
+}
+
+
+def run_pair(bench, pair, payload, run_no, logroot):
+    seed_kind, leech_kind = PAIR_CLIENTS[pair]
+    logdir = os.path.join(logroot, "%s-run%d" % (pair, run_no))
+    os.makedirs(logdir)
+    work = tempfile.mkdtemp(prefix="spate-bench-", dir=os.path.join(CACHE, "tmp"))
+    os.chmod(work, 0o755)
+    out = os.path.join(work, "out")
+    os.makedirs(out)
+    ctx = dict(payload, logdir=logdir, work=work, out=out, netns=None)
+    cleanup = []
+    seed = leech = None
+    try:
+        if pair == "transmission":
+            ns = Namespace(3)
+            cleanup.append(ns.close)
+            ctx["netns"] = ns.name
+        if pair in ("aria2", "transmission"):
+            host = "127.0.0.1" if pair == "aria2" else "198.18.0.3"
+            tracker = Tracker(logdir, payload["info_hash"], host, ctx["netns"])
+            cleanup.append(tracker.close)
+            ctx["tracker"] = tracker
+            if pair == "transmission":
+                # Transmission finds peers only through a tracker: a copy of the torrent that names it.
+                ctx["tracker_torrent"] = os.path.join(work, "with-tracker.torrent")
+                subprocess.run(bench.java + ["create", os.path.join(payload["data"], payload["name"]), "-o",
+                                             ctx["tracker_torrent"], "--piece-size", human(bench.args.piece_size),
+                                             "--tracker", tracker.url], check=True, stdout=subprocess.DEVNULL)
+        seed, peer = getattr(bench, "seed_" + seed_kind)(ctx)
+        cleanup.append(seed.stop)
+        seed_cpu0 = cpu_seconds(seed.pid)
+        t0 = time.monotonic()
+        leech = getattr(bench, "leech_" + leech_kind)(ctx, peer)
+        cleanup.append(leech.stop)
+        if leech_kind == "transmission":
+            t0 = leech.started
+        else:
+            leech.wait_in_background()
+        deadline = t0 + LEECH_TIMEOUT
+        last_note = 0.0
+        while True:
+            if leech_kind == "transmission":
+                leech.sample()
+                done, info = bench.transmission_state(leech)
+                if time.monotonic() - last_note >= 1:
+                    last_note = time.monotonic()
+                    with open(os.path.join(logdir, "leech-transmission-progress.log"), "a") as f:
+                        f.write("%.1f s\n%s\n" % (last_note - t0, info))
+                if done:
+                    t1 = time.monotonic()
+                    leech_cpu = cpu_seconds(leech.pid) - leech.cpu_before
+                    leech.sample()
+                    break
+                if leech.poll() is not None:
+                    raise BenchError("transmission leech exited %s:\n%s" % (leech.code, tail(leech.output())))
+            else:
+                if leech.poll() is not None:
+                    t1 = leech.ended
+                    if leech.code != 0:
+                        raise BenchError("%s leech exited %d; log %s:\n%s"
+                                         % (leech_kind, leech.code, leech.log_path, tail(leech.output())))
+                    leech_cpu = leech.rusage.ru_utime + leech.rusage.ru_stime
+                    break
+            if seed.poll() is not None:
+                raise BenchError("%s seed exited %s; log %s:\n%s"
+                                 % (seed_kind, seed.code, seed.log_path, tail(seed.output())))
+            if time.monotonic() > deadline:
+                raise BenchError("%s leech did not finish in %ds" % (leech_kind, LEECH_TIMEOUT))
+            time.sleep(0.1 if leech_kind == "transmission" else 0.05)
+        seed.sample()
+        seed_cpu = cpu_seconds(seed.pid) - seed_cpu0
+        seed_peak = seed.peak_kib
+        seconds = t1 - t0
+        if leech_kind == "transmission":
+            leech.stop()
+        verify(payload["data"], out, payload["rel"])
+        size = payload["size"]
+        result = {
+            "pair": pair, "run": run_no, "seed": seed_kind, "leech": leech_kind, "bytes": size,
+            "seconds": round(seconds, 3), "mb_per_s": round(size / seconds / 1e6, 2),
+            "leech_cpu_s": round(leech_cpu, 2), "seed_cpu_s": round(seed_cpu, 2),
+            "leech_peak_rss_mib": round(leech.peak_kib / 1024, 1), "seed_peak_rss_mib": round(seed_peak / 1024, 1),
+            "verified": True,
+        }
+        log("%-22s run %d: %7.1f MB/s  %6.2f s  leech cpu %.2f s  seed cpu %.2f s  rss leech %.0f MiB seed %.0f MiB"
+            % (pair, run_no, result["mb_per_s"], seconds, leech_cpu, seed_cpu, result["leech_peak_rss_mib"],
+               result["seed_peak_rss_mib"]))
+        return result
+    finally:
+        for c in reversed(cleanup):
+            try:
+                c()
+            except Exception as e:  # cleaning up after a failure must not hide it
+                log("cleanup:", e)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ---- set-up, table ------------------------------------------------------------------------------------------
+
+def missing_packages(pair):
+    missing = []
+    for package, command in NEEDS[pair]:
+        ok = shutil.which(command) is not None if command else \
+            subprocess.run([PY, "-c", "import libtorrent"], capture_output=True).returncode == 0
+        if not ok:
+            missing.append(package)
+    return missing
+
+
+def available(pair, notes):
+    """Whether the pair can run: installs what it lacks with apt-get when root, else notes why it is skipped."""
+    missing = missing_packages(pair)
+    if missing and os.geteuid() == 0:
+        log("installing", " ".join(missing))
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing,
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), stdout=subprocess.DEVNULL)
+        missing = missing_packages(pair)
+    if missing:
+        notes.append("%s skipped: %s not installed (%s)" % (pair, ", ".join(missing), "apt-get failed"
+                     if os.geteuid() == 0 else "run as root to install"))
+        return False
+    if pair == "transmission" and os.geteuid() != 0:
+        notes.append("transmission skipped: needs root for its network namespace (it ignores 127.0.0.0/8 peers)")
+        return False
+    return True
+
+
+def machine():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    return {"nproc": os.cpu_count(), "cpu": model, "ram_gib": round(mem_kib / (1 << 20), 1),
+            "kernel": platform.release()}
+
+
+def versions(java_home):
+    v = {}
+    r = subprocess.run([os.path.join(java_home, "bin", "java"), "-version"], capture_output=True, text=True)
+    v["java"] = r.stderr.splitlines()[0] if r.stderr else "?"
+    try:
+        v["libtorrent"] = subprocess.run([PY, "-c", "import libtorrent;print(libtorrent.__version__)"],
+                                         capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pass
+    for cmd, args in (("aria2c", ["--version"]), ("transmission-daemon", ["--version"])):
+        if shutil.which(cmd):
+            r = subprocess.run([cmd] + args, capture_output=True, text=True)
+            v[cmd] = ((r.stdout or r.stderr).splitlines() or ["?"])[0]
+    return v
+
+
+def table(results, pairs):
+    rows = []
+    header = ["pair (seed -> leech)", "runs", "MB/s median", "min", "max", "leech CPU s", "seed CPU s",
+              "leech peak RSS MiB", "seed peak RSS MiB"]
+    for pair in pairs:
+        rs = [r for r in results if r["pair"] == pair]
+        if not rs:
+            continue
+        seed, leech = PAIR_CLIENTS[pair]
+        med = lambda key: statistics.median(r[key] for r in rs)
+        rows.append(["%s (%s -> %s)" % (pair, seed, leech) if seed != leech or pair != seed else pair,
+                     str(len(rs)), "%.1f" % med("mb_per_s"), "%.1f" % min(r["mb_per_s"] for r in rs),
+                     "%.1f" % max(r["mb_per_s"] for r in rs), "%.2f" % med("leech_cpu_s"),
+                     "%.2f" % med("seed_cpu_s"), "%.0f" % max(r["leech_peak_rss_mib"] for r in rs),
+                     "%.0f" % max(r["seed_peak_rss_mib"] for r in rs)])
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="bench/swarm", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=parse_size, default=parse_size("1G"), help="payload size (default 1G)")
+    parser.add_argument("--piece-size", type=parse_size, default=parse_size("1M"), help="default 1M")
+    parser.add_argument("--files", type=int, default=1, help="N files of uneven sizes summing to --size")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each pair, pairs alternating (default 3)")
+    parser.add_argument("--pairs", default=",".join(ALL_PAIRS), help="comma-separated, of: " + ", ".join(ALL_PAIRS))
+    args = parser.parse_args()
+    pairs = [p.strip() for p in args.pairs.split(",") if p.strip()]
+    for p in pairs:
+        if p not in PAIR_CLIENTS:
+            parser.error("unknown pair %r; pairs: %s" % (p, ", ".join(ALL_PAIRS)))
+    java_home = os.environ.get("SPATE_JAVA_HOME")
+    if not java_home or not os.path.exists(JAR):
+        parser.error("run through bench/swarm (it finds a JDK 21+ and builds %s)" % JAR)
+
+    notes = []
+    pairs = [p for p in pairs if available(p, notes)]
+    for n in notes:
+        log(n)
+    if not pairs:
+        log("nothing to run")
+        return 1
+    bench = Bench(args, java_home)
+    os.makedirs(os.path.join(CACHE, "tmp"), exist_ok=True)
+    data, name, rel = make_payload(args.size, args.files)
+    torrent, info_hash = make_torrent(data, name, args.piece_size, bench.java)
+    payload = {"data": data, "name": name, "rel": rel, "torrent": torrent, "info_hash": info_hash, "size": args.size}
+
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    os.makedirs(RESULTS, exist_ok=True)
+    logroot = os.path.join(RESULTS, stamp + "-logs")
+    log("payload %s (%d bytes, %d file%s), piece size %s, %d run(s) of %s; logs in %s"
+        % (name, args.size, len(rel), "s" * (len(rel) > 1), human(args.piece_size), args.runs, ", ".join(pairs),
+           logroot))
+    results, failures = [], []
+    for run_no in range(1, args.runs + 1):
+        for pair in pairs:
+            try:
+                results.append(run_pair(bench, pair, payload, run_no, logroot))
+            except BenchError as e:
+                log("%s run %d FAILED: %s" % (pair, run_no, e))
+                failures.append({"pair": pair, "run": run_no, "error": str(e)})
+    report = {
+        "timestamp": stamp, "command": "bench/swarm " + " ".join(sys.argv[1:]), "machine": machine(),
+        "versions": versions(java_home), "spate_java_opts": os.environ.get("SPATE_JAVA_OPTS", ""),
+        "size": args.size, "piece_size": args.piece_size, "files": len(rel), "runs": args.runs, "pairs": pairs,
+        "notes": notes, "results": results, "failures": failures,
+    }
+    path = os.path.join(RESULTS, stamp + ".json")
+    with open(path, "w") as f:
+        json.dump(report, f, indent=2)
+    m = report["machine"]
+    print("%s payload, %s pieces, %d file(s), %d run(s); %d x %s, %.0f GiB RAM; MB = 10^6 bytes"
+          % (human(args.size), human(args.piece_size), len(rel), args.runs, m["nproc"], m["cpu"], m["ram_gib"]))
+    print(table(results, pairs))
+    for n in notes:
+        print("note:", n)
+    for f in failures:
+        print("FAILED: %s run %d (see %s)" % (f["pair"], f["run"], logroot))
+    print("results:", os.path.relpath(path, ROOT))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
