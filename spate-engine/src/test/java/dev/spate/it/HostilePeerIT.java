@@ -68,7 +68,9 @@ class HostilePeerIT {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aLiarAmongSeveralSendersIsFoundOnceThePieceVerifies(@TempDir Path tmp) throws Exception {
-        Path source = Payload.file(tmp.resolve("seed/data.bin"), 512 * 1024 + 77, 32);
+        // Every piece, the short last one too, has four blocks, so the corrupt first block always
+        // shares its piece with blocks from the honest seed (a one-block last piece would not).
+        Path source = Payload.file(tmp.resolve("seed/data.bin"), 512 * 1024 + 3 * 16384 + 77, 32);
         int pieceLength = 64 * 1024; // 4 blocks
         Metainfo meta = TorrentCreator.builder(source).pieceLength(pieceLength).build().createMetainfo();
         List<Event> events = new CopyOnWriteArrayList<>();
