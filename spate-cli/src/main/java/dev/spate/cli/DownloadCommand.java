@@ -90,12 +90,14 @@ final class DownloadCommand implements Callable<Integer> {
                         wake.countDown();
                     }
                     case Event.PeerBanned b -> err.println("banned " + b.address() + ": " + b.reason());
-                    case Event.TrackerReply r -> err.println("tracker " + r.url() + ": " + r.peers() + " peers"
+                    case Event.TrackerReply r -> err.println("tracker " + r.url() + ": working, " + r.peers()
+                            + " peers, next announce in " + Units.duration(r.interval().toSeconds())
                             + r.warning().map(w -> " (warning: " + w + ")").orElse(""));
                     case Event.TrackerError x -> err.println("tracker error: " + x.message());
                     default -> { }
                 }
             });
+            err.println("listening on port " + session.listenPort());
             trackers.forEach(handle::addTracker);
             peerAddresses.forEach(handle::connect);
             boolean anyTracker = !trackers.isEmpty() || !meta.trackers().isEmpty();

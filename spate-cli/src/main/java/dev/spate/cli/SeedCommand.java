@@ -1,5 +1,6 @@
 package dev.spate.cli;
 
+import dev.spate.engine.Event;
 import dev.spate.engine.Session;
 import dev.spate.engine.SessionConfig;
 import dev.spate.engine.TorrentHandle;
@@ -57,6 +58,15 @@ final class SeedCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Session session = openSession()) {
+            session.subscribe(e -> {
+                switch (e) {
+                    case Event.TrackerReply r -> err.println("tracker " + r.url() + ": working, " + r.peers()
+                            + " peers, next announce in " + Units.duration(r.interval().toSeconds()));
+                    case Event.TrackerError x -> err.println("tracker error: " + x.message());
+                    case Event.PeerBanned b -> err.println("banned " + b.address() + ": " + b.reason());
+                    default -> { }
+                }
+            });
             TorrentHandle handle = session.add(meta, dir);
             TorrentStatus s = handle.status();
             while (s.state() == TorrentState.CHECKING) {

@@ -38,8 +38,10 @@ public sealed interface Event {
      * A tracker answered an announce with {@code peers} peers, perhaps with a warning.
      *
      * @param url the tracker, without its query string
+     * @param interval how long until the next regular announce, as the tracker asked
      */
-    record TrackerReply(String infoHash, String url, int peers, java.util.Optional<String> warning) implements Event {
+    record TrackerReply(String infoHash, String url, int peers, java.util.Optional<String> warning,
+                        java.time.Duration interval) implements Event {
     }
 
     /** No tracker answered an announce; {@code message} says what each one did. The torrent goes on. */

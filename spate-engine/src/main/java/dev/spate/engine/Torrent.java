@@ -971,7 +971,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     }
 
     private void trackerAnswered(String url, dev.spate.tracker.AnnounceResponse response) {
-        publish(new Event.TrackerReply(hex, url, response.peers().size(), response.warning()));
+        publish(new Event.TrackerReply(hex, url, response.peers().size(), response.warning(), response.interval()));
         for (InetSocketAddress peer : response.peers()) {
             if (!isOurselves(peer)) {
                 connect(peer);
