@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  * ({@code java.home}), optionally inside a {@link NetNamespace}.
  *
  * <p>The CLI comes from the shaded jar {@code spate-cli/target/spate.jar} (system property
- * {@code spate.cli.jar} to point elsewhere), built by {@code mvnw install -DskipTests}; tests using it are
- * skipped, not failed, when it is missing. This module's freshly compiled {@code target/classes} go first on
+ * {@code spate.cli.jar} to point elsewhere), built by {@code scripts/test} before the integration tests; tests
+ * using it fail when it is missing (a skip would pass CI without testing anything). This module's freshly compiled {@code target/classes} go first on
  * the class path, so the subprocess always runs the engine under test, even when the jar predates a change
  * to it.
  */
@@ -30,7 +30,7 @@ public final class SpateCli {
     private SpateCli() {
     }
 
-    /** The CLI jar; skips the calling test when it has not been built. */
+    /** The CLI jar; fails the calling test when it has not been built. */
     public static Path jar() {
         Path jar = Path.of(System.getProperty("spate.cli.jar", "../spate-cli/target/spate.jar")).toAbsolutePath()
                 .normalize();
@@ -44,11 +44,18 @@ public final class SpateCli {
 
     /** {@code java -cp <engine classes>:spate.jar dev.spate.cli.Main args...}. */
     public static List<String> command(List<String> args) {
+        return command(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), args);
+    }
+
+    /** The same with the given JVM options instead of the defaults. */
+    public static List<String> command(List<String> jvmOptions, List<String> args) {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path classes = Path.of("target/classes").toAbsolutePath();
         String cp = (Files.isDirectory(classes) ? classes + java.io.File.pathSeparator : "") + jar();
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", cp,
-                "dev.spate.cli.Main"));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBin);
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", cp, "dev.spate.cli.Main"));
         cmd.addAll(args);
         return cmd;
     }
