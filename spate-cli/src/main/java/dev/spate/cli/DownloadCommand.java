@@ -2,12 +2,10 @@ package dev.spate.cli;
 
 import dev.spate.engine.Event;
 import dev.spate.engine.Session;
-import dev.spate.engine.SessionConfig;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Metainfo;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -50,14 +48,10 @@ final class DownloadCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Keep seeding after the download completes, until interrupted (Ctrl-C).")
     boolean seed;
 
-    @Option(names = "--port", paramLabel = "N", description = "Port to listen on (default 6881, or a free one if it is taken; 0 for a free one).")
-    Integer port;
 
-    @Option(names = "--bind", paramLabel = "ADDR", description = "Local address to listen on and to connect from.")
-    String bind;
 
     @picocli.CommandLine.Mixin
-    LimitOptions limits = new LimitOptions();
+    SessionOptions network = new SessionOptions();
 
     @Spec
     CommandSpec spec;
@@ -75,7 +69,7 @@ final class DownloadCommand implements Callable<Integer> {
         // Woken by completion, a torrent error or Ctrl-C; on Ctrl-C the process ends only once the
         // summary is printed and the session closed (resume data saved, trackers told "stopped").
         CountDownLatch wake = new CountDownLatch(1);
-        try (Interrupt interrupt = new Interrupt(wake); Session session = openSession()) {
+        try (Interrupt interrupt = new Interrupt(wake); Session session = network.open(spec)) {
             TorrentHandle handle = session.add(meta, output);
             AtomicReference<String> failure = new AtomicReference<>();
             AtomicBoolean complete = new AtomicBoolean();
@@ -141,28 +135,6 @@ final class DownloadCommand implements Callable<Integer> {
         }
     }
 
-    private Session openSession() throws IOException {
-        SessionConfig.Builder config = SessionConfig.builder();
-        limits.applyTo(config, spec);
-        if (bind != null) {
-            try {
-                config.bindAddress(InetAddress.getByName(bind));
-            } catch (UnknownHostException e) {
-                throw new ParameterException(spec.commandLine(), "unknown bind address: " + bind);
-            }
-        }
-        if (port != null) {
-            if (port < 0 || port > 65535) {
-                throw new ParameterException(spec.commandLine(), "port " + port + " outside 0-65535");
-            }
-            return Session.open(config.listenPort(port).build());
-        }
-        try {
-            return Session.open(config.listenPort(6881).build());
-        } catch (IOException busy) {
-            return Session.open(config.listenPort(0).build());
-        }
-    }
 
     private InetSocketAddress parsePeer(String text) {
         int colon = text.lastIndexOf(':');

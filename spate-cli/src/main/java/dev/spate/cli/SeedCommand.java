@@ -2,16 +2,12 @@ package dev.spate.cli;
 
 import dev.spate.engine.Event;
 import dev.spate.engine.Session;
-import dev.spate.engine.SessionConfig;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoParser;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -20,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -34,17 +29,13 @@ final class SeedCommand implements Callable<Integer> {
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Where the data is: the directory 'download -o DIR' wrote to (default: the current one).")
     Path dir = Path.of(".");
 
-    @Option(names = "--port", paramLabel = "N", description = "Port to listen on (default 6881; 0 for a free one).")
-    int port = 6881;
 
-    @Option(names = "--bind", paramLabel = "ADDR", description = "Local address to listen on.")
-    String bind;
 
     @Option(names = "--partial", description = "Seed the verified pieces even if the data is incomplete.")
     boolean partial;
 
     @picocli.CommandLine.Mixin
-    LimitOptions limits = new LimitOptions();
+    SessionOptions network = new SessionOptions();
 
     @Spec
     CommandSpec spec;
@@ -57,7 +48,7 @@ final class SeedCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Session session = openSession()) {
+        try (Session session = network.open(spec)) {
             session.subscribe(e -> {
                 switch (e) {
                     case Event.TrackerReply r -> err.println("tracker " + r.url() + ": working, " + r.peers()
@@ -118,19 +109,4 @@ final class SeedCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Session openSession() throws IOException {
-        SessionConfig.Builder config = SessionConfig.builder();
-        limits.applyTo(config, spec);
-        if (bind != null) {
-            try {
-                config.bindAddress(InetAddress.getByName(bind));
-            } catch (UnknownHostException e) {
-                throw new ParameterException(spec.commandLine(), "unknown bind address: " + bind);
-            }
-        }
-        if (port < 0 || port > 65535) {
-            throw new ParameterException(spec.commandLine(), "port " + port + " outside 0-65535");
-        }
-        return Session.open(config.listenPort(port).build());
-    }
 }

@@ -1,0 +1,81 @@
+package dev.spate.cli;
+
+import dev.spate.engine.Session;
+import dev.spate.engine.SessionConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/** Listening, rate and connection options shared by {@code download} and {@code seed}. */
+final class SessionOptions {
+    /** The conventional BitTorrent port, tried first when none is given. */
+    static final int DEFAULT_PORT = 6881;
+
+    @Option(names = "--port", paramLabel = "N",
+            description = "Port to listen on (default 6881, or a free one if it is taken; 0 for a free one).")
+    Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Local address to listen on and to connect from.")
+    String bind;
+
+    @Option(names = "--download-limit", paramLabel = "RATE",
+            description = "Most payload bytes per second to receive, e.g. 500K or 5M (binary units); default none.")
+    String downloadLimit;
+
+    @Option(names = "--upload-limit", paramLabel = "RATE",
+            description = "Most payload bytes per second to send, e.g. 500K or 5M (binary units); default none.")
+    String uploadLimit;
+
+    @Option(names = "--max-peers", paramLabel = "N", description = "Most connections to keep (default 50).")
+    Integer maxPeers;
+
+    /** Opens the session these options describe. */
+    Session open(CommandSpec spec) throws IOException {
+        SessionConfig.Builder config = SessionConfig.builder();
+        applyLimits(config, spec);
+        if (bind != null) {
+            try {
+                config.bindAddress(InetAddress.getByName(bind));
+            } catch (UnknownHostException e) {
+                throw new ParameterException(spec.commandLine(), "unknown bind address: " + bind);
+            }
+        }
+        if (port != null) {
+            if (port < 0 || port > 65535) {
+                throw new ParameterException(spec.commandLine(), "port " + port + " outside 0-65535");
+            }
+            return Session.open(config.listenPort(port).build());
+        }
+        try {
+            return Session.open(config.listenPort(DEFAULT_PORT).build());
+        } catch (IOException busy) {
+            return Session.open(config.listenPort(0).build());
+        }
+    }
+
+    private void applyLimits(SessionConfig.Builder config, CommandSpec spec) {
+        if (downloadLimit != null) {
+            config.downloadRateLimit(rate("--download-limit", downloadLimit, spec));
+        }
+        if (uploadLimit != null) {
+            config.uploadRateLimit(rate("--upload-limit", uploadLimit, spec));
+        }
+        if (maxPeers != null) {
+            if (maxPeers < 1) {
+                throw new ParameterException(spec.commandLine(), "--max-peers " + maxPeers + " is less than 1");
+            }
+            config.maxPeersPerTorrent(maxPeers).maxConnections(Math.max(maxPeers, 200));
+        }
+    }
+
+    private static long rate(String option, String text, CommandSpec spec) {
+        try {
+            return Units.parseSize(text);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid " + option + " '" + text + "': " + e.getMessage());
+        }
+    }
+}
