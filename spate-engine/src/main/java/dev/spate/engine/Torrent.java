@@ -29,10 +29,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -98,6 +95,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     // ---- loop-owned ----
     private final PiecePicker<PeerSession> picker;
     private final Choker<PeerSession> choker;
+    private final LiarFinder liars;
     private final Announcer announcer;
     private final TokenBucket downloadLimit = TokenBucket.unlimited();
     private final TokenBucket uploadLimit = TokenBucket.unlimited();
@@ -106,8 +104,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     private final Set<InetSocketAddress> connecting = new HashSet<>();
     private final LinkedHashSet<InetSocketAddress> candidates = new LinkedHashSet<>();
     private final Set<String> banned = new HashSet<>();
-    /** Per failed piece, per block, what each contributor sent (SHA-1), to find the liar later. */
-    private final Map<Integer, Map<Integer, List<Contribution>>> suspects = new HashMap<>();
     private final dev.spate.peer.RateMeter downloadRate = new dev.spate.peer.RateMeter(5);
     private final dev.spate.peer.RateMeter uploadRate = new dev.spate.peer.RateMeter(5);
     private TorrentState state = TorrentState.CHECKING;
@@ -131,9 +127,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         }
     }
 
-    private record Contribution(InetSocketAddress peer, byte[] digest) {
-    }
-
     Torrent(Session session, Metainfo metainfo, Path directory) throws IOException {
         this.session = session;
         this.metainfo = metainfo;
@@ -150,6 +143,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         int idle = (int) Math.min(256, session.config().diskQueueBytes() / info.pieceLength() + 16);
         this.buffers = new PieceBuffers(info.pieceLength(), idle, true);
         this.choker = new Choker<>(session.config().uploadSlots(), new SplittableRandom());
+        this.liars = new LiarFinder(picker.geometry());
         this.announcer = new Announcer(hash, session.peerId(), metainfo.trackerTiers(), session.trackerConfig(),
                 new Announcer.Listener() {
                     @Override
@@ -773,17 +767,9 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         }
         bytesVerified += info.pieceSize(piece);
         resumeDirty = true;
-        Map<Integer, List<Contribution>> earlier = suspects.remove(piece);
-        if (earlier != null) {
-            // The piece is good now: whoever sent a block that differs from it sent bad data.
-            for (Map.Entry<Integer, List<Contribution>> e : earlier.entrySet()) {
-                byte[] good = blockDigest(a.buffer, piece, e.getKey());
-                for (Contribution c : e.getValue()) {
-                    if (!Arrays.equals(good, c.digest())) {
-                        ban(c.peer(), "sent corrupt data for piece " + piece);
-                    }
-                }
-            }
+        // The piece is good now: whoever sent a block of it that differed earlier sent bad data.
+        for (InetSocketAddress liar : liars.verified(piece, a.buffer.duplicate().position(0))) {
+            ban(liar, "sent corrupt data for piece " + piece);
         }
         for (PeerSession ps : peers.values()) {
             ps.connection().send(new Message.Have(piece));
@@ -808,15 +794,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         hashFailures++;
         wasted += info.pieceSize(piece);
         picker.pieceFailed(piece);
-        Map<Integer, List<Contribution>> record = suspects.computeIfAbsent(piece, k -> new HashMap<>());
-        Set<InetSocketAddress> contributors = new LinkedHashSet<>();
-        for (int b = 0; b < a.from.length; b++) {
-            InetSocketAddress from = a.from[b];
-            if (from != null) {
-                contributors.add(from);
-                record.computeIfAbsent(b, k -> new ArrayList<>()).add(new Contribution(from, blockDigest(a.buffer, piece, b)));
-            }
-        }
+        Set<InetSocketAddress> contributors = liars.failed(piece, a.buffer.duplicate().position(0), a.from);
         publish(new Event.HashFailed(hex, piece, List.copyOf(contributors)));
         for (PeerSession ps : new ArrayList<>(peers.values())) {
             if (contributors.contains(ps.connection().remote()) && ps.chargeHashFailure() >= MAX_HASH_FAILURES) {
@@ -828,18 +806,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             ban(contributors.iterator().next(), "sent piece " + piece + " which failed its hash check");
         }
         refillAll();
-    }
-
-    private byte[] blockDigest(ByteBuffer pieceData, int piece, int block) {
-        int begin = block * dev.spate.picker.PieceGeometry.BLOCK_SIZE;
-        int len = picker.geometry().blockLength(piece, block);
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-1");
-            md.update(pieceData.duplicate().position(begin).limit(begin + len));
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     // ---- serving (BEP 3 requests) ----
