@@ -607,7 +607,12 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             }
             case Message.HaveAll x -> {
                 if (!ps.firstAvailability()) {
-                    disconnect(ps, "protocol violation: have-all after the peer's pieces were announced");
+                    // Late, like aria2's repeated bitfields: take it as a have for every piece.
+                    for (int p = ps.has().nextClear(0); p >= 0; p = ps.has().nextClear(p + 1)) {
+                        ps.has().set(p);
+                        picker.peerHas(ps, p);
+                    }
+                    afterAvailability(ps);
                     return;
                 }
                 ps.setHasAll();
