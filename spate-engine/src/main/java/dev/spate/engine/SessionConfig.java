@@ -24,11 +24,14 @@ import java.util.Objects;
  * @param udpTrackerAttempts how many times a UDP tracker is asked before the next one is tried
  * @param downloadRateLimit payload bytes per second the whole session may receive; 0 for no limit
  * @param uploadRateLimit payload bytes per second the whole session may send; 0 for no limit
+ * @param endgame whether the last missing blocks are also asked of other peers (and cancelled where
+ *     they arrive twice), so that one slow peer cannot hold up the end of a download
  */
 public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
                             Duration idleTimeout, int uploadSlots, Duration trackerTimeout,
-                            int udpTrackerAttempts, long downloadRateLimit, long uploadRateLimit) {
+                            int udpTrackerAttempts, long downloadRateLimit, long uploadRateLimit,
+                            boolean endgame) {
     public SessionConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -63,6 +66,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         private int udpTrackerAttempts = 2;
         private long downloadRateLimit;
         private long uploadRateLimit;
+        private boolean endgame = true;
 
         private Builder() {
         }
@@ -168,6 +172,12 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** Endgame mode on (the default) or off; see {@link SessionConfig#endgame()}. */
+        public Builder endgame(boolean enabled) {
+            this.endgame = enabled;
+            return this;
+        }
+
         private static long rate(String name, long bytesPerSecond) {
             if (bytesPerSecond < 0) {
                 throw new IllegalArgumentException(name + " " + bytesPerSecond + " is negative");
@@ -186,7 +196,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         public SessionConfig build() {
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
                     connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts,
-                    downloadRateLimit, uploadRateLimit);
+                    downloadRateLimit, uploadRateLimit, endgame);
         }
     }
 }

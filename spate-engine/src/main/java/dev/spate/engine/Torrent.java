@@ -144,6 +144,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         this.buffers = new PieceBuffers(info.pieceLength(), idle, true);
         this.choker = new Choker<>(session.config().uploadSlots(), new SplittableRandom());
         this.liars = new LiarFinder(picker.geometry());
+        picker.setEndgameEnabled(session.config().endgame());
         this.announcer = new Announcer(hash, session.peerId(), metainfo.trackerTiers(), session.trackerConfig(),
                 new Announcer.Listener() {
                     @Override

@@ -45,6 +45,7 @@ import java.util.random.RandomGenerator;
  * @param <P> the engine's key for a peer connection; needs {@code equals} and {@code hashCode}
  */
 public final class PiecePicker<P> {
+    private boolean endgameEnabled = true;
     /** While we have fewer verified pieces than this, new pieces are chosen at random. */
     public static final int RANDOM_FIRST_PIECES = 4;
 
@@ -210,6 +211,14 @@ public final class PiecePicker<P> {
      * Whether every missing block has been requested, none is free, and some are still on their
      * way: from now on {@link #pick} hands out duplicates.
      */
+    /**
+     * Turns endgame duplicates on (the default) or off. Off, the last blocks wait for the peers they
+     * were asked of, however slow: only for measuring what endgame is worth.
+     */
+    public void setEndgameEnabled(boolean enabled) {
+        endgameEnabled = enabled;
+    }
+
     public boolean isEndgame() {
         return !isComplete() && rarity.candidateCount() == 0 && freeBlocks == 0 && requestedBlocks > 0;
     }
@@ -294,7 +303,7 @@ public final class PiecePicker<P> {
             }
             takeFree(peer, state, start(piece), maxBlocks, out);
         }
-        if (out.size() < maxBlocks && isEndgame()) {
+        if (out.size() < maxBlocks && endgameEnabled && isEndgame()) {
             pickDuplicates(peer, state, has, maxBlocks, out);
         }
         return out;

@@ -190,6 +190,19 @@ class PiecePickerTest {
     }
 
     @Test
+    void with_endgame_switched_off_no_block_is_asked_of_a_second_peer() {
+        PiecePicker<String> picker = picker(2, 2, 1);
+        picker.setEndgameEnabled(false);
+        picker.peerHasAll("a");
+        picker.peerHasAll("b");
+
+        assertThat(picker.pick("a", 4)).hasSize(4);
+        assertThat(picker.isEndgame()).isTrue();
+        assertThat(picker.pick("b", 4)).isEmpty();
+        picker.checkInvariants();
+    }
+
+    @Test
     void a_piece_nobody_has_keeps_endgame_off() {
         PiecePicker<String> picker = picker(2, 1, 1);
         picker.peerHas("a", 0);
