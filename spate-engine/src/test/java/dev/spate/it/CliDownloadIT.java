@@ -99,6 +99,42 @@ class CliDownloadIT {
         Payload.assertSameTree(content, out.resolve("big.bin"));
     }
 
+    /**
+     * A killed process (SIGKILL: no shutdown hook, no resume file saved) loses no verified piece: the
+     * rerun hashes what is on disk, keeps the pieces verified before the kill, and fetches the rest.
+     */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aKilledDownloadKeepsItsVerifiedPiecesAndARerunCompletesByteExact() throws Exception {
+        SpateCli.jar();
+        long size = 4L * 1024 * 1024 + 4321;
+        Path content = Payload.file(tmp.resolve("seed/killed.bin"), size, 53);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("killed.torrent"), PIECE,
+                List.of());
+        Path out = tmp.resolve("out");
+        try (Libtorrent seed = Libtorrent.seed(torrent.file(), tmp.resolve("seed"), new Libtorrent.Options()
+                .noTrackers().uploadLimit(512 * 1024))) {
+            seed.awaitSeeding(Duration.ofSeconds(20));
+            List<String> peers = List.of("127.0.0.1:" + seed.port());
+            int verifiedBeforeKill;
+            try (ExternalProcess first = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+                Matcher line = first.waitForLine("pieces ([1-9]\\d*)/", Duration.ofSeconds(30));
+                verifiedBeforeKill = Integer.parseInt(line.group(1));
+                ExternalProcess.runChecked(Duration.ofSeconds(5), List.of("kill", "-KILL", Long.toString(first.pid())));
+                first.waitForExit(Duration.ofSeconds(10));
+            }
+            try (ExternalProcess second = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+                assertThat(second.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", second.logTail(20)).isZero();
+                Matcher s = SpateCli.summary(second);
+                assertThat(s.group(2)).isEqualTo("complete");
+                long secondReceived = parseBytes(s.group(6));
+                assertThat(secondReceived).as("the rerun keeps the %d pieces verified before the kill", verifiedBeforeKill)
+                        .isLessThanOrEqualTo(size - (long) verifiedBeforeKill * PIECE + 4L * PIECE);
+            }
+        }
+        Payload.assertSameTree(content, out.resolve("killed.bin"));
+    }
+
     private static final Pattern BYTES = Pattern.compile("([0-9.]+) (B|KiB|MiB|GiB)");
 
     /** Parses the CLI's {@code Units.bytes} ("0 B", "1.23 MiB"); rounded to what it shows. */
