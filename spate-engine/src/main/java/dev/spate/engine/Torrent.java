@@ -754,7 +754,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         assemblies.remove(piece, a);
         try {
             if (failure != null) {
-                fail("writing piece " + piece + " failed: " + Messages.message(failure));
+                // Storage names the piece, the file and the system's reason ("No space left on device").
+                fail(Messages.message(failure));
                 return;
             }
             if (passed) {
@@ -872,7 +873,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 return; // cancelled, choked or gone meanwhile
             }
             if (failure != null) {
-                fail("reading piece " + r.piece() + " failed: " + Messages.message(failure));
+                fail(Messages.message(failure));
                 return;
             }
             c.send(new Message.Piece(r.piece(), r.begin(), block));

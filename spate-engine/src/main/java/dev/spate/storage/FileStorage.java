@@ -89,7 +89,7 @@ public final class FileStorage implements Storage {
                         Files.createFile(p);
                     }
                 } catch (IOException e) {
-                    throw new IOException("creating empty file " + p + ": " + e, e);
+                    throw new IOException("creating empty file " + p + ": " + describe(e), e);
                 }
             }
         }
@@ -249,7 +249,7 @@ public final class FileStorage implements Storage {
     }
 
     private IOException failure(String what, int fileIndex, IOException cause) {
-        return new IOException(what + " " + paths[fileIndex] + ": " + cause, cause);
+        return new IOException(what + " " + paths[fileIndex] + ": " + describe(cause), cause);
     }
 
     @Override
@@ -262,7 +262,7 @@ public final class FileStorage implements Storage {
             } catch (NoSuchFileException e) {
                 out.add(FileStat.MISSING);
             } catch (IOException e) {
-                throw new IOException("reading attributes of " + p + ": " + e, e);
+                throw new IOException("reading attributes of " + p + ": " + describe(e), e);
             }
         }
         return out;
@@ -425,5 +425,10 @@ public final class FileStorage implements Storage {
     @Override
     public String toString() {
         return "FileStorage[" + info.name() + ", " + paths.length + " files]";
+    }
+
+    /** The system's words for an IO failure ("No space left on device"), not the exception's class. */
+    private static String describe(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }
