@@ -113,7 +113,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     private long bytesVerified;
     private boolean resumeDirty;
     private long lastResumeSave = System.nanoTime();
-    private TorrentStatus lastStatus;
+    /** The last snapshot, for callers when the loop does not answer in time; written by the loop. */
+    private volatile TorrentStatus lastStatus;
 
     /** The bytes of one piece being assembled, and who sent which block. */
     private static final class Assembly {
