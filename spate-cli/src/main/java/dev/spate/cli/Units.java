@@ -19,6 +19,9 @@ final class Units {
             v /= 1024;
             u++;
         }
+        if (v == Math.rint(v)) {
+            return String.format(Locale.ROOT, "%.0f %s", v, UNITS[u]); // exact: "16 KiB", not "16.0 KiB"
+        }
         return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, UNITS[u]);
     }
 

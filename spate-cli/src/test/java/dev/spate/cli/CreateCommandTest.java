@@ -51,7 +51,7 @@ class CreateCommandTest {
         // The pieces are those of the data: the engine's creator, same settings, gives the same info-hash.
         Metainfo expected = TorrentCreator.builder(source).pieceLength(32 * 1024).privateFlag(true).build().createMetainfo();
         assertThat(meta.infoHashHex()).isEqualTo(expected.infoHashHex());
-        assertThat(r.out()).isEqualTo("created " + out + ": 97.7 KiB, 4 pieces of 32.0 KiB, info-hash "
+        assertThat(r.out()).isEqualTo("created " + out + ": 97.7 KiB, 4 pieces of 32 KiB, info-hash "
                 + expected.infoHashHex() + "\n");
         assertThat(r.err()).isEmpty();
         assertThat(Files.list(tmp).map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("one.bin", "one.torrent");

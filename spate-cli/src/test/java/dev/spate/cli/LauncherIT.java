@@ -80,7 +80,7 @@ class LauncherIT {
 
         assertThat(create.exitCode()).as(create.err()).isZero();
         Metainfo meta = MetainfoParser.read(tmp.resolve("data.torrent"));
-        assertThat(create.out()).isEqualTo("created data.torrent: 48.8 KiB, 4 pieces of 16.0 KiB, info-hash "
+        assertThat(create.out()).isEqualTo("created data.torrent: 48.8 KiB, 4 pieces of 16 KiB, info-hash "
                 + meta.infoHashHex() + "\n");
         assertThat(meta.comment()).contains("launcher");
 

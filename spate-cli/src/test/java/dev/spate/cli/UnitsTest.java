@@ -45,7 +45,8 @@ class UnitsTest {
     void bytesUsesBinaryUnitsWithThreeSignificantFigures() {
         assertThat(Units.bytes(0)).isEqualTo("0 B");
         assertThat(Units.bytes(1023)).isEqualTo("1023 B");
-        assertThat(Units.bytes(1024)).isEqualTo("1.00 KiB");
+        assertThat(Units.bytes(1024)).isEqualTo("1 KiB");
+        assertThat(Units.bytes(1025)).isEqualTo("1.00 KiB");
         assertThat(Units.bytes(100_000)).isEqualTo("97.7 KiB");
         assertThat(Units.bytes(300 * 1024)).isEqualTo("300 KiB");
         assertThat(Units.bytes(6_114_656_256L)).isEqualTo("5.69 GiB");
