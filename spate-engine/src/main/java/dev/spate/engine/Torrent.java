@@ -226,6 +226,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         post(() -> {
             if (state == TorrentState.DOWNLOADING || state == TorrentState.SEEDING) {
                 disconnectAll("paused");
+                buffers.trim();
                 announcer.stopped(session.listenPort(), counters());
                 setState(TorrentState.PAUSED);
                 saveResume();
@@ -270,6 +271,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             Thread.currentThread().interrupt();
         }
         closeStorage();
+        buffers.trim();
         if (!completion.isDone()) {
             completion.completeExceptionally(new IllegalStateException("torrent removed before completing"));
         }
@@ -966,6 +968,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     // ---- helpers ----
 
     private void completed() {
+        buffers.trim(); // a seed assembles no more pieces
         saveResume();
         publish(new Event.TorrentComplete(hex));
         completion.complete(null);

@@ -65,6 +65,18 @@ public final class PieceBuffers {
         idle.addFirst(buffer);
     }
 
+    /**
+     * Lets go of every idle buffer (the collector frees them): for a torrent that no longer
+     * downloads, whose pool would otherwise keep a disk queue's worth of memory for nothing.
+     * Buffers in use come back as usual and may be pooled again.
+     */
+    public void trim() {
+        ByteBuffer b;
+        while ((b = idle.pollFirst()) != null) {
+            idleCount.decrementAndGet();
+        }
+    }
+
     public int bufferSize() {
         return bufferSize;
     }

@@ -55,4 +55,24 @@ class PieceBuffersTest {
         PieceBuffers pool = new PieceBuffers(16, 1, true);
         assertThat(pool.acquire().isDirect()).isTrue();
     }
+
+    @Test
+    void trimming_lets_go_of_the_idle_buffers_and_the_pool_still_works() {
+        PieceBuffers pool = new PieceBuffers(1024, 8);
+        java.nio.ByteBuffer a = pool.acquire();
+        java.nio.ByteBuffer b = pool.acquire();
+        pool.release(a);
+        pool.release(b);
+        org.assertj.core.api.Assertions.assertThat(pool.idle()).isEqualTo(2);
+
+        pool.trim();
+
+        org.assertj.core.api.Assertions.assertThat(pool.idle()).isZero();
+        long allocated = pool.allocated();
+        java.nio.ByteBuffer c = pool.acquire();
+        org.assertj.core.api.Assertions.assertThat(c).isNotSameAs(a).isNotSameAs(b);
+        org.assertj.core.api.Assertions.assertThat(pool.allocated()).isEqualTo(allocated + 1);
+        pool.release(c);
+        org.assertj.core.api.Assertions.assertThat(pool.idle()).isEqualTo(1);
+    }
 }
