@@ -48,8 +48,6 @@ final class DownloadCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Keep seeding after the download completes, until interrupted (Ctrl-C).")
     boolean seed;
 
-
-
     @picocli.CommandLine.Mixin
     SessionOptions network = new SessionOptions();
 
@@ -83,12 +81,12 @@ final class DownloadCommand implements Callable<Integer> {
                         failure.set(x.message());
                         wake.countDown();
                     }
-                    case Event.PeerBanned b -> err.println("banned " + b.address() + ": " + b.reason());
-                    case Event.TrackerReply r -> err.println("tracker " + r.url() + ": working, " + r.peers()
-                            + " peers, next announce in " + Units.duration(r.interval().toSeconds())
-                            + r.warning().map(w -> " (warning: " + w + ")").orElse(""));
-                    case Event.TrackerError x -> err.println("tracker error: " + x.message());
-                    default -> { }
+                    default -> {
+                        String line = StatusLine.eventLine(e);
+                        if (line != null) {
+                            err.println(line);
+                        }
+                    }
                 }
             });
             err.println("listening on port " + session.listenPort());
@@ -134,7 +132,6 @@ final class DownloadCommand implements Callable<Integer> {
             return interrupt.finish(complete.get() ? 0 : INTERRUPTED);
         }
     }
-
 
     private InetSocketAddress parsePeer(String text) {
         int colon = text.lastIndexOf(':');

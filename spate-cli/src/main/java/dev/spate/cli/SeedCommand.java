@@ -1,12 +1,10 @@
 package dev.spate.cli;
 
-import dev.spate.engine.Event;
 import dev.spate.engine.Session;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Metainfo;
-import dev.spate.metainfo.MetainfoParser;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +27,6 @@ final class SeedCommand implements Callable<Integer> {
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Where the data is: the directory 'download -o DIR' wrote to (default: the current one).")
     Path dir = Path.of(".");
 
-
-
     @Option(names = "--partial", description = "Seed the verified pieces even if the data is incomplete.")
     boolean partial;
 
@@ -42,7 +38,7 @@ final class SeedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Metainfo meta = MetainfoParser.read(torrent);
+        Metainfo meta = InfoCommand.read(torrent);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no such directory: " + dir);
         }
@@ -50,12 +46,9 @@ final class SeedCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Session session = network.open(spec)) {
             session.subscribe(e -> {
-                switch (e) {
-                    case Event.TrackerReply r -> err.println("tracker " + r.url() + ": working, " + r.peers()
-                            + " peers, next announce in " + Units.duration(r.interval().toSeconds()));
-                    case Event.TrackerError x -> err.println("tracker error: " + x.message());
-                    case Event.PeerBanned b -> err.println("banned " + b.address() + ": " + b.reason());
-                    default -> { }
+                String line = StatusLine.eventLine(e);
+                if (line != null) {
+                    err.println(line);
                 }
             });
             TorrentHandle handle = session.add(meta, dir);

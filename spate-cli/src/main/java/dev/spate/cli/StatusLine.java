@@ -1,5 +1,6 @@
 package dev.spate.cli;
 
+import dev.spate.engine.Event;
 import dev.spate.engine.TorrentStatus;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -46,5 +47,19 @@ final class StatusLine {
         return String.format(Locale.ROOT, "%-11s %5.1f%%  down %s  up %s (%s)  ETA %s  peers %d  pieces %d/%d",
                 s.state().name().toLowerCase(Locale.ROOT), s.progress() * 100, Units.rate(s.downloadRate()),
                 Units.rate(s.uploadRate()), Units.bytes(s.uploaded()), Units.duration(s.etaSeconds()), s.peers(), s.piecesVerified(), s.pieceCount());
+    }
+
+    /**
+     * The line to print for an event people want to see as it happens (a tracker's answer or error,
+     * a ban), or null for the others.
+     */
+    static String eventLine(Event e) {
+        return switch (e) {
+            case Event.TrackerReply r -> "tracker " + r.url() + ": working, " + r.peers() + " peers, next announce in "
+                    + Units.duration(r.interval().toSeconds()) + r.warning().map(w -> " (warning: " + w + ")").orElse("");
+            case Event.TrackerError x -> "tracker error: " + x.message();
+            case Event.PeerBanned b -> "banned " + b.address() + ": " + b.reason();
+            default -> null;
+        };
     }
 }

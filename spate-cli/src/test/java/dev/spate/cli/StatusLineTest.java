@@ -1,0 +1,38 @@
+package dev.spate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spate.engine.Event;
+import dev.spate.engine.TorrentState;
+import dev.spate.engine.TorrentStatus;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class StatusLineTest {
+    @Test
+    void aTrackerAnswerShowsItsPeersAndTheNextAnnounce() {
+        assertThat(StatusLine.eventLine(new Event.TrackerReply("ab", "http://t/announce", 12, Optional.empty(),
+                Duration.ofMinutes(30)))).isEqualTo("tracker http://t/announce: working, 12 peers, next announce in 30m00s");
+        assertThat(StatusLine.eventLine(new Event.TrackerReply("ab", "udp://t:1/announce", 0, Optional.of("slow down"),
+                Duration.ofSeconds(90)))).isEqualTo("tracker udp://t:1/announce: working, 0 peers, next announce in 1m30s (warning: slow down)");
+    }
+
+    @Test
+    void trackerErrorsAndBansAreShownAndOtherEventsAreNot() {
+        assertThat(StatusLine.eventLine(new Event.TrackerError("ab", "no tracker answered"))).isEqualTo("tracker error: no tracker answered");
+        assertThat(StatusLine.eventLine(new Event.PeerBanned("ab", new InetSocketAddress("127.0.0.1", 7), "sent corrupt data")))
+                .isEqualTo("banned /127.0.0.1:7: sent corrupt data");
+        assertThat(StatusLine.eventLine(new Event.PieceVerified("ab", 3))).isNull();
+    }
+
+    @Test
+    void theStatusLineShowsStateProgressRatesEtaPeersAndPieces() {
+        TorrentStatus s = new TorrentStatus("x", "ab", TorrentState.DOWNLOADING, 50, 100, 50L << 20, 100L << 20,
+                1L << 20, 0, 50L << 20, 0, 0, 3, 0, Optional.empty(), List.of());
+        assertThat(StatusLine.format(s)).isEqualTo(
+                "downloading  50.0%  down 1 MiB/s  up 0 B/s (0 B)  ETA 50s  peers 3  pieces 50/100");
+    }
+}
