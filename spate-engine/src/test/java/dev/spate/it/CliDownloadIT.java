@@ -87,14 +87,8 @@ class CliDownloadIT {
                 firstReceived = parseBytes(s.group(6));
                 assertThat(firstReceived).isPositive().isLessThan(size);
             }
-            try (ExternalProcess second = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
-                assertThat(second.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", second.logTail(20)).isZero();
-                Matcher s = SpateCli.summary(second);
-                assertThat(s.group(2)).isEqualTo("complete");
-                long secondReceived = parseBytes(s.group(6));
-                assertThat(secondReceived).as("the rerun fetches only what is missing")
-                        .isLessThan(size).isLessThanOrEqualTo(size - firstReceived + 4L * PIECE);
-            }
+            assertThat(rerunReceived(torrent.file(), out, peers)).as("the rerun fetches only what is missing")
+                    .isLessThan(size).isLessThanOrEqualTo(size - firstReceived + 4L * PIECE);
         }
         Payload.assertSameTree(content, out.resolve("big.bin"));
     }
@@ -123,16 +117,21 @@ class CliDownloadIT {
                 ExternalProcess.runChecked(Duration.ofSeconds(5), List.of("kill", "-KILL", Long.toString(first.pid())));
                 first.waitForExit(Duration.ofSeconds(10));
             }
-            try (ExternalProcess second = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
-                assertThat(second.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", second.logTail(20)).isZero();
-                Matcher s = SpateCli.summary(second);
-                assertThat(s.group(2)).isEqualTo("complete");
-                long secondReceived = parseBytes(s.group(6));
-                assertThat(secondReceived).as("the rerun keeps the %d pieces verified before the kill", verifiedBeforeKill)
-                        .isLessThanOrEqualTo(size - (long) verifiedBeforeKill * PIECE + 4L * PIECE);
-            }
+            assertThat(rerunReceived(torrent.file(), out, peers))
+                    .as("the rerun keeps the %d pieces verified before the kill", verifiedBeforeKill)
+                    .isLessThanOrEqualTo(size - (long) verifiedBeforeKill * PIECE + 4L * PIECE);
         }
         Payload.assertSameTree(content, out.resolve("killed.bin"));
+    }
+
+    /** Runs the download again to the end and returns what it received (it must exit 0, complete). */
+    private static long rerunReceived(Path torrent, Path out, List<String> peers) {
+        try (ExternalProcess again = SpateCli.download(torrent, out, peers, List.of(), null)) {
+            assertThat(again.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", again.logTail(20)).isZero();
+            Matcher s = SpateCli.summary(again);
+            assertThat(s.group(2)).isEqualTo("complete");
+            return parseBytes(s.group(6));
+        }
     }
 
     private static final Pattern BYTES = Pattern.compile("([0-9.]+) (B|KiB|MiB|GiB)");
