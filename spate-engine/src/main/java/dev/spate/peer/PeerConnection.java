@@ -241,6 +241,8 @@ public final class PeerConnection {
             return;
         }
         closeReason = reason;
+        // Every reason, protocol violations included, reaches the log; the engine also publishes it.
+        LOG.log(System.Logger.Level.DEBUG, "closing connection to {0}: {1}", remote, reason);
         outbox.add(POISON);
         signalDrained();
         try {
