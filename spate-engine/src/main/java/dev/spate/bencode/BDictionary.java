@@ -36,10 +36,12 @@ public record BDictionary(Map<String, BValue> entries, Span span) implements BVa
         return entries.get(key);
     }
 
+    /** Whether {@code key} has a value. */
     public boolean containsKey(String key) {
         return entries.containsKey(key);
     }
 
+    /** Number of entries. */
     public int size() {
         return entries.size();
     }
@@ -54,6 +56,7 @@ public record BDictionary(Map<String, BValue> entries, Span span) implements BVa
         return new String(raw, StandardCharsets.ISO_8859_1);
     }
 
+    /** A builder for a dictionary made in code. */
     public static Builder builder() {
         return new Builder();
     }
@@ -65,23 +68,28 @@ public record BDictionary(Map<String, BValue> entries, Span span) implements BVa
         private Builder() {
         }
 
+        /** Sets {@code key} to {@code value}, replacing any value it had. */
         public Builder put(String key, BValue value) {
             entries.put(key, Objects.requireNonNull(value));
             return this;
         }
 
+        /** Sets {@code key} to the UTF-8 bytes of {@code utf8}. */
         public Builder put(String key, String utf8) {
             return put(key, BString.of(utf8));
         }
 
+        /** Sets {@code key} to a copy of {@code bytes}. */
         public Builder put(String key, byte[] bytes) {
             return put(key, BString.of(bytes));
         }
 
+        /** Sets {@code key} to the integer {@code value}. */
         public Builder put(String key, long value) {
             return put(key, BInteger.of(value));
         }
 
+        /** The dictionary, its keys in raw-byte order. */
         public BDictionary build() {
             return new BDictionary(entries, Span.NONE);
         }

@@ -7,6 +7,7 @@ package dev.spate.bencode;
  * @param span where it was decoded from
  */
 public record BInteger(long value, Span span) implements BValue {
+    /** An integer built in code. */
     public static BInteger of(long value) {
         return new BInteger(value, Span.NONE);
     }

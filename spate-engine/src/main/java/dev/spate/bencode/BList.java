@@ -13,18 +13,22 @@ public record BList(List<BValue> values, Span span) implements BValue {
         values = List.copyOf(values);
     }
 
+    /** A list built in code. */
     public static BList of(BValue... values) {
         return new BList(List.of(values), Span.NONE);
     }
 
+    /** A list built in code from a copy of {@code values}. */
     public static BList of(List<? extends BValue> values) {
         return new BList(List.copyOf(values), Span.NONE);
     }
 
+    /** Number of elements. */
     public int size() {
         return values.size();
     }
 
+    /** The element at {@code index}. */
     public BValue get(int index) {
         return values.get(index);
     }

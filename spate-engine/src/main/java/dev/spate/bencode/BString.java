@@ -30,6 +30,7 @@ public record BString(byte[] bytes, Span span) implements BValue {
         return bytes.clone();
     }
 
+    /** Number of bytes. */
     public int length() {
         return bytes.length;
     }

@@ -8,6 +8,7 @@ public final class BencodeException extends Exception {
     private static final long serialVersionUID = 1L;
     private final int offset;
 
+    /** A problem found at byte {@code offset} of the input. */
     public BencodeException(int offset, String problem) {
         super("at byte " + offset + ": " + problem);
         this.offset = offset;

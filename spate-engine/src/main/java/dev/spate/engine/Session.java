@@ -91,6 +91,7 @@ public final class Session implements AutoCloseable {
         return server.socket().getLocalPort();
     }
 
+    /** The settings this session was opened with. */
     public SessionConfig config() {
         return config;
     }

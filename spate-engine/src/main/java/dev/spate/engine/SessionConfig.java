@@ -125,16 +125,19 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** How long a dial, handshake included, may take; positive. */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = positive("connectTimeout", d);
             return this;
         }
 
+        /** How long a requested block may go unanswered before it is asked of another peer; positive. */
         public Builder requestTimeout(Duration d) {
             this.requestTimeout = positive("requestTimeout", d);
             return this;
         }
 
+        /** How long a peer may send nothing at all before it is dropped; positive. */
         public Builder idleTimeout(Duration d) {
             this.idleTimeout = positive("idleTimeout", d);
             return this;
@@ -197,6 +200,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return d;
         }
 
+        /** The settings as given so far, defaults for the rest. */
         public SessionConfig build() {
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
                     connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts,

@@ -66,6 +66,7 @@ public record TorrentInfo(String name, int pieceLength, byte[] pieceHashes, List
         return digest.length == 20 && Arrays.equals(pieceHashes, piece * 20, piece * 20 + 20, digest, 0, 20);
     }
 
+    /** Number of pieces: one per 20 bytes of {@code pieces}. */
     public int pieceCount() {
         return pieceHashes.length / 20;
     }
