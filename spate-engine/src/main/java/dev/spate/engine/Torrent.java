@@ -89,7 +89,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     private final Path resumeFile;
     private final TorrentGeometry geometry;
     private final ExecutorService loop;
-    private final PieceBuffers buffers;
+    private final PieceAssembler assembler;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
 
     // ---- loop-owned ----
@@ -100,7 +100,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     private final TokenBucket downloadLimit = TokenBucket.unlimited();
     private final TokenBucket uploadLimit = TokenBucket.unlimited();
     private final Map<PeerConnection, PeerSession> peers = new HashMap<>();
-    private final Map<Integer, Assembly> assemblies = new HashMap<>();
     private final Set<InetSocketAddress> connecting = new HashSet<>();
     private final LinkedHashSet<InetSocketAddress> candidates = new LinkedHashSet<>();
     private final Set<String> banned = new HashSet<>();
@@ -116,18 +115,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     /** The last snapshot, for callers when the loop does not answer in time; written by the loop. */
     private volatile TorrentStatus lastStatus;
 
-    /** The bytes of one piece being assembled, and who sent which block. */
-    private static final class Assembly {
-        final ByteBuffer buffer;
-        final InetSocketAddress[] from;
-        boolean submitted;
-
-        Assembly(ByteBuffer buffer, int blocks) {
-            this.buffer = buffer;
-            this.from = new InetSocketAddress[blocks];
-        }
-    }
-
     Torrent(Session session, Metainfo metainfo, Path directory) throws IOException {
         this.session = session;
         this.metainfo = metainfo;
@@ -138,11 +125,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         this.storage = FileStorage.open(directory, info);
         this.resumeFile = ResumeFile.pathFor(directory.resolve(".spate"), hash);
         this.picker = new PiecePicker<>(info.pieceCount(), info.pieceLength(), info.totalLength(), new SplittableRandom());
-        // Direct (off-heap) buffers: the collector never copies pieces waiting for the disk (it did,
-        // for 300 ms at a time, with heap buffers), and the file write needs no copy of its own.
-        // Enough stay pooled for a full disk queue, so steady state allocates none.
-        int idle = (int) Math.min(256, session.config().diskQueueBytes() / info.pieceLength() + 16);
-        this.buffers = new PieceBuffers(info.pieceLength(), idle, true);
+        this.assembler = new PieceAssembler(info, picker.geometry(), session.config().diskQueueBytes());
         this.choker = new Choker<>(session.config().uploadSlots(), new SplittableRandom());
         this.liars = new LiarFinder(picker.geometry());
         picker.setEndgameEnabled(session.config().endgame());
@@ -226,7 +209,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         post(() -> {
             if (state == TorrentState.DOWNLOADING || state == TorrentState.SEEDING) {
                 disconnectAll("paused");
-                buffers.trim();
+                assembler.trim();
                 announcer.stopped(session.listenPort(), counters());
                 setState(TorrentState.PAUSED);
                 saveResume();
@@ -271,7 +254,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             Thread.currentThread().interrupt();
         }
         closeStorage();
-        buffers.trim();
+        assembler.trim();
         if (!completion.isDone()) {
             completion.completeExceptionally(new IllegalStateException("torrent removed before completing"));
         }
@@ -721,40 +704,31 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             fill(ps);
             return;
         }
-        Assembly a = assemblies.get(p.piece());
-        if (a == null) {
-            ByteBuffer buf = buffers.acquire();
-            buf.clear().limit(info.pieceSize(p.piece()));
-            a = new Assembly(buf, picker.geometry().blockCount(p.piece()));
-            assemblies.put(p.piece(), a);
-        }
-        a.buffer.put(p.begin(), p.block(), p.block().position(), length);
-        a.from[p.begin() / dev.spate.picker.PieceGeometry.BLOCK_SIZE] = ps.connection().remote();
+        PieceAssembler.Piece a = assembler.add(p.piece(), p.begin(), p.block(), ps.connection().remote());
         if (receipt.pieceComplete()) {
-            submit(p.piece(), a);
+            submit(a);
         }
         fill(ps);
     }
 
     /** Sends a complete piece to be hashed and written, from a thread that may wait for the disk. */
-    private void submit(int piece, Assembly a) {
-        a.submitted = true;
-        ByteBuffer data = a.buffer.duplicate().position(0).limit(info.pieceSize(piece));
+    private void submit(PieceAssembler.Piece a) {
+        int piece = a.index;
+        ByteBuffer data = a.data().limit(info.pieceSize(piece));
         Thread.ofVirtual().name("submit " + piece).start(() -> {
             try {
                 session.disk().verifyAndWrite(storage, piece, data)
-                        .whenComplete((passed, failure) -> post(() -> verified(piece, a, passed, failure)));
+                        .whenComplete((passed, failure) -> post(() -> verified(a, passed, failure)));
             } catch (InterruptedException e) {
-                post(() -> verified(piece, a, null, e));
+                post(() -> verified(a, null, e));
             } catch (RuntimeException e) {
-                post(() -> verified(piece, a, null, e));
+                post(() -> verified(a, null, e));
             }
         });
     }
 
     /** The disk pool's verdict on a piece. Loop thread. */
-    private void verified(int piece, Assembly a, Boolean passed, Throwable failure) {
-        assemblies.remove(piece, a);
+    private void verified(PieceAssembler.Piece a, Boolean passed, Throwable failure) {
         try {
             if (failure != null) {
                 // Storage names the piece, the file and the system's reason ("No space left on device").
@@ -762,23 +736,24 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                 return;
             }
             if (passed) {
-                pieceOk(piece, a);
+                pieceOk(a);
             } else {
-                pieceBad(piece, a);
+                pieceBad(a);
             }
         } finally {
-            buffers.release(a.buffer);
+            assembler.done(a);
         }
     }
 
-    private void pieceOk(int piece, Assembly a) {
+    private void pieceOk(PieceAssembler.Piece a) {
+        int piece = a.index;
         if (!picker.pieceVerified(piece)) {
             return;
         }
         bytesVerified += info.pieceSize(piece);
         resumeDirty = true;
         // The piece is good now: whoever sent a block of it that differed earlier sent bad data.
-        for (InetSocketAddress liar : liars.verified(piece, a.buffer.duplicate().position(0))) {
+        for (InetSocketAddress liar : liars.verified(piece, a.data())) {
             ban(liar, "sent corrupt data for piece " + piece);
         }
         for (PeerSession ps : peers.values()) {
@@ -800,11 +775,12 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         }
     }
 
-    private void pieceBad(int piece, Assembly a) {
+    private void pieceBad(PieceAssembler.Piece a) {
+        int piece = a.index;
         hashFailures++;
         wasted += info.pieceSize(piece);
         picker.pieceFailed(piece);
-        Set<InetSocketAddress> contributors = liars.failed(piece, a.buffer.duplicate().position(0), a.from);
+        Set<InetSocketAddress> contributors = liars.failed(piece, a.data(), a.senders());
         publish(new Event.HashFailed(hex, piece, List.copyOf(contributors)));
         for (PeerSession ps : new ArrayList<>(peers.values())) {
             if (contributors.contains(ps.connection().remote()) && ps.chargeHashFailure() >= MAX_HASH_FAILURES) {
@@ -968,7 +944,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     // ---- helpers ----
 
     private void completed() {
-        buffers.trim(); // a seed assembles no more pieces
+        assembler.trim(); // a seed assembles no more pieces
         saveResume();
         publish(new Event.TorrentComplete(hex));
         completion.complete(null);
