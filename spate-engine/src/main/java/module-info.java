@@ -7,6 +7,8 @@
  */
 module dev.spate.engine {
     requires java.net.http;
+    // com.sun.nio.file.ExtendedOpenOption.DIRECT: direct IO for verified pieces (FileStorage).
+    requires jdk.unsupported;
 
     exports dev.spate.bencode;
     exports dev.spate.engine;

@@ -122,7 +122,8 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         this.hash = InfoHash.of(metainfo.infoHash());
         this.hex = hash.hex();
         this.geometry = new TorrentGeometry(info.pieceCount(), info.pieceLength(), info.totalLength());
-        this.storage = FileStorage.open(directory, info);
+        this.storage = FileStorage.open(directory, info, FileStorage.DEFAULT_OPEN_FILES,
+                session.config().directWrites());
         this.resumeFile = ResumeFile.pathFor(directory.resolve(".spate"), hash);
         this.picker = new PiecePicker<>(info.pieceCount(), info.pieceLength(), info.totalLength(), new SplittableRandom());
         this.assembler = new PieceAssembler(info, picker.geometry(), session.config().diskQueueBytes());

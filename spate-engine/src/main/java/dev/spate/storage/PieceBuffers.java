@@ -10,16 +10,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * copied into a pooled buffer, the full piece goes to {@link DiskIo#verifyAndWrite}, and the
  * buffer comes back here once that future completes.
  *
- * <p>Heap buffers, by choice: the SHA-1 intrinsic works on the backing array directly, nothing
- * leaks or lingers off-heap when a buffer is dropped, and the one copy the JDK makes into its
- * temporary direct buffer for a file write is a memcpy well above the disk's 3.3 GB/s (DESIGN.md,
- * Facts measured). {@code direct} is there for benchmarks to compare.
+ * <p>Heap or direct buffers. Direct ones start on a {@value #ALIGNMENT}-byte boundary, so that
+ * {@link FileStorage} can hand them to the disk with direct IO (which needs aligned memory) and no
+ * copy at all.
  *
  * <p>Bounded: at most {@code maxIdle} released buffers are kept; {@link #acquire()} never blocks and
  * allocates when none is idle (the bytes in flight are bounded by {@link DiskIo}'s budget, not
  * here). Thread-safe and lock-free. A buffer must be released at most once and not used after.
  */
 public final class PieceBuffers {
+    /** Where direct buffers start: a multiple of the page size, and of every usual disk block size. */
+    public static final int ALIGNMENT = 4096;
+
     private final int bufferSize;
     private final int maxIdle;
     private final boolean direct;
@@ -49,7 +51,15 @@ public final class PieceBuffers {
             return b.clear();
         }
         allocated.incrementAndGet();
-        return direct ? ByteBuffer.allocateDirect(bufferSize) : ByteBuffer.allocate(bufferSize);
+        return direct ? alignedDirect(bufferSize) : ByteBuffer.allocate(bufferSize);
+    }
+
+    /** A direct buffer of {@code size} bytes whose first byte is on an {@link #ALIGNMENT} boundary. */
+    static ByteBuffer alignedDirect(int size) {
+        // The slice keeps the whole allocation reachable, so its memory lives as long as the slice.
+        ByteBuffer raw = ByteBuffer.allocateDirect(size + ALIGNMENT - 1);
+        int skip = raw.alignmentOffset(0, ALIGNMENT) == 0 ? 0 : ALIGNMENT - raw.alignmentOffset(0, ALIGNMENT);
+        return raw.slice(skip, size);
     }
 
     /** Gives a buffer back; kept for reuse unless the pool is full. */

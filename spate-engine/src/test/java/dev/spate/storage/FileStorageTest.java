@@ -7,6 +7,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import com.sun.nio.file.ExtendedOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -238,5 +241,64 @@ class FileStorageTest {
         try (FileStorage s = FileStorage.open(root, t.info)) {
             assertThatThrownBy(() -> s.writePiece(0, ByteBuffer.allocate(7))).isInstanceOf(IllegalArgumentException.class);
         }
+    }
+
+    /** The piece's bytes in an aligned direct buffer, as the engine hands them to storage. */
+    private static ByteBuffer aligned(ByteBuffer piece) {
+        ByteBuffer b = PieceBuffers.alignedDirect(piece.remaining());
+        b.put(piece.duplicate()).flip();
+        return b;
+    }
+
+    private static boolean fileSystemTakesDirectIo(Path dir) throws IOException {
+        Path probe = Files.createTempFile(dir, "probe", ".bin");
+        try (FileChannel ignored = FileChannel.open(probe, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        } finally {
+            Files.delete(probe);
+        }
+    }
+
+    @Test
+    void direct_writes_of_aligned_pieces_and_a_short_last_piece_read_back_exactly() throws IOException {
+        TestTorrent t = TestTorrent.single("direct.bin", 16_384, 21, 5 * 16_384 + 1_000);
+        try (FileStorage s = FileStorage.open(root, t.info, 4, true)) {
+            List<Integer> order = List.of(3, 5, 0, 4, 1, 2);
+            for (int p : order) {
+                s.writePiece(p, aligned(t.piece(p)));
+                // Reads go through the page cache and must see what went around it.
+                ByteBuffer back = ByteBuffer.allocate(t.info.pieceSize(p));
+                s.read(p, 0, back);
+                assertThat(back.array()).as("piece %d read back", p).isEqualTo(t.range((long) p * 16_384, t.info.pieceSize(p)));
+            }
+            assertThat(s.writesDirect()).isEqualTo(fileSystemTakesDirectIo(root));
+        }
+        assertThat(Files.readAllBytes(root.resolve("direct.bin"))).isEqualTo(t.file(0));
+    }
+
+    @Test
+    void direct_writes_of_a_multi_file_torrent_whose_spans_start_off_the_boundaries_land_exactly() throws IOException {
+        // Files of 5,000, 20,000 and 40,000 bytes: most spans start at offsets no direct write may take.
+        TestTorrent t = TestTorrent.multi("mixed", 16_384, 22, 5_000, 20_000, 40_000);
+        try (FileStorage s = FileStorage.open(root, t.info, 4, true)) {
+            for (int p = t.info.pieceCount() - 1; p >= 0; p--) {
+                s.writePiece(p, aligned(t.piece(p)));
+            }
+            assertThat(s.writesDirect()).isEqualTo(fileSystemTakesDirectIo(root));
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(Files.readAllBytes(root.resolve("mixed").resolve("f" + i))).as("file %d", i).isEqualTo(t.file(i));
+        }
+    }
+
+    @Test
+    void heap_pieces_are_written_through_the_page_cache_even_with_direct_writes_on() throws IOException {
+        TestTorrent t = TestTorrent.single("heap.bin", 16_384, 23, 3 * 16_384);
+        try (FileStorage s = FileStorage.open(root, t.info, 4, true)) {
+            writeAll(s, t, 4);
+        }
+        assertThat(Files.readAllBytes(root.resolve("heap.bin"))).isEqualTo(t.file(0));
     }
 }
