@@ -62,7 +62,7 @@ public final class Session implements AutoCloseable {
         this.downloadLimit = new TokenBucket(config.downloadRateLimit(), dev.spate.core.Clock.system());
         this.uploadLimit = new TokenBucket(config.uploadRateLimit(), dev.spate.core.Clock.system());
         this.disk = new DiskIo(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                (int) Math.min(Integer.MAX_VALUE, config.diskQueueBytes()), DiskIo.DEFAULT_READ_CACHE_BYTES);
+                (int) Math.min(Integer.MAX_VALUE, config.diskQueueBytes()));
         this.server = ServerSocketChannel.open();
         try {
             server.bind(new InetSocketAddress(config.bindAddress(), config.listenPort()), 128);

@@ -11,10 +11,12 @@ import dev.spate.peer.PeerConnection;
 import dev.spate.peer.PeerSession;
 import dev.spate.peer.TokenBucket;
 import dev.spate.picker.BlockReceipt;
+import dev.spate.peer.OutgoingBlock;
 import dev.spate.picker.BlockRequest;
 import dev.spate.picker.PiecePicker;
 import dev.spate.storage.FileStorage;
 import dev.spate.storage.PieceBuffers;
+import dev.spate.storage.StorageException;
 import dev.spate.storage.ResumeCheck;
 import dev.spate.storage.ResumeFile;
 import dev.spate.storage.Storage;
@@ -71,6 +73,12 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
      * that sends more is flooding and is dropped.
      */
     static final int MAX_PEER_REQUESTS = 500;
+    /**
+     * A served block counts as waiting until the loop hears it went out, a moment after the peer
+     * may have it and have asked for the next: a peer that keeps exactly {@code reqq} requests
+     * open can seem a few over. Flooding is well beyond that.
+     */
+    static final int FLOOD_SLACK = 64;
     /** Bytes queued to one peer's socket before its requests stop being read. */
     static final long OUTBOX_LIMIT = 4L << 20;
     /** Hash failures a peer may take part in before it is banned even without proof. */
@@ -250,7 +258,12 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         }
         loop.shutdown();
         try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
+            if (loop.awaitTermination(5, TimeUnit.SECONDS)) {
+                // Verdicts queued behind the stop ran after its save (and published PieceVerified):
+                // save again, so that every piece announced as verified is in the resume file. The
+                // loop is over, so this thread owns its state now.
+                saveResume();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -841,25 +854,47 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             }
             return;
         }
-        if (!ps.startServing(r.piece(), r.begin(), r.length())) {
+        // No hop through the disk pool and no buffer: the writer has storage send the block from
+        // the file (sendfile) when its turn comes.
+        int piece = r.piece();
+        int begin = r.begin();
+        int length = r.length();
+        OutgoingBlock block = new OutgoingBlock(piece, begin, length,
+                target -> storage.transferTo(piece, begin, length, target));
+        if (!ps.startServing(block)) {
             return; // the same block asked twice: served once
         }
-        if (ps.servingCount() > MAX_PEER_REQUESTS) {
+        if (ps.servingCount() > MAX_PEER_REQUESTS + FLOOD_SLACK) {
             disconnect(ps, "request flood: more than " + MAX_PEER_REQUESTS + " requests waiting, the most we announced (reqq)");
             return;
         }
-        session.disk().read(storage, r.piece(), r.begin(), r.length()).whenComplete((block, failure) -> post(() -> {
-            if (!ps.finishServing(r.piece(), r.begin()) || !peers.containsKey(c)) {
-                return; // cancelled, choked or gone meanwhile
-            }
-            if (failure != null) {
-                fail(Messages.message(failure));
+        c.sendBlock(block);
+    }
+
+    @Override
+    public void onBlockSent(PeerConnection c, OutgoingBlock block) {
+        post(() -> {
+            PeerSession ps = peers.get(c);
+            if (ps == null) {
                 return;
             }
-            c.send(new Message.Piece(r.piece(), r.begin(), block));
-            ps.upload().add(r.length());
-            uploadRate.add(r.length());
-        }));
+            ps.finishServing(block.piece(), block.begin());
+            ps.upload().add(block.length());
+            uploadRate.add(block.length());
+        });
+    }
+
+    @Override
+    public void onBlockFailed(PeerConnection c, OutgoingBlock block, IOException cause) {
+        if (cause instanceof StorageException) {
+            // Our data is gone or unreadable (a file deleted or cut short under us): the torrent
+            // cannot seed it, whoever asks. A socket's failure only ends that connection.
+            post(() -> {
+                if (peers.containsKey(c)) {
+                    fail(cause.getMessage());
+                }
+            });
+        }
     }
 
     // ---- tick ----

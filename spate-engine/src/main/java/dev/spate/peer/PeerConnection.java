@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
@@ -48,6 +49,18 @@ public final class PeerConnection {
 
         /** The connection ended; called once. */
         void onClosed(PeerConnection connection, String reason);
+
+        /** A block queued with {@link #sendBlock} went out whole; on the writer thread. */
+        default void onBlockSent(PeerConnection connection, OutgoingBlock block) {
+        }
+
+        /**
+         * Sending a block failed (the connection closes next, with this failure as its reason); on
+         * the writer thread. The cause may be the socket or the block's {@link OutgoingBlock.Source}:
+         * the listener, which made the source, can tell its own failures apart.
+         */
+        default void onBlockFailed(PeerConnection connection, OutgoingBlock block, IOException cause) {
+        }
     }
 
     /**
@@ -78,7 +91,8 @@ public final class PeerConnection {
     private final Listener listener;
     private final IntFunction<ByteBuffer> blockBuffers;
     private final Limits limits;
-    private final LinkedBlockingQueue<Message> outbox = new LinkedBlockingQueue<>();
+    /** {@link Message}s and {@link OutgoingBlock}s, in the order they go on the wire. */
+    private final LinkedBlockingQueue<Object> outbox = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong lastSendNanos = new AtomicLong(System.nanoTime());
@@ -193,6 +207,19 @@ public final class PeerConnection {
         outbox.add(message);
     }
 
+    /**
+     * Queues a block to be sent from its {@link OutgoingBlock.Source}; never blocks. Ignored once
+     * closed. The listener hears {@link Listener#onBlockSent} once it is out, nothing if it was
+     * cancelled first.
+     */
+    public void sendBlock(OutgoingBlock block) {
+        if (closed.get()) {
+            return;
+        }
+        queuedBytes.addAndGet(MessageEncoder.PIECE_HEADER_LENGTH + block.length());
+        outbox.add(block);
+    }
+
     /** Bytes queued and not yet written. */
     public long queuedBytes() {
         return queuedBytes.get();
@@ -292,11 +319,11 @@ public final class PeerConnection {
 
     private void writeLoop() {
         ByteBuffer small = ByteBuffer.allocateDirect(WRITE_BATCH * 32 + 64 * 1024);
-        List<Message> batch = new ArrayList<>(WRITE_BATCH);
+        List<Object> batch = new ArrayList<>(WRITE_BATCH);
         List<ByteBuffer> parts = new ArrayList<>(WRITE_BATCH * 2);
         try {
             while (!closed.get()) {
-                Message first = outbox.take();
+                Object first = outbox.take();
                 if (first == POISON && closed.get()) {
                     return;
                 }
@@ -304,46 +331,53 @@ public final class PeerConnection {
                 outbox.drainTo(batch, WRITE_BATCH - 1);
                 small.clear();
                 long bytes = 0;
-                for (Message m : batch) {
-                    if (m == POISON) {
+                boolean corked = false;
+                for (Object o : batch) {
+                    if (o == POISON) {
                         continue;
                     }
+                    if (o instanceof OutgoingBlock block) {
+                        bytes += MessageEncoder.PIECE_HEADER_LENGTH + block.length();
+                        if (block.take()) {
+                            if (!corked) {
+                                // Nagle's algorithm, for the batch: a block's 13-byte header and
+                                // its bytes, sent by separate calls, leave in full segments rather
+                                // than a tiny one each. Turning TCP_NODELAY back on pushes the rest.
+                                channel.setOption(StandardSocketOptions.TCP_NODELAY, false);
+                                corked = true;
+                            }
+                            sendBlock(block, small, parts);
+                        }
+                        continue;
+                    }
+                    Message m = (Message) o;
                     int len = MessageEncoder.frameLength(m);
                     bytes += len;
                     if (m instanceof Message.Piece p) {
-                        for (TokenBucket b : limits.upload()) {
-                            b.acquire(p.length());
-                        }
+                        acquireUpload(p.length());
                         int start = small.position();
                         MessageEncoder.encodeHeader(p, small);
                         parts.add(small.slice(start, small.position() - start));
                         parts.add(p.block().duplicate());
+                    } else if (small.remaining() < len) {
+                        // An extended message larger than the batch buffer: send it alone.
+                        ByteBuffer own = ByteBuffer.allocate(len);
+                        MessageEncoder.encode(m, own);
+                        parts.add(own.flip());
                     } else {
-                        if (small.remaining() < len) {
-                            // An extended message larger than the batch buffer: send it alone.
-                            ByteBuffer own = ByteBuffer.allocate(len);
-                            MessageEncoder.encode(m, own);
-                            parts.add(own.flip());
-                        } else {
-                            int start = small.position();
-                            MessageEncoder.encode(m, small);
-                            parts.add(small.slice(start, small.position() - start));
-                        }
+                        int start = small.position();
+                        MessageEncoder.encode(m, small);
+                        parts.add(small.slice(start, small.position() - start));
                     }
                 }
-                ByteBuffer[] array = parts.toArray(ByteBuffer[]::new);
-                long left = 0;
-                for (ByteBuffer b : array) {
-                    left += b.remaining();
-                }
-                while (left > 0) {
-                    left -= channel.write(array);
+                writeParts(parts);
+                if (corked) {
+                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 }
                 queuedBytes.addAndGet(-bytes);
                 lastSendNanos.set(System.nanoTime());
                 signalDrained();
                 batch.clear();
-                parts.clear();
             }
         } catch (ClosedChannelException e) {
             close("connection closed");
@@ -355,5 +389,47 @@ public final class PeerConnection {
             LOG.log(System.Logger.Level.WARNING, "peer " + remote + " writer failed", e);
             close("internal error: " + e);
         }
+    }
+
+    /**
+     * Sends a block from its source: the messages before it and its header in one gathering
+     * write, then the bytes. A failure is reported to the listener before the connection closes.
+     */
+    private void sendBlock(OutgoingBlock block, ByteBuffer small, List<ByteBuffer> parts)
+            throws IOException, InterruptedException {
+        acquireUpload(block.length());
+        int start = small.position();
+        MessageEncoder.encodePieceHeader(block.piece(), block.begin(), block.length(), small);
+        parts.add(small.slice(start, small.position() - start));
+        try {
+            writeParts(parts);
+            block.source().writeTo(channel);
+        } catch (IOException e) {
+            listener.onBlockFailed(this, block, e);
+            throw new IOException("sending " + block + ": " + e.getMessage(), e);
+        }
+        listener.onBlockSent(this, block);
+    }
+
+    private void acquireUpload(int bytes) throws InterruptedException {
+        for (TokenBucket b : limits.upload()) {
+            b.acquire(bytes);
+        }
+    }
+
+    /** Writes every part with gathering writes and empties the list. */
+    private void writeParts(List<ByteBuffer> parts) throws IOException {
+        if (parts.isEmpty()) {
+            return;
+        }
+        ByteBuffer[] array = parts.toArray(ByteBuffer[]::new);
+        long left = 0;
+        for (ByteBuffer b : array) {
+            left += b.remaining();
+        }
+        while (left > 0) {
+            left -= channel.write(array);
+        }
+        parts.clear();
     }
 }

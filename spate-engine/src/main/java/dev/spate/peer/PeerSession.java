@@ -28,7 +28,7 @@ public final class PeerSession {
     /** Keyed by {@link #key}; insertion order is age order, oldest first. */
     private final LinkedHashMap<Long, Outstanding> outstanding = new LinkedHashMap<>();
     /** Blocks the peer asked of us that we are reading or sending, by {@link #key}. */
-    private final java.util.HashMap<Long, Integer> serving = new java.util.HashMap<>();
+    private final java.util.HashMap<Long, OutgoingBlock> serving = new java.util.HashMap<>();
     private final long connectedAtNanos;
     private boolean amChoking = true;
     private int requestsWhileChoked;
@@ -223,31 +223,40 @@ public final class PeerSession {
         return Math.max(0, pipeline.target() - outstanding.size());
     }
 
-    /** The peer asked for a block we will serve; false if it already asked for the same one. */
-    public boolean startServing(int piece, int begin, int length) {
-        return serving.putIfAbsent(key(piece, begin), length) == null;
+    /**
+     * The peer asked for a block we will serve, queued as {@code block}; false if it already asked
+     * for the same one (then {@code block} is not to be sent).
+     */
+    public boolean startServing(OutgoingBlock block) {
+        return serving.putIfAbsent(key(block.piece(), block.begin()), block) == null;
     }
 
-    /**
-     * Whether a block we were reading for the peer is still wanted, forgetting it either way: a
-     * cancel or a choke in the meantime means it is not.
-     */
+    /** A block went out: it no longer counts as waiting. Returns whether it still did. */
     public boolean finishServing(int piece, int begin) {
         return serving.remove(key(piece, begin)) != null;
     }
 
-    /** The peer cancelled a request (BEP 3 cancel); returns whether it was waiting. */
+    /**
+     * The peer cancelled a request (BEP 3 cancel): withdraws the block unless it is already on
+     * its way; returns whether it was withdrawn.
+     */
     public boolean cancelServing(int piece, int begin) {
-        return serving.remove(key(piece, begin)) != null;
+        OutgoingBlock b = serving.remove(key(piece, begin));
+        return b != null && b.cancel();
     }
 
     /**
-     * Drops every block we were about to send (we choked the peer) and returns them, so that with
-     * the fast extension each can be rejected (BEP 6).
+     * Withdraws every block not yet on its way (we choked the peer) and returns them, so that with
+     * the fast extension each can be rejected (BEP 6). A block the writer already took is sent,
+     * before the choke, and is not rejected.
      */
     public List<dev.spate.wire.Message.Reject> stopServing() {
         List<dev.spate.wire.Message.Reject> dropped = new ArrayList<>(serving.size());
-        serving.forEach((k, len) -> dropped.add(new dev.spate.wire.Message.Reject((int) (k >>> 32), (int) (long) k, len)));
+        for (OutgoingBlock b : serving.values()) {
+            if (b.cancel()) {
+                dropped.add(new dev.spate.wire.Message.Reject(b.piece(), b.begin(), b.length()));
+            }
+        }
         serving.clear();
         return dropped;
     }

@@ -26,16 +26,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * waits it does not read its socket, so TCP slows the peer down. The semaphore is fair, so a large
  * piece is not starved by small ones. A piece larger than the whole budget takes all of it.
  *
- * <p><b>Seeding reads</b> go through a small cache of whole pieces (least recently used out,
- * bounded in bytes): peers usually ask for every block of a piece in a row.
+ * <p>Seeding does not come here: a peer's writer has the storage send each block straight from
+ * the file ({@link Storage#transferTo}).
  *
  * <p>Thread-safe. One per session; torrents pass their own {@link Storage} to each call.
  */
 public final class DiskIo implements AutoCloseable {
     /** Bytes queued for disk by default: 64 MiB. */
     public static final int DEFAULT_QUEUED_BYTES = 64 << 20;
-    /** Bytes of whole pieces kept for seeding by default: 16 MiB. */
-    public static final long DEFAULT_READ_CACHE_BYTES = 16 << 20;
 
     private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
         try {
@@ -49,22 +47,18 @@ public final class DiskIo implements AutoCloseable {
     private final int threads;
     private final int budgetBytes;
     private final Semaphore budget;
-    private final ReadCache cache;
 
     /**
      * @param threads platform threads for hashing and IO (about the number of cores)
      * @param queuedBytes the most bytes waiting for or in hashing and writing at once
-     * @param readCacheBytes bytes of whole pieces kept for seeding; 0 reads blocks straight from storage
      */
-    public DiskIo(int threads, int queuedBytes, long readCacheBytes) {
-        if (threads < 1 || queuedBytes < 1 || readCacheBytes < 0) {
-            throw new IllegalArgumentException("threads " + threads + ", queued bytes " + queuedBytes
-                    + ", read cache bytes " + readCacheBytes);
+    public DiskIo(int threads, int queuedBytes) {
+        if (threads < 1 || queuedBytes < 1) {
+            throw new IllegalArgumentException("threads " + threads + ", queued bytes " + queuedBytes);
         }
         this.threads = threads;
         this.budgetBytes = queuedBytes;
         this.budget = new Semaphore(queuedBytes, true);
-        this.cache = new ReadCache(readCacheBytes);
         AtomicInteger n = new AtomicInteger();
         ThreadFactory factory = r -> {
             Thread t = new Thread(r, "spate-disk-" + n.incrementAndGet());
@@ -74,10 +68,9 @@ public final class DiskIo implements AutoCloseable {
         this.pool = Executors.newFixedThreadPool(threads, factory);
     }
 
-    /** A pool of one thread per core (at least 2), 64 MiB queued, a 16 MiB read cache. */
+    /** A pool of one thread per core (at least 2), 64 MiB queued. */
     public static DiskIo withDefaults() {
-        return new DiskIo(Math.max(2, Runtime.getRuntime().availableProcessors()), DEFAULT_QUEUED_BYTES,
-                DEFAULT_READ_CACHE_BYTES);
+        return new DiskIo(Math.max(2, Runtime.getRuntime().availableProcessors()), DEFAULT_QUEUED_BYTES);
     }
 
     /**
@@ -142,47 +135,10 @@ public final class DiskIo implements AutoCloseable {
     }
 
     /**
-     * Reads {@code length} bytes at {@code begin} of a piece we have, for seeding. Completes with a
-     * read-only buffer of exactly those bytes (possibly shared with the read cache: do not keep it
-     * long), or exceptionally with the IOException naming the file.
-     */
-    public CompletableFuture<ByteBuffer> read(Storage storage, int piece, int begin, int length) {
-        int size = storage.info().pieceSize(piece);
-        if (begin < 0 || length <= 0 || begin > size - length) {
-            throw new IndexOutOfBoundsException("block [" + begin + ", +" + length + ") outside piece " + piece
-                    + " of " + size + " bytes");
-        }
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                ByteBuffer whole = cache.get(storage, piece);
-                if (whole == null && cache.capacity() >= size) {
-                    ByteBuffer fresh = ByteBuffer.allocate(size);
-                    storage.read(piece, 0, fresh);
-                    whole = fresh.flip();
-                    cache.put(storage, piece, whole);
-                }
-                if (whole != null) {
-                    return whole.slice(begin, length).asReadOnlyBuffer();
-                }
-                ByteBuffer block = ByteBuffer.allocate(length);
-                storage.read(piece, begin, block);
-                return block.flip().asReadOnlyBuffer();
-            } catch (java.io.IOException e) {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-        }, pool);
-    }
-
-    /**
      * Hashes every piece of {@code storage} that can be on disk, on this pool; see {@link Recheck}.
      */
     public CompletableFuture<Bitfield> recheck(Storage storage, Recheck.Progress progress) {
         return Recheck.run(this, storage, progress);
-    }
-
-    /** Drops a torrent's pieces from the read cache (when it is removed or rechecked). */
-    public void forget(Storage storage) {
-        cache.forget(storage);
     }
 
     /** Bytes of the budget not taken. */

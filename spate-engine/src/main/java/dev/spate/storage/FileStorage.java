@@ -9,6 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
@@ -264,6 +265,58 @@ public final class FileStorage implements Storage {
             }
         }
         dst.position(start + length);
+    }
+
+    /**
+     * Sends the block with the kernel's sendfile: no copy into our memory, none back out of it.
+     * A socket of a virtual thread never blocks in sendfile, it sends nothing when full; then one
+     * byte goes by an ordinary write, which does wait for room (and tells a file that ends early,
+     * which sends nothing either, from a full socket).
+     */
+    @Override
+    public void transferTo(int piece, int begin, int length, WritableByteChannel target) throws IOException {
+        for (FileSpan span : layout.spans(piece, begin, length)) {
+            Handle h = null;
+            try {
+                try {
+                    h = acquire(span.fileIndex(), false);
+                } catch (IOException e) {
+                    throw new StorageException(failure("reading piece " + piece + " from", span.fileIndex(), e).getMessage(), e);
+                }
+                if (h == null) {
+                    throw new StorageException("reading piece " + piece + " from " + paths[span.fileIndex()]
+                            + ": the file is missing", null);
+                }
+                long pos = span.fileOffset();
+                long end = pos + span.length();
+                ByteBuffer one = null;
+                while (pos < end) {
+                    long n = h.channel.transferTo(pos, end - pos, target);
+                    if (n > 0) {
+                        pos += n;
+                        continue;
+                    }
+                    one = one == null ? ByteBuffer.allocate(1) : one.clear();
+                    int r;
+                    try {
+                        r = h.channel.read(one, pos);
+                    } catch (IOException e) {
+                        throw new StorageException(failure("reading piece " + piece + " from", span.fileIndex(), e).getMessage(), e);
+                    }
+                    if (r <= 0) {
+                        throw new StorageException("reading piece " + piece + " from " + paths[span.fileIndex()]
+                                + ": the file ends at " + pos + ", before the block", null);
+                    }
+                    one.flip();
+                    while (one.hasRemaining()) {
+                        target.write(one);
+                    }
+                    pos++;
+                }
+            } finally {
+                release(h);
+            }
+        }
     }
 
     @Override

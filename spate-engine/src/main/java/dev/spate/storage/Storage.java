@@ -5,15 +5,15 @@ import dev.spate.metainfo.TorrentInfo;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.util.List;
 
 /**
  * Where one torrent's pieces live: its byte stream laid over its files. Narrow on purpose, so the
  * engine and tests can swap {@link FileStorage} for {@link MemoryStorage}.
  *
- * <p>Thread-safe: called from the storage pool's threads ({@link DiskIo}), several at once. Never
- * call it from a peer's virtual thread: file IO there stalls other virtual threads (DESIGN.md,
- * Threads). Only verified pieces are given to {@link #writePiece}; a piece is written once, whole.
+ * <p>Thread-safe: called from the storage pool's threads ({@link DiskIo}), several at once, and
+ * {@link #transferTo} also from peers' writer threads (see there). Only verified pieces are given to {@link #writePiece}; a piece is written once, whole.
  */
 public interface Storage extends Closeable {
     /** The torrent whose pieces this stores. */
@@ -35,6 +35,31 @@ public interface Storage extends Closeable {
      * @throws IOException naming the file, also when it is missing or too short
      */
     void read(int piece, int begin, ByteBuffer dst) throws IOException;
+
+    /**
+     * Writes {@code length} bytes at {@code begin} within {@code piece} (a block we serve) to
+     * {@code target}, a blocking channel, all of them. This default reads the block into memory and
+     * writes it; {@link FileStorage} has the kernel send it straight from the file.
+     *
+     * <p>Unlike the rest of this interface, this is called from the peer's writer thread: its reads
+     * come from the page cache the moment before the send (the kernel reads ahead as peers ask
+     * for blocks in order), and a copy through the storage pool would cost more than it saves.
+     *
+     * @throws StorageException when the block cannot be read (naming the file); any other
+     *     IOException is the target's
+     */
+    default void transferTo(int piece, int begin, int length, WritableByteChannel target) throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(length);
+        try {
+            read(piece, begin, block);
+        } catch (IOException e) {
+            throw new StorageException(e.getMessage(), e);
+        }
+        block.flip();
+        while (block.hasRemaining()) {
+            target.write(block);
+        }
+    }
 
     /**
      * Reads the whole of {@code piece} into {@code dst} (which must have room for it), advancing its

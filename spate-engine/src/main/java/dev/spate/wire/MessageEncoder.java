@@ -79,6 +79,20 @@ public final class MessageEncoder {
         }
     }
 
+    /**
+     * Writes the 13-byte header of a piece message whose {@code blockLength} bytes the caller sends
+     * from elsewhere (a file, by sendfile): the block need not be in memory to frame it.
+     */
+    public static void encodePieceHeader(int piece, int begin, int blockLength, ByteBuffer out) {
+        if (out.order() != ByteOrder.BIG_ENDIAN) {
+            throw new IllegalArgumentException("the wire is big-endian; the output buffer is " + out.order());
+        }
+        if (piece < 0 || begin < 0 || blockLength < 0) {
+            throw new IllegalArgumentException("piece " + piece + ", begin " + begin + ", length " + blockLength);
+        }
+        start(out, MessageIds.PIECE_HEADER + blockLength, MessageIds.PIECE).putInt(piece).putInt(begin);
+    }
+
     /** Bytes after the length prefix. */
     private static int bodyLength(Message message) {
         return switch (message) {

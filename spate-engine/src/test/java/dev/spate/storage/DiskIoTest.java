@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(10)
 class DiskIoTest {
-    private DiskIo io = new DiskIo(2, 1 << 20, 1 << 20);
+    private DiskIo io = new DiskIo(2, 1 << 20);
 
     @AfterEach
     void stop() throws InterruptedException {
@@ -67,7 +67,7 @@ class DiskIoTest {
     void the_byte_budget_blocks_a_caller_when_full_and_lets_it_in_once_a_write_completes() throws Exception {
         TestTorrent t = TestTorrent.multi("slow", 1024, 4, 2048);
         io.close();
-        io = new DiskIo(2, 1024, 0); // room for exactly one piece
+        io = new DiskIo(2, 1024); // room for exactly one piece
         CountDownLatch writeMayFinish = new CountDownLatch(1);
         CountDownLatch writing = new CountDownLatch(1);
         Storage gated = new Gated(new MemoryStorage(t.info), writing, writeMayFinish);
@@ -92,7 +92,7 @@ class DiskIoTest {
     @Test
     void a_piece_larger_than_the_whole_budget_still_goes_through() throws Exception {
         io.close();
-        io = new DiskIo(1, 100, 0);
+        io = new DiskIo(1, 100);
         TestTorrent t = TestTorrent.multi("huge", 1000, 5, 1500);
         MemoryStorage s = new MemoryStorage(t.info);
         assertThat(io.verifyAndWrite(s, 0, t.piece(0)).get()).isTrue();
@@ -127,7 +127,7 @@ class DiskIoTest {
     @Test
     void many_pieces_from_many_peers_through_a_small_budget_all_land() throws Exception {
         io.close();
-        io = new DiskIo(2, 64, 0); // two pieces' worth
+        io = new DiskIo(2, 64); // two pieces' worth
         TestTorrent t = TestTorrent.multi("swarm", 32, 8, 100, 1000, 0, 900, 7);
         MemoryStorage s = new MemoryStorage(t.info);
         List<Future<Boolean>> results = new ArrayList<>();
@@ -147,44 +147,23 @@ class DiskIoTest {
     }
 
     @Test
-    void seeding_reads_return_the_block_and_repeat_reads_of_a_piece_come_from_the_cache() throws Exception {
+    void a_storage_without_a_sendfile_of_its_own_serves_a_block_by_reading_and_writing_it() throws Exception {
         TestTorrent t = TestTorrent.multi("seed", 16, 9, 10, 30);
         MemoryStorage s = new MemoryStorage(t.info);
         for (int p = 0; p < t.info.pieceCount(); p++) {
             s.writePiece(p, t.piece(p));
         }
-        ByteBuffer a = io.read(s, 0, 4, 8).get();
-        ByteBuffer b = io.read(s, 0, 12, 4).get();
-        assertThat(a.isReadOnly()).isTrue();
-        assertThat(bytes(a)).isEqualTo(t.range(4, 8));
-        assertThat(bytes(b)).isEqualTo(t.range(12, 4));
-        assertThat(s.reads()).isEqualTo(1);
-        assertThat(bytes(io.read(s, 2, 0, 8).get())).isEqualTo(t.range(32, 8));
-        assertThat(s.reads()).isEqualTo(2);
-        io.forget(s);
-        io.read(s, 0, 0, 1).get();
-        assertThat(s.reads()).isEqualTo(3);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        s.transferTo(0, 4, 8, java.nio.channels.Channels.newChannel(out));
+        assertThat(out.toByteArray()).isEqualTo(t.range(4, 8));
     }
 
     @Test
-    void without_a_read_cache_a_block_is_read_straight_from_storage() throws Exception {
-        io.close();
-        io = new DiskIo(1, 1024, 0);
-        TestTorrent t = TestTorrent.multi("nocache", 16, 10, 40);
-        MemoryStorage s = new MemoryStorage(t.info);
-        s.writePiece(1, t.piece(1));
-        assertThat(bytes(io.read(s, 1, 3, 5).get())).isEqualTo(t.range(19, 5));
-        assertThat(bytes(io.read(s, 1, 3, 5).get())).isEqualTo(t.range(19, 5));
-        assertThat(s.reads()).isEqualTo(2);
-    }
-
-    @Test
-    void a_read_of_a_piece_not_on_disk_fails() {
+    void a_block_not_in_storage_is_the_storages_failure() {
         TestTorrent t = TestTorrent.multi("absent", 16, 11, 40);
         MemoryStorage s = new MemoryStorage(t.info);
-        assertThatThrownBy(() -> io.read(s, 0, 0, 4).get(5, TimeUnit.SECONDS))
-                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
-        assertThatThrownBy(() -> io.read(s, 0, 10, 7)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> s.transferTo(0, 0, 4, java.nio.channels.Channels.newChannel(new java.io.ByteArrayOutputStream())))
+                .isInstanceOf(StorageException.class);
     }
 
     private static byte[] bytes(ByteBuffer b) {

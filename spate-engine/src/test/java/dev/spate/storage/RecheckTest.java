@@ -20,7 +20,7 @@ class RecheckTest {
     @TempDir
     Path root;
 
-    private final DiskIo io = new DiskIo(2, 1 << 20, 0);
+    private final DiskIo io = new DiskIo(2, 1 << 20);
 
     @AfterEach
     void stop() throws InterruptedException {

@@ -27,7 +27,7 @@ class ResumeTest {
     @TempDir
     Path dir;
 
-    private final DiskIo io = new DiskIo(2, 1 << 20, 0);
+    private final DiskIo io = new DiskIo(2, 1 << 20);
     private final TestTorrent t = TestTorrent.multi("res", 16, 1, 30, 0, 50);
 
     @AfterEach

@@ -136,4 +136,13 @@ class MessageCodecTest {
         assertThat(TorrentGeometry.of(65536, 32768).pieceSize(1)).isEqualTo(32768);
         assertThatThrownBy(() -> new TorrentGeometry(3, 32768, 65536)).hasMessage("3 pieces of 32768 bytes for 65536 bytes, expected 2");
     }
+
+    @Test
+    void aPieceHeaderFramedWithoutItsBlockMatchesTheWholeMessagesHeader() {
+        ByteBuffer alone = ByteBuffer.allocate(13);
+        MessageEncoder.encodePieceHeader(7, 16_384, 1_000, alone);
+        ByteBuffer whole = ByteBuffer.allocate(13);
+        MessageEncoder.encodeHeader(new Message.Piece(7, 16_384, ByteBuffer.allocate(1_000)), whole);
+        org.assertj.core.api.Assertions.assertThat(alone.array()).isEqualTo(whole.array());
+    }
 }
