@@ -394,8 +394,8 @@ class Namespace:
 class Bench:
     def __init__(self, args, java_home):
         self.args = args
-        self.java = [os.path.join(java_home, "bin", "java")] + os.environ.get("SPATE_JAVA_OPTS", "").split() \
-            + ["-jar", JAR]
+        # The launcher users run, with its JVM defaults (SPATE_JAVA_OPTS goes through it, after them).
+        self.java = [os.path.join(ROOT, "spate")]
 
     # Each seed_* starts a seed and returns (proc, how a leech reaches it); each leech_* returns the leech proc.
 
