@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 /** Entry point of the {@code spate} command. */
 @Command(name = "spate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A BitTorrent client.",
-        subcommands = {InfoCommand.class, CreateCommand.class, DownloadCommand.class, SeedCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, CreateCommand.class, DownloadCommand.class, SeedCommand.class, SelftestCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status of a command that failed for a reason other than its arguments. */
     static final int FAILURE = 1;

@@ -32,21 +32,45 @@ class LauncherIT {
     }
 
     @BeforeAll
-    static void findLauncher() {
+    static void findLauncher() throws Exception {
         // Failsafe runs in the module directory, spate-cli; the launcher is one level up.
         Path root = Path.of("").toAbsolutePath().getParent();
         launcher = root.resolve("spate");
         assertThat(launcher).as("launcher script").isExecutable();
         assertThat(root.resolve("spate-cli/target/spate.jar")).as("jar built by package").isRegularFile();
+        settleTheStartUpCache();
+    }
+
+    /**
+     * The first launch after a build trains the start-up cache (and says so on standard error); done
+     * before the tests, so that each sees only what its own command prints.
+     */
+    private static void settleTheStartUpCache() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--version")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("first launch").isTrue();
+    }
+
+    private static List<Path> startUpCaches() throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(launcher.getParent().resolve("spate-cli/target"))) {
+            return files.filter(f -> f.getFileName().toString().matches("spate-jdk\\d+-\\d+\\.aot.*")).toList();
+        }
     }
 
     private Run spate(String... args) throws IOException, InterruptedException {
+        return spate(java.util.Map.of(), args);
+    }
+
+    private Run spate(java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(launcher.toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().putAll(env);
         Process p = pb.start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
@@ -111,5 +135,29 @@ class LauncherIT {
         assertThat(bad.err().lines().count()).isEqualTo(1);
         assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(usage.err()).startsWith("spate: no such file or directory: nothing\n");
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void onJdk25OrNewerTheLauncherTrainsItsStartUpCacheOnceAndThenStartsFromIt() throws Exception {
+        for (Path old : startUpCaches()) {
+            Files.delete(old);
+        }
+
+        Run first = spate("--version");
+        Run second = spate(java.util.Map.of("SPATE_JAVA_OPTS", "-Xlog:aot=info"), "--version");
+
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.out()).isEqualTo("spate 0.1.0\n");
+        assertThat(second.exitCode()).isZero();
+        if (Runtime.version().feature() >= 25) {
+            assertThat(first.err()).isEqualTo("spate: training the JVM's start-up cache (once per build, a few seconds)...\n");
+            assertThat(startUpCaches()).as("the cache, and nothing left of its training").hasSize(1);
+            assertThat(second.err()).isEmpty();
+            assertThat(second.out()).contains("Opened AOT cache " + startUpCaches().get(0));
+        } else {
+            assertThat(first.err()).isEmpty();
+            assertThat(startUpCaches()).isEmpty();
+        }
     }
 }
