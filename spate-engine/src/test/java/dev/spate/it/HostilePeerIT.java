@@ -33,8 +33,13 @@ class HostilePeerIT {
         int pieceLength = 32 * 1024;
         Metainfo meta = TorrentCreator.builder(source).pieceLength(pieceLength).build().createMetainfo();
         List<Event> events = new CopyOnWriteArrayList<>();
+        // The honest seed is held to 512 KiB/s: unthrottled, it could serve the whole MiB before the
+        // liar's first (corrupt) block arrived, which endgame would then drop as a duplicate (seen
+        // once seeding went by sendfile), and nothing would be left to test.
+        SessionConfig honestConfig = SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
+                .listenPort(0).uploadRateLimit(512 * 1024).build();
         try (HostileSeed liar = new HostileSeed(meta.infoHash(), Files.readAllBytes(source), pieceLength);
-             Session honest = Session.open(DownloadFromReferenceSeedsIT.loopback());
+             Session honest = Session.open(honestConfig);
              Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback())) {
             TorrentHandle seeding = honest.add(meta, tmp.resolve("seed"));
             assertThat(seeding.awaitCompletion(Duration.ofSeconds(20))).as("honest seed checks its data").isTrue();
