@@ -7,19 +7,19 @@ import dev.spate.metainfo.TorrentInfo;
 import dev.spate.choke.ChokeCandidate;
 import dev.spate.choke.ChokeDecision;
 import dev.spate.choke.Choker;
+import dev.spate.peer.OutgoingBlock;
 import dev.spate.peer.PeerConnection;
 import dev.spate.peer.PeerSession;
 import dev.spate.peer.TokenBucket;
 import dev.spate.picker.BlockReceipt;
-import dev.spate.peer.OutgoingBlock;
 import dev.spate.picker.BlockRequest;
 import dev.spate.picker.PiecePicker;
 import dev.spate.storage.FileStorage;
 import dev.spate.storage.PieceBuffers;
-import dev.spate.storage.StorageException;
 import dev.spate.storage.ResumeCheck;
 import dev.spate.storage.ResumeFile;
 import dev.spate.storage.Storage;
+import dev.spate.storage.StorageException;
 import dev.spate.wire.ExtendedHandshake;
 import dev.spate.wire.Handshake;
 import dev.spate.wire.Message;
@@ -728,7 +728,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     /** Sends a complete piece to be hashed and written, from a thread that may wait for the disk. */
     private void submit(PieceAssembler.Piece a) {
         int piece = a.index;
-        ByteBuffer data = a.data().limit(info.pieceSize(piece));
+        ByteBuffer data = a.data();
         Thread.ofVirtual().name("submit " + piece).start(() -> {
             try {
                 session.disk().verifyAndWrite(storage, piece, data)

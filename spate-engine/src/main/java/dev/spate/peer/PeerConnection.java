@@ -346,7 +346,7 @@ public final class PeerConnection {
                                 channel.setOption(StandardSocketOptions.TCP_NODELAY, false);
                                 corked = true;
                             }
-                            sendBlock(block, small, parts);
+                            writeBlock(block, small, parts);
                         }
                         continue;
                     }
@@ -395,7 +395,7 @@ public final class PeerConnection {
      * Sends a block from its source: the messages before it and its header in one gathering
      * write, then the bytes. A failure is reported to the listener before the connection closes.
      */
-    private void sendBlock(OutgoingBlock block, ByteBuffer small, List<ByteBuffer> parts)
+    private void writeBlock(OutgoingBlock block, ByteBuffer small, List<ByteBuffer> parts)
             throws IOException, InterruptedException {
         acquireUpload(block.length());
         int start = small.position();

@@ -281,11 +281,10 @@ public final class FileStorage implements Storage {
                 try {
                     h = acquire(span.fileIndex(), false);
                 } catch (IOException e) {
-                    throw new StorageException(failure("reading piece " + piece + " from", span.fileIndex(), e).getMessage(), e);
+                    throw unreadable(piece, span.fileIndex(), describe(e), e);
                 }
                 if (h == null) {
-                    throw new StorageException("reading piece " + piece + " from " + paths[span.fileIndex()]
-                            + ": the file is missing", null);
+                    throw unreadable(piece, span.fileIndex(), "the file is missing", null);
                 }
                 long pos = span.fileOffset();
                 long end = pos + span.length();
@@ -301,11 +300,10 @@ public final class FileStorage implements Storage {
                     try {
                         r = h.channel.read(one, pos);
                     } catch (IOException e) {
-                        throw new StorageException(failure("reading piece " + piece + " from", span.fileIndex(), e).getMessage(), e);
+                        throw unreadable(piece, span.fileIndex(), describe(e), e);
                     }
                     if (r <= 0) {
-                        throw new StorageException("reading piece " + piece + " from " + paths[span.fileIndex()]
-                                + ": the file ends at " + pos + ", before the block", null);
+                        throw unreadable(piece, span.fileIndex(), "the file ends at " + pos + ", before the block", null);
                     }
                     one.flip();
                     while (one.hasRemaining()) {
@@ -317,6 +315,10 @@ public final class FileStorage implements Storage {
                 release(h);
             }
         }
+    }
+
+    private StorageException unreadable(int piece, int fileIndex, String reason, IOException cause) {
+        return new StorageException("reading piece " + piece + " from " + paths[fileIndex] + ": " + reason, cause);
     }
 
     @Override
