@@ -115,27 +115,31 @@ final class Announcer {
         }
     }
 
-    /** The torrent stops: {@code stopped}, waiting at most a few seconds for the tracker. */
-    void stopped(int port, Counters counters) {
+    /**
+     * The torrent stops: {@code stopped}, on a thread of its own. Returns at once; the future
+     * completes when the tracker answered or failed, or after 3 s, whichever is first: the caller
+     * may wait for it off the loop (at shutdown) or not at all.
+     */
+    java.util.concurrent.CompletableFuture<Void> stopped(int port, Counters counters) {
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
         if (!started || !hasTrackers()) {
-            return;
+            done.complete(null);
+            return done;
         }
         started = false;
         pending = null;
         TrackerTiers current = tiers;
         AnnounceRequest request = request(AnnounceRequest.Event.STOPPED, port, counters, 0);
-        Thread t = Thread.ofVirtual().name("announce stopped").start(() -> {
+        Thread.ofVirtual().name("announce stopped").start(() -> {
             try {
                 current.announce(request);
             } catch (TrackerException e) {
                 // Stopping anyway; the tracker will time us out.
+            } finally {
+                done.complete(null);
             }
         });
-        try {
-            t.join(TimeUnit.SECONDS.toMillis(3));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return done.completeOnTimeout(null, 3, TimeUnit.SECONDS);
     }
 
     /** Each tracker's state, for the status. */

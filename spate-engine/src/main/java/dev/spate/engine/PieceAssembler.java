@@ -75,6 +75,14 @@ final class PieceAssembler {
         buffers.release(p.buffer);
     }
 
+    /**
+     * Gives the piece's buffer back from any thread, once the loop is gone (a verdict that came
+     * too late): the pool is thread-safe, the map is never read again.
+     */
+    void release(Piece p) {
+        buffers.release(p.buffer);
+    }
+
     /** Lets go of idle buffers: the torrent assembles nothing for now (complete, paused, removed). */
     void trim() {
         buffers.trim();

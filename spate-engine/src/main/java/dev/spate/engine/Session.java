@@ -22,6 +22,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.Optional;
+import java.nio.ByteBuffer;
+import dev.spate.core.Clock;
+import dev.spate.peer.PeerLink;
+import dev.spate.storage.FileStorage;
+import dev.spate.wire.MessageDecoder;
+import dev.spate.wire.TorrentGeometry;
 
 /**
  * A BitTorrent session: one listening port, one disk pool and one peer id for all its torrents.
@@ -55,7 +62,9 @@ public final class Session implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private final ServerSocketChannel server;
     private final AtomicInteger connections = new AtomicInteger();
+    private final TorrentContext context;
     private volatile boolean closed;
+    private volatile String failure;
 
     private Session(SessionConfig config) throws IOException {
         this.config = config;
@@ -77,6 +86,21 @@ public final class Session implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.context = new TorrentContext(Clock.system(), disk,
+                (info, dir) -> FileStorage.open(dir, info, FileStorage.DEFAULT_OPEN_FILES, config.directWrites()),
+                events::publish, new TorrentContext.ConnectionSlots() {
+                    @Override
+                    public boolean reserve() {
+                        return reserveConnection();
+                    }
+
+                    @Override
+                    public void release() {
+                        releaseConnection();
+                    }
+                }, new SocketConnector(), (name, onFailure, onFatal) -> Mailbox.threaded(name, onFailure, onFatal),
+                this::fatal, peerId, config, this::listenPort, blockBuffers, downloadLimit, uploadLimit,
+                trackerConfig(), null);
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
         Thread.ofVirtual().name("spate-accept").start(this::acceptLoop);
     }
@@ -109,7 +133,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalStateException("session is closed");
         }
         InfoHash hash = InfoHash.of(metainfo.infoHash());
-        Torrent torrent = new Torrent(this, metainfo, directory);
+        Torrent torrent = new Torrent(context, metainfo, directory, this::removed);
         if (torrents.putIfAbsent(hash, torrent) != null) {
             torrent.discard();
             throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
@@ -159,6 +183,65 @@ public final class Session implements AutoCloseable {
         ticker.shutdownNow();
         closeDisk();
         events.close();
+    }
+
+    /**
+     * Why the session stopped by itself, if it did: an {@link Error} (out of memory, say) in one of
+     * its threads ends the session rather than leaving it half alive; every torrent's
+     * {@link TorrentHandle#completion()} then fails with this message.
+     */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    private void fatal(Throwable t) {
+        synchronized (this) {
+            if (failure != null) {
+                return;
+            }
+            failure = "internal error, session stopped: " + t;
+        }
+        try {
+            LOG.log(System.Logger.Level.ERROR, failure, t);
+        } catch (Throwable ignored) {
+            // the logger may need the memory we are out of
+        }
+        for (Torrent torrent : torrents.values()) {
+            torrent.abort(failure);
+        }
+        Thread stopper = new Thread(this::close, "spate-fatal-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    /** Dials and accepts over TCP (BEP 3 handshake), into {@link PeerConnection}s. */
+    private final class SocketConnector implements TorrentContext.Connector {
+        @Override
+        public PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
+                             PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception {
+            Handshake ours = Handshake.ours(hash, peerId);
+            PeerConnection.Handshaken h = PeerConnection.dial(address, config.bindAddress(), config.connectTimeout(), ours);
+            if (!h.theirs().infoHash().equals(hash)) {
+                h.channel().close();
+                throw new IOException("handshake for another torrent " + h.theirs().infoHash().hex());
+            }
+            return link(h, ours, geometry, listener, limits);
+        }
+
+        @Override
+        public PeerLink accept(PeerConnection.Handshaken h, TorrentGeometry geometry,
+                               PeerConnection.Listener listener, PeerConnection.Limits limits) throws IOException {
+            Handshake ours = Handshake.ours(h.theirs().infoHash(), peerId);
+            // Small, into a fresh socket's empty send buffer: does not block in practice.
+            PeerConnection.writeFully(h.channel(), ByteBuffer.wrap(ours.encode()));
+            return link(h, ours, geometry, listener, limits);
+        }
+
+        private PeerLink link(PeerConnection.Handshaken h, Handshake ours, TorrentGeometry geometry,
+                              PeerConnection.Listener listener, PeerConnection.Limits limits) {
+            return new PeerConnection(h, MessageDecoder.negotiated(geometry, ours, h.theirs()), listener,
+                    len -> blockBuffers.acquire(), limits);
+        }
     }
 
     // ---- for the torrents ----

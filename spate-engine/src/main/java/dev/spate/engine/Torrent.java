@@ -4,144 +4,104 @@ import dev.spate.core.Bitfield;
 import dev.spate.core.InfoHash;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.TorrentInfo;
-import dev.spate.choke.ChokeCandidate;
-import dev.spate.choke.ChokeDecision;
-import dev.spate.choke.Choker;
 import dev.spate.peer.OutgoingBlock;
 import dev.spate.peer.PeerConnection;
+import dev.spate.peer.PeerLink;
 import dev.spate.peer.PeerSession;
 import dev.spate.peer.TokenBucket;
-import dev.spate.picker.BlockReceipt;
-import dev.spate.picker.BlockRequest;
-import dev.spate.picker.PiecePicker;
-import dev.spate.storage.FileStorage;
-import dev.spate.storage.PieceBuffers;
 import dev.spate.storage.ResumeCheck;
 import dev.spate.storage.ResumeFile;
 import dev.spate.storage.Storage;
 import dev.spate.storage.StorageException;
-import dev.spate.wire.ExtendedHandshake;
-import dev.spate.wire.Handshake;
+import dev.spate.tracker.AnnounceResponse;
 import dev.spate.wire.Message;
-import dev.spate.wire.MessageDecoder;
 import dev.spate.wire.TorrentGeometry;
-import dev.spate.wire.WireException;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.OptionalLong;
-import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
- * One torrent's state machine and the loop that owns it.
+ * One torrent: its lifecycle, and the loop that owns it and ties its roles together, the
+ * {@link Connections} (peer table, dialling, bans), the {@link Download} (picker, pieces,
+ * verdicts), the {@link Upload} (choker, serving), the {@link Announcer} and the resume data.
  *
- * <p>Threads: every field below "loop-owned" is read and written only on the loop thread (a single
- * virtual thread draining a mailbox). Peer reader threads, the disk pool, the session's ticker and
- * API callers only post tasks to the loop. No lock guards the picker, the peers or the pieces.
- *
- * <p>The way of a block: a peer's reader thread decodes a {@code Piece} (waiting first while the
- * disk queue is full) and posts it; here the peer session checks we asked for it, the picker marks
- * it, and the bytes join the piece's buffer. A complete piece goes to the disk pool to be hashed
- * and, if it matches, written; the outcome comes back here: {@code Have} to every peer and a
- * {@link Event.PieceVerified}, or the piece is reset, the peers that sent it are charged, and one
- * whose blocks turn out wrong once the piece verifies is banned.
+ * <p>Threads: all state is owned by the loop ({@link Mailbox}). Peer reader threads, the disk pool,
+ * announcing threads, the session's ticker and API callers only post to it; the loop never waits
+ * on the network or the disk, whose results come back as messages. A peer's reader may have at
+ * most {@link Connections#CREDITS} messages waiting on the loop; past that it stops reading, so
+ * a flooding peer stalls itself, not the torrent.
  */
-final class Torrent implements TorrentHandle, PeerConnection.Listener {
+final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSession.Listener,
+        Connections.Host, Download.Host {
     private static final System.Logger LOG = System.getLogger(Torrent.class.getName());
-    /** A peer that delivers nothing we asked for in this long is snubbed. */
-    static final long SNUB_NANOS = TimeUnit.SECONDS.toNanos(60);
-    /** BEP 3 suggests a keep-alive every two minutes; we send one after 90 s of silence. */
-    static final long KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(90);
-    /**
-     * How many requests a peer may have waiting with us: announced as BEP 10 {@code reqq}; a peer
-     * that sends more is flooding and is dropped.
-     */
-    static final int MAX_PEER_REQUESTS = 500;
-    /**
-     * A served block counts as waiting until the loop hears it went out, a moment after the peer
-     * may have it and have asked for the next: a peer that keeps exactly {@code reqq} requests
-     * open can seem a few over. Flooding is well beyond that.
-     */
-    static final int FLOOD_SLACK = 64;
     /** Bytes queued to one peer's socket before its requests stop being read. */
     static final long OUTBOX_LIMIT = 4L << 20;
-    /** Hash failures a peer may take part in before it is banned even without proof. */
-    static final int MAX_HASH_FAILURES = 3;
-    /** Requests sent together once the pipeline has room for this many. */
-    static final int REQUEST_BATCH = 16;
     static final long RESUME_SAVE_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** How long an API call waits for the loop before answering from the last snapshot. */
+    static final Duration ASK_TIMEOUT = Duration.ofSeconds(2);
     static final String CLIENT_NAME = "Spate 0.1.0";
 
-    private final Session session;
-    private final Metainfo metainfo;
+    private final TorrentContext context;
     private final TorrentInfo info;
     private final InfoHash hash;
     private final String hex;
     private final Storage storage;
     private final Path resumeFile;
-    private final TorrentGeometry geometry;
-    private final ExecutorService loop;
-    private final PieceAssembler assembler;
+    private final Mailbox loop;
+    private final Consumer<Torrent> onRemoved;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
+    private final TokenBucket downloadLimit;
+    private final TokenBucket uploadLimit;
+    private final PeerConnection.Limits limits;
+    private final PeerSession.Timeouts timeouts;
 
     // ---- loop-owned ----
-    private final PiecePicker<PeerSession> picker;
-    private final Choker<PeerSession> choker;
-    private final LiarFinder liars;
+    private final Lifecycle lifecycle;
+    private final Connections connections;
+    private final Download download;
+    private final Upload upload;
     private final Announcer announcer;
-    private final TokenBucket downloadLimit = TokenBucket.unlimited();
-    private final TokenBucket uploadLimit = TokenBucket.unlimited();
-    private final Map<PeerConnection, PeerSession> peers = new HashMap<>();
-    private final Set<InetSocketAddress> connecting = new HashSet<>();
-    private final LinkedHashSet<InetSocketAddress> candidates = new LinkedHashSet<>();
-    private final Set<String> banned = new HashSet<>();
-    private final dev.spate.peer.RateMeter downloadRate = new dev.spate.peer.RateMeter(5);
-    private final dev.spate.peer.RateMeter uploadRate = new dev.spate.peer.RateMeter(5);
-    private TorrentState state = TorrentState.CHECKING;
+    private boolean checked;
     private String error;
-    private long wasted;
-    private int hashFailures;
-    private long bytesVerified;
     private boolean resumeDirty;
-    private long lastResumeSave = System.nanoTime();
+    private boolean resumeSaving;
+    private long lastResumeSave;
     /** The last snapshot, for callers when the loop does not answer in time; written by the loop. */
     private volatile TorrentStatus lastStatus;
 
-    Torrent(Session session, Metainfo metainfo, Path directory) throws IOException {
-        this.session = session;
-        this.metainfo = metainfo;
+    Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
+        this.context = context;
         this.info = metainfo.info();
         this.hash = InfoHash.of(metainfo.infoHash());
         this.hex = hash.hex();
-        this.geometry = new TorrentGeometry(info.pieceCount(), info.pieceLength(), info.totalLength());
-        this.storage = FileStorage.open(directory, info, FileStorage.DEFAULT_OPEN_FILES,
-                session.config().directWrites());
+        this.onRemoved = onRemoved;
+        this.storage = context.storage().open(info, directory);
         this.resumeFile = ResumeFile.pathFor(directory.resolve(".spate"), hash);
-        this.picker = new PiecePicker<>(info.pieceCount(), info.pieceLength(), info.totalLength(), new SplittableRandom());
-        this.assembler = new PieceAssembler(info, picker.geometry(), session.config().diskQueueBytes());
-        this.choker = new Choker<>(session.config().uploadSlots(), new SplittableRandom());
-        this.liars = new LiarFinder(picker.geometry());
-        picker.setEndgameEnabled(session.config().endgame());
-        this.announcer = new Announcer(hash, session.peerId(), metainfo.trackerTiers(), session.trackerConfig(),
+        this.downloadLimit = new TokenBucket(0, context.clock());
+        this.uploadLimit = new TokenBucket(0, context.clock());
+        this.limits = new PeerConnection.Limits(List.of(downloadLimit, context.downloadLimit()),
+                List.of(uploadLimit, context.uploadLimit()));
+        SessionConfig config = context.config();
+        this.timeouts = new PeerSession.Timeouts(config.idleTimeout().toNanos(), config.requestTimeout().toNanos());
+        this.lifecycle = new Lifecycle(hash, context.events());
+        TorrentGeometry geometry = new TorrentGeometry(info.pieceCount(), info.pieceLength(), info.totalLength());
+        this.connections = new Connections(context, hash, geometry, this);
+        this.download = new Download(context, hash, info, storage, this);
+        this.upload = new Upload(config.uploadSlots(), storage, download::weHave);
+        this.announcer = new Announcer(hash, context.peerId(), metainfo.trackerTiers(), context.trackerConfig(),
                 new Announcer.Listener() {
                     @Override
-                    public void answered(String url, dev.spate.tracker.AnnounceResponse response) {
+                    public void answered(String url, AnnounceResponse response) {
                         post(() -> trackerAnswered(url, response));
                     }
 
@@ -150,7 +110,9 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
                         post(() -> publish(new Event.TrackerError(hex, message)));
                     }
                 });
-        this.loop = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("torrent " + info.name()).factory());
+        this.lastResumeSave = context.clock().nanoTime();
+        this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
+                context.fatal()::accept);
         this.lastStatus = snapshot();
     }
 
@@ -162,38 +124,160 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
 
     /** Checks what is on disk, then starts downloading or seeding. */
     void start() {
-        publish(new Event.StateChanged(hex, null, TorrentState.CHECKING));
-        ResumeCheck.load(session.disk(), storage, resumeFile, hash, (done, total) -> { })
+        post(lifecycle::announceStart);
+        ResumeCheck.load(context.disk(), storage, resumeFile, hash, (done, total) -> { })
                 .whenComplete((outcome, failure) -> post(() -> {
                     if (failure != null) {
                         fail("checking the data on disk failed: " + Messages.message(failure));
                         return;
                     }
-                    Bitfield have = outcome.have();
-                    for (int p = have.nextSet(0); p >= 0; p = have.nextSet(p + 1)) {
-                        picker.pieceVerified(p);
-                        bytesVerified += info.pieceSize(p);
-                    }
+                    download.alreadyHave(outcome.have());
                     resumeDirty = !outcome.trusted();
-                    if (picker.isComplete()) {
-                        setState(TorrentState.SEEDING);
-                        completed();
-                    } else {
-                        setState(TorrentState.DOWNLOADING);
+                    checked = true;
+                    if (lifecycle.state() == TorrentState.CHECKING) {
+                        activate();
                     }
-                    announcer.start(session.listenPort(), counters());
-                    dialCandidates();
                 }));
+    }
+
+    /** Downloading or seeding, whichever fits, with announces and dials. */
+    private void activate() {
+        boolean complete = download.isComplete();
+        if (!lifecycle.go(complete ? TorrentState.SEEDING : TorrentState.DOWNLOADING)) {
+            return;
+        }
+        if (complete) {
+            completed();
+        }
+        announcer.start(context.listenPort().getAsInt(), counters());
+        connections.dial();
+    }
+
+    @Override
+    public void pause() {
+        post(() -> {
+            boolean wasActive = lifecycle.isActive();
+            if (!lifecycle.go(TorrentState.PAUSED)) {
+                return;
+            }
+            if (wasActive) {
+                connections.disconnectAll("paused");
+                announcer.stopped(context.listenPort().getAsInt(), counters());
+                download.trim();
+                saveResume();
+            }
+        });
+    }
+
+    @Override
+    public void resume() {
+        post(() -> {
+            if (lifecycle.state() != TorrentState.PAUSED) {
+                return;
+            }
+            if (checked) {
+                activate();
+            } else {
+                lifecycle.go(TorrentState.CHECKING); // the check goes on; it activates when done
+            }
+        });
+    }
+
+    @Override
+    public void remove() {
+        onRemoved.accept(this);
+        shutdown();
+    }
+
+    /**
+     * Stops everything: peers, announces, the loop, the files; waits (off the loop, which never
+     * waits) for the loop to finish, then saves what was verified.
+     */
+    void shutdown() {
+        CompletableFuture<CompletableFuture<Void>> stopped = new CompletableFuture<>();
+        if (!post(() -> {
+            connections.disconnectAll("shutting down");
+            CompletableFuture<Void> announced = announcer.stopped(context.listenPort().getAsInt(), counters());
+            lifecycle.go(TorrentState.REMOVED);
+            stopped.complete(announced);
+        })) {
+            stopped.complete(CompletableFuture.completedFuture(null));
+        }
+        loop.close();
+        try {
+            loop.ended().get(10, TimeUnit.SECONDS);
+            // The loop is over: this thread owns the torrent's state now. Verdicts queued behind the
+            // stop ran after it and published PieceVerified: save now, so every such piece is listed.
+            resumeDirty |= !resumeSaving;
+            saveResumeNow();
+            stopped.getNow(CompletableFuture.completedFuture(null)).get(3, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "torrent {0} did not stop cleanly: {1}", info.name(), e.toString());
+        }
+        connections.releaseAll("torrent stopped");
+        try {
+            storage.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing files of {0}: {1}", info.name(), e.getMessage());
+        }
+        download.trim();
+        completion.completeExceptionally(new TorrentRemovedException("torrent " + info.name() + " was removed"));
+    }
+
+    /** Releases what the constructor opened, for a torrent that never started. */
+    void discard() {
+        loop.close();
+        try {
+            storage.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing files of {0}: {1}", info.name(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void fail(String message) {
+        if (!lifecycle.go(TorrentState.ERROR)) {
+            return;
+        }
+        error = message;
+        connections.disconnectAll("torrent error");
+        announcer.stopped(context.listenPort().getAsInt(), counters());
+        publish(new Event.TorrentError(hex, message));
+        completion.completeExceptionally(new TorrentFailedException(message));
+    }
+
+    /** The session is stopping by itself (see {@link Session#failure()}); any thread. */
+    void abort(String message) {
+        completion.completeExceptionally(new TorrentFailedException(message));
+        post(() -> fail(message));
+    }
+
+    private void completed() {
+        download.trim();
+        saveResume();
+        publish(new Event.TorrentComplete(hex));
+        completion.complete(null);
+    }
+
+    // ---- API ----
+
+    @Override
+    public String infoHash() {
+        return hex;
+    }
+
+    @Override
+    public String name() {
+        return info.name();
     }
 
     @Override
     public void connect(InetSocketAddress peer) {
         post(() -> {
-            if (isBanned(peer) || isConnectedTo(peer) || connecting.contains(peer)) {
-                return;
-            }
-            candidates.add(peer);
-            dialCandidates();
+            connections.add(peer);
+            connections.dial();
         });
     }
 
@@ -214,114 +298,34 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     }
 
     @Override
-    public void pause() {
-        post(() -> {
-            if (state == TorrentState.DOWNLOADING || state == TorrentState.SEEDING) {
-                disconnectAll("paused");
-                assembler.trim();
-                announcer.stopped(session.listenPort(), counters());
-                setState(TorrentState.PAUSED);
-                saveResume();
-            }
-        });
-    }
-
-    @Override
-    public void resume() {
-        post(() -> {
-            if (state == TorrentState.PAUSED) {
-                setState(picker.isComplete() ? TorrentState.SEEDING : TorrentState.DOWNLOADING);
-                dialCandidates();
-            }
-        });
-    }
-
-    @Override
-    public void remove() {
-        session.removed(this);
-        shutdown();
-    }
-
-    /** Stops everything: peers, the loop, the files. Waits a little for the loop to finish. */
-    void shutdown() {
-        try {
-            CompletableFuture.runAsync(() -> {
-                disconnectAll("shutting down");
-                announcer.stopped(session.listenPort(), counters());
-                saveResume();
-                TorrentState from = state;
-                state = TorrentState.REMOVED;
-                publish(new Event.StateChanged(hex, from, TorrentState.REMOVED));
-            }, loop).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "torrent {0} did not stop cleanly: {1}", info.name(), e.toString());
-        }
-        loop.shutdown();
-        try {
-            if (loop.awaitTermination(5, TimeUnit.SECONDS)) {
-                // Verdicts queued behind the stop ran after its save (and published PieceVerified):
-                // save again, so that every piece announced as verified is in the resume file. The
-                // loop is over, so this thread owns its state now.
-                saveResume();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        closeStorage();
-        assembler.trim();
-        if (!completion.isDone()) {
-            completion.completeExceptionally(new IllegalStateException("torrent removed before completing"));
-        }
-    }
-
-    /** Releases what the constructor opened, for a torrent that never started. */
-    void discard() {
-        loop.shutdown();
-        closeStorage();
-    }
-
-    private void closeStorage() {
-        try {
-            storage.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing files of {0}: {1}", info.name(), e.getMessage());
-        }
-    }
-
-    // ---- API snapshots ----
-
-    @Override
-    public String infoHash() {
-        return hex;
-    }
-
-    @Override
-    public String name() {
-        return info.name();
-    }
-
-    @Override
     public TorrentStatus status() {
-        try {
-            return CompletableFuture.supplyAsync(this::snapshot, loop).get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return lastStatus;
-        }
+        return ask(loop.ask(this::snapshot), lastStatus);
     }
 
     @Override
     public List<PeerStats> peers() {
+        return ask(loop.ask(this::peerSnapshots), List.of());
+    }
+
+    /**
+     * Waits for the loop's answer; a loop that is gone or too slow gets the last snapshot instead.
+     * An interrupt is kept for the caller to see.
+     */
+    private <T> T ask(CompletableFuture<T> answer, T fallback) {
         try {
-            return CompletableFuture.supplyAsync(this::peerSnapshots, loop).get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return List.of();
+            return answer.get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return fallback;
+        } catch (ExecutionException | TimeoutException e) {
+            return fallback;
         }
     }
 
     private TorrentStatus snapshot() {
-        TorrentStatus s = new TorrentStatus(info.name(), hex, state, picker.haveBitfield().cardinality(),
-                info.pieceCount(), bytesVerified, info.totalLength(), downloadRate.rate(), uploadRate.rate(),
-                downloadRate.total(), uploadRate.total(), wasted, peers.size(), hashFailures,
+        TorrentStatus s = new TorrentStatus(info.name(), hex, lifecycle.state(), download.piecesVerified(),
+                info.pieceCount(), download.bytesVerified(), info.totalLength(), download.rate(), upload.rate(),
+                download.total(), upload.total(), download.wasted(), connections.count(), download.hashFailures(),
                 Optional.ofNullable(error), announcer.states());
         lastStatus = s;
         return s;
@@ -329,703 +333,339 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
 
     private List<PeerStats> peerSnapshots() {
         List<PeerStats> out = new ArrayList<>();
-        for (PeerSession ps : peers.values()) {
-            PeerConnection c = ps.connection();
-            out.add(new PeerStats(c.remote(), ps.client(), c.outgoing(), ps.download().rate(), ps.upload().rate(),
-                    ps.download().total(), ps.upload().total(), ps.peerChoking(), ps.peerInterested(),
-                    ps.amChoking(), ps.amInterested(), ps.outstandingCount(), ps.pipeline().target(),
-                    ps.pipeline().snubbed(), ps.has().cardinality()));
+        for (PeerSession ps : connections.peers()) {
+            PeerLink link = ps.link();
+            out.add(new PeerStats(link.remote(), ps.client(), link.outgoing(), ps.download().rate(),
+                    ps.upload().rate(), ps.download().total(), ps.upload().total(), ps.peerChoking(),
+                    ps.peerInterested(), ps.amChoking(), ps.amInterested(), download.outstanding(ps),
+                    ps.pipeline().target(), ps.pipeline().snubbed(), download.peerPieces(ps)));
         }
         return out;
     }
 
-    // ---- connections ----
-
-    private void dialCandidates() {
-        if (state != TorrentState.DOWNLOADING && state != TorrentState.SEEDING) {
-            return;
-        }
-        var it = candidates.iterator();
-        while (it.hasNext() && peers.size() + connecting.size() < session.config().maxPeersPerTorrent()) {
-            InetSocketAddress addr = it.next();
-            it.remove();
-            if (isBanned(addr) || isConnectedTo(addr) || connecting.contains(addr)) {
-                continue;
-            }
-            if (state == TorrentState.SEEDING) {
-                continue; // a seed waits to be dialled; dialling is for finding pieces
-            }
-            if (!session.reserveConnection()) {
-                candidates.add(addr);
-                return;
-            }
-            connecting.add(addr);
-            Handshake ours = Handshake.ours(hash, session.peerId());
-            Thread.ofVirtual().name("dial " + addr).start(() -> {
-                try {
-                    PeerConnection.Handshaken h = PeerConnection.dial(addr, session.config().bindAddress(),
-                            session.config().connectTimeout(), ours);
-                    post(() -> {
-                        connecting.remove(addr);
-                        attach(h, true);
-                    }, () -> closeQuietly(h));
-                } catch (Exception e) {
-                    session.releaseConnection();
-                    post(() -> {
-                        connecting.remove(addr);
-                        publish(new Event.PeerDisconnected(hex, addr, "connect failed: " + Messages.message(e)));
-                    });
-                }
-            });
-        }
-    }
+    // ---- connections (Connections.Host) ----
 
     /** An incoming connection whose handshake named this torrent; called on its own thread. */
     void acceptIncoming(PeerConnection.Handshaken h) {
-        if (!session.reserveConnection()) {
-            closeQuietly(h);
-            return;
-        }
-        post(() -> {
-            if (peers.size() >= session.config().maxPeersPerTorrent()
-                    || state != TorrentState.DOWNLOADING && state != TorrentState.SEEDING) {
-                session.releaseConnection();
-                closeQuietly(h);
-                return;
-            }
-            Handshake ours = Handshake.ours(hash, session.peerId());
-            try {
-                // Small, into a fresh socket's empty send buffer: does not block in practice.
-                PeerConnection.writeFully(h.channel(), ByteBuffer.wrap(ours.encode()));
-            } catch (IOException e) {
-                session.releaseConnection();
-                closeQuietly(h);
-                return;
-            }
-            attach(h, false);
-        }, () -> closeQuietly(h));
+        connections.incoming(h);
     }
 
-    /** Checks a handshaken connection and makes it a peer of this torrent. Loop thread. */
-    private void attach(PeerConnection.Handshaken h, boolean outgoing) {
-        Handshake theirs = h.theirs();
-        String refusal = null;
-        if (!theirs.infoHash().equals(hash)) {
-            refusal = "handshake for another torrent " + theirs.infoHash().hex();
-        } else if (theirs.peerId().equals(session.peerId())) {
-            refusal = "connected to ourselves";
-        } else if (isBanned(h.remote())) {
-            refusal = "banned";
-        } else if (state != TorrentState.DOWNLOADING && state != TorrentState.SEEDING) {
-            refusal = "torrent is " + state.name().toLowerCase();
-        } else {
-            for (PeerSession other : peers.values()) {
-                if (other.connection().theirHandshake().peerId().equals(theirs.peerId())) {
-                    refusal = "duplicate connection to peer " + theirs.peerId();
-                    break;
-                }
-            }
+    /**
+     * A link already handshaken (a scripted peer in tests): takes a slot and attaches it on the
+     * loop, as an incoming connection would be. Returns false when the session has no slot.
+     */
+    boolean attach(PeerLink link) {
+        if (!context.slots().reserve()) {
+            return false;
         }
-        if (refusal != null) {
-            session.releaseConnection();
-            closeQuietly(h);
-            publish(new Event.PeerDisconnected(hex, h.remote(), refusal));
-            return;
+        if (!post(() -> connections.attach(link))) {
+            context.slots().release();
+            return false;
         }
-        Handshake ours = Handshake.ours(hash, session.peerId());
-        PieceBuffers blocks = session.blockBuffers();
-        PeerConnection c = new PeerConnection(h, MessageDecoder.negotiated(geometry, ours, theirs), this,
-                len -> blocks.acquire(), new PeerConnection.Limits(
-                        List.of(downloadLimit, session.downloadLimit()), List.of(uploadLimit, session.uploadLimit())));
-        PeerSession ps = new PeerSession(c, info.pieceCount(), System.nanoTime());
-        peers.put(c, ps);
-        c.start();
-        sendHaves(ps);
-        if (c.decoder().extensionProtocol()) {
-            c.send(new ExtendedHandshake(Map.of(), OptionalInt.of(session.listenPort()), Optional.of(CLIENT_NAME),
-                    OptionalInt.of(MAX_PEER_REQUESTS), Optional.empty(), OptionalLong.empty()).toMessage());
-        }
-        publish(new Event.PeerConnected(hex, h.remote(), ps.client(), outgoing));
-    }
-
-    /** Our pieces right after the handshake: BEP 6 have-all/have-none where they fit, else BEP 3's bitfield. */
-    private void sendHaves(PeerSession ps) {
-        Bitfield have = picker.haveBitfield();
-        PeerConnection c = ps.connection();
-        boolean fast = c.decoder().fastExtension();
-        if (fast && have.isComplete()) {
-            c.send(new Message.HaveAll());
-        } else if (fast && have.isEmpty()) {
-            c.send(new Message.HaveNone());
-        } else if (!have.isEmpty()) {
-            c.send(Message.BitfieldMessage.of(have));
-        }
+        return true;
     }
 
     @Override
-    public void onMessage(PeerConnection c, Message m) throws InterruptedException {
+    public boolean active() {
+        return lifecycle.isActive();
+    }
+
+    @Override
+    public PeerSession open(PeerLink link) {
+        PeerSession ps = new PeerSession(link, info.pieceCount(), this, context.clock(), timeouts);
+        ps.start(download.have(), context.listenPort().getAsInt(), CLIENT_NAME);
+        return ps;
+    }
+
+    @Override
+    public void left(PeerSession ps, String reason) {
+        download.peerLeft(ps);
+        publish(new Event.PeerDisconnected(hex, ps.link().remote(), reason));
+        rechokeSoon();
+    }
+
+    @Override
+    public PeerConnection.Listener linkListener() {
+        return this;
+    }
+
+    @Override
+    public PeerConnection.Limits limits() {
+        return limits;
+    }
+
+    // ---- the links' threads (PeerConnection.Listener) ----
+
+    @Override
+    public void onMessage(PeerLink link, Message m) throws InterruptedException {
         if (m instanceof Message.Piece) {
             // Backpressure: while the disk queue is full this peer is not read.
-            session.disk().awaitRoom(info.pieceLength());
+            context.disk().awaitRoom(info.pieceLength());
         } else if (m instanceof Message.Request) {
             // Backpressure: while this peer's outbox is full its requests are not read.
-            c.awaitQueuedBelow(OUTBOX_LIMIT);
+            link.awaitQueuedBelow(OUTBOX_LIMIT);
         }
-        post(() -> handle(c, m));
-    }
-
-    @Override
-    public void onClosed(PeerConnection c, String reason) {
-        post(() -> {
-            PeerSession ps = peers.remove(c);
-            if (ps == null) {
-                return;
-            }
-            session.releaseConnection();
-            picker.peerLeft(ps);
-            publish(new Event.PeerDisconnected(hex, c.remote(), reason));
-            refillAll();
-            rechoke(System.nanoTime());
-        });
-    }
-
-    private void disconnect(PeerSession ps, String reason) {
-        ps.connection().close(reason);
-    }
-
-    private void disconnectAll(String reason) {
-        for (PeerSession ps : new ArrayList<>(peers.values())) {
-            ps.connection().close(reason);
+        Semaphore credit = connections.credit(link);
+        while (credit != null && !credit.tryAcquire(Connections.CREDIT_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+            credit = connections.credit(link); // gone meanwhile: stop waiting
         }
-    }
-
-    private void ban(InetSocketAddress addr, String reason) {
-        if (banned.add(banKey(addr))) {
-            publish(new Event.PeerBanned(hex, addr, reason));
-        }
-        for (PeerSession ps : new ArrayList<>(peers.values())) {
-            if (banKey(ps.connection().remote()).equals(banKey(addr))) {
-                disconnect(ps, "banned: " + reason);
-            }
-        }
-    }
-
-    /**
-     * Peers are banned by address; on loopback, where every test peer shares one address, by
-     * address and port.
-     */
-    private static String banKey(InetSocketAddress addr) {
-        InetAddress a = addr.getAddress();
-        return a.isLoopbackAddress() ? a.getHostAddress() + ":" + addr.getPort() : a.getHostAddress();
-    }
-
-    private boolean isBanned(InetSocketAddress addr) {
-        return banned.contains(banKey(addr));
-    }
-
-    private boolean isConnectedTo(InetSocketAddress addr) {
-        for (PeerConnection c : peers.keySet()) {
-            if (c.remote().equals(addr)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void closeQuietly(PeerConnection.Handshaken h) {
-        try {
-            h.channel().close();
-        } catch (IOException ignored) {
-            // nothing to do
-        }
-    }
-
-    // ---- messages (loop thread) ----
-
-    private void handle(PeerConnection c, Message m) {
-        PeerSession ps = peers.get(c);
-        if (ps == null) {
-            if (m instanceof Message.Piece p) {
-                session.blockBuffers().release(p.block());
-            }
-            return; // closed meanwhile
-        }
-        long now = System.nanoTime();
-        ps.received(now);
-        switch (m) {
-            case Message.KeepAlive k -> { }
-            case Message.Choke x -> {
-                ps.peerChoking(true);
-                if (!c.decoder().fastExtension()) {
-                    // BEP 3: a choke discards every pending request. With BEP 6 they stay until rejected.
-                    for (PeerSession.Outstanding o : ps.forgetAll()) {
-                        picker.requestCancelled(ps, o.piece(), o.begin());
-                    }
-                    refillAll();
-                }
-            }
-            case Message.Unchoke x -> {
-                ps.peerChoking(false);
-                fill(ps);
-            }
-            case Message.Interested x -> {
-                ps.peerInterested(true);
-                rechoke(now);
-            }
-            case Message.NotInterested x -> {
-                ps.peerInterested(false);
-                rechoke(now);
-            }
-            case Message.Have h -> {
-                ps.firstAvailability(); // a bitfield after a have is a violation
-                if (ps.has().set(h.piece())) {
-                    picker.peerHas(ps, h.piece());
-                }
-                updateInterest(ps);
-                fill(ps);
-            }
-            case Message.BitfieldMessage b -> {
-                if (!ps.firstAvailability()) {
-                    // BEP 3 sends the bitfield first only, but aria2 1.36 sends have-none, then haves
-                    // and, every few seconds, a whole new bitfield (seen in SeedThroughTrackerIT);
-                    // dropping it for that stalled its download. Take the new pieces as haves.
-                    Bitfield late = b.toBitfield(info.pieceCount());
-                    for (int p = late.nextSet(0); p >= 0; p = late.nextSet(p + 1)) {
-                        if (ps.has().set(p)) {
-                            picker.peerHas(ps, p);
-                        }
-                    }
-                    updateInterest(ps);
-                    fill(ps);
-                    return;
-                }
-                Bitfield bits = b.toBitfield(info.pieceCount());
-                for (int p = bits.nextSet(0); p >= 0; p = bits.nextSet(p + 1)) {
-                    ps.has().set(p);
-                }
-                picker.peerHasBitfield(ps, bits);
-                afterAvailability(ps);
-            }
-            case Message.HaveAll x -> {
-                if (!ps.firstAvailability()) {
-                    // Late, like aria2's repeated bitfields: take it as a have for every piece.
-                    for (int p = ps.has().nextClear(0); p >= 0; p = ps.has().nextClear(p + 1)) {
-                        ps.has().set(p);
-                        picker.peerHas(ps, p);
-                    }
-                    afterAvailability(ps);
-                    return;
-                }
-                ps.setHasAll();
-                picker.peerHasAll(ps);
-                afterAvailability(ps);
-            }
-            case Message.HaveNone x -> {
-                if (!ps.firstAvailability()) {
-                    disconnect(ps, "protocol violation: have-none after the peer's pieces were announced");
-                    return;
-                }
-                afterAvailability(ps);
-            }
-            case Message.Request r -> onRequest(ps, r);
-            case Message.Cancel x -> ps.cancelServing(x.piece(), x.begin());
-            case Message.Piece p -> {
-                try {
-                    onBlock(ps, p, now);
-                } finally {
-                    session.blockBuffers().release(p.block());
-                }
-            }
-            case Message.Reject r -> {
-                if (ps.forget(r.piece(), r.begin())) {
-                    picker.requestCancelled(ps, r.piece(), r.begin());
-                    fill(ps);
-                }
-            }
-            case Message.Suggest s -> { }
-            case Message.AllowedFast a -> { }
-            case Message.Port p -> { }
-            case Message.Extended e -> {
-                if (e.extendedId() == ExtendedHandshake.ID) {
-                    try {
-                        ExtendedHandshake hs = ExtendedHandshake.parse(e);
-                        hs.client().ifPresent(ps::client);
-                        hs.requestQueue().ifPresent(ps.pipeline()::limitTo);
-                    } catch (WireException bad) {
-                        disconnect(ps, "protocol violation: " + bad.getMessage());
-                    }
-                }
-            }
-        }
-    }
-
-    private void afterAvailability(PeerSession ps) {
-        if (picker.isComplete() && ps.hasAll()) {
-            disconnect(ps, "both of us are seeds");
+        if (credit == null) {
+            dropped(m);
             return;
         }
-        updateInterest(ps);
-        fill(ps);
-    }
-
-    private void updateInterest(PeerSession ps) {
-        boolean want = !picker.isComplete() && picker.isInteresting(ps.has());
-        if (want != ps.amInterested()) {
-            ps.amInterested(want);
-            ps.connection().send(want ? new Message.Interested() : new Message.NotInterested());
-        }
-    }
-
-    /** Asks {@code ps} for as many blocks as its pipeline has room for. */
-    private void fill(PeerSession ps) {
-        if (state != TorrentState.DOWNLOADING || ps.peerChoking() || !ps.amInterested()) {
-            return;
-        }
-        int slots = ps.requestSlots();
-        // Ask in batches: one pick and one write for several blocks rather than one per block that
-        // arrives. A small queue (a new or snubbed peer) is topped up at once.
-        if (slots <= 0 || slots < Math.min(REQUEST_BATCH, Math.max(1, ps.pipeline().target() / 4))) {
-            return;
-        }
-        long now = System.nanoTime();
-        for (BlockRequest b : picker.pick(ps, ps.has(), slots)) {
-            ps.requested(b.piece(), b.begin(), b.length(), now);
-            ps.connection().send(new Message.Request(b.piece(), b.begin(), b.length()));
-        }
-    }
-
-    private void refillAll() {
-        for (PeerSession ps : peers.values()) {
-            fill(ps);
-        }
-    }
-
-    private void onBlock(PeerSession ps, Message.Piece p, long now) {
-        int length = p.length();
-        downloadRate.add(length);
-        if (!ps.blockArrived(p.piece(), p.begin(), length, now) || picker.weHave(p.piece())) {
-            wasted += length;
-            return;
-        }
-        BlockReceipt<PeerSession> receipt = picker.blockReceived(ps, p.piece(), p.begin());
-        for (PeerSession other : receipt.cancel()) {
-            if (other.forget(p.piece(), p.begin())) {
-                other.connection().send(new Message.Cancel(p.piece(), p.begin(), length));
-            }
-        }
-        if (!receipt.accepted()) {
-            wasted += length;
-            fill(ps);
-            return;
-        }
-        PieceAssembler.Piece a = assembler.add(p.piece(), p.begin(), p.block(), ps.connection().remote());
-        if (receipt.pieceComplete()) {
-            submit(a);
-        }
-        fill(ps);
-    }
-
-    /** Sends a complete piece to be hashed and written, from a thread that may wait for the disk. */
-    private void submit(PieceAssembler.Piece a) {
-        int piece = a.index;
-        ByteBuffer data = a.data();
-        Thread.ofVirtual().name("submit " + piece).start(() -> {
+        Semaphore held = credit;
+        if (!post(() -> {
             try {
-                session.disk().verifyAndWrite(storage, piece, data)
-                        .whenComplete((passed, failure) -> post(() -> verified(a, passed, failure)));
-            } catch (InterruptedException e) {
-                post(() -> verified(a, null, e));
-            } catch (RuntimeException e) {
-                post(() -> verified(a, null, e));
+                received(link, m);
+            } finally {
+                held.release();
             }
-        });
+        })) {
+            held.release();
+            dropped(m);
+        }
     }
 
-    /** The disk pool's verdict on a piece. Loop thread. */
-    private void verified(PieceAssembler.Piece a, Boolean passed, Throwable failure) {
+    private void dropped(Message m) {
+        if (m instanceof Message.Piece p) {
+            context.blockBuffers().release(p.block());
+        }
+    }
+
+    /** A message from a peer, on the loop. */
+    void received(PeerLink link, Message m) {
+        PeerSession ps = connections.session(link);
         try {
-            if (failure != null) {
-                // Storage names the piece, the file and the system's reason ("No space left on device").
-                fail(Messages.message(failure));
-                return;
-            }
-            if (passed) {
-                pieceOk(a);
-            } else {
-                pieceBad(a);
+            if (ps != null) {
+                ps.handle(m);
             }
         } finally {
-            assembler.done(a);
+            dropped(m); // a block's bytes are copied into its piece by now
         }
-    }
-
-    private void pieceOk(PieceAssembler.Piece a) {
-        int piece = a.index;
-        if (!picker.pieceVerified(piece)) {
-            return;
+        if (upload.isDue() && loop.pending() == 0) {
+            rechoke();
         }
-        bytesVerified += info.pieceSize(piece);
-        resumeDirty = true;
-        // The piece is good now: whoever sent a block of it that differed earlier sent bad data.
-        for (InetSocketAddress liar : liars.verified(piece, a.data())) {
-            ban(liar, "sent corrupt data for piece " + piece);
-        }
-        for (PeerSession ps : peers.values()) {
-            ps.connection().send(new Message.Have(piece));
-        }
-        publish(new Event.PieceVerified(hex, piece));
-        for (PeerSession ps : new ArrayList<>(peers.values())) {
-            updateInterest(ps);
-        }
-        if (picker.isComplete()) {
-            setState(TorrentState.SEEDING);
-            completed();
-            announcer.completed(session.listenPort(), counters());
-            for (PeerSession ps : new ArrayList<>(peers.values())) {
-                if (ps.hasAll()) {
-                    disconnect(ps, "both of us are seeds");
-                }
-            }
-        }
-    }
-
-    private void pieceBad(PieceAssembler.Piece a) {
-        int piece = a.index;
-        hashFailures++;
-        wasted += info.pieceSize(piece);
-        picker.pieceFailed(piece);
-        Set<InetSocketAddress> contributors = liars.failed(piece, a.data(), a.senders());
-        publish(new Event.HashFailed(hex, piece, List.copyOf(contributors)));
-        for (PeerSession ps : new ArrayList<>(peers.values())) {
-            if (contributors.contains(ps.connection().remote()) && ps.chargeHashFailure() >= MAX_HASH_FAILURES) {
-                ban(ps.connection().remote(), "took part in " + MAX_HASH_FAILURES + " pieces that failed their hash");
-            }
-        }
-        if (contributors.size() == 1) {
-            // Only one peer sent this piece: the bad data can only be its.
-            ban(contributors.iterator().next(), "sent piece " + piece + " which failed its hash check");
-        }
-        refillAll();
-    }
-
-    // ---- serving (BEP 3 requests) ----
-
-    /**
-     * Asks the choker who may download from us and tells the peers whose state changed. The
-     * choker itself keeps regular rounds ten seconds apart (BEP 3).
-     */
-    private void rechoke(long now) {
-        if (state != TorrentState.DOWNLOADING && state != TorrentState.SEEDING) {
-            return;
-        }
-        List<ChokeCandidate<PeerSession>> candidates = new ArrayList<>(peers.size());
-        for (PeerSession ps : peers.values()) {
-            candidates.add(new ChokeCandidate<>(ps, ps.peerInterested(), ps.pipeline().snubbed(),
-                    ps.download().rate(), ps.upload().rate(), ps.connectedAtNanos()));
-        }
-        ChokeDecision<PeerSession> decision = choker.rechoke(now, candidates, state == TorrentState.SEEDING);
-        for (PeerSession ps : peers.values()) {
-            boolean unchoke = decision.isUnchoked(ps);
-            if (unchoke && ps.amChoking()) {
-                ps.amChoking(false);
-                ps.connection().send(new Message.Unchoke());
-            } else if (!unchoke && !ps.amChoking()) {
-                ps.amChoking(true);
-                ps.connection().send(new Message.Choke());
-                List<Message.Reject> dropped = ps.stopServing();
-                if (ps.connection().decoder().fastExtension()) {
-                    // BEP 6: a choke no longer discards requests silently; each gets a reject.
-                    dropped.forEach(ps.connection()::send);
-                }
-            }
-        }
-    }
-
-    private void onRequest(PeerSession ps, Message.Request r) {
-        PeerConnection c = ps.connection();
-        if (ps.amChoking() && ps.requestWhileChoked() > MAX_PEER_REQUESTS) {
-            disconnect(ps, "request flood: more than " + MAX_PEER_REQUESTS + " requests while choked");
-            return;
-        }
-        if (ps.amChoking() || !picker.weHave(r.piece())) {
-            // BEP 6: with the fast extension every request we will not serve gets a reject.
-            if (c.decoder().fastExtension()) {
-                c.send(new Message.Reject(r.piece(), r.begin(), r.length()));
-            }
-            return;
-        }
-        // No hop through the disk pool and no buffer: the writer has storage send the block from
-        // the file (sendfile) when its turn comes.
-        int piece = r.piece();
-        int begin = r.begin();
-        int length = r.length();
-        OutgoingBlock block = new OutgoingBlock(piece, begin, length,
-                target -> storage.transferTo(piece, begin, length, target));
-        if (!ps.startServing(block)) {
-            return; // the same block asked twice: served once
-        }
-        if (ps.servingCount() > MAX_PEER_REQUESTS + FLOOD_SLACK) {
-            disconnect(ps, "request flood: more than " + MAX_PEER_REQUESTS + " requests waiting, the most we announced (reqq)");
-            return;
-        }
-        c.sendBlock(block);
     }
 
     @Override
-    public void onBlockSent(PeerConnection c, OutgoingBlock block) {
+    public void onClosed(PeerLink link, String reason) {
+        if (!post(() -> connections.closed(link, reason))) {
+            connections.release(link);
+        }
+    }
+
+    @Override
+    public void onBlockSent(PeerLink link, OutgoingBlock block) {
         post(() -> {
-            PeerSession ps = peers.get(c);
-            if (ps == null) {
-                return;
+            PeerSession ps = connections.session(link);
+            if (ps != null) {
+                upload.sent(ps, block);
             }
-            ps.finishServing(block.piece(), block.begin());
-            ps.upload().add(block.length());
-            uploadRate.add(block.length());
         });
     }
 
     @Override
-    public void onBlockFailed(PeerConnection c, OutgoingBlock block, IOException cause) {
+    public void onBlockFailed(PeerLink link, OutgoingBlock block, IOException cause) {
         if (cause instanceof StorageException) {
             // Our data is gone or unreadable (a file deleted or cut short under us): the torrent
             // cannot seed it, whoever asks. A socket's failure only ends that connection.
-            post(() -> {
-                if (peers.containsKey(c)) {
-                    fail(cause.getMessage());
-                }
-            });
+            post(() -> fail(cause.getMessage()));
         }
     }
 
-    // ---- tick ----
+    @Override
+    public void onFatal(PeerLink link, Error error) {
+        context.fatal().accept(error);
+    }
+
+    // ---- the peers' intents (PeerSession.Listener) ----
+
+    @Override
+    public void peerHas(PeerSession peer, int piece) {
+        download.peerHas(peer, piece);
+    }
+
+    @Override
+    public void peerHasBitfield(PeerSession peer, Bitfield pieces) {
+        download.peerHasBitfield(peer, pieces);
+    }
+
+    @Override
+    public void peerHasAll(PeerSession peer) {
+        download.peerHasAll(peer);
+    }
+
+    @Override
+    public void peerHasNone(PeerSession peer) {
+        download.peerHasNone(peer);
+    }
+
+    @Override
+    public void interestChanged(PeerSession peer, boolean interested) {
+        rechokeSoon();
+    }
+
+    @Override
+    public void canRequest(PeerSession peer) {
+        download.fill(peer);
+    }
+
+    @Override
+    public boolean blockArrived(PeerSession peer, Message.Piece block) {
+        return download.blockArrived(peer, block);
+    }
+
+    @Override
+    public void requestsDropped(PeerSession peer) {
+        download.requestsDropped(peer);
+    }
+
+    @Override
+    public void requestRejected(PeerSession peer, int piece, int begin, int length) {
+        download.rejected(peer, piece, begin);
+    }
+
+    @Override
+    public void requestsExpired(PeerSession peer, long pickedAtOrBefore) {
+        download.expired(peer, pickedAtOrBefore);
+    }
+
+    @Override
+    public OutgoingBlock.Source serve(PeerSession peer, Message.Request request) {
+        return lifecycle.isActive() ? upload.serve(request) : null;
+    }
+
+    @Override
+    public void disconnect(PeerSession peer, String reason) {
+        connections.disconnect(peer, reason);
+    }
+
+    // ---- download's needs (Download.Host) ----
+
+    @Override
+    public boolean downloading() {
+        return lifecycle.state() == TorrentState.DOWNLOADING;
+    }
+
+    @Override
+    public java.util.Collection<PeerSession> peerSessions() {
+        return connections.peers();
+    }
+
+    @Override
+    public void ban(InetSocketAddress address, String reason) {
+        connections.ban(address, reason);
+    }
+
+    @Override
+    public void pieceVerified(int piece) {
+        resumeDirty = true;
+        publish(new Event.PieceVerified(hex, piece));
+    }
+
+    @Override
+    public void downloadComplete() {
+        if (lifecycle.go(TorrentState.SEEDING)) {
+            completed();
+            announcer.completed(context.listenPort().getAsInt(), counters());
+        }
+    }
+
+    // ---- time ----
 
     void postTick() {
         post(this::tick);
     }
 
     private void tick() {
-        downloadRate.tick();
-        uploadRate.tick();
-        long now = System.nanoTime();
-        long requestTimeout = session.config().requestTimeout().toNanos();
-        long idle = session.config().idleTimeout().toNanos();
-        for (PeerSession ps : new ArrayList<>(peers.values())) {
-            ps.tick();
-            if (now - ps.lastReceiveNanos() > idle) {
-                disconnect(ps, "idle for " + session.config().idleTimeout().toSeconds() + " s");
-                continue;
-            }
-            List<PeerSession.Outstanding> expired = ps.expire(now, requestTimeout);
-            for (PeerSession.Outstanding o : expired) {
-                picker.requestTimedOut(ps, o.piece(), o.begin());
-                ps.connection().send(new Message.Cancel(o.piece(), o.begin(), o.length()));
-            }
-            if (ps.outstandingCount() > 0 && now - ps.lastBlockNanos() > SNUB_NANOS && !ps.pipeline().snubbed()) {
-                ps.pipeline().snub();
-            }
-            if (now - ps.connection().lastSendNanos() > KEEPALIVE_NANOS) {
-                ps.connection().send(new Message.KeepAlive());
-            }
+        download.tick();
+        upload.tick();
+        for (PeerSession ps : connections.snapshot()) {
+            ps.tick(download.outstanding(ps));
         }
-        refillAll();
-        rechoke(now);
-        if (state == TorrentState.DOWNLOADING || state == TorrentState.SEEDING) {
-            announcer.tick(session.listenPort(), counters());
+        download.fillAll();
+        rechoke();
+        if (lifecycle.isActive()) {
+            announcer.tick(context.listenPort().getAsInt(), counters());
+            connections.dial();
         }
-        dialCandidates();
-        if (resumeDirty && now - lastResumeSave > RESUME_SAVE_NANOS) {
+        if (resumeDirty && context.clock().nanoTime() - lastResumeSave > RESUME_SAVE_NANOS) {
             saveResume();
         }
         snapshot();
     }
 
+    private void rechokeSoon() {
+        upload.markDue();
+    }
+
+    private void rechoke() {
+        if (lifecycle.isActive()) {
+            upload.rechoke(context.clock().nanoTime(), connections.peers(), lifecycle.state() == TorrentState.SEEDING);
+        }
+    }
+
+    // ---- resume data ----
+
+    /** Saves on the disk pool; the outcome comes back to the loop. */
     private void saveResume() {
+        if (!resumeDirty || resumeSaving) {
+            return;
+        }
+        resumeDirty = false;
+        resumeSaving = true;
+        lastResumeSave = context.clock().nanoTime();
+        ResumeCheck.saveAsync(context.disk(), storage, resumeFile, hash, download.have())
+                .whenComplete((ok, failure) -> post(() -> {
+                    resumeSaving = false;
+                    if (failure != null) {
+                        resumeDirty = true;
+                        LOG.log(System.Logger.Level.WARNING, "saving resume data of {0}: {1}", info.name(),
+                                Messages.message(failure));
+                    }
+                }));
+    }
+
+    /** Saves on the calling thread; only once the loop is over. */
+    private void saveResumeNow() {
         if (!resumeDirty) {
             return;
         }
         try {
-            ResumeCheck.save(storage, resumeFile, hash, picker.haveBitfield());
+            ResumeCheck.save(storage, resumeFile, hash, download.have());
             resumeDirty = false;
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "saving resume data of {0}: {1}", info.name(), e.getMessage());
         }
-        lastResumeSave = System.nanoTime();
     }
 
     // ---- trackers ----
 
     private Announcer.Counters counters() {
-        return new Announcer.Counters(uploadRate.total(), downloadRate.total(), info.totalLength() - bytesVerified);
+        return new Announcer.Counters(upload.total(), download.total(), info.totalLength() - download.bytesVerified());
     }
 
-    private void trackerAnswered(String url, dev.spate.tracker.AnnounceResponse response) {
+    private void trackerAnswered(String url, AnnounceResponse response) {
         publish(new Event.TrackerReply(hex, url, response.peers().size(), response.warning(), response.interval()));
         for (InetSocketAddress peer : response.peers()) {
-            if (!isOurselves(peer)) {
-                connect(peer);
-            }
+            connections.add(peer);
         }
-    }
-
-    /** Trackers hand us our own address among the peers; dialling it would only be refused. */
-    private boolean isOurselves(InetSocketAddress peer) {
-        if (peer.getPort() != session.listenPort()) {
-            return false;
-        }
-        InetAddress a = peer.getAddress();
-        InetAddress bind = session.config().bindAddress();
-        return a.isLoopbackAddress() || a.isAnyLocalAddress() || a.equals(bind);
+        connections.dial();
     }
 
     // ---- helpers ----
 
-    private void completed() {
-        assembler.trim(); // a seed assembles no more pieces
-        saveResume();
-        publish(new Event.TorrentComplete(hex));
-        completion.complete(null);
-    }
-
-    private void fail(String message) {
-        if (state == TorrentState.ERROR) {
-            return;
-        }
-        error = message;
-        disconnectAll("torrent error");
-        setState(TorrentState.ERROR);
-        publish(new Event.TorrentError(hex, message));
-    }
-
-    private void setState(TorrentState to) {
-        if (state != to) {
-            TorrentState from = state;
-            state = to;
-            publish(new Event.StateChanged(hex, from, to));
-        }
-    }
-
     private void publish(Event e) {
-        session.publish(e);
+        context.events().accept(e);
     }
 
-    /** Runs {@code task} on the loop; dropped when the torrent is gone. */
-    private void post(Runnable task) {
-        post(task, () -> { });
+    @Override
+    public boolean post(Runnable task) {
+        return loop.post(task);
     }
 
-    private void post(Runnable task, Runnable ifGone) {
-        try {
-            loop.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.ERROR, "torrent " + info.name() + " loop task failed", e);
-                    fail("internal error: " + e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            ifGone.run();
-        }
+    /** The torrent's mailbox, for tests that drive the loop by hand. */
+    Mailbox loop() {
+        return loop;
     }
-
 }

@@ -35,7 +35,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * simply not read, and TCP slows it). {@link #send} may be called from any thread and never blocks.
  * {@link Listener#onClosed} is called once, from whichever thread noticed the end.
  */
-public final class PeerConnection {
+public final class PeerConnection implements PeerLink {
     private static final System.Logger LOG = System.getLogger(PeerConnection.class.getName());
     /** BEP 3's handshake is 68 bytes: 1 + 19 + 8 + 20 + 20. */
     static final int HANDSHAKE_LENGTH = 68;
@@ -45,13 +45,20 @@ public final class PeerConnection {
     /** What a connection reports to its owner. */
     public interface Listener {
         /** A decoded message; on the reader thread, which this call may block. */
-        void onMessage(PeerConnection connection, Message message) throws InterruptedException;
+        void onMessage(PeerLink connection, Message message) throws InterruptedException;
 
         /** The connection ended; called once. */
-        void onClosed(PeerConnection connection, String reason);
+        void onClosed(PeerLink connection, String reason);
 
         /** A block queued with {@link #sendBlock} went out whole; on the writer thread. */
-        default void onBlockSent(PeerConnection connection, OutgoingBlock block) {
+        default void onBlockSent(PeerLink connection, OutgoingBlock block) {
+        }
+
+        /**
+         * An {@link Error} (out of memory, say) ended the reader or writer thread; the connection is
+         * closed. The process is in no state to go on as if nothing happened: the owner should stop.
+         */
+        default void onFatal(PeerLink connection, Error error) {
         }
 
         /**
@@ -59,7 +66,7 @@ public final class PeerConnection {
          * the writer thread. The cause may be the socket or the block's {@link OutgoingBlock.Source}:
          * the listener, which made the source, can tell its own failures apart.
          */
-        default void onBlockFailed(PeerConnection connection, OutgoingBlock block, IOException cause) {
+        default void onBlockFailed(PeerLink connection, OutgoingBlock block, IOException cause) {
         }
     }
 
@@ -95,7 +102,6 @@ public final class PeerConnection {
     private final LinkedBlockingQueue<Object> outbox = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicLong lastSendNanos = new AtomicLong(System.nanoTime());
     private volatile String closeReason;
     /** Signalled by the writer after each write, for readers waiting on {@link #awaitQueuedBelow}. */
     private final ReentrantLock drainLock = new ReentrantLock();
@@ -176,20 +182,38 @@ public final class PeerConnection {
     }
 
     /** Starts the reader and writer threads. */
+    @Override
     public void start() {
         String name = remote.getAddress().getHostAddress() + ":" + remote.getPort();
         Thread.ofVirtual().name("peer-read " + name).start(this::readLoop);
         Thread.ofVirtual().name("peer-write " + name).start(this::writeLoop);
     }
 
+    @Override
     public InetSocketAddress remote() {
         return remote;
+    }
+
+    @Override
+    public dev.spate.core.PeerId peerId() {
+        return theirs.peerId();
+    }
+
+    @Override
+    public boolean fastExtension() {
+        return decoder.fastExtension();
+    }
+
+    @Override
+    public boolean extensionProtocol() {
+        return decoder.extensionProtocol();
     }
 
     public Handshake theirHandshake() {
         return theirs;
     }
 
+    @Override
     public boolean outgoing() {
         return outgoing;
     }
@@ -199,6 +223,7 @@ public final class PeerConnection {
     }
 
     /** Queues {@code message}; never blocks. Ignored once closed. */
+    @Override
     public void send(Message message) {
         if (closed.get()) {
             return;
@@ -212,6 +237,7 @@ public final class PeerConnection {
      * closed. The listener hears {@link Listener#onBlockSent} once it is out, nothing if it was
      * cancelled first.
      */
+    @Override
     public void sendBlock(OutgoingBlock block) {
         if (closed.get()) {
             return;
@@ -230,6 +256,7 @@ public final class PeerConnection {
      * or until the connection closes. This is how a peer that asks faster than its socket takes
      * data stops being read: its requests wait in TCP, not in our memory.
      */
+    @Override
     public void awaitQueuedBelow(long limit) throws InterruptedException {
         if (queuedBytes.get() <= limit) {
             return;
@@ -253,16 +280,12 @@ public final class PeerConnection {
         }
     }
 
-    /** When the writer last finished a write, in {@link System#nanoTime()} terms. */
-    public long lastSendNanos() {
-        return lastSendNanos.get();
-    }
-
     public boolean isClosed() {
         return closed.get();
     }
 
     /** Closes the connection; the listener hears of it once, with {@code reason}. */
+    @Override
     public void close(String reason) {
         if (!closed.compareAndSet(false, true)) {
             return;
@@ -314,6 +337,9 @@ public final class PeerConnection {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "peer " + remote + " reader failed", e);
             close("internal error: " + e);
+        } catch (Error e) {
+            close("internal error: " + e);
+            listener.onFatal(this, e);
         }
     }
 
@@ -375,7 +401,6 @@ public final class PeerConnection {
                     channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 }
                 queuedBytes.addAndGet(-bytes);
-                lastSendNanos.set(System.nanoTime());
                 signalDrained();
                 batch.clear();
             }
@@ -388,6 +413,9 @@ public final class PeerConnection {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "peer " + remote + " writer failed", e);
             close("internal error: " + e);
+        } catch (Error e) {
+            close("internal error: " + e);
+            listener.onFatal(this, e);
         }
     }
 

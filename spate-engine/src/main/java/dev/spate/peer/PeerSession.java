@@ -1,34 +1,119 @@
 package dev.spate.peer;
 
 import dev.spate.core.Bitfield;
+import dev.spate.core.Clock;
+import dev.spate.wire.ExtendedHandshake;
+import dev.spate.wire.Message;
+import dev.spate.wire.WireException;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 
 /**
- * What we know of one connected peer and what we asked of it: the four choke and interest flags
- * (BEP 3), its pieces, the blocks we requested and when, the request pipeline, rates and
- * timestamps.
+ * The protocol with one peer, as a state machine: it consumes the peer's {@link Message}s, enforces
+ * the rules of BEP 3, 6 and 10 on them, and reports what they mean to its {@link Listener} as
+ * intents (pieces announced, blocks arrived, requests to serve, requests dropped, a reason to
+ * disconnect). What we send goes out through its {@link PeerLink}.
  *
- * <p>Not thread-safe: owned by its torrent's loop thread. The connection's reader thread only posts
- * messages to that loop.
+ * <p>It holds what belongs to the conversation: the four choke and interest flags, whether the
+ * peer has announced its pieces yet, the blocks it asked of us that we still owe it, the request
+ * pipeline, rates and timestamps. It does not hold the peer's pieces or our requests to it: the
+ * torrent's picker is their only holder, and the listener consults it.
+ *
+ * <p>Every message costs constant work here (a bitfield: work in its size); a duplicate
+ * {@code Interested}, {@code Choke} or {@code Have} changes nothing and reports nothing.
+ *
+ * <p>Not thread-safe: owned by its torrent's loop thread. The connection's reader thread hands
+ * messages to that loop, which calls {@link #handle}.
  */
 public final class PeerSession {
-    /** A block we asked for. */
-    public record Outstanding(int piece, int begin, int length, long sentNanos) {
+    /** BEP 3 suggests a keep-alive every two minutes; we send one after 90 s of silence. */
+    public static final long KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(90);
+    /** A peer that delivers nothing we asked for in this long is snubbed. */
+    public static final long SNUB_NANOS = TimeUnit.SECONDS.toNanos(60);
+    /**
+     * How many requests a peer may have waiting with us: announced as BEP 10 {@code reqq}; a peer
+     * that sends more is flooding and is dropped.
+     */
+    public static final int MAX_PEER_REQUESTS = 500;
+    /**
+     * A served block counts as waiting until the loop hears it went out, a moment after the peer
+     * may have it and have asked for the next: a peer that keeps exactly {@code reqq} requests
+     * open can seem a few over. Flooding is well beyond that.
+     */
+    public static final int FLOOD_SLACK = 64;
+    /** Requests sent together once the pipeline has room for this many. */
+    public static final int REQUEST_BATCH = 16;
+
+    /** What the session reports to its torrent; called on the loop thread, from {@link #handle} or {@link #tick}. */
+    public interface Listener {
+        /** The peer announced {@code piece} (a have, or a piece of a late bitfield). */
+        void peerHas(PeerSession peer, int piece);
+
+        /** The peer's first announcement of its pieces: a bitfield (BEP 3). */
+        void peerHasBitfield(PeerSession peer, Bitfield pieces);
+
+        /** The peer has every piece (BEP 6 have-all). */
+        void peerHasAll(PeerSession peer);
+
+        /** The peer has no piece yet (BEP 6 have-none). */
+        void peerHasNone(PeerSession peer);
+
+        /** The peer became interested in our pieces, or stopped being. Only on a change. */
+        void interestChanged(PeerSession peer, boolean interested);
+
+        /** We may request blocks now (the peer unchoked us, or the pipeline has room). */
+        void canRequest(PeerSession peer);
+
+        /**
+         * A block arrived; returns whether it was one we had asked this very peer for (the
+         * pipeline and rates count only those). The block's buffer belongs to the listener.
+         */
+        boolean blockArrived(PeerSession peer, Message.Piece block);
+
+        /** The peer choked us without the fast extension: BEP 3 drops every request we sent it. */
+        void requestsDropped(PeerSession peer);
+
+        /** The peer rejected one request (BEP 6). */
+        void requestRejected(PeerSession peer, int piece, int begin, int length);
+
+        /** Our requests picked at or before {@code pickedAtOrBefore} waited too long. */
+        void requestsExpired(PeerSession peer, long pickedAtOrBefore);
+
+        /**
+         * The peer asked for a block we are willing to serve it (unchoked, within its queue);
+         * returns where its bytes come from, or null when we do not have the piece.
+         */
+        OutgoingBlock.Source serve(PeerSession peer, Message.Request request);
+
+        /** The peer broke a rule, or fell silent: the connection is to close, for {@code reason}. */
+        void disconnect(PeerSession peer, String reason);
     }
 
-    private final PeerConnection connection;
-    private final Bitfield has;
+    /**
+     * The timing rules of a session.
+     *
+     * @param idleNanos how long the peer may send nothing at all
+     * @param requestTimeoutNanos how long a block we asked for may take
+     */
+    public record Timeouts(long idleNanos, long requestTimeoutNanos) {
+    }
+
+    private final PeerLink link;
+    private final int pieceCount;
+    private final Listener listener;
+    private final Clock clock;
+    private final Timeouts timeouts;
     private final RequestPipeline pipeline = new RequestPipeline();
     private final RateMeter download = new RateMeter(5);
     private final RateMeter upload = new RateMeter(5);
-    /** Keyed by {@link #key}; insertion order is age order, oldest first. */
-    private final LinkedHashMap<Long, Outstanding> outstanding = new LinkedHashMap<>();
-    /** Blocks the peer asked of us that we are reading or sending, by {@link #key}. */
-    private final java.util.HashMap<Long, OutgoingBlock> serving = new java.util.HashMap<>();
+    /** Blocks the peer asked of us that we are sending, by {@link #key}. */
+    private final Map<Long, OutgoingBlock> serving = new HashMap<>();
     private final long connectedAtNanos;
     private boolean amChoking = true;
     private int requestsWhileChoked;
@@ -36,32 +121,303 @@ public final class PeerSession {
     private boolean peerChoking = true;
     private boolean peerInterested;
     private boolean sawAvailability;
-    private boolean hasAll;
     private long lastReceiveNanos;
     private long lastBlockNanos;
+    private long lastSendNanos;
     private String client;
     private int hashFailures;
 
-    public PeerSession(PeerConnection connection, int pieceCount, long nowNanos) {
-        this.connection = connection;
-        this.has = new Bitfield(pieceCount);
-        this.lastReceiveNanos = nowNanos;
-        this.lastBlockNanos = nowNanos;
-        this.connectedAtNanos = nowNanos;
-        this.client = ClientNames.fromPeerId(connection.theirHandshake().peerId().bytes());
+    public PeerSession(PeerLink link, int pieceCount, Listener listener, Clock clock, Timeouts timeouts) {
+        this.link = link;
+        this.pieceCount = pieceCount;
+        this.listener = listener;
+        this.clock = clock;
+        this.timeouts = timeouts;
+        long now = clock.nanoTime();
+        this.lastReceiveNanos = now;
+        this.lastBlockNanos = now;
+        this.lastSendNanos = now;
+        this.connectedAtNanos = now;
+        this.client = ClientNames.fromPeerId(link.peerId().bytes());
     }
 
     /** Identifies a block by piece and offset. */
-    public static long key(int piece, int begin) {
+    static long key(int piece, int begin) {
         return ((long) piece << 32) | (begin & 0xffffffffL);
     }
 
-    public PeerConnection connection() {
-        return connection;
+    // ---- what we say ----
+
+    /**
+     * Opens the conversation after the handshake: our pieces (BEP 6 have-all or have-none where they
+     * fit, else BEP 3's bitfield; nothing for none without the fast extension), then the BEP 10
+     * extended handshake with our listening port, client name and request queue length.
+     */
+    public void start(Bitfield have, int listenPort, String clientName) {
+        boolean fast = link.fastExtension();
+        if (fast && have.isComplete()) {
+            send(Message.HAVE_ALL);
+        } else if (fast && have.isEmpty()) {
+            send(Message.HAVE_NONE);
+        } else if (!have.isEmpty()) {
+            send(Message.BitfieldMessage.of(have));
+        }
+        if (link.extensionProtocol()) {
+            send(new ExtendedHandshake(Map.of(), OptionalInt.of(listenPort), Optional.of(clientName),
+                    OptionalInt.of(MAX_PEER_REQUESTS), Optional.empty(), OptionalLong.empty()).toMessage());
+        }
     }
 
-    public Bitfield has() {
-        return has;
+    /** Tells the peer we want its pieces, or no longer do; only on a change. */
+    public void interested(boolean want) {
+        if (want != amInterested) {
+            amInterested = want;
+            send(want ? Message.INTERESTED : Message.NOT_INTERESTED);
+        }
+    }
+
+    /** Requests a block the picker chose for this peer. */
+    public void request(int piece, int begin, int length) {
+        send(new Message.Request(piece, begin, length));
+    }
+
+    /** Cancels a request we sent (BEP 3 cancel). */
+    public void cancel(int piece, int begin, int length) {
+        send(new Message.Cancel(piece, begin, length));
+    }
+
+    /** Announces a piece we verified (BEP 3 have). */
+    public void have(int piece) {
+        send(new Message.Have(piece));
+    }
+
+    /** Lets the peer download from us. */
+    public void unchoke() {
+        if (amChoking) {
+            amChoking = false;
+            requestsWhileChoked = 0;
+            send(Message.UNCHOKE);
+        }
+    }
+
+    /**
+     * Stops the peer downloading from us: blocks not yet on their way are withdrawn and, with the
+     * fast extension, each is rejected (BEP 6: a choke no longer discards requests silently). A
+     * block the writer already took is sent, before the choke.
+     */
+    public void choke() {
+        if (amChoking) {
+            return;
+        }
+        amChoking = true;
+        send(Message.CHOKE);
+        for (OutgoingBlock b : serving.values()) {
+            if (b.cancel() && link.fastExtension()) {
+                send(new Message.Reject(b.piece(), b.begin(), b.length()));
+            }
+        }
+        serving.clear();
+    }
+
+    /**
+     * How many blocks to ask for now, given {@code outstanding} already asked (the picker's count).
+     * In batches: one pick and one write for several blocks rather than one per block that arrives;
+     * a small queue (a new or snubbed peer) is topped up at once. Zero while we may not ask.
+     */
+    public int requestRoom(int outstanding) {
+        if (peerChoking || !amInterested) {
+            return 0;
+        }
+        int room = pipeline.target() - outstanding;
+        if (room <= 0 || room < Math.min(REQUEST_BATCH, Math.max(1, pipeline.target() / 4))) {
+            return 0;
+        }
+        return room;
+    }
+
+    // ---- what the peer says ----
+
+    /** Applies one message from the peer. */
+    public void handle(Message m) {
+        long now = clock.nanoTime();
+        lastReceiveNanos = now;
+        switch (m) {
+            case Message.KeepAlive k -> { }
+            case Message.Choke x -> {
+                if (!peerChoking) {
+                    peerChoking = true;
+                    if (!link.fastExtension()) {
+                        // BEP 3: a choke discards every pending request. With BEP 6 they stay until rejected.
+                        listener.requestsDropped(this);
+                    }
+                }
+            }
+            case Message.Unchoke x -> {
+                if (peerChoking) {
+                    peerChoking = false;
+                    listener.canRequest(this);
+                }
+            }
+            case Message.Interested x -> setPeerInterested(true);
+            case Message.NotInterested x -> setPeerInterested(false);
+            case Message.Have h -> {
+                sawAvailability = true; // a bitfield after a have is late
+                listener.peerHas(this, h.piece());
+            }
+            case Message.BitfieldMessage b -> {
+                if (firstAvailability()) {
+                    listener.peerHasBitfield(this, b.toBitfield(pieceCount));
+                } else {
+                    // BEP 3 sends the bitfield first only, but aria2 1.36 sends have-none, then haves
+                    // and, every few seconds, a whole new bitfield; dropping it for that stalled its
+                    // download. Take the new pieces as haves.
+                    Bitfield late = b.toBitfield(pieceCount);
+                    for (int p = late.nextSet(0); p >= 0; p = late.nextSet(p + 1)) {
+                        listener.peerHas(this, p);
+                    }
+                }
+            }
+            case Message.HaveAll x -> {
+                // A late have-all, like aria2's repeated bitfields, is a have for every piece.
+                firstAvailability();
+                listener.peerHasAll(this);
+            }
+            case Message.HaveNone x -> {
+                if (firstAvailability()) {
+                    listener.peerHasNone(this);
+                } else {
+                    listener.disconnect(this, "protocol violation: have-none after the peer's pieces were announced");
+                }
+            }
+            case Message.Request r -> onRequest(r);
+            case Message.Cancel c -> {
+                OutgoingBlock b = serving.remove(key(c.piece(), c.begin()));
+                if (b != null) {
+                    b.cancel(); // unless already on its way
+                }
+            }
+            case Message.Piece p -> {
+                if (listener.blockArrived(this, p)) {
+                    lastBlockNanos = now;
+                    download.add(p.length());
+                    pipeline.blockReceived();
+                    listener.canRequest(this);
+                }
+            }
+            case Message.Reject r -> listener.requestRejected(this, r.piece(), r.begin(), r.length());
+            case Message.Suggest s -> { }
+            case Message.AllowedFast a -> { }
+            case Message.Port p -> { }
+            case Message.Extended e -> {
+                if (e.extendedId() == ExtendedHandshake.ID) {
+                    try {
+                        ExtendedHandshake hs = ExtendedHandshake.parse(e);
+                        hs.client().ifPresent(this::client);
+                        hs.requestQueue().ifPresent(pipeline::limitTo);
+                    } catch (WireException bad) {
+                        listener.disconnect(this, "protocol violation: " + bad.getMessage());
+                    }
+                }
+            }
+        }
+    }
+
+    private void setPeerInterested(boolean interested) {
+        if (interested != peerInterested) {
+            peerInterested = interested;
+            listener.interestChanged(this, interested);
+        }
+    }
+
+    /**
+     * BEP 3 wants a bitfield "only as the first message", but BEP 10 has the extension handshake
+     * sent right after the BitTorrent handshake, and real clients do: libtorrent 2.0 sends its
+     * extended handshake before have-all, Transmission before its bitfield. So a bitfield, have-all
+     * or have-none is first as long as no other message has announced pieces yet.
+     */
+    private boolean firstAvailability() {
+        boolean first = !sawAvailability;
+        sawAvailability = true;
+        return first;
+    }
+
+    private void onRequest(Message.Request r) {
+        if (amChoking) {
+            if (++requestsWhileChoked > MAX_PEER_REQUESTS) {
+                // A few cross our choke on the wire; hundreds are a flood.
+                listener.disconnect(this, "request flood: more than " + MAX_PEER_REQUESTS + " requests while choked");
+            } else if (link.fastExtension()) {
+                // BEP 6: with the fast extension every request we will not serve gets a reject.
+                send(new Message.Reject(r.piece(), r.begin(), r.length()));
+            }
+            return;
+        }
+        long key = key(r.piece(), r.begin());
+        if (serving.containsKey(key)) {
+            return; // the same block asked twice: served once
+        }
+        if (serving.size() >= MAX_PEER_REQUESTS + FLOOD_SLACK) {
+            listener.disconnect(this, "request flood: more than " + MAX_PEER_REQUESTS
+                    + " requests waiting, the most we announced (reqq)");
+            return;
+        }
+        OutgoingBlock.Source source = listener.serve(this, r);
+        if (source == null) {
+            if (link.fastExtension()) {
+                send(new Message.Reject(r.piece(), r.begin(), r.length()));
+            }
+            return;
+        }
+        OutgoingBlock block = new OutgoingBlock(r.piece(), r.begin(), r.length(), source);
+        serving.put(key, block);
+        lastSendNanos = clock.nanoTime();
+        link.sendBlock(block);
+    }
+
+    /** A block we served went out whole: it no longer counts as waiting. */
+    public void blockSent(OutgoingBlock block) {
+        if (serving.remove(key(block.piece(), block.begin()), block)) {
+            upload.add(block.length());
+        }
+    }
+
+    // ---- time ----
+
+    /**
+     * Once a second, with the number of our requests the peer still owes (the picker's count):
+     * rates and the pipeline, then the timeouts: a peer silent too long is dropped, one that sends
+     * nothing we asked for is snubbed, requests that waited too long expire, and a keep-alive goes
+     * out after 90 s of our silence.
+     */
+    public void tick(int outstanding) {
+        long now = clock.nanoTime();
+        download.tick();
+        upload.tick();
+        pipeline.tick(download.lastSecond(), download.rate());
+        if (now - lastReceiveNanos > timeouts.idleNanos()) {
+            listener.disconnect(this, "idle for " + TimeUnit.NANOSECONDS.toSeconds(timeouts.idleNanos()) + " s");
+            return;
+        }
+        if (outstanding > 0) {
+            if (now - lastBlockNanos > SNUB_NANOS && !pipeline.snubbed()) {
+                pipeline.snub();
+            }
+            listener.requestsExpired(this, now - timeouts.requestTimeoutNanos());
+        }
+        if (now - lastSendNanos > KEEPALIVE_NANOS) {
+            send(Message.KEEP_ALIVE);
+        }
+    }
+
+    private void send(Message m) {
+        lastSendNanos = clock.nanoTime();
+        link.send(m);
+    }
+
+    // ---- for the torrent and its statistics ----
+
+    public PeerLink link() {
+        return link;
     }
 
     public RequestPipeline pipeline() {
@@ -80,198 +436,36 @@ public final class PeerSession {
         return amChoking;
     }
 
-    public void amChoking(boolean v) {
-        amChoking = v;
-        if (!v) {
-            requestsWhileChoked = 0;
-        }
-    }
-
     public boolean amInterested() {
         return amInterested;
-    }
-
-    public void amInterested(boolean v) {
-        amInterested = v;
     }
 
     public boolean peerChoking() {
         return peerChoking;
     }
 
-    public void peerChoking(boolean v) {
-        peerChoking = v;
-    }
-
     public boolean peerInterested() {
         return peerInterested;
-    }
-
-    public void peerInterested(boolean v) {
-        peerInterested = v;
-    }
-
-    /**
-     * Records a message announcing the peer's pieces (bitfield, have-all, have-none or have) and
-     * returns whether it is the first such message. BEP 3 wants a bitfield "only as the first
-     * message", but BEP 10 has the extension handshake sent right after the BitTorrent handshake,
-     * and real clients do: libtorrent 2.0 sends its extended handshake before have-all, Transmission
-     * before its bitfield. So a bitfield, have-all or have-none is accepted once, whatever came
-     * before it, as long as no other message has announced pieces yet (a have, or a second bitfield,
-     * is still a violation).
-     */
-    public boolean firstAvailability() {
-        boolean first = !sawAvailability;
-        sawAvailability = true;
-        return first;
-    }
-
-    /** BEP 6 have-all: the peer is a seed. */
-    public void setHasAll() {
-        hasAll = true;
-        has.setAll();
-    }
-
-    public boolean hasAll() {
-        return hasAll || has.isComplete();
     }
 
     public String client() {
         return client;
     }
 
-    public void client(String name) {
+    private void client(String name) {
         if (name != null && !name.isBlank()) {
             client = name.length() > 64 ? name.substring(0, 64) : name;
         }
     }
 
-    public void received(long nowNanos) {
-        lastReceiveNanos = nowNanos;
-    }
-
-    public long lastReceiveNanos() {
-        return lastReceiveNanos;
-    }
-
-    public long lastBlockNanos() {
-        return lastBlockNanos;
-    }
-
-    public int hashFailures() {
-        return hashFailures;
-    }
-
-    public int chargeHashFailure() {
-        return ++hashFailures;
-    }
-
-    /** Records a request we sent. */
-    public void requested(int piece, int begin, int length, long nowNanos) {
-        outstanding.put(key(piece, begin), new Outstanding(piece, begin, length, nowNanos));
-    }
-
-    /**
-     * A block arrived: whether we had asked for exactly it (a block we did not ask for, or have
-     * cancelled, is wasted but not an offence, as a cancel may cross the block on the wire).
-     */
-    public boolean blockArrived(int piece, int begin, int length, long nowNanos) {
-        Outstanding o = outstanding.get(key(piece, begin));
-        if (o == null || o.length() != length) {
-            return false;
-        }
-        outstanding.remove(key(piece, begin));
-        lastBlockNanos = nowNanos;
-        download.add(length);
-        pipeline.blockReceived();
-        return true;
-    }
-
-    /** Forgets a request (cancelled, rejected, or given up). Returns whether it was outstanding. */
-    public boolean forget(int piece, int begin) {
-        return outstanding.remove(key(piece, begin)) != null;
-    }
-
-    /** Forgets every request and returns them. */
-    public List<Outstanding> forgetAll() {
-        List<Outstanding> all = new ArrayList<>(outstanding.values());
-        outstanding.clear();
-        return all;
-    }
-
-    /** Removes and returns the requests older than {@code timeoutNanos}. */
-    public List<Outstanding> expire(long nowNanos, long timeoutNanos) {
-        List<Outstanding> expired = new ArrayList<>();
-        Iterator<Map.Entry<Long, Outstanding>> it = outstanding.entrySet().iterator();
-        while (it.hasNext()) {
-            Outstanding o = it.next().getValue();
-            if (nowNanos - o.sentNanos() < timeoutNanos) {
-                break; // age order: the rest are younger
-            }
-            expired.add(o);
-            it.remove();
-        }
-        return expired;
-    }
-
-    public int outstandingCount() {
-        return outstanding.size();
-    }
-
-    /** How many more blocks to ask for now. */
-    public int requestSlots() {
-        return Math.max(0, pipeline.target() - outstanding.size());
-    }
-
-    /**
-     * The peer asked for a block we will serve, queued as {@code block}; false if it already asked
-     * for the same one (then {@code block} is not to be sent).
-     */
-    public boolean startServing(OutgoingBlock block) {
-        return serving.putIfAbsent(key(block.piece(), block.begin()), block) == null;
-    }
-
-    /** A block went out: it no longer counts as waiting. Returns whether it still did. */
-    public boolean finishServing(int piece, int begin) {
-        return serving.remove(key(piece, begin)) != null;
-    }
-
-    /**
-     * The peer cancelled a request (BEP 3 cancel): withdraws the block unless it is already on
-     * its way; returns whether it was withdrawn.
-     */
-    public boolean cancelServing(int piece, int begin) {
-        OutgoingBlock b = serving.remove(key(piece, begin));
-        return b != null && b.cancel();
-    }
-
-    /**
-     * Withdraws every block not yet on its way (we choked the peer) and returns them, so that with
-     * the fast extension each can be rejected (BEP 6). A block the writer already took is sent,
-     * before the choke, and is not rejected.
-     */
-    public List<dev.spate.wire.Message.Reject> stopServing() {
-        List<dev.spate.wire.Message.Reject> dropped = new ArrayList<>(serving.size());
-        for (OutgoingBlock b : serving.values()) {
-            if (b.cancel()) {
-                dropped.add(new dev.spate.wire.Message.Reject(b.piece(), b.begin(), b.length()));
-            }
-        }
-        serving.clear();
-        return dropped;
-    }
-
-    /** When the connection was made, in {@link System#nanoTime()} terms. */
+    /** When the connection was made, on the session's clock. */
     public long connectedAtNanos() {
         return connectedAtNanos;
     }
 
-    /**
-     * Counts a request the peer sent while we choke it and returns how many it has sent since we
-     * last unchoked it. A few cross our choke on the wire; hundreds are a flood.
-     */
-    public int requestWhileChoked() {
-        return ++requestsWhileChoked;
+    /** Counts a hash failure the peer took part in and returns its total. */
+    public int chargeHashFailure() {
+        return ++hashFailures;
     }
 
     /** Requests of the peer we have accepted and not yet sent. */
@@ -279,10 +473,16 @@ public final class PeerSession {
         return serving.size();
     }
 
-    /** Once a second: rates and the pipeline. */
-    public void tick() {
-        download.tick();
-        upload.tick();
-        pipeline.tick(download.lastSecond(), download.rate());
+    /** Blocks we owe the peer, withdrawn at once (it is going away). */
+    public List<OutgoingBlock> abandon() {
+        List<OutgoingBlock> all = new ArrayList<>(serving.values());
+        all.forEach(OutgoingBlock::cancel);
+        serving.clear();
+        return all;
+    }
+
+    @Override
+    public String toString() {
+        return "peer " + link.remote();
     }
 }

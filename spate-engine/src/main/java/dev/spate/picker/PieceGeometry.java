@@ -76,4 +76,13 @@ public record PieceGeometry(int pieceCount, int pieceLength, long totalLength) {
             throw new IndexOutOfBoundsException("piece " + piece + " outside [0, " + pieceCount + ")");
         }
     }
+
+    /** Whether {@code begin} and {@code length} are exactly one block of {@code piece}. */
+    public boolean isBlock(int piece, int begin, int length) {
+        if (piece < 0 || piece >= pieceCount || begin < 0 || begin % BLOCK_SIZE != 0) {
+            return false;
+        }
+        int block = begin / BLOCK_SIZE;
+        return block < blockCount(piece) && blockLength(piece, block) == length;
+    }
 }

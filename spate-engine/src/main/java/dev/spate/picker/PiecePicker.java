@@ -46,6 +46,10 @@ import java.util.random.RandomGenerator;
  */
 public final class PiecePicker<P> {
     private boolean endgameEnabled = true;
+    /** Time stamp of the requests the current {@link #pick} records. */
+    private long now;
+    /** Pieces that may be in progress at once; see {@link #setMaxPiecesInProgress}. */
+    private int maxInProgress = Integer.MAX_VALUE;
     /** While we have fewer verified pieces than this, new pieces are chosen at random. */
     public static final int RANDOM_FIRST_PIECES = 4;
 
@@ -81,6 +85,11 @@ public final class PiecePicker<P> {
 
     public PieceGeometry geometry() {
         return geometry;
+    }
+
+    /** Pieces in the torrent. */
+    public int pieceCount() {
+        return geometry.pieceCount();
     }
 
     // ---- availability -------------------------------------------------------------------------
@@ -267,11 +276,22 @@ public final class PiecePicker<P> {
      */
     public List<BlockRequest> pick(P peer, Bitfield peerPieces, int maxBlocks) {
         sameSize(peerPieces);
+        now = 0;
         return pick(peer, peerPieces::get, maxBlocks);
     }
 
     /** Like {@link #pick(Object, Bitfield, int)}, with the pieces the peer announced to the picker. */
     public List<BlockRequest> pick(P peer, int maxBlocks) {
+        return pick(peer, maxBlocks, 0);
+    }
+
+    /**
+     * Up to {@code maxBlocks} blocks to request from {@code peer} among the pieces it announced,
+     * recorded as requested at {@code nowNanos} (the caller's clock: the picker has none), so that
+     * {@link #expire} can later find those that waited too long.
+     */
+    public List<BlockRequest> pick(P peer, int maxBlocks, long nowNanos) {
+        now = nowNanos;
         PeerState state = state(peer);
         if (state.seed) {
             return pick(peer, piece -> true, maxBlocks);
@@ -296,7 +316,7 @@ public final class PiecePicker<P> {
                 }
             }
         }
-        while (out.size() < maxBlocks) {
+        while (out.size() < maxBlocks && inProgress.size() < maxInProgress) {
             int piece = have.cardinality() < RANDOM_FIRST_PIECES ? rarity.any(has, random) : rarity.rarest(has, random);
             if (piece < 0) {
                 break;
@@ -318,7 +338,7 @@ public final class PiecePicker<P> {
                 p.free--;
                 freeBlocks--;
                 requestedBlocks++;
-                state.requests.add(key(p.piece, block));
+                state.requests.put(key(p.piece, block), now);
                 out.add(geometry.request(p.piece, block));
                 p.firstFree = block + 1;
             }
@@ -351,7 +371,7 @@ public final class PiecePicker<P> {
                 break;
             }
             progress[c.piece].requesters[c.block].add(peer);
-            state.requests.add(key(c.piece, c.block));
+            state.requests.put(key(c.piece, c.block), now);
             out.add(geometry.request(c.piece, c.block));
         }
     }
@@ -366,7 +386,7 @@ public final class PiecePicker<P> {
         int block = geometry.blockIndex(piece, begin);
         long key = key(piece, block);
         PeerState state = peers.get(peer);
-        boolean requested = state != null && state.requests.remove(key);
+        boolean requested = state != null && state.requests.remove(key) != null;
         Progress p = progress[piece];
         if (p == null || p.received[block]) {
             return new BlockReceipt<>(false, requested, List.of(), false);
@@ -402,7 +422,7 @@ public final class PiecePicker<P> {
         geometry.checkPiece(piece);
         int block = geometry.blockIndex(piece, begin);
         PeerState state = peers.get(peer);
-        if (state == null || !state.requests.remove(key(piece, block))) {
+        if (state == null || state.requests.remove(key(piece, block)) == null) {
             return false;
         }
         release(peer, piece, block);
@@ -424,6 +444,74 @@ public final class PiecePicker<P> {
     public List<BlockRequest> peerChoked(P peer) {
         PeerState state = peers.get(peer);
         return state == null ? List.of() : releaseAll(peer, state);
+    }
+
+    /**
+     * Releases and returns the peer's requests picked at or before {@code pickedAtOrBefore}: they
+     * waited too long, and their blocks may go to other peers (send the peer a Cancel for each).
+     */
+    public List<BlockRequest> expire(P peer, long pickedAtOrBefore) {
+        PeerState state = peers.get(peer);
+        if (state == null || state.requests.isEmpty()) {
+            return List.of();
+        }
+        List<BlockRequest> expired = new ArrayList<>();
+        var it = state.requests.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (e.getValue() > pickedAtOrBefore) {
+                break; // oldest first: the rest are younger
+            }
+            int piece = (int) (e.getKey() >>> 32);
+            int block = (int) (long) e.getKey();
+            it.remove();
+            release(peer, piece, block);
+            expired.add(geometry.request(piece, block));
+        }
+        return expired;
+    }
+
+    /** When the peer's oldest outstanding request was picked, or empty when it has none. */
+    public java.util.OptionalLong oldestRequest(P peer) {
+        PeerState state = peers.get(peer);
+        if (state == null || state.requests.isEmpty()) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(state.requests.values().iterator().next());
+    }
+
+    /**
+     * At most {@code n} pieces in progress at once (at least 1): each holds a whole piece's buffer
+     * until it is verified, so this bounds the memory of partial pieces. Blocks of pieces already
+     * started are still handed out beyond it.
+     */
+    public void setMaxPiecesInProgress(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("maxPiecesInProgress " + n + " is less than 1");
+        }
+        maxInProgress = n;
+    }
+
+    /** How many pieces the peer announced (all of them for a seed). */
+    public int peerPieceCount(P peer) {
+        PeerState state = peers.get(peer);
+        if (state == null) {
+            return 0;
+        }
+        return state.seed ? geometry.pieceCount() : state.has == null ? 0 : state.has.cardinality();
+    }
+
+    /** Whether the peer announced every piece. */
+    public boolean peerIsSeed(P peer) {
+        PeerState state = peers.get(peer);
+        return state != null && state.seed;
+    }
+
+    /** Whether the peer announced {@code piece}. */
+    public boolean peerHasPiece(P peer, int piece) {
+        geometry.checkPiece(piece);
+        PeerState state = peers.get(peer);
+        return state != null && (state.seed || state.has != null && state.has.get(piece));
     }
 
     // ---- internals ----------------------------------------------------------------------------
@@ -477,7 +565,7 @@ public final class PiecePicker<P> {
 
     private List<BlockRequest> releaseAll(P peer, PeerState state) {
         List<BlockRequest> released = new ArrayList<>(state.requests.size());
-        for (long key : state.requests) {
+        for (long key : state.requests.keySet()) {
             int piece = (int) (key >>> 32);
             int block = (int) key;
             release(peer, piece, block);
@@ -571,7 +659,7 @@ public final class PiecePicker<P> {
         int[] availability = new int[geometry.pieceCount()];
         for (Map.Entry<P, PeerState> e : peers.entrySet()) {
             PeerState state = e.getValue();
-            if (!state.requests.equals(expected.getOrDefault(e.getKey(), Set.of()))) {
+            if (!state.requests.keySet().equals(expected.getOrDefault(e.getKey(), Set.of()))) {
                 throw new AssertionError("peer " + e.getKey() + " lists " + state.requests);
             }
             if (state.seed) {
@@ -598,8 +686,8 @@ public final class PiecePicker<P> {
         /** Pieces announced; null for a seed or before the first announcement. */
         private Bitfield has;
         private boolean seed;
-        /** Outstanding requests, as {@link #key} values, oldest first. */
-        private final Set<Long> requests = new LinkedHashSet<>();
+        /** Outstanding requests, {@link #key} to the time they were picked, oldest first. */
+        private final java.util.LinkedHashMap<Long, Long> requests = new java.util.LinkedHashMap<>();
 
         private PeerState(int pieceCount) {
             this.pieceCount = pieceCount;

@@ -43,21 +43,21 @@ class PeerConnectionTest {
                 new MessageDecoder(TorrentGeometry.of(1 << 20, 1 << 14), true, true),
                 new PeerConnection.Listener() {
                     @Override
-                    public void onMessage(PeerConnection c, Message m) {
+                    public void onMessage(PeerLink c, Message m) {
                     }
 
                     @Override
-                    public void onClosed(PeerConnection c, String reason) {
+                    public void onClosed(PeerLink c, String reason) {
                         closed.set(reason);
                     }
 
                     @Override
-                    public void onBlockSent(PeerConnection c, OutgoingBlock block) {
+                    public void onBlockSent(PeerLink c, OutgoingBlock block) {
                         sent.add(block);
                     }
 
                     @Override
-                    public void onBlockFailed(PeerConnection c, OutgoingBlock block, IOException cause) {
+                    public void onBlockFailed(PeerLink c, OutgoingBlock block, IOException cause) {
                         failed.add(block);
                     }
                 });

@@ -1,0 +1,371 @@
+package dev.spate.engine;
+
+import dev.spate.core.Bitfield;
+import dev.spate.core.InfoHash;
+import dev.spate.metainfo.TorrentInfo;
+import dev.spate.peer.PeerSession;
+import dev.spate.picker.BlockReceipt;
+import dev.spate.picker.BlockRequest;
+import dev.spate.picker.PiecePicker;
+import dev.spate.storage.DiskIo;
+import dev.spate.storage.Storage;
+import dev.spate.wire.Message;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * The download role of a torrent: what peers have (through the picker, the one holder of
+ * availability and of our outstanding requests), interest, which blocks to ask of whom, blocks
+ * joining their pieces, hash verdicts, and the hash-failure policy (charge the senders, ban a
+ * proven liar or a repeat offender).
+ *
+ * <p>The way of a block: the peer session hands it here; the picker marks it (or names it a
+ * duplicate, cancelling the endgame copies asked of others); the bytes join the piece's buffer;
+ * a complete piece goes to the disk pool to be hashed and written, from a virtual thread that may
+ * wait for room in the disk queue, and the verdict comes back to the loop as a message.
+ *
+ * <p>Not thread-safe: owned by the torrent's loop.
+ */
+final class Download {
+    /** Hash failures a peer may take part in before it is banned even without proof. */
+    static final int MAX_HASH_FAILURES = 3;
+
+    /** What the download needs of its torrent. */
+    interface Host {
+        /** Whether blocks may be requested now. */
+        boolean downloading();
+
+        Collection<PeerSession> peerSessions();
+
+        boolean post(Runnable task);
+
+        void ban(InetSocketAddress address, String reason);
+
+        void disconnect(PeerSession peer, String reason);
+
+        /** A piece was verified and is on disk. */
+        void pieceVerified(int piece);
+
+        /** The last missing piece was verified. */
+        void downloadComplete();
+
+        /** The disk failed: the torrent cannot go on. */
+        void fail(String message);
+    }
+
+    private final InfoHash hash;
+    private final TorrentInfo info;
+    private final Storage storage;
+    private final DiskIo disk;
+    private final Consumer<Event> events;
+    private final Host host;
+    private final PiecePicker<PeerSession> picker;
+    private final PieceAssembler assembler;
+    private final LiarFinder liars;
+    private final dev.spate.core.Clock clock;
+    private final Consumer<Throwable> fatal;
+    private final dev.spate.peer.RateMeter rate = new dev.spate.peer.RateMeter(5);
+    private long wasted;
+    private int hashFailures;
+    private long bytesVerified;
+
+    Download(TorrentContext context, InfoHash hash, TorrentInfo info, Storage storage, Host host) {
+        this.hash = hash;
+        this.info = info;
+        this.storage = storage;
+        this.disk = context.disk();
+        this.events = context.events();
+        this.clock = context.clock();
+        this.fatal = context.fatal();
+        this.host = host;
+        this.picker = new PiecePicker<>(info.pieceCount(), info.pieceLength(), info.totalLength(), new SplittableRandom());
+        picker.setEndgameEnabled(context.config().endgame());
+        // Each piece in progress holds a whole piece's buffer until its verdict: bound them by twice
+        // the disk queue (one queue being filled while one is hashed), and at least 4 pieces.
+        long budget = 2 * context.config().diskQueueBytes();
+        picker.setMaxPiecesInProgress((int) Math.max(4, Math.min(100_000, budget / info.pieceLength())));
+        this.assembler = new PieceAssembler(info, picker.geometry(), context.config().diskQueueBytes());
+        this.liars = new LiarFinder(picker.geometry());
+    }
+
+    // ---- what is on disk ----
+
+    /** Pieces found on disk when the torrent started. */
+    void alreadyHave(Bitfield have) {
+        for (int p = have.nextSet(0); p >= 0; p = have.nextSet(p + 1)) {
+            if (picker.pieceVerified(p)) {
+                bytesVerified += info.pieceSize(p);
+            }
+        }
+    }
+
+    boolean isComplete() {
+        return picker.isComplete();
+    }
+
+    Bitfield have() {
+        return picker.haveBitfield();
+    }
+
+    int piecesVerified() {
+        return picker.pieceCount() - picker.missingCount();
+    }
+
+    long bytesVerified() {
+        return bytesVerified;
+    }
+
+    /** Payload bytes per second received, every block counted. */
+    long rate() {
+        return rate.rate();
+    }
+
+    long total() {
+        return rate.total();
+    }
+
+    void tick() {
+        rate.tick();
+    }
+
+    long wasted() {
+        return wasted;
+    }
+
+    int hashFailures() {
+        return hashFailures;
+    }
+
+    int outstanding(PeerSession ps) {
+        return picker.outstanding(ps);
+    }
+
+    int peerPieces(PeerSession ps) {
+        return picker.peerPieceCount(ps);
+    }
+
+    boolean peerIsSeed(PeerSession ps) {
+        return picker.peerIsSeed(ps);
+    }
+
+    boolean weHave(int piece) {
+        return picker.weHave(piece);
+    }
+
+    /** Lets go of idle piece buffers: nothing is assembled for now. */
+    void trim() {
+        assembler.trim();
+    }
+
+    // ---- availability and interest ----
+
+    void peerHas(PeerSession ps, int piece) {
+        if (picker.peerHas(ps, piece)) {
+            // News, and a piece we lack: interesting, with no scan of the peer's pieces.
+            ps.interested(true);
+            fill(ps);
+        }
+    }
+
+    void peerHasBitfield(PeerSession ps, Bitfield pieces) {
+        picker.peerHasBitfield(ps, pieces);
+        afterAvailability(ps);
+    }
+
+    void peerHasAll(PeerSession ps) {
+        picker.peerHasAll(ps);
+        afterAvailability(ps);
+    }
+
+    void peerHasNone(PeerSession ps) {
+        afterAvailability(ps);
+    }
+
+    private void afterAvailability(PeerSession ps) {
+        if (picker.isComplete() && picker.peerIsSeed(ps)) {
+            host.disconnect(ps, "both of us are seeds");
+            return;
+        }
+        updateInterest(ps);
+        fill(ps);
+    }
+
+    /** Interest from a full look at what the peer has: after its bitfield, and as we gain pieces. */
+    void updateInterest(PeerSession ps) {
+        ps.interested(!picker.isComplete() && picker.isInteresting(ps));
+    }
+
+    // ---- requests ----
+
+    /** Asks {@code ps} for as many blocks as its pipeline has room for. */
+    void fill(PeerSession ps) {
+        if (!host.downloading()) {
+            return;
+        }
+        int room = ps.requestRoom(picker.outstanding(ps));
+        if (room <= 0) {
+            return;
+        }
+        for (BlockRequest b : picker.pick(ps, room, clock.nanoTime())) {
+            ps.request(b.piece(), b.begin(), b.length());
+        }
+    }
+
+    void fillAll() {
+        for (PeerSession ps : host.peerSessions()) {
+            fill(ps);
+        }
+    }
+
+    /** A choke without the fast extension: every request to the peer is gone (BEP 3). */
+    void requestsDropped(PeerSession ps) {
+        if (!picker.peerChoked(ps).isEmpty()) {
+            fillAll();
+        }
+    }
+
+    /** The peer rejected a request (BEP 6): the block is free again. */
+    void rejected(PeerSession ps, int piece, int begin) {
+        if (piece < info.pieceCount() && picker.requestCancelled(ps, piece, begin)) {
+            fill(ps);
+        }
+    }
+
+    /** Requests that waited too long go back to the pool, with a cancel to the slow peer. */
+    void expired(PeerSession ps, long pickedAtOrBefore) {
+        List<BlockRequest> expired = picker.expire(ps, pickedAtOrBefore);
+        for (BlockRequest b : expired) {
+            ps.cancel(b.piece(), b.begin(), b.length());
+        }
+        if (!expired.isEmpty()) {
+            fillAll();
+        }
+    }
+
+    /** The peer left: its availability goes, and its requests return to the pool. */
+    void peerLeft(PeerSession ps) {
+        if (!picker.peerLeft(ps).isEmpty()) {
+            fillAll();
+        }
+    }
+
+    // ---- blocks and pieces ----
+
+    /**
+     * A block arrived from {@code ps}; returns whether it was one we asked of this peer. The block's
+     * buffer is copied into its piece; the caller gives it back to the pool.
+     */
+    boolean blockArrived(PeerSession ps, Message.Piece p) {
+        int length = p.length();
+        rate.add(length);
+        int piece = p.piece();
+        if (picker.weHave(piece) || !picker.geometry().isBlock(piece, p.begin(), length)) {
+            wasted += length;
+            return false;
+        }
+        BlockReceipt<PeerSession> receipt = picker.blockReceived(ps, piece, p.begin());
+        for (PeerSession other : receipt.cancel()) {
+            other.cancel(piece, p.begin(), length);
+        }
+        if (!receipt.accepted()) {
+            wasted += length; // a duplicate, or not asked of anyone (a cancel crossed it)
+            return receipt.requested();
+        }
+        PieceAssembler.Piece a = assembler.add(piece, p.begin(), p.block(), ps.link().remote());
+        if (receipt.pieceComplete()) {
+            submit(a);
+        }
+        return receipt.requested();
+    }
+
+    /** Sends a complete piece to be hashed and written, from a thread that may wait for the disk. */
+    private void submit(PieceAssembler.Piece a) {
+        int piece = a.index;
+        ByteBuffer data = a.data();
+        Thread.ofVirtual().name("submit " + piece).start(() -> {
+            try {
+                disk.verifyAndWrite(storage, piece, data)
+                        .whenComplete((passed, failure) -> deliver(a, passed, failure));
+            } catch (InterruptedException | RuntimeException e) {
+                deliver(a, null, e);
+            } catch (Error e) {
+                fatal.accept(e);
+            }
+        });
+    }
+
+    private void deliver(PieceAssembler.Piece a, Boolean passed, Throwable failure) {
+        if (!host.post(() -> verdict(a, passed, failure))) {
+            // The torrent is gone; the piece was written or not, its buffer is free either way.
+            assembler.release(a);
+        }
+    }
+
+    /** The disk pool's verdict on a piece. */
+    private void verdict(PieceAssembler.Piece a, Boolean passed, Throwable failure) {
+        try {
+            if (failure != null) {
+                // Storage names the piece, the file and the system's reason ("No space left on device").
+                host.fail(Messages.message(failure));
+            } else if (passed) {
+                pieceOk(a);
+            } else {
+                pieceBad(a);
+            }
+        } finally {
+            assembler.done(a);
+        }
+    }
+
+    private void pieceOk(PieceAssembler.Piece a) {
+        int piece = a.index;
+        if (!picker.pieceVerified(piece)) {
+            return;
+        }
+        bytesVerified += info.pieceSize(piece);
+        // The piece is good now: whoever sent a block of it that differed earlier sent bad data.
+        for (InetSocketAddress liar : liars.verified(piece, a.data())) {
+            host.ban(liar, "sent corrupt data for piece " + piece);
+        }
+        for (PeerSession ps : host.peerSessions()) {
+            ps.have(piece);
+        }
+        host.pieceVerified(piece);
+        for (PeerSession ps : List.copyOf(host.peerSessions())) {
+            updateInterest(ps);
+        }
+        if (picker.isComplete()) {
+            assembler.trim(); // a seed assembles no more pieces
+            host.downloadComplete();
+            for (PeerSession ps : List.copyOf(host.peerSessions())) {
+                if (picker.peerIsSeed(ps)) {
+                    host.disconnect(ps, "both of us are seeds");
+                }
+            }
+        }
+    }
+
+    private void pieceBad(PieceAssembler.Piece a) {
+        int piece = a.index;
+        hashFailures++;
+        wasted += info.pieceSize(piece);
+        picker.pieceFailed(piece);
+        Set<InetSocketAddress> contributors = liars.failed(piece, a.data(), a.senders());
+        events.accept(new Event.HashFailed(hash.hex(), piece, List.copyOf(contributors)));
+        for (PeerSession ps : List.copyOf(host.peerSessions())) {
+            if (contributors.contains(ps.link().remote()) && ps.chargeHashFailure() >= MAX_HASH_FAILURES) {
+                host.ban(ps.link().remote(), "took part in " + MAX_HASH_FAILURES + " pieces that failed their hash");
+            }
+        }
+        if (contributors.size() == 1) {
+            // Only one peer sent this piece: the bad data can only be its.
+            host.ban(contributors.iterator().next(), "sent piece " + piece + " which failed its hash check");
+        }
+        fillAll();
+    }
+}

@@ -1,0 +1,79 @@
+package dev.spate.engine;
+
+import dev.spate.core.Clock;
+import dev.spate.core.InfoHash;
+import dev.spate.core.PeerId;
+import dev.spate.metainfo.TorrentInfo;
+import dev.spate.peer.PeerConnection;
+import dev.spate.peer.PeerLink;
+import dev.spate.peer.TokenBucket;
+import dev.spate.storage.DiskIo;
+import dev.spate.storage.PieceBuffers;
+import dev.spate.storage.Storage;
+import dev.spate.tracker.TrackerConfig;
+import dev.spate.wire.TorrentGeometry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+
+/**
+ * What a torrent may use of its session, and no more: the clock, the disk pool, where its files
+ * live, where its events go, the session's connection slots, and how to reach peers. A torrent
+ * never sees the {@link Session}, so unit tests give it {@code MemoryStorage}, a fake clock,
+ * scripted peers and a manual {@link Mailbox}.
+ *
+ * @param clock the one clock of the engine (no {@code System.nanoTime()} elsewhere)
+ * @param disk hashing and file IO
+ * @param storage opens a torrent's files in its download directory
+ * @param events where the torrent's events go
+ * @param slots the session's connection budget
+ * @param connector dials peers and wraps accepted connections
+ * @param loops makes the torrent's mailbox
+ * @param fatal told of an {@link Error} in one of the torrent's threads: the session ends
+ */
+record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer<Event> events,
+                      ConnectionSlots slots, Connector connector, LoopFactory loops, Consumer<Throwable> fatal,
+                      PeerId peerId, SessionConfig config, IntSupplier listenPort, PieceBuffers blockBuffers,
+                      TokenBucket downloadLimit, TokenBucket uploadLimit, TrackerConfig trackerConfig,
+                      Path resumeDirectory) {
+
+    /** Opens a torrent's storage. */
+    @FunctionalInterface
+    interface StorageFactory {
+        Storage open(TorrentInfo info, Path directory) throws IOException;
+    }
+
+    /** The session's budget of connections, shared by its torrents. Thread-safe. */
+    interface ConnectionSlots {
+        /** Takes a slot; false when the session is full. */
+        boolean reserve();
+
+        /** Gives a slot back; once for each successful {@link #reserve}. */
+        void release();
+    }
+
+    /** How the torrent's mailbox is made: a threaded one in a session, a manual one in tests. */
+    @FunctionalInterface
+    interface LoopFactory {
+        Mailbox create(String name, Consumer<RuntimeException> onFailure, Consumer<Error> onFatal);
+    }
+
+    /**
+     * Makes links to peers. Both methods return links not yet started: the torrent registers a
+     * link before its first message can arrive.
+     */
+    interface Connector {
+        /**
+         * Dials {@code address} and exchanges handshakes; blocking (the torrent calls it on a
+         * virtual thread of its own).
+         */
+        PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
+                      PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception;
+
+        /** Answers the handshake of an incoming connection that named this torrent; may block briefly. */
+        PeerLink accept(PeerConnection.Handshaken incoming, TorrentGeometry geometry,
+                        PeerConnection.Listener listener, PeerConnection.Limits limits) throws IOException;
+    }
+}

@@ -1,0 +1,497 @@
+package dev.spate.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spate.bencode.BDictionary;
+import dev.spate.bencode.Bencode;
+import dev.spate.core.Clock;
+import dev.spate.core.InfoHash;
+import dev.spate.core.PeerId;
+import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoParser;
+import dev.spate.peer.PeerConnection;
+import dev.spate.peer.PeerLink;
+import dev.spate.peer.ScriptedLink;
+import dev.spate.peer.TokenBucket;
+import dev.spate.storage.DiskIo;
+import dev.spate.storage.MemoryStorage;
+import dev.spate.storage.PieceBuffers;
+import dev.spate.tracker.TrackerConfig;
+import dev.spate.wire.Message;
+import dev.spate.wire.TorrentGeometry;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The torrent loop driven by scripted peers, on {@link MemoryStorage}, a fake clock and a mailbox
+ * the test drains itself: no sockets, no sleeps, and every step is the test's.
+ */
+@Timeout(30)
+class TorrentLoopTest {
+    static final int PIECE = 32 * 1024;
+    static final int PIECES = 8;
+    static final int BLOCK = 16 * 1024;
+    static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    final AtomicLong now = new AtomicLong(1_000 * SECOND);
+    final Clock clock = now::get;
+    final List<Event> events = new CopyOnWriteArrayList<>();
+    final AtomicInteger slotsInUse = new AtomicInteger();
+    final Map<InetSocketAddress, ScriptedLink> reachable = new ConcurrentHashMap<>();
+    final List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
+    final List<Throwable> fatal = new CopyOnWriteArrayList<>();
+    byte[] payload;
+    Metainfo metainfo;
+    DiskIo disk;
+    MemoryStorage storage;
+    Torrent torrent;
+    Mailbox loop;
+    boolean removed;
+
+    @BeforeEach
+    void torrent() throws Exception {
+        payload = new byte[PIECE * PIECES];
+        new SplittableRandom(7).nextBytes(payload);
+        metainfo = metainfo(payload, List.of());
+        disk = new DiskIo(2, 4 << 20);
+        torrent = newTorrent(SessionConfig.builder().listenPort(0).build());
+        torrent.start();
+        awaitState(TorrentState.DOWNLOADING);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        disk.close();
+    }
+
+    Torrent newTorrent(SessionConfig config) throws Exception {
+        TorrentContext.Connector connector = new TorrentContext.Connector() {
+            @Override
+            public PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
+                                 PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception {
+                dialled.add(address);
+                ScriptedLink link = reachable.get(address);
+                if (link == null) {
+                    throw new ConnectException("Connection refused");
+                }
+                return link;
+            }
+
+            @Override
+            public PeerLink accept(PeerConnection.Handshaken incoming, TorrentGeometry geometry,
+                                   PeerConnection.Listener listener, PeerConnection.Limits limits) {
+                throw new UnsupportedOperationException("no sockets here");
+            }
+        };
+        TorrentContext.ConnectionSlots slots = new TorrentContext.ConnectionSlots() {
+            @Override
+            public boolean reserve() {
+                slotsInUse.incrementAndGet();
+                return true;
+            }
+
+            @Override
+            public void release() {
+                slotsInUse.decrementAndGet();
+            }
+        };
+        TorrentContext context = new TorrentContext(clock, disk, (info, d) -> storage = new MemoryStorage(info),
+                events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
+                fatal::add, PeerId.random(), config, () -> 6881, new PieceBuffers(BLOCK, 64),
+                TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(), null);
+        return new Torrent(context, metainfo, dir, t -> removed = true);
+    }
+
+    static Metainfo metainfo(byte[] payload, List<String> trackers) throws Exception {
+        MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+        ByteBuffer hashes = ByteBuffer.allocate(payload.length / PIECE * 20);
+        for (int p = 0; p < payload.length / PIECE; p++) {
+            sha1.update(payload, p * PIECE, PIECE);
+            hashes.put(sha1.digest());
+        }
+        BDictionary info = BDictionary.builder().put("name", "loop.bin").put("length", payload.length)
+                .put("piece length", PIECE).put("pieces", hashes.array()).build();
+        BDictionary.Builder top = BDictionary.builder().put("info", info);
+        if (!trackers.isEmpty()) {
+            top.put("announce", trackers.get(0));
+        }
+        return MetainfoParser.parse(Bencode.encode(top.build()));
+    }
+
+    // ---- driving the loop ----
+
+    void awaitState(TorrentState state) throws InterruptedException {
+        assertThat(loop.runUntil(() -> lastState() == state, WAIT)).as("state %s, now %s", state, lastState()).isTrue();
+    }
+
+    TorrentState lastState() {
+        TorrentState s = null;
+        for (Event e : events) {
+            if (e instanceof Event.StateChanged c) {
+                s = c.to();
+            }
+        }
+        return s;
+    }
+
+    ScriptedLink attach(ScriptedLink link) {
+        assertThat(torrent.attach(link)).isTrue();
+        loop.runPending();
+        assertThat(link.started).as("attached").isTrue();
+        return link;
+    }
+
+    void deliver(ScriptedLink link, Message m) throws InterruptedException {
+        torrent.onMessage(link, m);
+        loop.runPending();
+    }
+
+    void close(ScriptedLink link, String reason) {
+        link.close(reason);
+        torrent.onClosed(link, reason);
+        loop.runPending();
+    }
+
+    Message.Piece block(int piece, int begin, int length) {
+        byte[] bytes = new byte[length];
+        System.arraycopy(payload, piece * PIECE + begin, bytes, 0, length);
+        return Message.Piece.of(piece, begin, bytes);
+    }
+
+    /** Requests sent to the link that it has not been answered for, in order. */
+    static List<Message.Request> requests(ScriptedLink link) {
+        return link.sent(Message.Request.class);
+    }
+
+    /** Answers every request the link got, again and again, until none is new. */
+    void serveAll(ScriptedLink link) throws InterruptedException {
+        int answered = 0;
+        while (answered < requests(link).size()) {
+            Message.Request r = requests(link).get(answered++);
+            deliver(link, block(r.piece(), r.begin(), r.length()));
+        }
+    }
+
+    void tick(long seconds) {
+        for (long i = 0; i < seconds; i++) {
+            now.addAndGet(SECOND);
+            torrent.postTick();
+            loop.runPending();
+        }
+    }
+
+    boolean complete() {
+        return events.stream().anyMatch(e -> e instanceof Event.TorrentComplete);
+    }
+
+    // ---- the tests ----
+
+    @Test
+    void aSeedsBlocksBecomeVerifiedPiecesOnStorage() throws Exception {
+        ScriptedLink seed = attach(ScriptedLink.fast(1));
+        deliver(seed, Message.HAVE_ALL);
+        assertThat(seed.sent).contains(Message.INTERESTED);
+        assertThat(requests(seed)).as("nothing asked while choked").isEmpty();
+        deliver(seed, Message.UNCHOKE);
+        while (!complete()) {
+            serveAll(seed);
+            loop.runUntil(() -> complete() || requests(seed).size() > answeredCount(seed), WAIT);
+        }
+        assertThat(storage.fileBytes(0)).isEqualTo(payload);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        assertThat(torrent.completion()).isCompleted();
+        assertThat(seed.closed).as("both of us are seeds").isEqualTo("both of us are seeds");
+        assertThat(events).filteredOn(e -> e instanceof Event.PieceVerified).hasSize(PIECES);
+    }
+
+    private int answeredCount(ScriptedLink link) {
+        return (int) events.stream().filter(e -> e instanceof Event.PieceVerified).count() * (PIECE / BLOCK);
+    }
+
+    @Test
+    void aChokeWithoutTheFastExtensionDropsOurRequestsAndTheNextUnchokeAsksAgain() throws Exception {
+        ScriptedLink peer = attach(ScriptedLink.plain(1));
+        Message.BitfieldMessage all = Message.BitfieldMessage.of(fullBitfield());
+        deliver(peer, all);
+        deliver(peer, Message.UNCHOKE);
+        List<Message.Request> first = List.copyOf(requests(peer));
+        assertThat(first).isNotEmpty();
+        deliver(peer, Message.CHOKE);
+        peer.sent.clear();
+        deliver(peer, Message.UNCHOKE);
+        assertThat(requests(peer)).as("the dropped blocks are asked again").containsAll(first);
+    }
+
+    @Test
+    void aRequestThatTimesOutIsCancelledAndAskedAgain() throws Exception {
+        ScriptedLink peer = attach(ScriptedLink.fast(1));
+        deliver(peer, Message.HAVE_ALL);
+        deliver(peer, Message.UNCHOKE);
+        List<Message.Request> asked = List.copyOf(requests(peer));
+        peer.sent.clear();
+        tick(19);
+        assertThat(peer.sent(Message.Cancel.class)).as("not yet").isEmpty();
+        tick(2);
+        List<Message.Cancel> cancels = peer.sent(Message.Cancel.class);
+        assertThat(cancels).hasSize(asked.size());
+        for (Message.Request r : asked) {
+            assertThat(cancels).contains(new Message.Cancel(r.piece(), r.begin(), r.length()));
+        }
+        assertThat(requests(peer)).as("asked again, of the only peer there is").isNotEmpty();
+    }
+
+    @Test
+    void inEndgameTheLastBlockIsAlsoAskedOfAnotherPeerAndCancelledWhereItArrivesTwice() throws Exception {
+        ScriptedLink slow = attach(ScriptedLink.fast(1));
+        deliver(slow, Message.HAVE_ALL);
+        deliver(slow, Message.UNCHOKE);
+        Message.Request held = requests(slow).get(0);
+        // Answer everything but the first request, until nothing is free.
+        int answered = 1;
+        while (true) {
+            while (answered < requests(slow).size()) {
+                Message.Request r = requests(slow).get(answered++);
+                deliver(slow, block(r.piece(), r.begin(), r.length()));
+            }
+            loop.runUntil(() -> false, Duration.ofMillis(50)); // verdicts
+            if (answered == requests(slow).size()) {
+                break;
+            }
+        }
+        assertThat(answered).as("every block but the held one was asked").isEqualTo(PIECES * PIECE / BLOCK);
+        ScriptedLink fast = attach(ScriptedLink.fast(2));
+        deliver(fast, Message.HAVE_ALL);
+        deliver(fast, Message.UNCHOKE);
+        assertThat(requests(fast)).as("the held block, asked twice").containsExactly(held);
+        deliver(fast, block(held.piece(), held.begin(), held.length()));
+        assertThat(slow.sent(Message.Cancel.class))
+                .containsExactly(new Message.Cancel(held.piece(), held.begin(), held.length()));
+        assertThat(loop.runUntil(this::complete, WAIT)).isTrue();
+        assertThat(storage.fileBytes(0)).isEqualTo(payload);
+    }
+
+    @Test
+    void aPeerThatAloneSentAPieceThatFailsItsHashIsBanned() throws Exception {
+        ScriptedLink liar = attach(ScriptedLink.fast(1));
+        deliver(liar, Message.HAVE_ALL);
+        deliver(liar, Message.UNCHOKE);
+        for (Message.Request r : List.copyOf(requests(liar))) {
+            deliver(liar, Message.Piece.of(r.piece(), r.begin(), new byte[r.length()]));
+        }
+        assertThat(loop.runUntil(() -> liar.closed != null, WAIT)).isTrue();
+        assertThat(events).anyMatch(e -> e instanceof Event.HashFailed);
+        assertThat(events).anyMatch(e -> e instanceof Event.PeerBanned b && b.address().equals(liar.remote()));
+        assertThat(liar.closed).startsWith("banned: ");
+        close(liar, liar.closed);
+        torrent.connect(liar.remote());
+        loop.runPending();
+        assertThat(dialled).as("a banned peer is never dialled").doesNotContain(liar.remote());
+    }
+
+    @Test
+    void aRefusedPeerIsTriedAgainWithBackOffUntilItListens() throws Exception {
+        InetSocketAddress late = new InetSocketAddress("127.0.0.1", 7000);
+        torrent.connect(late);
+        loop.runUntil(() -> events.stream().anyMatch(e -> e instanceof Event.PeerDisconnected), WAIT);
+        assertThat(dialled).containsExactly(late);
+        tick(4);
+        assertThat(dialled).as("not before the back-off").hasSize(1);
+        tick(2);
+        loop.runUntil(() -> dialled.size() == 2, WAIT);
+        assertThat(dialled).hasSize(2);
+        loop.runUntil(() -> events.stream().filter(e -> e instanceof Event.PeerDisconnected).count() == 2, WAIT);
+        ScriptedLink listening = ScriptedLink.fast(7000);
+        reachable.put(late, listening);
+        tick(11); // the second back-off is 10 s
+        assertThat(loop.runUntil(() -> listening.started, WAIT)).as("reached at last").isTrue();
+        assertThat(slotsInUse).hasValue(1);
+    }
+
+    @Test
+    void aSeedDialsTheLeechersItHearsOf() throws Exception {
+        ScriptedLink seed = attach(ScriptedLink.fast(1));
+        deliver(seed, Message.HAVE_ALL);
+        deliver(seed, Message.UNCHOKE);
+        while (!complete()) {
+            serveAll(seed);
+            loop.runUntil(() -> complete() || requests(seed).size() > answeredCount(seed), WAIT);
+        }
+        InetSocketAddress leecher = new InetSocketAddress("127.0.0.1", 7001);
+        ScriptedLink leech = ScriptedLink.fast(7001);
+        reachable.put(leecher, leech);
+        torrent.connect(leecher);
+        assertThat(loop.runUntil(() -> leech.started, WAIT)).isTrue();
+        assertThat(leech.sent.get(0)).as("we announce we have everything").isEqualTo(Message.HAVE_ALL);
+    }
+
+    @Test
+    void ourselvesAndADuplicatePeerAreRefused() throws Exception {
+        ScriptedLink first = attach(ScriptedLink.fast(1));
+        ScriptedLink twin = new ScriptedLink(new InetSocketAddress("127.0.0.1", 2), first.peerId(), true, false);
+        assertThat(torrent.attach(twin)).isTrue();
+        loop.runPending();
+        assertThat(twin.closed).startsWith("duplicate connection");
+        assertThat(slotsInUse).as("the refused one gave its slot back").hasValue(1);
+    }
+
+    @Test
+    void pausingDisconnectsAndResumingDialsAgain() throws Exception {
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", 7002);
+        ScriptedLink peer = ScriptedLink.fast(7002);
+        reachable.put(address, peer);
+        torrent.connect(address);
+        loop.runUntil(() -> peer.started, WAIT);
+        torrent.pause();
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.PAUSED);
+        assertThat(peer.closed).isEqualTo("paused");
+        torrent.onClosed(peer, "paused");
+        loop.runPending();
+        assertThat(slotsInUse).hasValue(0);
+        ScriptedLink again = ScriptedLink.fast(7002);
+        reachable.put(address, again);
+        torrent.resume();
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.DOWNLOADING);
+        tick(6); // the address waits its first back-off after a disconnect
+        assertThat(loop.runUntil(() -> again.started, WAIT)).isTrue();
+    }
+
+    @Test
+    void pausedWhileCheckingItStaysPausedOnceTheCheckIsDoneAndResumesFromThere() throws Exception {
+        events.clear();
+        Torrent second = newTorrent(SessionConfig.builder().listenPort(0).build());
+        second.start();
+        second.pause(); // queued behind the start, before the check's verdict
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.PAUSED);
+        loop.runUntil(() -> false, Duration.ofMillis(200)); // the check ends meanwhile
+        assertThat(lastState()).isEqualTo(TorrentState.PAUSED);
+        second.resume();
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.DOWNLOADING);
+    }
+
+    @Test
+    void aFailedTorrentCanOnlyBeRemoved() throws Exception {
+        ScriptedLink peer = attach(ScriptedLink.fast(1));
+        torrent.post(() -> torrent.fail("disk on fire"));
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.ERROR);
+        assertThat(peer.closed).isEqualTo("torrent error");
+        torrent.resume();
+        torrent.pause();
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.ERROR);
+        assertThat(torrent.completion()).isCompletedExceptionally();
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> torrent.completion().get());
+        assertThat(e.getCause()).isInstanceOf(TorrentFailedException.class).hasMessage("disk on fire");
+        removeAndDrain();
+        assertThat(lastState()).isEqualTo(TorrentState.REMOVED);
+    }
+
+    @Test
+    void removingGivesBackEverySlotAndEndsCompletionAsRemoved() throws Exception {
+        attach(ScriptedLink.fast(1));
+        attach(ScriptedLink.fast(2));
+        assertThat(slotsInUse).hasValue(2);
+        removeAndDrain();
+        assertThat(removed).isTrue();
+        assertThat(slotsInUse).as("no slot leaks when the torrent goes").hasValue(0);
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> torrent.completion().get());
+        assertThat(e.getCause()).isInstanceOf(TorrentRemovedException.class);
+    }
+
+    @Test
+    void removingWhileAVerdictIsOnItsWayLosesNothingAndLeaksNothing() throws Exception {
+        ScriptedLink seed = attach(ScriptedLink.fast(1));
+        deliver(seed, Message.HAVE_ALL);
+        deliver(seed, Message.UNCHOKE);
+        serveAll(seed); // completes a piece or two: their verdicts are on the disk pool now
+        removeAndDrain();
+        loop.runUntil(() -> false, Duration.ofMillis(200)); // late verdicts find the loop gone
+        assertThat(slotsInUse).hasValue(0);
+        assertThat(fatal).isEmpty();
+        List<TorrentState> states = new ArrayList<>();
+        events.stream().filter(e -> e instanceof Event.StateChanged).forEach(e -> states.add(((Event.StateChanged) e).to()));
+        assertThat(states).endsWith(TorrentState.REMOVED);
+    }
+
+    @Test
+    void aFloodingPeerStopsBeingReadOnceItsShareOfTheMailboxIsFull() throws Exception {
+        ScriptedLink flooder = attach(ScriptedLink.fast(1));
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                for (int i = 0; i < Connections.CREDITS + 100; i++) {
+                    torrent.onMessage(flooder, i % 2 == 0 ? Message.INTERESTED : Message.NOT_INTERESTED);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (loop.pending() < Connections.CREDITS && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        reader.join(300);
+        assertThat(reader.isAlive()).as("the reader waits for credit").isTrue();
+        assertThat(loop.pending()).isEqualTo(Connections.CREDITS);
+        assertThat(loop.runUntil(() -> !reader.isAlive() && loop.pending() == 0, WAIT)).isTrue();
+    }
+
+    @Test
+    void interestFlipsCostNoRoundOfTheChokerEachAndAnHonestPeerIsStillUnchoked() throws Exception {
+        ScriptedLink flooder = attach(ScriptedLink.fast(1));
+        ScriptedLink honest = attach(ScriptedLink.fast(2));
+        for (int i = 0; i < 10_000; i++) {
+            torrent.onMessage(flooder, i % 2 == 0 ? Message.INTERESTED : Message.NOT_INTERESTED);
+            if (i % 100 == 99) {
+                loop.runPending();
+            }
+        }
+        loop.runPending();
+        assertThat(flooder.sent(Message.Unchoke.class).size()).as("unchoked at most once per batch, not per flip")
+                .isLessThanOrEqualTo(100);
+        deliver(honest, Message.INTERESTED);
+        assertThat(honest.sent).as("the honest peer is unchoked").contains(Message.UNCHOKE);
+    }
+
+    private void removeAndDrain() throws InterruptedException {
+        Thread remover = Thread.ofVirtual().start(torrent::remove);
+        assertThat(loop.runUntil(() -> loop.ended().isDone(), WAIT)).isTrue();
+        remover.join(WAIT.toMillis());
+        assertThat(remover.isAlive()).isFalse();
+    }
+
+    private static dev.spate.core.Bitfield fullBitfield() {
+        dev.spate.core.Bitfield b = new dev.spate.core.Bitfield(PIECES);
+        b.setAll();
+        return b;
+    }
+
+}
