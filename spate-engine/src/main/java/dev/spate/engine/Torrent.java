@@ -41,12 +41,8 @@ import java.util.function.Consumer;
  * most {@link Connections#CREDITS} messages waiting on the loop; past that it stops reading, so
  * a flooding peer stalls itself, not the torrent.
  */
-final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSession.Listener,
-        Connections.Host, Download.Host {
+final class Torrent implements TorrentHandle, Connections.Host, Download.Host, Inbox.Loop {
     private static final System.Logger LOG = System.getLogger(Torrent.class.getName());
-    /** Bytes queued to one peer's socket before its requests stop being read. */
-    static final long OUTBOX_LIMIT = 4L << 20;
-    static final long RESUME_SAVE_NANOS = TimeUnit.SECONDS.toNanos(30);
     /** How long an API call waits for the loop before answering from the last snapshot. */
     static final Duration ASK_TIMEOUT = Duration.ofSeconds(2);
     static final String CLIENT_NAME = "Spate 0.1.0";
@@ -56,7 +52,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
     private final InfoHash hash;
     private final String hex;
     private final Storage storage;
-    private final Path resumeFile;
     private final Mailbox loop;
     private final Consumer<Torrent> onRemoved;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
@@ -73,9 +68,9 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
     private final Announcer announcer;
     private boolean checked;
     private String error;
-    private boolean resumeDirty;
-    private boolean resumeSaving;
-    private long lastResumeSave;
+    private final ResumeSaver resume;
+    private final Inbox inbox;
+    private final PeerIntents intents;
     /** The last snapshot, for callers when the loop does not answer in time; written by the loop. */
     private volatile TorrentStatus lastStatus;
 
@@ -86,7 +81,6 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
         this.hex = hash.hex();
         this.onRemoved = onRemoved;
         this.storage = context.storage().open(info, directory);
-        this.resumeFile = ResumeFile.pathFor(directory.resolve(".spate"), hash);
         this.downloadLimit = new TokenBucket(0, context.clock());
         this.uploadLimit = new TokenBucket(0, context.clock());
         this.limits = new PeerConnection.Limits(List.of(downloadLimit, context.downloadLimit()),
@@ -110,7 +104,10 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
                         post(() -> publish(new Event.TrackerError(hex, message)));
                     }
                 });
-        this.lastResumeSave = context.clock().nanoTime();
+        this.resume = new ResumeSaver(context.disk(), storage, ResumeFile.pathFor(directory.resolve(".spate"), hash),
+                hash, context.clock(), download::have, this::post);
+        this.inbox = new Inbox(context, info.pieceLength(), connections, upload, this);
+        this.intents = new PeerIntents(download, upload, connections, lifecycle);
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
                 context.fatal()::accept);
         this.lastStatus = snapshot();
@@ -125,14 +122,16 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
     /** Checks what is on disk, then starts downloading or seeding. */
     void start() {
         post(lifecycle::announceStart);
-        ResumeCheck.load(context.disk(), storage, resumeFile, hash, (done, total) -> { })
+        ResumeCheck.load(context.disk(), storage, resume.file(), hash, (done, total) -> { })
                 .whenComplete((outcome, failure) -> post(() -> {
                     if (failure != null) {
                         fail("checking the data on disk failed: " + Messages.message(failure));
                         return;
                     }
                     download.alreadyHave(outcome.have());
-                    resumeDirty = !outcome.trusted();
+                    if (!outcome.trusted()) {
+                        resume.changed();
+                    }
                     checked = true;
                     if (lifecycle.state() == TorrentState.CHECKING) {
                         activate();
@@ -164,7 +163,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
                 connections.disconnectAll("paused");
                 announcer.stopped(context.listenPort().getAsInt(), counters());
                 download.trim();
-                saveResume();
+                resume.save();
             }
         });
     }
@@ -208,8 +207,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
             loop.ended().get(10, TimeUnit.SECONDS);
             // The loop is over: this thread owns the torrent's state now. Verdicts queued behind the
             // stop ran after it and published PieceVerified: save now, so every such piece is listed.
-            resumeDirty |= !resumeSaving;
-            saveResumeNow();
+            resume.saveNow();
             stopped.getNow(CompletableFuture.completedFuture(null)).get(3, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -256,7 +254,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
 
     private void completed() {
         download.trim();
-        saveResume();
+        resume.save();
         publish(new Event.TorrentComplete(hex));
         completion.complete(null);
     }
@@ -372,7 +370,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
 
     @Override
     public PeerSession open(PeerLink link) {
-        PeerSession ps = new PeerSession(link, info.pieceCount(), this, context.clock(), timeouts);
+        PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         ps.start(download.have(), context.listenPort().getAsInt(), CLIENT_NAME);
         return ps;
     }
@@ -381,12 +379,12 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
     public void left(PeerSession ps, String reason) {
         download.peerLeft(ps);
         publish(new Event.PeerDisconnected(hex, ps.link().remote(), reason));
-        rechokeSoon();
+        upload.markDue();
     }
 
     @Override
     public PeerConnection.Listener linkListener() {
-        return this;
+        return inbox;
     }
 
     @Override
@@ -394,150 +392,27 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
         return limits;
     }
 
-    // ---- the links' threads (PeerConnection.Listener) ----
+    // ---- the loop's side of the inbox ----
 
     @Override
-    public void onMessage(PeerLink link, Message m) throws InterruptedException {
-        if (m instanceof Message.Piece) {
-            // Backpressure: while the disk queue is full this peer is not read.
-            context.disk().awaitRoom(info.pieceLength());
-        } else if (m instanceof Message.Request) {
-            // Backpressure: while this peer's outbox is full its requests are not read.
-            link.awaitQueuedBelow(OUTBOX_LIMIT);
-        }
-        Semaphore credit = connections.credit(link);
-        while (credit != null && !credit.tryAcquire(Connections.CREDIT_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
-            credit = connections.credit(link); // gone meanwhile: stop waiting
-        }
-        if (credit == null) {
-            dropped(m);
-            return;
-        }
-        Semaphore held = credit;
-        if (!post(() -> {
-            try {
-                received(link, m);
-            } finally {
-                held.release();
-            }
-        })) {
-            held.release();
-            dropped(m);
-        }
-    }
-
-    private void dropped(Message m) {
-        if (m instanceof Message.Piece p) {
-            context.blockBuffers().release(p.block());
-        }
-    }
-
-    /** A message from a peer, on the loop. */
-    void received(PeerLink link, Message m) {
+    public void received(PeerLink link, Message m) {
         PeerSession ps = connections.session(link);
-        try {
-            if (ps != null) {
-                ps.handle(m);
-            }
-        } finally {
-            dropped(m); // a block's bytes are copied into its piece by now
+        if (ps != null) {
+            ps.handle(m);
         }
         if (upload.isDue() && loop.pending() == 0) {
-            rechoke();
+            rechoke(); // once per batch of messages, however many changed their interest
         }
     }
 
     @Override
-    public void onClosed(PeerLink link, String reason) {
-        if (!post(() -> connections.closed(link, reason))) {
-            connections.release(link);
-        }
+    public void unreadable(String message) {
+        fail(message);
     }
 
-    @Override
-    public void onBlockSent(PeerLink link, OutgoingBlock block) {
-        post(() -> {
-            PeerSession ps = connections.session(link);
-            if (ps != null) {
-                upload.sent(ps, block);
-            }
-        });
-    }
-
-    @Override
-    public void onBlockFailed(PeerLink link, OutgoingBlock block, IOException cause) {
-        if (cause instanceof StorageException) {
-            // Our data is gone or unreadable (a file deleted or cut short under us): the torrent
-            // cannot seed it, whoever asks. A socket's failure only ends that connection.
-            post(() -> fail(cause.getMessage()));
-        }
-    }
-
-    @Override
-    public void onFatal(PeerLink link, Error error) {
-        context.fatal().accept(error);
-    }
-
-    // ---- the peers' intents (PeerSession.Listener) ----
-
-    @Override
-    public void peerHas(PeerSession peer, int piece) {
-        download.peerHas(peer, piece);
-    }
-
-    @Override
-    public void peerHasBitfield(PeerSession peer, Bitfield pieces) {
-        download.peerHasBitfield(peer, pieces);
-    }
-
-    @Override
-    public void peerHasAll(PeerSession peer) {
-        download.peerHasAll(peer);
-    }
-
-    @Override
-    public void peerHasNone(PeerSession peer) {
-        download.peerHasNone(peer);
-    }
-
-    @Override
-    public void interestChanged(PeerSession peer, boolean interested) {
-        rechokeSoon();
-    }
-
-    @Override
-    public void canRequest(PeerSession peer) {
-        download.fill(peer);
-    }
-
-    @Override
-    public boolean blockArrived(PeerSession peer, Message.Piece block) {
-        return download.blockArrived(peer, block);
-    }
-
-    @Override
-    public void requestsDropped(PeerSession peer) {
-        download.requestsDropped(peer);
-    }
-
-    @Override
-    public void requestRejected(PeerSession peer, int piece, int begin, int length) {
-        download.rejected(peer, piece, begin);
-    }
-
-    @Override
-    public void requestsExpired(PeerSession peer, long pickedAtOrBefore) {
-        download.expired(peer, pickedAtOrBefore);
-    }
-
-    @Override
-    public OutgoingBlock.Source serve(PeerSession peer, Message.Request request) {
-        return lifecycle.isActive() ? upload.serve(request) : null;
-    }
-
-    @Override
-    public void disconnect(PeerSession peer, String reason) {
-        connections.disconnect(peer, reason);
+    /** Where the links' threads hand over what they read and sent. */
+    Inbox inbox() {
+        return inbox;
     }
 
     // ---- download's needs (Download.Host) ----
@@ -553,13 +428,18 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
     }
 
     @Override
+    public void disconnect(PeerSession peer, String reason) {
+        connections.disconnect(peer, reason);
+    }
+
+    @Override
     public void ban(InetSocketAddress address, String reason) {
         connections.ban(address, reason);
     }
 
     @Override
     public void pieceVerified(int piece) {
-        resumeDirty = true;
+        resume.changed();
         publish(new Event.PieceVerified(hex, piece));
     }
 
@@ -589,53 +469,14 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener, PeerSessi
             announcer.tick(context.listenPort().getAsInt(), counters());
             connections.dial();
         }
-        if (resumeDirty && context.clock().nanoTime() - lastResumeSave > RESUME_SAVE_NANOS) {
-            saveResume();
-        }
+        resume.tick();
         snapshot();
     }
 
-    private void rechokeSoon() {
-        upload.markDue();
-    }
 
     private void rechoke() {
         if (lifecycle.isActive()) {
             upload.rechoke(context.clock().nanoTime(), connections.peers(), lifecycle.state() == TorrentState.SEEDING);
-        }
-    }
-
-    // ---- resume data ----
-
-    /** Saves on the disk pool; the outcome comes back to the loop. */
-    private void saveResume() {
-        if (!resumeDirty || resumeSaving) {
-            return;
-        }
-        resumeDirty = false;
-        resumeSaving = true;
-        lastResumeSave = context.clock().nanoTime();
-        ResumeCheck.saveAsync(context.disk(), storage, resumeFile, hash, download.have())
-                .whenComplete((ok, failure) -> post(() -> {
-                    resumeSaving = false;
-                    if (failure != null) {
-                        resumeDirty = true;
-                        LOG.log(System.Logger.Level.WARNING, "saving resume data of {0}: {1}", info.name(),
-                                Messages.message(failure));
-                    }
-                }));
-    }
-
-    /** Saves on the calling thread; only once the loop is over. */
-    private void saveResumeNow() {
-        if (!resumeDirty) {
-            return;
-        }
-        try {
-            ResumeCheck.save(storage, resumeFile, hash, download.have());
-            resumeDirty = false;
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "saving resume data of {0}: {1}", info.name(), e.getMessage());
         }
     }
 

@@ -165,13 +165,13 @@ class TorrentLoopTest {
     }
 
     void deliver(ScriptedLink link, Message m) throws InterruptedException {
-        torrent.onMessage(link, m);
+        torrent.inbox().onMessage(link, m);
         loop.runPending();
     }
 
     void close(ScriptedLink link, String reason) {
         link.close(reason);
-        torrent.onClosed(link, reason);
+        torrent.inbox().onClosed(link, reason);
         loop.runPending();
     }
 
@@ -368,7 +368,7 @@ class TorrentLoopTest {
         loop.runPending();
         assertThat(lastState()).isEqualTo(TorrentState.PAUSED);
         assertThat(peer.closed).isEqualTo("paused");
-        torrent.onClosed(peer, "paused");
+        torrent.inbox().onClosed(peer, "paused");
         loop.runPending();
         assertThat(slotsInUse).hasValue(0);
         ScriptedLink again = ScriptedLink.fast(7002);
@@ -448,7 +448,7 @@ class TorrentLoopTest {
         Thread reader = Thread.ofVirtual().start(() -> {
             try {
                 for (int i = 0; i < Connections.CREDITS + 100; i++) {
-                    torrent.onMessage(flooder, i % 2 == 0 ? Message.INTERESTED : Message.NOT_INTERESTED);
+                    torrent.inbox().onMessage(flooder, i % 2 == 0 ? Message.INTERESTED : Message.NOT_INTERESTED);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -469,7 +469,7 @@ class TorrentLoopTest {
         ScriptedLink flooder = attach(ScriptedLink.fast(1));
         ScriptedLink honest = attach(ScriptedLink.fast(2));
         for (int i = 0; i < 10_000; i++) {
-            torrent.onMessage(flooder, i % 2 == 0 ? Message.INTERESTED : Message.NOT_INTERESTED);
+            torrent.inbox().onMessage(flooder, i % 2 == 0 ? Message.INTERESTED : Message.NOT_INTERESTED);
             if (i % 100 == 99) {
                 loop.runPending();
             }

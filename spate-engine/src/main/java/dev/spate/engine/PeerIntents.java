@@ -1,0 +1,88 @@
+package dev.spate.engine;
+
+import dev.spate.core.Bitfield;
+import dev.spate.peer.OutgoingBlock;
+import dev.spate.peer.PeerSession;
+import dev.spate.wire.Message;
+
+/**
+ * What peers' sessions report, sent to the role each intent belongs to: availability, blocks and
+ * our requests to the {@link Download}, requests to serve and interest to the {@link Upload}, a
+ * reason to hang up to the {@link Connections}.
+ *
+ * <p>Not thread-safe: called on the torrent's loop, from {@link PeerSession#handle} and
+ * {@link PeerSession#tick}.
+ */
+final class PeerIntents implements PeerSession.Listener {
+    private final Download download;
+    private final Upload upload;
+    private final Connections connections;
+    private final Lifecycle lifecycle;
+
+    PeerIntents(Download download, Upload upload, Connections connections, Lifecycle lifecycle) {
+        this.download = download;
+        this.upload = upload;
+        this.connections = connections;
+        this.lifecycle = lifecycle;
+    }
+
+    @Override
+    public void peerHas(PeerSession peer, int piece) {
+        download.peerHas(peer, piece);
+    }
+
+    @Override
+    public void peerHasBitfield(PeerSession peer, Bitfield pieces) {
+        download.peerHasBitfield(peer, pieces);
+    }
+
+    @Override
+    public void peerHasAll(PeerSession peer) {
+        download.peerHasAll(peer);
+    }
+
+    @Override
+    public void peerHasNone(PeerSession peer) {
+        download.peerHasNone(peer);
+    }
+
+    @Override
+    public void interestChanged(PeerSession peer, boolean interested) {
+        upload.markDue(); // the torrent rechokes once the batch of messages is through
+    }
+
+    @Override
+    public void canRequest(PeerSession peer) {
+        download.fill(peer);
+    }
+
+    @Override
+    public boolean blockArrived(PeerSession peer, Message.Piece block) {
+        return download.blockArrived(peer, block);
+    }
+
+    @Override
+    public void requestsDropped(PeerSession peer) {
+        download.requestsDropped(peer);
+    }
+
+    @Override
+    public void requestRejected(PeerSession peer, int piece, int begin, int length) {
+        download.rejected(peer, piece, begin);
+    }
+
+    @Override
+    public void requestsExpired(PeerSession peer, long pickedAtOrBefore) {
+        download.expired(peer, pickedAtOrBefore);
+    }
+
+    @Override
+    public OutgoingBlock.Source serve(PeerSession peer, Message.Request request) {
+        return lifecycle.isActive() ? upload.serve(request) : null;
+    }
+
+    @Override
+    public void disconnect(PeerSession peer, String reason) {
+        connections.disconnect(peer, reason);
+    }
+}
