@@ -97,8 +97,10 @@ final class CreateCommand implements Callable<Integer> {
         }
         Metainfo meta = MetainfoParser.parse(torrent);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("created %s: %s, %d pieces of %s, info-hash %s%n", output, Units.bytes(meta.info().totalLength()),
-                meta.info().pieceCount(), Units.bytes(meta.info().pieceLength()), meta.infoHashHex());
+        // The path is echoed escaped: it may well be a name that came with a download.
+        out.printf("created %s: %s, %d pieces of %s, info-hash %s%n", TerminalText.escape(output.toString()),
+                Units.bytes(meta.info().totalLength()), meta.info().pieceCount(), Units.bytes(meta.info().pieceLength()),
+                meta.infoHashHex());
         out.flush();
         return 0;
     }

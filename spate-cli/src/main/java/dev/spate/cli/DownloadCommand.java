@@ -118,7 +118,7 @@ final class DownloadCommand implements Callable<Integer> {
                     }
                     line.clear();
                     TorrentStatus s = handle.status();
-                    out.printf("%s: uploaded %s while seeding%n", s.name(), Units.bytes(s.uploaded()));
+                    out.printf("%s: uploaded %s while seeding%n", TerminalText.escape(s.name()), Units.bytes(s.uploaded()));
                     out.flush();
                 }
             } finally {
@@ -126,7 +126,7 @@ final class DownloadCommand implements Callable<Integer> {
                 subscription.close();
             }
             if (failure.get() != null) {
-                err.println("spate: " + failure.get());
+                err.println("spate: " + TerminalText.escape(failure.get()));
                 return interrupt.finish(Main.FAILURE);
             }
             return interrupt.finish(complete.get() ? 0 : INTERRUPTED);
@@ -158,13 +158,15 @@ final class DownloadCommand implements Callable<Integer> {
         }
     }
 
+    /** The trackers' last word and the totals; the torrent's name and the trackers' URLs and messages escaped. */
     static void summary(PrintWriter out, TorrentStatus s, double seconds) {
         for (var t : s.trackers()) {
-            out.printf("tracker %s: %s%s%s%n", t.url(), t.status(), t.message().map(m -> ": " + m).orElse(""),
+            out.printf("tracker %s: %s%s%s%n", TerminalText.escape(t.url()), t.status(),
+                    t.message().map(m -> ": " + TerminalText.escape(m)).orElse(""),
                     t.nextAnnounceSeconds() >= 0 ? ", next announce in " + Units.duration(t.nextAnnounceSeconds()) : "");
         }
         out.printf("%s: %s, %d/%d pieces (%.1f%%), %s received in %s (%s), %d hash failures, %s wasted%n",
-                s.name(), s.isComplete() ? "complete" : "incomplete", s.piecesVerified(), s.pieceCount(),
+                TerminalText.escape(s.name()), s.isComplete() ? "complete" : "incomplete", s.piecesVerified(), s.pieceCount(),
                 s.progress() * 100, Units.bytes(s.downloaded()), Units.duration((long) seconds),
                 Units.rate(seconds > 0 ? s.downloaded() / seconds : 0), s.hashFailures(), Units.bytes(s.wasted()));
         out.flush();

@@ -89,6 +89,10 @@ final class InfoCommand implements Callable<Integer> {
         return MetainfoParser.read(torrent);
     }
 
+    /**
+     * The torrent for people. Every string from the file (name, comment, created by, paths, URLs)
+     * goes through {@link TerminalText}: whoever made the torrent could have put terminal controls in it.
+     */
     static String text(Metainfo meta) {
         TorrentInfo info = meta.info();
         StringBuilder sb = new StringBuilder();
@@ -99,10 +103,11 @@ final class InfoCommand implements Callable<Integer> {
         line(sb, "private", info.isPrivate() ? "yes" : "no");
         meta.createdBy().ifPresent(v -> line(sb, "created by", v));
         meta.creationDate().ifPresent(v -> line(sb, "created", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(v.atOffset(ZoneOffset.UTC))));
-        meta.comment().ifPresent(v -> line(sb, "comment", v));
+        meta.comment().ifPresent(v -> lines(sb, "comment", v));
         sb.append("files (").append(info.files().size()).append("):\n");
         for (FileEntry f : info.files()) {
-            sb.append(String.format("  %10s  %s%n", Units.bytes(f.length()), info.multiFile() ? info.name() + "/" + f.displayPath() : f.displayPath()));
+            String path = info.multiFile() ? info.name() + "/" + f.displayPath() : f.displayPath();
+            sb.append(String.format("  %10s  %s%n", Units.bytes(f.length()), TerminalText.escape(path)));
         }
         if (meta.trackerTiers().isEmpty()) {
             sb.append("trackers: none\n");
@@ -110,21 +115,29 @@ final class InfoCommand implements Callable<Integer> {
             sb.append("trackers:\n");
             for (int t = 0; t < meta.trackerTiers().size(); t++) {
                 for (String url : meta.trackerTiers().get(t)) {
-                    sb.append("  tier ").append(t + 1).append(": ").append(url).append('\n');
+                    sb.append("  tier ").append(t + 1).append(": ").append(TerminalText.escape(url)).append('\n');
                 }
             }
         }
         if (!meta.webSeeds().isEmpty()) {
             sb.append("web seeds:\n");
-            meta.webSeeds().forEach(url -> sb.append("  ").append(url).append('\n'));
+            meta.webSeeds().forEach(url -> sb.append("  ").append(TerminalText.escape(url)).append('\n'));
         }
         return sb.toString();
     }
 
-    /** {@code key: value}; a value of several lines (a comment, say) has its later lines indented under the first. */
+    /** {@code key: value} on one line, the value escaped. */
     private static void line(StringBuilder sb, String key, String value) {
-        String indented = String.join("\n" + " ".repeat(12), value.split("\r\n|\r|\n", -1));
-        sb.append(String.format("%-11s %s%n", key + ":", indented));
+        sb.append(String.format("%-11s %s%n", key + ":", TerminalText.escape(value)));
+    }
+
+    /** {@code key: value} for a value that may have several lines (a comment): later lines indented under the first, each escaped. */
+    private static void lines(StringBuilder sb, String key, String value) {
+        List<String> escaped = new ArrayList<>();
+        for (String l : value.split("\r\n|\r|\n", -1)) {
+            escaped.add(TerminalText.escape(l));
+        }
+        sb.append(String.format("%-11s %s%n", key + ":", String.join("\n" + " ".repeat(12), escaped)));
     }
 
     static String scrapeText(List<ScrapeReport> reports) {
@@ -134,9 +147,10 @@ final class InfoCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder("scrape:\n");
         for (ScrapeReport r : reports) {
             if (r.error().isPresent()) {
-                sb.append("  ").append(r.url()).append(": error: ").append(r.error().get()).append('\n');
+                sb.append("  ").append(TerminalText.escape(r.url())).append(": error: ")
+                        .append(TerminalText.escape(r.error().get())).append('\n');
             } else {
-                sb.append(String.format("  %s: %d seeders, %d leechers, %d completed%n", r.url(), r.seeders(),
+                sb.append(String.format("  %s: %d seeders, %d leechers, %d completed%n", TerminalText.escape(r.url()), r.seeders(),
                         r.leechers(), r.completed()));
             }
         }

@@ -70,7 +70,12 @@ final class Json {
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
                 default -> {
-                    if (c < 0x20) {
+                    if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        sb.append(c).append(s.charAt(++i));
+                    } else if (TerminalText.isUnsafe(c)) {
+                        // JSON requires only C0 escaped; the rest of what a terminal would act on
+                        // (DEL, C1, bidi overrides, U+2028/2029 that end a JavaScript line) is escaped
+                        // too, so JSON printed on a terminal is as safe as our text.
                         sb.append(String.format("\\u%04x", (int) c));
                     } else {
                         sb.append(c);

@@ -1,6 +1,7 @@
 package dev.spate.cli;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -51,7 +52,7 @@ public final class Main implements Runnable {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
             if (verbose) {
-                e.printStackTrace(err);
+                err.print(stackTrace(e));
             }
             err.println("spate: " + oneLine(e));
             err.flush();
@@ -61,9 +62,9 @@ public final class Main implements Runnable {
     }
 
     /**
-     * The message of {@code e}, or of its cause when it has none, on one line. A file-system error
-     * names its file and says what went wrong with it: {@link NoSuchFileException}'s own message is
-     * the bare path.
+     * The message of {@code e}, or of its cause when it has none, on one line and escaped (a message
+     * may quote a tracker or a file name from a torrent). A file-system error names its file and says
+     * what went wrong with it: {@link NoSuchFileException}'s own message is the bare path.
      */
     static String oneLine(Throwable e) {
         Throwable t = e;
@@ -72,7 +73,25 @@ public final class Main implements Runnable {
         }
         String message = t instanceof FileSystemException fs ? fileProblem(fs)
                 : t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
-        return message.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
+        return TerminalText.escape(message.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' '));
+    }
+
+    /**
+     * {@code e}'s stack trace with every line escaped (its messages may quote a tracker or a torrent)
+     * but for the tabs that indent the frames.
+     */
+    static String stackTrace(Throwable e) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        StringBuilder sb = new StringBuilder();
+        for (String line : trace.toString().split("\r?\n")) {
+            int tabs = 0;
+            while (tabs < line.length() && line.charAt(tabs) == '\t') {
+                tabs++;
+            }
+            sb.append(line, 0, tabs).append(TerminalText.escape(line.substring(tabs))).append('\n');
+        }
+        return sb.toString();
     }
 
     private static String fileProblem(FileSystemException e) {

@@ -58,15 +58,15 @@ final class SeedCommand implements Callable<Integer> {
                 s = handle.status();
             }
             if (s.state() == TorrentState.ERROR) {
-                err.println("spate: " + s.error().orElse("error"));
+                err.println("spate: " + TerminalText.escape(s.error().orElse("error")));
                 return Main.FAILURE;
             }
             if (!s.isComplete() && !partial) {
                 err.printf("spate: %s in %s has %d of %d pieces verified (%.1f%%): refusing to seed incomplete data (use --partial)%n",
-                        meta.info().name(), dir, s.piecesVerified(), s.pieceCount(), s.progress() * 100);
+                        TerminalText.escape(meta.info().name()), dir, s.piecesVerified(), s.pieceCount(), s.progress() * 100);
                 return Main.FAILURE;
             }
-            out.printf("seeding %s (%s, %d/%d pieces) on port %d%n", meta.info().name(),
+            out.printf("seeding %s (%s, %d/%d pieces) on port %d%n", TerminalText.escape(meta.info().name()),
                     Units.bytes(meta.info().totalLength()), s.piecesVerified(), s.pieceCount(), session.listenPort());
             out.flush();
             CountDownLatch stop = new CountDownLatch(1);
@@ -87,7 +87,7 @@ final class SeedCommand implements Callable<Integer> {
                 s = handle.status();
                 if (s.state() == TorrentState.ERROR) {
                     line.clear();
-                    err.println("spate: " + s.error().orElse("error"));
+                    err.println("spate: " + TerminalText.escape(s.error().orElse("error")));
                     return Main.FAILURE;
                 }
                 line.show(s);
@@ -95,7 +95,7 @@ final class SeedCommand implements Callable<Integer> {
         } finally {
             line.clear();
             s = handle.status();
-            out.printf("%s: uploaded %s in %s, %d peers at the end%n", s.name(), Units.bytes(s.uploaded()),
+            out.printf("%s: uploaded %s in %s, %d peers at the end%n", TerminalText.escape(s.name()), Units.bytes(s.uploaded()),
                     Units.duration((System.nanoTime() - start) / 1_000_000_000L), s.peers());
             out.flush();
         }

@@ -77,7 +77,8 @@ final class SelftestCommand implements Callable<Integer> {
                 long start = System.nanoTime();
                 leech.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), seedSession.listenPort()));
                 if (!leech.awaitCompletion(Duration.ofMinutes(10))) {
-                    err.println("spate: selftest: the download did not complete within 10 minutes: " + leech.status());
+                    err.println("spate: selftest: the download did not complete within 10 minutes: "
+                            + TerminalText.escape(leech.status().toString()));
                     return Main.FAILURE;
                 }
                 seconds = (System.nanoTime() - start) / 1e9;

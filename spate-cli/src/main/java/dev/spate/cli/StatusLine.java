@@ -51,14 +51,17 @@ final class StatusLine {
 
     /**
      * The line to print for an event people want to see as it happens (a tracker's answer or error,
-     * a ban), or null for the others.
+     * a ban), or null for the others. A tracker's warning and error text, its URL (from the torrent)
+     * and a ban's reason (which may quote the peer) are escaped.
      */
     static String eventLine(Event e) {
         return switch (e) {
-            case Event.TrackerReply r -> "tracker " + r.url() + ": working, " + r.peers() + " peers, next announce in "
-                    + Units.duration(r.interval().toSeconds()) + r.warning().map(w -> " (warning: " + w + ")").orElse("");
-            case Event.TrackerError x -> "tracker error: " + x.message();
-            case Event.PeerBanned b -> "banned " + b.address() + ": " + b.reason();
+            case Event.TrackerReply r -> "tracker " + TerminalText.escape(r.url()) + ": working, " + r.peers()
+                    + " peers, next announce in " + Units.duration(r.interval().toSeconds())
+                    + r.warning().map(w -> " (warning: " + TerminalText.escape(w) + ")").orElse("");
+            case Event.TrackerError x -> "tracker error: " + TerminalText.escape(x.message());
+            case Event.PeerBanned b -> "banned " + TerminalText.escape(String.valueOf(b.address())) + ": "
+                    + TerminalText.escape(b.reason());
             default -> null;
         };
     }

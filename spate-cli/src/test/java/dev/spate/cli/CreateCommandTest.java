@@ -206,6 +206,23 @@ class CreateCommandTest {
     }
 
     @Test
+    void namesWithTerminalControlsAreEchoedEscapedInTheOutputAndInErrors() throws Exception {
+        // A directory that came with a download may carry any name its torrent gave it.
+        Path dir = Files.createDirectories(tmp.resolve("got\u001b[2J\u202e"));
+        Path source = InfoCommandTest.data(dir.resolve("a.bin"), 1000, 1);
+        Path out = dir.resolve("x\u0007.torrent");
+
+        Cli.Result created = Cli.run("create", source.toString(), "-o", out.toString());
+        Cli.Result exists = Cli.run("create", source.toString(), "-o", out.toString());
+
+        String shown = out.toString().replace("\u001b", "\\x1b").replace("\u202e", "\\u202e").replace("\u0007", "\\x07");
+        assertThat(created.exitCode()).isZero();
+        assertThat(created.out()).startsWith("created " + shown + ": 1000 B, ");
+        assertThat(exists.exitCode()).isEqualTo(1);
+        assertThat(exists.err()).isEqualTo("spate: " + shown + " exists (use --force to overwrite)\n");
+    }
+
+    @Test
     void withoutTheOutputOptionItIsAUsageError() throws Exception {
         Path source = InfoCommandTest.data(tmp.resolve("small.bin"), 1000, 1);
 

@@ -2,6 +2,10 @@ package dev.spate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spate.bencode.BDictionary;
+import dev.spate.bencode.BList;
+import dev.spate.bencode.BString;
+import dev.spate.bencode.Bencode;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.TorrentCreator;
 import java.io.IOException;
@@ -184,6 +188,100 @@ class InfoCommandTest {
         assertThat(json.get("name")).isEqualTo("naïve ☃");
         assertThat(json.get("files")).isEqualTo(List.of(Map.of("path", "tab\there.bin", "length", 10L)));
         assertThat(json.get("comment")).isEqualTo("bell\u0007 and \\ slash");
+    }
+
+    /**
+     * A torrent whose every free-text field holds terminal controls: colour and clear-screen
+     * sequences, an OSC 8 hyperlink, carriage return, backspace, 8-bit CSI, bidi overrides.
+     */
+    private Path hostileTorrent() throws IOException {
+        BDictionary file = BDictionary.builder()
+                .put("length", 5)
+                .put("path", BList.of(BString.of("sub\u001b]8;;x\u0007link\u001b]8;;\u0007"), BString.of("a\u202etxt.exe")))
+                .build();
+        BDictionary info = BDictionary.builder()
+                .put("name", "evil\u001b[2J\u202egpj.exe")
+                .put("piece length", 16384)
+                .put("pieces", new byte[20])
+                .put("files", BList.of(file))
+                .build();
+        BDictionary torrent = BDictionary.builder()
+                .put("info", info)
+                .put("announce", "http://127.0.0.1:1/\u001b[31mannounce")
+                .put("comment", "first\u001b[1A\rline\nsecond\u0008 \u2066end")
+                .put("created by", "mktorrent\u009b31m\u2028x")
+                .build();
+        return Files.write(tmp.resolve("hostile.torrent"), Bencode.encode(torrent));
+    }
+
+    /** Characters a terminal may act on instead of showing, by the JDK's classification (not {@link TerminalText}'s). */
+    private static List<String> actionable(String text) {
+        return text.chars().filter(c -> c != '\n' && (Character.isISOControl(c)
+                        || Character.getType(c) == Character.FORMAT || Character.getType(c) == Character.LINE_SEPARATOR
+                        || Character.getType(c) == Character.PARAGRAPH_SEPARATOR || Character.isSurrogate((char) c)))
+                .mapToObj(c -> String.format("U+%04X", c)).toList();
+    }
+
+    @Test
+    void textOfATorrentFullOfTerminalControlsShowsThemAsEscapesAndPrintsNoneRaw() throws IOException {
+        Path file = hostileTorrent();
+
+        Cli.Result r = Cli.run("info", file.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(actionable(r.out())).isEmpty();
+        assertThat(r.out().lines()).contains(
+                "name:       evil\\x1b[2J\\u202egpj.exe",
+                "created by: mktorrent\\x9b31m\\u2028x",
+                "comment:    first\\x1b[1A",
+                "            line", // a lone CR ends a line of a comment, as it always did, indented under the first
+                "            second\\x08 \\u2066end",
+                "         5 B  evil\\x1b[2J\\u202egpj.exe/sub\\x1b]8;;x\\x07link\\x1b]8;;\\x07/a\\u202etxt.exe",
+                "  tier 1: http://127.0.0.1:1/\\x1b[31mannounce");
+    }
+
+    @Test
+    void jsonOfATorrentFullOfTerminalControlsHasNoneRawAndReadsBackExactly() throws IOException {
+        Path file = hostileTorrent();
+
+        Cli.Result r = Cli.run("info", "--json", file.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(actionable(r.out())).isEmpty();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
+        assertThat(json.get("name")).isEqualTo("evil\u001b[2J\u202egpj.exe");
+        assertThat(json.get("createdBy")).isEqualTo("mktorrent\u009b31m\u2028x");
+        assertThat(json.get("files")).isEqualTo(List.of(Map.of("path",
+                "sub\u001b]8;;x\u0007link\u001b]8;;\u0007/a\u202etxt.exe", "length", 5L)));
+    }
+
+    @Test
+    void anErrorQuotingTheTorrentShowsItsBidiOverridesAndC1ControlsAsEscapes() throws IOException {
+        // The parser refuses the name for its '/', quoting it; the quote keeps U+202E and U+009B.
+        BDictionary info = BDictionary.builder().put("name", "x/\u202eexe\u009b2J").put("length", 5)
+                .put("piece length", 16384).put("pieces", new byte[20]).build();
+        Path file = Files.write(tmp.resolve("bad-name.torrent"), Bencode.encode(BDictionary.builder().put("info", info).build()));
+
+        Cli.Result r = Cli.run("info", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(actionable(r.err())).isEmpty();
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.errLines().get(0)).startsWith("spate: " + file + ": ").contains("x/\\u202eexe\\x9b2J");
+    }
+
+    @Test
+    void verboseEscapesTheMessagesInTheStackTraceButKeepsItsFramesIndented() throws IOException {
+        BDictionary info = BDictionary.builder().put("name", "x/\u202e\u009b2J").put("length", 5)
+                .put("piece length", 16384).put("pieces", new byte[20]).build();
+        Path file = Files.write(tmp.resolve("bad-name.torrent"), Bencode.encode(BDictionary.builder().put("info", info).build()));
+
+        Cli.Result r = Cli.run("info", "--verbose", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("\tat dev.spate.metainfo.MetainfoParser.").contains("x/\\u202e\\x9b2J");
+        assertThat(actionable(r.err().replaceAll("(?m)^\t+", ""))).isEmpty();
     }
 
     @Test

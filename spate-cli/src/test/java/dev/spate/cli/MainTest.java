@@ -56,6 +56,22 @@ class MainTest {
     }
 
     @Test
+    void oneLineEscapesTheControlsAMessageQuotesFromTheNetwork() {
+        assertThat(Main.oneLine(new IOException("cannot write \u001b[2Jx\u202etxt.exe: disk full\u0007")))
+                .isEqualTo("cannot write \\x1b[2Jx\\u202etxt.exe: disk full\\x07");
+        assertThat(Main.oneLine(new NoSuchFileException("dir/\u009b31mname"))).isEqualTo("dir/\\x9b31mname: no such file or directory");
+    }
+
+    @Test
+    void theStackTraceHasItsMessagesEscapedAndItsFramesIndentedByTabs() {
+        String trace = Main.stackTrace(new IllegalStateException("bad \u001b[2J name", new IOException("cause\u202e\rhere")));
+
+        assertThat(trace).startsWith("java.lang.IllegalStateException: bad \\x1b[2J name\n\tat dev.spate.cli.MainTest.")
+                .contains("\nCaused by: java.io.IOException: cause\\u202e\\rhere\n")
+                .doesNotContain("\u001b").doesNotContain("\u202e").doesNotContain("\r").endsWith("\n");
+    }
+
+    @Test
     void oneLineJoinsLinesAndFallsBackToTheCauseOrTheClassName() {
         assertThat(Main.oneLine(new IOException("first\nsecond\r\nthird"))).isEqualTo("first second third");
         assertThat(Main.oneLine(new RuntimeException(null, new IOException("the cause")))).isEqualTo("the cause");

@@ -29,6 +29,17 @@ class StatusLineTest {
     }
 
     @Test
+    void whatATrackerOrAPeerWroteIsEscapedInTheEventLines() {
+        assertThat(StatusLine.eventLine(new Event.TrackerReply("ab", "http://t/\u001b[2J", 1, Optional.of("\u001b]8;;x\u0007hi"),
+                Duration.ofSeconds(60)))).isEqualTo("tracker http://t/\\x1b[2J: working, 1 peers, next announce in 1m00s"
+                        + " (warning: \\x1b]8;;x\\x07hi)");
+        assertThat(StatusLine.eventLine(new Event.TrackerError("ab", "tracker failure: \u001b[31mgo away\r\u202e")))
+                .isEqualTo("tracker error: tracker failure: \\x1b[31mgo away\\r\\u202e");
+        assertThat(StatusLine.eventLine(new Event.PeerBanned("ab", new InetSocketAddress("127.0.0.1", 7), "client \u009b2J\u0008")))
+                .isEqualTo("banned /127.0.0.1:7: client \\x9b2J\\x08");
+    }
+
+    @Test
     void theStatusLineShowsStateProgressRatesEtaPeersAndPieces() {
         TorrentStatus s = new TorrentStatus("x", "ab", TorrentState.DOWNLOADING, 50, 100, 50L << 20, 100L << 20,
                 1L << 20, 0, 50L << 20, 0, 0, 3, 0, Optional.empty(), List.of());
