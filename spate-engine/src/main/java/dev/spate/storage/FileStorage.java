@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -35,9 +37,18 @@ import com.sun.nio.file.ExtendedOpenOption;
  *
  * <p>Every path is resolved and checked at {@link #open} (each component must be a plain name,
  * and the normalized result must stay under the root), so nothing later can write outside the
- * download directory. Zero-length files are created at open so the layout exists; other files are
- * created lazily, sparse, on their first write. IO is positional only, through a bounded cache of
- * open {@link FileChannel}s (least recently used closed first).
+ * download directory. The download directory itself is resolved once, there (it may be a symbolic
+ * link, as {@code ~/Downloads} often is); below it no symbolic link is ever followed, to write or
+ * to read: whoever can write in the download directory could otherwise point a file, or a
+ * directory on its way, anywhere the user may write (see {@link #openFile}).
+ *
+ * <p>Zero-length files are created at open so the layout exists; other files are created lazily,
+ * sparse, on their first write. A file is opened read-only until something must be written to it,
+ * so a complete torrent is checked and seeded from files we may not write (another user's, a
+ * read-only disk) and nothing in its directory is modified. IO is positional only, through a
+ * bounded cache of open {@link FileChannel}s (least recently used closed first), one per file:
+ * read-only, or read-write once written. Every failure is a {@link StorageException} naming the
+ * path and the system's reason.
  *
  * <p>Thread-safe: the channel cache and the set of files to flush are guarded by one
  * {@link ReentrantLock} held only for bookkeeping and opening, never across reads or writes.
@@ -51,6 +62,12 @@ public final class FileStorage implements Storage {
 
     private final TorrentInfo info;
     private final FileLayout layout;
+    /**
+     * The download directory as it was resolved at open, or, when it did not exist yet, its
+     * deepest ancestor that did: the one directory whose symbolic links were followed. Every
+     * directory below it is checked (and created) one component at a time.
+     */
+    private final Path base;
     private final Path[] paths;
     private final int maxOpen;
     /**
@@ -65,9 +82,10 @@ public final class FileStorage implements Storage {
     private final BitSet dirty = new BitSet();
     private boolean closed;
 
-    private FileStorage(TorrentInfo info, Path[] paths, int maxOpen, boolean direct) {
+    private FileStorage(TorrentInfo info, Path base, Path[] paths, int maxOpen, boolean direct) {
         this.info = info;
         this.layout = info.layout();
+        this.base = base;
         this.paths = paths;
         this.maxOpen = maxOpen;
         this.direct = direct;
@@ -80,10 +98,13 @@ public final class FileStorage implements Storage {
 
     /**
      * Opens the torrent's files under {@code root}, keeping up to {@code maxOpenFiles} channels
-     * open. Creates the zero-length files (and their directories); creates nothing else.
+     * open. Creates the missing zero-length files (and their directories); creates nothing else,
+     * and opens no other file. A zero-length file that cannot be created (a directory we may not
+     * write) is left out with a warning: nothing is ever read from or written to it.
      *
-     * @throws IOException when a file's path would leave {@code root}, two files share a path, or a
-     *     zero-length file cannot be created; the message names the file
+     * @throws IOException when a file's path would leave {@code root}, two files share a path,
+     *     {@code root} is not a directory, or a symbolic link (or a file where a directory should
+     *     be) stands where a zero-length file or its directories go; the message names the file
      */
     public static FileStorage open(Path root, TorrentInfo info, int maxOpenFiles) throws IOException {
         return open(root, info, maxOpenFiles, false);
@@ -104,22 +125,66 @@ public final class FileStorage implements Storage {
         if (maxOpenFiles < 1) {
             throw new IllegalArgumentException("maxOpenFiles " + maxOpenFiles + " < 1");
         }
-        Path[] paths = resolve(root, info);
+        RealDirectory real = RealDirectory.of(root);
+        FileStorage storage = new FileStorage(info, real.base(), resolve(real.root(), info), maxOpenFiles, directWrites);
         List<FileEntry> files = info.files();
         for (int i = 0; i < files.size(); i++) {
             if (files.get(i).length() == 0) {
-                Path p = paths[i];
-                try {
-                    Files.createDirectories(p.getParent());
-                    if (!Files.exists(p)) {
-                        Files.createFile(p);
-                    }
-                } catch (IOException e) {
-                    throw new IOException("creating empty file " + p + ": " + describe(e), e);
-                }
+                storage.createEmpty(i);
             }
         }
-        return new FileStorage(info, paths, maxOpenFiles, directWrites);
+        return storage;
+    }
+
+    /**
+     * The download directory with its symbolic links resolved, once.
+     *
+     * @param base its deepest existing ancestor (itself when it exists), resolved
+     * @param root base plus the names not created yet
+     */
+    private record RealDirectory(Path base, Path root) {
+        static RealDirectory of(Path root) throws IOException {
+            Path wanted = root.toAbsolutePath().normalize();
+            Path existing = wanted;
+            while (existing.getParent() != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            Path base;
+            try {
+                base = existing.toRealPath();
+            } catch (IOException e) {
+                throw new StorageException("resolving the download directory " + existing + ": " + reason(e), e);
+            }
+            if (!Files.isDirectory(base)) {
+                throw new StorageException("the download directory " + wanted + ": " + base + " is not a directory", null);
+            }
+            Path rest = existing.relativize(wanted);
+            return new RealDirectory(base, rest.toString().isEmpty() ? base : base.resolve(rest));
+        }
+    }
+
+    /** Creates zero-length file {@code fileIndex} if it is missing; see {@link #open(Path, TorrentInfo, int)}. */
+    private void createEmpty(int fileIndex) throws IOException {
+        Path p = paths[fileIndex];
+        try {
+            if (checkDirectories(p, Access.READ) && checkFile(p, Access.WRITE) != null) {
+                return; // there already: nothing to write
+            }
+            checkDirectories(p, Access.WRITE);
+            try {
+                Files.createFile(p); // O_CREAT | O_EXCL: a link put there meanwhile is not followed
+            } catch (FileAlreadyExistsException e) {
+                checkFile(p, Access.WRITE); // something appeared meanwhile: fine, unless a link
+            } catch (IOException e) {
+                throw new StorageException("creating empty file " + p + ": " + reason(e), e);
+            }
+        } catch (StorageException e) {
+            if (e.getCause() == null) {
+                throw e; // refused: a link, or something else in the way
+            }
+            LOG.log(System.Logger.Level.WARNING, "{0} (left out: nothing is ever read from or written to it)",
+                    e.getMessage());
+        }
     }
 
     /** Whether writes still try direct IO: asked for at open, and not refused by the file system since. */
@@ -191,7 +256,7 @@ public final class FileStorage implements Storage {
         for (FileSpan span : layout.spans(piece, 0, size)) {
             Handle h = null;
             try {
-                h = acquire(span.fileIndex(), true);
+                h = acquire(span.fileIndex(), Access.WRITE);
                 ByteBuffer part = data.slice(data.position() + span.rangeOffset(), span.length());
                 long pos = span.fileOffset();
                 h.writing.lock();
@@ -204,7 +269,7 @@ public final class FileStorage implements Storage {
                     h.writing.unlock();
                 }
             } catch (IOException e) {
-                throw failure("writing piece " + piece + " to", span.fileIndex(), e);
+                throw failure("writing piece " + piece, "to", span.fileIndex(), e);
             } finally {
                 release(h);
             }
@@ -214,21 +279,18 @@ public final class FileStorage implements Storage {
     /**
      * Writes the aligned prefix of {@code part} with direct IO, if direct writes are on and it
      * starts aligned in memory and in the file; returns the file position after what it wrote and
-     * leaves the rest in {@code part}. A refusal (the channel cannot open, or a write fails) turns
-     * direct writes off for this storage and leaves the bytes for the page-cache write, whose own
-     * error, if any (a full disk), is the one reported. Caller holds {@code h.writing}.
+     * leaves the rest in {@code part}. A refusal (a write fails) turns direct writes off for this
+     * storage and leaves the bytes for the page-cache write, whose own error, if any (a full disk),
+     * is the one reported. Caller holds {@code h.writing}.
      */
     private long writeDirect(Handle h, int fileIndex, ByteBuffer part, long pos) {
-        if (!direct || !part.isDirect() || pos % PieceBuffers.ALIGNMENT != 0
+        if (!direct || h.direct == null || !part.isDirect() || pos % PieceBuffers.ALIGNMENT != 0
                 || part.alignmentOffset(part.position(), PieceBuffers.ALIGNMENT) != 0
                 || part.remaining() < PieceBuffers.ALIGNMENT) {
             return pos;
         }
         int limit = part.limit();
         try {
-            if (h.direct == null) {
-                h.direct = FileChannel.open(paths[fileIndex], StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-            }
             part.limit(part.position() + part.remaining() / PieceBuffers.ALIGNMENT * PieceBuffers.ALIGNMENT);
             while (part.hasRemaining()) {
                 int n = h.direct.write(part, pos);
@@ -239,7 +301,7 @@ public final class FileStorage implements Storage {
             }
         } catch (IOException | UnsupportedOperationException e) {
             direct = false;
-            LOG.log(System.Logger.Level.DEBUG, "direct writes off for {0}: {1}", paths[fileIndex], describe(e));
+            LOG.log(System.Logger.Level.DEBUG, "direct writes off for {0}: {1}", paths[fileIndex], reason(e));
         } finally {
             part.limit(limit);
         }
@@ -253,13 +315,13 @@ public final class FileStorage implements Storage {
         for (FileSpan span : layout.spans(piece, begin, length)) {
             Handle h = null;
             try {
-                h = acquire(span.fileIndex(), false);
+                h = acquire(span.fileIndex(), Access.READ);
                 if (h == null) {
                     throw new NoSuchFileException(paths[span.fileIndex()].toString(), null, "not written yet");
                 }
                 readFully(h.channel, dst.slice(start + span.rangeOffset(), span.length()), span.fileOffset());
             } catch (IOException e) {
-                throw failure("reading piece " + piece + " from", span.fileIndex(), e);
+                throw failure("reading piece " + piece, "from", span.fileIndex(), e);
             } finally {
                 release(h);
             }
@@ -271,7 +333,7 @@ public final class FileStorage implements Storage {
      * Sends the block with the kernel's sendfile: no copy into our memory, none back out of it.
      * A socket of a virtual thread never blocks in sendfile, it sends nothing when full; then one
      * byte goes by an ordinary write, which does wait for room (and tells a file that ends early,
-     * which sends nothing either, from a full socket).
+     * which sends nothing either, from a full socket). The file is open read-only for this.
      */
     @Override
     public void transferTo(int piece, int begin, int length, WritableByteChannel target) throws IOException {
@@ -279,9 +341,9 @@ public final class FileStorage implements Storage {
             Handle h = null;
             try {
                 try {
-                    h = acquire(span.fileIndex(), false);
+                    h = acquire(span.fileIndex(), Access.READ);
                 } catch (IOException e) {
-                    throw unreadable(piece, span.fileIndex(), describe(e), e);
+                    throw failure("reading piece " + piece, "from", span.fileIndex(), e);
                 }
                 if (h == null) {
                     throw unreadable(piece, span.fileIndex(), "the file is missing", null);
@@ -300,7 +362,7 @@ public final class FileStorage implements Storage {
                     try {
                         r = h.channel.read(one, pos);
                     } catch (IOException e) {
-                        throw unreadable(piece, span.fileIndex(), describe(e), e);
+                        throw unreadable(piece, span.fileIndex(), reason(e), e);
                     }
                     if (r <= 0) {
                         throw unreadable(piece, span.fileIndex(), "the file ends at " + pos + ", before the block", null);
@@ -335,7 +397,7 @@ public final class FileStorage implements Storage {
             for (FileSpan span : spans) {
                 Handle h;
                 try {
-                    h = acquire(span.fileIndex(), false);
+                    h = acquire(span.fileIndex(), Access.READ);
                     if (h == null) {
                         return false;
                     }
@@ -344,7 +406,7 @@ public final class FileStorage implements Storage {
                         return false;
                     }
                 } catch (IOException e) {
-                    throw failure("checking piece " + piece + " in", span.fileIndex(), e);
+                    throw failure("checking piece " + piece, "in", span.fileIndex(), e);
                 }
             }
             for (int i = 0; i < spans.size(); i++) {
@@ -352,7 +414,7 @@ public final class FileStorage implements Storage {
                 try {
                     readFully(handles.get(i).channel, dst.slice(start + span.rangeOffset(), span.length()), span.fileOffset());
                 } catch (IOException e) {
-                    throw failure("reading piece " + piece + " from", span.fileIndex(), e);
+                    throw failure("reading piece " + piece, "from", span.fileIndex(), e);
                 }
             }
             dst.position(start + size);
@@ -374,22 +436,29 @@ public final class FileStorage implements Storage {
         }
     }
 
-    private IOException failure(String what, int fileIndex, IOException cause) {
-        return new IOException(what + " " + paths[fileIndex] + ": " + describe(cause), cause);
+    /**
+     * {@code what} failed on file {@code fileIndex}: "writing piece 3 to /x/f: No space left on
+     * device". A failure of our own (a refused link, a failed open) already names its path and
+     * reason, and gets only the context: "writing piece 3: opening /x/f for writing: Permission denied".
+     */
+    private StorageException failure(String what, String preposition, int fileIndex, IOException cause) {
+        if (cause instanceof StorageException ours) {
+            return new StorageException(what + ": " + ours.getMessage(), cause);
+        }
+        String where = preposition.isEmpty() ? " " : " " + preposition + " ";
+        return new StorageException(what + where + paths[fileIndex] + ": " + reason(cause), cause);
     }
 
+    /**
+     * Sizes and modification times, without following links: a file below a symbolic link is
+     * refused here as everywhere (so the resume check falls back to hashing, which refuses it too).
+     */
     @Override
     public List<FileStat> stat() throws IOException {
         List<FileStat> out = new ArrayList<>(paths.length);
         for (Path p : paths) {
-            try {
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-                out.add(new FileStat(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
-            } catch (NoSuchFileException e) {
-                out.add(FileStat.MISSING);
-            } catch (IOException e) {
-                throw new IOException("reading attributes of " + p + ": " + describe(e), e);
-            }
+            BasicFileAttributes a = checkDirectories(p, Access.READ) ? checkFile(p, Access.READ) : null;
+            out.add(a == null ? FileStat.MISSING : new FileStat(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
         }
         return out;
     }
@@ -405,16 +474,18 @@ public final class FileStorage implements Storage {
             lock.unlock();
         }
         // fsync outside the lock: it can take long, and other threads keep reading and writing.
+        // A file evicted since its write may come back read-only: fsync of any descriptor of the
+        // file writes its dirty pages.
         for (int i = toFlush.nextSetBit(0); i >= 0; i = toFlush.nextSetBit(i + 1)) {
             Handle h = null;
             try {
-                h = acquire(i, false);
+                h = acquire(i, Access.READ);
                 if (h != null) {
                     h.channel.force(false);
                 }
             } catch (IOException e) {
                 markDirty(toFlush, i);
-                throw failure("flushing", i, e);
+                throw failure("flushing", "", i, e);
             } finally {
                 release(h);
             }
@@ -448,7 +519,7 @@ public final class FileStorage implements Storage {
                     e.getValue().close();
                 } catch (IOException ex) {
                     if (failure == null) {
-                        failure = failure("closing", e.getKey(), ex);
+                        failure = failure("closing", "", e.getKey(), ex);
                     }
                 }
             }
@@ -461,9 +532,25 @@ public final class FileStorage implements Storage {
         }
     }
 
+    /** What a file is opened for. */
+    private enum Access {
+        READ("read", "reading"),
+        WRITE("write", "writing");
+
+        final String verb;
+        final String gerund;
+
+        Access(String verb, String gerund) {
+            this.verb = verb;
+            this.gerund = gerund;
+        }
+    }
+
     /** An open channel and how many threads are using it. Guarded by {@link #lock}. */
     private static final class Handle {
         final FileChannel channel;
+        /** Whether {@link #channel} may write; a read-only one gives way to a read-write one on the first write. */
+        final boolean writable;
         /**
          * Serializes writes to the file. The kernel takes the inode's lock for every buffered write
          * anyway, and two threads writing one file spin on it in the kernel: measured, a 4 GiB file
@@ -471,13 +558,15 @@ public final class FileStorage implements Storage {
          * this lock. The waiting thread parks instead, and another file's writes are not held up.
          */
         final ReentrantLock writing = new ReentrantLock();
-        /** The same file opened for direct IO, on its first direct write; guarded by {@link #writing}. */
-        FileChannel direct;
+        /** The same file opened for direct IO, beside {@link #channel} when direct writes are on; else null. */
+        final FileChannel direct;
         int users;
         boolean evicted;
 
-        Handle(FileChannel channel) {
+        Handle(FileChannel channel, boolean writable, FileChannel direct) {
             this.channel = channel;
+            this.writable = writable;
+            this.direct = direct;
         }
 
         void close() throws IOException {
@@ -491,33 +580,32 @@ public final class FileStorage implements Storage {
         }
     }
 
-    /** The open channel of a file, opening it if need be; null if it does not exist and {@code create} is false. */
-    private Handle acquire(int fileIndex, boolean create) throws IOException {
+    /**
+     * The open channel of a file, opening it if need be: any channel to read, a read-write one to
+     * write (a read-only one in the cache is then replaced, and closed by its last user). Null when
+     * reading a file that does not exist. Opening happens under the lock, so one file is never
+     * opened twice at once.
+     */
+    private Handle acquire(int fileIndex, Access access) throws IOException {
         lock.lock();
         try {
             if (closed) {
                 throw new IOException("storage closed");
             }
             Handle h = open.get(fileIndex);
-            if (h == null) {
-                Path p = paths[fileIndex];
-                FileChannel channel;
-                if (create) {
-                    Files.createDirectories(p.getParent());
-                    channel = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                            StandardOpenOption.WRITE, StandardOpenOption.SPARSE);
-                } else {
-                    try {
-                        channel = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                    } catch (NoSuchFileException e) {
-                        return null;
-                    }
+            if (h == null || (access == Access.WRITE && !h.writable)) {
+                Handle fresh = openHandle(fileIndex, access);
+                if (fresh == null) {
+                    return null;
                 }
-                h = new Handle(channel);
-                open.put(fileIndex, h);
+                if (h != null) {
+                    retire(h);
+                }
+                open.put(fileIndex, fresh);
                 evictBeyondLimit();
+                h = fresh;
             }
-            if (create) {
+            if (access == Access.WRITE) {
                 dirty.set(fileIndex);
             }
             h.users++;
@@ -527,16 +615,165 @@ public final class FileStorage implements Storage {
         }
     }
 
+    private Handle openHandle(int fileIndex, Access access) throws StorageException {
+        FileChannel channel = openFile(fileIndex, access);
+        if (channel == null) {
+            return null;
+        }
+        FileChannel directChannel = null;
+        if (access == Access.WRITE && direct) {
+            // Opened now, right after the other, rather than at the first aligned write: a second
+            // open later would go through the directories again, long after they were checked.
+            try {
+                directChannel = FileChannel.open(paths[fileIndex], StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS, ExtendedOpenOption.DIRECT);
+            } catch (IOException | UnsupportedOperationException e) {
+                direct = false;
+                LOG.log(System.Logger.Level.DEBUG, "direct writes off for {0}: {1}", paths[fileIndex], reason(e));
+            }
+        }
+        return new Handle(channel, access == Access.WRITE, directChannel);
+    }
+
+    /**
+     * Opens file {@code fileIndex} for {@code access} without following a symbolic link anywhere
+     * below {@link #base}: every directory on the way is checked, or created, one component at a
+     * time ({@link #checkDirectories}), and the file itself is opened with O_NOFOLLOW
+     * ({@link LinkOption#NOFOLLOW_LINKS}), so a link there is refused by the kernel even if it
+     * appeared after our check. Returns null when reading a file that does not exist.
+     *
+     * <p>What is left of the race: a directory component swapped for a link between its check
+     * and the open of the file below it is followed by that open (Java has no openat with
+     * O_NOFOLLOW for each component, nor O_PATH). Swapping it takes write access to the directory
+     * above it, inside the download directory, and the window is a few system calls long; every
+     * later open checks again. A file already open stays the file it was: renaming a link over
+     * its name changes nothing we write to.
+     */
+    private FileChannel openFile(int fileIndex, Access access) throws StorageException {
+        Path p = paths[fileIndex];
+        if (!checkDirectories(p, access)) {
+            return null;
+        }
+        if (checkFile(p, access) == null && access == Access.READ) {
+            return null;
+        }
+        try {
+            return access == Access.READ
+                    ? FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
+                    : FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                            StandardOpenOption.SPARSE, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            if (access == Access.READ) {
+                return null; // removed since the check
+            }
+            throw new StorageException("opening " + p + " for writing: " + reason(e), e);
+        } catch (IOException e) {
+            if (Files.isSymbolicLink(p)) {
+                throw refusedLink(p, access); // put there since the check: O_NOFOLLOW refused it (ELOOP)
+            }
+            throw new StorageException("opening " + p + " for " + access.gerund + ": " + reason(e), e);
+        }
+    }
+
+    /**
+     * Checks, and when writing creates, each directory from {@link #base} down to {@code file}'s,
+     * never following a symbolic link. Returns false when one is missing and {@code access} is
+     * READ (so the file cannot be there). A refusal (a link, a file in the way) is a
+     * StorageException without a cause; a failure of the system's has its exception as cause.
+     */
+    private boolean checkDirectories(Path file, Access access) throws StorageException {
+        Path parent = file.getParent();
+        if (parent.equals(base)) {
+            return true;
+        }
+        Path dir = base;
+        for (Path name : base.relativize(parent)) {
+            dir = dir.resolve(name);
+            if (!checkDirectory(dir, access)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean checkDirectory(Path dir, Access access) throws StorageException {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            BasicFileAttributes a;
+            try {
+                a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                if (access == Access.READ) {
+                    return false;
+                }
+                try {
+                    Files.createDirectory(dir); // mkdir never follows a link at its last component
+                    return true;
+                } catch (FileAlreadyExistsException raced) {
+                    continue; // something appeared since: look at what
+                } catch (IOException c) {
+                    throw new StorageException("creating directory " + dir + ": " + reason(c), c);
+                }
+            } catch (IOException e) {
+                throw new StorageException("checking directory " + dir + ": " + reason(e), e);
+            }
+            if (a.isSymbolicLink()) {
+                throw refusedLink(dir, access);
+            }
+            if (!a.isDirectory()) {
+                throw new StorageException(dir + " is not a directory", null);
+            }
+            return true;
+        }
+        throw new StorageException(dir + " keeps changing while it is created", null);
+    }
+
+    /**
+     * The attributes of {@code file} itself, null when it does not exist; refuses a link and
+     * anything but a regular file (a FIFO would block the open forever).
+     */
+    private static BasicFileAttributes checkFile(Path file, Access access) throws StorageException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new StorageException("reading attributes of " + file + ": " + reason(e), e);
+        }
+        if (a.isSymbolicLink()) {
+            throw refusedLink(file, access);
+        }
+        if (!a.isRegularFile()) {
+            throw new StorageException(file + " is not a regular file", null);
+        }
+        return a;
+    }
+
+    private static StorageException refusedLink(Path link, Access access) {
+        String target;
+        try {
+            target = Files.readSymbolicLink(link).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            target = "?";
+        }
+        return new StorageException("refusing to " + access.verb + " through symbolic link " + link + " -> " + target, null);
+    }
+
+    /** Takes {@code h} out of use: closed now if idle, else by its last user. Caller holds the lock. */
+    private static void retire(Handle h) {
+        if (h.users == 0) {
+            closeQuietly(h);
+        } else {
+            h.evicted = true;
+        }
+    }
+
     private void evictBeyondLimit() {
         Iterator<Handle> it = open.values().iterator();
         while (open.size() > maxOpen && it.hasNext()) {
             Handle eldest = it.next();
             it.remove();
-            if (eldest.users == 0) {
-                closeQuietly(eldest);
-            } else {
-                eldest.evicted = true; // the last user closes it
-            }
+            retire(eldest);
         }
     }
 
@@ -572,8 +809,7 @@ public final class FileStorage implements Storage {
         return "FileStorage[" + info.name() + ", " + paths.length + " files]";
     }
 
-    /** The system's words for an IO failure ("No space left on device"), not the exception's class. */
-    private static String describe(Throwable e) {
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    private static String reason(Throwable e) {
+        return StorageException.reason(e);
     }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -66,12 +67,30 @@ public final class ResumeFile {
         return stateDir.resolve(infoHash.hex() + ".resume");
     }
 
-    /** Writes {@code state} to {@code file} atomically, creating its directory if need be. */
+    /**
+     * Writes {@code state} to {@code file} atomically, creating its directory if need be.
+     *
+     * @throws IOException naming the file and the system's reason ("writing resume file /s/x.resume:
+     *     creating directory /s: Permission denied"); the caller decides whether that matters
+     */
     public static void write(Path file, State state) throws IOException {
         byte[] bytes = encode(state);
         Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        Path temp;
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            // The exception names the first directory that could not be made, not always dir.
+            String failed = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() : dir.toString();
+            throw new IOException("writing resume file " + file + ": creating directory " + failed + ": "
+                    + StorageException.reason(e), e);
+        }
+        try {
+            temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        } catch (IOException e) {
+            throw new IOException("writing resume file " + file + ": creating a temporary file in " + dir + ": "
+                    + StorageException.reason(e), e);
+        }
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -87,7 +106,7 @@ public final class ResumeFile {
             }
         } catch (IOException e) {
             Files.deleteIfExists(temp);
-            throw new IOException("writing resume file " + file + ": " + e, e);
+            throw new IOException("writing resume file " + file + ": " + StorageException.reason(e), e);
         }
         syncDirectory(dir);
     }

@@ -14,6 +14,10 @@ import java.util.List;
  *
  * <p>Thread-safe: called from the storage pool's threads ({@link DiskIo}), several at once, and
  * {@link #transferTo} also from peers' writer threads (see there). Only verified pieces are given to {@link #writePiece}; a piece is written once, whole.
+ *
+ * <p>Everything but {@link #writePiece} only reads: a complete torrent, which is never written,
+ * must check ({@link #readPiece}, {@link #stat}), serve and close on data it may not write, and
+ * leave it exactly as it was.
  */
 public interface Storage extends Closeable {
     /** The torrent whose pieces this stores. */

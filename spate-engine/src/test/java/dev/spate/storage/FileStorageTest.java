@@ -1,6 +1,7 @@
 package dev.spate.storage;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -16,11 +17,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@Timeout(30)
 class FileStorageTest {
     @TempDir
     Path root;
@@ -300,5 +305,108 @@ class FileStorageTest {
             writeAll(s, t, 4);
         }
         assertThat(Files.readAllBytes(root.resolve("heap.bin"))).isEqualTo(t.file(0));
+    }
+    /**
+     * How each of this process's open descriptors of files under {@code dir} is open ("r" or "rw",
+     * from /proc/self/fdinfo), by file.
+     */
+    private static Map<Path, List<String>> openModes(Path dir) throws IOException {
+        Path real = dir.toRealPath();
+        Map<Path, List<String>> out = new TreeMap<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                Path target;
+                String flags;
+                try {
+                    target = Files.readSymbolicLink(fd);
+                    flags = Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString())).stream()
+                            .filter(l -> l.startsWith("flags:")).findFirst().orElseThrow();
+                } catch (IOException e) {
+                    continue; // closed meanwhile (the listing's own descriptor)
+                }
+                if (target.startsWith(real)) {
+                    int accessMode = Integer.parseInt(flags.substring("flags:".length()).trim(), 8) & 3;
+                    out.computeIfAbsent(real.relativize(target), k -> new ArrayList<>()).add(accessMode == 0 ? "r" : "rw");
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void filesAreOpenedReadOnlyToReadAndReopenedReadWriteOnlyToWrite() throws IOException {
+        TestTorrent t = TestTorrent.multi("modes", 8, 24, 16, 8);
+        try (FileStorage s = FileStorage.open(root, t.info)) {
+            s.writePiece(0, t.piece(0));
+            s.writePiece(2, t.piece(2));
+        }
+        try (FileStorage s = FileStorage.open(root, t.info)) {
+            assertThat(s.readPiece(0, ByteBuffer.allocate(8))).isTrue();
+            assertThat(s.readPiece(2, ByteBuffer.allocate(8))).isTrue();
+            assertThat(openModes(root)).containsOnly(
+                    Map.entry(Path.of("modes/f0"), List.of("r")), Map.entry(Path.of("modes/f1"), List.of("r")));
+            s.writePiece(1, t.piece(1)); // the second half of f0: its read-only channel gives way
+            assertThat(openModes(root)).containsOnly(
+                    Map.entry(Path.of("modes/f0"), List.of("rw")), Map.entry(Path.of("modes/f1"), List.of("r")));
+            ByteBuffer back = ByteBuffer.allocate(8);
+            s.read(1, 0, back);
+            assertThat(back.array()).isEqualTo(t.piece(1).array());
+            s.flush();
+        }
+        assertThat(openModes(root)).isEmpty();
+        assertThat(root.resolve("modes/f0")).hasBinaryContent(t.file(0));
+    }
+
+    @Test
+    void readsAndWritesInterleavedOverManyFilesKeepTheCacheWithinItsBound() throws IOException {
+        TestTorrent t = TestTorrent.multi("bound", 8, 25, 8, 16, 8, 16, 8, 16, 8);
+        int pieces = t.info.pieceCount();
+        try (FileStorage s = FileStorage.open(root, t.info, 2)) {
+            for (int p = 0; p < pieces; p += 2) {
+                s.writePiece(p, t.piece(p));
+            }
+        }
+        try (FileStorage s = FileStorage.open(root, t.info, 2)) {
+            for (int p = 1; p < pieces; p += 2) {
+                for (int q = pieces - 1; q >= 0; q--) {
+                    ByteBuffer dst = ByteBuffer.allocate(8);
+                    if (q % 2 == 0 || q < p) {
+                        assertThat(s.readPiece(q, dst)).as("piece %d before writing %d", q, p).isTrue();
+                        assertThat(dst.array()).isEqualTo(t.piece(q).array());
+                    }
+                }
+                s.writePiece(p, t.piece(p));
+                assertThat(openModes(root).values().stream().mapToInt(List::size).sum()).as("channels open").isLessThanOrEqualTo(2);
+            }
+            for (int p = 0; p < pieces; p++) {
+                ByteBuffer dst = ByteBuffer.allocate(8);
+                assertThat(s.readPiece(p, dst)).isTrue();
+                assertThat(dst.array()).as("piece %d", p).isEqualTo(t.piece(p).array());
+            }
+        }
+        assertThat(openModes(root)).isEmpty();
+    }
+
+    @Test
+    void aFileWhereADirectoryShouldBeIsReportedWithItsPathAndTheReason() throws IOException {
+        TestTorrent t = TestTorrent.build("tree", 8, 26, true, List.of(List.of("a", "f0")), new int[] {8});
+        Path inTheWay = Files.write(Files.createDirectories(root.resolve("tree")).resolve("a"), new byte[] {1});
+        try (FileStorage s = FileStorage.open(root, t.info)) {
+            assertThatThrownBy(() -> s.writePiece(0, t.piece(0))).isInstanceOf(IOException.class)
+                    .hasMessageContaining(inTheWay + " is not a directory");
+        }
+        assertThat(inTheWay).hasBinaryContent(new byte[] {1});
+    }
+
+    @Test
+    void aDirectoryWhereTheFileShouldBeIsReportedWithItsPathAndTheReason() throws IOException {
+        TestTorrent t = TestTorrent.single("one.bin", 8, 27, 8);
+        Path inTheWay = Files.createDirectories(root.resolve("one.bin"));
+        try (FileStorage s = FileStorage.open(root, t.info)) {
+            assertThatThrownBy(() -> s.writePiece(0, t.piece(0))).isInstanceOf(IOException.class)
+                    .hasMessageContaining(inTheWay + " is not a regular file");
+            assertThatThrownBy(() -> s.read(0, 0, ByteBuffer.allocate(8))).isInstanceOf(IOException.class)
+                    .hasMessageContaining(inTheWay + " is not a regular file");
+        }
     }
 }
