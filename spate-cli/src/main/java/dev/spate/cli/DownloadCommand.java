@@ -97,6 +97,11 @@ final class DownloadCommand implements Callable<Integer> {
             StatusLine line = new StatusLine(err);
             try {
                 while (!wake.await(1, TimeUnit.SECONDS)) {
+                    if (session.failure().isPresent()) {
+                        // An Error in the engine (out of memory, say) ended the session.
+                        failure.set(session.failure().get());
+                        break;
+                    }
                     TorrentStatus s = handle.status();
                     if (peerAddresses.isEmpty() && !anyTracker && s.state() == TorrentState.DOWNLOADING && s.peers() == 0
                             && (System.nanoTime() - start) > 5_000_000_000L) {
@@ -113,6 +118,10 @@ final class DownloadCommand implements Callable<Integer> {
                     out.println("seeding until interrupted (Ctrl-C)");
                     out.flush();
                     while (!interrupt.interrupted() && failure.get() == null) {
+                        if (session.failure().isPresent()) {
+                            failure.set(session.failure().get());
+                            break;
+                        }
                         line.show(handle.status());
                         Thread.sleep(1000);
                     }

@@ -71,19 +71,25 @@ final class SeedCommand implements Callable<Integer> {
             out.flush();
             CountDownLatch stop = new CountDownLatch(1);
             try (Interrupt interrupt = new Interrupt(stop)) {
-                return interrupt.finish(seedUntilInterrupted(handle, stop, out, err));
+                return interrupt.finish(seedUntilInterrupted(session, handle, stop, out, err));
             }
         }
     }
 
     /** Shows the live status until Ctrl-C; 0 then, 1 if the torrent fails meanwhile. */
-    private int seedUntilInterrupted(TorrentHandle handle, CountDownLatch stop, PrintWriter out, PrintWriter err)
-            throws InterruptedException {
+    private int seedUntilInterrupted(Session session, TorrentHandle handle, CountDownLatch stop, PrintWriter out,
+                                     PrintWriter err) throws InterruptedException {
         TorrentStatus s;
         StatusLine line = new StatusLine(err);
         long start = System.nanoTime();
         try {
             while (!stop.await(1, TimeUnit.SECONDS)) {
+                if (session.failure().isPresent()) {
+                    // An Error in the engine (out of memory, say) ended the session: say so and exit.
+                    line.clear();
+                    err.println("spate: " + TerminalText.escape(session.failure().get()));
+                    return Main.FAILURE;
+                }
                 s = handle.status();
                 if (s.state() == TorrentState.ERROR) {
                     line.clear();

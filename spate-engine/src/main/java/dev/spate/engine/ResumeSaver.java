@@ -34,6 +34,7 @@ final class ResumeSaver {
     private boolean dirty;
     private boolean saving;
     private long lastSave;
+    private boolean warned;
 
     ResumeSaver(DiskIo disk, Storage storage, Path file, InfoHash hash, Clock clock, Supplier<Bitfield> have,
                 Predicate<Runnable> post) {
@@ -76,8 +77,10 @@ final class ResumeSaver {
                     saving = false;
                     if (failure != null) {
                         dirty = true;
-                        LOG.log(System.Logger.Level.WARNING, "saving resume data {0}: {1}", file,
-                                Messages.message(failure));
+                        // Once, not every 30 s: a read-only download directory stays read-only.
+                        LOG.log(warned ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                                "saving resume data {0}: {1}", file, Messages.message(failure));
+                        warned = true;
                     }
                 }));
     }
