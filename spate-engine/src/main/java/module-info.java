@@ -11,6 +11,8 @@ module dev.spate.engine {
     requires jdk.unsupported;
 
     exports dev.spate.bencode;
+    // Shared values the API speaks in: InfoHash in handles, events and status.
+    exports dev.spate.core;
     exports dev.spate.engine;
     exports dev.spate.metainfo;
 }

@@ -28,12 +28,16 @@ class ArchitectureTest {
             Map.entry("wire", Set.of("bencode", "core")),
             Map.entry("tracker", Set.of("bencode", "core")),
             Map.entry("dht", Set.of("bencode", "core")),
+            Map.entry("mse", Set.of("core")),
+            Map.entry("lsd", Set.of("core")),
+            Map.entry("utp", Set.of("core")),
+            Map.entry("webseed", Set.of("metainfo", "core")),
             Map.entry("picker", Set.of("core")),
             Map.entry("choke", Set.of("core")),
             Map.entry("storage", Set.of("metainfo", "core")),
-            Map.entry("peer", Set.of("wire", "core")),
-            Map.entry("engine", Set.of("core", "bencode", "metainfo", "wire", "tracker", "dht", "picker", "choke",
-                    "storage", "peer"))));
+            Map.entry("peer", Set.of("wire", "mse", "core")),
+            Map.entry("engine", Set.of("core", "bencode", "metainfo", "wire", "tracker", "dht", "mse", "lsd", "utp",
+                    "webseed", "picker", "choke", "storage", "peer"))));
 
     static JavaClasses engine;
 

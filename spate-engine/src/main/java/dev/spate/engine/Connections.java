@@ -159,7 +159,7 @@ final class Connections {
             host.post(() -> {
                 connecting.remove(address);
                 candidates.failed(address, clock.nanoTime());
-                events.accept(new Event.PeerDisconnected(hash.hex(), address, reason));
+                events.accept(new Event.PeerDisconnected(hash, address, reason));
             });
             return;
         }
@@ -207,7 +207,7 @@ final class Connections {
             }
             link.close(refusal);
             context.slots().release();
-            events.accept(new Event.PeerDisconnected(hash.hex(), link.remote(), refusal));
+            events.accept(new Event.PeerDisconnected(hash, link.remote(), refusal));
             return;
         }
         candidates.connected(link.remote());
@@ -215,7 +215,7 @@ final class Connections {
         PeerSession ps = host.open(link);
         peers.put(link, ps);
         link.start();
-        events.accept(new Event.PeerConnected(hash.hex(), link.remote(), ps.client(), link.outgoing()));
+        events.accept(new Event.PeerConnected(hash, link.remote(), ps.client(), link.outgoing()));
     }
 
     private String refusal(PeerLink link) {
@@ -288,7 +288,7 @@ final class Connections {
     void ban(InetSocketAddress address, String reason) {
         candidates.forget(address);
         if (banned.add(banKey(address))) {
-            events.accept(new Event.PeerBanned(hash.hex(), address, reason));
+            events.accept(new Event.PeerBanned(hash, address, reason));
         }
         for (PeerSession ps : snapshot()) {
             if (banKey(ps.link().remote()).equals(banKey(address))) {

@@ -356,7 +356,7 @@ final class Download {
         wasted += info.pieceSize(piece);
         picker.pieceFailed(piece);
         Set<InetSocketAddress> contributors = liars.failed(piece, a.data(), a.senders());
-        events.accept(new Event.HashFailed(hash.hex(), piece, List.copyOf(contributors)));
+        events.accept(new Event.HashFailed(hash, piece, List.copyOf(contributors)));
         for (PeerSession ps : List.copyOf(host.peerSessions())) {
             if (contributors.contains(ps.link().remote()) && ps.chargeHashFailure() >= MAX_HASH_FAILURES) {
                 host.ban(ps.link().remote(), "took part in " + MAX_HASH_FAILURES + " pieces that failed their hash");

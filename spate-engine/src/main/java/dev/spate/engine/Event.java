@@ -1,37 +1,38 @@
 package dev.spate.engine;
 
+import dev.spate.core.InfoHash;
 import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
  * Something that happened to a torrent. A closed set: switch over it. Every event names its
- * torrent by info-hash (hex).
+ * torrent by its info-hash.
  */
 public sealed interface Event {
-    /** The torrent's info-hash in hex. */
-    String infoHash();
+    /** The torrent's info-hash. */
+    InfoHash infoHash();
 
     /** A piece passed its hash check and is on disk. */
-    record PieceVerified(String infoHash, int piece) implements Event {
+    record PieceVerified(InfoHash infoHash, int piece) implements Event {
     }
 
     /** A piece failed its hash check and was thrown away; {@code peers} sent its blocks. */
-    record HashFailed(String infoHash, int piece, List<InetSocketAddress> peers) implements Event {
+    record HashFailed(InfoHash infoHash, int piece, List<InetSocketAddress> peers) implements Event {
         public HashFailed {
             peers = List.copyOf(peers);
         }
     }
 
     /** A peer finished its handshake. */
-    record PeerConnected(String infoHash, InetSocketAddress address, String client, boolean outgoing) implements Event {
+    record PeerConnected(InfoHash infoHash, InetSocketAddress address, String client, boolean outgoing) implements Event {
     }
 
     /** A peer connection ended, for {@code reason}. */
-    record PeerDisconnected(String infoHash, InetSocketAddress address, String reason) implements Event {
+    record PeerDisconnected(InfoHash infoHash, InetSocketAddress address, String reason) implements Event {
     }
 
     /** A peer was banned and will not be connected again this session. */
-    record PeerBanned(String infoHash, InetSocketAddress address, String reason) implements Event {
+    record PeerBanned(InfoHash infoHash, InetSocketAddress address, String reason) implements Event {
     }
 
     /**
@@ -40,23 +41,23 @@ public sealed interface Event {
      * @param url the tracker, without its query string
      * @param interval how long until the next regular announce, as the tracker asked
      */
-    record TrackerReply(String infoHash, String url, int peers, java.util.Optional<String> warning,
+    record TrackerReply(InfoHash infoHash, String url, int peers, java.util.Optional<String> warning,
                         java.time.Duration interval) implements Event {
     }
 
     /** No tracker answered an announce; {@code message} says what each one did. The torrent goes on. */
-    record TrackerError(String infoHash, String message) implements Event {
+    record TrackerError(InfoHash infoHash, String message) implements Event {
     }
 
     /** The torrent's state changed. */
-    record StateChanged(String infoHash, TorrentState from, TorrentState to) implements Event {
+    record StateChanged(InfoHash infoHash, TorrentState from, TorrentState to) implements Event {
     }
 
     /** Every piece is verified on disk. Sent once, also when a torrent is added already complete. */
-    record TorrentComplete(String infoHash) implements Event {
+    record TorrentComplete(InfoHash infoHash) implements Event {
     }
 
     /** An error the torrent could not get past; its state is now {@link TorrentState#ERROR}. */
-    record TorrentError(String infoHash, String message) implements Event {
+    record TorrentError(InfoHash infoHash, String message) implements Event {
     }
 }

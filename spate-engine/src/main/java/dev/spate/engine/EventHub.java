@@ -16,7 +16,7 @@ final class EventHub implements AutoCloseable {
     private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 
     /** One subscriber: its queue, its thread, and how many events it lost. */
-    final class Subscriber implements AutoCloseable {
+    final class Subscriber implements Subscription {
         private final ArrayBlockingQueue<Event> queue = new ArrayBlockingQueue<>(QUEUE);
         private final Consumer<? super Event> consumer;
         private final AtomicLong dropped = new AtomicLong();
@@ -50,7 +50,8 @@ final class EventHub implements AutoCloseable {
             }
         }
 
-        long dropped() {
+        @Override
+        public long dropped() {
             return dropped.get();
         }
 

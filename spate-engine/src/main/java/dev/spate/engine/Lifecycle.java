@@ -75,12 +75,12 @@ final class Lifecycle {
         }
         TorrentState from = state;
         state = to;
-        events.accept(new Event.StateChanged(hash.hex(), from, to));
+        events.accept(new Event.StateChanged(hash, from, to));
         return true;
     }
 
     /** The first event of a torrent: it starts checking. */
     void announceStart() {
-        events.accept(new Event.StateChanged(hash.hex(), null, TorrentState.CHECKING));
+        events.accept(new Event.StateChanged(hash, null, TorrentState.CHECKING));
     }
 }

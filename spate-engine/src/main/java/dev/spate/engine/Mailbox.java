@@ -115,18 +115,22 @@ final class Mailbox {
      * until {@code condition} holds; false if it did not within {@code timeout}.
      */
     boolean runUntil(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        // Counted in idle polls of 10 ms, not read off a clock: the engine's one clock is the
+        // injected one, and a test's may stand still.
+        long idlePollsLeft = Math.max(1, timeout.toMillis() / 10);
         while (!condition.getAsBoolean()) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
+            if (idlePollsLeft <= 0) {
                 return false;
             }
-            Runnable task = queue.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(10)), TimeUnit.NANOSECONDS);
+            Runnable task = queue.poll(10, TimeUnit.MILLISECONDS);
+            if (task == null) {
+                idlePollsLeft--;
+            }
             if (task == END) {
                 ended.complete(null);
                 return condition.getAsBoolean();
             }
-            if (task != null) {
+            if (task != null && task != END) {
                 run(task);
             }
         }

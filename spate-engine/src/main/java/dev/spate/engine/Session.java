@@ -139,7 +139,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
         }
         torrent.start();
-        return torrent;
+        return torrent.handle();
     }
 
     /**
@@ -153,15 +153,15 @@ public final class Session implements AutoCloseable {
 
     /** The torrents in this session. */
     public List<TorrentHandle> torrents() {
-        return List.copyOf(torrents.values());
+        return torrents.values().stream().map(t -> (TorrentHandle) t.handle()).toList();
     }
 
     /**
      * Calls {@code subscriber} with every event of every torrent, in order, on a thread of its own.
-     * A subscriber that falls more than a few thousand events behind loses the newest ones.
-     * Close the returned handle to stop.
+     * A subscriber that falls more than a few thousand events behind loses the newest ones
+     * ({@link Subscription#dropped()} counts them). Close the subscription to stop.
      */
-    public AutoCloseable subscribe(Consumer<? super Event> subscriber) {
+    public Subscription subscribe(Consumer<? super Event> subscriber) {
         return events.subscribe(subscriber);
     }
 

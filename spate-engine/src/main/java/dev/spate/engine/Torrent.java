@@ -41,20 +41,18 @@ import java.util.function.Consumer;
  * most {@link Connections#CREDITS} messages waiting on the loop; past that it stops reading, so
  * a flooding peer stalls itself, not the torrent.
  */
-final class Torrent implements TorrentHandle, Connections.Host, Download.Host, Inbox.Loop {
+final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private static final System.Logger LOG = System.getLogger(Torrent.class.getName());
-    /** How long an API call waits for the loop before answering from the last snapshot. */
-    static final Duration ASK_TIMEOUT = Duration.ofSeconds(2);
     static final String CLIENT_NAME = "Spate 0.1.0";
 
     private final TorrentContext context;
     private final TorrentInfo info;
     private final InfoHash hash;
-    private final String hex;
     private final Storage storage;
     private final Mailbox loop;
     private final Consumer<Torrent> onRemoved;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
+    private final Handle handle = new Handle(this);
     private final TokenBucket downloadLimit;
     private final TokenBucket uploadLimit;
     private final PeerConnection.Limits limits;
@@ -78,7 +76,6 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
         this.context = context;
         this.info = metainfo.info();
         this.hash = InfoHash.of(metainfo.infoHash());
-        this.hex = hash.hex();
         this.onRemoved = onRemoved;
         this.storage = context.storage().open(info, directory);
         this.downloadLimit = new TokenBucket(0, context.clock());
@@ -101,7 +98,7 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
 
                     @Override
                     public void failed(String message) {
-                        post(() -> publish(new Event.TrackerError(hex, message)));
+                        post(() -> publish(new Event.TrackerError(hash, message)));
                     }
                 });
         this.resume = new ResumeSaver(context.disk(), storage, ResumeFile.pathFor(directory.resolve(".spate"), hash),
@@ -115,6 +112,11 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
 
     InfoHash hash() {
         return hash;
+    }
+
+    /** The public face of this torrent. */
+    Handle handle() {
+        return handle;
     }
 
     // ---- lifecycle ----
@@ -152,8 +154,8 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
         connections.dial();
     }
 
-    @Override
-    public void pause() {
+    /** Disconnects every peer and stops; the data and what is verified stay. Any thread. */
+    void pause() {
         post(() -> {
             boolean wasActive = lifecycle.isActive();
             if (!lifecycle.go(TorrentState.PAUSED)) {
@@ -168,8 +170,8 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
         });
     }
 
-    @Override
-    public void resume() {
+    /** Starts again after {@link #pause()}. Any thread. */
+    void resume() {
         post(() -> {
             if (lifecycle.state() != TorrentState.PAUSED) {
                 return;
@@ -182,8 +184,8 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
         });
     }
 
-    @Override
-    public void remove() {
+    /** Stops and leaves the session; waits for the loop to end. Any thread but the loop. */
+    void remove() {
         onRemoved.accept(this);
         shutdown();
     }
@@ -242,7 +244,7 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
         error = message;
         connections.disconnectAll("torrent error");
         announcer.stopped(context.listenPort().getAsInt(), counters());
-        publish(new Event.TorrentError(hex, message));
+        publish(new Event.TorrentError(hash, message));
         completion.completeExceptionally(new TorrentFailedException(message));
     }
 
@@ -255,88 +257,66 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
     private void completed() {
         download.trim();
         resume.save();
-        publish(new Event.TorrentComplete(hex));
+        publish(new Event.TorrentComplete(hash));
         completion.complete(null);
     }
 
-    // ---- API ----
+    // ---- for the handle ----
 
-    @Override
-    public String infoHash() {
-        return hex;
-    }
-
-    @Override
-    public String name() {
-        return info.name();
-    }
-
-    @Override
-    public void connect(InetSocketAddress peer) {
+    /** Adds a peer to dial (ignored when banned, connected, or ourselves). Any thread. */
+    void connect(InetSocketAddress peer) {
         post(() -> {
             connections.add(peer);
             connections.dial();
         });
     }
 
-    @Override
-    public void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond) {
+    void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond) {
         downloadLimit.setRate(downloadBytesPerSecond);
         uploadLimit.setRate(uploadBytesPerSecond);
     }
 
-    @Override
-    public void addTracker(String url) {
+    void addTracker(String url) {
         post(() -> announcer.addTracker(url));
     }
 
-    @Override
-    public CompletableFuture<Void> completion() {
+    CompletableFuture<Void> completion() {
         return completion.copy();
     }
 
-    @Override
-    public TorrentStatus status() {
-        return ask(loop.ask(this::snapshot), lastStatus);
+    TorrentInfo info() {
+        return info;
     }
 
-    @Override
-    public List<PeerStats> peers() {
-        return ask(loop.ask(this::peerSnapshots), List.of());
+    /** The last snapshot the loop took, marked stale. Any thread. */
+    TorrentStatus lastStatus() {
+        return lastStatus.asStale();
     }
 
-    /**
-     * Waits for the loop's answer; a loop that is gone or too slow gets the last snapshot instead.
-     * An interrupt is kept for the caller to see.
-     */
-    private <T> T ask(CompletableFuture<T> answer, T fallback) {
-        try {
-            return answer.get(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return fallback;
-        } catch (ExecutionException | TimeoutException e) {
-            return fallback;
-        }
-    }
-
-    private TorrentStatus snapshot() {
-        TorrentStatus s = new TorrentStatus(info.name(), hex, lifecycle.state(), download.piecesVerified(),
-                info.pieceCount(), download.bytesVerified(), info.totalLength(), download.rate(), upload.rate(),
-                download.total(), upload.total(), download.wasted(), connections.count(), download.hashFailures(),
-                Optional.ofNullable(error), announcer.states());
+    /** A snapshot of the torrent. Loop. */
+    TorrentStatus snapshot() {
+        TorrentStatus s = TorrentStatus.builder().name(info.name()).infoHash(hash).state(lifecycle.state())
+                .pieces(download.piecesVerified(), info.pieceCount())
+                .bytes(download.bytesVerified(), info.totalLength())
+                .rates(download.rate(), upload.rate())
+                .transferred(download.total(), upload.total(), download.wasted())
+                .peers(connections.count()).hashFailures(download.hashFailures())
+                .error(Optional.ofNullable(error)).trackers(announcer.states()).build();
         lastStatus = s;
         return s;
     }
 
-    private List<PeerStats> peerSnapshots() {
+    /** A snapshot of every peer. Loop. */
+    List<PeerStats> peerSnapshots() {
         List<PeerStats> out = new ArrayList<>();
         for (PeerSession ps : connections.peers()) {
             PeerLink link = ps.link();
-            out.add(new PeerStats(link.remote(), ps.client(), link.outgoing(), ps.download().rate(),
-                    ps.upload().rate(), ps.download().total(), ps.upload().total(), ps.peerChoking(),
-                    ps.peerInterested(), ps.amChoking(), ps.amInterested(), download.outstanding(ps),
-                    ps.pipeline().target(), ps.pipeline().snubbed(), download.peerPieces(ps)));
+            out.add(PeerStats.builder().peer(link.remote(), ps.client(), link.outgoing())
+                    .rates(ps.download().rate(), ps.upload().rate())
+                    .transferred(ps.download().total(), ps.upload().total())
+                    .flags(ps.peerChoking(), ps.peerInterested(), ps.amChoking(), ps.amInterested())
+                    .requests(download.outstanding(ps), ps.pipeline().target(), ps.pipeline().snubbed())
+                    .piecesItHas(download.peerPieces(ps)).build());
         }
         return out;
     }
@@ -378,7 +358,7 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
     @Override
     public void left(PeerSession ps, String reason) {
         download.peerLeft(ps);
-        publish(new Event.PeerDisconnected(hex, ps.link().remote(), reason));
+        publish(new Event.PeerDisconnected(hash, ps.link().remote(), reason));
         upload.markDue();
     }
 
@@ -440,7 +420,7 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
     @Override
     public void pieceVerified(int piece) {
         resume.changed();
-        publish(new Event.PieceVerified(hex, piece));
+        publish(new Event.PieceVerified(hash, piece));
     }
 
     @Override
@@ -487,7 +467,7 @@ final class Torrent implements TorrentHandle, Connections.Host, Download.Host, I
     }
 
     private void trackerAnswered(String url, AnnounceResponse response) {
-        publish(new Event.TrackerReply(hex, url, response.peers().size(), response.warning(), response.interval()));
+        publish(new Event.TrackerReply(hash, url, response.peers().size(), response.warning(), response.interval()));
         for (InetSocketAddress peer : response.peers()) {
             connections.add(peer);
         }

@@ -1,12 +1,16 @@
 package dev.spate.engine;
 
+import dev.spate.core.InfoHash;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A snapshot of one torrent, taken at once on its own thread.
+ * A snapshot of one torrent, taken at once on its own thread. Build one (in tests, say) with
+ * {@link #builder()}, which names every field.
  *
  * @param name the torrent's name
- * @param infoHash the info-hash in hex
+ * @param infoHash its info-hash
  * @param state where it is in its life
  * @param piecesVerified pieces verified on disk
  * @param pieceCount pieces in the torrent
@@ -21,13 +25,19 @@ import java.util.Optional;
  * @param hashFailures pieces that failed their hash check
  * @param error the error that stopped the torrent, if any
  * @param trackers its trackers, tier by tier, as last heard from
+ * @param stale true when the torrent's thread did not answer in time (or is gone) and these are
+ *     the last figures it gave
  */
-public record TorrentStatus(String name, String infoHash, TorrentState state, int piecesVerified, int pieceCount,
+public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, int piecesVerified, int pieceCount,
                             long bytesVerified, long totalBytes, long downloadRate, long uploadRate,
                             long downloaded, long uploaded, long wasted, int peers, int hashFailures,
-                            Optional<String> error, java.util.List<TrackerState> trackers) {
+                            Optional<String> error, List<TrackerState> trackers, boolean stale) {
     public TorrentStatus {
-        trackers = java.util.List.copyOf(trackers);
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(infoHash, "infoHash");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(error, "error");
+        trackers = List.copyOf(trackers);
     }
 
     /** Fraction of the torrent verified, from 0 to 1. */
@@ -46,5 +56,122 @@ public record TorrentStatus(String name, String infoHash, TorrentState state, in
             return 0;
         }
         return downloadRate <= 0 ? -1 : (totalBytes - bytesVerified) / downloadRate;
+    }
+
+    /** The same figures, marked as the last ones the torrent gave. */
+    public TorrentStatus asStale() {
+        return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
+                downloadRate, uploadRate, downloaded, uploaded, wasted, peers, hashFailures, error, trackers, true);
+    }
+
+    /** A builder with every count 0, no error, no trackers. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link TorrentStatus} field by field. */
+    public static final class Builder {
+        private String name;
+        private InfoHash infoHash;
+        private TorrentState state;
+        private int piecesVerified;
+        private int pieceCount;
+        private long bytesVerified;
+        private long totalBytes;
+        private long downloadRate;
+        private long uploadRate;
+        private long downloaded;
+        private long uploaded;
+        private long wasted;
+        private int peers;
+        private int hashFailures;
+        private Optional<String> error = Optional.empty();
+        private List<TrackerState> trackers = List.of();
+        private boolean stale;
+
+        private Builder() {
+        }
+
+        /** See {@link TorrentStatus#name()}. */
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        /** See {@link TorrentStatus#infoHash()}. */
+        public Builder infoHash(InfoHash v) {
+            infoHash = v;
+            return this;
+        }
+
+        /** See {@link TorrentStatus#state()}. */
+        public Builder state(TorrentState v) {
+            state = v;
+            return this;
+        }
+
+        /** Pieces verified of pieces in all. */
+        public Builder pieces(int verified, int count) {
+            piecesVerified = verified;
+            pieceCount = count;
+            return this;
+        }
+
+        /** Bytes verified of the torrent's size. */
+        public Builder bytes(long verified, long total) {
+            bytesVerified = verified;
+            totalBytes = total;
+            return this;
+        }
+
+        /** Payload bytes per second received and sent. */
+        public Builder rates(long down, long up) {
+            downloadRate = down;
+            uploadRate = up;
+            return this;
+        }
+
+        /** Payload bytes received and sent this session, and received bytes thrown away. */
+        public Builder transferred(long down, long up, long wastedBytes) {
+            downloaded = down;
+            uploaded = up;
+            wasted = wastedBytes;
+            return this;
+        }
+
+        /** See {@link TorrentStatus#peers()}. */
+        public Builder peers(int v) {
+            peers = v;
+            return this;
+        }
+
+        /** See {@link TorrentStatus#hashFailures()}. */
+        public Builder hashFailures(int v) {
+            hashFailures = v;
+            return this;
+        }
+
+        /** See {@link TorrentStatus#error()}. */
+        public Builder error(Optional<String> v) {
+            error = v;
+            return this;
+        }
+
+        /** See {@link TorrentStatus#trackers()}. */
+        public Builder trackers(List<TrackerState> v) {
+            trackers = v;
+            return this;
+        }
+
+        /** See {@link TorrentStatus#stale()}. */
+        public Builder stale(boolean v) {
+            stale = v;
+            return this;
+        }
+
+        public TorrentStatus build() {
+            return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
+                    downloadRate, uploadRate, downloaded, uploaded, wasted, peers, hashFailures, error, trackers, stale);
+        }
     }
 }

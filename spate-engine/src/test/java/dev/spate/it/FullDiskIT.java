@@ -62,7 +62,7 @@ class FullDiskIT {
                 assertThat(s.error()).hasValueSatisfying(m -> assertThat(m)
                         .containsIgnoringCase("space").contains("too-big.bin"));
                 assertThat(events).anyMatch(e -> e instanceof Event.TorrentError x
-                        && x.infoHash().equals(bigMeta.infoHashHex()) && x.message().equals(s.error().get()));
+                        && x.infoHash().hex().equals(bigMeta.infoHashHex()) && x.message().equals(s.error().get()));
                 assertThat(s.piecesVerified()).as("pieces verified before the disk filled").isPositive();
                 assertThat(s.peers()).as("an errored torrent keeps no peers").isZero();
             }

@@ -138,7 +138,7 @@ class TrackerFailuresIT {
             h.connect(new InetSocketAddress(LOOPBACK, seed.listenPort()));
 
             Event.TrackerError error = awaitTrackerError(events, Duration.ofSeconds(15));
-            assertThat(error.infoHash()).isEqualTo(meta.infoHashHex());
+            assertThat(error.infoHash().hex()).isEqualTo(meta.infoHashHex());
             assertThat(error.message()).as("the TrackerError names the problem").contains(expected);
 
             TorrentStatus s = h.status();
