@@ -17,7 +17,7 @@ import dev.spate.picker.PiecePicker;
 import dev.spate.storage.FileStorage;
 import dev.spate.storage.PieceBuffers;
 import dev.spate.storage.ResumeCheck;
-import dev.spate.storage.ResumeFile;
+import dev.spate.storage.ResumeStore;
 import dev.spate.storage.Storage;
 import dev.spate.storage.StorageException;
 import dev.spate.wire.ExtendedHandshake;
@@ -94,7 +94,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     private final InfoHash hash;
     private final String hex;
     private final Storage storage;
-    private final Path resumeFile;
+    private final ResumeStore.Entry resume;
     private final TorrentGeometry geometry;
     private final ExecutorService loop;
     private final PieceAssembler assembler;
@@ -132,7 +132,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
         this.geometry = new TorrentGeometry(info.pieceCount(), info.pieceLength(), info.totalLength());
         this.storage = FileStorage.open(directory, info, FileStorage.DEFAULT_OPEN_FILES,
                 session.config().directWrites());
-        this.resumeFile = ResumeFile.pathFor(directory.resolve(".spate"), hash);
+        this.resume = ResumeStore.open(session.config().stateDirectory()).entry(hash, directory);
         this.picker = new PiecePicker<>(info.pieceCount(), info.pieceLength(), info.totalLength(), new SplittableRandom());
         this.assembler = new PieceAssembler(info, picker.geometry(), session.config().diskQueueBytes());
         this.choker = new Choker<>(session.config().uploadSlots(), new SplittableRandom());
@@ -163,7 +163,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     /** Checks what is on disk, then starts downloading or seeding. */
     void start() {
         publish(new Event.StateChanged(hex, null, TorrentState.CHECKING));
-        ResumeCheck.load(session.disk(), storage, resumeFile, hash, (done, total) -> { })
+        ResumeCheck.load(session.disk(), storage, resume, (done, total) -> { })
                 .whenComplete((outcome, failure) -> post(() -> {
                     if (failure != null) {
                         fail("checking the data on disk failed: " + Messages.message(failure));
@@ -944,7 +944,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             return;
         }
         try {
-            ResumeCheck.save(storage, resumeFile, hash, picker.haveBitfield());
+            ResumeCheck.save(storage, resume, picker.haveBitfield());
             resumeDirty = false;
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "saving resume data of {0}: {1}", info.name(), e.getMessage());
