@@ -81,7 +81,7 @@ class SeedThroughTrackerIT {
             tracker.allow(MetainfoParser.read(torrent).infoHashHex());
             try (ExternalProcess seed = ExternalProcess.start("spate-seed", ns.exec(TrackerSwarmIT.spate("seed",
                     torrent.toString(), "-d", tmp.resolve("seed").toString(), "--port", "40123",
-                    "--bind", ns.address(2))), tmp)) {
+                    "--bind", ns.address(2), "--state", tmp.resolve("state").toString())), tmp)) {
                 seed.waitForLine("^seeding ", Duration.ofSeconds(30));
                 awaitOneSeeder(ns, torrent, seed);
                 try (Transmission leech = Transmission.start(Files.createDirectories(tmp.resolve("transmission")),

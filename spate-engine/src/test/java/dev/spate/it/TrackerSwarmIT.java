@@ -140,7 +140,8 @@ class TrackerSwarmIT {
 
                 Path out = tmp.resolve("cli");
                 try (ExternalProcess download = ExternalProcess.start("spate-download",
-                        spate("download", torrent.toString(), "-o", out.toString(), "--port", "0"), tmp)) {
+                        spate("download", torrent.toString(), "-o", out.toString(), "--port", "0",
+                                "--state", tmp.resolve("state").toString()), tmp)) {
                     int code = download.waitForExit(TRANSFER);
                     if (code != 0) {
                         throw download.failure("exited " + code);
