@@ -93,11 +93,13 @@ public final class EndgameBench {
     private static Run once(Metainfo meta, Path dir, long fastRate, long slowRate, boolean endgame) throws Exception {
         InetAddress lo = InetAddress.getLoopbackAddress();
         Path leechDir = dir.resolve("leech");
+        Path state = dir.resolve("state"); // removed with the rest; the user's resume data is not touched
         try (Session fast = Session.open(SessionConfig.builder().bindAddress(lo).listenPort(0)
-                     .uploadRateLimit(fastRate).build());
+                     .uploadRateLimit(fastRate).stateDirectory(state).build());
              Session slow = Session.open(SessionConfig.builder().bindAddress(lo).listenPort(0)
-                     .uploadRateLimit(slowRate).build());
-             Session leech = Session.open(SessionConfig.builder().bindAddress(lo).listenPort(0).endgame(endgame).build())) {
+                     .uploadRateLimit(slowRate).stateDirectory(state).build());
+             Session leech = Session.open(SessionConfig.builder().bindAddress(lo).listenPort(0).endgame(endgame)
+                     .stateDirectory(state).build())) {
             await(fast.add(meta, dir.resolve("seed")));
             await(slow.add(meta, dir.resolve("seed")));
             List<Long> verified = new CopyOnWriteArrayList<>();

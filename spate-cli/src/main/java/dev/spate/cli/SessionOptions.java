@@ -5,11 +5,12 @@ import dev.spate.engine.SessionConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** Listening, rate and connection options shared by {@code download} and {@code seed}. */
+/** Listening, rate, connection and state options shared by {@code download} and {@code seed}. */
 final class SessionOptions {
     /** The conventional BitTorrent port, tried first when none is given. */
     static final int DEFAULT_PORT = 6881;
@@ -32,10 +33,18 @@ final class SessionOptions {
     @Option(names = "--max-peers", paramLabel = "N", description = "Most connections to keep (default 50).")
     Integer maxPeers;
 
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "Where to keep resume data (default $XDG_STATE_HOME/spate, else ~/.local/state/spate);"
+                    + " several spate processes may share one.")
+    Path state;
+
     /** Opens the session these options describe. */
     Session open(CommandSpec spec) throws IOException {
         SessionConfig.Builder config = SessionConfig.builder();
         applyLimits(config, spec);
+        if (state != null) {
+            config.stateDirectory(state);
+        }
         if (bind != null) {
             try {
                 config.bindAddress(InetAddress.getByName(bind));

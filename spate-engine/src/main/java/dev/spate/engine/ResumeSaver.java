@@ -2,12 +2,11 @@ package dev.spate.engine;
 
 import dev.spate.core.Bitfield;
 import dev.spate.core.Clock;
-import dev.spate.core.InfoHash;
 import dev.spate.storage.DiskIo;
 import dev.spate.storage.ResumeCheck;
+import dev.spate.storage.ResumeStore;
 import dev.spate.storage.Storage;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -26,8 +25,7 @@ final class ResumeSaver {
 
     private final DiskIo disk;
     private final Storage storage;
-    private final Path file;
-    private final InfoHash hash;
+    private final ResumeStore.Entry entry;
     private final Clock clock;
     private final Supplier<Bitfield> have;
     private final Predicate<Runnable> post;
@@ -36,20 +34,19 @@ final class ResumeSaver {
     private long lastSave;
     private boolean warned;
 
-    ResumeSaver(DiskIo disk, Storage storage, Path file, InfoHash hash, Clock clock, Supplier<Bitfield> have,
+    ResumeSaver(DiskIo disk, Storage storage, ResumeStore.Entry entry, Clock clock, Supplier<Bitfield> have,
                 Predicate<Runnable> post) {
         this.disk = disk;
         this.storage = storage;
-        this.file = file;
-        this.hash = hash;
+        this.entry = entry;
         this.clock = clock;
         this.have = have;
         this.post = post;
         this.lastSave = clock.nanoTime();
     }
 
-    Path file() {
-        return file;
+    ResumeStore.Entry entry() {
+        return entry;
     }
 
     /** Something to save: a verified piece, or resume data that did not match the files. */
@@ -72,14 +69,14 @@ final class ResumeSaver {
         dirty = false;
         saving = true;
         lastSave = clock.nanoTime();
-        ResumeCheck.saveAsync(disk, storage, file, hash, have.get())
+        ResumeCheck.saveAsync(disk, storage, entry, have.get())
                 .whenComplete((ok, failure) -> post.test(() -> {
                     saving = false;
                     if (failure != null) {
                         dirty = true;
                         // Once, not every 30 s: a read-only download directory stays read-only.
                         LOG.log(warned ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
-                                "saving resume data {0}: {1}", file, Messages.message(failure));
+                                "saving resume data {0}: {1}", entry.location(), Messages.message(failure));
                         warned = true;
                     }
                 }));
@@ -95,10 +92,10 @@ final class ResumeSaver {
             return;
         }
         try {
-            ResumeCheck.save(storage, file, hash, have.get());
+            ResumeCheck.save(storage, entry, have.get());
             dirty = false;
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "saving resume data {0}: {1}", file, e.getMessage());
+            LOG.log(System.Logger.Level.WARNING, "saving resume data {0}: {1}", entry.location(), e.getMessage());
         }
     }
 }

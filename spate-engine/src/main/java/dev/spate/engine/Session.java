@@ -27,6 +27,7 @@ import java.nio.ByteBuffer;
 import dev.spate.core.Clock;
 import dev.spate.peer.PeerLink;
 import dev.spate.storage.FileStorage;
+import dev.spate.storage.ResumeStore;
 import dev.spate.wire.MessageDecoder;
 import dev.spate.wire.TorrentGeometry;
 
@@ -100,7 +101,7 @@ public final class Session implements AutoCloseable {
                     }
                 }, new SocketConnector(), (name, onFailure, onFatal) -> Mailbox.threaded(name, onFailure, onFatal),
                 this::fatal, peerId, config, this::listenPort, blockBuffers, downloadLimit, uploadLimit,
-                trackerConfig(), null);
+                trackerConfig(), ResumeStore.open(config.stateDirectory()));
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
         Thread.ofVirtual().name("spate-accept").start(this::acceptLoop);
     }

@@ -1,12 +1,15 @@
 package dev.spate.engine;
 
 import java.net.InetAddress;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * Settings of a {@link Session}. Build one with {@link #builder()}; every setter checks its value at
- * once and names the setting in its message.
+ * once and names the setting in its message, and so does the constructor, however it is called.
  *
  * @param bindAddress local address to listen on and to dial peers from; the wildcard for any
  * @param listenPort port for incoming peers; 0 picks a free one (see {@link Session#listenPort()})
@@ -30,22 +33,139 @@ import java.util.Objects;
  *     bypassing the operating system's page cache (where the file system allows it): a download
  *     then costs far less CPU and does not crowd the page cache out; off, every write goes through
  *     the page cache, which can suit a slow disk with a fast network better
+ * @param stateDirectory where the session keeps its own state, never inside a download directory:
+ *     resume data under {@code resume/}. Several sessions (and processes) may share one. Created,
+ *     with its parents, on the first write (the directory itself with mode 0700 where the file
+ *     system has POSIX permissions)
  */
 public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
                             Duration idleTimeout, int uploadSlots, Duration trackerTimeout,
                             int udpTrackerAttempts, long downloadRateLimit, long uploadRateLimit,
-                            boolean endgame, boolean directWrites) {
+                            boolean endgame, boolean directWrites, Path stateDirectory) {
+    /**
+     * Checks every value as the builder's setters do, with the same messages, so that a config made
+     * with {@code new} is as valid as a built one; {@code stateDirectory} is made absolute.
+     */
     public SessionConfig {
-        Objects.requireNonNull(bindAddress, "bindAddress");
-        Objects.requireNonNull(connectTimeout, "connectTimeout");
-        Objects.requireNonNull(requestTimeout, "requestTimeout");
-        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        checkBindAddress(bindAddress);
+        checkListenPort(listenPort);
+        atLeastOne("maxPeersPerTorrent", maxPeersPerTorrent);
+        atLeastOne("maxConnections", maxConnections);
+        checkDiskQueueBytes(diskQueueBytes);
+        positive("connectTimeout", connectTimeout);
+        positive("requestTimeout", requestTimeout);
+        positive("idleTimeout", idleTimeout);
+        atLeastOne("uploadSlots", uploadSlots);
+        positive("trackerTimeout", trackerTimeout);
+        checkUdpTrackerAttempts(udpTrackerAttempts);
+        rate("downloadRateLimit", downloadRateLimit);
+        rate("uploadRateLimit", uploadRateLimit);
+        stateDirectory = checkStateDirectory(stateDirectory);
+    }
+
+    /**
+     * The state directory when none is set: {@code $XDG_STATE_HOME/spate} if that variable holds an
+     * absolute path, else {@code ~/.local/state/spate} (the XDG Base Directory default).
+     *
+     * @throws IllegalStateException when neither the variable nor the home directory is usable
+     */
+    public static Path defaultStateDirectory() {
+        return defaultStateDirectory(System.getenv(), System.getProperty("user.home"));
+    }
+
+    /**
+     * {@link #defaultStateDirectory()} from the given environment and {@code user.home}. The home
+     * directory is {@code $HOME} when that is absolute, else {@code userHome}. The XDG Base Directory
+     * specification says a relative path in its variables is invalid and to be ignored.
+     */
+    static Path defaultStateDirectory(Map<String, String> environment, String userHome) {
+        Path xdg = absoluteOrNull(environment.get("XDG_STATE_HOME"));
+        if (xdg != null) {
+            return xdg.resolve("spate");
+        }
+        Path home = absoluteOrNull(environment.get("HOME"));
+        if (home == null) {
+            home = absoluteOrNull(userHome);
+        }
+        if (home == null) {
+            throw new IllegalStateException("no state directory: XDG_STATE_HOME and HOME are unset or relative"
+                    + " and user.home is '" + userHome + "'; set one with stateDirectory(...)");
+        }
+        return home.resolve(".local").resolve("state").resolve("spate");
+    }
+
+    private static Path absoluteOrNull(String path) {
+        if (path == null || path.isEmpty()) {
+            return null;
+        }
+        try {
+            Path p = Path.of(path);
+            return p.isAbsolute() ? p.normalize() : null;
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    private static InetAddress checkBindAddress(InetAddress address) {
+        return Objects.requireNonNull(address, "bindAddress");
+    }
+
+    private static int checkListenPort(int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("listenPort " + port + " outside 0-65535");
+        }
+        return port;
+    }
+
+    private static int atLeastOne(String name, int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException(name + " " + n + " is less than 1");
+        }
+        return n;
+    }
+
+    private static long checkDiskQueueBytes(long bytes) {
+        if (bytes < (1 << 20)) {
+            throw new IllegalArgumentException("diskQueueBytes " + bytes + " is less than 1 MiB");
+        }
+        return bytes;
+    }
+
+    private static int checkUdpTrackerAttempts(int n) {
+        if (n < 1 || n > 9) {
+            throw new IllegalArgumentException("udpTrackerAttempts " + n + " outside 1-9");
+        }
+        return n;
+    }
+
+    private static long rate(String name, long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException(name + " " + bytesPerSecond + " is negative");
+        }
+        return bytesPerSecond;
+    }
+
+    private static Duration positive(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " " + d + " is not positive");
+        }
+        return d;
+    }
+
+    private static Path checkStateDirectory(Path dir) {
+        Objects.requireNonNull(dir, "stateDirectory");
+        Path absolute = dir.toAbsolutePath().normalize();
+        if (!absolute.isAbsolute()) {
+            throw new IllegalArgumentException("stateDirectory " + dir + " is not absolute even after toAbsolutePath()");
+        }
+        return absolute;
     }
 
     /**
      * Defaults: any address, port 6881, 50 peers per torrent, 200 in all, 32 MiB disk queue, 4
-     * upload slots.
+     * upload slots, the state directory {@link #defaultStateDirectory()}.
      */
     public static Builder builder() {
         return new Builder();
@@ -80,6 +200,8 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
          * of CPU per GB, against 0.1 s direct.
          */
         private boolean directWrites = true;
+        /** Null until set: the default is worked out at {@link #build()}, from the environment. */
+        private Path stateDirectory;
 
         private Builder() {
         }
@@ -94,43 +216,31 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
 
         /** The local address to listen on and dial from. */
         public Builder bindAddress(InetAddress address) {
-            this.bindAddress = Objects.requireNonNull(address, "bindAddress");
+            this.bindAddress = checkBindAddress(address);
             return this;
         }
 
         /** The listening port, 0 to 65535; 0 picks a free one. */
         public Builder listenPort(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("listen port " + port + " outside 0-65535");
-            }
-            this.listenPort = port;
+            this.listenPort = checkListenPort(port);
             return this;
         }
 
         /** Connections per torrent, at least 1. */
         public Builder maxPeersPerTorrent(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxPeersPerTorrent " + n + " is less than 1");
-            }
-            this.maxPeersPerTorrent = n;
+            this.maxPeersPerTorrent = atLeastOne("maxPeersPerTorrent", n);
             return this;
         }
 
         /** Connections in the session, at least 1. */
         public Builder maxConnections(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxConnections " + n + " is less than 1");
-            }
-            this.maxConnections = n;
+            this.maxConnections = atLeastOne("maxConnections", n);
             return this;
         }
 
         /** Bytes of pieces queued for the disk, at least 1 MiB. */
         public Builder diskQueueBytes(long bytes) {
-            if (bytes < (1 << 20)) {
-                throw new IllegalArgumentException("diskQueueBytes " + bytes + " is less than 1 MiB");
-            }
-            this.diskQueueBytes = bytes;
+            this.diskQueueBytes = checkDiskQueueBytes(bytes);
             return this;
         }
 
@@ -154,10 +264,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
 
         /** Peers each torrent uploads to at once, the optimistic unchoke included; at least 1. */
         public Builder uploadSlots(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("uploadSlots " + n + " is less than 1");
-            }
-            this.uploadSlots = n;
+            this.uploadSlots = atLeastOne("uploadSlots", n);
             return this;
         }
 
@@ -169,10 +276,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
 
         /** See {@link SessionConfig#udpTrackerAttempts()}; 1 to 9 (BEP 15: up to 8 retransmissions). */
         public Builder udpTrackerAttempts(int n) {
-            if (n < 1 || n > 9) {
-                throw new IllegalArgumentException("udpTrackerAttempts " + n + " outside 1-9");
-            }
-            this.udpTrackerAttempts = n;
+            this.udpTrackerAttempts = checkUdpTrackerAttempts(n);
             return this;
         }
 
@@ -200,26 +304,26 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
-        private static long rate(String name, long bytesPerSecond) {
-            if (bytesPerSecond < 0) {
-                throw new IllegalArgumentException(name + " " + bytesPerSecond + " is negative");
-            }
-            return bytesPerSecond;
+        /**
+         * Where the session keeps its own state (resume data); made absolute. Created, with its
+         * parents, when first written to. Default: {@link SessionConfig#defaultStateDirectory()}.
+         */
+        public Builder stateDirectory(Path directory) {
+            this.stateDirectory = checkStateDirectory(directory);
+            return this;
         }
 
-        private static Duration positive(String name, Duration d) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " " + d + " is not positive");
-            }
-            return d;
-        }
-
-        /** The settings as given so far, defaults for the rest. */
+        /**
+         * The settings as given so far, defaults for the rest.
+         *
+         * @throws IllegalStateException when no state directory was set and there is no default
+         *     (see {@link SessionConfig#defaultStateDirectory()})
+         */
         public SessionConfig build() {
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
                     connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts,
-                    downloadRateLimit, uploadRateLimit, endgame, directWrites);
+                    downloadRateLimit, uploadRateLimit, endgame, directWrites,
+                    stateDirectory != null ? stateDirectory : defaultStateDirectory());
         }
     }
 }

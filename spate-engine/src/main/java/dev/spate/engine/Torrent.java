@@ -10,7 +10,6 @@ import dev.spate.peer.PeerLink;
 import dev.spate.peer.PeerSession;
 import dev.spate.peer.TokenBucket;
 import dev.spate.storage.ResumeCheck;
-import dev.spate.storage.ResumeFile;
 import dev.spate.storage.Storage;
 import dev.spate.storage.StorageException;
 import dev.spate.tracker.AnnounceResponse;
@@ -101,8 +100,8 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
                         post(() -> publish(new Event.TrackerError(hash, message)));
                     }
                 });
-        this.resume = new ResumeSaver(context.disk(), storage, ResumeFile.pathFor(directory.resolve(".spate"), hash),
-                hash, context.clock(), download::have, this::post);
+        this.resume = new ResumeSaver(context.disk(), storage, context.resumes().entry(hash, directory),
+                context.clock(), download::have, this::post);
         this.inbox = new Inbox(context, info.pieceLength(), connections, upload, this);
         this.intents = new PeerIntents(download, upload, connections, lifecycle);
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
@@ -124,7 +123,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     /** Checks what is on disk, then starts downloading or seeding. */
     void start() {
         post(lifecycle::announceStart);
-        ResumeCheck.load(context.disk(), storage, resume.file(), hash, (done, total) -> { })
+        ResumeCheck.load(context.disk(), storage, resume.entry(), (done, total) -> { })
                 .whenComplete((outcome, failure) -> post(() -> {
                     if (failure != null) {
                         fail("checking the data on disk failed: " + Messages.message(failure));

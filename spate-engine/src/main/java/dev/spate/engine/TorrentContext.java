@@ -9,6 +9,7 @@ import dev.spate.peer.PeerLink;
 import dev.spate.peer.TokenBucket;
 import dev.spate.storage.DiskIo;
 import dev.spate.storage.PieceBuffers;
+import dev.spate.storage.ResumeStore;
 import dev.spate.storage.Storage;
 import dev.spate.tracker.TrackerConfig;
 import dev.spate.wire.TorrentGeometry;
@@ -32,12 +33,13 @@ import java.util.function.IntSupplier;
  * @param connector dials peers and wraps accepted connections
  * @param loops makes the torrent's mailbox
  * @param fatal told of an {@link Error} in one of the torrent's threads: the session ends
+ * @param resumes where resume data lives (the session's state directory)
  */
 record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer<Event> events,
                       ConnectionSlots slots, Connector connector, LoopFactory loops, Consumer<Throwable> fatal,
                       PeerId peerId, SessionConfig config, IntSupplier listenPort, PieceBuffers blockBuffers,
                       TokenBucket downloadLimit, TokenBucket uploadLimit, TrackerConfig trackerConfig,
-                      Path resumeDirectory) {
+                      ResumeStore resumes) {
 
     /** Opens a torrent's storage. */
     @FunctionalInterface

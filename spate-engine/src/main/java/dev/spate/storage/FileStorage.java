@@ -268,6 +268,9 @@ public final class FileStorage implements Storage {
                 } finally {
                     h.writing.unlock();
                 }
+                // Again once written: a flush that began while this write was in flight took the
+                // mark set at acquire and may have forced the file before these bytes reached it.
+                markDirty(span.fileIndex());
             } catch (IOException e) {
                 throw failure("writing piece " + piece, "to", span.fileIndex(), e);
             } finally {
@@ -489,6 +492,15 @@ public final class FileStorage implements Storage {
             } finally {
                 release(h);
             }
+        }
+    }
+
+    private void markDirty(int fileIndex) {
+        lock.lock();
+        try {
+            dirty.set(fileIndex);
+        } finally {
+            lock.unlock();
         }
     }
 

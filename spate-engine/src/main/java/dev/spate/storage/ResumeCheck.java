@@ -1,20 +1,20 @@
 package dev.spate.storage;
 
 import dev.spate.core.Bitfield;
-import dev.spate.core.InfoHash;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What a torrent has on disk when it starts: the resume file's bitfield when every file still has
- * the size and modification time it recorded, otherwise the pieces found by hashing
- * ({@link Recheck}). Any write after the resume file was saved changes a modification time, so a
- * crash mid-download costs a recheck, never a wrong bitfield.
+ * What a torrent has on disk when it starts: the resume file's bitfield ({@link ResumeStore}) when
+ * every file still has the size and modification time it recorded, otherwise the pieces found by
+ * hashing ({@link Recheck}). Any write after the resume file was saved changes a modification time,
+ * so a crash mid-download costs a recheck, never a wrong bitfield; and a save forces the data to the
+ * device before it writes the resume file, so the resume data only ever lists pieces whose writes
+ * completed and were flushed.
  */
 public final class ResumeCheck {
     /**
@@ -31,10 +31,10 @@ public final class ResumeCheck {
      * Works out what {@code storage} holds, on {@code io}'s pool. The progress callback is called
      * only when hashing.
      */
-    public static CompletableFuture<Outcome> load(DiskIo io, Storage storage, Path resumeFile, InfoHash infoHash,
+    public static CompletableFuture<Outcome> load(DiskIo io, Storage storage, ResumeStore.Entry resume,
                                                   Recheck.Progress progress) {
         return CompletableFuture.supplyAsync(() -> {
-            Optional<ResumeFile.State> saved = ResumeFile.read(resumeFile, infoHash, storage.info());
+            Optional<ResumeFile.State> saved = resume.load(storage.info());
             if (saved.isEmpty()) {
                 return null;
             }
@@ -50,22 +50,25 @@ public final class ResumeCheck {
     }
 
     /**
-     * Flushes {@code storage} (so every piece claimed is durable) and records {@code have} with the
-     * files' current sizes and modification times. Call on a disk thread or at shutdown, with no
-     * write in flight for this torrent, or the record goes stale at once (harmless: a recheck).
+     * Records {@code have}, pieces whose writes have completed, with the files' current sizes and
+     * modification times: first {@link Storage#flush} forces the files written since the last save
+     * to the device, and only then is the resume file written, so it never lists a piece a power
+     * cut could still take away. When the flush fails nothing is written. Call on a disk thread or
+     * at shutdown; a write in flight meanwhile makes the record stale at once (harmless: a recheck).
+     *
+     * @throws IOException naming the file that could not be flushed or written
      */
-    public static void save(Storage storage, Path resumeFile, InfoHash infoHash, Bitfield have) throws IOException {
+    public static void save(Storage storage, ResumeStore.Entry resume, Bitfield have) throws IOException {
         storage.flush();
-        ResumeFile.write(resumeFile, new ResumeFile.State(infoHash, have, storage.stat()));
+        resume.save(have, storage.stat());
     }
 
     /** {@link #save} on {@code io}'s pool. */
-    public static CompletableFuture<Void> saveAsync(DiskIo io, Storage storage, Path resumeFile, InfoHash infoHash,
-                                                    Bitfield have) {
+    public static CompletableFuture<Void> saveAsync(DiskIo io, Storage storage, ResumeStore.Entry resume, Bitfield have) {
         Bitfield snapshot = have.copy();
         return CompletableFuture.runAsync(() -> {
             try {
-                save(storage, resumeFile, infoHash, snapshot);
+                save(storage, resume, snapshot);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

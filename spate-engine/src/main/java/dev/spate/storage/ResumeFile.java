@@ -7,9 +7,11 @@ import dev.spate.metainfo.TorrentInfo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -21,8 +23,8 @@ import java.util.zip.CRC32;
 
 /**
  * The resume file: which pieces a torrent had, and each file's size and modification time when
- * that was true. Lives at {@code <state dir>/<info-hash hex>.resume} ({@link #pathFor}), in a
- * directory of the session's own (not in the download directory, which belongs to the user).
+ * that was true. {@link ResumeStore} says where it lives: in the session's state directory, never in
+ * the download directory, which belongs to the user.
  *
  * <p>Format, version 1, all integers big-endian:
  * <pre>
@@ -36,10 +38,13 @@ import java.util.zip.CRC32;
  *   crc32      u32      of every byte before it
  * </pre>
  * Reading is strict: any deviation (length, magic, version, another torrent, counts, spare bits,
- * checksum) makes the file ignored, never a crash.
+ * checksum) is reported as a {@link Corrupt} naming the problem, for the caller to ignore the file.
  *
- * <p>Written atomically: a temporary file beside it, fsync, rename over, fsync of the directory.
- * Stateless and thread-safe; concurrent writers of one torrent's file are the caller's to avoid.
+ * <p>Written atomically: a temporary file beside it with a name of its own
+ * ({@code <name>.<random>.tmp}), fsync, rename over, fsync of the directory. A crash leaves either
+ * the old file or the new one, and at worst a temporary file that readers never look at. Stateless
+ * and thread-safe; concurrent writers of one file (two processes) each rename a whole file, and the
+ * last one wins.
  */
 public final class ResumeFile {
     private static final byte[] MAGIC = {'S', 'P', 'A', 'T', 'E', 'R', 'E', 'S'};
@@ -59,40 +64,41 @@ public final class ResumeFile {
         }
     }
 
+    private static final String TEMP_SUFFIX = ".tmp";
+
     private ResumeFile() {
     }
 
-    /** Where the resume file of {@code infoHash} lives in {@code stateDir}. */
-    public static Path pathFor(Path stateDir, InfoHash infoHash) {
-        return stateDir.resolve(infoHash.hex() + ".resume");
+    /** A resume file that cannot be trusted; the message says why, without the file's name. */
+    public static final class Corrupt extends IOException {
+        Corrupt(String problem) {
+            super(problem);
+        }
+    }
+
+    /** Whether {@code name} is that of a temporary file {@link #write} made for {@code file}. */
+    static boolean isTemporaryOf(Path file, String name) {
+        String prefix = file.getFileName() + ".";
+        return name.length() > prefix.length() + TEMP_SUFFIX.length() && name.startsWith(prefix)
+                && name.endsWith(TEMP_SUFFIX);
     }
 
     /**
-     * Writes {@code state} to {@code file} atomically, creating its directory if need be.
+     * Writes {@code state} to {@code file} atomically; its directory must exist.
      *
-     * @throws IOException naming the file and the system's reason ("writing resume file /s/x.resume:
-     *     creating directory /s: Permission denied"); the caller decides whether that matters
+     * @throws IOException naming the file and the system's reason
      */
     public static void write(Path file, State state) throws IOException {
         byte[] bytes = encode(state);
         Path dir = file.toAbsolutePath().getParent();
         Path temp;
         try {
-            Files.createDirectories(dir);
+            temp = Files.createTempFile(dir, file.getFileName() + ".", TEMP_SUFFIX);
         } catch (IOException e) {
-            // The exception names the first directory that could not be made, not always dir.
-            String failed = e instanceof FileSystemException f && f.getFile() != null ? f.getFile() : dir.toString();
-            throw new IOException("writing resume file " + file + ": creating directory " + failed + ": "
-                    + StorageException.reason(e), e);
+            throw new IOException("writing resume file " + file + ": " + describe(e), e);
         }
         try {
-            temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        } catch (IOException e) {
-            throw new IOException("writing resume file " + file + ": creating a temporary file in " + dir + ": "
-                    + StorageException.reason(e), e);
-        }
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 ByteBuffer b = ByteBuffer.wrap(bytes);
                 while (b.hasRemaining()) {
                     ch.write(b);
@@ -105,10 +111,24 @@ public final class ResumeFile {
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            Files.deleteIfExists(temp);
-            throw new IOException("writing resume file " + file + ": " + StorageException.reason(e), e);
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup); // left for ResumeStore's sweep of stale temporary files
+            }
+            throw new IOException("writing resume file " + file + ": " + describe(e), e);
         }
         syncDirectory(dir);
+    }
+
+    /** The system's words for a failure ("/x: permission denied"), not the exception's class. */
+    static String describe(IOException e) {
+        return switch (e) {
+            case AccessDeniedException a when a.getReason() == null -> a.getFile() + ": permission denied";
+            case NoSuchFileException n when n.getReason() == null -> n.getFile() + ": no such file or directory";
+            case FileSystemException f when f.getReason() == null -> f.getFile() + ": " + f.getClass().getSimpleName();
+            default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        };
     }
 
     /** Makes the rename durable where the platform allows opening a directory (Linux, macOS). */
@@ -121,19 +141,25 @@ public final class ResumeFile {
     }
 
     /**
-     * Reads the resume file of {@code infoHash} for {@code info}; empty when it is missing,
-     * unreadable, corrupt, or describes another torrent or layout.
+     * Reads the resume file of {@code infoHash} for {@code info}; empty when there is none.
+     *
+     * @throws Corrupt when it is corrupt or describes another torrent or layout
+     * @throws IOException when it cannot be read
      */
-    public static Optional<State> read(Path file, InfoHash infoHash, TorrentInfo info) {
+    public static Optional<State> read(Path file, InfoHash infoHash, TorrentInfo info) throws IOException {
         int expected = length(info.pieceCount(), info.files().size());
+        byte[] bytes;
         try {
-            if (Files.size(file) != expected) {
-                return Optional.empty(); // checked first so a huge file is never read
+            long size = Files.size(file);
+            if (size != expected) { // checked first so a huge file is never read
+                throw new Corrupt(size + " bytes where " + info.pieceCount() + " pieces and " + info.files().size()
+                        + " files take " + expected);
             }
-            return decode(Files.readAllBytes(file), infoHash, info);
-        } catch (IOException e) {
-            return Optional.empty(); // missing or unreadable: hash instead
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         }
+        return Optional.of(decode(bytes, infoHash, info));
     }
 
     static int length(int pieces, int files) {
@@ -155,41 +181,53 @@ public final class ResumeFile {
         return b.array();
     }
 
-    static Optional<State> decode(byte[] bytes, InfoHash infoHash, TorrentInfo info) {
+    static State decode(byte[] bytes, InfoHash infoHash, TorrentInfo info) throws Corrupt {
         int pieces = info.pieceCount();
         int fileCount = info.files().size();
         if (bytes.length != length(pieces, fileCount)) {
-            return Optional.empty();
+            throw new Corrupt(bytes.length + " bytes where " + pieces + " pieces and " + fileCount + " files take "
+                    + length(pieces, fileCount));
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
         CRC32 crc = new CRC32();
         crc.update(bytes, 0, bytes.length - 4);
         if ((int) crc.getValue() != b.getInt(bytes.length - 4)) {
-            return Optional.empty();
+            throw new Corrupt("checksum mismatch");
         }
         byte[] magic = new byte[MAGIC.length];
         b.get(magic);
-        int version = b.getShort();
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new Corrupt("not a resume file (no SPATERES magic)");
+        }
+        int version = Short.toUnsignedInt(b.getShort());
+        if (version != VERSION) {
+            throw new Corrupt("version " + version + ", only " + VERSION + " is known");
+        }
         byte[] hash = new byte[InfoHash.LENGTH];
         b.get(hash);
-        if (!Arrays.equals(magic, MAGIC) || version != VERSION || !infoHash.matches(hash, 0)
-                || b.getInt() != pieces || b.getInt() != fileCount) {
-            return Optional.empty();
+        if (!infoHash.matches(hash, 0)) {
+            throw new Corrupt("records torrent " + InfoHash.of(hash).hex() + ", not " + infoHash.hex());
+        }
+        int recordedPieces = b.getInt();
+        int recordedFiles = b.getInt();
+        if (recordedPieces != pieces || recordedFiles != fileCount) {
+            throw new Corrupt("records " + recordedPieces + " pieces and " + recordedFiles + " files, the torrent has "
+                    + pieces + " and " + fileCount);
         }
         List<FileStat> files = new ArrayList<>(fileCount);
         for (int i = 0; i < fileCount; i++) {
             long size = b.getLong();
             long modified = b.getLong();
             if (size < -1 || (size == -1 && modified != 0)) {
-                return Optional.empty();
+                throw new Corrupt("file " + i + " has size " + size + " and time " + modified);
             }
             files.add(size == -1 ? FileStat.MISSING : new FileStat(size, modified));
         }
         try {
             Bitfield have = Bitfield.fromBytes(bytes, b.position(), Bitfield.byteLength(pieces), pieces);
-            return Optional.of(new State(infoHash, have, files));
+            return new State(infoHash, have, files);
         } catch (IllegalArgumentException e) {
-            return Optional.empty(); // a spare bit set
+            throw new Corrupt("a spare bit of the bitfield is set");
         }
     }
 }

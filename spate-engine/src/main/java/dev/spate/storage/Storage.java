@@ -75,7 +75,14 @@ public interface Storage extends Closeable {
     /** The size and modification time of every file, in torrent order, for the resume file. */
     List<FileStat> stat() throws IOException;
 
-    /** Forces everything written so far to the device. */
+    /**
+     * Forces every piece whose {@link #writePiece} has returned to the device (FileChannel.force
+     * on each file written since the last flush), so that a resume file written afterwards lists
+     * only durable pieces ({@link ResumeCheck#save}). A write still in flight may or may not be
+     * included; it is included in the next flush.
+     *
+     * @throws IOException naming the file that could not be flushed; it is tried again next time
+     */
     void flush() throws IOException;
 
     /** Flushes, then releases the files. Call once no other IO is in flight. */

@@ -121,7 +121,8 @@ class TorrentLoopTest {
         TorrentContext context = new TorrentContext(clock, disk, (info, d) -> storage = new MemoryStorage(info),
                 events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
                 fatal::add, PeerId.random(), config, () -> 6881, new PieceBuffers(BLOCK, 64),
-                TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(), null);
+                TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
+                dev.spate.storage.ResumeStore.open(dir.resolve("state")));
         return new Torrent(context, metainfo, dir, t -> removed = true);
     }
 

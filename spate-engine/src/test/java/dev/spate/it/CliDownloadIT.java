@@ -24,6 +24,25 @@ class CliDownloadIT {
     @TempDir
     Path tmp;
 
+    /** The state directory every run of a test shares (never the user's): resume data lives there. */
+    private Path state() {
+        return tmp.resolve("state");
+    }
+
+    /**
+     * The resume file of the torrent downloaded into {@code out}: exactly one in the state directory,
+     * named by the info-hash and the download directory, and nothing of Spate's in the download directory.
+     */
+    private Path assertResumeFileInState(String infoHashHex, Path out) throws Exception {
+        assertThat(out.resolve(".spate")).as("resume data is no longer kept in the download directory").doesNotExist();
+        try (var files = Files.list(state().resolve("resume"))) {
+            List<Path> all = files.toList();
+            assertThat(all).as("files in the state directory").singleElement().satisfies(p -> assertThat(
+                    p.getFileName().toString()).matches(infoHashHex + "-[0-9a-f]{16}\\.resume"));
+            return all.get(0);
+        }
+    }
+
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void downloadsThenARerunFindsEverythingVerifiedAndExitsAtOnce() throws Exception {
@@ -36,7 +55,7 @@ class CliDownloadIT {
                 .noTrackers())) {
             seed.awaitSeeding(Duration.ofSeconds(20));
             List<String> peers = List.of("127.0.0.1:" + seed.port());
-            try (ExternalProcess first = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+            try (ExternalProcess first = SpateCli.download(torrent.file(), out, state(), peers, List.of(), null)) {
                 assertThat(first.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", first.logTail(20)).isZero();
                 Matcher s = SpateCli.summary(first);
                 assertThat(s.group(1)).isEqualTo("tree");
@@ -46,9 +65,13 @@ class CliDownloadIT {
                         .isGreaterThanOrEqualTo(Payload.totalSize(content) * 99 / 100);
             }
             Payload.assertSameTree(content, out.resolve("tree"));
+            Path resume = assertResumeFileInState(torrent.infoHashHex(), out);
+            try (var files = Files.list(out)) {
+                assertThat(files).as("the download directory holds the download only").containsExactly(out.resolve("tree"));
+            }
 
             long start = System.nanoTime();
-            try (ExternalProcess second = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+            try (ExternalProcess second = SpateCli.download(torrent.file(), out, state(), peers, List.of(), null)) {
                 assertThat(second.waitForExit(Duration.ofSeconds(20))).as("exit; log:\n%s", second.logTail(20)).isZero();
                 Matcher s = SpateCli.summary(second);
                 assertThat(s.group(2)).isEqualTo("complete");
@@ -56,6 +79,7 @@ class CliDownloadIT {
             }
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
             Payload.assertSameTree(content, out.resolve("tree"));
+            assertThat(assertResumeFileInState(torrent.infoHashHex(), out)).isEqualTo(resume);
         }
     }
 
@@ -74,7 +98,7 @@ class CliDownloadIT {
             seed.awaitSeeding(Duration.ofSeconds(20));
             List<String> peers = List.of("127.0.0.1:" + seed.port());
             long firstReceived;
-            try (ExternalProcess first = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+            try (ExternalProcess first = SpateCli.download(torrent.file(), out, state(), peers, List.of(), null)) {
                 // The plain status line comes every 5 s: wait for one showing verified pieces.
                 first.waitForLine("pieces [1-9]\\d*/", Duration.ofSeconds(30));
                 SpateCli.interrupt(first);
@@ -87,7 +111,8 @@ class CliDownloadIT {
                 firstReceived = parseBytes(s.group(6));
                 assertThat(firstReceived).isPositive().isLessThan(size);
             }
-            assertThat(rerunReceived(torrent.file(), out, peers)).as("the rerun fetches only what is missing")
+            assertThat(assertResumeFileInState(torrent.infoHashHex(), out)).as("saved on the way out").isRegularFile();
+            assertThat(rerunReceived(torrent.file(), out, state(), peers)).as("the rerun fetches only what is missing")
                     .isLessThan(size).isLessThanOrEqualTo(size - firstReceived + 4L * PIECE);
         }
         Payload.assertSameTree(content, out.resolve("big.bin"));
@@ -111,13 +136,13 @@ class CliDownloadIT {
             seed.awaitSeeding(Duration.ofSeconds(20));
             List<String> peers = List.of("127.0.0.1:" + seed.port());
             int verifiedBeforeKill;
-            try (ExternalProcess first = SpateCli.download(torrent.file(), out, peers, List.of(), null)) {
+            try (ExternalProcess first = SpateCli.download(torrent.file(), out, state(), peers, List.of(), null)) {
                 Matcher line = first.waitForLine("pieces ([1-9]\\d*)/", Duration.ofSeconds(30));
                 verifiedBeforeKill = Integer.parseInt(line.group(1));
                 ExternalProcess.runChecked(Duration.ofSeconds(5), List.of("kill", "-KILL", Long.toString(first.pid())));
                 first.waitForExit(Duration.ofSeconds(10));
             }
-            assertThat(rerunReceived(torrent.file(), out, peers))
+            assertThat(rerunReceived(torrent.file(), out, state(), peers))
                     .as("the rerun keeps the %d pieces verified before the kill", verifiedBeforeKill)
                     .isLessThanOrEqualTo(size - (long) verifiedBeforeKill * PIECE + 4L * PIECE);
         }
@@ -125,8 +150,8 @@ class CliDownloadIT {
     }
 
     /** Runs the download again to the end and returns what it received (it must exit 0, complete). */
-    private static long rerunReceived(Path torrent, Path out, List<String> peers) {
-        try (ExternalProcess again = SpateCli.download(torrent, out, peers, List.of(), null)) {
+    private static long rerunReceived(Path torrent, Path out, Path state, List<String> peers) {
+        try (ExternalProcess again = SpateCli.download(torrent, out, state, peers, List.of(), null)) {
             assertThat(again.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", again.logTail(20)).isZero();
             Matcher s = SpateCli.summary(again);
             assertThat(s.group(2)).isEqualTo("complete");

@@ -40,7 +40,7 @@ class CliUntrustedTextIT {
                 TestTrackers.concat(reason, new byte[] {'e'}));
         try (TestTrackers.HttpTracker tracker = new TestTrackers.HttpTracker((a, t) -> TestTrackers.ok(body))) {
             Path torrent = hostileTorrent(tracker.announceUrl());
-            try (ExternalProcess p = SpateCli.download(torrent, tmp.resolve("out"), List.of(),
+            try (ExternalProcess p = SpateCli.download(torrent, tmp.resolve("out"), tmp.resolve("state"), List.of(),
                     List.of("--bind", "127.0.0.1"), null)) {
                 p.waitForLine("^tracker error: ", Duration.ofSeconds(30));
                 SpateCli.interrupt(p);
@@ -66,7 +66,7 @@ class CliUntrustedTextIT {
                 .getBytes(StandardCharsets.US_ASCII), TestTrackers.concat(warning, new byte[] {'e'}));
         try (TestTrackers.HttpTracker tracker = new TestTrackers.HttpTracker((a, t) -> TestTrackers.ok(body))) {
             Path torrent = hostileTorrent(tracker.announceUrl());
-            try (ExternalProcess p = SpateCli.download(torrent, tmp.resolve("out"), List.of(),
+            try (ExternalProcess p = SpateCli.download(torrent, tmp.resolve("out"), tmp.resolve("state"), List.of(),
                     List.of("--bind", "127.0.0.1"), null)) {
                 p.waitForLine("^tracker .*: working, ", Duration.ofSeconds(30));
                 SpateCli.interrupt(p);
@@ -94,7 +94,7 @@ class CliUntrustedTextIT {
         Path out = tmp.resolve("out");
         Payload.file(out.resolve("tree\u001b[2J").resolve("sub\u202e"), 1, 9);
 
-        try (ExternalProcess p = SpateCli.download(torrent, out, List.of(), List.of("--bind", "127.0.0.1"), null)) {
+        try (ExternalProcess p = SpateCli.download(torrent, out, tmp.resolve("state"), List.of(), List.of("--bind", "127.0.0.1"), null)) {
             assertThat(p.waitForExit(Duration.ofSeconds(30))).as("exit; log:\n%s", p.logTail(20)).isEqualTo(1);
             String log = output(p);
             assertNoRawControls(log);

@@ -34,8 +34,10 @@ class DownloadFromReferenceSeedsIT {
     @TempDir
     Path tmp;
 
-    static SessionConfig loopback() {
-        return SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0).build();
+    /** A session on 127.0.0.1, a free port, its state (resume data) in {@code stateDirectory}. */
+    static SessionConfig loopback(Path stateDirectory) {
+        return SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
+                .stateDirectory(stateDirectory).build();
     }
 
     /** A single file of a few MiB whose size is not a multiple of the piece length. */
@@ -72,7 +74,7 @@ class DownloadFromReferenceSeedsIT {
         Path leech = Files.createDirectories(tmp.resolve("leech"));
         try (Libtorrent seed = Libtorrent.seed(torrent.file(), tmp.resolve("seed"), new Libtorrent.Options()
                 .noTrackers());
-             Session session = Session.open(loopback())) {
+             Session session = Session.open(loopback(tmp.resolve("state")))) {
             seed.awaitSeeding(Duration.ofSeconds(20));
             TorrentHandle t = session.add(meta, leech);
             t.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), seed.port()));
@@ -131,7 +133,8 @@ class DownloadFromReferenceSeedsIT {
             if (lt != null) {
                 lt.awaitSeeding(Duration.ofSeconds(20));
             }
-            ExternalProcess cli = SpateCli.download(torrent.file(), leech, peers, List.of("--bind", ns.address(2)), ns);
+            ExternalProcess cli = SpateCli.download(torrent.file(), leech, tmp.resolve("state"), peers,
+                    List.of("--bind", ns.address(2)), ns);
             try (cli) {
                 int code = cli.waitForExit(TRANSFER);
                 assertThat(code).as("exit code; log:\n%s", cli.logTail(30)).isZero();

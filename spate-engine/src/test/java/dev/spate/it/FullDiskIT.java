@@ -39,8 +39,8 @@ class FullDiskIT {
             Metainfo bigMeta = TorrentCreator.builder(big).pieceLength(64 * 1024).build().createMetainfo();
             Metainfo fitsMeta = TorrentCreator.builder(fits).pieceLength(64 * 1024).build().createMetainfo();
             List<Event> events = new CopyOnWriteArrayList<>();
-            try (Session seed = Session.open(DownloadFromReferenceSeedsIT.loopback());
-                 Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback())) {
+            try (Session seed = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")));
+                 Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
                 assertThat(seed.add(bigMeta, tmp.resolve("seed")).awaitCompletion(Duration.ofSeconds(20))).isTrue();
                 assertThat(seed.add(fitsMeta, tmp.resolve("seed")).awaitCompletion(Duration.ofSeconds(20))).isTrue();
                 leech.subscribe(events::add);

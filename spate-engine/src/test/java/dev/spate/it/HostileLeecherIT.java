@@ -6,7 +6,6 @@ import dev.spate.core.InfoHash;
 import dev.spate.core.PeerId;
 import dev.spate.engine.Event;
 import dev.spate.engine.Session;
-import dev.spate.engine.SessionConfig;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.TorrentCreator;
@@ -48,7 +47,7 @@ class HostileLeecherIT {
     void startSeed() throws Exception {
         source = Payload.file(tmp.resolve("seed/data.bin"), 2_000_000, 7);
         meta = TorrentCreator.builder(source).pieceLength(PIECE).build().createMetainfo();
-        seed = Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0).build());
+        seed = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")));
         seed.subscribe(e -> {
             if (e instanceof Event.PeerDisconnected d) {
                 disconnects.add(d);
@@ -131,7 +130,7 @@ class HostileLeecherIT {
     }
 
     private void honestLeecherCompletes() throws Exception {
-        try (Session leech = Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0).build())) {
+        try (Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
             TorrentHandle t = leech.add(meta, tmp.resolve("leech"));
             t.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), seed.listenPort()));
             assertThat(t.awaitCompletion(Duration.ofSeconds(60))).isTrue();

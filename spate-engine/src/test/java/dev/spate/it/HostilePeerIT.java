@@ -37,10 +37,10 @@ class HostilePeerIT {
         // liar's first (corrupt) block arrived, which endgame would then drop as a duplicate (seen
         // once seeding went by sendfile), and nothing would be left to test.
         SessionConfig honestConfig = SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
-                .listenPort(0).uploadRateLimit(512 * 1024).build();
+                .listenPort(0).uploadRateLimit(512 * 1024).stateDirectory(tmp.resolve("state")).build();
         try (HostileSeed liar = new HostileSeed(meta.infoHash(), Files.readAllBytes(source), pieceLength);
              Session honest = Session.open(honestConfig);
-             Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback())) {
+             Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
             TorrentHandle seeding = honest.add(meta, tmp.resolve("seed"));
             assertThat(seeding.awaitCompletion(Duration.ofSeconds(20))).as("honest seed checks its data").isTrue();
             leech.subscribe(events::add);
@@ -81,9 +81,9 @@ class HostilePeerIT {
         List<Event> events = new CopyOnWriteArrayList<>();
         // Requests the liar leaves unanswered go to the honest seed after a second.
         SessionConfig leechConfig = SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
-                .listenPort(0).requestTimeout(Duration.ofSeconds(1)).build();
+                .listenPort(0).requestTimeout(Duration.ofSeconds(1)).stateDirectory(tmp.resolve("state")).build();
         try (HostileSeed liar = new HostileSeed(meta.infoHash(), Files.readAllBytes(source), pieceLength, true);
-             Session honest = Session.open(DownloadFromReferenceSeedsIT.loopback());
+             Session honest = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")));
              Session leech = Session.open(leechConfig)) {
             TorrentHandle seeding = honest.add(meta, tmp.resolve("seed"));
             assertThat(seeding.awaitCompletion(Duration.ofSeconds(20))).as("honest seed checks its data").isTrue();

@@ -27,11 +27,11 @@ class MemoryBoundIT {
         Path source = Payload.file(tmp.resolve("seed/big.bin"), 512L << 20, 99);
         Path torrent = Files.write(tmp.resolve("big.torrent"), TorrentCreator.builder(source).pieceLength(1 << 20)
                 .build().create());
-        try (Session seed = Session.open(DownloadFromReferenceSeedsIT.loopback())) {
+        try (Session seed = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
             assertThat(seed.add(dev.spate.metainfo.MetainfoParser.read(torrent), tmp.resolve("seed"))
                     .awaitCompletion(Duration.ofSeconds(60))).isTrue();
             List<String> args = List.of("download", torrent.toString(), "-o", tmp.resolve("leech").toString(),
-                    "--port", "0", "--peer", "127.0.0.1:" + seed.listenPort());
+                    "--port", "0", "--peer", "127.0.0.1:" + seed.listenPort(), "--state", tmp.resolve("state").toString());
             try (ExternalProcess leech = ExternalProcess.start("spate-download-small-heap",
                     SpateCli.command(List.of("-Xmx128m"), args), null)) {
                 long peakKib = 0;

@@ -29,8 +29,9 @@ class RateLimitIT {
     void aSessionUploadLimitOf5MBsHoldsWithin10PercentOver20Seconds() throws Exception {
         Metainfo meta = payload();
         InetAddress lo = InetAddress.getLoopbackAddress();
-        try (Session seed = Session.open(SessionConfig.builder().bindAddress(lo).listenPort(0).uploadRateLimit(LIMIT).build());
-             Session leech = Session.open(SessionConfig.builder().bindAddress(lo).listenPort(0).build())) {
+        try (Session seed = Session.open(SessionConfig.builder().bindAddress(lo).listenPort(0).uploadRateLimit(LIMIT)
+                .stateDirectory(tmp.resolve("state")).build());
+             Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
             assertThat(seed.add(meta, tmp.resolve("seed")).awaitCompletion(Duration.ofSeconds(30))).isTrue();
             TorrentHandle t = leech.add(meta, tmp.resolve("leech"));
             t.connect(new InetSocketAddress(lo, seed.listenPort()));
@@ -43,8 +44,8 @@ class RateLimitIT {
     void aTorrentDownloadLimitOf5MBsHoldsWithin10PercentOver20Seconds() throws Exception {
         Metainfo meta = payload();
         InetAddress lo = InetAddress.getLoopbackAddress();
-        try (Session seed = Session.open(SessionConfig.builder().bindAddress(lo).listenPort(0).build());
-             Session leech = Session.open(SessionConfig.builder().bindAddress(lo).listenPort(0).build())) {
+        try (Session seed = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")));
+             Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
             assertThat(seed.add(meta, tmp.resolve("seed")).awaitCompletion(Duration.ofSeconds(30))).isTrue();
             TorrentHandle t = leech.add(meta, tmp.resolve("leech"));
             t.setRateLimits(LIMIT, 0);

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Data the seeding user may only read (files owned by root, mode 0444, in directories 0555) is
  * seeded by {@code spate seed} run as nobody, and a Spate leecher gets it byte-exact from
  * 127.0.0.1; the seed changes nothing in the download directory (no byte, no modification time,
- * no new entry) and cannot write its resume data there, which costs a warning, not the seeding.
+ * no new entry); its resume data goes to its own state directory.
  */
 class ReadOnlySeedIT {
     private static final int NOBODY = 65534;
@@ -65,7 +65,7 @@ class ReadOnlySeedIT {
                     .as("the seed runs as nobody").anyMatch(l -> l.matches("Uid:\\s+65534\\s+65534\\s+65534\\s+65534"));
             int port = Integer.parseInt(seeding.group(1));
 
-            try (Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback())) {
+            try (Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("leech-state")))) {
                 TorrentHandle t = leech.add(meta, Files.createDirectories(tmp.resolve("leech")));
                 t.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
                 assertThat(t.awaitCompletion(Duration.ofSeconds(60))).as("download from the read-only seed; %s\n%s",

@@ -11,10 +11,13 @@ import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoParser;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.MessageDigest;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A download stopped halfway (its session closed after some pieces verified) resumes in a new session on
- * the same directory: it completes byte-exact and fetches none of the pieces the first run verified.
+ * the same directory and state directory: it completes byte-exact and fetches none of the pieces the first
+ * run verified.
  */
 class ResumeDownloadIT {
     static final int PIECE = 64 * 1024;
@@ -50,7 +54,7 @@ class ResumeDownloadIT {
             // Run 1: stop after STOP_AFTER pieces verified.
             Set<Integer> firstRun = ConcurrentHashMap.newKeySet();
             CountDownLatch enough = new CountDownLatch(STOP_AFTER);
-            try (Session session = Session.open(DownloadFromReferenceSeedsIT.loopback())) {
+            try (Session session = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
                 session.subscribe(e -> {
                     if (e instanceof Event.PieceVerified v) {
                         firstRun.add(v.piece());
@@ -62,10 +66,15 @@ class ResumeDownloadIT {
                 assertThat(enough.await(30, TimeUnit.SECONDS)).as("%s pieces verified in run 1", STOP_AFTER).isTrue();
             }
             assertThat(firstRun.size()).isLessThan(pieces);
+            // Saved in the state directory, named by info-hash and download directory; nothing in the download.
+            String dirKey = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(
+                    leech.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+            assertThat(tmp.resolve("state/resume/" + meta.infoHashHex() + "-" + dirKey + ".resume")).isRegularFile();
+            assertThat(leech.resolve(".spate")).doesNotExist();
 
             // Run 2: a new session on the same directory.
             Set<Integer> secondRun = ConcurrentHashMap.newKeySet();
-            try (Session session = Session.open(DownloadFromReferenceSeedsIT.loopback())) {
+            try (Session session = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
                 session.subscribe(e -> {
                     if (e instanceof Event.PieceVerified v) {
                         secondRun.add(v.piece());

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.spate.engine.Event;
 import dev.spate.engine.Session;
-import dev.spate.engine.SessionConfig;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoParser;
 import dev.spate.metainfo.TorrentCreator;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,8 +39,7 @@ class SeedThroughTrackerIT {
                     .pieceLength(64 * 1024).tracker(tracker.httpAnnounce()).build().create());
             Metainfo meta = MetainfoParser.read(torrent);
             tracker.allow(meta.infoHashHex());
-            try (Session seed = Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
-                    .listenPort(0).build())) {
+            try (Session seed = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
                 java.util.Queue<Event> peerEvents = new java.util.concurrent.ConcurrentLinkedQueue<>();
                 AutoCloseable sub = seed.subscribe(e -> {
                     if (e instanceof Event.PeerConnected || e instanceof Event.PeerDisconnected
@@ -84,7 +81,7 @@ class SeedThroughTrackerIT {
             tracker.allow(MetainfoParser.read(torrent).infoHashHex());
             try (ExternalProcess seed = ExternalProcess.start("spate-seed", ns.exec(TrackerSwarmIT.spate("seed",
                     torrent.toString(), "-d", tmp.resolve("seed").toString(), "--port", "40123",
-                    "--bind", ns.address(2))), tmp)) {
+                    "--bind", ns.address(2), "--state", tmp.resolve("state").toString())), tmp)) {
                 seed.waitForLine("^seeding ", Duration.ofSeconds(30));
                 awaitOneSeeder(ns, torrent, seed);
                 try (Transmission leech = Transmission.start(Files.createDirectories(tmp.resolve("transmission")),

@@ -3,12 +3,10 @@ package dev.spate.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spate.engine.Session;
-import dev.spate.engine.SessionConfig;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoParser;
 import dev.spate.metainfo.TorrentCreator;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,8 +32,7 @@ class SeedToReferenceClientsIT {
         Metainfo meta = MetainfoParser.read(torrent);
         assertThat(Libtorrent.info(torrent).infoHashHex()).isEqualTo(meta.infoHashHex());
         Path download = Files.createDirectories(tmp.resolve("libtorrent"));
-        try (Session seed = Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
-                .listenPort(0).build())) {
+        try (Session seed = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
             TorrentHandle seeding = seed.add(meta, tmp.resolve("seed"));
             assertThat(seeding.awaitCompletion(Duration.ofSeconds(30))).isTrue();
             try (Libtorrent leech = Libtorrent.download(torrent, download, new Libtorrent.Options()

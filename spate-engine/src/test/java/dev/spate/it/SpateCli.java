@@ -60,11 +60,14 @@ public final class SpateCli {
         return cmd;
     }
 
-    /** {@code spate download torrent -o dir --peer p...} plus {@code extra}, inside {@code ns} when not null. */
-    public static ExternalProcess download(Path torrent, Path dir, List<String> peers, List<String> extra,
+    /**
+     * {@code spate download torrent -o dir --state state --peer p...} plus {@code extra}, inside {@code ns}
+     * when not null. The state directory (resume data) is always given, so a test never writes the user's.
+     */
+    public static ExternalProcess download(Path torrent, Path dir, Path state, List<String> peers, List<String> extra,
             NetNamespace ns) {
         List<String> args = new ArrayList<>(List.of("download", torrent.toAbsolutePath().toString(),
-                "-o", dir.toAbsolutePath().toString(), "--port", "0"));
+                "-o", dir.toAbsolutePath().toString(), "--state", state.toAbsolutePath().toString(), "--port", "0"));
         for (String p : peers) {
             args.add("--peer");
             args.add(p);

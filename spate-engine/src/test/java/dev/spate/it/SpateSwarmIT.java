@@ -3,7 +3,6 @@ package dev.spate.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spate.engine.Session;
-import dev.spate.engine.SessionConfig;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Metainfo;
@@ -19,16 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Spate against Spate on 127.0.0.1. */
 class SpateSwarmIT {
-    static SessionConfig loopback() throws Exception {
-        return SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0).build();
-    }
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void aLeecherDownloadsAMultiFileTorrentByteExactFromASpateSeed(@TempDir Path tmp) throws Exception {
         Path source = Payload.tree(tmp.resolve("seed/tree"), 42);
         Metainfo meta = TorrentCreator.builder(source).pieceLength(32 * 1024).build().createMetainfo();
-        try (Session seed = Session.open(loopback()); Session leech = Session.open(loopback())) {
+        try (Session seed = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")));
+             Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
             TorrentHandle seeding = seed.add(meta, tmp.resolve("seed"));
             assertThat(seeding.awaitCompletion(Duration.ofSeconds(30))).as("seed checks its data").isTrue();
 

@@ -30,14 +30,15 @@ class SpateSwarmOfFiveIT {
         // The seed has one regular and one optimistic slot, so leechers must also get pieces from each other.
         List<Session> sessions = new ArrayList<>();
         try {
-            Session seed = open(sessions, SessionConfig.builder().bindAddress(lo).listenPort(0).uploadSlots(2).build());
+            Session seed = open(sessions, SessionConfig.builder().bindAddress(lo).listenPort(0).uploadSlots(2)
+                    .stateDirectory(tmp.resolve("state")).build());
             TorrentHandle seeding = seed.add(meta, tmp.resolve("seed"));
             assertThat(seeding.awaitCompletion(Duration.ofSeconds(30))).isTrue();
 
             List<Session> leechSessions = new ArrayList<>();
             List<TorrentHandle> leeches = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                Session s = open(sessions, SessionConfig.builder().bindAddress(lo).listenPort(0).build());
+                Session s = open(sessions, DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")));
                 leechSessions.add(s);
                 leeches.add(s.add(meta, tmp.resolve("leech" + i)));
             }

@@ -9,7 +9,6 @@ import dev.spate.engine.TrackerState;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoParser;
 import dev.spate.metainfo.TorrentCreator;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +32,8 @@ class TrackerSwarmIT {
     @TempDir
     Path tmp;
 
-    static SessionConfig loopback() {
-        return SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0).build();
+    SessionConfig loopback() {
+        return DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state"));
     }
 
     /** The spate.jar built by spate-cli (mvn install), from the engine module's directory. */
@@ -141,7 +140,8 @@ class TrackerSwarmIT {
 
                 Path out = tmp.resolve("cli");
                 try (ExternalProcess download = ExternalProcess.start("spate-download",
-                        spate("download", torrent.toString(), "-o", out.toString(), "--port", "0"), tmp)) {
+                        spate("download", torrent.toString(), "-o", out.toString(), "--port", "0",
+                                "--state", tmp.resolve("state").toString()), tmp)) {
                     int code = download.waitForExit(TRANSFER);
                     if (code != 0) {
                         throw download.failure("exited " + code);

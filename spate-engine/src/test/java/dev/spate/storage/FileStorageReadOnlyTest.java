@@ -120,22 +120,22 @@ class FileStorageReadOnlyTest {
     void theResumeCheckTrustsItsFileAndHashesWhenItMustOnFilesNobodyMayWrite() throws Exception {
         TestTorrent t = TestTorrent.multi("res", 16, 2, 30, 50);
         Path downloads = Files.createDirectories(tmp.resolve("downloads"));
-        Path resume = ResumeFile.pathFor(tmp.resolve("state"), HASH);
+        ResumeStore.Entry resume = ResumeStore.open(tmp.resolve("state")).entry(HASH, downloads);
         Bitfield all = new Bitfield(t.info.pieceCount());
         try (FileStorage s = FileStorage.open(downloads, t.info)) {
             writeAll(s, t);
             all.setAll();
-            ResumeCheck.save(s, resume, HASH, all);
+            ResumeCheck.save(s, resume, all);
         }
         makeImmutable(downloads);
         Map<String, String> before = snapshot(downloads);
         try (FileStorage s = FileStorage.open(downloads, t.info)) {
-            ResumeCheck.Outcome trusted = ResumeCheck.load(io, s, resume, HASH, Recheck.Progress.NONE).get(10, TimeUnit.SECONDS);
+            ResumeCheck.Outcome trusted = ResumeCheck.load(io, s, resume, Recheck.Progress.NONE).get(10, TimeUnit.SECONDS);
             assertThat(trusted.trusted()).isTrue();
             assertThat(trusted.have()).isEqualTo(all);
-            ResumeCheck.save(s, resume, HASH, all); // the state directory is writable; the data is not touched
-            Files.delete(resume);
-            ResumeCheck.Outcome hashed = ResumeCheck.load(io, s, resume, HASH, Recheck.Progress.NONE).get(10, TimeUnit.SECONDS);
+            ResumeCheck.save(s, resume, all); // the state directory is writable; the data is not touched
+            Files.delete(resume.location());
+            ResumeCheck.Outcome hashed = ResumeCheck.load(io, s, resume, Recheck.Progress.NONE).get(10, TimeUnit.SECONDS);
             assertThat(hashed.trusted()).isFalse();
             assertThat(hashed.have()).isEqualTo(all);
         }
@@ -146,11 +146,11 @@ class FileStorageReadOnlyTest {
     void aResumeFileThatCannotBeWrittenFailsNamingTheDirectoryAndTheReason() throws Exception {
         Path state = Files.createDirectories(tmp.resolve("state"));
         makeImmutable(state);
-        Path resume = ResumeFile.pathFor(state.resolve("sub"), HASH);
-        assertThatThrownBy(() -> ResumeFile.write(resume, new ResumeFile.State(HASH, new Bitfield(3), List.of())))
+        ResumeStore.Entry resume = ResumeStore.open(state.resolve("sub")).entry(HASH, tmp.resolve("downloads"));
+        assertThatThrownBy(() -> resume.save(new Bitfield(3), List.of()))
                 .isInstanceOf(IOException.class)
-                .hasMessageContaining(resume.toString())
-                .hasMessageContaining(state.resolve("sub") + ": Operation not permitted");
+                .hasMessageContaining(state.resolve("sub").toString())
+                .hasMessageContaining("Operation not permitted");
     }
 
     @Test
