@@ -219,7 +219,7 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
             if (state == TorrentState.DOWNLOADING || state == TorrentState.SEEDING) {
                 disconnectAll("paused");
                 assembler.trim();
-                announcer.stopped(session.listenPort(), counters());
+                announcer.stopped(session.listenPort(), counters()); // goes out in the background
                 setState(TorrentState.PAUSED);
                 saveResume();
             }
@@ -245,14 +245,16 @@ final class Torrent implements TorrentHandle, PeerConnection.Listener {
     /** Stops everything: peers, the loop, the files. Waits a little for the loop to finish. */
     void shutdown() {
         try {
-            CompletableFuture.runAsync(() -> {
+            CompletableFuture<Void> stopped = CompletableFuture.supplyAsync(() -> {
                 disconnectAll("shutting down");
-                announcer.stopped(session.listenPort(), counters());
+                CompletableFuture<Void> told = announcer.stopped(session.listenPort(), counters());
                 saveResume();
                 TorrentState from = state;
                 state = TorrentState.REMOVED;
                 publish(new Event.StateChanged(hex, from, TorrentState.REMOVED));
+                return told;
             }, loop).get(10, TimeUnit.SECONDS);
+            stopped.get(10, TimeUnit.SECONDS); // off the loop; the announcer bounds it (3 s)
         } catch (Exception e) {
             LOG.log(System.Logger.Level.WARNING, "torrent {0} did not stop cleanly: {1}", info.name(), e.toString());
         }
