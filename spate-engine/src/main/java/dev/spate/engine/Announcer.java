@@ -8,26 +8,33 @@ import dev.spate.tracker.TrackerConfig;
 import dev.spate.tracker.TrackerException;
 import dev.spate.tracker.TrackerTiers;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A torrent's announces (BEP 3, BEP 12 tiers, BEP 15): {@code started} when it starts,
  * {@code completed} once when the download finishes, regular announces at the tracker's interval,
  * {@code stopped} when it stops.
  *
- * <p>Threads: the torrent loop calls every method; each announce runs on a virtual thread of its
- * own, one at a time, and its outcome comes back through the callbacks, which post to the loop.
- * The tiers are touched only by that one announcing thread (and read for status, which they allow
- * from any thread).
+ * <p>Threads: the torrent loop calls every method, and none of them waits on the network: each
+ * announce runs on a virtual thread of its own, one at a time (a {@link Flight}), and its outcome
+ * comes back through the callbacks, which post to the loop. The tiers are announced on only by the
+ * flight in progress; the loop reads their schedule and status, which {@link TrackerTiers} publishes
+ * lock-free. {@link #stopped} does not wait either: it cuts short the flight in progress (an
+ * interrupt: we are leaving, what it would learn no longer matters), queues the {@code stopped}
+ * announce behind it, and hands back a future that whoever closes the session may wait on.
  */
 final class Announcer {
     /** Peers asked for per announce (BEP 3 {@code numwant}). */
     static final int NUM_WANT = 50;
+    /** How long the future of {@link #stopped} waits for the tracker to hear of it. */
+    static final Duration STOPPED_BOUND = Duration.ofSeconds(3);
 
     /** What the torrent reports in an announce, sampled on the loop thread. */
     record Counters(long uploaded, long downloaded, long left) {
@@ -45,7 +52,9 @@ final class Announcer {
     private final TrackerConfig config;
     private final int key = new SecureRandom().nextInt();
     private final Listener listener;
-    private final AtomicBoolean inFlight = new AtomicBoolean();
+    private final Duration stoppedBound;
+    /** The announce in progress or last made, null before the first. Loop-owned reference. */
+    private Flight flight;
     private List<List<String>> urls;
     private TrackerTiers tiers;
     private boolean started;
@@ -56,7 +65,35 @@ final class Announcer {
      */
     private AnnounceRequest.Event pending;
 
+    /**
+     * One announce on its virtual thread. {@code done} completes when the thread has finished with
+     * the tiers; {@code cancelled} (set by {@link #stopped}) keeps its outcome from being reported.
+     */
+    private static final class Flight {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        volatile boolean cancelled;
+        volatile Thread thread;
+
+        boolean inProgress() {
+            return !done.isDone();
+        }
+
+        void cancel() {
+            cancelled = true;
+            Thread t = thread;
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+    }
+
     Announcer(InfoHash infoHash, PeerId peerId, List<List<String>> urls, TrackerConfig config, Listener listener) {
+        this(infoHash, peerId, urls, config, listener, STOPPED_BOUND);
+    }
+
+    Announcer(InfoHash infoHash, PeerId peerId, List<List<String>> urls, TrackerConfig config, Listener listener,
+              Duration stoppedBound) {
+        this.stoppedBound = stoppedBound;
         this.infoHash = infoHash;
         this.peerId = peerId;
         this.config = config;
@@ -98,7 +135,7 @@ final class Announcer {
         if (!started) {
             start(port, counters);
         } else if (pending != null) {
-            if (!inFlight.get()) {
+            if (!inProgress()) {
                 AnnounceRequest.Event event = pending;
                 pending = null;
                 announce(event, port, counters);
@@ -116,30 +153,31 @@ final class Announcer {
     }
 
     /**
-     * The torrent stops: {@code stopped}, on a thread of its own. Returns at once; the future
-     * completes when the tracker answered or failed, or after 3 s, whichever is first: the caller
-     * may wait for it off the loop (at shutdown) or not at all.
+     * The torrent stops: BEP 3's {@code stopped}, sent on a virtual thread once the announce in
+     * progress (cut short) has let go of the tiers. Returns at once; the future completes when the
+     * tracker has answered or given up, or after {@link #STOPPED_BOUND}, whichever comes first, and
+     * never fails. The announce itself may go on after that, in the background.
      */
-    java.util.concurrent.CompletableFuture<Void> stopped(int port, Counters counters) {
-        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<Void> stopped(int port, Counters counters) {
         if (!started || !hasTrackers()) {
-            done.complete(null);
-            return done;
+            return CompletableFuture.completedFuture(null);
         }
         started = false;
         pending = null;
+        Flight previous = flight;
+        if (previous != null && previous.inProgress()) {
+            previous.cancel();
+        }
         TrackerTiers current = tiers;
         AnnounceRequest request = request(AnnounceRequest.Event.STOPPED, port, counters, 0);
-        Thread.ofVirtual().name("announce stopped").start(() -> {
+        Flight f = launch("announce stopped " + infoHash.hex(), previous, self -> {
             try {
                 current.announce(request);
             } catch (TrackerException e) {
                 // Stopping anyway; the tracker will time us out.
-            } finally {
-                done.complete(null);
             }
         });
-        return done.completeOnTimeout(null, 3, TimeUnit.SECONDS);
+        return f.done.copy().completeOnTimeout(null, stoppedBound.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Each tracker's state, for the status. */
@@ -169,7 +207,7 @@ final class Announcer {
     }
 
     private void announce(AnnounceRequest.Event event, int port, Counters counters) {
-        if (!inFlight.compareAndSet(false, true)) {
+        if (inProgress()) {
             // One at a time: a regular announce will follow anyway, but an event must not be lost.
             if (event != AnnounceRequest.Event.NONE) {
                 pending = event;
@@ -178,18 +216,44 @@ final class Announcer {
         }
         TrackerTiers current = tiers;
         AnnounceRequest request = request(event, port, counters, NUM_WANT);
-        Thread.ofVirtual().name("announce " + infoHash.hex()).start(() -> {
+        launch("announce " + infoHash.hex(), null, self -> {
             try {
                 TrackerTiers.Answer answer = current.announce(request);
-                listener.answered(safe(answer.url()), answer.response());
+                if (!self.cancelled) {
+                    listener.answered(safe(answer.url()), answer.response());
+                }
             } catch (TrackerException e) {
-                listener.failed(e.getMessage());
+                if (!self.cancelled) {
+                    listener.failed(e.getMessage());
+                }
             } catch (RuntimeException e) {
                 listener.failed("announce failed: " + e);
-            } finally {
-                inFlight.set(false);
             }
         });
+    }
+
+    private boolean inProgress() {
+        return flight != null && flight.inProgress();
+    }
+
+    /**
+     * Starts {@code body} on a virtual thread as the flight in progress, once {@code after} (if any)
+     * is done: announces on one tiers object never overlap.
+     */
+    private Flight launch(String name, Flight after, Consumer<Flight> body) {
+        Flight f = new Flight();
+        flight = f;
+        f.thread = Thread.ofVirtual().name(name).start(() -> {
+            try {
+                if (after != null) {
+                    after.done.join();
+                }
+                body.accept(f);
+            } finally {
+                f.done.complete(null);
+            }
+        });
+        return f;
     }
 
     private AnnounceRequest request(AnnounceRequest.Event event, int port, Counters c, int numWant) {

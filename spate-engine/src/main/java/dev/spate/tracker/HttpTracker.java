@@ -46,10 +46,12 @@ import java.util.concurrent.TimeoutException;
  * TLS, chunked bodies and keep-alive, which the JDK already does correctly. What HttpClient would
  * decide for us we take back: redirects are followed here ({@code Redirect.NEVER}, at most {@code
  * maxRedirects}, loops detected), the body is collected by a subscriber that gives up past {@code
- * maxResponseBytes}, and the whole exchange (headers and body) must finish within {@code
- * readTimeout}, which {@code HttpRequest.timeout} alone does not bound.
+ * maxResponseBytes}, and a whole call (every redirect, headers and bodies) must finish within
+ * {@code connectTimeout + readTimeout}, which {@code HttpRequest.timeout} alone does not bound. A
+ * tracker that accepts the connection and never answers is given up after {@code readTimeout}.
  *
- * <p>Thread-safe and stateless apart from the shared client; calls block the caller.
+ * <p>Thread-safe and stateless apart from the shared client; calls block the caller, and an
+ * interrupt ends one at once.
  */
 public final class HttpTracker implements Tracker {
     /**
@@ -181,9 +183,12 @@ public final class HttpTracker implements Tracker {
     private byte[] get(URI uri) throws TrackerException {
         Set<URI> seen = new LinkedHashSet<>();
         URI current = uri;
+        // One deadline for the whole call, redirects included: a tracker that redirects slowly must
+        // not stretch it to (maxRedirects + 1) times the timeouts.
+        long deadline = System.nanoTime() + config.connectTimeout().plus(config.readTimeout()).toNanos();
         for (int redirects = 0; ; redirects++) {
             seen.add(current);
-            HttpResponse<byte[]> response = exchange(current);
+            HttpResponse<byte[]> response = exchange(current, uri, deadline);
             int status = response.statusCode();
             if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
                 String location = response.headers().firstValue("Location").orElseThrow(() ->
@@ -217,7 +222,11 @@ public final class HttpTracker implements Tracker {
         }
     }
 
-    private HttpResponse<byte[]> exchange(URI uri) throws TrackerException {
+    /**
+     * One request and its whole response, by {@code deadline} ({@link System#nanoTime}): the
+     * request's timeout alone bounds only the wait for an answer to start, not a body that trickles.
+     */
+    private HttpResponse<byte[]> exchange(URI uri, URI asked, long deadline) throws TrackerException {
         HttpRequest request = HttpRequest.newBuilder(uri)
                 .GET()
                 .timeout(config.readTimeout())
@@ -225,12 +234,12 @@ public final class HttpTracker implements Tracker {
                 .build();
         CompletableFuture<HttpResponse<byte[]>> future =
                 client.sendAsync(request, info -> new CappedBody(config.maxResponseBytes()));
-        long deadline = config.connectTimeout().plus(config.readTimeout()).toNanos();
         try {
-            return future.get(deadline, TimeUnit.NANOSECONDS);
+            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw noAnswer(uri);
+            throw new TrackerException("no complete answer from " + redacted(asked) + " within "
+                    + seconds(config.connectTimeout().plus(config.readTimeout())));
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();

@@ -10,7 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Random;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A torrent's trackers as BEP 12 tiers. Each tier is shuffled once, when made. An announce tries
@@ -18,8 +18,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * that answered moves to the front of its tier, so it is asked first next time. A URL whose scheme
  * we do not speak fails like an unreachable tracker, with its error recorded.
  *
- * <p>Announces are serialised (one at a time, under a lock held across the network calls, which
- * suits the one announcing thread per torrent). {@link #statuses()} may be read from any thread.
+ * <p>Threads: one announce at a time, on its caller's thread (the torrent's announcing virtual
+ * thread); a second announce while one is in flight is refused, not queued, and no lock is held
+ * across the network. The tier order and each tracker's outcome, tracker id and schedule belong to
+ * the announce in flight. {@link #isDue}, {@link #nextAnnounceNanos} and {@link #statuses} read a
+ * snapshot that the announcing thread publishes in one volatile write after each tracker it asks,
+ * so any thread (the torrent loop's tick) gets an answer at once while an announce waits out a
+ * tracker that never answers.
  */
 public final class TrackerTiers {
     /** Which tracker answered, and what it said. */
@@ -71,11 +76,17 @@ public final class TrackerTiers {
         }
     }
 
+    /** What the readers see, published together by the announcing thread. */
+    private record View(List<TrackerStatus> statuses, long nextAnnounceNanos) {
+    }
+
+    // Owned by the announce in flight (handed from one to the next by the announcing flag).
     private final List<List<Entry>> tiers = new ArrayList<>();
     private final Endpoint endpoint;
     private final AnnounceSchedule schedule;
-    private final ReentrantLock lock = new ReentrantLock();
-    private volatile List<TrackerStatus> statuses;
+    private final Clock clock;
+    private final AtomicBoolean announcing = new AtomicBoolean();
+    private volatile View view;
 
     /** Tiers of announce URLs (metainfo {@code announce-list}, or one tier of {@code announce}). */
     public TrackerTiers(List<List<String>> urls, TrackerConfig config, Random random) {
@@ -84,6 +95,7 @@ public final class TrackerTiers {
 
     TrackerTiers(List<List<String>> urls, Random random, Clock clock, Endpoint endpoint) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.schedule = new AnnounceSchedule(clock);
         for (List<String> tierUrls : urls) {
             if (tierUrls.isEmpty()) {
@@ -100,6 +112,7 @@ public final class TrackerTiers {
         publish();
     }
 
+    /** Makes each URL's {@link Tracker} once; used by the announce in flight only. */
     private static Endpoint cachingEndpoint(TrackerConfig config) {
         Map<String, Tracker> trackers = new HashMap<>();
         return (url, request) -> {
@@ -113,71 +126,84 @@ public final class TrackerTiers {
     }
 
     /**
-     * Announces down the tiers until one tracker answers.
+     * Announces down the tiers until one tracker answers, blocking for as long as the trackers'
+     * timeouts allow. An interrupt ends it with "announce interrupted", and neither marks the tracker
+     * being asked as failed nor backs off: we gave up, the tracker did not.
      *
      * @throws TrackerException when none did; its message lists each tracker's error
+     * @throws IllegalStateException when another announce on these tiers is in flight
      */
     public Answer announce(AnnounceRequest request) throws TrackerException {
-        lock.lock();
+        if (!announcing.compareAndSet(false, true)) {
+            throw new IllegalStateException("an announce is already in flight on these trackers");
+        }
         try {
-            List<String> errors = new ArrayList<>();
-            for (List<Entry> tier : tiers) {
-                for (int i = 0; i < tier.size(); i++) {
-                    Entry e = tier.get(i);
-                    try {
-                        AnnounceRequest r = e.trackerId.isPresent() ? request.withTrackerId(e.trackerId) : request;
-                        AnnounceResponse response = endpoint.announce(e.url, r);
-                        e.outcome = new Working(response.peers().size());
-                        e.schedule.succeeded(response);
-                        if (response.trackerId().isPresent()) {
-                            e.trackerId = response.trackerId();
-                        }
-                        // BEP 12: a tracker that answered moves to the front of its tier.
-                        tier.remove(i);
-                        tier.add(0, e);
-                        schedule.succeeded(response);
-                        return new Answer(e.url, response);
-                    } catch (TrackerException ex) {
-                        e.outcome = new Failed(ex.getMessage());
-                        e.schedule.failed();
-                        errors.add(e.url + ": " + ex.getMessage());
-                    }
-                }
-            }
-            schedule.failed();
-            throw new TrackerException(errors.isEmpty() ? "no trackers to announce to"
-                    : "no tracker answered: " + String.join("; ", errors));
+            return announceDownTheTiers(request);
         } finally {
             publish();
-            lock.unlock();
+            announcing.set(false);
         }
     }
 
-    /** The trackers in the order they would be asked now. */
+    private Answer announceDownTheTiers(AnnounceRequest request) throws TrackerException {
+        List<String> errors = new ArrayList<>();
+        for (List<Entry> tier : tiers) {
+            for (int i = 0; i < tier.size(); i++) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new TrackerException("announce interrupted");
+                }
+                Entry e = tier.get(i);
+                AnnounceResponse response;
+                try {
+                    AnnounceRequest r = e.trackerId.isPresent() ? request.withTrackerId(e.trackerId) : request;
+                    response = endpoint.announce(e.url, r);
+                } catch (TrackerException ex) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        // We gave up (the torrent stops), not the tracker: no error, no back-off.
+                        throw new TrackerException("announce interrupted", ex);
+                    }
+                    e.outcome = new Failed(ex.getMessage());
+                    e.schedule.failed();
+                    errors.add(e.url + ": " + ex.getMessage());
+                    publish(); // the status shows this failure while the next tracker is asked
+                    continue;
+                }
+                e.outcome = new Working(response.peers().size());
+                e.schedule.succeeded(response);
+                if (response.trackerId().isPresent()) {
+                    e.trackerId = response.trackerId();
+                }
+                // BEP 12: a tracker that answered moves to the front of its tier.
+                tier.remove(i);
+                tier.add(0, e);
+                schedule.succeeded(response);
+                return new Answer(e.url, response);
+            }
+        }
+        schedule.failed();
+        throw new TrackerException(errors.isEmpty() ? "no trackers to announce to"
+                : "no tracker answered: " + String.join("; ", errors));
+    }
+
+    /** The trackers in the order they would be asked now; lock-free, as {@link #isDue}. */
     public List<TrackerStatus> statuses() {
-        return statuses;
+        return view.statuses();
     }
 
-    /** Whether the next regular announce is due (after the last answer's interval, or a back-off). */
+    /**
+     * Whether the next regular announce is due (after the last answer's interval, or a back-off).
+     * Lock-free: an announce in flight does not hold it up.
+     */
     public boolean isDue() {
-        lock.lock();
-        try {
-            return schedule.isDue();
-        } finally {
-            lock.unlock();
-        }
+        return clock.nanoTime() - view.nextAnnounceNanos() >= 0;
     }
 
-    /** {@link Clock} time of the next regular announce. */
+    /** {@link Clock} time of the next regular announce; lock-free, as {@link #isDue}. */
     public long nextAnnounceNanos() {
-        lock.lock();
-        try {
-            return schedule.nextAnnounceNanos();
-        } finally {
-            lock.unlock();
-        }
+        return view.nextAnnounceNanos();
     }
 
+    /** Publishes the announcing thread's state for the readers, in one volatile write. */
     private void publish() {
         List<TrackerStatus> out = new ArrayList<>();
         for (List<Entry> tier : tiers) {
@@ -186,6 +212,6 @@ public final class TrackerTiers {
                         ? OptionalLong.of(e.schedule.nextAnnounceNanos()) : OptionalLong.empty()));
             }
         }
-        statuses = List.copyOf(out);
+        view = new View(List.copyOf(out), schedule.nextAnnounceNanos());
     }
 }

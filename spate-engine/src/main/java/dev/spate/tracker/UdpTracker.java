@@ -189,6 +189,10 @@ public final class UdpTracker implements Tracker {
             forget();
             throw new TrackerException("nothing listens at " + where() + " (port unreachable)", e);
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                // A virtual thread's socket is closed by an interrupt (the torrent stops): say so.
+                throw new TrackerException("interrupted while asking " + where(), e);
+            }
             throw new TrackerException(where() + ": " + e, e);
         }
         throw new TrackerException("no answer from " + where() + " after " + config.udpMaxAttempts() + " attempts"

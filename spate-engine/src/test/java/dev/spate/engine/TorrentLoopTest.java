@@ -482,6 +482,46 @@ class TorrentLoopTest {
         assertThat(honest.sent).as("the honest peer is unchoked").contains(Message.UNCHOKE);
     }
 
+    @Test
+    void aTrackerThatNeverAnswersHoldsUpNothing() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new CopyOnWriteArrayList<>();
+            Thread acceptor = Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // and never a byte back
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            metainfo = metainfo(payload, List.of("http://127.0.0.1:" + silent.getLocalPort() + "/announce"));
+            events.clear();
+            torrent = newTorrent(SessionConfig.builder().listenPort(0).trackerTimeout(Duration.ofSeconds(30)).build());
+            torrent.start();
+            awaitState(TorrentState.DOWNLOADING);
+            assertThat(loop.runUntil(() -> !held.isEmpty(), WAIT)).as("the announce is under way").isTrue();
+            ScriptedLink seed = attach(ScriptedLink.fast(1));
+            deliver(seed, Message.HAVE_ALL);
+            deliver(seed, Message.UNCHOKE);
+            long slowest = 0;
+            while (!complete()) {
+                long t0 = System.nanoTime();
+                tick(1);
+                serveAll(seed);
+                slowest = Math.max(slowest, System.nanoTime() - t0);
+                loop.runUntil(() -> complete() || requests(seed).size() > answeredCount(seed), WAIT);
+            }
+            assertThat(storage.fileBytes(0)).isEqualTo(payload);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(slowest)).as("a tick and a round of blocks, ms").isLessThan(500);
+            assertThat(torrent.snapshot().trackers()).hasSize(1);
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+            acceptor.interrupt();
+        }
+    }
+
     private void removeAndDrain() throws InterruptedException {
         Thread remover = Thread.ofVirtual().start(torrent::remove);
         assertThat(loop.runUntil(() -> loop.ended().isDone(), WAIT)).isTrue();

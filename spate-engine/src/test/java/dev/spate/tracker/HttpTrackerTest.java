@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class HttpTrackerTest {
     static final InfoHash HASH = InfoHash.of(new byte[] {
@@ -192,6 +195,79 @@ class HttpTrackerTest {
             assertThatThrownBy(() -> tracker(server).announce(request(AnnounceRequest.Event.NONE)))
                     .hasMessage("no answer from " + server.url("/announce") + " within 300 ms");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void aTrackerThatAcceptsAndNeverAnswersIsGivenUpAfterTheReadTimeoutNotConnectPlusRead() throws Exception {
+        TrackerConfig config = TrackerConfig.defaults().withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(300));
+        try (TestHttpServer server = new TestHttpServer(t -> null)) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> Trackers.forUrl(server.url("/announce"), config)
+                    .announce(request(AnnounceRequest.Event.NONE)))
+                    .hasMessage("no answer from " + server.url("/announce") + " within 300 ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isBetween(Duration.ofMillis(250), Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void aBodyThatNeverEndsIsGivenUpWithinConnectPlusRead() throws Exception {
+        TrackerConfig config = TrackerConfig.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofMillis(300));
+        byte[] headAndSomeBody = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nd8:interval"
+                .getBytes(StandardCharsets.US_ASCII);
+        try (TestHttpServer server = new TestHttpServer(t -> headAndSomeBody, true)) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> Trackers.forUrl(server.url("/announce"), config)
+                    .announce(request(AnnounceRequest.Event.NONE)))
+                    .isInstanceOf(TrackerException.class).hasMessageContaining(server.url("/announce"));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(600 + 500));
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void slowRedirectsDoNotStretchTheCallPastConnectPlusRead() throws Exception {
+        TrackerConfig config = TrackerConfig.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofMillis(300));
+        try (TestHttpServer server = new TestHttpServer(t -> {
+            Thread.sleep(200); // each hop answers in time; five of them do not
+            int n = t.startsWith("/r") ? Integer.parseInt(t.substring(2, t.indexOf('/', 1))) : 0;
+            return n < 5 ? TestHttpServer.redirect("/r" + (n + 1) + "/announce" + t.substring(t.indexOf('?')))
+                    : TestHttpServer.ok("d8:intervali900e5:peers0:e");
+        })) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> Trackers.forUrl(server.url("/announce"), config)
+                    .announce(request(AnnounceRequest.Event.NONE)))
+                    .hasMessage("no complete answer from " + server.url("/announce") + " within 600 ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(600 + 500));
+            assertThat(server.targets()).as("given up during the third or fourth hop").hasSizeBetween(3, 4);
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void anInterruptEndsACallAtOnce() throws Exception {
+        TrackerConfig config = TrackerConfig.defaults().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5));
+        try (TestHttpServer server = new TestHttpServer(t -> null)) {
+            CompletableFuture<Throwable> failure = new CompletableFuture<>();
+            Thread caller = Thread.ofVirtual().start(() -> {
+                try {
+                    Trackers.forUrl(server.url("/announce"), config).announce(request(AnnounceRequest.Event.NONE));
+                    failure.complete(null);
+                } catch (TrackerException e) {
+                    failure.complete(e);
+                }
+            });
+            while (server.targets().isEmpty()) {
+                Thread.onSpinWait();
+            }
+            long start = System.nanoTime();
+            caller.interrupt();
+            assertThat(failure.get(5, TimeUnit.SECONDS))
+                    .hasMessage("interrupted while asking " + server.url("/announce"));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         }
     }
 

@@ -13,8 +13,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A raw HTTP/1.1 server on 127.0.0.1 for tracker tests: it records each request target and writes
- * whatever bytes the handler returns, malformed or not, then closes. A null answer means "never
- * answer": the connection is held open until the server closes.
+ * whatever bytes the handler returns, malformed or not, then closes (or, made with {@code
+ * holdAfterAnswer}, holds the connection open: an answer that never ends). A null answer means
+ * "never answer": the connection is held open until the server closes.
  */
 final class TestHttpServer implements AutoCloseable {
     @FunctionalInterface
@@ -26,10 +27,16 @@ final class TestHttpServer implements AutoCloseable {
     private final Handler handler;
     private final List<String> targets = new CopyOnWriteArrayList<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final boolean holdAfterAnswer;
 
     TestHttpServer(Handler handler) throws IOException {
+        this(handler, false);
+    }
+
+    TestHttpServer(Handler handler, boolean holdAfterAnswer) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.handler = handler;
+        this.holdAfterAnswer = holdAfterAnswer;
         Thread.ofVirtual().start(this::acceptLoop);
     }
 
@@ -89,6 +96,9 @@ final class TestHttpServer implements AutoCloseable {
             OutputStream out = s.getOutputStream();
             out.write(answer);
             out.flush();
+            if (holdAfterAnswer) {
+                in.read(); // blocks until the client or the server closes
+            }
         } catch (Exception e) {
             // the client went away (e.g. refused an oversized body): fine
         }

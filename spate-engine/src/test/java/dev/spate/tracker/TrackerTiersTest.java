@@ -14,8 +14,13 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class TrackerTiersTest {
     static final AnnounceRequest REQUEST = AnnounceRequest.of(InfoHash.fromHex("00".repeat(20)), PeerId.random(),
@@ -140,5 +145,128 @@ class TrackerTiersTest {
             assertThat(t.statuses().get(0).lastOutcome()).isEqualTo(
                     new TrackerTiers.Failed("unsupported tracker scheme 'wss' in wss://t.example/announce"));
         }
+    }
+
+    /** An endpoint that holds every announce to {@code hanging} until {@code release}, like a dead tracker. */
+    final class Hanging implements TrackerTiers.Endpoint {
+        final String hanging;
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        Hanging(String hanging) {
+            this.hanging = hanging;
+        }
+
+        @Override
+        public AnnounceResponse announce(String url, AnnounceRequest request) throws TrackerException {
+            asked.add(url);
+            if (down.contains(url)) {
+                throw new TrackerException("no answer from " + url);
+            }
+            if (url.equals(hanging)) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // as HttpTracker does
+                    throw new TrackerException("interrupted while asking " + url, e);
+                }
+                throw new TrackerException("no answer from " + url + " within 15 s");
+            }
+            return ANSWER;
+        }
+    }
+
+    /** Runs {@code call} on another thread and fails unless it returns within 1 s (the announce hangs for good). */
+    static <T> T atOnce(String what, Supplier<T> call) throws Exception {
+        CompletableFuture<T> f = CompletableFuture.supplyAsync(call, r -> Thread.ofVirtual().start(r));
+        try {
+            return f.get(1, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(what + " waited for the announce in flight", e);
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void whileAnAnnounceHangsTheScheduleAndTheStatusesAnswerAtOnce() throws Exception {
+        Hanging endpoint = new Hanging("b");
+        TrackerTiers t = new TrackerTiers(List.of(List.of("a"), List.of("b"), List.of("c")), identity(), now::get,
+                endpoint);
+        down.add("a");
+        CompletableFuture<TrackerTiers.Answer> announce = CompletableFuture.supplyAsync(() -> {
+            try {
+                return t.announce(REQUEST);
+            } catch (TrackerException e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> Thread.ofVirtual().start(r));
+        try {
+            assertThat(endpoint.entered.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(atOnce("isDue", t::isDue)).as("nothing has answered yet: still due").isTrue();
+            assertThat(atOnce("nextAnnounceNanos", t::nextAnnounceNanos)).isEqualTo(1_000L);
+            List<TrackerTiers.TrackerStatus> statuses = atOnce("statuses", t::statuses);
+            assertThat(statuses).extracting(TrackerTiers.TrackerStatus::lastOutcome).as("a's failure shows while b is asked")
+                    .containsExactly(new TrackerTiers.Failed("no answer from a"), new TrackerTiers.NotContacted(),
+                            new TrackerTiers.NotContacted());
+        } finally {
+            endpoint.release.countDown();
+        }
+        assertThat(announce.get(5, TimeUnit.SECONDS).url()).isEqualTo("c");
+        assertThat(asked).containsExactly("a", "b", "c");
+        assertThat(t.isDue()).isFalse();
+        assertThat(t.nextAnnounceNanos()).isEqualTo(1_000 + Duration.ofMinutes(30).toNanos());
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void aSecondAnnounceWhileOneIsInFlightIsRefusedRatherThanQueued() throws Exception {
+        Hanging endpoint = new Hanging("a");
+        TrackerTiers t = new TrackerTiers(List.of(List.of("a")), identity(), now::get, endpoint);
+        Thread first = Thread.ofVirtual().start(() -> {
+            try {
+                t.announce(REQUEST);
+            } catch (TrackerException expected) {
+                // released with "no answer"
+            }
+        });
+        try {
+            assertThat(endpoint.entered.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(() -> atOnce("a second announce", () -> {
+                try {
+                    return t.announce(REQUEST);
+                } catch (TrackerException e) {
+                    throw new IllegalStateException(e);
+                }
+            })).hasRootCauseInstanceOf(IllegalStateException.class)
+                    .hasRootCauseMessage("an announce is already in flight on these trackers");
+        } finally {
+            endpoint.release.countDown();
+            first.join();
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void anInterruptedAnnounceStopsAtOnceAndCountsAgainstNoTracker() throws Exception {
+        Hanging endpoint = new Hanging("a");
+        TrackerTiers t = new TrackerTiers(List.of(List.of("a"), List.of("b")), identity(), now::get, endpoint);
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        Thread announcing = Thread.ofVirtual().start(() -> {
+            try {
+                t.announce(REQUEST);
+                failure.complete(null);
+            } catch (TrackerException e) {
+                failure.complete(e);
+            }
+        });
+        assertThat(endpoint.entered.await(5, TimeUnit.SECONDS)).isTrue();
+        announcing.interrupt();
+        assertThat(failure.get(5, TimeUnit.SECONDS)).isInstanceOf(TrackerException.class)
+                .hasMessage("announce interrupted");
+        assertThat(asked).as("b is not asked once the announce is interrupted").containsExactly("a");
+        assertThat(t.statuses()).extracting(TrackerTiers.TrackerStatus::lastOutcome)
+                .containsExactly(new TrackerTiers.NotContacted(), new TrackerTiers.NotContacted());
+        assertThat(t.isDue()).as("no back-off for an announce we gave up ourselves").isTrue();
     }
 }

@@ -17,8 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class UdpTrackerTest {
     static final InfoHash HASH = InfoHash.fromHex("00112233445566778899aabbccddeeff00112233");
@@ -129,6 +132,31 @@ class UdpTrackerTest {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThat(tracker.actions()).containsExactly(0, 0, 0);
             assertThat(took).as("200 + 400 + 800 ms").isBetween(Duration.ofMillis(1350), Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void anInterruptEndsACallAtOnce() throws Exception {
+        TrackerConfig slow = TrackerConfig.defaults().withUdpRetransmission(Duration.ofSeconds(5), 2);
+        try (TestUdpTracker tracker = new TestUdpTracker((r, i) -> List.of())) {
+            CompletableFuture<Throwable> failure = new CompletableFuture<>();
+            Thread caller = Thread.ofVirtual().start(() -> {
+                try {
+                    Trackers.forUrl(tracker.url(), slow).announce(request());
+                    failure.complete(null);
+                } catch (TrackerException e) {
+                    failure.complete(e);
+                }
+            });
+            while (tracker.received().isEmpty()) {
+                Thread.onSpinWait();
+            }
+            long start = System.nanoTime();
+            caller.interrupt();
+            assertThat(failure.get(5, TimeUnit.SECONDS))
+                    .hasMessage("interrupted while asking " + tracker.url().replace("/announce", ""));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         }
     }
 
