@@ -78,6 +78,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void timeComesFromTheInjectedClockOnly() {
+        // One clock for the engine (dev.spate.core.Clock), so that every timer can be tested
+        // without sleeping; only Clock.system() itself reads the system's.
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+                .that().resideInAPackage("dev.spate..")
+                .and().doNotHaveFullyQualifiedName("dev.spate.core.Clock")
+                .should().callMethod(System.class, "nanoTime")
+                .orShould().callMethod(System.class, "currentTimeMillis")
+                .check(engine);
+    }
+
+    @Test
     void theLayerTableHasNoCycles() {
         for (String start : ALLOWED.keySet()) {
             org.assertj.core.api.Assertions.assertThat(reaches(start, start, new java.util.HashSet<>()))

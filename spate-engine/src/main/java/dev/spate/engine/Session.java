@@ -195,7 +195,8 @@ public final class Session implements AutoCloseable {
         return Optional.ofNullable(failure);
     }
 
-    private void fatal(Throwable t) {
+    /** An Error in one of the session's threads: every torrent fails and the session closes. Any thread. */
+    void fatal(Throwable t) {
         synchronized (this) {
             if (failure != null) {
                 return;

@@ -185,7 +185,7 @@ public final class HttpTracker implements Tracker {
         URI current = uri;
         // One deadline for the whole call, redirects included: a tracker that redirects slowly must
         // not stretch it to (maxRedirects + 1) times the timeouts.
-        long deadline = System.nanoTime() + config.connectTimeout().plus(config.readTimeout()).toNanos();
+        long deadline = config.clock().nanoTime() + config.connectTimeout().plus(config.readTimeout()).toNanos();
         for (int redirects = 0; ; redirects++) {
             seen.add(current);
             HttpResponse<byte[]> response = exchange(current, uri, deadline);
@@ -223,7 +223,7 @@ public final class HttpTracker implements Tracker {
     }
 
     /**
-     * One request and its whole response, by {@code deadline} ({@link System#nanoTime}): the
+     * One request and its whole response, by {@code deadline} (on the configured clock): the
      * request's timeout alone bounds only the wait for an answer to start, not a body that trickles.
      */
     private HttpResponse<byte[]> exchange(URI uri, URI asked, long deadline) throws TrackerException {
@@ -235,7 +235,7 @@ public final class HttpTracker implements Tracker {
         CompletableFuture<HttpResponse<byte[]>> future =
                 client.sendAsync(request, info -> new CappedBody(config.maxResponseBytes()));
         try {
-            return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return future.get(Math.max(0, deadline - config.clock().nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new TrackerException("no complete answer from " + redacted(asked) + " within "

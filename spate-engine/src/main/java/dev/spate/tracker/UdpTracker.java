@@ -163,7 +163,7 @@ public final class UdpTracker implements Tracker {
                 ? new DatagramSocket(new InetSocketAddress(config.localAddress().get(), 0)) : new DatagramSocket()) {
             socket.connect(new InetSocketAddress(address, port));
             for (int attempt = 0; attempt < config.udpMaxAttempts(); attempt++) {
-                long deadline = System.nanoTime() + config.udpBaseTimeout().toNanos() * (1L << Math.min(attempt, 8));
+                long deadline = config.clock().nanoTime() + config.udpBaseTimeout().toNanos() * (1L << Math.min(attempt, 8));
                 OptionalLong connId = validConnectionId();
                 if (connId.isEmpty()) {
                     int tid = random.nextInt();
@@ -208,7 +208,7 @@ public final class UdpTracker implements Tracker {
             throws IOException, TrackerException {
         byte[] buffer = new byte[MAX_DATAGRAM];
         while (true) {
-            long remaining = deadline - System.nanoTime();
+            long remaining = deadline - config.clock().nanoTime();
             if (remaining <= 0) {
                 return null;
             }

@@ -522,6 +522,65 @@ class TorrentLoopTest {
         }
     }
 
+    @Test
+    void aLoopThatDoesNotAnswerGetsTheLastSnapshotMarkedStaleAndAnInterruptIsKept() throws Exception {
+        // Nobody drains the manual loop here: to the handle it is a loop that is stuck.
+        TorrentHandle handle = torrent.handle();
+        long t0 = System.nanoTime();
+        TorrentStatus s = handle.status();
+        long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(s.stale()).isTrue();
+        assertThat(s.infoHash()).isEqualTo(InfoHash.of(metainfo.infoHash()));
+        assertThat(waited).isBetween(Handle.ASK_TIMEOUT.toMillis() - 100, Handle.ASK_TIMEOUT.toMillis() + 2000);
+        Thread.currentThread().interrupt();
+        t0 = System.nanoTime();
+        assertThat(handle.status().stale()).isTrue();
+        assertThat(Thread.interrupted()).as("the interrupt is still set").isTrue();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(500);
+        loop.runPending();
+        assertThat(loop.runUntil(() -> !torrent.snapshot().stale(), WAIT)).isTrue();
+    }
+
+    @Test
+    void aSeedPausesAndResumesToSeeding() throws Exception {
+        ScriptedLink seed = attach(ScriptedLink.fast(1));
+        deliver(seed, Message.HAVE_ALL);
+        deliver(seed, Message.UNCHOKE);
+        while (!complete()) {
+            serveAll(seed);
+            loop.runUntil(() -> complete() || requests(seed).size() > answeredCount(seed), WAIT);
+        }
+        torrent.pause();
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.PAUSED);
+        torrent.resume();
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        assertThat(torrent.completion()).isCompleted();
+    }
+
+    @Test
+    void aPausedTorrentIsRemovedLeavingNoSlotBehind() throws Exception {
+        attach(ScriptedLink.fast(1));
+        torrent.pause();
+        loop.runPending();
+        removeAndDrain();
+        assertThat(lastState()).isEqualTo(TorrentState.REMOVED);
+        assertThat(slotsInUse).hasValue(0);
+    }
+
+    @Test
+    void aTorrentRemovedWhileCheckingNeverStartsAfterwards() throws Exception {
+        events.clear();
+        Torrent second = newTorrent(SessionConfig.builder().listenPort(0).build());
+        torrent = second;
+        second.start();
+        removeAndDrain();
+        loop.runUntil(() -> false, Duration.ofMillis(300)); // the check's verdict finds the loop gone
+        assertThat(lastState()).isEqualTo(TorrentState.REMOVED);
+        assertThat(events).noneMatch(e -> e instanceof Event.StateChanged c && c.to() == TorrentState.DOWNLOADING);
+    }
+
     private void removeAndDrain() throws InterruptedException {
         Thread remover = Thread.ofVirtual().start(torrent::remove);
         assertThat(loop.runUntil(() -> loop.ended().isDone(), WAIT)).isTrue();

@@ -389,4 +389,47 @@ class PiecePickerTest {
         assertThat(picker.availability(1)).isEqualTo(1);
         picker.checkInvariants();
     }
+
+    @Test
+    void no_piece_is_started_beyond_the_limit_but_started_ones_are_still_handed_out() {
+        PiecePicker<String> picker = picker(20, 4, 1);
+        picker.setMaxPiecesInProgress(2);
+        picker.peerHasAll("a");
+        picker.peerHasAll("b");
+        List<BlockRequest> a = picker.pick("a", 100, 0);
+        assertThat(a).hasSize(8); // two pieces of four blocks
+        assertThat(a.stream().map(BlockRequest::piece).distinct()).hasSize(2);
+        assertThat(picker.pick("b", 100, 0)).as("nothing free, and no third piece").isEmpty();
+        picker.requestCancelled("a", a.get(0).piece(), a.get(0).begin());
+        assertThat(picker.pick("b", 100, 0)).as("a freed block of a started piece").containsExactly(a.get(0));
+        picker.checkInvariants();
+    }
+
+    @Test
+    void requests_older_than_the_cut_off_expire_and_their_blocks_are_free_again() {
+        PiecePicker<String> picker = picker(4, 2, 1);
+        picker.peerHasAll("a");
+        List<BlockRequest> early = picker.pick("a", 2, 100);
+        List<BlockRequest> late = picker.pick("a", 2, 200);
+        assertThat(picker.oldestRequest("a")).hasValue(100);
+        assertThat(picker.expire("a", 150)).containsExactlyElementsOf(early);
+        assertThat(picker.outstanding("a")).isEqualTo(late.size());
+        assertThat(picker.oldestRequest("a")).hasValue(200);
+        picker.checkInvariants();
+        picker.peerHasAll("b");
+        assertThat(picker.pick("b", 10, 300)).containsAll(early);
+    }
+
+    @Test
+    void the_picker_answers_what_a_peer_announced() {
+        PiecePicker<String> picker = picker(8, 1, 1);
+        assertThat(picker.peerHas("a", 3)).isTrue();
+        assertThat(picker.peerHas("a", 3)).as("a duplicate have is no news").isFalse();
+        assertThat(picker.peerPieceCount("a")).isEqualTo(1);
+        assertThat(picker.peerHasPiece("a", 3)).isTrue();
+        assertThat(picker.peerIsSeed("a")).isFalse();
+        picker.peerHasAll("b");
+        assertThat(picker.peerPieceCount("b")).isEqualTo(8);
+        assertThat(picker.peerIsSeed("b")).isTrue();
+    }
 }
