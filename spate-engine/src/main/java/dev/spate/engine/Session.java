@@ -3,16 +3,15 @@ package dev.spate.engine;
 import dev.spate.core.InfoHash;
 import dev.spate.core.PeerId;
 import dev.spate.metainfo.Metainfo;
+import dev.spate.peer.Acceptor;
 import dev.spate.peer.PeerConnection;
 import dev.spate.peer.TokenBucket;
 import dev.spate.storage.DiskIo;
 import dev.spate.storage.PieceBuffers;
-import dev.spate.wire.Handshake;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +27,7 @@ import dev.spate.core.Clock;
 import dev.spate.peer.PeerLink;
 import dev.spate.storage.FileStorage;
 import dev.spate.storage.ResumeStore;
+import dev.spate.wire.Handshake;
 import dev.spate.wire.MessageDecoder;
 import dev.spate.wire.TorrentGeometry;
 
@@ -42,7 +42,7 @@ import dev.spate.wire.TorrentGeometry;
  * }
  * }</pre>
  *
- * <p>Thread-safe. Threads: a virtual thread accepts connections; each torrent has its own loop
+ * <p>Thread-safe. Threads: virtual threads accept and read handshakes; each torrent has its own loop
  * thread; one platform thread ticks every torrent once a second; a small pool of platform threads
  * hashes and does file IO.
  */
@@ -62,6 +62,7 @@ public final class Session implements AutoCloseable {
     private final Map<InfoHash, Torrent> torrents = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private final ServerSocketChannel server;
+    private final Acceptor acceptor;
     private final AtomicInteger connections = new AtomicInteger();
     private final TorrentContext context;
     private volatile boolean closed;
@@ -103,7 +104,8 @@ public final class Session implements AutoCloseable {
                 this::fatal, peerId, config, this::listenPort, blockBuffers, downloadLimit, uploadLimit,
                 trackerConfig(), ResumeStore.open(config.stateDirectory()));
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
-        Thread.ofVirtual().name("spate-accept").start(this::acceptLoop);
+        this.acceptor = Acceptor.start(server, Acceptor.Settings.defaults(config.connectTimeout()), this::incoming,
+                this::acceptorFailed);
     }
 
     /** Opens a session: binds the listening port and starts its threads. */
@@ -172,11 +174,7 @@ public final class Session implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            server.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "closing listener: {0}", e.getMessage());
-        }
+        acceptor.close();
         for (Torrent t : torrents.values()) {
             t.shutdown();
         }
@@ -310,41 +308,27 @@ public final class Session implements AutoCloseable {
         }
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            SocketChannel ch;
+    /** Hands an incoming connection to the torrent its handshake names (BEP 3); on the connection's thread. */
+    private void incoming(PeerConnection.Handshaken h) {
+        Torrent torrent = torrents.get(h.theirs().infoHash());
+        if (torrent == null) {
+            // An info-hash we do not serve: close at once, say nothing.
             try {
-                ch = server.accept();
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.log(System.Logger.Level.WARNING, "accept failed: {0}", e.getMessage());
-                }
-                return;
+                h.channel().close();
+            } catch (IOException ignored) {
+                // closing is all we wanted
             }
-            Thread.ofVirtual().name("spate-incoming").start(() -> incoming(ch));
+            return;
         }
+        torrent.acceptIncoming(h);
     }
 
-    /** Reads an incoming handshake and hands the connection to its torrent (BEP 3). */
-    private void incoming(SocketChannel ch) {
+    /** The acceptor ended of an Error or lost its socket: a session nobody can reach ends. */
+    private void acceptorFailed(Throwable cause) {
         try {
-            ch.socket().setTcpNoDelay(true);
-            InetSocketAddress remote = (InetSocketAddress) ch.getRemoteAddress();
-            Handshake theirs = PeerConnection.readHandshake(ch, config.connectTimeout());
-            Torrent torrent = torrents.get(theirs.infoHash());
-            if (torrent == null) {
-                // An info-hash we do not serve: close at once, say nothing.
-                ch.close();
-                return;
-            }
-            torrent.acceptIncoming(new PeerConnection.Handshaken(ch, remote, theirs, false));
-        } catch (Exception e) {
-            LOG.log(System.Logger.Level.DEBUG, "incoming connection dropped: {0}", e.getMessage());
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
+            LOG.log(System.Logger.Level.ERROR, "accepting connections failed; closing the session", cause);
+        } finally {
+            close();
         }
     }
 

@@ -49,6 +49,17 @@ public final class PeerSession {
     public static final int FLOOD_SLACK = 64;
     /** Requests sent together once the pipeline has room for this many. */
     public static final int REQUEST_BATCH = 16;
+    /**
+     * Keep-alive, choke, unchoke, interest and late availability messages a peer may send between
+     * two ticks (about a second). An honest peer sends a few a minute; a peer sending thousands is
+     * only keeping us busy.
+     */
+    public static final int MAX_CHATTER_PER_TICK = 100;
+    /**
+     * Haves beyond twice the piece count (and some slack for tiny torrents) are a flood: an honest
+     * peer announces each piece once (BEP 3), however fast it downloads.
+     */
+    static final int HAVE_SLACK = 1000;
 
     /** What the session reports to its torrent; called on the loop thread, from {@link #handle} or {@link #tick}. */
     public interface Listener {
@@ -126,6 +137,8 @@ public final class PeerSession {
     private long lastSendNanos;
     private String client;
     private int hashFailures;
+    private int chatter;
+    private long haves;
 
     public PeerSession(PeerLink link, int pieceCount, Listener listener, Clock clock, Timeouts timeouts) {
         this.link = link;
@@ -241,6 +254,11 @@ public final class PeerSession {
     public void handle(Message m) {
         long now = clock.nanoTime();
         lastReceiveNanos = now;
+        if (isChatter(m) && ++chatter > MAX_CHATTER_PER_TICK) {
+            listener.disconnect(this, "message flood: more than " + MAX_CHATTER_PER_TICK
+                    + " keep-alive, choke, interest and availability messages in a second");
+            return;
+        }
         switch (m) {
             case Message.KeepAlive k -> { }
             case Message.Choke x -> {
@@ -262,6 +280,10 @@ public final class PeerSession {
             case Message.NotInterested x -> setPeerInterested(false);
             case Message.Have h -> {
                 sawAvailability = true; // a bitfield after a have is late
+                if (++haves > 2L * pieceCount + HAVE_SLACK) {
+                    listener.disconnect(this, "have flood: " + haves + " haves for a torrent of " + pieceCount + " pieces");
+                    return;
+                }
                 listener.peerHas(this, h.piece());
             }
             case Message.BitfieldMessage b -> {
@@ -320,6 +342,20 @@ public final class PeerSession {
                 }
             }
         }
+    }
+
+    /** Messages that change little and cost us a little each: counted against a flood. */
+    private boolean isChatter(Message m) {
+        return switch (m) {
+            case Message.KeepAlive k -> true;
+            case Message.Choke c -> true;
+            case Message.Unchoke u -> true;
+            case Message.Interested i -> true;
+            case Message.NotInterested n -> true;
+            case Message.BitfieldMessage b -> sawAvailability; // a late one, as aria2 sends
+            case Message.HaveAll a -> sawAvailability;
+            default -> false;
+        };
     }
 
     private void setPeerInterested(boolean interested) {
@@ -391,6 +427,7 @@ public final class PeerSession {
      */
     public void tick(int outstanding) {
         long now = clock.nanoTime();
+        chatter = 0;
         download.tick();
         upload.tick();
         pipeline.tick(download.lastSecond(), download.rate());

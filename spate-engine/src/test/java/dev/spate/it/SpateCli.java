@@ -61,6 +61,46 @@ public final class SpateCli {
     }
 
     /**
+     * {@code java -cp spate.jar dev.spate.cli.Main args...}: the jar alone on the class path, for a child
+     * that must not need a descriptor to load a class (one at its open-files limit: a class read from
+     * target/classes opens a file, one from the already open jar does not). Fails when the jar's engine
+     * classes differ from this module's compiled ones: it would test another engine than this one.
+     */
+    public static List<String> jarCommand(List<String> jvmOptions, List<String> args) {
+        Path jar = jar();
+        Path classes = Path.of("target/classes").toAbsolutePath();
+        if (Files.isDirectory(classes)) {
+            requireSameClasses(classes, jar);
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", jar.toString(), "dev.spate.cli.Main"));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    private static void requireSameClasses(Path classes, Path jar) {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile());
+             java.util.stream.Stream<Path> files = Files.walk(classes)) {
+            // module-info is left out of the shaded jar, which runs on the class path.
+            for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".class")
+                    && !p.getFileName().toString().equals("module-info.class"))::iterator) {
+                String name = classes.relativize(f).toString().replace('\\', '/');
+                java.util.zip.ZipEntry entry = zip.getEntry(name);
+                byte[] inJar = entry == null ? null : zip.getInputStream(entry).readAllBytes();
+                if (inJar == null || !java.util.Arrays.equals(inJar, Files.readAllBytes(f))) {
+                    throw new IllegalStateException("the CLI jar " + jar + " is stale: its " + name + " is "
+                            + (inJar == null ? "missing" : "not the one in " + classes)
+                            + "; rebuild it with ./mvnw -B -q -DskipTests package");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("comparing " + jar + " with " + classes, e);
+        }
+    }
+
+    /**
      * {@code spate download torrent -o dir --state state --peer p...} plus {@code extra}, inside {@code ns}
      * when not null. The state directory (resume data) is always given, so a test never writes the user's.
      */

@@ -108,7 +108,7 @@ class PeerSessionTest {
     @Test
     void aDuplicateInterestedReportsNothingTheSecondTime() {
         PeerSession ps = session(ScriptedLink.fast(1));
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < 50; i++) {
             ps.handle(Message.INTERESTED);
         }
         ps.handle(Message.NOT_INTERESTED);
@@ -386,5 +386,42 @@ class PeerSessionTest {
         ScriptedLink someLink = ScriptedLink.fast(3);
         session(someLink).start(some, 6881, "Spate test");
         assertThat(someLink.sent.get(0)).isInstanceOf(Message.BitfieldMessage.class);
+    }
+
+    @Test
+    void thousandsOfKeepAlivesOrInterestFlipsInASecondAreAFlood() {
+        PeerSession ps = session(ScriptedLink.fast(1));
+        for (int i = 0; i < PeerSession.MAX_CHATTER_PER_TICK; i++) {
+            ps.handle(i % 2 == 0 ? Message.KEEP_ALIVE : Message.INTERESTED);
+        }
+        assertThat(intents.seen).noneMatch(s -> s.startsWith("disconnect"));
+        ps.handle(Message.NOT_INTERESTED);
+        assertThat(intents.seen).last().asString().startsWith("disconnect: message flood");
+    }
+
+    @Test
+    void aFewChatterMessagesEverySecondAreNeverAFlood() {
+        PeerSession ps = session(ScriptedLink.fast(1));
+        for (int second = 0; second < 1000; second++) {
+            for (int i = 0; i < 10; i++) {
+                ps.handle(i % 2 == 0 ? Message.INTERESTED : Message.NOT_INTERESTED);
+            }
+            clock.advance(SECOND);
+            ps.tick(0);
+        }
+        assertThat(intents.seen).noneMatch(s -> s.startsWith("disconnect"));
+    }
+
+    @Test
+    void everyPieceAnnouncedOnceIsNeverAFloodButEndlessRepeatsAre() {
+        PeerSession ps = session(ScriptedLink.fast(1));
+        for (int p = 0; p < PIECES; p++) {
+            ps.handle(new Message.Have(p)); // at any rate: haves are not chatter
+        }
+        assertThat(intents.seen).noneMatch(s -> s.startsWith("disconnect"));
+        for (int i = 0; i <= PIECES + PeerSession.HAVE_SLACK; i++) {
+            ps.handle(new Message.Have(i % PIECES));
+        }
+        assertThat(intents.seen).last().asString().startsWith("disconnect: have flood");
     }
 }
