@@ -28,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LatePeerIT {
     static final Duration TRANSFER = Duration.ofSeconds(60);
+    /** How long after the download starts the seed begins to listen. */
+    static final Duration LATE = Duration.ofSeconds(5);
 
     @TempDir
     Path tmp;
@@ -44,6 +46,36 @@ class LatePeerIT {
                      List.of("127.0.0.1:" + port), List.of(), null)) {
             assertThat(download.waitForExit(TRANSFER)).as("exit; log:\n%s", download.logTail(20)).isZero();
             assertThat(SpateCli.summary(download).group(2)).isEqualTo("complete");
+        }
+        Payload.assertSameTree(content, tmp.resolve("out/single.bin"));
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aGivenPeerThatRefusedAtFirstIsDialledAgainUntilItAnswers() throws Exception {
+        SpateCli.jar();
+        Path content = Payload.file(tmp.resolve("seed/single.bin"), 3_000_017, 72);
+        Path torrent = torrent(content);
+        int port = freePort();
+        try (ExternalProcess download = SpateCli.download(torrent, tmp.resolve("out"),
+                List.of("127.0.0.1:" + port), List.of(), null)) {
+            download.waitForLine("^listening on port ", Duration.ofSeconds(30));
+            // Nothing listens on the port yet: the first dial is refused at once.
+            ExternalProcess.sleep(LATE.toMillis());
+            assertThat(download.isAlive()).as("still downloading; log:\n%s", download.logTail(20)).isTrue();
+            String beforeTheSeed = download.logText();
+            try (Session seed = seedOn(port, torrent)) {
+                int code;
+                try {
+                    code = download.waitForExit(TRANSFER);
+                } catch (AssertionError e) {
+                    throw new AssertionError("the download never reached 127.0.0.1:" + port + ", which refused it "
+                            + "at first and listens since " + LATE + " after the start; it printed before:\n"
+                            + beforeTheSeed + "\n" + e.getMessage(), e);
+                }
+                assertThat(code).as("exit; log:\n%s", download.logTail(20)).isZero();
+                assertThat(SpateCli.summary(download).group(2)).isEqualTo("complete");
+            }
         }
         Payload.assertSameTree(content, tmp.resolve("out/single.bin"));
     }

@@ -12,6 +12,7 @@ import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoParser;
 import dev.spate.metainfo.TorrentCreator;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,6 +113,65 @@ class SeedDialsLeechersIT {
             }
             assertThat(leechEvents.connected()).as("the leech's connections").isNotEmpty()
                     .allMatch(c -> !c.outgoing(), "dialled by the seed");
+        }
+        Payload.assertSameTree(content, tmp.resolve("leech/single.bin"));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aSpateSeedThatAnnouncesAfterRtorrentDialsIt() throws Exception {
+        assumeTrue(NetNamespace.isSupported(), "needs root and ip netns");
+        Path content = Payload.file(tmp.resolve("seed/single.bin"), 3_000_017, 64);
+        Path download = Files.createDirectories(tmp.resolve("rtorrent-data"));
+        try (NetNamespace ns = NetNamespace.create(3);
+             Opentracker tracker = Opentracker.start(Files.createDirectories(tmp.resolve("tracker")), ns,
+                     ns.address(TRACKER));
+             Rtorrent leech = Rtorrent.start(tmp, rtorrentIn(ns))) {
+            Path torrent = torrent(content, tracker);
+            String hex = MetainfoParser.read(torrent).infoHashHex();
+            String id = leech.add(torrent, download);
+            awaitRtorrentAlone(tracker, hex, leech, id);
+            // At 512 KiB/s the transfer takes about 6 s: time to see who dialled whom.
+            try (ExternalProcess seed = spateSeed(torrent, ns, List.of("--upload-limit", "512K"))) {
+                seed.waitForLine("^seeding ", Duration.ofSeconds(30));
+                try {
+                    assertDialledBy(ns.address(SEED), leech.awaitPeers(id, TRANSFER));
+                    leech.awaitComplete(id, TRANSFER);
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "\n" + seed.failure("(the seed)").getMessage(), e);
+                }
+            }
+        }
+        Payload.assertSameTree(content, download.resolve("single.bin"));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aSpateSeedThatAnnouncesAfterASpateLeechDialsIt() throws Exception {
+        Path content = Payload.file(tmp.resolve("seed/single.bin"), 3_000_017, 65);
+        try (Opentracker tracker = Opentracker.start(Files.createDirectories(tmp.resolve("tracker")));
+             Session leechSession = loopbackSession();
+             PeerEvents leechEvents = new PeerEvents(leechSession)) {
+            Path torrent = torrent(content, tracker);
+            Metainfo meta = MetainfoParser.read(torrent);
+            TorrentHandle leech = leechSession.add(meta, Files.createDirectories(tmp.resolve("leech")));
+            awaitSpateLeechAlone(tracker, meta.infoHashHex(), leech);
+            try (Session seedSession = loopbackSession();
+                 PeerEvents seedEvents = new PeerEvents(seedSession)) {
+                TorrentHandle seed = seedSession.add(meta, tmp.resolve("seed"));
+                assertThat(seed.awaitCompletion(Duration.ofSeconds(30))).as("seed's data verified").isTrue();
+                assertThat(leech.awaitCompletion(TRANSFER))
+                        .as("leech complete; leech %s; seed %s;\nseed's peer events:%s\nleech's peer events:%s",
+                                leech.status(), seed.status(), seedEvents, leechEvents)
+                        .isTrue();
+                InetSocketAddress leechAddress = new InetSocketAddress("127.0.0.1", leechSession.listenPort());
+                InetSocketAddress seedAddress = new InetSocketAddress("127.0.0.1", seedSession.listenPort());
+                assertThat(seedEvents.connected()).as("the seed's connections")
+                        .anyMatch(c -> c.outgoing() && c.address().equals(leechAddress))
+                        .noneMatch(c -> c.address().equals(seedAddress));
+                assertThat(leechEvents.connected()).as("the leech's connections")
+                        .noneMatch(c -> c.address().equals(leechAddress));
+            }
         }
         Payload.assertSameTree(content, tmp.resolve("leech/single.bin"));
     }
