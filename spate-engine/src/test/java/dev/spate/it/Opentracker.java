@@ -15,6 +15,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An {@code opentracker} serving HTTP and UDP announces on one address and port (127.0.0.1 by default, or an
@@ -130,12 +132,40 @@ public final class Opentracker implements AutoCloseable {
 
     /** A "stopped" announce for {@code hex} from a made-up peer: answered, but adds nobody to the swarm. */
     private String probe(String hex) {
+        return get("/announce?info_hash=" + escaped(hex) + "&peer_id=-SPATEITPROBE-000000&port=9"
+                + "&uploaded=0&downloaded=0&left=0&event=stopped&numwant=0&compact=1");
+    }
+
+    /** Who the tracker counts in a torrent's swarm. */
+    public record Swarm(int seeders, int leechers) {
+    }
+
+    /** Scrapes (BEP 48) a whitelisted v1 info-hash (40 hex digits): its seeders and leechers now. */
+    public Swarm scrape(String infoHashHex) {
+        String hex = infoHashHex.toLowerCase(Locale.ROOT);
+        String reply = get("/scrape?info_hash=" + escaped(hex));
+        if (reply.contains("d5:filesdee")) {
+            return new Swarm(0, 0); // a torrent nobody announced is left out of the reply
+        }
+        Matcher complete = Pattern.compile("8:completei(\\d+)e").matcher(reply);
+        Matcher incomplete = Pattern.compile("10:incompletei(\\d+)e").matcher(reply);
+        if (!complete.find() || !incomplete.find()) {
+            throw process.failure("answered a scrape of " + hex + " with: " + reply);
+        }
+        return new Swarm(Integer.parseInt(complete.group(1)), Integer.parseInt(incomplete.group(1)));
+    }
+
+    private static String escaped(String hex) {
         StringBuilder escaped = new StringBuilder();
         for (byte b : HexFormat.of().parseHex(hex)) {
             escaped.append('%').append(String.format("%02x", b & 0xff));
         }
-        String request = "GET /announce?info_hash=" + escaped + "&peer_id=-SPATEITPROBE-000000&port=9"
-                + "&uploaded=0&downloaded=0&left=0&event=stopped&numwant=0&compact=1 HTTP/1.0";
+        return escaped.toString();
+    }
+
+    /** One HTTP/1.0 GET of {@code target} from inside the tracker's network; its raw reply as text (fine for bencoded numbers and messages). */
+    private String get(String target) {
+        String request = "GET " + target + " HTTP/1.0";
         List<String> cmd = List.of("bash", "-c", "exec 3<>/dev/tcp/" + host + "/" + port
                 + " && printf '%s\\r\\n\\r\\n' '" + request + "' >&3 && timeout 3 cat <&3");
         if (namespace != null) {

@@ -19,6 +19,27 @@
  *       {@code -d} and becomes nobody.</li>
  *   <li>mktorrent 1.1 requires an announce URL ({@link dev.spate.it.Mktorrent#DEAD_TRACKER} otherwise).</li>
  *   <li>aria2c cannot be given a peer: it finds peers through trackers only.</li>
+ *   <li>rtorrent 0.9.8 (libtorrent 0.13.8) runs headless with {@code -n -o import=FILE} and
+ *       {@code system.daemon.set = true}: no terminal needed, no fork (the pid started is the daemon), stdout
+ *       only "Ignoring rtorrent.rc."; its own log goes to {@code log.open_file} (level "debug" is needed for
+ *       tracker and handshake lines; "info" shows only thread start and stop). {@code -h} lists a few flags,
+ *       everything else is a {@code key.set = value} command, also over XML-RPC: SCGI on a Unix socket
+ *       ({@code network.scgi.open_local}, reached from the host JVM even when rtorrent runs in a namespace).
+ *       {@code schedule2 = NAME, SECONDS, 0, ((system.shutdown.normal))} bounds its life. It has no UPnP, LSD
+ *       or uTP; {@code dht.mode.set = disable}, {@code protocol.pex.set = no}.</li>
+ *   <li>rtorrent dials peers in 127.0.0.0/8 that a tracker gives (unlike Transmission) and accepts incoming
+ *       ones. opentracker's answers include the announcing peer itself, which rtorrent dials and drops ("is
+ *       self"); and rtorrent keys its peers by IP address without the port: with itself and a seed both on
+ *       127.0.0.1, when it dialled itself first it never tried the seed (once in three runs). Tests with
+ *       other peers give it an address of its own in a {@link dev.spate.it.NetNamespace}; opentracker lists
+ *       it at its bind address. It listens as soon as it starts, before any torrent is loaded. Once the last
+ *       piece arrives it hashes the whole torrent again ({@code pieces.hash.on_completion}, default yes):
+ *       done is {@code d.complete} 1 with {@code d.hashing} 0. {@code p.port} of a peer that dialled rtorrent
+ *       is the source port of that connection, not the peer's listening port.</li>
+ *   <li>rtorrent keeps to the tracker's interval (opentracker: about 1800 s with a random part; 1954 s seen):
+ *       after an answer with no usable peer it logs "Start requesting" but did not announce again in 200 s.
+ *       A tracker that refuses connections is retried after 5, 10, 20, 40 s. opentracker scrapes a torrent
+ *       nobody announced as {@code d5:filesdee}.</li>
  *   <li>libtorrent and aria2 create the zero-length files of a multi-file torrent (Transmission as a leech:
  *       not checked).</li>
  * </ul>
