@@ -42,7 +42,7 @@ class LatePeerIT {
         Path torrent = torrent(content);
         int port = freePort();
         try (Session seed = seedOn(port, torrent);
-             ExternalProcess download = SpateCli.download(torrent, tmp.resolve("out"),
+             ExternalProcess download = SpateCli.download(torrent, tmp.resolve("out"), tmp.resolve("state"),
                      List.of("127.0.0.1:" + port), List.of(), null)) {
             assertThat(download.waitForExit(TRANSFER)).as("exit; log:\n%s", download.logTail(20)).isZero();
             assertThat(SpateCli.summary(download).group(2)).isEqualTo("complete");
@@ -57,7 +57,7 @@ class LatePeerIT {
         Path content = Payload.file(tmp.resolve("seed/single.bin"), 3_000_017, 72);
         Path torrent = torrent(content);
         int port = freePort();
-        try (ExternalProcess download = SpateCli.download(torrent, tmp.resolve("out"),
+        try (ExternalProcess download = SpateCli.download(torrent, tmp.resolve("out"), tmp.resolve("state"),
                 List.of("127.0.0.1:" + port), List.of(), null)) {
             download.waitForLine("^listening on port ", Duration.ofSeconds(30));
             // Nothing listens on the port yet: the first dial is refused at once.
@@ -89,7 +89,7 @@ class LatePeerIT {
     /** A seed in this JVM listening on 127.0.0.1:{@code port}, its data verified. */
     Session seedOn(int port, Path torrent) throws Exception {
         Session seed = Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
-                .listenPort(port).build());
+                .listenPort(port).stateDirectory(tmp.resolve("seed-state")).build());
         try {
             assertThat(seed.listenPort()).isEqualTo(port);
             Metainfo meta = MetainfoParser.read(torrent);

@@ -101,7 +101,7 @@ class SeedDialsLeechersIT {
     void aLibtorrentSeedThatAnnouncesAfterASpateLeechDialsIt() throws Exception {
         Path content = Payload.file(tmp.resolve("seed/single.bin"), 3_000_017, 63);
         try (Opentracker tracker = Opentracker.start(Files.createDirectories(tmp.resolve("tracker")));
-             Session leechSession = loopbackSession();
+             Session leechSession = loopbackSession("leech");
              PeerEvents leechEvents = new PeerEvents(leechSession)) {
             Path torrent = torrent(content, tracker);
             Metainfo meta = MetainfoParser.read(torrent);
@@ -150,13 +150,13 @@ class SeedDialsLeechersIT {
     void aSpateSeedThatAnnouncesAfterASpateLeechDialsIt() throws Exception {
         Path content = Payload.file(tmp.resolve("seed/single.bin"), 3_000_017, 65);
         try (Opentracker tracker = Opentracker.start(Files.createDirectories(tmp.resolve("tracker")));
-             Session leechSession = loopbackSession();
+             Session leechSession = loopbackSession("leech");
              PeerEvents leechEvents = new PeerEvents(leechSession)) {
             Path torrent = torrent(content, tracker);
             Metainfo meta = MetainfoParser.read(torrent);
             TorrentHandle leech = leechSession.add(meta, Files.createDirectories(tmp.resolve("leech")));
             awaitSpateLeechAlone(tracker, meta.infoHashHex(), leech);
-            try (Session seedSession = loopbackSession();
+            try (Session seedSession = loopbackSession("seed");
                  PeerEvents seedEvents = new PeerEvents(seedSession)) {
                 TorrentHandle seed = seedSession.add(meta, tmp.resolve("seed"));
                 assertThat(seed.awaitCompletion(Duration.ofSeconds(30))).as("seed's data verified").isTrue();
@@ -186,7 +186,7 @@ class SeedDialsLeechersIT {
     /** {@code spate seed} (the CLI under test) of {@code torrent} from tmp/seed, at the seed's address in {@code ns}. */
     private ExternalProcess spateSeed(Path torrent, NetNamespace ns, List<String> extra) {
         List<String> args = new ArrayList<>(List.of("seed", torrent.toString(), "-d", tmp.resolve("seed").toString(),
-                "--port", "0", "--bind", ns.address(SEED)));
+                "--port", "0", "--bind", ns.address(SEED), "--state", tmp.resolve("seed-state").toString()));
         args.addAll(extra);
         return ExternalProcess.start("spate-seed", ns.exec(SpateCli.command(args)), tmp);
     }
@@ -203,9 +203,9 @@ class SeedDialsLeechersIT {
         });
     }
 
-    static Session loopbackSession() throws Exception {
+    Session loopbackSession(String name) throws Exception {
         return Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
-                .build());
+                .stateDirectory(tmp.resolve(name + "-state")).build());
     }
 
     /**
