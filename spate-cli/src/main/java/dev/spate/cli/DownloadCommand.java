@@ -68,7 +68,6 @@ final class DownloadCommand implements Callable<Integer> {
         // summary is printed and the session closed (resume data saved, trackers told "stopped").
         CountDownLatch wake = new CountDownLatch(1);
         try (Interrupt interrupt = new Interrupt(wake); Session session = network.open(spec)) {
-            TorrentHandle handle = session.add(meta, output);
             AtomicReference<String> failure = new AtomicReference<>();
             AtomicBoolean complete = new AtomicBoolean();
             AutoCloseable subscription = session.subscribe(e -> {
@@ -89,6 +88,9 @@ final class DownloadCommand implements Callable<Integer> {
                     }
                 }
             });
+            // Added only once we listen: a torrent already complete on disk finishes its check at
+            // once, and its TorrentComplete must not go by unheard.
+            TorrentHandle handle = session.add(meta, output);
             err.println("listening on port " + session.listenPort());
             trackers.forEach(handle::addTracker);
             peerAddresses.forEach(handle::connect);

@@ -54,8 +54,6 @@ final class Connections {
         boolean post(Runnable task);
 
         PeerConnection.Listener linkListener();
-
-        PeerConnection.Limits limits();
     }
 
     private final TorrentContext context;
@@ -70,6 +68,10 @@ final class Connections {
     private final Set<InetSocketAddress> connecting = new HashSet<>();
     private final Candidates candidates = new Candidates();
     private final Set<String> banned = new HashSet<>();
+    /** This torrent's rate limits; thread-safe, read by the links' threads. */
+    private final dev.spate.peer.TokenBucket downloadLimit;
+    private final dev.spate.peer.TokenBucket uploadLimit;
+    private final PeerConnection.Limits limits;
 
     Connections(TorrentContext context, InfoHash hash, TorrentGeometry geometry, Host host) {
         this.context = context;
@@ -78,6 +80,17 @@ final class Connections {
         this.host = host;
         this.events = context.events();
         this.clock = context.clock();
+        this.downloadLimit = new dev.spate.peer.TokenBucket(0, clock);
+        this.uploadLimit = new dev.spate.peer.TokenBucket(0, clock);
+        // Every link obeys its torrent's limits and its session's.
+        this.limits = new PeerConnection.Limits(List.of(downloadLimit, context.downloadLimit()),
+                List.of(uploadLimit, context.uploadLimit()));
+    }
+
+    /** Payload bytes per second this torrent's links may receive and send, 0 for no limit. Any thread. */
+    void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond) {
+        downloadLimit.setRate(downloadBytesPerSecond);
+        uploadLimit.setRate(uploadBytesPerSecond);
     }
 
     Collection<PeerSession> peers() {
@@ -152,7 +165,7 @@ final class Connections {
     private void dialOne(InetSocketAddress address) {
         PeerLink link;
         try {
-            link = context.connector().dial(address, hash, geometry, host.linkListener(), host.limits());
+            link = context.connector().dial(address, hash, geometry, host.linkListener(), limits);
         } catch (Exception e) {
             context.slots().release();
             String reason = "connect failed: " + Messages.message(e);
@@ -183,7 +196,7 @@ final class Connections {
         }
         PeerLink link;
         try {
-            link = context.connector().accept(h, geometry, host.linkListener(), host.limits());
+            link = context.connector().accept(h, geometry, host.linkListener(), limits);
         } catch (IOException e) {
             context.slots().release();
             closeQuietly(h);

@@ -1,30 +1,23 @@
 package dev.spate.engine;
 
-import dev.spate.core.Bitfield;
 import dev.spate.core.InfoHash;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.TorrentInfo;
-import dev.spate.peer.OutgoingBlock;
 import dev.spate.peer.PeerConnection;
 import dev.spate.peer.PeerLink;
 import dev.spate.peer.PeerSession;
-import dev.spate.peer.TokenBucket;
 import dev.spate.storage.ResumeCheck;
 import dev.spate.storage.Storage;
-import dev.spate.storage.StorageException;
 import dev.spate.tracker.AnnounceResponse;
 import dev.spate.wire.Message;
 import dev.spate.wire.TorrentGeometry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -52,9 +45,6 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private final Consumer<Torrent> onRemoved;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private final Handle handle = new Handle(this);
-    private final TokenBucket downloadLimit;
-    private final TokenBucket uploadLimit;
-    private final PeerConnection.Limits limits;
     private final PeerSession.Timeouts timeouts;
 
     // ---- loop-owned ----
@@ -68,8 +58,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private final ResumeSaver resume;
     private final Inbox inbox;
     private final PeerIntents intents;
-    /** The last snapshot, for callers when the loop does not answer in time; written by the loop. */
-    private volatile TorrentStatus lastStatus;
+    private final Snapshots snapshots;
 
     Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
         this.context = context;
@@ -77,10 +66,6 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         this.hash = InfoHash.of(metainfo.infoHash());
         this.onRemoved = onRemoved;
         this.storage = context.storage().open(info, directory);
-        this.downloadLimit = new TokenBucket(0, context.clock());
-        this.uploadLimit = new TokenBucket(0, context.clock());
-        this.limits = new PeerConnection.Limits(List.of(downloadLimit, context.downloadLimit()),
-                List.of(uploadLimit, context.uploadLimit()));
         SessionConfig config = context.config();
         this.timeouts = new PeerSession.Timeouts(config.idleTimeout().toNanos(), config.requestTimeout().toNanos());
         this.lifecycle = new Lifecycle(hash, context.events());
@@ -106,7 +91,8 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         this.intents = new PeerIntents(download, upload, connections, lifecycle);
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
                 context.fatal()::accept);
-        this.lastStatus = snapshot();
+        this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, announcer);
+        snapshot();
     }
 
     InfoHash hash() {
@@ -271,8 +257,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     }
 
     void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond) {
-        downloadLimit.setRate(downloadBytesPerSecond);
-        uploadLimit.setRate(uploadBytesPerSecond);
+        connections.setRateLimits(downloadBytesPerSecond, uploadBytesPerSecond);
     }
 
     void addTracker(String url) {
@@ -289,35 +274,17 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
 
     /** The last snapshot the loop took, marked stale. Any thread. */
     TorrentStatus lastStatus() {
-        return lastStatus.asStale();
+        return snapshots.last();
     }
 
     /** A snapshot of the torrent. Loop. */
     TorrentStatus snapshot() {
-        TorrentStatus s = TorrentStatus.builder().name(info.name()).infoHash(hash).state(lifecycle.state())
-                .pieces(download.piecesVerified(), info.pieceCount())
-                .bytes(download.bytesVerified(), info.totalLength())
-                .rates(download.rate(), upload.rate())
-                .transferred(download.total(), upload.total(), download.wasted())
-                .peers(connections.count()).hashFailures(download.hashFailures())
-                .error(Optional.ofNullable(error)).trackers(announcer.states()).build();
-        lastStatus = s;
-        return s;
+        return snapshots.status(Optional.ofNullable(error));
     }
 
     /** A snapshot of every peer. Loop. */
     List<PeerStats> peerSnapshots() {
-        List<PeerStats> out = new ArrayList<>();
-        for (PeerSession ps : connections.peers()) {
-            PeerLink link = ps.link();
-            out.add(PeerStats.builder().peer(link.remote(), ps.client(), link.outgoing())
-                    .rates(ps.download().rate(), ps.upload().rate())
-                    .transferred(ps.download().total(), ps.upload().total())
-                    .flags(ps.peerChoking(), ps.peerInterested(), ps.amChoking(), ps.amInterested())
-                    .requests(download.outstanding(ps), ps.pipeline().target(), ps.pipeline().snubbed())
-                    .piecesItHas(download.peerPieces(ps)).build());
-        }
-        return out;
+        return snapshots.peers();
     }
 
     // ---- connections (Connections.Host) ----
@@ -366,10 +333,6 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         return inbox;
     }
 
-    @Override
-    public PeerConnection.Limits limits() {
-        return limits;
-    }
 
     // ---- the loop's side of the inbox ----
 
