@@ -6,8 +6,10 @@ import dev.spate.engine.Event;
 import dev.spate.engine.Session;
 import dev.spate.engine.SessionConfig;
 import dev.spate.engine.TorrentHandle;
+import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.TorrentCreator;
+import dev.spate.metainfo.TorrentInfo;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -33,8 +36,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The hostile suite against a Spate leech: while it downloads from an honest Spate seed, it is also
  * given a hostile "seed" ({@link RogueSeed}) that answers its handshake and then misbehaves, one
  * way per test: a flood of one cheap message, a huge length prefix, spare bitfield bits, a
- * handshake for another torrent. Each test asserts that the leech drops the rogue with a reason
- * within {@link #DROP}, that the download completes byte-exact, and that the live
+ * handshake for another torrent, requests never answered, blocks nobody asked for. Each test
+ * asserts that the leech drops the rogue with a reason (the one that never answers: that its
+ * requests time out and go to the honest seed; the one sending unasked blocks: that they are
+ * counted as wasted and never used), that the download completes byte-exact, and that the live
  * heap after a full GC, at the end of the attack with the leech still running, is at most
  * {@link #MAX_HEAP_GROWTH} above what it was before the leech started.
  *
@@ -52,6 +57,7 @@ class HostileSeedsIT {
     static final Duration FLOOD = Duration.ofSeconds(3);
     /** Every drop is decided on the offending message itself; the rest is margin for a busy machine. */
     static final Duration DROP = Duration.ofSeconds(5);
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
     static final Duration DOWNLOAD = Duration.ofSeconds(20);
     /** Live heap the leech may add: its own state is a few MiB; a queue of the rogue's messages is not. */
     static final long MAX_HEAP_GROWTH = 64L << 20;
@@ -157,6 +163,122 @@ class HostileSeedsIT {
         long heapAfter = heapAfterGc();
         assertThat(reason(drop)).contains("handshake for another torrent");
         finish("handshake for another torrent", drop, heapAfter);
+    }
+
+    /**
+     * The rogue unchokes the leech and never sends a block: its requests time out after
+     * {@link #REQUEST_TIMEOUT} (the leech cancels them, BEP 3) and the blocks come from the honest
+     * seed. Endgame is off, so that nothing but the timeout can take a block from the rogue.
+     */
+    @Test
+    void requestsANeverAnsweringRogueTookTimeOutAndTheHonestSeedServesThem() throws Exception {
+        start(meta.infoHash(), c -> {
+            c.fullBitfield(false);
+            c.message(1, new byte[0]); // unchoke
+            c.misbehave();
+        }, leechConfig().requestTimeout(REQUEST_TIMEOUT).endgame(false), false);
+        assertThat(rogue.awaitRequest(Duration.ofSeconds(5))).as("the leech asks the rogue for blocks").isTrue();
+        torrent.connect(honestAddress());
+        long deadline = System.nanoTime() + REQUEST_TIMEOUT.plusSeconds(5).toNanos();
+        while (rogue.cancels().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        long heapAfter = heapAfterGc();
+        boolean completed = torrent.awaitCompletion(DOWNLOAD);
+        long downloadMillis = millisSince(startedAt);
+
+        List<RogueSeed.Ask> requests = rogue.requests();
+        List<RogueSeed.Ask> cancels = rogue.cancels();
+        long shortest = Long.MAX_VALUE;
+        long longest = 0;
+        for (RogueSeed.Ask cancel : cancels) {
+            RogueSeed.Ask asked = requests.stream()
+                    .filter(r -> r.piece() == cancel.piece() && r.begin() == cancel.begin()
+                            && r.atNanos() <= cancel.atNanos())
+                    .reduce((a, b) -> b)
+                    .orElseThrow(() -> new AssertionError("a cancel of a block not asked: " + cancel));
+            long waited = (cancel.atNanos() - asked.atNanos()) / 1_000_000;
+            shortest = Math.min(shortest, waited);
+            longest = Math.max(longest, waited);
+        }
+        long again = requests.stream().filter(r -> cancels.stream().anyMatch(c -> c.piece() == r.piece()
+                && c.begin() == r.begin() && c.atNanos() <= r.atNanos())).count();
+        Optional<Timed> drop = firstDisconnectOfRogue();
+        System.out.printf("HostileSeedsIT never-answering rogue: %d requests, %d cancelled after %d-%d ms "
+                        + "(timeout %d ms), %d of blocks already timed out there; rogue %s; "
+                        + "leech heap after GC %d KiB before, %d KiB after (%+d KiB); download %s in %d ms%n",
+                requests.size(), cancels.size(), shortest, longest, REQUEST_TIMEOUT.toMillis(), again, drop.map(d -> "dropped: " + reason(d)).orElse("not dropped"),
+                heapBefore >> 10, heapAfter >> 10, (heapAfter - heapBefore) >> 10,
+                completed ? "completed" : "NOT completed", downloadMillis);
+        assertThat(completed).as("download completes (%d requests of blocks whose request to the rogue had "
+                + "already timed out went to the rogue again); %s", again, torrent.status()).isTrue();
+        Payload.assertSameTree(source, tmp.resolve("leech/data.bin"));
+        assertThat(cancels).as("requests the leech cancelled at the rogue").isNotEmpty();
+        // The torrent's tick expires requests once a second: each waits the timeout and at most a tick more.
+        assertThat(shortest).as("shortest wait before a cancel (ms)").isGreaterThanOrEqualTo(
+                REQUEST_TIMEOUT.toMillis() - 100);
+        assertThat(longest).as("longest wait before a cancel (ms)").isLessThanOrEqualTo(
+                REQUEST_TIMEOUT.plusSeconds(3).toMillis());
+        drop.ifPresent(d -> assertThat(reason(d)).as("the rogue is not dropped before the download completes")
+                .startsWith("both of us are seeds"));
+        assertThat(heapAfter - heapBefore).as("live heap growth (bytes)").isLessThanOrEqualTo(MAX_HEAP_GROWTH);
+    }
+
+    /**
+     * The rogue never unchokes the leech, so the leech asks it for nothing, and it sends wrong
+     * blocks of every piece in turn at full speed for {@link #FLOOD}: every byte the leech took from
+     * it counts as wasted, none is used (no piece fails its hash), and the honest seed is not blamed.
+     */
+    @Test
+    void blocksNobodyAskedForAreCountedAsWastedAndNeverUsed() throws Exception {
+        long honestBefore = seeding.status().uploaded();
+        byte[] garbage = new byte[16 * 1024];
+        Arrays.fill(garbage, (byte) 0xEE);
+        start(meta.infoHash(), c -> {
+            c.fullBitfield(false);
+            c.misbehave();
+            TorrentInfo info = c.info();
+            long end = System.nanoTime() + FLOOD.toNanos();
+            int piece = 0;
+            int begin = 0;
+            while (System.nanoTime() < end && !c.hungUp()) {
+                int length = Math.min(garbage.length, info.pieceSize(piece) - begin);
+                c.message(7, ByteBuffer.allocate(8 + length).putInt(piece).putInt(begin).put(garbage, 0, length)
+                        .array());
+                begin += length;
+                if (begin == info.pieceSize(piece)) {
+                    begin = 0;
+                    piece = (piece + 1) % info.pieceCount();
+                }
+            }
+        }, leechConfig(), true);
+        long floodEnd = System.nanoTime() + FLOOD.toNanos();
+        while (System.nanoTime() < floodEnd && rogue.firstHangUp() == 0) {
+            Thread.sleep(20);
+        }
+        long heapAfter = heapAfterGc();
+        assertThat(torrent.awaitCompletion(DOWNLOAD)).as("download completes; %s", torrent.status()).isTrue();
+        long downloadMillis = millisSince(startedAt);
+        Payload.assertSameTree(source, tmp.resolve("leech/data.bin"));
+        TorrentStatus s = torrent.status();
+        long fromHonest = seeding.status().uploaded() - honestBefore;
+        long fromRogue = s.downloaded() - fromHonest; // at least: the honest seed may have sent some unread at the end
+        long honestBlamed = events.stream().filter(t -> t.event() instanceof Event.HashFailed f
+                && f.peers().contains(honestAddress())).count();
+        Optional<Timed> drop = firstDisconnectOfRogue();
+        System.out.printf("HostileSeedsIT unasked blocks: rogue wrote %d MiB, leech took at least %d MiB of it; "
+                        + "wasted %d MiB, hash failures %d (%d naming the honest seed); rogue %s; "
+                        + "leech heap after GC %d KiB before, %d KiB after (%+d KiB); download completed in %d ms%n",
+                rogue.bytesWritten() >> 20, fromRogue >> 20, s.wasted() >> 20, s.hashFailures(), honestBlamed,
+                drop.map(d -> "dropped: " + reason(d)).orElse("not dropped"),
+                heapBefore >> 10, heapAfter >> 10, (heapAfter - heapBefore) >> 10, downloadMillis);
+        assertThat(fromRogue).as("bytes the leech took from the rogue").isPositive();
+        assertThat(s.wasted()).as("wasted bytes, at least all the rogue's").isGreaterThanOrEqualTo(fromRogue);
+        assertThat(s.hashFailures()).as("pieces that failed: an unasked block was used").isZero();
+        assertThat(honestBlamed).as("failed pieces naming the honest seed").isZero();
+        assertThat(events).extracting(Timed::event).as("the honest seed is not banned")
+                .noneMatch(e -> e instanceof Event.PeerBanned b && b.address().equals(honestAddress()));
+        assertThat(heapAfter - heapBefore).as("live heap growth (bytes)").isLessThanOrEqualTo(MAX_HEAP_GROWTH);
     }
 
     // ---- helpers ----
