@@ -36,8 +36,11 @@ import java.util.function.Consumer;
  * credit and which {@link #release} may empty from any thread once the loop is gone.
  */
 final class Connections {
-    /** Messages a peer may have waiting on the loop before its reader stops reading. */
-    static final int CREDITS = 256;
+    /**
+     * Small messages a peer may have waiting on the loop before its reader stops reading (a block
+     * weighs {@link Inbox#BLOCK_WEIGHT}).
+     */
+    static final int CREDITS = 512;
 
     /** What the connection manager needs of its torrent. */
     interface Host {

@@ -34,6 +34,10 @@ import java.util.function.Consumer;
 final class Download {
     /** Hash failures a peer may take part in before it is banned even without proof. */
     static final int MAX_HASH_FAILURES = 3;
+    /** Requests taken back from one peer whose blocks are still welcome if they come. */
+    static final int WITHDRAWN_REMEMBERED = 1024;
+    /** Blocks a peer without the fast extension may send unasked before it is dropped. */
+    static final int MAX_UNASKED_BLOCKS = 64;
 
     /** What the download needs of its torrent. */
     interface Host {
@@ -70,6 +74,10 @@ final class Download {
     private final dev.spate.core.Clock clock;
     private final Consumer<Throwable> fatal;
     private final dev.spate.peer.RateMeter rate = new dev.spate.peer.RateMeter(5);
+    /** Per peer: requests we took back whose blocks may still come; see {@link #withdrawn}. */
+    private final java.util.Map<PeerSession, java.util.LinkedHashSet<Long>> withdrawn = new java.util.HashMap<>();
+    /** Per peer: blocks it sent that nobody asked of it. */
+    private final java.util.Map<PeerSession, Integer> unasked = new java.util.HashMap<>();
     private long wasted;
     private int hashFailures;
     private long bytesVerified;
@@ -224,14 +232,20 @@ final class Download {
 
     /** A choke without the fast extension: every request to the peer is gone (BEP 3). */
     void requestsDropped(PeerSession ps) {
-        if (!picker.peerChoked(ps).isEmpty()) {
+        List<BlockRequest> dropped = picker.peerChoked(ps);
+        for (BlockRequest b : dropped) {
+            withdrawn(ps, b.piece(), b.begin()); // blocks already on the wire may still come
+        }
+        if (!dropped.isEmpty()) {
             fillAll();
         }
     }
 
     /** The peer rejected a request (BEP 6): the block is free again. */
-    void rejected(PeerSession ps, int piece, int begin) {
-        if (piece < info.pieceCount() && picker.requestCancelled(ps, piece, begin)) {
+    void rejected(PeerSession ps, int piece, int begin, int length) {
+        // A reject of something that is no block of ours (the decoder checks only that it lies in
+        // its piece) rejects nothing we asked.
+        if (picker.geometry().isBlock(piece, begin, length) && picker.requestCancelled(ps, piece, begin)) {
             fill(ps);
         }
     }
@@ -241,16 +255,37 @@ final class Download {
         List<BlockRequest> expired = picker.expire(ps, pickedAtOrBefore);
         for (BlockRequest b : expired) {
             ps.cancel(b.piece(), b.begin(), b.length());
+            withdrawn(ps, b.piece(), b.begin());
         }
         if (!expired.isEmpty()) {
-            fillAll();
+            // Others first: the slow peer would get its own blocks back, and its reject of the
+            // cancelled request would then withdraw the new one.
+            for (PeerSession other : host.peerSessions()) {
+                if (other != ps) {
+                    fill(other);
+                }
+            }
         }
     }
 
     /** The peer left: its availability goes, and its requests return to the pool. */
     void peerLeft(PeerSession ps) {
+        withdrawn.remove(ps);
+        unasked.remove(ps);
         if (!picker.peerLeft(ps).isEmpty()) {
             fillAll();
+        }
+    }
+
+    /**
+     * Remembers a request we took back from {@code ps} (cancelled, expired, dropped by its choke):
+     * its block may still arrive, crossing our cancel on the wire, and is welcome then (BEP 6).
+     */
+    private void withdrawn(PeerSession ps, int piece, int begin) {
+        java.util.LinkedHashSet<Long> keys = withdrawn.computeIfAbsent(ps, k -> new java.util.LinkedHashSet<>());
+        keys.add(((long) piece << 32) | begin);
+        if (keys.size() > WITHDRAWN_REMEMBERED) {
+            keys.remove(keys.iterator().next());
         }
     }
 
@@ -264,23 +299,54 @@ final class Download {
         int length = p.length();
         rate.add(length);
         int piece = p.piece();
-        if (picker.weHave(piece) || !picker.geometry().isBlock(piece, p.begin(), length)) {
+        if (!picker.geometry().isBlock(piece, p.begin(), length)) {
             wasted += length;
+            host.disconnect(ps, "protocol violation: a block of " + length + " bytes at " + p.begin()
+                    + " of piece " + piece + " is no block of ours");
             return false;
+        }
+        if (!picker.isRequested(ps, piece, p.begin())) {
+            java.util.LinkedHashSet<Long> back = withdrawn.get(ps);
+            if (back == null || !back.remove(((long) piece << 32) | p.begin())) {
+                wasted += length;
+                unaskedBlock(ps, piece, p.begin());
+                return false;
+            }
+            // A block we had taken back: welcome if still missing (a cancel crossed it).
+        }
+        if (picker.weHave(piece)) {
+            wasted += length;
+            return true;
         }
         BlockReceipt<PeerSession> receipt = picker.blockReceived(ps, piece, p.begin());
         for (PeerSession other : receipt.cancel()) {
             other.cancel(piece, p.begin(), length);
+            withdrawn(other, piece, p.begin()); // its copy may be on the wire already
         }
         if (!receipt.accepted()) {
             wasted += length; // a duplicate, or not asked of anyone (a cancel crossed it)
-            return receipt.requested();
+            return true;
         }
         PieceAssembler.Piece a = assembler.add(piece, p.begin(), p.block(), ps.link().remote());
         if (receipt.pieceComplete()) {
             submit(a);
         }
-        return receipt.requested();
+        return true;
+    }
+
+    /**
+     * A block nobody asked of this peer. BEP 6: with the fast extension the peer must be dropped;
+     * without it, where a choke drops requests silently, a few crossing the choke are forgiven.
+     */
+    private void unaskedBlock(PeerSession ps, int piece, int begin) {
+        if (ps.link().fastExtension()) {
+            host.disconnect(ps, "protocol violation: block " + begin + " of piece " + piece + " was never requested (BEP 6)");
+            return;
+        }
+        int n = unasked.merge(ps, 1, Integer::sum);
+        if (n > MAX_UNASKED_BLOCKS) {
+            host.disconnect(ps, "sent " + n + " blocks that were never requested");
+        }
     }
 
     /** Sends a complete piece to be hashed and written, from a thread that may wait for the disk. */

@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 final class Inbox implements PeerConnection.Listener {
     /** Bytes queued to one peer's socket before its requests stop being read. */
     static final long OUTBOX_LIMIT = 4L << 20;
+    /** See {@link #weight}: 32 blocks (512 KiB) of one peer wait on the loop at most. */
+    static final int BLOCK_WEIGHT = 16;
 
     /** The loop's side. */
     interface Loop {
@@ -56,8 +58,9 @@ final class Inbox implements PeerConnection.Listener {
         } else if (m instanceof Message.Request) {
             link.awaitQueuedBelow(OUTBOX_LIMIT);
         }
+        int weight = weight(m);
         Semaphore credit = connections.credit(link);
-        while (credit != null && !credit.tryAcquire(Connections.CREDIT_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        while (credit != null && !credit.tryAcquire(weight, Connections.CREDIT_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
             credit = connections.credit(link); // gone meanwhile: stop waiting
         }
         if (credit == null) {
@@ -69,13 +72,22 @@ final class Inbox implements PeerConnection.Listener {
             try {
                 loop.received(link, m);
             } finally {
-                held.release();
+                held.release(weight);
                 release(m); // a block's bytes are in its piece by now
             }
         })) {
-            held.release();
+            held.release(weight);
             release(m);
         }
+    }
+
+    /**
+     * A message's share of its peer's credit: a block holds 16 KiB until the loop takes it, so it
+     * weighs as much as {@link #BLOCK_WEIGHT} small messages; the bytes a peer can have waiting on
+     * the loop are bounded, not just their number.
+     */
+    static int weight(Message m) {
+        return m instanceof Message.Piece || m instanceof Message.Extended ? BLOCK_WEIGHT : 1;
     }
 
     /** A received block's buffer goes back to the session's pool. */

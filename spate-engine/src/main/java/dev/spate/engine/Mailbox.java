@@ -32,6 +32,7 @@ final class Mailbox {
     private final Thread thread;
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private volatile boolean closed;
+    private final java.util.concurrent.locks.ReentrantLock gate = new java.util.concurrent.locks.ReentrantLock();
     /** The thread running tasks now, so that a task can tell it is on the loop. */
     private volatile Thread runner;
 
@@ -55,11 +56,19 @@ final class Mailbox {
 
     /** Queues {@code task}; false (and dropped) once the mailbox is closed. */
     boolean post(Runnable task) {
-        if (closed) {
-            return false;
+        // Under the lock, so that a task is either queued before the end or refused: one that
+        // slipped in behind the end would never run, and whoever posted it (an attach holding a
+        // connection slot, say) would never know.
+        gate.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            queue.add(task);
+            return true;
+        } finally {
+            gate.unlock();
         }
-        queue.add(task);
-        return true;
     }
 
     /** Runs {@code supplier} on the loop and hands its result back. */
@@ -86,8 +95,15 @@ final class Mailbox {
      * {@link #ended()}).
      */
     void close() {
-        closed = true;
-        queue.add(END);
+        gate.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                queue.add(END);
+            }
+        } finally {
+            gate.unlock();
+        }
     }
 
     /** Completes when the loop has run its last task. */
@@ -149,7 +165,12 @@ final class Mailbox {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Error e) {
-            closed = true;
+            gate.lock();
+            try {
+                closed = true;
+            } finally {
+                gate.unlock();
+            }
             onFatal.accept(e);
         } finally {
             ended.complete(null);

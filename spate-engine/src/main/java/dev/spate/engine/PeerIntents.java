@@ -68,7 +68,7 @@ final class PeerIntents implements PeerSession.Listener {
 
     @Override
     public void requestRejected(PeerSession peer, int piece, int begin, int length) {
-        download.rejected(peer, piece, begin);
+        download.rejected(peer, piece, begin, length);
     }
 
     @Override

@@ -45,6 +45,8 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private final Consumer<Torrent> onRemoved;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
     private final Handle handle = new Handle(this);
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    private final CompletableFuture<Void> stoppedAll = new CompletableFuture<>();
     private final PeerSession.Timeouts timeouts;
 
     // ---- loop-owned ----
@@ -180,6 +182,25 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
      * waits) for the loop to finish, then saves what was verified.
      */
     void shutdown() {
+        if (!stopping.compareAndSet(false, true)) {
+            // Someone else is stopping it (the session closing while the user removes it): wait.
+            try {
+                stoppedAll.get(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.log(System.Logger.Level.WARNING, "torrent {0} did not stop in time", info.name());
+            }
+            return;
+        }
+        try {
+            stop();
+        } finally {
+            stoppedAll.complete(null);
+        }
+    }
+
+    private void stop() {
         CompletableFuture<CompletableFuture<Void>> stopped = new CompletableFuture<>();
         if (!post(() -> {
             connections.disconnectAll("shutting down");
@@ -240,6 +261,9 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     }
 
     private void completed() {
+        if (completion.isDone()) {
+            return; // once: a seed resumed after a pause is no news
+        }
         download.trim();
         resume.save();
         publish(new Event.TorrentComplete(hash));
@@ -340,7 +364,13 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     public void received(PeerLink link, Message m) {
         PeerSession ps = connections.session(link);
         if (ps != null) {
-            ps.handle(m);
+            try {
+                ps.handle(m);
+            } catch (RuntimeException e) {
+                // A message we failed to handle costs its peer, not the torrent.
+                LOG.log(System.Logger.Level.WARNING, "handling " + m + " from " + link.remote(), e);
+                connections.disconnect(ps, "internal error handling " + m.getClass().getSimpleName() + ": " + e);
+            }
         }
         if (upload.isDue() && loop.pending() == 0) {
             rechoke(); // once per batch of messages, however many changed their interest
@@ -387,9 +417,12 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
 
     @Override
     public void downloadComplete() {
-        if (lifecycle.go(TorrentState.SEEDING)) {
+        if (lifecycle.state() == TorrentState.DOWNLOADING) {
+            lifecycle.go(TorrentState.SEEDING);
             completed();
             announcer.completed(context.listenPort().getAsInt(), counters());
+        } else if (lifecycle.state() == TorrentState.PAUSED) {
+            completed(); // the last verdict came after the pause: complete, and still paused
         }
     }
 

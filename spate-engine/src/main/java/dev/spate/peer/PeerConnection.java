@@ -40,6 +40,11 @@ public final class PeerConnection implements PeerLink {
     /** BEP 3's handshake is 68 bytes: 1 + 19 + 8 + 20 + 20. */
     static final int HANDSHAKE_LENGTH = 68;
     private static final int WRITE_BATCH = 64;
+    /**
+     * Entries in the outbox past which the reader waits too: 4 MiB of 17-byte rejects would be a
+     * quarter of a million objects.
+     */
+    static final int MAX_QUEUED_MESSAGES = 4096;
     private static final Message POISON = new Message.KeepAlive();
 
     /** What a connection reports to its owner. */
@@ -258,12 +263,12 @@ public final class PeerConnection implements PeerLink {
      */
     @Override
     public void awaitQueuedBelow(long limit) throws InterruptedException {
-        if (queuedBytes.get() <= limit) {
+        if (queuedBytes.get() <= limit && outbox.size() <= MAX_QUEUED_MESSAGES) {
             return;
         }
         drainLock.lock();
         try {
-            while (queuedBytes.get() > limit && !closed.get()) {
+            while ((queuedBytes.get() > limit || outbox.size() > MAX_QUEUED_MESSAGES) && !closed.get()) {
                 drained.await();
             }
         } finally {

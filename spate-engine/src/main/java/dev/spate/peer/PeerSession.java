@@ -314,8 +314,9 @@ public final class PeerSession {
             case Message.Request r -> onRequest(r);
             case Message.Cancel c -> {
                 OutgoingBlock b = serving.remove(key(c.piece(), c.begin()));
-                if (b != null) {
-                    b.cancel(); // unless already on its way
+                if (b != null && b.cancel() && link.fastExtension()) {
+                    // BEP 6: a cancel is answered by the block or by its reject; withdrawn, a reject.
+                    send(new Message.Reject(b.piece(), b.begin(), b.length()));
                 }
             }
             case Message.Piece p -> {

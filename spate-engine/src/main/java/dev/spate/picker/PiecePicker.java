@@ -50,6 +50,8 @@ public final class PiecePicker<P> {
     private long now;
     /** Pieces that may be in progress at once; see {@link #setMaxPiecesInProgress}. */
     private int maxInProgress = Integer.MAX_VALUE;
+    /** Timed-out blocks remembered per peer; see {@link #expire}. */
+    static final int TIMED_OUT_REMEMBERED = 1024;
     /** While we have fewer verified pieces than this, new pieces are chosen at random. */
     public static final int RANDOM_FIRST_PIECES = 4;
 
@@ -160,7 +162,26 @@ public final class PiecePicker<P> {
             }
         }
         peers.remove(peer);
+        dropOrphans();
         return released;
+    }
+
+    /**
+     * Pieces started that nobody connected has any more, and of which nothing arrived, go back
+     * among the candidates: they hold no data, and must not count against the cap on pieces in
+     * progress while no peer can finish them.
+     */
+    private void dropOrphans() {
+        if (seeds > 0) {
+            return;
+        }
+        for (Integer piece : List.copyOf(inProgress)) {
+            Progress p = progress[piece];
+            if (rarity.availability(piece) == 0 && p.receivedCount == 0 && p.free == p.blocks) {
+                discard(p);
+                rarity.add(piece);
+            }
+        }
     }
 
     /** How many connected peers have {@code piece}, seeds included. */
@@ -316,7 +337,10 @@ public final class PiecePicker<P> {
                 }
             }
         }
-        while (out.size() < maxBlocks && inProgress.size() < maxInProgress) {
+        // Past the cap, a new piece only for a peer that can help with none of those started (their
+        // other holders may have left), and never beyond twice the cap.
+        while (out.size() < maxBlocks && (inProgress.size() < maxInProgress
+                || out.isEmpty() && inProgress.size() < hardMaxInProgress())) {
             int piece = have.cardinality() < RANDOM_FIRST_PIECES ? rarity.any(has, random) : rarity.rarest(has, random);
             if (piece < 0) {
                 break;
@@ -330,8 +354,13 @@ public final class PiecePicker<P> {
     }
 
     private void takeFree(P peer, PeerState state, Progress p, int maxBlocks, List<BlockRequest> out) {
+        boolean skipped = false;
         for (int block = p.firstFree; block < p.blocks && out.size() < maxBlocks; block++) {
             if (!p.received[block] && p.requesters[block] == null) {
+                if (state.timedOut != null && state.timedOut.contains(key(p.piece, block)) && availability(p.piece) > 1) {
+                    skipped = true; // it did not deliver this one in time: another peer's turn
+                    continue;
+                }
                 List<P> requesters = new ArrayList<>(1);
                 requesters.add(peer);
                 p.requesters[block] = requesters;
@@ -340,7 +369,9 @@ public final class PiecePicker<P> {
                 requestedBlocks++;
                 state.requests.put(key(p.piece, block), now);
                 out.add(geometry.request(p.piece, block));
-                p.firstFree = block + 1;
+                if (!skipped) {
+                    p.firstFree = block + 1; // no free block before the hint, the skipped one included
+                }
             }
         }
         if (p.free == 0) {
@@ -467,8 +498,30 @@ public final class PiecePicker<P> {
             it.remove();
             release(peer, piece, block);
             expired.add(geometry.request(piece, block));
+            if (state.timedOut == null) {
+                state.timedOut = new LinkedHashSet<>();
+            }
+            // Not handed back to this peer while another peer has the piece.
+            state.timedOut.add(e.getKey());
+            if (state.timedOut.size() > TIMED_OUT_REMEMBERED) {
+                state.timedOut.remove(state.timedOut.iterator().next());
+            }
         }
         return expired;
+    }
+
+    private int hardMaxInProgress() {
+        return maxInProgress >= Integer.MAX_VALUE / 2 ? Integer.MAX_VALUE : 2 * maxInProgress + 4;
+    }
+
+    /** Whether {@code peer} has a request outstanding for the block at {@code begin} of {@code piece}. */
+    public boolean isRequested(P peer, int piece, int begin) {
+        if (piece < 0 || piece >= geometry.pieceCount() || begin < 0 || begin % PieceGeometry.BLOCK_SIZE != 0
+                || begin >= geometry.pieceLength(piece)) {
+            return false;
+        }
+        PeerState state = peers.get(peer);
+        return state != null && state.requests.containsKey(key(piece, geometry.blockIndex(piece, begin)));
     }
 
     /** When the peer's oldest outstanding request was picked, or empty when it has none. */
@@ -686,6 +739,8 @@ public final class PiecePicker<P> {
         /** Pieces announced; null for a seed or before the first announcement. */
         private Bitfield has;
         private boolean seed;
+        /** Blocks this peer let time out, not to be asked of it again; null until one does. */
+        private Set<Long> timedOut;
         /** Outstanding requests, {@link #key} to the time they were picked, oldest first. */
         private final java.util.LinkedHashMap<Long, Long> requests = new java.util.LinkedHashMap<>();
 

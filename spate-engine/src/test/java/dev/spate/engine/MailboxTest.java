@@ -57,4 +57,18 @@ class MailboxTest {
         assertThat(ran).containsExactly(1);
         assertThat(m.ended()).isDone();
     }
+
+    @Test
+    void aTaskPostedWhileTheMailboxClosesEitherRunsOrIsRefusedNeverLost() throws Exception {
+        for (int trial = 0; trial < 500; trial++) {
+            Mailbox m = Mailbox.threaded("race", failures::add, fatal::add);
+            java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicBoolean accepted = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread poster = Thread.ofVirtual().start(() -> accepted.set(m.post(() -> ran.set(true))));
+            m.close();
+            poster.join();
+            m.ended().get(5, TimeUnit.SECONDS);
+            assertThat(ran.get()).as("trial %d: accepted %s", trial, accepted.get()).isEqualTo(accepted.get());
+        }
+    }
 }

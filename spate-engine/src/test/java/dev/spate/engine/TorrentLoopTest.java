@@ -608,6 +608,8 @@ class TorrentLoopTest {
         loop.runPending();
         assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
         assertThat(torrent.completion()).isCompleted();
+        assertThat(events).as("completed once, not again on resume")
+                .filteredOn(e -> e instanceof Event.TorrentComplete).hasSize(1);
     }
 
     @Test
@@ -632,6 +634,82 @@ class TorrentLoopTest {
         loop.runUntil(() -> false, Duration.ofMillis(300)); // the check's verdict finds the loop gone
         assertThat(lastState()).isEqualTo(TorrentState.REMOVED);
         assertThat(events).noneMatch(e -> e instanceof Event.StateChanged c && c.to() == TorrentState.DOWNLOADING);
+    }
+
+    @Test
+    void aRejectOfSomethingThatIsNoBlockCostsNothing() throws Exception {
+        ScriptedLink odd = attach(ScriptedLink.fast(1));
+        deliver(odd, Message.HAVE_ALL);
+        deliver(odd, Message.UNCHOKE);
+        deliver(odd, new Message.Reject(0, 1, 1));
+        assertThat(lastState()).isEqualTo(TorrentState.DOWNLOADING);
+        assertThat(odd.closed).isNull();
+    }
+
+    @Test
+    void aBlockNobodyAskedOfAFastPeerGetsItDroppedAndTakesNothingFromTheOneAsked() throws Exception {
+        ScriptedLink honest = attach(ScriptedLink.fast(1));
+        deliver(honest, Message.HAVE_ALL);
+        deliver(honest, Message.UNCHOKE);
+        Message.Request asked = requests(honest).get(0);
+        ScriptedLink stranger = attach(ScriptedLink.fast(2));
+        deliver(stranger, Message.HAVE_ALL);
+        deliver(stranger, Message.Piece.of(asked.piece(), asked.begin(), new byte[asked.length()]));
+        assertThat(stranger.closed).contains("never requested");
+        assertThat(honest.sent(Message.Cancel.class)).as("the honest peer's request stands").isEmpty();
+        deliver(honest, block(asked.piece(), asked.begin(), asked.length()));
+        assertThat(events).noneMatch(e -> e instanceof Event.HashFailed);
+    }
+
+    @Test
+    void aBlockThatCrossesOurCancelIsWelcomeAndNoOffence() throws Exception {
+        ScriptedLink slow = attach(ScriptedLink.fast(1));
+        deliver(slow, Message.HAVE_ALL);
+        deliver(slow, Message.UNCHOKE);
+        Message.Request r = requests(slow).get(0);
+        tick(21); // expired: cancelled
+        assertThat(slow.sent(Message.Cancel.class)).contains(new Message.Cancel(r.piece(), r.begin(), r.length()));
+        deliver(slow, block(r.piece(), r.begin(), r.length()));
+        assertThat(slow.closed).isNull();
+    }
+
+    @Test
+    void aVerdictAfterAPauseCompletesTheTorrentButLeavesItPaused() throws Exception {
+        ScriptedLink seed = attach(ScriptedLink.fast(1));
+        deliver(seed, Message.HAVE_ALL);
+        deliver(seed, Message.UNCHOKE);
+        // Everything but the verdicts: serve each request as it comes without draining the disk's answers.
+        int answered = 0;
+        while (answered < PIECES * PIECE / BLOCK) {
+            List<Message.Request> rs = requests(seed);
+            if (answered < rs.size()) {
+                Message.Request r = rs.get(answered++);
+                torrent.inbox().onMessage(seed, block(r.piece(), r.begin(), r.length()));
+                loop.runPending();
+            } else {
+                loop.runUntil(() -> requests(seed).size() > answeredCount(seed) || complete(), WAIT);
+                if (complete()) {
+                    break;
+                }
+            }
+        }
+        torrent.pause();
+        assertThat(loop.runUntil(this::complete, WAIT)).isTrue();
+        tick(2);
+        assertThat(lastState()).isEqualTo(TorrentState.PAUSED);
+        assertThat(torrent.completion()).isCompleted();
+    }
+
+    @Test
+    void removingFromTwoThreadsAtOnceStopsTheTorrentOnce() throws Exception {
+        attach(ScriptedLink.fast(1));
+        Thread other = Thread.ofVirtual().start(torrent::remove);
+        removeAndDrain();
+        other.join(WAIT.toMillis());
+        assertThat(other.isAlive()).isFalse();
+        assertThat(events).filteredOn(e -> e instanceof Event.StateChanged c && c.to() == TorrentState.REMOVED)
+                .hasSize(1);
+        assertThat(slotsInUse).hasValue(0);
     }
 
     private void removeAndDrain() throws InterruptedException {

@@ -273,6 +273,8 @@ class PeerSessionTest {
         ps.handle(new Message.Cancel(1, 16384, 16384));
         assertThat(waiting.take()).as("withdrawn").isFalse();
         assertThat(ps.servingCount()).isZero();
+        assertThat(link.sent(Message.Reject.class)).as("BEP 6: the withdrawn block is rejected, the sent one not")
+                .containsExactly(new Message.Reject(1, 0, 16384));
     }
 
     @Test

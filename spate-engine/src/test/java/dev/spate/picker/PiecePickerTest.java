@@ -391,17 +391,17 @@ class PiecePickerTest {
     }
 
     @Test
-    void no_piece_is_started_beyond_the_limit_but_started_ones_are_still_handed_out() {
+    void one_pick_starts_no_piece_beyond_the_cap_and_started_ones_are_still_handed_out() {
         PiecePicker<String> picker = picker(20, 4, 1);
         picker.setMaxPiecesInProgress(2);
         picker.peerHasAll("a");
         picker.peerHasAll("b");
         List<BlockRequest> a = picker.pick("a", 100, 0);
-        assertThat(a).hasSize(8); // two pieces of four blocks
+        assertThat(a).hasSize(8); // two pieces of four blocks, then the cap
         assertThat(a.stream().map(BlockRequest::piece).distinct()).hasSize(2);
-        assertThat(picker.pick("b", 100, 0)).as("nothing free, and no third piece").isEmpty();
         picker.requestCancelled("a", a.get(0).piece(), a.get(0).begin());
-        assertThat(picker.pick("b", 100, 0)).as("a freed block of a started piece").containsExactly(a.get(0));
+        assertThat(picker.pick("b", 100, 0)).as("a freed block of a started piece, and no new piece")
+                .containsExactly(a.get(0));
         picker.checkInvariants();
     }
 
@@ -431,5 +431,53 @@ class PiecePickerTest {
         picker.peerHasAll("b");
         assertThat(picker.peerPieceCount("b")).isEqualTo(8);
         assertThat(picker.peerIsSeed("b")).isTrue();
+    }
+
+    @Test
+    void pieces_started_for_peers_that_left_do_not_stall_the_cap() {
+        PiecePicker<String> picker = picker(8, 4, 1);
+        picker.setMaxPiecesInProgress(4);
+        for (int p = 0; p < 4; p++) {
+            picker.peerHas("p" + p, p);
+            assertThat(picker.pick("p" + p, 1, 0)).hasSize(1);
+        }
+        for (int p = 0; p < 4; p++) {
+            picker.peerLeft("p" + p);
+        }
+        for (int p = 4; p < 8; p++) {
+            picker.peerHas("late", p);
+        }
+        assertThat(picker.pick("late", 4, 0)).as("the orphans, holding nothing, went back").hasSize(4);
+        picker.checkInvariants();
+    }
+
+    @Test
+    void a_peer_that_can_help_with_no_started_piece_may_start_one_past_the_cap_but_not_far() {
+        PiecePicker<String> picker = picker(40, 1, 1);
+        picker.setMaxPiecesInProgress(2);
+        for (int p = 0; p < 40; p++) {
+            picker.peerHas("p" + p, p);
+            picker.pick("p" + p, 1, 0);
+        }
+        assertThat(picker.inProgressCount()).isEqualTo(2 * 2 + 4);
+        picker.checkInvariants();
+    }
+
+    @Test
+    void a_block_that_timed_out_goes_to_another_peer_and_back_only_if_nobody_else_has_it() {
+        PiecePicker<String> picker = picker(2, 2, 1);
+        picker.peerHasAll("slow");
+        List<BlockRequest> asked = picker.pick("slow", 4, 0);
+        assertThat(picker.expire("slow", 0)).containsExactlyElementsOf(asked);
+        picker.peerHasAll("other");
+        assertThat(picker.pick("slow", 4, 1)).as("not its own timed-out blocks while another peer has them").isEmpty();
+        assertThat(picker.pick("other", 4, 1)).containsExactlyInAnyOrderElementsOf(asked);
+        picker.checkInvariants();
+        PiecePicker<String> alone = picker(1, 2, 1);
+        alone.peerHasAll("slow");
+        List<BlockRequest> once = alone.pick("slow", 2, 0);
+        alone.expire("slow", 0);
+        assertThat(alone.pick("slow", 2, 1)).as("the only peer with it gets it again").containsExactlyElementsOf(once);
+        alone.checkInvariants();
     }
 }
