@@ -1,8 +1,11 @@
 /**
- * One peer connection: dialling and the handshake, accepting ({@link dev.spate.peer.Acceptor}, a
- * listening socket's accept loop and the handshakes of incoming connections), a reader and a writer
- * thread per connection, and the per-peer protocol state the torrent loop keeps (choke and interest,
- * the request pipeline with slow start, rates, timeouts). Reports upward through
- * {@link dev.spate.peer.PeerConnection.Listener}, which the engine implements.
+ * One peer: dialling and the handshake, accepting ({@link dev.spate.peer.Acceptor}, a listening
+ * socket's accept loop and the handshakes of incoming connections), a reader and a writer thread
+ * per connection ({@link dev.spate.peer.PeerConnection}, a {@link dev.spate.peer.PeerLink}), and
+ * the protocol itself as a state machine, {@link dev.spate.peer.PeerSession}: it consumes the
+ * peer's messages, enforces BEP 3, 6 and 10 (choke and interest, message order, request bounds and
+ * floods, keep-alive, idle, snub and request timeouts, the request pipeline with slow start) and
+ * reports intents through {@link dev.spate.peer.PeerSession.Listener}, which the engine
+ * implements. Unit-tested with records in and intents out, no sockets.
  */
 package dev.spate.peer;
