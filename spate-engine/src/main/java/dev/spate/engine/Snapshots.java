@@ -22,18 +22,18 @@ final class Snapshots {
     private final Download download;
     private final Upload upload;
     private final Connections connections;
-    private final Announcer announcer;
+    private final TorrentTrackers trackers;
     private volatile TorrentStatus last;
 
     Snapshots(TorrentInfo info, InfoHash hash, Lifecycle lifecycle, Download download, Upload upload,
-              Connections connections, Announcer announcer) {
+              Connections connections, TorrentTrackers trackers) {
         this.info = info;
         this.hash = hash;
         this.lifecycle = lifecycle;
         this.download = download;
         this.upload = upload;
         this.connections = connections;
-        this.announcer = announcer;
+        this.trackers = trackers;
     }
 
     /** The torrent now, with {@code error} if it stopped on one. Loop. */
@@ -44,7 +44,7 @@ final class Snapshots {
                 .rates(download.rate(), upload.rate())
                 .transferred(download.total(), upload.total(), download.wasted())
                 .peers(connections.count()).hashFailures(download.hashFailures())
-                .error(error).trackers(announcer.states()).build();
+                .error(error).trackers(trackers.states()).build();
         last = s;
         return s;
     }

@@ -8,7 +8,6 @@ import dev.spate.peer.PeerLink;
 import dev.spate.peer.PeerSession;
 import dev.spate.storage.ResumeCheck;
 import dev.spate.storage.Storage;
-import dev.spate.tracker.AnnounceResponse;
 import dev.spate.wire.Message;
 import dev.spate.wire.TorrentGeometry;
 import java.io.IOException;
@@ -54,7 +53,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private final Connections connections;
     private final Download download;
     private final Upload upload;
-    private final Announcer announcer;
+    private final TorrentTrackers trackers;
     private boolean checked;
     private String error;
     private final ResumeSaver resume;
@@ -75,25 +74,15 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         this.connections = new Connections(context, hash, geometry, this);
         this.download = new Download(context, hash, info, storage, this);
         this.upload = new Upload(config.uploadSlots(), storage, download::weHave);
-        this.announcer = new Announcer(hash, context.peerId(), metainfo.trackerTiers(), context.trackerConfig(),
-                new Announcer.Listener() {
-                    @Override
-                    public void answered(String url, AnnounceResponse response) {
-                        post(() -> trackerAnswered(url, response));
-                    }
-
-                    @Override
-                    public void failed(String message) {
-                        post(() -> publish(new Event.TrackerError(hash, message)));
-                    }
-                });
+        this.trackers = new TorrentTrackers(context, hash, metainfo.trackerTiers(), connections, this::counters,
+                this::post);
         this.resume = new ResumeSaver(context.disk(), storage, context.resumes().entry(hash, directory),
                 context.clock(), download::have, this::post);
         this.inbox = new Inbox(context, info.pieceLength(), connections, upload, this);
         this.intents = new PeerIntents(download, upload, connections, lifecycle);
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
                 context.fatal()::accept);
-        this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, announcer);
+        this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, trackers);
         snapshot();
     }
 
@@ -137,7 +126,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         if (complete) {
             completed();
         }
-        announcer.start(context.listenPort().getAsInt(), counters());
+        trackers.start();
         connections.dial();
     }
 
@@ -150,7 +139,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
             }
             if (wasActive) {
                 connections.disconnectAll("paused");
-                announcer.stopped(context.listenPort().getAsInt(), counters());
+                trackers.stopped();
                 download.trim();
                 resume.save();
             }
@@ -204,7 +193,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         CompletableFuture<CompletableFuture<Void>> stopped = new CompletableFuture<>();
         if (!post(() -> {
             connections.disconnectAll("shutting down");
-            CompletableFuture<Void> announced = announcer.stopped(context.listenPort().getAsInt(), counters());
+            CompletableFuture<Void> announced = trackers.stopped();
             lifecycle.go(TorrentState.REMOVED);
             stopped.complete(announced);
         })) {
@@ -223,11 +212,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
             LOG.log(System.Logger.Level.WARNING, "torrent {0} did not stop cleanly: {1}", info.name(), e.toString());
         }
         connections.releaseAll("torrent stopped");
-        try {
-            storage.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing files of {0}: {1}", info.name(), e.getMessage());
-        }
+        closeStorage();
         download.trim();
         completion.completeExceptionally(new TorrentRemovedException("torrent " + info.name() + " was removed"));
     }
@@ -235,6 +220,10 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     /** Releases what the constructor opened, for a torrent that never started. */
     void discard() {
         loop.close();
+        closeStorage();
+    }
+
+    private void closeStorage() {
         try {
             storage.close();
         } catch (IOException e) {
@@ -249,7 +238,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         }
         error = message;
         connections.disconnectAll("torrent error");
-        announcer.stopped(context.listenPort().getAsInt(), counters());
+        trackers.stopped();
         publish(new Event.TorrentError(hash, message));
         completion.completeExceptionally(new TorrentFailedException(message));
     }
@@ -285,7 +274,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     }
 
     void addTracker(String url) {
-        post(() -> announcer.addTracker(url));
+        post(() -> trackers.add(url));
     }
 
     CompletableFuture<Void> completion() {
@@ -420,7 +409,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         if (lifecycle.state() == TorrentState.DOWNLOADING) {
             lifecycle.go(TorrentState.SEEDING);
             completed();
-            announcer.completed(context.listenPort().getAsInt(), counters());
+            trackers.completed();
         } else if (lifecycle.state() == TorrentState.PAUSED) {
             completed(); // the last verdict came after the pause: complete, and still paused
         }
@@ -441,7 +430,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         download.fillAll();
         rechoke();
         if (lifecycle.isActive()) {
-            announcer.tick(context.listenPort().getAsInt(), counters());
+            trackers.tick();
             connections.dial();
         }
         resume.tick();
@@ -459,14 +448,6 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
 
     private Announcer.Counters counters() {
         return new Announcer.Counters(upload.total(), download.total(), info.totalLength() - download.bytesVerified());
-    }
-
-    private void trackerAnswered(String url, AnnounceResponse response) {
-        publish(new Event.TrackerReply(hash, url, response.peers().size(), response.warning(), response.interval()));
-        for (InetSocketAddress peer : response.peers()) {
-            connections.add(peer);
-        }
-        connections.dial();
     }
 
     // ---- helpers ----
