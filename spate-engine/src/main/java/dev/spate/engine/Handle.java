@@ -3,52 +3,133 @@ package dev.spate.engine;
 import dev.spate.core.InfoHash;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The {@link TorrentHandle} of a torrent in a session: every call is handed to the torrent's loop.
- * A question (status, peers) waits at most {@link #ASK_TIMEOUT} for the loop's answer, then gives
- * the last snapshot, marked {@link TorrentStatus#stale()}.
+ * The {@link TorrentHandle} of a torrent in a session, through both of its phases: a magnet link's
+ * torrent first fetches its info dictionary ({@link MetadataResolver}), then becomes a
+ * {@link Torrent} like one added from a .torrent file, which is one from the start. Every call goes
+ * to the live phase; what the user set before the metadata arrived (rate limits, trackers, pause)
+ * carries over. A question (status, peers) waits at most {@link #ASK_TIMEOUT} for the phase's loop,
+ * then gives the last snapshot, marked {@link TorrentStatus#stale()}.
  *
- * <p>Thread-safe: holds nothing of its own.
+ * <p>Thread-safe: the phase changes once, from the resolver's thread, under this object's lock.
  */
 final class Handle implements TorrentHandle {
     /** How long a question waits for the loop before the last snapshot answers it. */
     static final Duration ASK_TIMEOUT = Duration.ofSeconds(2);
 
-    private final Torrent torrent;
+    private final InfoHash hash;
+    private final CompletableFuture<Void> completion = new CompletableFuture<>();
+    private volatile Torrent torrent;
+    private volatile MetadataResolver resolver;
+    /** What was asked before the torrent existed; guarded by this. */
+    private long downloadLimit;
+    private long uploadLimit;
+    private final List<String> addedTrackers = new ArrayList<>();
+    private boolean paused;
+    private boolean removed;
 
+    /** The handle of a torrent that has its metadata. */
     Handle(Torrent torrent) {
-        this.torrent = torrent;
+        this.hash = torrent.hash();
+        attach(torrent);
     }
 
+    /** The handle of a magnet link's torrent, resolving its metadata. */
+    Handle(InfoHash hash, MetadataResolver resolver) {
+        this.hash = hash;
+        this.resolver = resolver;
+    }
+
+    /** The torrent, once it has its metadata; null before. */
     Torrent torrent() {
         return torrent;
     }
 
+    MetadataResolver resolver() {
+        return resolver;
+    }
+
+    /**
+     * The metadata arrived and {@code t} is the torrent now (not started yet): it takes over what
+     * was asked meanwhile. Returns false when the handle was removed meanwhile (then {@code t} is
+     * to be discarded).
+     */
+    synchronized boolean attach(Torrent t) {
+        if (removed) {
+            return false;
+        }
+        torrent = t;
+        resolver = null;
+        if (downloadLimit != 0 || uploadLimit != 0) {
+            t.setRateLimits(downloadLimit, uploadLimit);
+        }
+        addedTrackers.forEach(t::addTracker);
+        if (paused) {
+            t.pause();
+        }
+        t.completion().whenComplete((ok, failure) -> {
+            if (failure == null) {
+                completion.complete(null);
+            } else {
+                completion.completeExceptionally(failure instanceof CompletionException c && c.getCause() != null
+                        ? c.getCause() : failure);
+            }
+        });
+        return true;
+    }
+
+    /** The magnet's torrent could not be made (bad metadata, the session failed): it ends here. */
+    void failed(RuntimeException why) {
+        completion.completeExceptionally(why);
+    }
+
     @Override
     public InfoHash infoHash() {
-        return torrent.hash();
+        return hash;
     }
 
     @Override
     public String name() {
-        return torrent.info().name();
+        Torrent t = torrent;
+        if (t != null) {
+            return t.info().name();
+        }
+        MetadataResolver r = resolver;
+        return r != null ? r.name() : hash.hex();
     }
 
     @Override
     public TorrentStatus status() {
-        TorrentStatus s = ask(torrent.loop().ask(torrent::snapshot));
-        return s != null ? s : torrent.lastStatus();
+        Torrent t = torrent;
+        if (t != null) {
+            TorrentStatus s = ask(t.loop().ask(t::snapshot));
+            return s != null ? s : t.lastStatus();
+        }
+        MetadataResolver r = resolver;
+        if (r != null) {
+            TorrentStatus s = ask(r.loop().ask(r::snapshot));
+            return s != null ? s : r.lastStatus();
+        }
+        Torrent late = torrent; // attached meanwhile
+        return late != null ? status() : TorrentStatus.builder().name(hash.hex()).infoHash(hash)
+                .state(TorrentState.REMOVED).build();
     }
 
     @Override
     public List<PeerStats> peers() {
-        List<PeerStats> p = ask(torrent.loop().ask(torrent::peerSnapshots));
+        Torrent t = torrent;
+        if (t == null) {
+            return List.of();
+        }
+        List<PeerStats> p = ask(t.loop().ask(t::peerSnapshots));
         return p != null ? p : List.of();
     }
 
@@ -65,33 +146,48 @@ final class Handle implements TorrentHandle {
     }
 
     @Override
-    public void connect(InetSocketAddress peer) {
-        torrent.connect(peer);
+    public synchronized void connect(InetSocketAddress peer) {
+        if (torrent != null) {
+            torrent.connect(peer);
+        } else if (resolver != null) {
+            resolver.connect(peer);
+        }
     }
 
     @Override
-    public void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond) {
+    public synchronized void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond) {
         if (downloadBytesPerSecond < 0 || uploadBytesPerSecond < 0) {
             throw new IllegalArgumentException("rate limits " + downloadBytesPerSecond + ", " + uploadBytesPerSecond
                     + ": negative");
         }
-        torrent.setRateLimits(downloadBytesPerSecond, uploadBytesPerSecond);
+        downloadLimit = downloadBytesPerSecond;
+        uploadLimit = uploadBytesPerSecond;
+        if (torrent != null) {
+            torrent.setRateLimits(downloadBytesPerSecond, uploadBytesPerSecond);
+        }
     }
 
     @Override
-    public void addTracker(String url) {
-        torrent.addTracker(url);
+    public synchronized void addTracker(String url) {
+        if (torrent != null) {
+            torrent.addTracker(url);
+        } else {
+            addedTrackers.add(url);
+            if (resolver != null) {
+                resolver.addTracker(url);
+            }
+        }
     }
 
     @Override
     public CompletableFuture<Void> completion() {
-        return torrent.completion();
+        return completion.copy();
     }
 
     @Override
     public boolean awaitCompletion(Duration timeout) throws InterruptedException {
         try {
-            torrent.completion().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            completion.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;
@@ -104,18 +200,42 @@ final class Handle implements TorrentHandle {
     }
 
     @Override
-    public void pause() {
-        torrent.pause();
+    public synchronized void pause() {
+        paused = true;
+        if (torrent != null) {
+            torrent.pause();
+        } else if (resolver != null) {
+            resolver.pause();
+        }
     }
 
     @Override
-    public void resume() {
-        torrent.resume();
+    public synchronized void resume() {
+        paused = false;
+        if (torrent != null) {
+            torrent.resume();
+        } else if (resolver != null) {
+            resolver.resume();
+        }
     }
 
     @Override
     public void remove() {
-        torrent.remove();
+        Torrent t;
+        MetadataResolver r;
+        synchronized (this) {
+            removed = true;
+            t = torrent;
+            r = resolver;
+        }
+        if (t != null) {
+            t.remove();
+        } else {
+            if (r != null) {
+                r.remove();
+            }
+            completion.completeExceptionally(new TorrentRemovedException("torrent " + name() + " was removed"));
+        }
     }
 
     @Override

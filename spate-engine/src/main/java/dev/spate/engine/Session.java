@@ -2,7 +2,10 @@ package dev.spate.engine;
 
 import dev.spate.core.InfoHash;
 import dev.spate.core.PeerId;
+import dev.spate.metainfo.Magnet;
 import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoException;
+import dev.spate.metainfo.MetainfoParser;
 import dev.spate.peer.Acceptor;
 import dev.spate.peer.PeerConnection;
 import dev.spate.peer.TokenBucket;
@@ -59,7 +62,7 @@ public final class Session implements AutoCloseable {
     private final PieceBuffers blockBuffers = new PieceBuffers(BLOCK, 4096);
     private final TokenBucket downloadLimit;
     private final TokenBucket uploadLimit;
-    private final Map<InfoHash, Torrent> torrents = new ConcurrentHashMap<>();
+    private final Map<InfoHash, Handle> torrents = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private final ServerSocketChannel server;
     private final Acceptor acceptor;
@@ -67,6 +70,7 @@ public final class Session implements AutoCloseable {
     private final TorrentContext context;
     private volatile boolean closed;
     private volatile String failure;
+    private final MetadataStore metadata;
 
     private Session(SessionConfig config) throws IOException {
         this.config = config;
@@ -88,6 +92,7 @@ public final class Session implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.metadata = new MetadataStore(config.stateDirectory());
         this.context = new TorrentContext(Clock.system(), disk,
                 (info, dir) -> FileStorage.open(dir, info, FileStorage.DEFAULT_OPEN_FILES, config.directWrites()),
                 events::publish, new TorrentContext.ConnectionSlots() {
@@ -136,13 +141,81 @@ public final class Session implements AutoCloseable {
             throw new IllegalStateException("session is closed");
         }
         InfoHash hash = InfoHash.of(metainfo.infoHash());
-        Torrent torrent = new Torrent(context, metainfo, directory, this::removed);
-        if (torrents.putIfAbsent(hash, torrent) != null) {
+        Torrent torrent = new Torrent(context, metainfo, directory, t -> removed(hash));
+        Handle handle = new Handle(torrent);
+        if (torrents.putIfAbsent(hash, handle) != null) {
             torrent.discard();
             throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
         }
         torrent.start();
-        return torrent.handle();
+        return handle;
+    }
+
+    /**
+     * Adds the torrent of a magnet link (BEP 9): at once, without waiting for the network. Its info
+     * dictionary is fetched from the link's peers ({@code x.pe}), those its trackers return and
+     * those given with {@link TorrentHandle#connect} (state {@link TorrentState#METADATA}, whose
+     * progress counts the metadata); then the torrent checks what is in {@code directory} and
+     * downloads like one added from its .torrent. The metadata is kept in the state directory, so
+     * the same link added again (after a restart, say) needs no peer to know its torrent.
+     *
+     * @throws IllegalArgumentException for a v2-only link (not supported yet)
+     * @throws IllegalStateException if the torrent is already in the session
+     * @throws IOException if a kept .torrent of it cannot be opened
+     */
+    public TorrentHandle add(Magnet magnet, Path directory) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("session is closed");
+        }
+        if (magnet.v2Only()) {
+            throw new IllegalArgumentException("v2-only magnet links are not supported yet");
+        }
+        InfoHash hash = magnet.infoHash().orElseThrow();
+        Optional<Metainfo> kept = metadata.load(hash, magnet);
+        if (kept.isPresent()) {
+            return add(kept.get(), directory);
+        }
+        Handle[] handle = new Handle[1];
+        MetadataResolver resolver = new MetadataResolver(context, magnet, hash,
+                info -> resolved(handle[0], magnet, directory, info));
+        handle[0] = new Handle(hash, resolver);
+        if (torrents.putIfAbsent(hash, handle[0]) != null) {
+            resolver.remove();
+            throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
+        }
+        resolver.start();
+        return handle[0];
+    }
+
+    /**
+     * A magnet's metadata arrived (on the resolver's loop): the torrent proper takes over, after
+     * the resolver's loop is done (off that loop: closing a loop from inside it would wait for itself).
+     */
+    private void resolved(Handle handle, Magnet magnet, Path directory, byte[] info) {
+        Thread.ofVirtual().name("metadata resolved " + handle.infoHash().hex()).start(() -> {
+            MetadataResolver resolver = handle.resolver();
+            List<InetSocketAddress> peers = resolver == null ? List.of() : resolver.knownPeers();
+            if (resolver != null) {
+                resolver.remove();
+            }
+            try {
+                Metainfo meta = MetainfoParser.fromInfo(info, magnet.trackerTiers(), magnet.webSeeds());
+                metadata.save(meta);
+                Torrent torrent = new Torrent(context, meta, directory, t -> removed(handle.infoHash()));
+                if (!handle.attach(torrent)) {
+                    torrent.discard();
+                    return;
+                }
+                torrent.start();
+                peers.forEach(torrent::connect);
+            } catch (MetainfoException | IOException | RuntimeException e) {
+                String why = "the metadata of " + handle.infoHash().hex() + " cannot be used: " + Messages.message(e);
+                LOG.log(System.Logger.Level.WARNING, why);
+                events.publish(new Event.TorrentError(handle.infoHash(), why));
+                handle.failed(new TorrentFailedException(why));
+                removed(handle.infoHash());
+            }
+        });
     }
 
     /**
@@ -156,7 +229,7 @@ public final class Session implements AutoCloseable {
 
     /** The torrents in this session. */
     public List<TorrentHandle> torrents() {
-        return torrents.values().stream().map(t -> (TorrentHandle) t.handle()).toList();
+        return List.copyOf(torrents.values());
     }
 
     /**
@@ -175,8 +248,15 @@ public final class Session implements AutoCloseable {
         }
         closed = true;
         acceptor.close();
-        for (Torrent t : torrents.values()) {
-            t.shutdown();
+        for (Handle h : torrents.values()) {
+            Torrent t = h.torrent();
+            if (t != null) {
+                t.shutdown();
+            } else if (h.resolver() != null) {
+                h.resolver().remove();
+                h.failed(new TorrentRemovedException("the session closed before the metadata of " + h.infoHash()
+                        + " arrived"));
+            }
         }
         torrents.clear();
         ticker.shutdownNow();
@@ -206,8 +286,13 @@ public final class Session implements AutoCloseable {
         } catch (Throwable ignored) {
             // the logger may need the memory we are out of
         }
-        for (Torrent torrent : torrents.values()) {
-            torrent.abort(failure);
+        for (Handle h : torrents.values()) {
+            Torrent t = h.torrent();
+            if (t != null) {
+                t.abort(failure);
+            } else {
+                h.failed(new TorrentFailedException(failure));
+            }
         }
         Thread stopper = new Thread(this::close, "spate-fatal-stop");
         stopper.setDaemon(true);
@@ -239,8 +324,10 @@ public final class Session implements AutoCloseable {
 
         private PeerLink link(PeerConnection.Handshaken h, Handshake ours, TorrentGeometry geometry,
                               PeerConnection.Listener listener, PeerConnection.Limits limits) {
-            return new PeerConnection(h, MessageDecoder.negotiated(geometry, ours, h.theirs()), listener,
-                    len -> blockBuffers.acquire(), limits);
+            // No geometry yet: a magnet's metadata phase, whose peers' indices cannot be checked.
+            MessageDecoder decoder = geometry == null ? MessageDecoder.beforeMetadata(ours, h.theirs())
+                    : MessageDecoder.negotiated(geometry, ours, h.theirs());
+            return new PeerConnection(h, decoder, listener, len -> blockBuffers.acquire(), limits);
         }
     }
 
@@ -281,8 +368,8 @@ public final class Session implements AutoCloseable {
         events.publish(event);
     }
 
-    void removed(Torrent torrent) {
-        torrents.remove(torrent.hash(), torrent);
+    void removed(InfoHash hash) {
+        torrents.remove(hash);
     }
 
     /** Takes a connection slot of the session; false when the session is full. */
@@ -303,14 +390,20 @@ public final class Session implements AutoCloseable {
     }
 
     private void tick() {
-        for (Torrent t : torrents.values()) {
-            t.postTick();
+        for (Handle h : torrents.values()) {
+            Torrent t = h.torrent();
+            if (t != null) {
+                t.postTick();
+            } else if (h.resolver() != null) {
+                h.resolver().postTick();
+            }
         }
     }
 
     /** Hands an incoming connection to the torrent its handshake names (BEP 3); on the connection's thread. */
     private void incoming(PeerConnection.Handshaken h) {
-        Torrent torrent = torrents.get(h.theirs().infoHash());
+        Handle handle = torrents.get(h.theirs().infoHash());
+        Torrent torrent = handle == null ? null : handle.torrent();
         if (torrent == null) {
             // An info-hash we do not serve: close at once, say nothing.
             try {

@@ -43,7 +43,6 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private final Mailbox loop;
     private final Consumer<Torrent> onRemoved;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
-    private final Handle handle = new Handle(this);
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private final CompletableFuture<Void> stoppedAll = new CompletableFuture<>();
     private final PeerSession.Timeouts timeouts;
@@ -74,8 +73,10 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         this.connections = new Connections(context, hash, geometry, this);
         this.download = new Download(context, hash, info, storage, this);
         this.upload = new Upload(config.uploadSlots(), storage, download::weHave);
-        this.trackers = new TorrentTrackers(context, hash, metainfo.trackerTiers(), connections, this::counters,
-                this::post);
+        this.trackers = new TorrentTrackers(context, hash, metainfo.trackerTiers(), peers -> {
+            peers.forEach(connections::add);
+            connections.dial();
+        }, this::counters, this::post);
         this.resume = new ResumeSaver(context.disk(), storage, context.resumes().entry(hash, directory),
                 context.clock(), download::have, this::post);
         this.inbox = new Inbox(context, info.pieceLength(), connections, upload, this);
@@ -90,10 +91,6 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         return hash;
     }
 
-    /** The public face of this torrent. */
-    Handle handle() {
-        return handle;
-    }
 
     // ---- lifecycle ----
 

@@ -5,13 +5,15 @@ import dev.spate.tracker.AnnounceResponse;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
  * A torrent's side of its trackers: the {@link Announcer} fed with the torrent's counters and port,
- * and its answers brought back to the loop, where their peers become candidates to dial and a
+ * and its answers brought back to the loop, where their peers go to {@code peers} (candidates to
+ * dial) and a
  * {@link Event.TrackerReply} or {@link Event.TrackerError} is published.
  *
  * <p>Owned by the torrent's loop; the announcer's threads only post to it.
@@ -22,8 +24,9 @@ final class TorrentTrackers {
     private final IntSupplier port;
     private final Supplier<Announcer.Counters> counters;
 
-    TorrentTrackers(TorrentContext context, InfoHash hash, List<List<String>> tiers, Connections connections,
-                    Supplier<Announcer.Counters> counters, Predicate<Runnable> post) {
+    TorrentTrackers(TorrentContext context, InfoHash hash, List<List<String>> tiers,
+                    Consumer<List<InetSocketAddress>> peers, Supplier<Announcer.Counters> counters,
+                    Predicate<Runnable> post) {
         this.hash = hash;
         this.port = context.listenPort();
         this.counters = counters;
@@ -33,10 +36,7 @@ final class TorrentTrackers {
                 post.test(() -> {
                     context.events().accept(new Event.TrackerReply(hash, url, response.peers().size(),
                             response.warning(), response.interval()));
-                    for (InetSocketAddress peer : response.peers()) {
-                        connections.add(peer);
-                    }
-                    connections.dial();
+                    peers.accept(response.peers());
                 });
             }
 

@@ -55,6 +55,10 @@ public final class MessageDecoder {
     private final boolean fast;
     private final boolean extensions;
     private final int bitfieldBytes;
+    /** False before the metadata is known (a magnet link): then indices cannot be checked. */
+    private final boolean geometryKnown;
+    /** The longest bitfield taken while the piece count is unknown: 8 million pieces. */
+    static final int MAX_UNKNOWN_BITFIELD = 1 << 20;
 
     /**
      * @param geometry the torrent's sizes, to check indices and blocks against
@@ -69,6 +73,31 @@ public final class MessageDecoder {
         this.fast = fast;
         this.extensions = extensions;
         this.bitfieldBytes = Bitfield.byteLength(geometry.pieceCount());
+        this.geometryKnown = true;
+    }
+
+    private MessageDecoder(boolean fast, boolean extensions) {
+        this.geometry = null;
+        this.fast = fast;
+        this.extensions = extensions;
+        this.bitfieldBytes = -1;
+        this.geometryKnown = false;
+    }
+
+    /**
+     * A decoder for a torrent whose info dictionary we do not have yet (BEP 9): message lengths are
+     * checked as ever, but piece indices and bitfield lengths cannot be, so a bitfield of any
+     * length up to {@value #MAX_UNKNOWN_BITFIELD} bytes passes; the caller keeps it and checks it
+     * once the piece count is known.
+     */
+    public static MessageDecoder beforeMetadata(Handshake ours, Handshake theirs) {
+        return new MessageDecoder(ours.supportsFast() && theirs.supportsFast(),
+                ours.supportsExtensions() && theirs.supportsExtensions());
+    }
+
+    /** Whether indices and bitfields are checked against a known piece count. */
+    public boolean geometryKnown() {
+        return geometryKnown;
     }
 
     /** A decoder for what the two handshakes both announce. */
@@ -135,7 +164,11 @@ public final class MessageDecoder {
             case REQUEST, CANCEL -> exactly(id, length, 13);
             case PORT -> exactly(id, length, 3);
             case BITFIELD -> {
-                if (length != 1 + bitfieldBytes) {
+                if (!geometryKnown) {
+                    if (length < 2 || length > 1 + MAX_UNKNOWN_BITFIELD) {
+                        throw new WireException("bitfield of " + bytes(length - 1) + " before the metadata");
+                    }
+                } else if (length != 1 + bitfieldBytes) {
                     throw new WireException("bitfield of " + bytes(length - 1) + " for " + geometry.pieceCount()
                             + " pieces, expected " + bitfieldBytes);
                 }
@@ -257,6 +290,9 @@ public final class MessageDecoder {
 
     /** A bitfield's spare bits, past the last piece, must be clear (BEP 3). */
     void checkSpareBits(byte[] bits) throws WireException {
+        if (!geometryKnown) {
+            return;
+        }
         int spare = bits.length * 8 - geometry.pieceCount();
         if (spare > 0 && (bits[bits.length - 1] & ((1 << spare) - 1)) != 0) {
             throw new WireException("bitfield has spare bits set beyond " + geometry.pieceCount() + " pieces");
@@ -264,6 +300,12 @@ public final class MessageDecoder {
     }
 
     private int index(String kind, long piece) throws WireException {
+        if (!geometryKnown) {
+            if (piece > Integer.MAX_VALUE) {
+                throw new WireException(kind + " for piece " + piece);
+            }
+            return (int) piece;
+        }
         if (piece >= geometry.pieceCount()) {
             throw new WireException(kind + " for piece " + piece + " of " + geometry.pieceCount());
         }
@@ -275,6 +317,9 @@ public final class MessageDecoder {
      * {@code kind} names the request-like message, or is null for a piece message's block.
      */
     private void inPiece(String kind, int piece, long begin, long length) throws WireException {
+        if (!geometryKnown) {
+            return;
+        }
         int size = geometry.pieceSize(piece);
         if (begin + length > size) {
             String what = kind == null ? "piece block of " : kind + " for ";

@@ -1,0 +1,397 @@
+package dev.spate.engine;
+
+import dev.spate.core.InfoHash;
+import dev.spate.metainfo.Magnet;
+import dev.spate.peer.OutgoingBlock;
+import dev.spate.peer.PeerConnection;
+import dev.spate.peer.PeerLink;
+import dev.spate.wire.ExtendedHandshake;
+import dev.spate.wire.ExtensionIds;
+import dev.spate.wire.Message;
+import dev.spate.wire.MetadataFetch;
+import dev.spate.wire.MetadataMessage;
+import dev.spate.wire.WireException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A magnet link's first phase: finding peers (the link's {@code x.pe} peers, its trackers, peers
+ * given later) and fetching the info dictionary from them with BEP 9's {@code ut_metadata},
+ * verified against the info-hash by {@link MetadataFetch}. When it is complete, the bytes go to
+ * {@code resolved} and the connections close: the torrent proper dials the same peers again, with
+ * a decoder that knows the piece count (their bitfields could not be checked before).
+ *
+ * <p>Threads: its state is owned by its own loop ({@link Mailbox}); the links' threads, the
+ * announcer, the ticker and API callers post to it. Each peer may have a few hundred messages
+ * waiting on the loop at most (a credit, as for a torrent's peers).
+ */
+final class MetadataResolver implements PeerConnection.Listener {
+    private static final System.Logger LOG = System.getLogger(MetadataResolver.class.getName());
+    static final int CREDITS = 256;
+    /** A peer that cannot help (no extension protocol, no ut_metadata) may take its slot only briefly. */
+    static final String NO_METADATA = "peer does not offer the metadata (no ut_metadata)";
+
+    private final TorrentContext context;
+    private final Magnet magnet;
+    private final InfoHash hash;
+    private final Consumer<byte[]> resolved;
+    private final Mailbox loop;
+    private final Map<PeerLink, Semaphore> live = new ConcurrentHashMap<>();
+
+    // ---- loop-owned ----
+    private final MetadataFetch<PeerLink> fetch;
+    private final Map<PeerLink, ExtensionIds> ids = new HashMap<>();
+    private final Set<InetSocketAddress> connecting = new HashSet<>();
+    private final Set<InetSocketAddress> known = new LinkedHashSet<>();
+    private final Candidates candidates = new Candidates();
+    private final TorrentTrackers trackers;
+    private boolean paused;
+    private boolean over;
+    private volatile TorrentStatus lastStatus;
+
+    MetadataResolver(TorrentContext context, Magnet magnet, InfoHash hash, Consumer<byte[]> resolved) {
+        this.context = context;
+        this.magnet = magnet;
+        this.hash = hash;
+        this.resolved = resolved;
+        this.fetch = new MetadataFetch<>(hash, MetadataFetch.Config.DEFAULTS);
+        this.loop = context.loops().create("metadata " + hash.hex(), e -> LOG.log(System.Logger.Level.WARNING,
+                "metadata of {0}: {1}", hash.hex(), e.toString()), context.fatal()::accept);
+        // left = 1: the size is unknown, and 0 would tell the tracker we are a seed.
+        this.trackers = new TorrentTrackers(context, hash, magnet.trackerTiers(), peers -> peers.forEach(this::connect0),
+                () -> new Announcer.Counters(0, 0, 1), this::post);
+        this.lastStatus = snapshot();
+    }
+
+    Mailbox loop() {
+        return loop;
+    }
+
+    /** The display name until the info dictionary says otherwise. */
+    String name() {
+        return magnet.displayName().orElse(hash.hex());
+    }
+
+    /** The peers known so far, for the torrent to dial once it takes over. Loop, or after the loop. */
+    List<InetSocketAddress> knownPeers() {
+        return new ArrayList<>(known);
+    }
+
+    /** The magnet's trackers and peers: announcing and dialling start. */
+    void start() {
+        post(() -> {
+            context.events().accept(new Event.StateChanged(hash, null, TorrentState.METADATA));
+            for (Magnet.PeerAddress p : magnet.peers()) {
+                connect0(p.toSocketAddress());
+            }
+            trackers.start();
+        });
+    }
+
+    void connect(InetSocketAddress peer) {
+        post(() -> connect0(peer));
+    }
+
+    private void connect0(InetSocketAddress peer) {
+        known.add(peer);
+        candidates.add(peer);
+        dial();
+    }
+
+    void addTracker(String url) {
+        post(() -> trackers.add(url));
+    }
+
+    void pause() {
+        post(() -> {
+            if (!paused && !over) {
+                paused = true;
+                closeAll("paused");
+                trackers.stopped();
+                context.events().accept(new Event.StateChanged(hash, TorrentState.METADATA, TorrentState.PAUSED));
+            }
+        });
+    }
+
+    void resume() {
+        post(() -> {
+            if (paused && !over) {
+                paused = false;
+                context.events().accept(new Event.StateChanged(hash, TorrentState.PAUSED, TorrentState.METADATA));
+                trackers.start();
+                dial();
+            }
+        });
+    }
+
+    /** Stops for good (removed, or resolved); waits for the loop. Any thread but the loop. */
+    void remove() {
+        post(() -> {
+            if (!over) {
+                over = true;
+                closeAll("torrent removed");
+                trackers.stopped();
+                context.events().accept(new Event.StateChanged(hash, paused ? TorrentState.PAUSED
+                        : TorrentState.METADATA, TorrentState.REMOVED));
+            }
+        });
+        end();
+    }
+
+    private void end() {
+        loop.close();
+        try {
+            loop.ended().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "metadata loop of {0} did not end: {1}", hash.hex(), e.toString());
+        }
+        for (PeerLink link : new ArrayList<>(live.keySet())) {
+            link.close("metadata phase over");
+            release(link);
+        }
+    }
+
+    void postTick() {
+        post(this::tick);
+    }
+
+    private void tick() {
+        if (paused || over) {
+            return;
+        }
+        long now = context.clock().nanoTime();
+        for (MetadataFetch.Penalty<PeerLink> p : fetch.expire(now)) {
+            LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", p.peer().remote(), p.reason());
+        }
+        ask(now);
+        trackers.tick();
+        dial();
+        snapshot();
+    }
+
+    // ---- peers ----
+
+    private void dial() {
+        if (paused || over) {
+            return;
+        }
+        long now = context.clock().nanoTime();
+        int room = context.config().maxPeersPerTorrent() - live.size() - connecting.size();
+        for (InetSocketAddress address : candidates.due(now, Math.max(0, room))) {
+            if (connecting.contains(address) || !context.slots().reserve()) {
+                continue;
+            }
+            candidates.dialling(address, now);
+            connecting.add(address);
+            Thread.ofVirtual().name("metadata dial " + address).start(() -> dialOne(address));
+        }
+    }
+
+    private void dialOne(InetSocketAddress address) {
+        PeerLink link;
+        try {
+            link = context.connector().dial(address, hash, null, this, PeerConnection.Limits.none());
+        } catch (Exception e) {
+            context.slots().release();
+            String reason = "connect failed: " + Messages.message(e);
+            post(() -> {
+                connecting.remove(address);
+                candidates.failed(address, context.clock().nanoTime());
+                context.events().accept(new Event.PeerDisconnected(hash, address, reason));
+            });
+            return;
+        } catch (Error e) {
+            context.fatal().accept(e);
+            return;
+        }
+        if (!post(() -> attach(link))) {
+            link.close("metadata phase over");
+            context.slots().release();
+        }
+    }
+
+    private void attach(PeerLink link) {
+        connecting.remove(link.remote());
+        if (over || paused || link.peerId().equals(context.peerId())) {
+            link.close(over || paused ? "not fetching metadata now" : "connected to ourselves");
+            context.slots().release();
+            return;
+        }
+        candidates.connected(link.remote());
+        live.put(link, new Semaphore(CREDITS));
+        link.start();
+        if (!link.extensionProtocol()) {
+            link.close(NO_METADATA);
+            return;
+        }
+        ExtensionIds ours = ExtensionIds.spate(false);
+        ids.put(link, ours);
+        link.send(new ExtendedHandshake(ours.ours(), OptionalInt.of(context.listenPort().getAsInt()),
+                Optional.of(Torrent.CLIENT_NAME), OptionalInt.empty(), Optional.empty(), OptionalLong.empty())
+                .toMessage());
+        context.events().accept(new Event.PeerConnected(hash, link.remote(), "", link.outgoing()));
+    }
+
+    @Override
+    public void onMessage(PeerLink link, Message m) throws InterruptedException {
+        Semaphore credit = live.get(link);
+        int weight = m instanceof Message.Piece || m instanceof Message.Extended ? 16 : 1;
+        while (credit != null && !credit.tryAcquire(weight, 100, TimeUnit.MILLISECONDS)) {
+            credit = live.get(link);
+        }
+        if (m instanceof Message.Piece p) {
+            context.blockBuffers().release(p.block()); // nothing was asked: we have no pieces yet
+        }
+        if (credit == null) {
+            return;
+        }
+        Semaphore held = credit;
+        if (!post(() -> {
+            try {
+                received(link, m);
+            } finally {
+                held.release(weight);
+            }
+        })) {
+            held.release(weight);
+        }
+    }
+
+    private void received(PeerLink link, Message m) {
+        ExtensionIds mine = ids.get(link);
+        if (mine == null || !(m instanceof Message.Extended e)) {
+            return; // bitfields, haves and the rest wait for the torrent proper, on a new connection
+        }
+        long now = context.clock().nanoTime();
+        try {
+            if (e.extendedId() == ExtendedHandshake.ID) {
+                ExtendedHandshake hs = ExtendedHandshake.parse(e);
+                ExtensionIds updated = mine.withHandshake(hs);
+                ids.put(link, updated);
+                if (updated.outgoing(ExtensionIds.UT_METADATA).isEmpty()) {
+                    fetch.removePeer(link);
+                    link.close(NO_METADATA);
+                    return;
+                }
+                Optional<String> refused = fetch.addPeer(link, hs.metadataSize());
+                if (refused.isPresent()) {
+                    link.close(refused.get());
+                    return;
+                }
+            } else if (mine.incoming(e.extendedId()).filter(ExtensionIds.UT_METADATA::equals).isPresent()) {
+                Optional<MetadataMessage> msg = MetadataMessage.decode(e.payload(), fetch.config().maxSize());
+                if (msg.isEmpty()) {
+                    return; // a message type BEP 9 says to ignore
+                }
+                MetadataFetch.Outcome<PeerLink> outcome = fetch.receive(link, msg.get(), now);
+                for (MetadataFetch.Penalty<PeerLink> p : outcome.penalties()) {
+                    LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", p.peer().remote(), p.reason());
+                }
+                if (outcome.metadata().isPresent()) {
+                    finish(outcome.metadata().get());
+                    return;
+                }
+            }
+        } catch (WireException bad) {
+            fetch.removePeer(link);
+            link.close("protocol violation: " + bad.getMessage());
+            return;
+        }
+        ask(now);
+    }
+
+    /** Sends the requests the fetch wants now. */
+    private void ask(long now) {
+        for (MetadataFetch.Ask<PeerLink> a : fetch.requests(now)) {
+            ExtensionIds theirs = ids.get(a.peer());
+            OptionalInt id = theirs == null ? OptionalInt.empty() : theirs.outgoing(ExtensionIds.UT_METADATA);
+            if (id.isPresent()) {
+                a.peer().send(new Message.Extended(id.getAsInt(), MetadataMessage.encode(a.request())));
+            }
+        }
+    }
+
+    private void finish(byte[] info) {
+        over = true;
+        closeAll("metadata complete");
+        trackers.stopped();
+        resolved.accept(info);
+    }
+
+    private void closeAll(String reason) {
+        for (PeerLink link : new ArrayList<>(live.keySet())) {
+            fetch.removePeer(link);
+            link.close(reason);
+        }
+    }
+
+    @Override
+    public void onClosed(PeerLink link, String reason) {
+        if (!post(() -> {
+            ids.remove(link);
+            fetch.removePeer(link);
+            release(link);
+            if (!over && !paused) {
+                candidates.disconnected(link.remote(), context.clock().nanoTime());
+            }
+            context.events().accept(new Event.PeerDisconnected(hash, link.remote(), reason));
+        })) {
+            release(link);
+        }
+    }
+
+    private void release(PeerLink link) {
+        if (live.remove(link) != null) {
+            context.slots().release();
+        }
+    }
+
+    @Override
+    public void onBlockSent(PeerLink connection, OutgoingBlock block) {
+    }
+
+    @Override
+    public void onBlockFailed(PeerLink connection, OutgoingBlock block, IOException cause) {
+    }
+
+    @Override
+    public void onFatal(PeerLink link, Error error) {
+        context.fatal().accept(error);
+    }
+
+    // ---- figures ----
+
+    TorrentStatus snapshot() {
+        MetadataFetch.Progress p = fetch.progress();
+        long size = p.size().orElse(0);
+        long have = Math.min(size, (long) p.have() * MetadataMessage.PIECE_SIZE);
+        TorrentStatus s = TorrentStatus.builder().name(name()).infoHash(hash)
+                .state(over ? TorrentState.REMOVED : paused ? TorrentState.PAUSED : TorrentState.METADATA)
+                .pieces(p.have(), p.pieces()).bytes(have, size).peers(live.size())
+                .trackers(trackers.states()).build();
+        lastStatus = s;
+        return s;
+    }
+
+    TorrentStatus lastStatus() {
+        return lastStatus.asStale();
+    }
+
+    private boolean post(Runnable task) {
+        return loop.post(task);
+    }
+}

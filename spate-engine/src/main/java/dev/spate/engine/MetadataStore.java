@@ -1,0 +1,114 @@
+package dev.spate.engine;
+
+import dev.spate.bencode.BDictionary;
+import dev.spate.bencode.BList;
+import dev.spate.bencode.BString;
+import dev.spate.bencode.BValue;
+import dev.spate.bencode.Bencode;
+import dev.spate.core.InfoHash;
+import dev.spate.metainfo.Magnet;
+import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoException;
+import dev.spate.metainfo.MetainfoParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The info dictionaries of magnet links, kept in the state directory once fetched
+ * ({@code STATE/metadata/<info-hash>.torrent}, a .torrent with the raw info bytes and the link's
+ * trackers), so that a link added again needs no peer to know its torrent. Written atomically
+ * (temp, fsync, rename); read defensively: a file that does not parse or whose info-hash is not
+ * its name's is reported and ignored, and the metadata is fetched again.
+ *
+ * <p>Thread-safe: no state of its own; one file per torrent.
+ */
+final class MetadataStore {
+    private static final System.Logger LOG = System.getLogger(MetadataStore.class.getName());
+
+    private final Path directory;
+
+    MetadataStore(Path stateDirectory) {
+        this.directory = stateDirectory.resolve("metadata");
+    }
+
+    Path location(InfoHash hash) {
+        return directory.resolve(hash.hex() + ".torrent");
+    }
+
+    /** The kept metadata of {@code hash}, if there is any that can be trusted. */
+    Optional<Metainfo> load(InfoHash hash, Magnet magnet) {
+        Path file = location(hash);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "ignoring kept metadata {0}: {1}", file, e.getMessage());
+            return Optional.empty();
+        }
+        try {
+            Metainfo meta = MetainfoParser.parse(bytes);
+            if (!InfoHash.of(meta.infoHash()).equals(hash)) {
+                LOG.log(System.Logger.Level.WARNING, "ignoring kept metadata {0}: it is another torrent's", file);
+                return Optional.empty();
+            }
+            return Optional.of(meta);
+        } catch (MetainfoException e) {
+            LOG.log(System.Logger.Level.WARNING, "ignoring kept metadata {0}: {1}", file, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Keeps {@code meta} (its raw info bytes and trackers). */
+    void save(Metainfo meta) throws IOException {
+        Files.createDirectories(directory);
+        Path file = location(InfoHash.of(meta.infoHash()));
+        byte[] bytes = torrentFile(meta);
+        Path temp = Files.createTempFile(directory, file.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(bytes));
+                ch.force(true);
+            }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * A .torrent of {@code meta}: {@code announce-list} (when there are trackers) and {@code info}
+     * exactly as fetched, so its info-hash is the link's. Keys in order (BEP 3).
+     */
+    static byte[] torrentFile(Metainfo meta) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {'d'});
+        if (!meta.trackerTiers().isEmpty()) {
+            List<BValue> tiers = new ArrayList<>();
+            for (List<String> tier : meta.trackerTiers()) {
+                tiers.add(BList.of(tier.stream().map(u -> (BValue) BString.of(u)).toList()));
+            }
+            out.writeBytes(Bencode.encode(BString.of("announce-list")));
+            out.writeBytes(Bencode.encode(BList.of(tiers)));
+        }
+        out.writeBytes(Bencode.encode(BString.of("info")));
+        out.writeBytes(meta.infoBytes());
+        out.writeBytes(new byte[] {'e'});
+        return out.toByteArray();
+    }
+}
