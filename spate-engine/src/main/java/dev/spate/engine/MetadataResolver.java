@@ -293,7 +293,7 @@ final class MetadataResolver implements PeerConnection.Listener {
                     return;
                 }
             } else if (mine.incoming(e.extendedId()).filter(ExtensionIds.UT_METADATA::equals).isPresent()) {
-                Optional<MetadataMessage> msg = MetadataMessage.decode(e.payload(), fetch.config().maxSize());
+                Optional<MetadataMessage> msg = MetadataMessage.decode(e.payload(), MetadataFetch.Config.DEFAULTS.maxSize());
                 if (msg.isEmpty()) {
                     return; // a message type BEP 9 says to ignore
                 }
@@ -320,7 +320,7 @@ final class MetadataResolver implements PeerConnection.Listener {
             ExtensionIds theirs = ids.get(a.peer());
             OptionalInt id = theirs == null ? OptionalInt.empty() : theirs.outgoing(ExtensionIds.UT_METADATA);
             if (id.isPresent()) {
-                a.peer().send(new Message.Extended(id.getAsInt(), MetadataMessage.encode(a.request())));
+                a.peer().send(a.request().toMessage(id.getAsInt()));
             }
         }
     }
@@ -378,7 +378,7 @@ final class MetadataResolver implements PeerConnection.Listener {
     TorrentStatus snapshot() {
         MetadataFetch.Progress p = fetch.progress();
         long size = p.size().orElse(0);
-        long have = Math.min(size, (long) p.have() * MetadataMessage.PIECE_SIZE);
+        long have = Math.min(size, (long) p.have() * MetadataMessage.PIECE_LENGTH);
         TorrentStatus s = TorrentStatus.builder().name(name()).infoHash(hash)
                 .state(over ? TorrentState.REMOVED : paused ? TorrentState.PAUSED : TorrentState.METADATA)
                 .pieces(p.have(), p.pieces()).bytes(have, size).peers(live.size())

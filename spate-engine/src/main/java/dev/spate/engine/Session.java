@@ -287,9 +287,9 @@ public final class Session implements AutoCloseable {
             // the logger may need the memory we are out of
         }
         for (Handle h : torrents.values()) {
-            Torrent t = h.torrent();
-            if (t != null) {
-                t.abort(failure);
+            Torrent torrent = h.torrent();
+            if (torrent != null) {
+                torrent.abort(failure);
             } else {
                 h.failed(new TorrentFailedException(failure));
             }
