@@ -57,7 +57,16 @@ public final class WebSeedException extends Exception {
         this(displayed(uri), kind, reason, status, retryAfter, cause);
     }
 
-    WebSeedException(String url, Kind kind, String reason, int status, Duration retryAfter, Throwable cause) {
+    /**
+     * An exception with the message {@code web seed URL: REASON}. Public so that callers can test
+     * their handling of failures without a server.
+     *
+     * @param url the URL, as it should be shown
+     * @param status the HTTP status, or -1 when there was none
+     * @param retryAfter how long the server asked us to wait, or null when it did not say
+     * @param cause the underlying exception, or null
+     */
+    public WebSeedException(String url, Kind kind, String reason, int status, Duration retryAfter, Throwable cause) {
         super("web seed " + url + ": " + reason, cause);
         this.url = Objects.requireNonNull(url, "url");
         this.kind = Objects.requireNonNull(kind, "kind");
