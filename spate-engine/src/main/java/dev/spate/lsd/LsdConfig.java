@@ -7,10 +7,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.ProtocolFamily;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -32,7 +35,8 @@ import java.util.Set;
  *     groups' scope is wider and allows more)
  * @param announceInterval how often each torrent is announced again (BEP 14: every 5 minutes); at
  *     least {@link #MIN_ANNOUNCE_INTERVAL}
- * @param maxAnnouncesPerMinute announce rounds (one datagram per group each) in any minute, in total
+ * @param maxAnnouncesPerMinute announce rounds in any minute, in total; a round is one datagram to each
+ *     group, so each network sees at most this many datagrams a minute from us
  * @param maxPeersPerSourcePerMinute peers passed on from one source address in any minute
  * @param maxPeersPerMinute peers passed on from all sources together in any minute
  * @param clock time for the schedule and the limits
@@ -59,6 +63,11 @@ public record LsdConfig(NetworkInterface networkInterface, int listenPort, Set<S
     public static final Duration DEFAULT_ANNOUNCE_INTERVAL = Duration.ofMinutes(5);
     /** Shortest interval accepted; integration tests use a few seconds instead of waiting 5 minutes. */
     public static final Duration MIN_ANNOUNCE_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * Announce rounds a minute. BEP 14 suggests one; six let a torrent just added be announced at once
+     * while others were a moment ago, and each round carries every torrent due (up to 25), so that a
+     * session sends far less than libtorrent's three datagrams per torrent every five minutes.
+     */
     public static final int DEFAULT_MAX_ANNOUNCES_PER_MINUTE = 6;
     public static final int DEFAULT_MAX_PEERS_PER_SOURCE_PER_MINUTE = 10;
     public static final int DEFAULT_MAX_PEERS_PER_MINUTE = 100;
@@ -147,6 +156,22 @@ public record LsdConfig(NetworkInterface networkInterface, int listenPort, Set<S
     public LsdConfig withClock(Clock clock) {
         return new LsdConfig(networkInterface, listenPort, families, ipv4Source, ipv6Source, multicastTtl,
                 announceInterval, maxAnnouncesPerMinute, maxPeersPerSourcePerMinute, maxPeersPerMinute, clock);
+    }
+
+    /**
+     * The interfaces users get LSD on unless they choose: up, multicast-capable, not loopback, not
+     * point-to-point (a VPN tunnel leads off the LAN), not a virtual sub-interface, and with an address.
+     * The engine starts one service per interface. Tests never use this: they pass their namespace's own.
+     */
+    public static List<NetworkInterface> defaultInterfaces() throws SocketException {
+        List<NetworkInterface> out = new ArrayList<>();
+        for (NetworkInterface ni : NetworkInterface.networkInterfaces().toList()) {
+            if (ni.isUp() && ni.supportsMulticast() && !ni.isLoopback() && !ni.isPointToPoint() && !ni.isVirtual()
+                    && ni.inetAddresses().findAny().isPresent()) {
+                out.add(ni);
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** The group of {@code family}. */

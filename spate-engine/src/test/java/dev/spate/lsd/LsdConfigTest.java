@@ -62,4 +62,14 @@ class LsdConfigTest {
         assertThatThrownBy(() -> c.withIpv4Source(InetAddress.getByName("::1"))).hasMessageContaining("ipv4Source");
         assertThatThrownBy(() -> c.withIpv6Source(InetAddress.getByName("127.0.0.1"))).hasMessageContaining("ipv6Source");
     }
+
+    @Test
+    void usersDefaultInterfacesNeverIncludeALoopbackOrATunnel() throws Exception {
+        // Lists interfaces only; nothing is joined.
+        for (NetworkInterface ni : LsdConfig.defaultInterfaces()) {
+            assertThat(ni.isLoopback()).as(ni.getName()).isFalse();
+            assertThat(ni.isPointToPoint()).as(ni.getName()).isFalse();
+            assertThat(ni.isUp() && ni.supportsMulticast()).as(ni.getName()).isTrue();
+        }
+    }
 }

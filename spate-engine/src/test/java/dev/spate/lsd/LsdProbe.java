@@ -34,7 +34,8 @@ import java.util.Set;
  * LsdProbe flood  --interface IF --source4 IP --hash HEX --valid N
  * </pre>
  *
- * {@code listen} prints {@code STARTED groups=...}, then {@code PEER <info-hash> <ip> <port>} for each peer the
+ * {@code listen} prints {@code STARTED groups=...} and {@code DEFAULT_INTERFACES [...]} (what
+ * {@link LsdConfig#defaultInterfaces()} finds in the namespace), then {@code PEER <info-hash> <ip> <port>} for each peer the
  * service reports, {@code ACCEPTED <ip> <info-hash>} for each BitTorrent handshake received on the
  * announced port (with {@code --accept}), {@code STATS ...} when the counters change, and, once the stop
  * file appears, {@code STOPPED clean=<whether every thread of the service ended>}. {@code flood} sends
@@ -88,6 +89,7 @@ public final class LsdProbe {
         LsdService service = LsdService.start(config, (ih, peer) ->
                 out("PEER " + ih.hex() + " " + peer.getAddress().getHostAddress() + " " + peer.getPort()));
         out("STARTED groups=" + service.groups() + " interface=" + ni.getName() + " cookie=" + service.cookie());
+        out("DEFAULT_INTERFACES " + LsdConfig.defaultInterfaces().stream().map(NetworkInterface::getName).sorted().toList());
         for (String hex : a.values("--hash")) {
             service.add(InfoHash.fromHex(hex));
         }
