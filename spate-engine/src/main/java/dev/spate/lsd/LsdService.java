@@ -108,6 +108,7 @@ public final class LsdService implements AutoCloseable {
      *     the message names the interface and each family's failure
      */
     public static LsdService start(LsdConfig config, LsdListener listener) throws IOException {
+        java.util.Objects.requireNonNull(listener, "listener");
         NetworkInterface ni = config.networkInterface();
         if (!ni.isUp()) {
             throw new IOException("LSD: network interface " + ni.getName() + " is down");
@@ -138,9 +139,17 @@ public final class LsdService implements AutoCloseable {
         for (String f : failures) {
             LOG.log(Level.WARNING, "LSD: left out a group on {0}: {1}", ni.getName(), f);
         }
-        LsdService service = new LsdService(config, newCookie(), groups, listener, networks);
-        service.startThreads();
-        return service;
+        try {
+            LsdService service = new LsdService(config, newCookie(), groups, listener, networks);
+            service.startThreads();
+            return service;
+        } catch (RuntimeException | Error e) {
+            for (Group g : groups) {
+                closeQuietly(g.receive());
+                closeQuietly(g.send());
+            }
+            throw e;
+        }
     }
 
     /** Announces {@code infoHash} (now, then every interval) and passes on its peers. No-op if added or closed. */
