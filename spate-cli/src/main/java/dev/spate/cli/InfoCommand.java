@@ -28,8 +28,12 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Show a torrent's name, info-hash, size, pieces, files and trackers.")
 final class InfoCommand implements Callable<Integer> {
+    /** A magnet link or a URL ({@code scheme://}) where a file is wanted. */
+    private static final java.util.regex.Pattern NOT_A_FILE =
+            java.util.regex.Pattern.compile("(?i)magnet:|[a-z][a-z0-9+.-]*://");
+
     @Parameters(index = "0", paramLabel = "FILE.torrent", description = "The .torrent file.")
-    Path torrent;
+    String torrent;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
@@ -80,9 +84,14 @@ final class InfoCommand implements Callable<Integer> {
 
     /**
      * Reads a .torrent file given on the command line; a directory is refused by name (reading one
-     * fails with a bare "Is a directory" that does not say which).
+     * fails with a bare "Is a directory" that does not say which). A magnet link or a URL is refused
+     * with a message that says so, rather than "no such file".
      */
-    static Metainfo read(Path torrent) throws IOException, MetainfoException {
+    static Metainfo read(String argument) throws IOException, MetainfoException {
+        if (NOT_A_FILE.matcher(argument).lookingAt()) {
+            throw new IllegalArgumentException("magnet links and URLs are not supported yet: give the path of a .torrent file");
+        }
+        Path torrent = Path.of(argument);
         if (Files.isDirectory(torrent)) {
             throw new IOException(torrent + " is a directory, not a .torrent file");
         }

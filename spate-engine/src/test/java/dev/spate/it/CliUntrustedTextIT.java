@@ -52,7 +52,7 @@ class CliUntrustedTextIT {
                         .endsWith("tracker failure: " + HOSTILE_ESCAPED);
                 assertThat(log).contains("tracker " + tracker.announceUrl() + ": error: tracker failure: " + HOSTILE_ESCAPED
                         + ", next announce in ");
-                assertThat(SpateCli.summary(p).group(1)).isEqualTo(NAME_ESCAPED);
+                assertThat(SpateCli.summary(p).group("name")).isEqualTo(NAME_ESCAPED);
             }
         }
     }
