@@ -39,11 +39,15 @@ final class SeedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Metainfo meta = InfoCommand.read(torrent);
+        if (meta.v2Only()) {
+            throw new IllegalArgumentException(torrent + ": v2-only torrents cannot be seeded yet");
+        }
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no such directory: " + dir);
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        InfoCommand.printWarnings(meta, err);
         try (Session session = network.open(spec)) {
             session.subscribe(e -> {
                 String line = StatusLine.eventLine(e);

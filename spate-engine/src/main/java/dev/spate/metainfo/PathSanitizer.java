@@ -20,8 +20,9 @@ import java.util.List;
  *   <li>an empty component becomes {@code _};</li>
  *   <li>{@code /}, {@code \} and NUL inside a component are removed, so one component never
  *       smuggles in several (and an absolute path, {@code "/etc"}, becomes relative, {@code "etc"});
- *       so are the Unicode direction marks (U+200E, U+200F, U+202A to U+202E) that can make
- *       {@code "exe.txt"} display as {@code "txt.exe"};</li>
+ *       so are the Unicode direction marks (U+200E, U+200F, U+202A to U+202E, and, beyond
+ *       libtorrent's list, the isolates U+2066 to U+2069) that can make {@code "exe.txt"}
+ *       display as {@code "txt.exe"};</li>
  *   <li>other control characters (below U+0020), and bytes that are not UTF-8, become {@code _};</li>
  *   <li>a component longer than 240 bytes is cut there, keeping a short extension (up to nine
  *       characters after its last dot), so it fits the 255 bytes file systems allow;</li>
@@ -108,7 +109,7 @@ final class PathSanitizer {
     /** Characters removed from a component: separators, NUL, and the direction marks. */
     private static boolean removed(int cp) {
         return cp == '/' || cp == '\\' || cp == 0
-                || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e);
+                || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
     }
 
     private static int utf8Length(int cp) {

@@ -88,6 +88,8 @@ class PathSanitizingTest {
         // U+202E reverses what follows: "a\u202Egnp.exe" displays as "aexe.png".
         assertThat(pathOf("a\u202egnp.exe")).containsExactly("agnp.exe");
         assertThat(pathOf("x\u200e\u200f\u202a\u202b\u202c\u202dy")).containsExactly("xy");
+        // The isolates too, which libtorrent keeps: they reorder text just the same.
+        assertThat(pathOf("x\u2066\u2067\u2068\u2069y")).containsExactly("xy");
     }
 
     @Test
