@@ -9,16 +9,13 @@ import java.util.List;
  * link checked. Confined to the parsing thread.
  */
 final class FileDraft {
-    /** The path as the torrent gave it, for messages. */
-    final String original;
     List<String> path;
     final long length;
     final EnumSet<Attribute> attributes;
     /** The sanitized target of a symbolic link, or empty. */
     List<String> symlinkTarget;
 
-    FileDraft(String original, List<String> path, long length, EnumSet<Attribute> attributes, List<String> symlinkTarget) {
-        this.original = original;
+    FileDraft(List<String> path, long length, EnumSet<Attribute> attributes, List<String> symlinkTarget) {
         this.path = path;
         this.length = length;
         this.attributes = attributes;

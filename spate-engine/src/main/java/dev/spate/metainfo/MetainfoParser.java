@@ -301,7 +301,7 @@ public final class MetainfoParser {
         if (length < 0) {
             throw new MetainfoException("negative length " + length + " in info dictionary");
         }
-        return new FileDraft(name, List.of(name), length, attributes, List.of());
+        return new FileDraft(List.of(name), length, attributes, List.of());
     }
 
     private static List<FileDraft> files(BDictionary info, Warnings warnings) throws MetainfoException {
@@ -358,7 +358,7 @@ public final class MetainfoParser {
             warnings.add("unsafe file path " + quote(original) + " sanitized to " + quote(String.join("/", path)));
         }
         List<String> target = rawTarget.isEmpty() ? List.of() : PathSanitizer.path(rawTarget);
-        return new FileDraft(original, path, length, attributes, target);
+        return new FileDraft(path, length, attributes, target);
     }
 
     /**
