@@ -61,6 +61,9 @@ final class DownloadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Metainfo meta = InfoCommand.read(torrent);
+        if (meta.v2Only()) {
+            throw new IllegalArgumentException(torrent + ": v2-only torrents cannot be downloaded yet");
+        }
         List<InetSocketAddress> peerAddresses = new ArrayList<>();
         for (String p : peers) {
             peerAddresses.add(parsePeer(p));
@@ -73,6 +76,7 @@ final class DownloadCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean verbose = Main.verbose(spec);
+        InfoCommand.printWarnings(meta, err);
         // Woken by completion, a torrent error or Ctrl-C; on Ctrl-C the process ends only once the
         // summary is printed and the session closed (resume data saved, trackers told "stopped").
         CountDownLatch wake = new CountDownLatch(1);

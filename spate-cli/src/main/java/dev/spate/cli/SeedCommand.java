@@ -41,6 +41,9 @@ final class SeedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Metainfo meta = InfoCommand.read(torrent);
+        if (meta.v2Only()) {
+            throw new IllegalArgumentException(torrent + ": v2-only torrents cannot be seeded yet");
+        }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new NotDirectoryException(dir.toString());
         }
@@ -51,6 +54,7 @@ final class SeedCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean verbose = Main.verbose(spec);
         StatusLine line = new StatusLine(err);
+        InfoCommand.printWarnings(meta, err);
         try (Session session = network.open(spec)) {
             session.subscribe(e -> {
                 String text = StatusLine.eventLine(e);
