@@ -1,6 +1,8 @@
 /**
  * Torrent metainfo (.torrent files, BEP 3 with BEP 12's announce-list, BEP 19's url-list and
  * BEP 27's private flag): parsing with validation into immutable records, the info-hash over the
- * info dictionary's raw bytes, the mapping of pieces onto files, and creating new torrents.
+ * info dictionary's raw bytes, the mapping of pieces onto files, and creating new torrents. Also
+ * magnet links ({@link dev.spate.metainfo.Magnet}, BEP 9 and 53) and the metainfo of a torrent
+ * whose info dictionary came from peers ({@link dev.spate.metainfo.MetainfoParser#fromInfo}).
  */
 package dev.spate.metainfo;
