@@ -178,6 +178,11 @@ public final class MetadataFetch<P> {
                 return Optional.of("metadata_size " + size + " exceeds the limit of " + config.maxSize + " bytes");
             }
             s.tooLarge = false;
+            if (s.claimed != size) {
+                // A new claim: answers to what was asked under the old one would contradict it.
+                s.outstanding.clear();
+                s.digests.clear();
+            }
             s.claimed = size;
         }
         return Optional.empty();

@@ -324,6 +324,18 @@ class MetadataFetchTest {
     }
 
     @Test
+    void aNewHandshakeWithAnotherSizeForgetsWhatWasAskedUnderTheOldOne() {
+        MetadataFetch<String> fetch = new MetadataFetch<>(HASH);
+        fetch.addPeer("a", OptionalLong.of(20000));
+        assertThat(fetch.requests(0)).hasSize(2);
+        fetch.addPeer("a", OptionalLong.of(SIZE));
+        MetadataFetch.Outcome<String> o = fetch.receive("a", new MetadataMessage.Data(0, 20000, new byte[16384]), 0);
+        assertThat(o.penalties()).isEmpty();
+        assertThat(fetch.requests(0)).extracting(a -> a.request().piece()).containsExactly(0, 1, 2, 3);
+        assertThat(fetch.progress().size()).hasValue(SIZE);
+    }
+
+    @Test
     void answersToQuestionsNotAskedAreIgnored() {
         MetadataFetch<String> fetch = new MetadataFetch<>(HASH);
         fetch.addPeer("a", OptionalLong.of(SIZE));
