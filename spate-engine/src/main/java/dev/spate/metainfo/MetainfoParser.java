@@ -134,6 +134,44 @@ public final class MetainfoParser {
                 warnings.list());
     }
 
+    /**
+     * The metainfo of a torrent whose info dictionary was fetched from peers (BEP 9) for a magnet
+     * link: {@code infoBytes} checked as strictly as a .torrent file's, with the link's trackers
+     * and web seeds around it. The info-hash is the SHA-1 of {@code infoBytes}; the caller has
+     * checked it against the link's (the metadata exchange does).
+     *
+     * @param infoBytes the bencoded info dictionary, exactly as received
+     * @param trackerTiers BEP 12 tiers, such as {@link Magnet#trackerTiers()}; empty tiers dropped
+     * @param webSeeds BEP 19 URLs, such as {@link Magnet#webSeeds()}
+     * @throws MetainfoException if the bytes are not a valid info dictionary
+     */
+    public static Metainfo fromInfo(byte[] infoBytes, List<List<String>> trackerTiers, List<String> webSeeds)
+            throws MetainfoException {
+        if (infoBytes.length > MAX_FILE_SIZE) {
+            throw new MetainfoException("info dictionary of " + infoBytes.length + " bytes is larger than "
+                    + (MAX_FILE_SIZE >> 20) + " MiB");
+        }
+        BValue value;
+        try {
+            value = Bencode.decodeLenient(infoBytes, 0, infoBytes.length, MAX_DEPTH);
+        } catch (BencodeException e) {
+            throw new MetainfoException("info dictionary is not bencoded: " + e.getMessage(), e);
+        }
+        if (!(value instanceof BDictionary)) {
+            throw new MetainfoException("info dictionary is " + article(value.kind()) + ", expected a dictionary");
+        }
+        // Parsed as the .torrent it would be, leniently as libtorrent reads one: the info-hash
+        // stays the SHA-1 of these very bytes.
+        byte[] wrapped = new byte[infoBytes.length + 8];
+        System.arraycopy("d4:info".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, wrapped, 0, 7);
+        System.arraycopy(infoBytes, 0, wrapped, 7, infoBytes.length);
+        wrapped[wrapped.length - 1] = 'e';
+        Metainfo parsed = parse(wrapped);
+        List<List<String>> tiers = trackerTiers.stream().filter(t -> !t.isEmpty()).map(List::copyOf).toList();
+        return new Metainfo(parsed.info(), parsed.infoHash(), parsed.infoBytes(), tiers, webSeeds, Optional.empty(),
+                Optional.empty(), Optional.empty(), parsed.version(), parsed.infoHashV2(), parsed.warnings());
+    }
+
     static byte[] sha1(byte[] bytes) {
         return digest("SHA-1", bytes);
     }
