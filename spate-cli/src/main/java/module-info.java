@@ -2,6 +2,8 @@
 module dev.spate.cli {
     requires dev.spate.engine;
     requires info.picocli;
+    requires java.logging;
+    requires jdk.unsupported;
 
     opens dev.spate.cli to info.picocli;
 }

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,13 +30,15 @@ import picocli.CommandLine.Spec;
 
 /** {@code spate download FILE.torrent [-o DIR] [--peer HOST:PORT]...}: fetches a torrent. */
 @Command(name = "download", mixinStandardHelpOptions = true,
-        description = "Download a torrent; run it again to resume. Exits 0 once every piece is verified on disk.")
+        description = "Download a torrent; run it again to resume. Exits 0 once every piece is verified on disk.",
+        exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_OK, Main.EXIT_FAILURE, Main.EXIT_USAGE,
+                Main.EXIT_INTERRUPTED})
 final class DownloadCommand implements Callable<Integer> {
     /** Exit status after Ctrl-C: the shell's convention for SIGINT. */
     static final int INTERRUPTED = 130;
 
     @Parameters(index = "0", paramLabel = "FILE.torrent", description = "The .torrent file.")
-    Path torrent;
+    String torrent;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Download directory (default: the current one).")
     Path output = Path.of(".");
@@ -57,22 +61,36 @@ final class DownloadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Metainfo meta = InfoCommand.read(torrent);
+        if (meta.v2Only()) {
+            throw new IllegalArgumentException(torrent + ": v2-only torrents cannot be downloaded yet");
+        }
         List<InetSocketAddress> peerAddresses = new ArrayList<>();
         for (String p : peers) {
             peerAddresses.add(parsePeer(p));
         }
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new NotDirectoryException(output.toString());
+        }
         Files.createDirectories(output);
+        String where = output.toAbsolutePath().normalize().resolve(meta.info().name()).toString();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        boolean verbose = Main.verbose(spec);
+        InfoCommand.printWarnings(meta, err);
         // Woken by completion, a torrent error or Ctrl-C; on Ctrl-C the process ends only once the
         // summary is printed and the session closed (resume data saved, trackers told "stopped").
         CountDownLatch wake = new CountDownLatch(1);
         try (Interrupt interrupt = new Interrupt(wake); Session session = network.open(spec)) {
             AtomicReference<String> failure = new AtomicReference<>();
             AtomicBoolean complete = new AtomicBoolean();
+            AtomicLong completedAt = new AtomicLong();
+            long start = System.nanoTime();
+            StatusLine line = new StatusLine(err);
+            Stall stall = new Stall(start);
             AutoCloseable subscription = session.subscribe(e -> {
                 switch (e) {
                     case Event.TorrentComplete c -> {
+                        completedAt.set(System.nanoTime());
                         complete.set(true);
                         wake.countDown();
                     }
@@ -81,9 +99,13 @@ final class DownloadCommand implements Callable<Integer> {
                         wake.countDown();
                     }
                     default -> {
-                        String line = StatusLine.eventLine(e);
-                        if (line != null) {
-                            err.println(line);
+                        stall.onEvent(e);
+                        String text = StatusLine.eventLine(e);
+                        if (text == null && verbose) {
+                            text = StatusLine.verboseLine(e);
+                        }
+                        if (text != null) {
+                            line.println(text);
                         }
                     }
                 }
@@ -91,34 +113,61 @@ final class DownloadCommand implements Callable<Integer> {
             // Added only once we listen: a torrent already complete on disk finishes its check at
             // once, and its TorrentComplete must not go by unheard.
             TorrentHandle handle = session.add(meta, output);
-            err.println("listening on port " + session.listenPort());
+            line.println("listening on port " + session.listenPort());
             trackers.forEach(handle::addTracker);
             peerAddresses.forEach(handle::connect);
             boolean anyTracker = !trackers.isEmpty() || !meta.trackers().isEmpty();
-            long start = System.nanoTime();
-            StatusLine line = new StatusLine(err);
+            // The first block's arrival, to within a poll: until it comes the status is asked for
+            // often, so that the average rate is taken over the transfer and not over the wait for it.
+            long lastEmpty = start;
+            long firstBytes = -1;
+            long lastShown = 0;
+            boolean shown = false;
             try {
-                while (!wake.await(1, TimeUnit.SECONDS)) {
+                while (!wake.await(firstBytes < 0 ? 50 : 1000, TimeUnit.MILLISECONDS)) {
                     if (session.failure().isPresent()) {
                         // An Error in the engine (out of memory, say) ended the session.
                         failure.set(session.failure().get());
                         break;
                     }
                     TorrentStatus s = handle.status();
+                    long now = System.nanoTime();
+                    if (firstBytes < 0) {
+                        if (s.downloaded() > 0) {
+                            firstBytes = lastEmpty + (now - lastEmpty) / 2;
+                        } else {
+                            lastEmpty = now;
+                        }
+                    }
                     if (peerAddresses.isEmpty() && !anyTracker && s.state() == TorrentState.DOWNLOADING && s.peers() == 0
-                            && (System.nanoTime() - start) > 5_000_000_000L) {
+                            && now - start > 5_000_000_000L) {
                         line.clear();
                         err.println("spate: no peers to download from: the torrent has no trackers; "
                                 + "give a peer with --peer HOST:PORT or a tracker with --tracker URL");
                         return interrupt.finish(Main.FAILURE);
                     }
-                    line.show(s);
+                    for (String text : stall.due(s, now)) {
+                        line.println(text);
+                    }
+                    if (!shown || now - lastShown >= 1_000_000_000L) {
+                        shown = true;
+                        lastShown = now;
+                        line.show(s);
+                    }
                 }
-                line.clear();
-                summary(out, handle.status(), (System.nanoTime() - start) / 1e9);
+                long end = complete.get() ? completedAt.get() : System.nanoTime();
+                if (firstBytes < 0) {
+                    firstBytes = lastEmpty; // all of it came between the last two looks
+                }
+                endLine(interrupt, line, out, err);
+                TorrentStatus s = handle.status();
+                trackerLines(out, s);
+                out.println(Summary.download(s, where, Math.max(0, end - firstBytes) / 1e9));
+                out.flush();
                 if (seed && complete.get() && !interrupt.interrupted()) {
                     out.println("seeding until interrupted (Ctrl-C)");
                     out.flush();
+                    long seedStart = System.nanoTime();
                     while (!interrupt.interrupted() && failure.get() == null) {
                         if (session.failure().isPresent()) {
                             failure.set(session.failure().get());
@@ -127,9 +176,8 @@ final class DownloadCommand implements Callable<Integer> {
                         line.show(handle.status());
                         Thread.sleep(1000);
                     }
-                    line.clear();
-                    TorrentStatus s = handle.status();
-                    out.printf("%s: uploaded %s while seeding%n", TerminalText.escape(s.name()), Units.bytes(s.uploaded()));
+                    endLine(interrupt, line, out, err);
+                    out.println(Summary.seeding(handle.status(), (System.nanoTime() - seedStart) / 1_000_000_000L));
                     out.flush();
                 }
             } finally {
@@ -141,6 +189,18 @@ final class DownloadCommand implements Callable<Integer> {
                 return interrupt.finish(Main.FAILURE);
             }
             return interrupt.finish(complete.get() ? 0 : INTERRUPTED);
+        }
+    }
+
+    /**
+     * Ends the live line before the summary: after Ctrl-C it stays, with the terminal's {@code ^C},
+     * and the summary starts on a line of its own; otherwise it is taken away.
+     */
+    static void endLine(Interrupt interrupt, StatusLine line, PrintWriter out, PrintWriter err) {
+        if (!interrupt.interrupted()) {
+            line.clear();
+        } else if (!line.keep()) {
+            Terminal.afterInterrupt(out, err);
         }
     }
 
@@ -169,17 +229,12 @@ final class DownloadCommand implements Callable<Integer> {
         }
     }
 
-    /** The trackers' last word and the totals; the torrent's name and the trackers' URLs and messages escaped. */
-    static void summary(PrintWriter out, TorrentStatus s, double seconds) {
+    /** The trackers' last word; their URLs and messages escaped. */
+    static void trackerLines(PrintWriter out, TorrentStatus s) {
         for (var t : s.trackers()) {
             out.printf("tracker %s: %s%s%s%n", TerminalText.escape(t.url()), t.status(),
                     t.message().map(m -> ": " + TerminalText.escape(m)).orElse(""),
                     t.nextAnnounceSeconds() >= 0 ? ", next announce in " + Units.duration(t.nextAnnounceSeconds()) : "");
         }
-        out.printf("%s: %s, %d/%d pieces (%.1f%%), %s received in %s (%s), %d hash failures, %s wasted%n",
-                TerminalText.escape(s.name()), s.isComplete() ? "complete" : "incomplete", s.piecesVerified(), s.pieceCount(),
-                s.progress() * 100, Units.bytes(s.downloaded()), Units.duration((long) seconds),
-                Units.rate(seconds > 0 ? s.downloaded() / seconds : 0), s.hashFailures(), Units.bytes(s.wasted()));
-        out.flush();
     }
 }

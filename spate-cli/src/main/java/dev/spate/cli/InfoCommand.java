@@ -28,8 +28,12 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Show a torrent's name, info-hash, size, pieces, files and trackers.")
 final class InfoCommand implements Callable<Integer> {
+    /** A magnet link or a URL ({@code scheme://}) where a file is wanted. */
+    private static final java.util.regex.Pattern NOT_A_FILE =
+            java.util.regex.Pattern.compile("(?i)magnet:|[a-z][a-z0-9+.-]*://");
+
     @Parameters(index = "0", paramLabel = "FILE.torrent", description = "The .torrent file.")
-    Path torrent;
+    String torrent;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
@@ -80,9 +84,14 @@ final class InfoCommand implements Callable<Integer> {
 
     /**
      * Reads a .torrent file given on the command line; a directory is refused by name (reading one
-     * fails with a bare "Is a directory" that does not say which).
+     * fails with a bare "Is a directory" that does not say which). A magnet link or a URL is refused
+     * with a message that says so, rather than "no such file".
      */
-    static Metainfo read(Path torrent) throws IOException, MetainfoException {
+    static Metainfo read(String argument) throws IOException, MetainfoException {
+        if (NOT_A_FILE.matcher(argument).lookingAt()) {
+            throw new IllegalArgumentException("magnet links and URLs are not supported yet: give the path of a .torrent file");
+        }
+        Path torrent = Path.of(argument);
         if (Files.isDirectory(torrent)) {
             throw new IOException(torrent + " is a directory, not a .torrent file");
         }
@@ -90,24 +99,40 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     /**
-     * The torrent for people. Every string from the file (name, comment, created by, paths, URLs)
-     * goes through {@link TerminalText}: whoever made the torrent could have put terminal controls in it.
+     * The torrent for people. Every string from the file (name, comment, created by, paths, URLs,
+     * the parser's warnings, which quote paths) goes through {@link TerminalText}: whoever made
+     * the torrent could have put terminal controls in it. BEP 47 pad files are left out (they are
+     * never on disk), and so are their bytes from the size.
      */
     static String text(Metainfo meta) {
         TorrentInfo info = meta.info();
         StringBuilder sb = new StringBuilder();
         line(sb, "name", info.name());
-        line(sb, "info-hash", meta.infoHashHex());
-        line(sb, "size", Units.bytes(info.totalLength()) + " (" + info.totalLength() + " bytes)");
+        switch (meta.version()) {
+            case V1 -> line(sb, "info-hash", meta.infoHashHex());
+            case HYBRID -> {
+                line(sb, "info-hash", meta.infoHashHex());
+                line(sb, "v2 hash", meta.infoHashV2Hex().orElseThrow());
+                line(sb, "version", "hybrid v1 + v2 (downloaded as v1)");
+            }
+            case V2_ONLY -> {
+                line(sb, "info-hash", meta.infoHashV2Hex().orElseThrow() + " (v2)");
+                line(sb, "version", "v2 only (cannot be downloaded yet)");
+            }
+        }
+        line(sb, "size", Units.bytes(info.dataLength()) + " (" + info.dataLength() + " bytes)");
         line(sb, "pieces", info.pieceCount() + " x " + Units.bytes(info.pieceLength()));
         line(sb, "private", info.isPrivate() ? "yes" : "no");
         meta.createdBy().ifPresent(v -> line(sb, "created by", v));
         meta.creationDate().ifPresent(v -> line(sb, "created", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(v.atOffset(ZoneOffset.UTC))));
         meta.comment().ifPresent(v -> lines(sb, "comment", v));
-        sb.append("files (").append(info.files().size()).append("):\n");
-        for (FileEntry f : info.files()) {
+        List<FileEntry> files = info.dataFiles();
+        sb.append("files (").append(files.size()).append("):\n");
+        for (FileEntry f : files) {
             String path = info.multiFile() ? info.name() + "/" + f.displayPath() : f.displayPath();
-            sb.append(String.format("  %10s  %s%n", Units.bytes(f.length()), TerminalText.escape(path)));
+            String what = f.isSymlink() ? " -> " + info.name() + "/" + String.join("/", f.symlinkTarget())
+                    : f.isExecutable() ? " (executable)" : "";
+            sb.append(String.format("  %10s  %s%s%n", Units.bytes(f.length()), TerminalText.escape(path), TerminalText.escape(what)));
         }
         if (meta.trackerTiers().isEmpty()) {
             sb.append("trackers: none\n");
@@ -123,7 +148,17 @@ final class InfoCommand implements Callable<Integer> {
             sb.append("web seeds:\n");
             meta.webSeeds().forEach(url -> sb.append("  ").append(TerminalText.escape(url)).append('\n'));
         }
+        for (String w : meta.warnings()) {
+            sb.append("warning: ").append(TerminalText.escape(w)).append('\n');
+        }
         return sb.toString();
+    }
+
+    /** One {@code warning:} line, escaped, for each change the parser made to open the torrent safely. */
+    static void printWarnings(Metainfo meta, PrintWriter err) {
+        for (String w : meta.warnings()) {
+            err.println("warning: " + TerminalText.escape(w));
+        }
     }
 
     /** {@code key: value} on one line, the value escaped. */
@@ -162,16 +197,26 @@ final class InfoCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", info.name());
         m.put("infoHash", meta.infoHashHex());
-        m.put("totalLength", info.totalLength());
+        if (meta.version() != Metainfo.Version.V1) {
+            m.put("infoHashV2", meta.infoHashV2Hex().orElseThrow());
+            m.put("version", meta.v2Only() ? "v2" : "hybrid");
+        }
+        m.put("totalLength", info.dataLength());
         m.put("pieceLength", info.pieceLength());
         m.put("pieceCount", info.pieceCount());
         m.put("private", info.isPrivate());
         m.put("multiFile", info.multiFile());
         List<Object> files = new ArrayList<>();
-        for (FileEntry f : info.files()) {
+        for (FileEntry f : info.dataFiles()) {
             Map<String, Object> fm = new LinkedHashMap<>();
             fm.put("path", f.displayPath());
             fm.put("length", f.length());
+            if (f.isExecutable()) {
+                fm.put("executable", true);
+            }
+            if (f.isSymlink()) {
+                fm.put("symlinkTarget", String.join("/", f.symlinkTarget()));
+            }
             files.add(fm);
         }
         m.put("files", files);
@@ -180,6 +225,9 @@ final class InfoCommand implements Callable<Integer> {
         m.put("createdBy", meta.createdBy().orElse(null));
         m.put("creationDate", meta.creationDate().map(i -> i.getEpochSecond()).orElse(null));
         m.put("comment", meta.comment().orElse(null));
+        if (!meta.warnings().isEmpty()) {
+            m.put("warnings", meta.warnings());
+        }
         return m;
     }
 }

@@ -1,5 +1,6 @@
 package dev.spate.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.AccessDeniedException;
@@ -8,6 +9,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,6 +17,8 @@ import picocli.CommandLine.Option;
 /** Entry point of the {@code spate} command. */
 @Command(name = "spate", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A BitTorrent client.",
+        exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_OK, Main.EXIT_FAILURE, Main.EXIT_USAGE,
+                Main.EXIT_INTERRUPTED},
         subcommands = {InfoCommand.class, CreateCommand.class, DownloadCommand.class, SeedCommand.class, SelftestCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -22,10 +26,21 @@ public final class Main implements Runnable {
     static final int FAILURE = 1;
     /** Exit status of a usage error (picocli's own convention, kept). */
     static final int USAGE = 2;
+    /** The table of exit statuses in {@code --help}; the README has the same. */
+    static final String EXIT_CODE_HEADING = "%nExit status:%n";
+    static final String EXIT_OK = "0:success (download: every piece verified on disk)";
+    static final String EXIT_SEEDED = "0:success (stopped by Ctrl-C)";
+    static final String EXIT_FAILURE = "1:failure; one line on stderr says what went wrong";
+    static final String EXIT_USAGE = "2:usage error: an unknown option, a missing or bad argument";
+    static final String EXIT_INTERRUPTED = "130:interrupted (Ctrl-C) before the download completed";
 
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-            description = "Print stack traces of errors.")
+            description = "Print each connection attempt, log messages of every level and the stack traces of errors.")
     boolean verbose;
+
+    @Option(names = "--log-file", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "Append every log message, of every level and with its time, to FILE.")
+    Path logFile;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,6 +55,22 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(main);
         cl.setOut(out);
         cl.setErr(err);
+        // No colours in --help unless it goes to a terminal: nothing else should see control sequences.
+        cl.setColorScheme(CommandLine.Help.defaultColorScheme(
+                Terminal.stdoutIsTerminal() ? CommandLine.Help.Ansi.AUTO : CommandLine.Help.Ansi.OFF));
+        cl.setExecutionStrategy(parseResult -> {
+            Path logFile = null;
+            for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
+                logFile = p.matchedOptionValue("--log-file", logFile);
+            }
+            try {
+                Logging.configure(err, verbose(parseResult), logFile);
+            } catch (IOException e) {
+                throw new CommandLine.ExecutionException(parseResult.commandSpec().commandLine(),
+                        "cannot open the log file " + logFile, e);
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cl.setParameterExceptionHandler((e, ignoredArgs) -> {
             CommandLine failed = e.getCommandLine();
             err.println("spate: " + oneLine(e));
@@ -49,9 +80,7 @@ public final class Main implements Runnable {
             return USAGE;
         });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose")
-                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
-            if (verbose) {
+            if (verbose(parseResult)) {
                 err.print(stackTrace(e));
             }
             err.println("spate: " + oneLine(e));
@@ -59,6 +88,27 @@ public final class Main implements Runnable {
             return FAILURE;
         });
         return cl.execute(args);
+    }
+
+    /** Whether {@code --verbose} was given, before the command or after it. */
+    static boolean verbose(CommandLine.ParseResult parseResult) {
+        for (CommandLine.ParseResult p = parseResult; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code --verbose} was given to the command {@code spec} runs, or before it. */
+    static boolean verbose(CommandLine.Model.CommandSpec spec) {
+        for (CommandLine.Model.CommandSpec s = spec; s != null; s = s.parent()) {
+            CommandLine.ParseResult p = s.commandLine().getParseResult();
+            if (p != null && p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -112,7 +162,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'spate --help'");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
     /** Reports the version from the jar's manifest. */

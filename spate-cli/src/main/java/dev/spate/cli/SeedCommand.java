@@ -7,6 +7,7 @@ import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Metainfo;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -19,10 +20,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code spate seed FILE.torrent -d DIR}: checks the data, then serves it until interrupted. */
 @Command(name = "seed", mixinStandardHelpOptions = true,
-        description = "Check the data in DIR, then seed it until interrupted (Ctrl-C).")
+        description = "Check the data in DIR, then seed it until interrupted (Ctrl-C).",
+        exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_SEEDED, Main.EXIT_FAILURE, Main.EXIT_USAGE})
 final class SeedCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE.torrent", description = "The .torrent file.")
-    Path torrent;
+    String torrent;
 
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Where the data is: the directory 'download -o DIR' wrote to (default: the current one).")
     Path dir = Path.of(".");
@@ -39,16 +41,28 @@ final class SeedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Metainfo meta = InfoCommand.read(torrent);
+        if (meta.v2Only()) {
+            throw new IllegalArgumentException(torrent + ": v2-only torrents cannot be seeded yet");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new NotDirectoryException(dir.toString());
+        }
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no such directory: " + dir);
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        boolean verbose = Main.verbose(spec);
+        StatusLine line = new StatusLine(err);
+        InfoCommand.printWarnings(meta, err);
         try (Session session = network.open(spec)) {
             session.subscribe(e -> {
-                String line = StatusLine.eventLine(e);
-                if (line != null) {
-                    err.println(line);
+                String text = StatusLine.eventLine(e);
+                if (text == null && verbose) {
+                    text = StatusLine.verboseLine(e);
+                }
+                if (text != null) {
+                    line.println(text);
                 }
             });
             TorrentHandle handle = session.add(meta, dir);
@@ -71,16 +85,15 @@ final class SeedCommand implements Callable<Integer> {
             out.flush();
             CountDownLatch stop = new CountDownLatch(1);
             try (Interrupt interrupt = new Interrupt(stop)) {
-                return interrupt.finish(seedUntilInterrupted(session, handle, stop, out, err));
+                return interrupt.finish(seedUntilInterrupted(session, handle, stop, interrupt, line, out, err));
             }
         }
     }
 
     /** Shows the live status until Ctrl-C; 0 then, 1 if the torrent fails meanwhile. */
-    private int seedUntilInterrupted(Session session, TorrentHandle handle, CountDownLatch stop, PrintWriter out,
-                                     PrintWriter err) throws InterruptedException {
+    private int seedUntilInterrupted(Session session, TorrentHandle handle, CountDownLatch stop, Interrupt interrupt,
+                                     StatusLine line, PrintWriter out, PrintWriter err) throws InterruptedException {
         TorrentStatus s;
-        StatusLine line = new StatusLine(err);
         long start = System.nanoTime();
         try {
             while (!stop.await(1, TimeUnit.SECONDS)) {
@@ -99,10 +112,8 @@ final class SeedCommand implements Callable<Integer> {
                 line.show(s);
             }
         } finally {
-            line.clear();
-            s = handle.status();
-            out.printf("%s: uploaded %s in %s, %d peers at the end%n", TerminalText.escape(s.name()), Units.bytes(s.uploaded()),
-                    Units.duration((System.nanoTime() - start) / 1_000_000_000L), s.peers());
+            DownloadCommand.endLine(interrupt, line, out, err);
+            out.println(Summary.seeding(handle.status(), (System.nanoTime() - start) / 1_000_000_000L));
             out.flush();
         }
         return 0;

@@ -43,6 +43,14 @@ final class Units {
         return seconds + "s";
     }
 
+    /** A measured time: {@code 0.52s}, {@code 12.3s} below a minute, then as {@link #duration}. */
+    static String seconds(double seconds) {
+        if (seconds >= 60) {
+            return duration((long) seconds);
+        }
+        return String.format(Locale.ROOT, seconds < 10 ? "%.2fs" : "%.1fs", seconds);
+    }
+
     /**
      * Parses a size such as {@code 16384}, {@code 256K}, {@code 256KiB}, {@code 1M} or {@code 4MiB}
      * (binary multiples).

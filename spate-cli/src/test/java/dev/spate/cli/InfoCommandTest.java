@@ -182,11 +182,13 @@ class InfoCommandTest {
         Cli.Result r = Cli.run("info", "--json", file.toString());
 
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("\"tab\\there.bin\"").contains("\\u0007");
+        assertThat(r.out()).contains("\\u0007");
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
         assertThat(json.get("name")).isEqualTo("naïve ☃");
-        assertThat(json.get("files")).isEqualTo(List.of(Map.of("path", "tab\there.bin", "length", 10L)));
+        // A tab is a control character: opened, the file's name has '_' instead, as in libtorrent, and a warning says so.
+        assertThat(json.get("files")).isEqualTo(List.of(Map.of("path", "tab_here.bin", "length", 10L)));
+        assertThat(json.get("warnings")).isEqualTo(List.of("unsafe file path \"tab\\x09here.bin\" sanitized to \"tab_here.bin\""));
         assertThat(json.get("comment")).isEqualTo("bell\u0007 and \\ slash");
     }
 
@@ -230,14 +232,19 @@ class InfoCommandTest {
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(actionable(r.out())).isEmpty();
+        // The name and the path are sanitized (ESC to '_', U+202E removed); the warnings quote them as
+        // they were, escaped.
         assertThat(r.out().lines()).contains(
-                "name:       evil\\x1b[2J\\u202egpj.exe",
+                "name:       evil_[2Jgpj.exe",
                 "created by: mktorrent\\x9b31m\\u2028x",
                 "comment:    first\\x1b[1A",
                 "            line", // a lone CR ends a line of a comment, as it always did, indented under the first
                 "            second\\x08 \\u2066end",
-                "         5 B  evil\\x1b[2J\\u202egpj.exe/sub\\x1b]8;;x\\x07link\\x1b]8;;\\x07/a\\u202etxt.exe",
-                "  tier 1: http://127.0.0.1:1/\\x1b[31mannounce");
+                "         5 B  evil_[2Jgpj.exe/sub_]8;;x_link_]8;;_/atxt.exe",
+                "  tier 1: http://127.0.0.1:1/\\x1b[31mannounce",
+                "warning: unsafe name \"evil\\x1b[2J\\u202egpj.exe\" in info dictionary sanitized to \"evil_[2Jgpj.exe\"",
+                "warning: unsafe file path \"sub\\x1b]8;;x\\x07link\\x1b]8;;\\x07/a\\u202etxt.exe\" sanitized to "
+                        + "\"sub_]8;;x_link_]8;;_/atxt.exe\"");
     }
 
     @Test
@@ -250,17 +257,23 @@ class InfoCommandTest {
         assertThat(actionable(r.out())).isEmpty();
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
-        assertThat(json.get("name")).isEqualTo("evil\u001b[2J\u202egpj.exe");
+        assertThat(json.get("name")).isEqualTo("evil_[2Jgpj.exe");
         assertThat(json.get("createdBy")).isEqualTo("mktorrent\u009b31m\u2028x");
-        assertThat(json.get("files")).isEqualTo(List.of(Map.of("path",
-                "sub\u001b]8;;x\u0007link\u001b]8;;\u0007/a\u202etxt.exe", "length", 5L)));
+        assertThat(json.get("files")).isEqualTo(List.of(Map.of("path", "sub_]8;;x_link_]8;;_/atxt.exe", "length", 5L)));
+        assertThat(json.get("warnings")).asList().hasSize(2).first().asString().contains("evil\\x1b[2J\u202egpj.exe");
+    }
+
+    /** A v2 info dictionary whose file tree holds a string where the entry {@code key} should be: refused, quoting the key. */
+    private static BDictionary badFileTree(String key) {
+        return BDictionary.builder().put("name", "x").put("meta version", 2).put("piece length", 16384)
+                .put("file tree", BDictionary.builder().put(BDictionary.key(key.getBytes(StandardCharsets.UTF_8)), BString.of("not a node")).build())
+                .build();
     }
 
     @Test
     void anErrorQuotingTheTorrentShowsItsBidiOverridesAndC1ControlsAsEscapes() throws IOException {
-        // The parser refuses the name for its '/', quoting it; the quote keeps U+202E and U+009B.
-        BDictionary info = BDictionary.builder().put("name", "x/\u202eexe\u009b2J").put("length", 5)
-                .put("piece length", 16384).put("pieces", new byte[20]).build();
+        // The parser refuses the file tree entry, quoting its name; the quote keeps U+202E and U+009B.
+        BDictionary info = badFileTree("x/\u202eexe\u009b2J");
         Path file = Files.write(tmp.resolve("bad-name.torrent"), Bencode.encode(BDictionary.builder().put("info", info).build()));
 
         Cli.Result r = Cli.run("info", file.toString());
@@ -273,8 +286,7 @@ class InfoCommandTest {
 
     @Test
     void verboseEscapesTheMessagesInTheStackTraceButKeepsItsFramesIndented() throws IOException {
-        BDictionary info = BDictionary.builder().put("name", "x/\u202e\u009b2J").put("length", 5)
-                .put("piece length", 16384).put("pieces", new byte[20]).build();
+        BDictionary info = badFileTree("x/\u202e\u009b2J");
         Path file = Files.write(tmp.resolve("bad-name.torrent"), Bencode.encode(BDictionary.builder().put("info", info).build()));
 
         Cli.Result r = Cli.run("info", "--verbose", file.toString());
@@ -282,6 +294,147 @@ class InfoCommandTest {
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err()).contains("\tat dev.spate.metainfo.MetainfoParser.").contains("x/\\u202e\\x9b2J");
         assertThat(actionable(r.err().replaceAll("(?m)^\t+", ""))).isEmpty();
+    }
+
+    // ---- BEP 47 and BEP 52 ----
+
+    /** A v2 file tree node for a file of {@code length} bytes. */
+    private static BDictionary v2File(long length) {
+        BDictionary.Builder f = BDictionary.builder().put("length", length);
+        if (length > 0) {
+            byte[] root = new byte[32];
+            java.util.Arrays.fill(root, (byte) 9);
+            f.put("pieces root", root);
+        }
+        return BDictionary.builder().put("", f.build()).build();
+    }
+
+    /** dir/ of a.bin (100 bytes) and sub/b.bin (20,000): v2 only, or a hybrid with the v1 half padded to match. */
+    private Path v2Torrent(String name, boolean hybrid) throws IOException {
+        BDictionary tree = BDictionary.builder().put("a.bin", v2File(100))
+                .put("sub", BDictionary.builder().put("b.bin", v2File(20_000)).build()).build();
+        BDictionary.Builder info = BDictionary.builder().put("name", "dir").put("meta version", 2).put("piece length", 16384)
+                .put("file tree", tree);
+        if (hybrid) {
+            info.put("pieces", new byte[3 * 20]).put("files", BList.of(
+                    BDictionary.builder().put("length", 100).put("path", BList.of(BString.of("a.bin"))).build(),
+                    BDictionary.builder().put("length", 16284).put("attr", "p")
+                            .put("path", BList.of(BString.of(".pad"), BString.of("16284"))).build(),
+                    BDictionary.builder().put("length", 20_000).put("path", BList.of(BString.of("sub"), BString.of("b.bin"))).build()));
+        }
+        return Files.write(tmp.resolve(name), Bencode.encode(BDictionary.builder().put("info", info.build()).build()));
+    }
+
+    @Test
+    void textOfAV2OnlyTorrentShowsItsV2HashFilesAndSizesAndThatItCannotBeDownloaded() throws Exception {
+        Path file = v2Torrent("v2.torrent", false);
+        Metainfo meta = dev.spate.metainfo.MetainfoParser.read(file);
+
+        Cli.Result r = Cli.run("info", file.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out().lines()).containsExactly(
+                "name:       dir",
+                "info-hash:  " + meta.infoHashV2Hex().orElseThrow() + " (v2)",
+                "version:    v2 only (cannot be downloaded yet)",
+                "size:       19.6 KiB (20100 bytes)",
+                "pieces:     3 x 16 KiB",
+                "private:    no",
+                "files (2):",
+                "       100 B  dir/a.bin",
+                "    19.5 KiB  dir/sub/b.bin",
+                "trackers: none");
+    }
+
+    @Test
+    void downloadAndSeedRefuseAV2OnlyTorrentWithOneClearLine() throws IOException {
+        Path file = v2Torrent("v2.torrent", false);
+
+        Cli.Result download = Cli.run("download", file.toString(), "-o", tmp.resolve("out").toString());
+        Cli.Result seed = Cli.run("seed", file.toString(), "-d", tmp.toString());
+
+        assertThat(download.exitCode()).isEqualTo(1);
+        assertThat(download.err()).isEqualTo("spate: " + file + ": v2-only torrents cannot be downloaded yet\n");
+        assertThat(tmp.resolve("out")).doesNotExist();
+        assertThat(seed.exitCode()).isEqualTo(1);
+        assertThat(seed.err()).isEqualTo("spate: " + file + ": v2-only torrents cannot be seeded yet\n");
+    }
+
+    @Test
+    void textOfAHybridShowsBothHashesAndLeavesOutThePadFiles() throws Exception {
+        Path file = v2Torrent("hybrid.torrent", true);
+        Metainfo meta = dev.spate.metainfo.MetainfoParser.read(file);
+
+        Cli.Result r = Cli.run("info", file.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out().lines()).containsExactly(
+                "name:       dir",
+                "info-hash:  " + meta.infoHashHex(),
+                "v2 hash:    " + meta.infoHashV2Hex().orElseThrow(),
+                "version:    hybrid v1 + v2 (downloaded as v1)",
+                "size:       19.6 KiB (20100 bytes)",
+                "pieces:     3 x 16 KiB",
+                "private:    no",
+                "files (2):",
+                "       100 B  dir/a.bin",
+                "    19.5 KiB  dir/sub/b.bin",
+                "trackers: none");
+    }
+
+    @Test
+    void jsonOfAHybridHasBothHashesAndTheDataFilesOnly() throws Exception {
+        Path file = v2Torrent("hybrid.torrent", true);
+        Metainfo meta = dev.spate.metainfo.MetainfoParser.read(file);
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Cli.run("info", "--json", file.toString()).out());
+
+        assertThat(json).containsEntry("infoHash", meta.infoHashHex()).containsEntry("infoHashV2", meta.infoHashV2Hex().orElseThrow())
+                .containsEntry("version", "hybrid").containsEntry("totalLength", 20_100L).doesNotContainKey("warnings");
+        assertThat(json.get("files")).isEqualTo(List.of(Map.of("path", "a.bin", "length", 100L),
+                Map.of("path", "sub/b.bin", "length", 20_000L)));
+    }
+
+    @Test
+    void textShowsExecutablesAndLinksAndAWarningLineForEachSanitizedPath() throws IOException {
+        BList files = BList.of(
+                BDictionary.builder().put("length", 5).put("attr", "x").put("path", BList.of(BString.of("run.sh"))).build(),
+                BDictionary.builder().put("length", 0).put("attr", "l").put("path", BList.of(BString.of("link")))
+                        .put("symlink path", BList.of(BString.of("run.sh"))).build(),
+                BDictionary.builder().put("length", 0).put("attr", "l").put("path", BList.of(BString.of("escape")))
+                        .put("symlink path", BList.of(BString.of(".."), BString.of("etc"))).build(),
+                BDictionary.builder().put("length", 5).put("path", BList.of(BString.of(".."), BString.of(".."), BString.of("x\u001b[2J"))).build(),
+                BDictionary.builder().put("length", 5).put("path", BList.of(BString.of("x\u001b[2J"))).build());
+        BDictionary info = BDictionary.builder().put("name", "t").put("piece length", 16384).put("pieces", new byte[20])
+                .put("files", files).build();
+        Path file = Files.write(tmp.resolve("attrs.torrent"), Bencode.encode(BDictionary.builder().put("info", info).build()));
+
+        Cli.Result r = Cli.run("info", file.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(actionable(r.out())).isEmpty();
+        assertThat(r.out().lines()).contains(
+                "files (5):",
+                "         5 B  t/run.sh (executable)",
+                "         0 B  t/link -> t/run.sh",
+                "         0 B  t/escape",
+                "         5 B  t/x_[2J",
+                "         5 B  t/x_[2J.1",
+                "warning: unsafe file path \"../../x\\x1b[2J\" sanitized to \"x_[2J\"",
+                "warning: symbolic link \"escape\" -> \"etc\" does not point to a file or directory of the torrent: "
+                        + "written as an empty file instead",
+                "warning: unsafe file path \"x\\x1b[2J\" sanitized to \"x_[2J\"",
+                "warning: file path \"x_[2J\" is taken by another file or directory of the torrent: renamed \"x_[2J.1\"");
+        assertThat(r.out().lines().filter(l -> l.startsWith("warning: "))).hasSize(4);
+    }
+
+    @Test
+    void aTorrentWithoutWarningsPrintsNoWarningLine() throws IOException {
+        Path file = tmp.resolve("tree.torrent");
+        multiFileTorrent(file);
+
+        assertThat(Cli.run("info", file.toString()).out()).doesNotContain("warning");
     }
 
     @Test

@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import dev.spate.metainfo.TorrentCreator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
     @Test
@@ -14,7 +19,54 @@ class MainTest {
         Cli.Result r = Cli.run();
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.errLines()).containsExactly("spate: missing command: try 'spate --help'", "try 'spate --help' for usage");
+        assertThat(r.errLines()).containsExactly("spate: missing command", "try 'spate --help' for usage");
+    }
+
+    @Test
+    void aMagnetLinkOrAUrlWhereATorrentFileIsWantedSaysTheyAreNotSupportedYet() {
+        for (String[] args : List.of(new String[] {"download", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567"},
+                new String[] {"info", "https://example.com/linux.torrent"}, new String[] {"seed", "HTTP://example.com/x.torrent"})) {
+            Cli.Result r = Cli.run(args);
+
+            assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(1);
+            assertThat(r.errLines()).containsExactly(
+                    "spate: magnet links and URLs are not supported yet: give the path of a .torrent file");
+        }
+    }
+
+    @Test
+    void anOutputDirectoryThatIsAFileSaysItIsNotADirectory(@TempDir Path tmp) throws Exception {
+        Path data = Files.write(tmp.resolve("data.bin"), new byte[20_000]);
+        Path torrent = Files.write(tmp.resolve("data.torrent"), TorrentCreator.builder(data).build().create());
+
+        Cli.Result download = Cli.run("download", torrent.toString(), "-o", data.toString(), "--state", tmp.resolve("s").toString());
+        Cli.Result seed = Cli.run("seed", torrent.toString(), "-d", data.toString(), "--state", tmp.resolve("s").toString());
+
+        assertThat(download.exitCode()).isEqualTo(1);
+        assertThat(download.errLines()).containsExactly("spate: " + data + ": not a directory");
+        assertThat(seed.exitCode()).isEqualTo(1);
+        assertThat(seed.errLines()).containsExactly("spate: " + data + ": not a directory");
+    }
+
+    @Test
+    void helpListsTheExitStatuses() {
+        for (String[] args : List.of(new String[] {"--help"}, new String[] {"download", "--help"})) {
+            Cli.Result r = Cli.run(args);
+
+            assertThat(r.out()).contains("Exit status:\n").containsPattern("\n  0 +success")
+                    .containsPattern("\n  1 +failure").containsPattern("\n  2 +usage error")
+                    .containsPattern("\n  130 +interrupted \\(Ctrl-C\\)");
+            assertThat(r.out().lines()).as("fits 80 columns").allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
+        }
+        assertThat(Cli.run("seed", "--help").out()).contains("Exit status:\n").doesNotContain("130")
+                .contains("default: the current one");
+    }
+
+    @Test
+    void outputThatIsNotATerminalHoldsNoControlCharacter() {
+        Cli.Result r = Cli.run("download", "--help");
+
+        assertThat(r.out()).doesNotContain("\u001b");
     }
 
     @Test

@@ -25,7 +25,7 @@ class StateOptionTest {
     }
 
     private String infoHashHex(String torrent) throws Exception {
-        return InfoCommand.read(Path.of(torrent)).infoHashHex();
+        return InfoCommand.read(torrent).infoHashHex();
     }
 
     /** The resume files in {@code state}: one, of this torrent, and none in the download directory. */

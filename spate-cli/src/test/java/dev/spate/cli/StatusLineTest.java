@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spate.engine.Event;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class StatusLineTest {
     static final dev.spate.core.InfoHash H = dev.spate.core.InfoHash.of(new byte[20]);
@@ -26,26 +30,121 @@ class StatusLineTest {
     void trackerErrorsAndBansAreShownAndOtherEventsAreNot() {
         assertThat(StatusLine.eventLine(new Event.TrackerError(H, "no tracker answered"))).isEqualTo("tracker error: no tracker answered");
         assertThat(StatusLine.eventLine(new Event.PeerBanned(H, new InetSocketAddress("127.0.0.1", 7), "sent corrupt data")))
-                .isEqualTo("banned /127.0.0.1:7: sent corrupt data");
+                .isEqualTo("banned 127.0.0.1:7: sent corrupt data");
         assertThat(StatusLine.eventLine(new Event.PieceVerified(H, 3))).isNull();
     }
 
     @Test
     void whatATrackerOrAPeerWroteIsEscapedInTheEventLines() {
         assertThat(StatusLine.eventLine(new Event.TrackerReply(H, "http://t/\u001b[2J", 1, Optional.of("\u001b]8;;x\u0007hi"),
-                Duration.ofSeconds(60)))).isEqualTo("tracker http://t/\\x1b[2J: working, 1 peers, next announce in 1m00s"
+                Duration.ofSeconds(60)))).isEqualTo("tracker http://t/\\x1b[2J: working, 1 peer, next announce in 1m00s"
                         + " (warning: \\x1b]8;;x\\x07hi)");
         assertThat(StatusLine.eventLine(new Event.TrackerError(H, "tracker failure: \u001b[31mgo away\r\u202e")))
                 .isEqualTo("tracker error: tracker failure: \\x1b[31mgo away\\r\\u202e");
         assertThat(StatusLine.eventLine(new Event.PeerBanned(H, new InetSocketAddress("127.0.0.1", 7), "client \u009b2J\u0008")))
-                .isEqualTo("banned /127.0.0.1:7: client \\x9b2J\\x08");
+                .isEqualTo("banned 127.0.0.1:7: client \\x9b2J\\x08");
+    }
+
+    static TorrentStatus downloading() {
+        return TorrentStatus.builder().name("x").infoHash(H).state(TorrentState.DOWNLOADING).pieces(120, 240)
+                .bytes(27L << 20, 60L << 20).rates(1_258_291, 0).transferred(27L << 20, 0, 0).peers(3).build();
     }
 
     @Test
-    void theStatusLineShowsStateProgressRatesEtaPeersAndPieces() {
-        TorrentStatus s = TorrentStatus.builder().name("x").infoHash(H).state(TorrentState.DOWNLOADING).pieces(50, 100)
-                .bytes(50L << 20, 100L << 20).rates(1L << 20, 0).transferred(50L << 20, 0, 0).peers(3).build();
-        assertThat(StatusLine.format(s)).isEqualTo(
-                "downloading  50.0%  down 1 MiB/s  up 0 B/s (0 B)  ETA 50s  peers 3  pieces 50/100");
+    void thePlainLineShowsEveryFigureBytesDoneOfTheTotalFirst() {
+        assertThat(StatusLine.format(downloading())).isEqualTo(
+                "downloading  45.0%  27 MiB/60 MiB  down 1.20 MiB/s  up 0 B/s (0 B)  ETA 27s  3 peers  pieces 120/240");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {60, 80, 120})
+    void atEachWidthTheLiveLineLeavesTheLastColumnFreeAndKeepsStateBytesRateEtaAndPeers(int columns) {
+        for (TorrentStatus s : List.of(downloading(), TorrentStatus.builder().name("x").infoHash(H)
+                .state(TorrentState.DOWNLOADING).pieces(99_999, 100_000).bytes(1023L << 30, 1024L << 30)
+                .rates(1023L << 20, 1023L << 20).transferred(1023L << 30, 999L << 30, 0).peers(200).build())) {
+            String line = StatusLine.fit(s, columns);
+
+            assertThat(line.length()).as(line).isLessThan(columns);
+            assertThat(line).startsWith("downloading").contains(Units.bytes(s.bytesVerified()) + "/" + Units.bytes(s.totalBytes()))
+                    .contains("down " + Units.rate(s.downloadRate())).contains("ETA ");
+            if (columns >= 80) {
+                assertThat(line).contains(s.peers() + " peers");
+            }
+        }
+    }
+
+    @Test
+    void asTheTerminalNarrowsTheLeastUsefulFieldsGoFirst() {
+        TorrentStatus s = downloading();
+
+        assertThat(StatusLine.fit(s, 120)).isEqualTo(StatusLine.format(s));
+        assertThat(StatusLine.fit(s, 90)).isEqualTo("downloading  45.0%  27 MiB/60 MiB  down 1.20 MiB/s  up 0 B/s (0 B)  ETA 27s  3 peers");
+        assertThat(StatusLine.fit(s, 80)).isEqualTo("downloading  45.0%  27 MiB/60 MiB  down 1.20 MiB/s  ETA 27s  3 peers");
+        assertThat(StatusLine.fit(s, 60)).isEqualTo("downloading 27 MiB/60 MiB down 1.20 MiB/s ETA 27s 3 peers");
+        assertThat(StatusLine.fit(s, 50)).isEqualTo("downloading 27 MiB/60 MiB down 1.20 MiB/s ETA 27s");
+        assertThat(StatusLine.fit(s, 20)).isEqualTo("downloading");
+        assertThat(StatusLine.fit(s, 8)).isEqualTo("downloa");
+    }
+
+    @Test
+    void theSeedingLineShowsTheUploadAndTheShareRatioAndNoDownloadRateOrEta() {
+        TorrentStatus s = TorrentStatus.builder().name("x").infoHash(H).state(TorrentState.SEEDING).pieces(240, 240)
+                .bytes(60L << 20, 60L << 20).rates(0, 512 << 10).transferred(0, 30L << 20, 0).peers(1).build();
+
+        assertThat(StatusLine.format(s)).isEqualTo("seeding  60 MiB  up 512 KiB/s  uploaded 30 MiB  ratio 0.50  1 peer");
+        assertThat(StatusLine.fit(s, 40)).isEqualTo("seeding  up 512 KiB/s  uploaded 30 MiB");
+    }
+
+    @Test
+    void onATerminalTheLineIsRedrawnInPlaceAndOtherLinesGoAboveIt() {
+        StringWriter text = new StringWriter();
+        StatusLine line = new StatusLine(new PrintWriter(text), true, () -> 60);
+
+        line.show(downloading());
+        line.println("tracker error: none answered");
+        line.show(downloading());
+        line.clear();
+
+        String live = StatusLine.fit(downloading(), 60);
+        assertThat(text.toString()).isEqualTo("\r\u001b[K" + live + "\r\u001b[Ktracker error: none answered\n" + live
+                + "\r\u001b[K" + live + "\r\u001b[K");
+    }
+
+    @Test
+    void offATerminalNoControlCharacterIsWrittenAndThePlainLineComesEveryFiveSeconds() {
+        StringWriter text = new StringWriter();
+        StatusLine line = new StatusLine(new PrintWriter(text), false, () -> 60);
+
+        line.show(downloading());
+        line.show(downloading());
+        line.println("tracker error: none answered");
+        line.clear();
+
+        assertThat(line.keep()).isFalse();
+        assertThat(text.toString()).isEqualTo(StatusLine.format(downloading()) + "\ntracker error: none answered\n");
+    }
+
+    @Test
+    void afterCtrlCTheLiveLineStaysAndTheNextLineStartsBelowIt() {
+        StringWriter text = new StringWriter();
+        StatusLine line = new StatusLine(new PrintWriter(text), true, () -> 80);
+
+        line.show(downloading());
+
+        assertThat(line.keep()).isTrue();
+        assertThat(text.toString()).endsWith(StatusLine.fit(downloading(), 80) + "\n");
+        assertThat(line.keep()).as("nothing left to keep").isFalse();
+    }
+
+    @Test
+    void verboseLinesShowEachConnectionAndEachFailedAttempt() {
+        InetSocketAddress a = new InetSocketAddress("127.0.0.1", 1);
+        assertThat(StatusLine.verboseLine(new Event.PeerDisconnected(H, a, "connect failed: Connection refused")))
+                .isEqualTo("peer 127.0.0.1:1: connect failed: Connection refused");
+        assertThat(StatusLine.verboseLine(new Event.PeerConnected(H, a, "Transmission 4.0\u001b[2J", true)))
+                .isEqualTo("peer 127.0.0.1:1: connected (we dialled), client Transmission 4.0\\x1b[2J");
+        assertThat(StatusLine.verboseLine(new Event.PeerDisconnected(H, new InetSocketAddress("::1", 7), "choked too often")))
+                .isEqualTo("peer [0:0:0:0:0:0:0:1]:7: disconnected: choked too often");
+        assertThat(StatusLine.verboseLine(new Event.PieceVerified(H, 1))).isNull();
     }
 }

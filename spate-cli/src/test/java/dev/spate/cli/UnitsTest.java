@@ -61,4 +61,12 @@ class UnitsTest {
         assertThat(Units.duration(185)).isEqualTo("3m05s");
         assertThat(Units.duration(3720)).isEqualTo("1h02m");
     }
+
+    @Test
+    void aMeasuredTimeKeepsItsFractionBelowAMinute() {
+        assertThat(Units.seconds(0.5)).isEqualTo("0.50s");
+        assertThat(Units.seconds(0.004)).isEqualTo("0.00s");
+        assertThat(Units.seconds(12.34)).isEqualTo("12.3s");
+        assertThat(Units.seconds(72.9)).isEqualTo("1m12s");
+    }
 }

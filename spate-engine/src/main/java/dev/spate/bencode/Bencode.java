@@ -9,7 +9,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Strict bencode decoding and canonical encoding (BEP 3).
+ * Bencode decoding and canonical encoding (BEP 3).
+ *
+ * <p>{@link #decode} is strict: only the canonical form is accepted, as the peer protocol, trackers
+ * and the DHT require. {@link #decodeLenient} is for .torrent files, which libtorrent and other
+ * clients read leniently and which people therefore share in forms BEP 3 does not allow:
+ * dictionary keys out of order or repeated (the first value of a repeated key counts, as in
+ * libtorrent, whose lookups stop at the first match), and integers or string lengths with leading
+ * zeros or a {@code -0}. Every value still records its raw span, so a hash over the bytes as they
+ * were (the info-hash) stays exact whatever the form. Everything else (truncation, lengths beyond
+ * the input, integers beyond 64 bits, nesting beyond the limit) is refused in both modes.
  *
  * <p>Decoding is recursive with an explicit depth limit, so hostile input cannot exhaust the stack;
  * a string's declared length is checked against the bytes left before anything is allocated, so it
@@ -42,10 +51,34 @@ public final class Bencode {
      * metadata messages, where raw data follows a dictionary). The value's span tells where it ends.
      */
     public static BValue decodePrefix(byte[] input, int offset, int length, int maxDepth) throws BencodeException {
+        checkRange(input, offset, length);
+        return new Decoder(input, offset, offset + length, maxDepth, false).value(0);
+    }
+
+    /**
+     * Decodes {@code input[offset, offset+length)}, which must hold exactly one value, accepting the
+     * non-canonical forms described in the class comment. For .torrent files and the info
+     * dictionaries of BEP 9's metadata exchange, never for protocol messages.
+     */
+    public static BValue decodeLenient(byte[] input, int offset, int length, int maxDepth) throws BencodeException {
+        BValue value = decodeLenientPrefix(input, offset, length, maxDepth);
+        int end = value.span().end();
+        if (end != offset + length) {
+            throw new BencodeException(end, (offset + length - end) + " trailing bytes after the value");
+        }
+        return value;
+    }
+
+    /** As {@link #decodePrefix}, accepting the non-canonical forms of {@link #decodeLenient}. */
+    public static BValue decodeLenientPrefix(byte[] input, int offset, int length, int maxDepth) throws BencodeException {
+        checkRange(input, offset, length);
+        return new Decoder(input, offset, offset + length, maxDepth, true).value(0);
+    }
+
+    private static void checkRange(byte[] input, int offset, int length) {
         if (offset < 0 || length < 0 || offset + length > input.length || offset + length < 0) {
             throw new IllegalArgumentException("range [" + offset + ", +" + length + ") outside " + input.length + " bytes");
         }
-        return new Decoder(input, offset, offset + length, maxDepth).value(0);
     }
 
     /** The canonical encoding of {@code value}. */
@@ -104,13 +137,16 @@ public final class Bencode {
         private final byte[] in;
         private final int limit;
         private final int maxDepth;
+        /** Whether the non-canonical forms of {@link #decodeLenient} are accepted. */
+        private final boolean lenient;
         private int pos;
 
-        Decoder(byte[] in, int start, int limit, int maxDepth) {
+        Decoder(byte[] in, int start, int limit, int maxDepth, boolean lenient) {
             this.in = in;
             this.pos = start;
             this.limit = limit;
             this.maxDepth = maxDepth;
+            this.lenient = lenient;
         }
 
         BValue value(int depth) throws BencodeException {
@@ -140,7 +176,7 @@ public final class Bencode {
         /** Reads {@code <length>:} and checks the length against the bytes left. */
         private int stringLength() throws BencodeException {
             int start = pos;
-            if (in[pos] == '0' && pos + 1 < limit && in[pos + 1] != ':') {
+            if (!lenient && in[pos] == '0' && pos + 1 < limit && in[pos + 1] != ':') {
                 throw new BencodeException(pos, "leading zero in string length");
             }
             long len = 0;
@@ -191,10 +227,10 @@ public final class Bencode {
             if (in[pos] != 'e') {
                 throw new BencodeException(pos, "expected 'e' after integer, found " + describe(in[pos]));
             }
-            if (in[digitsStart] == '0' && pos - digitsStart > 1) {
+            if (!lenient && in[digitsStart] == '0' && pos - digitsStart > 1) {
                 throw new BencodeException(digitsStart, "leading zero in integer");
             }
-            if (negative && magnitudeNeg == 0) {
+            if (!lenient && negative && magnitudeNeg == 0) {
                 throw new BencodeException(start, "negative zero");
             }
             long value;
@@ -249,7 +285,7 @@ public final class Bencode {
                 int keyLen = stringLength();
                 int keyStart = pos;
                 pos += keyLen;
-                if (prevKeyStart >= 0) {
+                if (prevKeyStart >= 0 && !lenient) {
                     int cmp = Arrays.compareUnsigned(in, prevKeyStart, prevKeyStart + prevKeyLen, in, keyStart, keyStart + keyLen);
                     if (cmp == 0) {
                         throw new BencodeException(keyOffset, "duplicate dictionary key " + quote(keyStart, keyLen));
@@ -264,7 +300,10 @@ public final class Bencode {
                 if (pos >= limit) {
                     throw new BencodeException(pos, "input ends after dictionary key " + quote(keyStart, keyLen) + ", expected its value");
                 }
-                entries.put(key, value(depth + 1));
+                BValue value = value(depth + 1);
+                // Lenient: the first value of a repeated key counts (the later ones are still
+                // decoded, so the input is checked to its end and the spans stay right).
+                entries.putIfAbsent(key, value);
             }
         }
 

@@ -133,12 +133,16 @@ public final class Session implements AutoCloseable {
      * single-file torrent as {@code directory/<name>}, a multi-file one under
      * {@code directory/<name>/}. What is already there is checked first, so a download resumes.
      *
+     * @throws IllegalArgumentException for a v2-only torrent (not supported yet)
      * @throws IllegalStateException if the torrent is already in the session
      * @throws IOException if its files cannot be opened
      */
     public TorrentHandle add(Metainfo metainfo, Path directory) throws IOException {
         if (closed) {
             throw new IllegalStateException("session is closed");
+        }
+        if (metainfo.v2Only()) {
+            throw new IllegalArgumentException("v2-only torrents cannot be downloaded yet");
         }
         InfoHash hash = InfoHash.of(metainfo.infoHash());
         Torrent torrent = new Torrent(context, metainfo, directory, t -> removed(hash));

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Maps ranges of a torrent's byte stream (the files concatenated in order, BEP 3) onto the files
  * they cover. Pieces may cross file boundaries; zero-length files cover nothing and never appear
- * in a result. Immutable and thread-safe.
+ * in a result. BEP 47 pad files are files here like any other: their spans are in the results,
+ * and a storage knows them by {@link FileEntry#isPad()}. Immutable and thread-safe.
  */
 public final class FileLayout {
     private final TorrentInfo info;
@@ -77,6 +78,23 @@ public final class FileLayout {
             lo--;
         }
         return lo;
+    }
+
+    /**
+     * Whether the {@code length} bytes at {@code begin} within {@code piece} lie wholly in BEP 47 pad
+     * files: zeros known in advance, which need not be asked of peers (BEP 47) nor read from disk.
+     */
+    public boolean isPadding(int piece, int begin, int length) {
+        List<FileSpan> spans = spans(piece, begin, length);
+        if (spans.isEmpty()) {
+            return false;
+        }
+        for (FileSpan s : spans) {
+            if (!info.files().get(s.fileIndex()).isPad()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The pieces that overlap file {@code fileIndex}, as [first, last]; empty files give first > last. */

@@ -473,6 +473,9 @@ public record Magnet(Optional<InfoHash> infoHash, Optional<String> infoHashV2, O
     /**
      * Files {@code first} to {@code last}, both included, by their index in the torrent's file
      * list (BEP 53).
+     *
+     * @param first the first file index, not negative
+     * @param last the last file index, not below {@code first}
      */
     public record FileRange(int first, int last) {
         public FileRange {

@@ -10,8 +10,11 @@ import java.util.Optional;
 /**
  * A parsed .torrent file: the info dictionary and what surrounds it. Immutable.
  *
- * @param info the validated info dictionary
- * @param infoHash SHA-1 of the info dictionary's bytes exactly as they appear in the file
+ * @param info the validated info dictionary (for a hybrid, its v1 half; for a v2-only torrent, see
+ *     {@link #v2Only()})
+ * @param infoHash the 20-byte info-hash peers, trackers and the DHT know the torrent by: SHA-1 of
+ *     the info dictionary's bytes exactly as they appear in the file for a v1 or hybrid torrent
+ *     (BEP 3); for a v2-only torrent, the SHA-256 of those bytes truncated to 20 bytes (BEP 52)
  * @param infoBytes those raw bytes (served to peers by BEP 9's metadata exchange)
  * @param trackerTiers BEP 12 tiers: {@code announce-list} when present, otherwise {@code announce}
  *     as a single tier; empty when neither is given
@@ -19,19 +22,49 @@ import java.util.Optional;
  * @param creationDate {@code creation date}, when present
  * @param comment {@code comment}, when present
  * @param createdBy {@code created by}, when present
+ * @param version which of BEP 3 and BEP 52 the info dictionary follows
+ * @param infoHashV2 the SHA-256 of the info dictionary's bytes (BEP 52) for a hybrid or v2-only
+ *     torrent, 32 bytes; empty for a v1 torrent
+ * @param warnings what the parser changed so the torrent opens safely (an unsafe path sanitized, a
+ *     duplicate path renamed, a symbolic link pointing outside the torrent written as a plain
+ *     file), one line each, for the user to see; empty for an ordinary torrent
  */
 public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List<List<String>> trackerTiers,
                        List<String> webSeeds, Optional<Instant> creationDate, Optional<String> comment,
-                       Optional<String> createdBy) {
+                       Optional<String> createdBy, Version version, byte[] infoHashV2, List<String> warnings) {
+    /** The metainfo versions. */
+    public enum Version {
+        /** BEP 3 only: SHA-1 piece hashes. */
+        V1,
+        /** BEP 52 with a BEP 3 half that describes the same files: opened and downloaded as v1. */
+        HYBRID,
+        /** BEP 52 only: no SHA-1 piece hashes, so it cannot be downloaded yet. */
+        V2_ONLY
+    }
+
     public Metainfo {
         Objects.requireNonNull(info, "info");
+        Objects.requireNonNull(version, "version");
         infoHash = infoHash.clone();
         infoBytes = infoBytes.clone();
+        infoHashV2 = infoHashV2.clone();
         if (infoHash.length != 20) {
             throw new IllegalArgumentException("info-hash of " + infoHash.length + " bytes");
         }
+        if (infoHashV2.length != (version == Version.V1 ? 0 : 32)) {
+            throw new IllegalArgumentException("v2 info-hash of " + infoHashV2.length + " bytes for a " + version + " torrent");
+        }
         trackerTiers = trackerTiers.stream().map(List::copyOf).toList();
         webSeeds = List.copyOf(webSeeds);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** A v1 torrent that needed no warnings. */
+    public Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List<List<String>> trackerTiers,
+                    List<String> webSeeds, Optional<Instant> creationDate, Optional<String> comment,
+                    Optional<String> createdBy) {
+        this(info, infoHash, infoBytes, trackerTiers, webSeeds, creationDate, comment, createdBy, Version.V1,
+                new byte[0], List.of());
     }
 
     @Override
@@ -44,9 +77,30 @@ public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List
         return infoBytes.clone();
     }
 
+    @Override
+    public byte[] infoHashV2() {
+        return infoHashV2.clone();
+    }
+
     /** The info-hash as 40 lower-case hex digits. */
     public String infoHashHex() {
         return HexFormat.of().formatHex(infoHash);
+    }
+
+    /** The v2 info-hash as 64 lower-case hex digits, when there is one (hybrid and v2-only torrents). */
+    public Optional<String> infoHashV2Hex() {
+        return infoHashV2.length == 0 ? Optional.empty() : Optional.of(HexFormat.of().formatHex(infoHashV2));
+    }
+
+    /**
+     * Whether this torrent has only a BEP 52 (v2) half, which Spate reads but cannot download yet:
+     * {@link #info()} then lays out its files as BEP 52's piece space does (each non-empty file
+     * starting on a piece boundary, pad files between), and its {@link TorrentInfo#pieceHashes()}
+     * are zeros, because there are no SHA-1 piece hashes to give. Refuse to download such a
+     * torrent ("v2-only torrents cannot be downloaded yet").
+     */
+    public boolean v2Only() {
+        return version == Version.V2_ONLY;
     }
 
     /** Every tracker URL, tier by tier, each once. */
@@ -59,7 +113,8 @@ public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List
         return o instanceof Metainfo other && info.equals(other.info) && Arrays.equals(infoHash, other.infoHash)
                 && trackerTiers.equals(other.trackerTiers) && webSeeds.equals(other.webSeeds)
                 && creationDate.equals(other.creationDate) && comment.equals(other.comment)
-                && createdBy.equals(other.createdBy);
+                && createdBy.equals(other.createdBy) && version == other.version
+                && Arrays.equals(infoHashV2, other.infoHashV2) && warnings.equals(other.warnings);
     }
 
     @Override
@@ -69,6 +124,6 @@ public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List
 
     @Override
     public String toString() {
-        return "Metainfo[" + info.name() + " " + infoHashHex() + "]";
+        return "Metainfo[" + info.name() + " " + infoHashHex() + (version == Version.V1 ? "" : " " + version) + "]";
     }
 }

@@ -10,7 +10,9 @@ import java.util.Objects;
  * @param name suggested name of the file (single-file) or directory (multi-file)
  * @param pieceLength bytes per piece; every piece but the last has exactly this length
  * @param pieceHashes the SHA-1 of every piece, 20 bytes each, concatenated
- * @param files the files in torrent order; a single-file torrent has one, whose path is the name
+ * @param files the files in torrent order, BEP 47 pad files included (they are part of the byte
+ *     stream and its piece hashes, see {@link FileEntry#isPad()}); a single-file torrent has one,
+ *     whose path is the name
  * @param multiFile whether the info dictionary had a {@code files} list (the data then lives in a
  *     directory called {@code name})
  * @param isPrivate BEP 27: peers only from the torrent's trackers
@@ -71,10 +73,26 @@ public record TorrentInfo(String name, int pieceLength, byte[] pieceHashes, List
         return pieceHashes.length / 20;
     }
 
-    /** Sum of the files' lengths. */
+    /** Sum of the files' lengths, pad files included: the length of the byte stream. */
     public long totalLength() {
         FileEntry last = files.get(files.size() - 1);
         return last.end();
+    }
+
+    /** Bytes of the files themselves: {@link #totalLength()} without the pad files (BEP 47). */
+    public long dataLength() {
+        long n = 0;
+        for (FileEntry f : files) {
+            if (!f.isPad()) {
+                n += f.length();
+            }
+        }
+        return n;
+    }
+
+    /** The files but the pad files, in torrent order: what a user sees and what is written to disk. */
+    public List<FileEntry> dataFiles() {
+        return files.stream().filter(f -> !f.isPad()).toList();
     }
 
     /** Length of {@code piece}: the piece length, or less for the last piece. */

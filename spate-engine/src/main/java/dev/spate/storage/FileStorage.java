@@ -17,7 +17,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.OpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
@@ -43,7 +46,11 @@ import com.sun.nio.file.ExtendedOpenOption;
  * directory on its way, anywhere the user may write (see {@link #openFile}).
  *
  * <p>Zero-length files are created at open so the layout exists; other files are created lazily,
- * sparse, on their first write. A file is opened read-only until something must be written to it,
+ * sparse, on their first write. BEP 47 attributes: a pad file is never created, its bytes are
+ * zeros to every read (and a verified piece whose pad bytes are not zeros is refused, since it
+ * could never be read back as it was verified); an executable file is created with the execute
+ * bits (as the umask allows); a symbolic link is created at open, pointing to the file or
+ * directory of the torrent the parser checked it names, and is never read or written through. A file is opened read-only until something must be written to it,
  * so a complete torrent is checked and seeded from files we may not write (another user's, a
  * read-only disk) and nothing in its directory is modified. IO is positional only, through a
  * bounded cache of open {@link FileChannel}s (least recently used closed first), one per file:
@@ -59,6 +66,11 @@ public final class FileStorage implements Storage {
     private static final System.Logger LOG = System.getLogger(FileStorage.class.getName());
     /** Open channels kept by default. */
     public static final int DEFAULT_OPEN_FILES = 64;
+    /** Mode of a new executable file (BEP 47 {@code x}): all execute bits, less what the umask takes. */
+    private static final FileAttribute<?> EXECUTABLE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxrwxrwx"));
+    private static final Set<OpenOption> WRITE_OPTIONS = Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE, StandardOpenOption.SPARSE, LinkOption.NOFOLLOW_LINKS);
 
     private final TorrentInfo info;
     private final FileLayout layout;
@@ -68,7 +80,10 @@ public final class FileStorage implements Storage {
      * directory below it is checked (and created) one component at a time.
      */
     private final Path base;
+    /** Where each file lives; null for a pad file, which never does. */
     private final Path[] paths;
+    /** Whether each file is a BEP 47 pad file. */
+    private final boolean[] pad;
     private final int maxOpen;
     /**
      * Whether writes try direct IO; cleared for good when the file system refuses it. Written by
@@ -87,6 +102,10 @@ public final class FileStorage implements Storage {
         this.layout = info.layout();
         this.base = base;
         this.paths = paths;
+        this.pad = new boolean[paths.length];
+        for (int i = 0; i < pad.length; i++) {
+            pad[i] = info.files().get(i).isPad();
+        }
         this.maxOpen = maxOpen;
         this.direct = direct;
     }
@@ -98,9 +117,10 @@ public final class FileStorage implements Storage {
 
     /**
      * Opens the torrent's files under {@code root}, keeping up to {@code maxOpenFiles} channels
-     * open. Creates the missing zero-length files (and their directories); creates nothing else,
-     * and opens no other file. A zero-length file that cannot be created (a directory we may not
-     * write) is left out with a warning: nothing is ever read from or written to it.
+     * open. Creates the missing zero-length files and symbolic links (and their directories);
+     * creates nothing else, and opens no other file. A zero-length file or link that cannot be
+     * created (a directory we may not write) is left out with a warning: nothing is ever read from
+     * or written to it.
      *
      * @throws IOException when a file's path would leave {@code root}, two files share a path,
      *     {@code root} is not a directory, or a symbolic link (or a file where a directory should
@@ -129,7 +149,13 @@ public final class FileStorage implements Storage {
         FileStorage storage = new FileStorage(info, real.base(), resolve(real.root(), info), maxOpenFiles, directWrites);
         List<FileEntry> files = info.files();
         for (int i = 0; i < files.size(); i++) {
-            if (files.get(i).length() == 0) {
+            FileEntry f = files.get(i);
+            if (f.isPad()) {
+                continue;
+            }
+            if (f.isSymlink()) {
+                storage.createLink(i, real.root());
+            } else if (f.length() == 0) {
                 storage.createEmpty(i);
             }
         }
@@ -172,7 +198,12 @@ public final class FileStorage implements Storage {
             }
             checkDirectories(p, Access.WRITE);
             try {
-                Files.createFile(p); // O_CREAT | O_EXCL: a link put there meanwhile is not followed
+                // O_CREAT | O_EXCL: a link put there meanwhile is not followed
+                if (info.files().get(fileIndex).isExecutable()) {
+                    Files.createFile(p, EXECUTABLE);
+                } else {
+                    Files.createFile(p);
+                }
             } catch (FileAlreadyExistsException e) {
                 checkFile(p, Access.WRITE); // something appeared meanwhile: fine, unless a link
             } catch (IOException e) {
@@ -187,12 +218,35 @@ public final class FileStorage implements Storage {
         }
     }
 
+    /**
+     * Creates symbolic link {@code fileIndex} if nothing is at its path: relative, to the file or
+     * directory of the torrent it names, which the parser checked is one (and {@link #resolve}
+     * that it stays below the torrent's directory). Something already there is left as it is: a
+     * link of an earlier run, or a file of the user's. Nothing is ever read or written through it.
+     */
+    private void createLink(int fileIndex, Path root) throws IOException {
+        Path p = paths[fileIndex];
+        Path target = resolveTarget(root, info, fileIndex);
+        try {
+            checkDirectories(p, Access.WRITE);
+            Path relative = p.getParent().relativize(target);
+            Files.createSymbolicLink(p, relative.toString().isEmpty() ? Path.of(".") : relative);
+        } catch (FileAlreadyExistsException e) {
+            // there already
+        } catch (IOException e) {
+            if (e instanceof StorageException refused && refused.getCause() == null) {
+                throw refused; // a link, or something else in the way, among its directories
+            }
+            LOG.log(System.Logger.Level.WARNING, "creating symbolic link {0}: {1} (left out)", p, reason(e));
+        }
+    }
+
     /** Whether writes still try direct IO: asked for at open, and not refused by the file system since. */
     boolean writesDirect() {
         return direct;
     }
 
-    /** Where file {@code fileIndex} lives. */
+    /** Where file {@code fileIndex} lives; null for a pad file, which is never on disk. */
     public Path path(int fileIndex) {
         return paths[fileIndex];
     }
@@ -208,6 +262,9 @@ public final class FileStorage implements Storage {
         Path[] out = new Path[files.size()];
         Set<Path> seen = new HashSet<>();
         for (int i = 0; i < out.length; i++) {
+            if (files.get(i).isPad()) {
+                continue; // never on disk
+            }
             List<String> components = info.multiFile()
                     ? prepend(info.name(), files.get(i).path())
                     : List.of(info.name());
@@ -233,6 +290,29 @@ public final class FileStorage implements Storage {
         return out;
     }
 
+    /**
+     * Where symbolic link {@code fileIndex} points: its target's components below the torrent's
+     * directory, checked as every path is and kept strictly below that directory.
+     */
+    private static Path resolveTarget(Path root, TorrentInfo info, int fileIndex) throws IOException {
+        FileEntry link = info.files().get(fileIndex);
+        Path top = root.toAbsolutePath().normalize().resolve(info.name());
+        Path p = top;
+        try {
+            for (String c : link.symlinkTarget()) {
+                checkComponent(c, link);
+                p = p.resolve(c);
+            }
+        } catch (InvalidPathException e) {
+            throw new IOException("unsafe target of symbolic link " + link.displayPath() + ": " + e.getMessage(), e);
+        }
+        Path normal = p.normalize();
+        if (!normal.startsWith(top) || normal.equals(top)) {
+            throw new IOException("symbolic link " + link.displayPath() + " points to " + normal + ", outside " + top);
+        }
+        return normal;
+    }
+
     private static List<String> prepend(String first, List<String> rest) {
         List<String> all = new ArrayList<>(rest.size() + 1);
         all.add(first);
@@ -254,6 +334,10 @@ public final class FileStorage implements Storage {
             throw new IllegalArgumentException("piece " + piece + " is " + size + " bytes, given " + data.remaining());
         }
         for (FileSpan span : layout.spans(piece, 0, size)) {
+            if (pad[span.fileIndex()]) {
+                checkZeros(piece, span, data);
+                continue;
+            }
             Handle h = null;
             try {
                 h = acquire(span.fileIndex(), Access.WRITE);
@@ -276,6 +360,29 @@ public final class FileStorage implements Storage {
             } finally {
                 release(h);
             }
+        }
+    }
+
+    /**
+     * BEP 47: pad bytes are zeros. A piece that verified with other bytes there could never be
+     * read back as it was verified (reads give zeros), so the torrent cannot be completed; say
+     * so rather than store it.
+     */
+    private void checkZeros(int piece, FileSpan span, ByteBuffer data) throws StorageException {
+        int from = data.position() + span.rangeOffset();
+        for (int i = from; i < from + span.length(); i++) {
+            if (data.get(i) != 0) {
+                throw new StorageException("piece " + piece + " has a byte other than zero at " + (i - data.position())
+                        + ", in pad file " + info.files().get(span.fileIndex()).displayPath()
+                        + ": the torrent is inconsistent (BEP 47 pad files are zeros)", null);
+            }
+        }
+    }
+
+    /** Puts {@code length} zeros at {@code at} in {@code dst} (absolute, position unchanged). */
+    private static void zeros(ByteBuffer dst, int at, int length) {
+        for (int i = at; i < at + length; i++) {
+            dst.put(i, (byte) 0);
         }
     }
 
@@ -316,6 +423,10 @@ public final class FileStorage implements Storage {
         int start = dst.position();
         int length = dst.remaining();
         for (FileSpan span : layout.spans(piece, begin, length)) {
+            if (pad[span.fileIndex()]) {
+                zeros(dst, start + span.rangeOffset(), span.length());
+                continue;
+            }
             Handle h = null;
             try {
                 h = acquire(span.fileIndex(), Access.READ);
@@ -341,6 +452,14 @@ public final class FileStorage implements Storage {
     @Override
     public void transferTo(int piece, int begin, int length, WritableByteChannel target) throws IOException {
         for (FileSpan span : layout.spans(piece, begin, length)) {
+            if (pad[span.fileIndex()]) {
+                // BEP 47: a peer that asks for pad bytes is served them, zeros.
+                ByteBuffer z = ByteBuffer.allocate(span.length());
+                while (z.hasRemaining()) {
+                    target.write(z);
+                }
+                continue;
+            }
             Handle h = null;
             try {
                 try {
@@ -398,6 +517,10 @@ public final class FileStorage implements Storage {
         try {
             // First make sure every part can be there, so a missing file costs no reading.
             for (FileSpan span : spans) {
+                if (pad[span.fileIndex()]) {
+                    handles.add(null);
+                    continue;
+                }
                 Handle h;
                 try {
                     h = acquire(span.fileIndex(), Access.READ);
@@ -414,6 +537,10 @@ public final class FileStorage implements Storage {
             }
             for (int i = 0; i < spans.size(); i++) {
                 FileSpan span = spans.get(i);
+                if (handles.get(i) == null) {
+                    zeros(dst, start + span.rangeOffset(), span.length());
+                    continue;
+                }
                 try {
                     readFully(handles.get(i).channel, dst.slice(start + span.rangeOffset(), span.length()), span.fileOffset());
                 } catch (IOException e) {
@@ -459,8 +586,16 @@ public final class FileStorage implements Storage {
     @Override
     public List<FileStat> stat() throws IOException {
         List<FileStat> out = new ArrayList<>(paths.length);
-        for (Path p : paths) {
-            BasicFileAttributes a = checkDirectories(p, Access.READ) ? checkFile(p, Access.READ) : null;
+        for (int i = 0; i < paths.length; i++) {
+            Path p = paths[i];
+            BasicFileAttributes a;
+            if (pad[i]) {
+                a = null; // never on disk
+            } else if (info.files().get(i).isSymlink()) {
+                a = checkDirectories(p, Access.READ) ? linkAttributes(p) : null;
+            } else {
+                a = checkDirectories(p, Access.READ) ? checkFile(p, Access.READ) : null;
+            }
             out.add(a == null ? FileStat.MISSING : new FileStat(a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
         }
         return out;
@@ -670,10 +805,13 @@ public final class FileStorage implements Storage {
             return null;
         }
         try {
-            return access == Access.READ
-                    ? FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
-                    : FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                            StandardOpenOption.SPARSE, LinkOption.NOFOLLOW_LINKS);
+            if (access == Access.READ) {
+                return FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            }
+            // The mode applies only when the file is created; an existing file keeps its own.
+            return info.files().get(fileIndex).isExecutable()
+                    ? FileChannel.open(p, WRITE_OPTIONS, EXECUTABLE)
+                    : FileChannel.open(p, WRITE_OPTIONS);
         } catch (NoSuchFileException e) {
             if (access == Access.READ) {
                 return null; // removed since the check
@@ -759,6 +897,17 @@ public final class FileStorage implements Storage {
             throw new StorageException(file + " is not a regular file", null);
         }
         return a;
+    }
+
+    /** The attributes of a symbolic link of the torrent itself (never of its target); null when absent. */
+    private static BasicFileAttributes linkAttributes(Path link) throws StorageException {
+        try {
+            return Files.readAttributes(link, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new StorageException("reading attributes of " + link + ": " + reason(e), e);
+        }
     }
 
     private static StorageException refusedLink(Path link, Access access) {

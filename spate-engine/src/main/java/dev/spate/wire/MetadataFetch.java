@@ -99,13 +99,22 @@ public final class MetadataFetch<P> {
         }
     }
 
-    /** A request to send: {@code request.toMessage(peer's ut_metadata id)} to {@code peer}. */
+    /**
+     * A request to send: {@code request.toMessage(peer's ut_metadata id)} to {@code peer}.
+     *
+     * @param <P> the caller's peer handle
+     * @param peer whom to ask
+     * @param request what to ask for
+     */
     public record Ask<P>(P peer, MetadataMessage.Request request) {
     }
 
     /**
      * A peer the fetch will not ask again before {@code untilNanos}, and why.
      *
+     * @param <P> the caller's peer handle
+     * @param peer the peer penalized
+     * @param reason why, one line, for a log
      * @param untilNanos on the caller's clock
      */
     public record Penalty<P>(P peer, String reason, long untilNanos) {
@@ -114,6 +123,7 @@ public final class MetadataFetch<P> {
     /**
      * What an answer led to.
      *
+     * @param <P> the caller's peer handle
      * @param metadata the verified info dictionary, present in the one outcome that completed the fetch
      * @param penalties the peers penalized by it, with reasons (the sender, or the contributors of
      *     pieces that failed or differed)
@@ -178,6 +188,11 @@ public final class MetadataFetch<P> {
                 return Optional.of("metadata_size " + size + " exceeds the limit of " + config.maxSize + " bytes");
             }
             s.tooLarge = false;
+            if (s.claimed != size) {
+                // A new claim: answers to what was asked under the old one would contradict it.
+                s.outstanding.clear();
+                s.digests.clear();
+            }
             s.claimed = size;
         }
         return Optional.empty();

@@ -33,7 +33,11 @@ public sealed interface MetadataMessage {
     /** The metadata piece the message is about. */
     int piece();
 
-    /** {@code msg_type} 0: asks for a piece. Answered by a data or a reject with the same piece. */
+    /**
+     * {@code msg_type} 0: asks for a piece. Answered by a data or a reject with the same piece.
+     *
+     * @param piece the metadata piece wanted
+     */
     record Request(int piece) implements MetadataMessage {
         public Request {
             notNegative(piece);
@@ -43,6 +47,7 @@ public sealed interface MetadataMessage {
     /**
      * {@code msg_type} 1: a piece of the metadata.
      *
+     * @param piece which piece this is
      * @param totalSize {@code total_size}: bytes of the whole metadata
      * @param bytes the piece: 16 KiB, or what is left for the last piece; owned by the record, not
      *     copied (do not change them)
@@ -78,7 +83,11 @@ public sealed interface MetadataMessage {
         }
     }
 
-    /** {@code msg_type} 2: the sender will not send this piece (it lacks the metadata, or limits us). */
+    /**
+     * {@code msg_type} 2: the sender will not send this piece (it lacks the metadata, or limits us).
+     *
+     * @param piece the piece refused
+     */
     record Reject(int piece) implements MetadataMessage {
         public Reject {
             notNegative(piece);

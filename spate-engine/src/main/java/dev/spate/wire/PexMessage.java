@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -32,8 +33,8 @@ import java.util.Set;
  * that breaks them may be ignored or dropped; that, and the one-message-a-minute rule, are the
  * caller's. An IPv4-mapped address in {@code added6} is read as the IPv4 address it is.
  *
- * @param added the peers connected since the last message, IPv4 and IPv6, in order
- * @param dropped the peers disconnected since, IPv4 and IPv6, in order
+ * @param added the peers connected since the last message, in order, the IPv4 ones first
+ * @param dropped the peers disconnected since, in order, the IPv4 ones first
  */
 public record PexMessage(List<Peer> added, List<InetSocketAddress> dropped) {
     /** Flag 0x01: the peer prefers encryption (the {@code e} of its extended handshake). */
@@ -50,8 +51,11 @@ public record PexMessage(List<Peer> added, List<InetSocketAddress> dropped) {
     public static final int MAX_PEERS = 200;
 
     public PexMessage {
-        added = List.copyOf(added);
-        dropped = List.copyOf(dropped);
+        // IPv4 first, as the wire has them in two lists, so that a decoded message equals the one encoded.
+        added = added.stream().sorted(Comparator.comparing(p -> !(p.address().getAddress() instanceof Inet4Address)))
+                .toList();
+        dropped = dropped.stream().sorted(Comparator.comparing(a -> !(a.getAddress() instanceof Inet4Address)))
+                .toList();
         dropped.forEach(PexMessage::checkAddress);
         // What decode refuses, the record refuses too, so that what we send is what we accept.
         Set<InetSocketAddress> addresses = new HashSet<>();

@@ -12,6 +12,14 @@
  * Anything a peer sends that breaks a rule is a {@link dev.spate.wire.WireException} naming the
  * rule; the session above decides to close the connection.
  *
+ * <p>Extensions (BEP 10): {@link dev.spate.wire.ExtendedHandshake} is extended message 0,
+ * {@link dev.spate.wire.ExtensionIds} the ids of one connection in each direction;
+ * {@link dev.spate.wire.MetadataMessage} is BEP 9's {@code ut_metadata} (request, data, reject, and
+ * the serving side's answer), {@link dev.spate.wire.PexMessage} BEP 11's {@code ut_pex}. The
+ * metadata of a magnet link is fetched by {@link dev.spate.wire.MetadataFetch}, a state machine
+ * the torrent drives with its peers' answers and its clock: which piece to ask of which peer,
+ * timeouts, the SHA-1 check against the info-hash, and penalties for peers that lie.
+ *
  * <p>What this package does not check, because it needs a session's state: that a bitfield, have
  * all or have none comes only first (BEP 3, BEP 6), that a piece was requested, that an extended
  * id is one we announced.

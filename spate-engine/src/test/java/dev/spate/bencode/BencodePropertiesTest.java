@@ -28,6 +28,14 @@ class BencodePropertiesTest {
     }
 
     @Property(tries = 300)
+    void lenientDecodingOfCanonicalInputEqualsStrictDecoding(@ForAll("values") BValue value) throws BencodeException {
+        byte[] canonical = Bencode.encode(value);
+        BValue lenient = Bencode.decodeLenient(canonical, 0, canonical.length, Bencode.DEFAULT_MAX_DEPTH);
+        assertThat(lenient).isEqualTo(Bencode.decode(canonical));
+        checkSpans(lenient, canonical);
+    }
+
+    @Property(tries = 300)
     void everyNestedSpanCoversExactlyTheEncodingOfItsValue(@ForAll("values") BValue value) throws BencodeException {
         byte[] encoded = Bencode.encode(value);
         checkSpans(Bencode.decode(encoded), encoded);

@@ -269,15 +269,22 @@ class TorrentLoopTest {
         assertThat(seed.sent).contains(Message.INTERESTED);
         assertThat(requests(seed)).as("nothing asked while choked").isEmpty();
         deliver(seed, Message.UNCHOKE);
-        while (!complete()) {
-            serveAll(seed);
-            loop.runUntil(() -> complete() || requests(seed).size() > answeredCount(seed), WAIT);
-        }
+        downloadAllFrom(seed);
         assertThat(storage.fileBytes(0)).isEqualTo(payload);
         assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
         assertThat(torrent.completion()).isCompleted();
         assertThat(seed.closed).as("both of us are seeds").isEqualTo("both of us are seeds");
         assertThat(events).filteredOn(e -> e instanceof Event.PieceVerified).hasSize(PIECES);
+    }
+
+    /** Serves the seed's requests until the torrent completes; fails, saying why, if it does not. */
+    void downloadAllFrom(ScriptedLink seed) throws InterruptedException {
+        for (int round = 0; round < 1000 && !complete(); round++) {
+            serveAll(seed);
+            loop.runUntil(() -> complete() || requests(seed).size() > answeredSoFar.getOrDefault(seed, 0),
+                    Duration.ofMillis(200));
+        }
+        assertThat(complete()).as("complete; seed closed: %s; %s", seed.closed, torrent.snapshot()).isTrue();
     }
 
     private int answeredCount(ScriptedLink link) {
@@ -388,10 +395,7 @@ class TorrentLoopTest {
         ScriptedLink seed = attach(ScriptedLink.fast(1));
         deliver(seed, Message.HAVE_ALL);
         deliver(seed, Message.UNCHOKE);
-        while (!complete()) {
-            serveAll(seed);
-            loop.runUntil(() -> complete() || requests(seed).size() > answeredCount(seed), WAIT);
-        }
+        downloadAllFrom(seed);
         InetSocketAddress leecher = new InetSocketAddress("127.0.0.1", 7001);
         ScriptedLink leech = ScriptedLink.fast(7001);
         reachable.put(leecher, leech);
@@ -601,10 +605,7 @@ class TorrentLoopTest {
         ScriptedLink seed = attach(ScriptedLink.fast(1));
         deliver(seed, Message.HAVE_ALL);
         deliver(seed, Message.UNCHOKE);
-        while (!complete()) {
-            serveAll(seed);
-            loop.runUntil(() -> complete() || requests(seed).size() > answeredCount(seed), WAIT);
-        }
+        downloadAllFrom(seed);
         torrent.pause();
         loop.runPending();
         assertThat(lastState()).isEqualTo(TorrentState.PAUSED);

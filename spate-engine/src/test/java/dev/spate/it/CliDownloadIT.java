@@ -58,11 +58,15 @@ class CliDownloadIT {
             try (ExternalProcess first = SpateCli.download(torrent.file(), out, state(), peers, List.of(), null)) {
                 assertThat(first.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", first.logTail(20)).isZero();
                 Matcher s = SpateCli.summary(first);
-                assertThat(s.group(1)).isEqualTo("tree");
-                assertThat(s.group(2)).isEqualTo("complete");
-                assertThat(s.group(3)).isEqualTo(s.group(4)).isEqualTo(Integer.toString(torrent.pieces()));
-                assertThat(parseBytes(s.group(6))).as("received (as rounded for display)")
+                assertThat(s.group("name")).isEqualTo("tree");
+                assertThat(s.group("state")).isEqualTo("complete");
+                assertThat(s.group("verified")).isEqualTo(s.group("pieces")).isEqualTo(Integer.toString(torrent.pieces()));
+                assertThat(s.group("path")).as("where the files went").isEqualTo(out.toAbsolutePath().resolve("tree").toString());
+                assertThat(parseBytes(s.group("received"))).as("received (as rounded for display)")
                         .isGreaterThanOrEqualTo(Payload.totalSize(content) * 99 / 100);
+                assertThat(s.group("time")).as("the transfer's time, measured: not 0s").matches("\\d+\\.\\d+s")
+                        .isNotEqualTo("0.00s");
+                assertThat(s.group("rate")).as("the average over the transfer").isNotNull();
             }
             Payload.assertSameTree(content, out.resolve("tree"));
             Path resume = assertResumeFileInState(torrent.infoHashHex(), out);
@@ -74,8 +78,9 @@ class CliDownloadIT {
             try (ExternalProcess second = SpateCli.download(torrent.file(), out, state(), peers, List.of(), null)) {
                 assertThat(second.waitForExit(Duration.ofSeconds(20))).as("exit; log:\n%s", second.logTail(20)).isZero();
                 Matcher s = SpateCli.summary(second);
-                assertThat(s.group(2)).isEqualTo("complete");
-                assertThat(s.group(6)).as("received by the rerun").isEqualTo("0 B");
+                assertThat(s.group("state")).isEqualTo("complete");
+                assertThat(s.group("received")).as("received by the rerun").isEqualTo("0 B");
+                assertThat(s.group("rate")).as("no rate of nothing").isNull();
             }
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
             Payload.assertSameTree(content, out.resolve("tree"));
@@ -107,8 +112,8 @@ class CliDownloadIT {
                 assertThat(code).as("exit code after SIGINT; log:\n%s", log).isEqualTo(130);
                 assertThat(log).doesNotContain("Exception").doesNotContain("\tat ");
                 Matcher s = SpateCli.summary(first);
-                assertThat(s.group(2)).isEqualTo("incomplete");
-                firstReceived = parseBytes(s.group(6));
+                assertThat(s.group("state")).isEqualTo("incomplete");
+                firstReceived = parseBytes(s.group("received"));
                 assertThat(firstReceived).isPositive().isLessThan(size);
             }
             assertThat(assertResumeFileInState(torrent.infoHashHex(), out)).as("saved on the way out").isRegularFile();
@@ -154,8 +159,8 @@ class CliDownloadIT {
         try (ExternalProcess again = SpateCli.download(torrent, out, state, peers, List.of(), null)) {
             assertThat(again.waitForExit(Duration.ofSeconds(40))).as("exit; log:\n%s", again.logTail(20)).isZero();
             Matcher s = SpateCli.summary(again);
-            assertThat(s.group(2)).isEqualTo("complete");
-            return parseBytes(s.group(6));
+            assertThat(s.group("state")).isEqualTo("complete");
+            return parseBytes(s.group("received"));
         }
     }
 

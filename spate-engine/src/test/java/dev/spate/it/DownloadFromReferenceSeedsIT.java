@@ -139,9 +139,9 @@ class DownloadFromReferenceSeedsIT {
                 int code = cli.waitForExit(TRANSFER);
                 assertThat(code).as("exit code; log:\n%s", cli.logTail(30)).isZero();
                 Matcher summary = SpateCli.summary(cli);
-                assertThat(summary.group(2)).isEqualTo("complete");
-                assertThat(summary.group(3)).isEqualTo(Integer.toString(torrent.pieces()));
-                assertThat(summary.group(9)).isEqualTo("0");
+                assertThat(summary.group("state")).isEqualTo("complete");
+                assertThat(summary.group("verified")).isEqualTo(Integer.toString(torrent.pieces()));
+                assertThat(summary.group("hashFailures")).isEqualTo("0");
             }
             assertThat(tr.info(1)).as("Transmission uploaded").containsPattern("Uploaded: [1-9]");
             if (lt != null) {

@@ -45,7 +45,7 @@ class LatePeerIT {
              ExternalProcess download = SpateCli.download(torrent, tmp.resolve("out"), tmp.resolve("state"),
                      List.of("127.0.0.1:" + port), List.of(), null)) {
             assertThat(download.waitForExit(TRANSFER)).as("exit; log:\n%s", download.logTail(20)).isZero();
-            assertThat(SpateCli.summary(download).group(2)).isEqualTo("complete");
+            assertThat(SpateCli.summary(download).group("state")).isEqualTo("complete");
         }
         Payload.assertSameTree(content, tmp.resolve("out/single.bin"));
     }
@@ -74,7 +74,7 @@ class LatePeerIT {
                             + beforeTheSeed + "\n" + e.getMessage(), e);
                 }
                 assertThat(code).as("exit; log:\n%s", download.logTail(20)).isZero();
-                assertThat(SpateCli.summary(download).group(2)).isEqualTo("complete");
+                assertThat(SpateCli.summary(download).group("state")).isEqualTo("complete");
             }
         }
         Payload.assertSameTree(content, tmp.resolve("out/single.bin"));

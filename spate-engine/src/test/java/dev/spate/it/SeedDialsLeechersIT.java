@@ -111,8 +111,11 @@ class SeedDialsLeechersIT {
                 assertThat(leech.awaitCompletion(TRANSFER))
                         .as("leech complete; status %s; peer events:%s", leech.status(), leechEvents).isTrue();
             }
+            // The first connection is the seed's dial. Once complete, the leech announces `completed`,
+            // hears of the seed from the tracker and, a seed now, may dial it too (seeds dial the
+            // peers trackers return): that later connection is no part of this test.
             assertThat(leechEvents.connected()).as("the leech's connections").isNotEmpty()
-                    .allMatch(c -> !c.outgoing(), "dialled by the seed");
+                    .first().matches(c -> !c.outgoing(), "dialled by the seed");
         }
         Payload.assertSameTree(content, tmp.resolve("leech/single.bin"));
     }

@@ -42,6 +42,15 @@
  *       nobody announced as {@code d5:filesdee}.</li>
  *   <li>libtorrent and aria2 create the zero-length files of a multi-file torrent (Transmission as a leech:
  *       not checked).</li>
+ *   <li>nginx 1.22.1 ({@link dev.spate.it.Nginx}) runs as one root process with
+ *       {@code daemon off; master_process off} (no www-data worker, so it reads root's temp dirs); {@code -e}
+ *       moves the error log it opens before reading the config, so nothing touches {@code /var/log/nginx}.
+ *       Debian's package does not start a service on install here ({@code policy-rc.d} denies it). It answers
+ *       {@code Range: bytes=a-b} with 206 and {@code Content-Range: bytes a-b/LENGTH}, also for a range that
+ *       is the whole file; a range that runs past the end is cut to the end (the Content-Range shows the
+ *       real length); one that starts past the end is 416 with {@code bytes }{@code *}{@code /LENGTH}. It
+ *       decodes percent-escapes in the path (UTF-8 names, {@code %26}, {@code %2B} served), and its
+ *       {@code $request_uri} logs the path as sent.</li>
  * </ul>
  */
 package dev.spate.it;

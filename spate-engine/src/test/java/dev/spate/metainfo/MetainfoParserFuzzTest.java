@@ -77,7 +77,7 @@ class MetainfoParserFuzzTest {
     /** Replaces, with small probability at each node, a value by one of a hostile kind. */
     private static BValue mutate(BValue v, Random random, int depth) {
         if (random.nextInt(12) == 0) {
-            return switch (random.nextInt(9)) {
+            return switch (random.nextInt(11)) {
                 case 0 -> BInteger.of(-1);
                 case 1 -> BInteger.of(0);
                 case 2 -> BInteger.of(Long.MAX_VALUE);
@@ -86,6 +86,8 @@ class MetainfoParserFuzzTest {
                 case 5 -> BString.of(new byte[random.nextInt(45)]);
                 case 6 -> BList.of();
                 case 7 -> BDictionary.builder().build();
+                case 8 -> BString.of("plxh"); // as an attr: every BEP 47 attribute at once
+                case 9 -> BList.of(BString.of("/"), BString.of(""), BString.of("."));
                 default -> BString.of("a/b");
             };
         }
@@ -121,14 +123,29 @@ class MetainfoParserFuzzTest {
             // Whatever is accepted keeps the invariants the rest of the engine relies on.
             assertThat(m.info().totalLength()).isPositive();
             assertThat(m.info().pieceCount()).isPositive();
+            java.util.Set<String> paths = new java.util.HashSet<>();
             for (FileEntry f : m.info().files()) {
-                f.path().forEach(c -> assertThat(MetainfoParser.componentProblem(c)).isNull());
+                // Sanitized: no separators, no "." or "..", nothing empty (a drive letter is a plain name here).
+                f.path().forEach(c -> assertThat(MetainfoParser.componentProblem(c)).satisfiesAnyOf(
+                        p -> assertThat(p).isNull(), p -> assertThat(p).endsWith("starts with a drive letter")));
+                if (!f.isPad()) {
+                    assertThat(paths.add(asciiLower(f.displayPath()))).as("unique %s", f.displayPath()).isTrue();
+                }
+                if (f.isSymlink()) {
+                    assertThat(f.symlinkTarget()).isNotEqualTo(f.path());
+                }
             }
             return true;
         } catch (MetainfoException e) {
             assertThat(e.getMessage()).isNotBlank();
             return false;
         }
+    }
+
+    private static String asciiLower(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        s.chars().forEach(c -> sb.append((char) (c >= 'A' && c <= 'Z' ? c + 32 : c)));
+        return sb.toString();
     }
 
     @Test

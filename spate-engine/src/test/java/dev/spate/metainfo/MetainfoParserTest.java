@@ -107,9 +107,9 @@ class MetainfoParserTest {
         }
 
         @Test
-        void replacesMalformedBytesInAPlainName() throws Exception {
+        void replacesMalformedBytesInAPlainNameWithAnUnderscoreAsLibtorrentDoes() throws Exception {
             Metainfo m = MetainfoParser.parse(torrent(singleInfo().put("name", new byte[] {'x', (byte) 0xe9})));
-            assertThat(m.info().name()).isEqualTo("x\uFFFD");
+            assertThat(m.info().name()).isEqualTo("x_");
         }
     }
 
@@ -194,86 +194,14 @@ class MetainfoParserTest {
         }
 
         @Test
-        void rejectsDuplicateFilePaths() {
-            rejects(torrent(multiInfo(file(1, "a", "b"), file(1, "c"), file(1, "a", "b"))), "duplicate file path \"a/b\" in info dictionary");
-        }
-
-        @Test
-        void rejectsAFileThatIsAlsoADirectoryOfALaterFile() {
-            rejects(torrent(multiInfo(file(1, "a", "b"), file(1, "a", "b", "c"))),
-                    "file path \"a/b\" in info dictionary is also the directory of \"a/b/c\"");
-        }
-
-        @Test
-        void rejectsAFileThatIsAlsoADirectoryOfAnEarlierFile() {
-            rejects(torrent(multiInfo(file(1, "a", "b", "c"), file(1, "a", "b"))),
-                    "file path \"a/b\" in info dictionary is also the directory of \"a/b/c\"");
-        }
-
-        @Test
         void acceptsSiblingsWhoseNamesSharePrefixes() throws Exception {
             assertThat(MetainfoParser.parse(torrent(multiInfo(file(1, "a", "b"), file(1, "a", "bc"), file(1, "ab")))).info().files()).hasSize(3);
         }
     }
 
+    /** Unsafe paths are sanitized, not refused: see PathSanitizingTest. Creating a torrent still refuses them. */
     @Nested
-    class PathSafety {
-        @Test
-        void rejectsDotDotAndNamesThePath() {
-            rejects(torrent(multiInfo(file(5, "a", "..", "..", "etc", "passwd"))),
-                    "unsafe file path \"a/../../etc/passwd\" in info dictionary: component \"..\"");
-        }
-
-        @Test
-        void rejectsDot() {
-            rejects(torrent(multiInfo(file(5, ".", "a"))), "unsafe file path \"./a\" in info dictionary: component \".\"");
-        }
-
-        @Test
-        void rejectsAnEmptyComponent() {
-            rejects(torrent(multiInfo(file(5, "a", "", "b"))), "unsafe file path \"a//b\" in info dictionary: empty component");
-        }
-
-        @Test
-        void rejectsAnAbsolutePathHiddenInAComponent() {
-            rejects(torrent(multiInfo(file(5, "/etc/passwd"))), "unsafe file path \"/etc/passwd\" in info dictionary: component \"/etc/passwd\" contains '/'");
-        }
-
-        @Test
-        void rejectsABackslash() {
-            rejects(torrent(multiInfo(file(5, "..\\x"))), "unsafe file path \"..\\\\x\" in info dictionary: component \"..\\\\x\" contains '\\'");
-        }
-
-        @Test
-        void rejectsNul() {
-            rejects(torrent(multiInfo(file(5, "a\0.txt"))), "unsafe file path \"a\\x00.txt\" in info dictionary: component \"a\\x00.txt\" contains NUL");
-        }
-
-        @Test
-        void rejectsADriveLetter() {
-            rejects(torrent(multiInfo(file(5, "C:", "Windows"))), "unsafe file path \"C:/Windows\" in info dictionary: component \"C:\" starts with a drive letter");
-        }
-
-        @Test
-        void checksPathUtf8ForSafetyToo() {
-            BDictionary f = BDictionary.builder().put("length", 5).put("path", BList.of(str("ok")))
-                    .put("path.utf-8", BList.of(str(".."), str("x"))).build();
-            rejects(torrent(multiInfo(f)), "unsafe file path \"../x\" in info dictionary: component \"..\"");
-        }
-
-        @ParameterizedTest
-        @ValueSource(strings = {"", ".", "..", "a/b", "a\\b", "/abs", "x\0y"})
-        void rejectsAnUnsafeName(String name) {
-            assertThatThrownBy(() -> MetainfoParser.parse(torrent(singleInfo().put("name", name))))
-                    .isInstanceOf(MetainfoException.class)
-                    .hasMessageStartingWith("unsafe name " + MetainfoParser.quote(name) + " in info dictionary: ");
-        }
-
-        @Test
-        void rejectsAnUnsafeNameOfAMultiFileTorrent() {
-            rejects(torrent(multiInfo(file(5, "a")).put("name", "..")), "unsafe name \"..\" in info dictionary: component \"..\"");
-        }
-
+    class ComponentsForCreating {
         @ParameterizedTest
         @ValueSource(strings = {"a", "a b", "..a", "a..", "...", ".hidden", "ü", "ab:c", "1:x"})
         void acceptsOrdinaryComponents(String c) {

@@ -137,6 +137,11 @@ class PeerConnectionTest {
         connection.sendBlock(block(1, 0, next));
 
         assertPiece(readFar(13 + next.length), 1, 0, next);
+        // The writer reports a block once its bytes are written, a moment after they can be read.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (sent.isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
         assertThat(sent).extracting(OutgoingBlock::piece).containsExactly(1);
         assertThat(cancelled.cancel()).as("still withdrawn").isTrue();
     }

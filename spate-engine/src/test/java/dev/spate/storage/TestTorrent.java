@@ -36,14 +36,24 @@ final class TestTorrent {
 
     static TestTorrent build(String name, int pieceLength, long seed, boolean multi, List<List<String>> paths,
                              int[] lengths) {
-        int total = Arrays.stream(lengths).sum();
-        byte[] content = new byte[total];
-        new Random(seed).nextBytes(content);
         List<FileEntry> files = new ArrayList<>();
         long offset = 0;
         for (int i = 0; i < lengths.length; i++) {
             files.add(new FileEntry(paths.get(i), lengths[i], offset));
             offset += lengths[i];
+        }
+        return build(name, pieceLength, seed, multi, files);
+    }
+
+    /** A torrent of exactly {@code files} (with their attributes); BEP 47 pad files hold zeros. */
+    static TestTorrent build(String name, int pieceLength, long seed, boolean multi, List<FileEntry> files) {
+        int total = (int) files.get(files.size() - 1).end();
+        byte[] content = new byte[total];
+        new Random(seed).nextBytes(content);
+        for (FileEntry f : files) {
+            if (f.isPad()) {
+                Arrays.fill(content, (int) f.offset(), (int) f.end(), (byte) 0);
+            }
         }
         int pieces = (total + pieceLength - 1) / pieceLength;
         byte[] hashes = new byte[pieces * 20];
