@@ -5,6 +5,7 @@ import dev.spate.engine.Session;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
+import dev.spate.metainfo.Magnet;
 import dev.spate.metainfo.Metainfo;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -37,7 +38,7 @@ final class DownloadCommand implements Callable<Integer> {
     /** Exit status after Ctrl-C: the shell's convention for SIGINT. */
     static final int INTERRUPTED = 130;
 
-    @Parameters(index = "0", paramLabel = "FILE.torrent", description = "The .torrent file.")
+    @Parameters(index = "0", paramLabel = "FILE.torrent|MAGNET", description = "The .torrent file, or a magnet link.")
     String torrent;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Download directory (default: the current one).")
@@ -60,9 +61,14 @@ final class DownloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Metainfo meta = InfoCommand.read(torrent);
-        if (meta.v2Only()) {
+        // A magnet link's torrent is known only once its metadata arrives from peers (BEP 9).
+        Magnet magnet = torrent.regionMatches(true, 0, "magnet:", 0, 7) ? Magnet.parse(torrent) : null;
+        Metainfo meta = magnet == null ? InfoCommand.read(torrent) : null;
+        if (meta != null && meta.v2Only()) {
             throw new IllegalArgumentException(torrent + ": v2-only torrents cannot be downloaded yet");
+        }
+        if (magnet != null && magnet.v2Only()) {
+            throw new IllegalArgumentException("v2-only magnet links are not supported yet");
         }
         List<InetSocketAddress> peerAddresses = new ArrayList<>();
         for (String p : peers) {
@@ -72,11 +78,13 @@ final class DownloadCommand implements Callable<Integer> {
             throw new NotDirectoryException(output.toString());
         }
         Files.createDirectories(output);
-        String where = output.toAbsolutePath().normalize().resolve(meta.info().name()).toString();
+        Path base = output.toAbsolutePath().normalize();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean verbose = Main.verbose(spec);
-        InfoCommand.printWarnings(meta, err);
+        if (meta != null) {
+            InfoCommand.printWarnings(meta, err);
+        }
         // Woken by completion, a torrent error or Ctrl-C; on Ctrl-C the process ends only once the
         // summary is printed and the session closed (resume data saved, trackers told "stopped").
         CountDownLatch wake = new CountDownLatch(1);
@@ -112,11 +120,12 @@ final class DownloadCommand implements Callable<Integer> {
             });
             // Added only once we listen: a torrent already complete on disk finishes its check at
             // once, and its TorrentComplete must not go by unheard.
-            TorrentHandle handle = session.add(meta, output);
+            TorrentHandle handle = meta != null ? session.add(meta, output) : session.add(magnet, output);
             line.println("listening on port " + session.listenPort());
             trackers.forEach(handle::addTracker);
             peerAddresses.forEach(handle::connect);
-            boolean anyTracker = !trackers.isEmpty() || !meta.trackers().isEmpty();
+            boolean anyTracker = !trackers.isEmpty() || (meta != null ? !meta.trackers().isEmpty()
+                    : !magnet.trackers().isEmpty() || !magnet.peers().isEmpty());
             // The first block's arrival, to within a poll: until it comes the status is asked for
             // often, so that the average rate is taken over the transfer and not over the wait for it.
             long lastEmpty = start;
@@ -162,7 +171,7 @@ final class DownloadCommand implements Callable<Integer> {
                 endLine(interrupt, line, out, err);
                 TorrentStatus s = handle.status();
                 trackerLines(out, s);
-                out.println(Summary.download(s, where, Math.max(0, end - firstBytes) / 1e9));
+                out.println(Summary.download(s, base.resolve(handle.name()).toString(), Math.max(0, end - firstBytes) / 1e9));
                 out.flush();
                 if (seed && complete.get() && !interrupt.interrupted()) {
                     out.println("seeding until interrupted (Ctrl-C)");

@@ -172,38 +172,6 @@ public final class MetainfoParser {
                 Optional.empty(), Optional.empty(), parsed.version(), parsed.infoHashV2(), parsed.warnings());
     }
 
-    /**
-     * The metainfo of a torrent whose info dictionary was fetched from peers (BEP 9) for a magnet
-     * link: {@code infoBytes} checked as strictly as a .torrent file's, with the link's trackers
-     * and web seeds around it. The info-hash is the SHA-1 of {@code infoBytes}; the caller has
-     * checked it against the link's (the metadata exchange does).
-     *
-     * @param infoBytes the bencoded info dictionary, exactly as received
-     * @param trackerTiers BEP 12 tiers, such as {@link Magnet#trackerTiers()}; empty tiers dropped
-     * @param webSeeds BEP 19 URLs, such as {@link Magnet#webSeeds()}
-     * @throws MetainfoException if the bytes are not a valid info dictionary
-     */
-    public static Metainfo fromInfo(byte[] infoBytes, List<List<String>> trackerTiers, List<String> webSeeds)
-            throws MetainfoException {
-        if (infoBytes.length > MAX_FILE_SIZE) {
-            throw new MetainfoException("info dictionary of " + infoBytes.length + " bytes is larger than "
-                    + (MAX_FILE_SIZE >> 20) + " MiB");
-        }
-        BValue value;
-        try {
-            value = Bencode.decode(infoBytes, 0, infoBytes.length, MAX_DEPTH);
-        } catch (BencodeException e) {
-            throw new MetainfoException("info dictionary is not bencoded: " + e.getMessage(), e);
-        }
-        if (!(value instanceof BDictionary infoDict)) {
-            throw new MetainfoException("info dictionary is " + article(value.kind()) + ", expected a dictionary");
-        }
-        TorrentInfo info = parseInfo(infoDict);
-        List<List<String>> tiers = trackerTiers.stream().filter(t -> !t.isEmpty()).map(List::copyOf).toList();
-        return new Metainfo(info, sha1(infoBytes), infoBytes, tiers, webSeeds, Optional.empty(), Optional.empty(),
-                Optional.empty());
-    }
-
     static byte[] sha1(byte[] bytes) {
         return digest("SHA-1", bytes);
     }

@@ -1,0 +1,103 @@
+package dev.spate.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spate.core.InfoHash;
+import dev.spate.engine.Event;
+import dev.spate.engine.Session;
+import dev.spate.engine.TorrentHandle;
+import dev.spate.engine.TorrentState;
+import dev.spate.metainfo.Magnet;
+import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A magnet link with only {@code x.pe}: Spate fetches the info dictionary from a libtorrent seed
+ * (BEP 9, libtorrent's default plugins), then downloads the data from it byte-exact; the metadata is
+ * kept, so the same link added again in a new session needs no peer to know its torrent.
+ */
+class MagnetDownloadIT {
+    static final int PIECE = 64 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aMagnetWithOnlyAPeerFetchesTheMetadataFromLibtorrentAndDownloadsByteExact() throws Exception {
+        Path content = DownloadFromReferenceSeedsIT.multiFile(tmp.resolve("seed/tree"), 31);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("tree.torrent"), PIECE,
+                List.of());
+        Metainfo meta = MetainfoParser.read(torrent.file());
+        Path leech = Files.createDirectories(tmp.resolve("leech"));
+        Path state = tmp.resolve("state");
+        try (Libtorrent seed = Libtorrent.seed(torrent.file(), tmp.resolve("seed"), new Libtorrent.Options()
+                .noTrackers());
+             Session session = Session.open(DownloadFromReferenceSeedsIT.loopback(state))) {
+            seed.awaitSeeding(Duration.ofSeconds(20));
+            List<Event> events = new CopyOnWriteArrayList<>();
+            session.subscribe(events::add);
+            Magnet magnet = Magnet.parse("magnet:?xt=urn:btih:" + meta.infoHashHex() + "&dn=from+a+magnet"
+                    + "&x.pe=127.0.0.1:" + seed.port());
+            TorrentHandle t = session.add(magnet, leech);
+            assertThat(t.infoHash()).isEqualTo(InfoHash.of(meta.infoHash()));
+            assertThat(t.awaitCompletion(Duration.ofSeconds(60))).as("download completes; status %s; events %s",
+                    t.status(), events).isTrue();
+            assertThat(t.name()).as("the info dictionary's name, not the link's").isEqualTo("tree");
+            assertThat(events).anyMatch(e -> e instanceof Event.StateChanged c && c.to() == TorrentState.METADATA);
+            assertThat(t.status().state()).isEqualTo(TorrentState.SEEDING);
+        }
+        Payload.assertSameTree(content, leech.resolve("tree"));
+        assertThat(state.resolve("metadata").resolve(meta.infoHashHex() + ".torrent")).exists();
+
+        // A new session, no peer at all: the kept metadata knows the torrent, and the data is there.
+        try (Session again = Session.open(DownloadFromReferenceSeedsIT.loopback(state))) {
+            TorrentHandle t = again.add(Magnet.parse("magnet:?xt=urn:btih:" + meta.infoHashHex()), leech);
+            assertThat(t.awaitCompletion(Duration.ofSeconds(30))).as("complete from disk; %s", t.status()).isTrue();
+            assertThat(t.name()).isEqualTo("tree");
+        }
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void theCliDownloadsAMagnetLinkWithAPeerFromLibtorrent() throws Exception {
+        SpateCli.jar();
+        Path content = DownloadFromReferenceSeedsIT.singleFile(tmp.resolve("seed/single.bin"), 32);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("single.torrent"), PIECE,
+                List.of());
+        Metainfo meta = MetainfoParser.read(torrent.file());
+        try (Libtorrent seed = Libtorrent.seed(torrent.file(), tmp.resolve("seed"), new Libtorrent.Options()
+                .noTrackers())) {
+            seed.awaitSeeding(Duration.ofSeconds(20));
+            String magnet = "magnet:?xt=urn:btih:" + meta.infoHashHex() + "&x.pe=127.0.0.1:" + seed.port();
+            try (ExternalProcess p = ExternalProcess.start("spate-magnet", SpateCli.command(List.of("download", magnet,
+                    "-o", tmp.resolve("out").toString(), "--state", tmp.resolve("state").toString(), "--port", "0",
+                    "--bind", "127.0.0.1")), null)) {
+                assertThat(p.waitForExit(Duration.ofSeconds(60))).as("exit; log:%n%s", p.logTail(30)).isZero();
+                assertThat(SpateCli.summary(p).group("state")).isEqualTo("complete");
+            }
+        }
+        Payload.assertSameTree(content, tmp.resolve("out/single.bin"));
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aBadMagnetLinkIsOneLineNamingTheField() throws Exception {
+        SpateCli.jar();
+        try (ExternalProcess p = ExternalProcess.start("spate-bad-magnet", SpateCli.command(List.of("download",
+                "magnet:?xt=urn:btih:zz", "-o", tmp.resolve("out").toString(), "--state", tmp.resolve("state").toString())),
+                null)) {
+            assertThat(p.waitForExit(Duration.ofSeconds(20))).isEqualTo(1);
+            assertThat(p.logTail(5)).contains("invalid magnet link").contains("xt");
+        }
+    }
+}
