@@ -283,7 +283,7 @@ final class Download {
      */
     private void withdrawn(PeerSession ps, int piece, int begin) {
         java.util.LinkedHashSet<Long> keys = withdrawn.computeIfAbsent(ps, k -> new java.util.LinkedHashSet<>());
-        keys.add(((long) piece << 32) | begin);
+        keys.add(blockKey(piece, begin));
         if (keys.size() > WITHDRAWN_REMEMBERED) {
             keys.remove(keys.iterator().next());
         }
@@ -307,7 +307,7 @@ final class Download {
         }
         if (!picker.isRequested(ps, piece, p.begin())) {
             java.util.LinkedHashSet<Long> back = withdrawn.get(ps);
-            if (back == null || !back.remove(((long) piece << 32) | p.begin())) {
+            if (back == null || !back.remove(blockKey(piece, p.begin()))) {
                 wasted += length;
                 unaskedBlock(ps, piece, p.begin());
                 return false;
@@ -332,6 +332,10 @@ final class Download {
             submit(a);
         }
         return true;
+    }
+
+    private static long blockKey(int piece, int begin) {
+        return ((long) piece << 32) | begin;
     }
 
     /**

@@ -36,11 +36,12 @@ import java.util.function.Consumer;
  * a decoder that knows the piece count (their bitfields could not be checked before).
  *
  * <p>Threads: its state is owned by its own loop ({@link Mailbox}); the links' threads, the
- * announcer, the ticker and API callers post to it. Each peer may have a few hundred messages
- * waiting on the loop at most (a credit, as for a torrent's peers).
+ * announcer, the ticker and API callers post to it. Each peer's messages waiting on the loop are
+ * bounded by a credit weighed as for a torrent's peers ({@link Inbox#weight}).
  */
 final class MetadataResolver implements PeerConnection.Listener {
     private static final System.Logger LOG = System.getLogger(MetadataResolver.class.getName());
+    /** Credit of a peer here: half a torrent's, since only extension messages matter before the metadata. */
     static final int CREDITS = 256;
     /** A peer that cannot help (no extension protocol, no ut_metadata) may take its slot only briefly. */
     static final String NO_METADATA = "peer does not offer the metadata (no ut_metadata)";
@@ -249,7 +250,7 @@ final class MetadataResolver implements PeerConnection.Listener {
     @Override
     public void onMessage(PeerLink link, Message m) throws InterruptedException {
         Semaphore credit = live.get(link);
-        int weight = m instanceof Message.Piece || m instanceof Message.Extended ? 16 : 1;
+        int weight = Inbox.weight(m);
         while (credit != null && !credit.tryAcquire(weight, 100, TimeUnit.MILLISECONDS)) {
             credit = live.get(link);
         }

@@ -1,6 +1,5 @@
 package dev.spate.engine;
 
-import dev.spate.bencode.BDictionary;
 import dev.spate.bencode.BList;
 import dev.spate.bencode.BString;
 import dev.spate.bencode.BValue;
