@@ -108,7 +108,9 @@ final class MetadataResolver implements PeerConnection.Listener {
     }
 
     private void connect0(InetSocketAddress peer) {
-        known.add(peer);
+        if (known.size() < Candidates.MAX) {
+            known.add(peer); // handed to the torrent proper; trackers' answers cannot grow it without end
+        }
         candidates.add(peer);
         dial();
     }
