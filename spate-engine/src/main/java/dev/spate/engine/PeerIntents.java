@@ -3,12 +3,13 @@ package dev.spate.engine;
 import dev.spate.core.Bitfield;
 import dev.spate.peer.OutgoingBlock;
 import dev.spate.peer.PeerSession;
+import dev.spate.wire.ExtensionIds;
 import dev.spate.wire.Message;
 
 /**
  * What peers' sessions report, sent to the role each intent belongs to: availability, blocks and
  * our requests to the {@link Download}, requests to serve and interest to the {@link Upload}, a
- * reason to hang up to the {@link Connections}.
+ * reason to hang up to the {@link Connections}, metadata requests to the {@link MetadataServer}.
  *
  * <p>Not thread-safe: called on the torrent's loop, from {@link PeerSession#handle} and
  * {@link PeerSession#tick}.
@@ -18,12 +19,15 @@ final class PeerIntents implements PeerSession.Listener {
     private final Upload upload;
     private final Connections connections;
     private final Lifecycle lifecycle;
+    private final MetadataServer metadata;
 
-    PeerIntents(Download download, Upload upload, Connections connections, Lifecycle lifecycle) {
+    PeerIntents(Download download, Upload upload, Connections connections, Lifecycle lifecycle,
+            MetadataServer metadata) {
         this.download = download;
         this.upload = upload;
         this.connections = connections;
         this.lifecycle = lifecycle;
+        this.metadata = metadata;
     }
 
     @Override
@@ -84,5 +88,13 @@ final class PeerIntents implements PeerSession.Listener {
     @Override
     public void disconnect(PeerSession peer, String reason) {
         connections.disconnect(peer, reason);
+    }
+
+    @Override
+    public void extensionMessage(PeerSession peer, String name, byte[] payload) {
+        switch (name) {
+            case ExtensionIds.UT_METADATA -> metadata.onMessage(peer, payload, connections::disconnect);
+            default -> { } // an extension we announced but take no messages of
+        }
     }
 }

@@ -59,6 +59,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private final Inbox inbox;
     private final PeerIntents intents;
     private final Snapshots snapshots;
+    private final MetadataServer metadataServer;
 
     Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
         this.context = context;
@@ -80,7 +81,8 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         this.resume = new ResumeSaver(context.disk(), storage, context.resumes().entry(hash, directory),
                 context.clock(), download::have, this::post);
         this.inbox = new Inbox(context, info.pieceLength(), connections, upload, this);
-        this.intents = new PeerIntents(download, upload, connections, lifecycle);
+        this.metadataServer = new MetadataServer(metainfo.infoBytes(), info.isPrivate(), context.clock());
+        this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer);
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
                 context.fatal()::accept);
         this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, trackers);
@@ -327,13 +329,15 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     @Override
     public PeerSession open(PeerLink link) {
         PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
-        ps.start(download.have(), context.listenPort().getAsInt(), CLIENT_NAME);
+        ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME,
+                metadataServer.extensions(), metadataServer.metadataSize()));
         return ps;
     }
 
     @Override
     public void left(PeerSession ps, String reason) {
         download.peerLeft(ps);
+        metadataServer.peerLeft(ps);
         publish(new Event.PeerDisconnected(hash, ps.link().remote(), reason));
         upload.markDue();
     }

@@ -3,6 +3,7 @@ package dev.spate.peer;
 import dev.spate.core.Bitfield;
 import dev.spate.core.Clock;
 import dev.spate.wire.ExtendedHandshake;
+import dev.spate.wire.ExtensionIds;
 import dev.spate.wire.Message;
 import dev.spate.wire.WireException;
 import java.util.ArrayList;
@@ -104,6 +105,36 @@ public final class PeerSession {
 
         /** The peer broke a rule, or fell silent: the connection is to close, for {@code reason}. */
         void disconnect(PeerSession peer, String reason);
+
+        /**
+         * The peer sent its BEP 10 handshake (again, perhaps: BEP 10 lets it change its {@code m});
+         * {@link #extensions()} already has it applied.
+         */
+        default void extensionHandshake(PeerSession peer, ExtendedHandshake handshake) {
+        }
+
+        /**
+         * The peer sent extension message {@code name} (one of those we announced); the payload is
+         * the listener's to parse, as hostile as any byte from the network.
+         */
+        default void extensionMessage(PeerSession peer, String name, byte[] payload) {
+        }
+    }
+
+    /**
+     * What we tell a peer in our BEP 10 handshake.
+     *
+     * @param listenPort our TCP listening port ({@code p})
+     * @param clientName our name and version ({@code v})
+     * @param extensions the extensions we announce ({@code m}) and the ids we want them sent with
+     * @param metadataSize bytes of the info dictionary when we have it and may share it (BEP 9
+     *     {@code metadata_size}); empty while we do not know it, or for a private torrent
+     */
+    public record Greeting(int listenPort, String clientName, Map<String, Integer> extensions,
+            OptionalLong metadataSize) {
+        public Greeting {
+            extensions = Map.copyOf(extensions);
+        }
     }
 
     /**
@@ -136,6 +167,9 @@ public final class PeerSession {
     private long lastBlockNanos;
     private long lastSendNanos;
     private String client;
+    private ExtensionIds extensions = new ExtensionIds(Map.of(), Map.of());
+    private ExtendedHandshake peerHandshake;
+    private int unknownExtended;
     private int hashFailures;
     private int chatter;
     private long haves;
@@ -164,9 +198,10 @@ public final class PeerSession {
     /**
      * Opens the conversation after the handshake: our pieces (BEP 6 have-all or have-none where they
      * fit, else BEP 3's bitfield; nothing for none without the fast extension), then the BEP 10
-     * extended handshake with our listening port, client name and request queue length.
+     * extended handshake with our listening port, client name, request queue length, the address we
+     * see the peer at ({@code yourip}, BEP 10), our extensions and the metadata size.
      */
-    public void start(Bitfield have, int listenPort, String clientName) {
+    public void start(Bitfield have, Greeting greeting) {
         boolean fast = link.fastExtension();
         if (fast && have.isComplete()) {
             send(Message.HAVE_ALL);
@@ -176,9 +211,34 @@ public final class PeerSession {
             send(Message.BitfieldMessage.of(have));
         }
         if (link.extensionProtocol()) {
-            send(new ExtendedHandshake(Map.of(), OptionalInt.of(listenPort), Optional.of(clientName),
-                    OptionalInt.of(MAX_PEER_REQUESTS), Optional.empty(), OptionalLong.empty()).toMessage());
+            extensions = new ExtensionIds(greeting.extensions(), extensions.theirs());
+            send(new ExtendedHandshake(greeting.extensions(), OptionalInt.of(greeting.listenPort()),
+                    Optional.of(greeting.clientName()), OptionalInt.of(MAX_PEER_REQUESTS),
+                    Optional.ofNullable(link.remote().getAddress()), greeting.metadataSize()).toMessage());
         }
+    }
+
+    /**
+     * Sends extension message {@code name} with the id the peer asked for it; false (nothing sent)
+     * when the peer has not announced that extension, or has switched it off.
+     */
+    public boolean sendExtension(String name, byte[] payload) {
+        OptionalInt id = extensions.outgoing(name);
+        if (id.isEmpty()) {
+            return false;
+        }
+        send(new Message.Extended(id.getAsInt(), payload));
+        return true;
+    }
+
+    /** The extension ids of this connection, both directions (BEP 10). */
+    public ExtensionIds extensions() {
+        return extensions;
+    }
+
+    /** The peer's latest BEP 10 handshake, if it sent one. */
+    public Optional<ExtendedHandshake> peerHandshake() {
+        return Optional.ofNullable(peerHandshake);
     }
 
     /** Tells the peer we want its pieces, or no longer do; only on a change. */
@@ -331,17 +391,33 @@ public final class PeerSession {
             case Message.Suggest s -> { }
             case Message.AllowedFast a -> { }
             case Message.Port p -> { }
-            case Message.Extended e -> {
-                if (e.extendedId() == ExtendedHandshake.ID) {
-                    try {
-                        ExtendedHandshake hs = ExtendedHandshake.parse(e);
-                        hs.client().ifPresent(this::client);
-                        hs.requestQueue().ifPresent(pipeline::limitTo);
-                    } catch (WireException bad) {
-                        listener.disconnect(this, "protocol violation: " + bad.getMessage());
-                    }
-                }
+            case Message.Extended e -> onExtended(e);
+        }
+    }
+
+    private void onExtended(Message.Extended e) {
+        if (e.extendedId() == ExtendedHandshake.ID) {
+            ExtendedHandshake hs;
+            try {
+                hs = ExtendedHandshake.parse(e);
+            } catch (WireException bad) {
+                listener.disconnect(this, "protocol violation: " + bad.getMessage());
+                return;
             }
+            peerHandshake = hs;
+            extensions = extensions.withHandshake(hs);
+            hs.client().ifPresent(this::client);
+            hs.requestQueue().ifPresent(pipeline::limitTo);
+            listener.extensionHandshake(this, hs);
+            return;
+        }
+        Optional<String> name = extensions.incoming(e.extendedId());
+        if (name.isPresent()) {
+            listener.extensionMessage(this, name.get(), e.payload());
+        } else if (++unknownExtended > MAX_CHATTER_PER_TICK) {
+            // BEP 10 lets us ignore an id we never announced; thousands of them are only keeping us busy.
+            listener.disconnect(this, "message flood: more than " + MAX_CHATTER_PER_TICK
+                    + " extension messages we never announced in a second");
         }
     }
 
@@ -429,6 +505,7 @@ public final class PeerSession {
     public void tick(int outstanding) {
         long now = clock.nanoTime();
         chatter = 0;
+        unknownExtended = 0;
         download.tick();
         upload.tick();
         pipeline.tick(download.lastSecond(), download.rate());

@@ -3,9 +3,14 @@ package dev.spate.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spate.core.Bitfield;
+import dev.spate.wire.ExtendedHandshake;
+import dev.spate.wire.ExtensionIds;
 import dev.spate.wire.Message;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +18,8 @@ import org.junit.jupiter.api.Test;
 class PeerSessionTest {
     static final int PIECES = 64;
     static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    static final PeerSession.Greeting GREETING = new PeerSession.Greeting(6881, "Spate test",
+            Map.of(ExtensionIds.UT_METADATA, ExtensionIds.OUR_UT_METADATA), OptionalLong.of(12_345));
 
     /** A clock the test moves. */
     static final class FakeClock implements dev.spate.core.Clock {
@@ -95,6 +102,16 @@ class PeerSessionTest {
         public void disconnect(PeerSession p, String reason) {
             seen.add("disconnect: " + reason);
         }
+
+        @Override
+        public void extensionHandshake(PeerSession p, ExtendedHandshake handshake) {
+            seen.add("extension handshake " + handshake.extensions());
+        }
+
+        @Override
+        public void extensionMessage(PeerSession p, String name, byte[] payload) {
+            seen.add("extension " + name + " " + new String(payload, java.nio.charset.StandardCharsets.US_ASCII));
+        }
     }
 
     final FakeClock clock = new FakeClock();
@@ -165,7 +182,7 @@ class PeerSessionTest {
                 java.util.Optional.of("Test 1.0"), java.util.OptionalInt.of(250), java.util.Optional.empty(),
                 java.util.OptionalLong.empty()).toMessage());
         ps.handle(Message.BitfieldMessage.of(new Bitfield(PIECES)));
-        assertThat(intents.seen).containsExactly("bitfield 0");
+        assertThat(intents.seen).containsExactly("extension handshake {}", "bitfield 0");
         assertThat(ps.client()).isEqualTo("Test 1.0");
     }
 
@@ -377,16 +394,16 @@ class PeerSessionTest {
         Bitfield all = new Bitfield(PIECES);
         all.setAll();
         ScriptedLink seedLink = ScriptedLink.fast(1);
-        session(seedLink).start(all, 6881, "Spate test");
+        session(seedLink).start(all, GREETING);
         assertThat(seedLink.sent.get(0)).isEqualTo(Message.HAVE_ALL);
         ScriptedLink emptyPlain = ScriptedLink.plain(2);
-        session(emptyPlain).start(new Bitfield(PIECES), 6881, "Spate test");
+        session(emptyPlain).start(new Bitfield(PIECES), GREETING);
         assertThat(emptyPlain.sent).as("nothing but the extended handshake").hasSize(1)
                 .allMatch(m -> m instanceof Message.Extended);
         Bitfield some = new Bitfield(PIECES);
         some.set(3);
         ScriptedLink someLink = ScriptedLink.fast(3);
-        session(someLink).start(some, 6881, "Spate test");
+        session(someLink).start(some, GREETING);
         assertThat(someLink.sent.get(0)).isInstanceOf(Message.BitfieldMessage.class);
     }
 
@@ -425,5 +442,62 @@ class PeerSessionTest {
             ps.handle(new Message.Have(i % PIECES));
         }
         assertThat(intents.seen).last().asString().startsWith("disconnect: have flood");
+    }
+
+    @Test
+    void ourExtendedHandshakeAnnouncesOurExtensionsMetadataSizeAndWhereWeSeeThePeer() throws Exception {
+        ScriptedLink link = ScriptedLink.fast(1);
+        session(link).start(new Bitfield(PIECES), GREETING);
+        Message.Extended sent = (Message.Extended) link.sent.get(1);
+        ExtendedHandshake ours = ExtendedHandshake.parse(sent);
+        assertThat(ours.extensions()).containsExactly(Map.entry(ExtensionIds.UT_METADATA, ExtensionIds.OUR_UT_METADATA));
+        assertThat(ours.metadataSize()).hasValue(12_345);
+        assertThat(ours.listenPort()).hasValue(6881);
+        assertThat(ours.requestQueue()).hasValue(PeerSession.MAX_PEER_REQUESTS);
+        assertThat(ours.yourIp()).contains(InetAddress.getByName("127.0.0.1"));
+    }
+
+    @Test
+    void extensionMessagesGoOutWithThePeersIdsAndComeInByOurs() {
+        ScriptedLink link = ScriptedLink.fast(1);
+        PeerSession ps = session(link);
+        ps.start(new Bitfield(PIECES), GREETING);
+        assertThat(ps.sendExtension(ExtensionIds.UT_METADATA, new byte[] {1})).as("before its handshake").isFalse();
+        ps.handle(ExtendedHandshake.of(Map.of(ExtensionIds.UT_METADATA, 3, ExtensionIds.UT_PEX, 7)).toMessage());
+        assertThat(ps.sendExtension(ExtensionIds.UT_METADATA, "x".getBytes())).isTrue();
+        assertThat(link.sent).last().isEqualTo(new Message.Extended(3, "x".getBytes()));
+
+        ps.handle(new Message.Extended(ExtensionIds.OUR_UT_METADATA, "req".getBytes()));
+        ps.handle(new Message.Extended(3, "their id, not ours".getBytes()));
+        assertThat(intents.seen).containsExactly("extension handshake {ut_metadata=3, ut_pex=7}",
+                "extension ut_metadata req");
+    }
+
+    @Test
+    void aLaterHandshakeThatSwitchesAnExtensionOffStopsOurMessagesOfIt() {
+        ScriptedLink link = ScriptedLink.fast(1);
+        PeerSession ps = session(link);
+        ps.start(new Bitfield(PIECES), GREETING);
+        ps.handle(ExtendedHandshake.of(Map.of(ExtensionIds.UT_METADATA, 3, ExtensionIds.UT_PEX, 7)).toMessage());
+        ps.handle(ExtendedHandshake.of(Map.of(ExtensionIds.UT_METADATA, 0)).toMessage());
+        assertThat(ps.sendExtension(ExtensionIds.UT_METADATA, new byte[] {1})).isFalse();
+        assertThat(ps.sendExtension(ExtensionIds.UT_PEX, new byte[] {1})).as("left out: kept").isTrue();
+        assertThat(ps.extensions().theirs()).containsOnlyKeys(ExtensionIds.UT_PEX);
+        assertThat(ps.peerHandshake()).isPresent();
+    }
+
+    @Test
+    void thousandsOfExtensionMessagesWeNeverAnnouncedInASecondAreAFlood() {
+        PeerSession ps = session(ScriptedLink.fast(1));
+        for (int i = 0; i < PeerSession.MAX_CHATTER_PER_TICK; i++) {
+            ps.handle(new Message.Extended(99, new byte[0]));
+        }
+        ps.tick(0);
+        for (int i = 0; i < PeerSession.MAX_CHATTER_PER_TICK; i++) {
+            ps.handle(new Message.Extended(99, new byte[0]));
+        }
+        assertThat(intents.seen).as("a tick apart: not yet").noneMatch(l -> l.startsWith("disconnect"));
+        ps.handle(new Message.Extended(99, new byte[0]));
+        assertThat(intents.seen).last().asString().startsWith("disconnect: message flood");
     }
 }
