@@ -37,6 +37,8 @@ import picocli.CommandLine.Spec;
 final class DownloadCommand implements Callable<Integer> {
     /** Exit status after Ctrl-C: the shell's convention for SIGINT. */
     static final int INTERRUPTED = 130;
+    /** How often {@code --peers} prints the peer table. */
+    static final long PEER_TABLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     @Parameters(index = "0", paramLabel = "FILE.torrent|MAGNET", description = "The .torrent file, or a magnet link.")
     String torrent;
@@ -49,6 +51,9 @@ final class DownloadCommand implements Callable<Integer> {
 
     @Option(names = {"-t", "--tracker"}, paramLabel = "URL", description = "A tracker to announce to besides the torrent's own; repeatable.")
     List<String> trackers = new ArrayList<>();
+
+    @Option(names = "--peers", description = "Print the peer table every 10 s (on a terminal, the p key prints it at any time).")
+    boolean peerTable;
 
     @Option(names = "--seed", description = "Keep seeding after the download completes, until interrupted (Ctrl-C).")
     boolean seed;
@@ -88,7 +93,7 @@ final class DownloadCommand implements Callable<Integer> {
         // Woken by completion, a torrent error or Ctrl-C; on Ctrl-C the process ends only once the
         // summary is printed and the session closed (resume data saved, trackers told "stopped").
         CountDownLatch wake = new CountDownLatch(1);
-        try (Interrupt interrupt = new Interrupt(wake); Session session = network.open(spec)) {
+        try (Interrupt interrupt = new Interrupt(wake); Session session = network.open(spec); Keys keys = Keys.open()) {
             AtomicReference<String> failure = new AtomicReference<>();
             AtomicBoolean complete = new AtomicBoolean();
             AtomicLong completedAt = new AtomicLong();
@@ -131,6 +136,7 @@ final class DownloadCommand implements Callable<Integer> {
             long lastEmpty = start;
             long firstBytes = -1;
             long lastShown = 0;
+            long lastPeerTable = start;
             boolean shown = false;
             try {
                 while (!wake.await(firstBytes < 0 ? 50 : 1000, TimeUnit.MILLISECONDS)) {
@@ -158,6 +164,10 @@ final class DownloadCommand implements Callable<Integer> {
                     for (String text : stall.due(s, now)) {
                         line.println(text);
                     }
+                    if (keys.peerTableAsked() || peerTable && now - lastPeerTable >= PEER_TABLE_NANOS) {
+                        lastPeerTable = now;
+                        printPeers(line, handle, s);
+                    }
                     if (!shown || now - lastShown >= 1_000_000_000L) {
                         shown = true;
                         lastShown = now;
@@ -182,7 +192,12 @@ final class DownloadCommand implements Callable<Integer> {
                             failure.set(session.failure().get());
                             break;
                         }
-                        line.show(handle.status());
+                        TorrentStatus seeding = handle.status();
+                        if (keys.peerTableAsked() || peerTable && System.nanoTime() - lastPeerTable >= PEER_TABLE_NANOS) {
+                            lastPeerTable = System.nanoTime();
+                            printPeers(line, handle, seeding);
+                        }
+                        line.show(seeding);
                         Thread.sleep(1000);
                     }
                     endLine(interrupt, line, out, err);
@@ -236,6 +251,12 @@ final class DownloadCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw new ParameterException(spec.commandLine(), "unknown host in peer '" + text + "'");
         }
+    }
+
+    /** The peer table above the live line: cut to the terminal's width, whole in a log. */
+    static void printPeers(StatusLine line, TorrentHandle handle, TorrentStatus s) {
+        int width = Terminal.interactive() ? Terminal.width() : Integer.MAX_VALUE;
+        PeerTable.lines(handle.peers(), s.pieceCount(), width).forEach(line::println);
     }
 
     /** The trackers' last word; their URLs and messages escaped. */

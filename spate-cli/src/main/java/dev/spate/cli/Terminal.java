@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the command knows of the terminal: whether standard output and standard error are one (a
  * live line or a progress bar is drawn only on a terminal: anywhere else no control character is
- * written), and how wide it is. Nothing here reads standard input.
+ * written), and how wide it is. Nothing here reads standard input ({@link Keys} does, on a terminal only).
  *
  * <p>The width comes from {@code COLUMNS} when set, else from {@code stty size} on {@code /dev/tty},
  * else 80; it is asked again after the terminal was resized (SIGWINCH), at most once per resize.
@@ -23,6 +23,7 @@ final class Terminal {
     static final int DEFAULT_WIDTH = 80;
     private static final boolean STDOUT = detect(1);
     private static final boolean STDERR = detect(2);
+    private static final boolean STDIN = detect(0);
     private static volatile boolean resized = true;
     private static volatile int width = DEFAULT_WIDTH;
     private static volatile boolean watching;
@@ -33,6 +34,11 @@ final class Terminal {
     /** Whether standard error, where the live line and progress bars go, is a terminal. */
     static boolean interactive() {
         return STDERR;
+    }
+
+    /** Whether standard input is a terminal (then single key presses may be read: {@link Keys}). */
+    static boolean stdinIsTerminal() {
+        return STDIN;
     }
 
     /** Whether standard output is a terminal. */

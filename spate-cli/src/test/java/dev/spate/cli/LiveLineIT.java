@@ -121,6 +121,73 @@ class LiveLineIT {
         assertThat(after.get(summary)).as("the summary").doesNotContain("^C").contains(" in " + tmp.resolve("out80/data.bin"));
     }
 
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void thePKeyPrintsThePeerTableAndTheTerminalIsGivenBackAsItWas() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path after = tmp.resolve("stty-after");
+        String download = String.join(" ", java, "-XX:TieredStopAtLevel=1", "-cp",
+                Path.of("target/spate.jar").toAbsolutePath().toString(), "dev.spate.cli.Main", "download",
+                torrent.toString(), "-o", tmp.resolve("outp").toString(), "--state", tmp.resolve("statep").toString(),
+                "--port", "0", "--bind", "127.0.0.1", "--peer", "127.0.0.1:" + seed.listenPort(),
+                "--download-limit", "256K");
+        // The shell records the terminal's modes once spate has ended; its trap (reset to the default
+        // in spate, unlike an ignored signal) keeps Ctrl-C from ending the shell too.
+        tmux("new-session", "-d", "-s", "w100", "-x", "100", "-y", "20", "sh", "-c",
+                "trap true INT; " + download + "; stty -a > " + after + "; sleep 60");
+        awaitLiveLine(100);
+        tmux("send-keys", "-t", "w100", "p");
+        List<String> lines = awaitPane(100, ls -> ls.stream().anyMatch(l -> l.startsWith("Address")));
+        String header = lines.stream().filter(l -> l.startsWith("Address")).findFirst().orElseThrow();
+        assertThat(header).contains("Flags").contains("Done").contains("Client");
+        assertThat(lines).as("a row for the seed, below the header: %s", lines)
+                .anyMatch(l -> l.startsWith("127.0.0.1:" + seed.listenPort() + " ") && l.contains("D"));
+        assertThat(lines).as("the key is not echoed").noneMatch(l -> l.equals("p") || l.endsWith(" p"));
+
+        tmux("send-keys", "-t", "w100", "C-c");
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!Files.exists(after) || Files.size(after) == 0) {
+            assertThat(System.nanoTime()).as("spate ended and stty ran").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        Thread.sleep(200);
+        String modes = Files.readString(after);
+        assertThat(modes).as("canonical mode and echo are back").containsPattern("(^|\\s)icanon(\\s|$)")
+                .containsPattern("(^|\\s)echo(\\s|$)");
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void withPeersAndNoTerminalThePeerTableIsPrintedWholeEveryTenSecondsAndStandardInputIsNotRead() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = tmp.resolve("peers.log");
+        Process p = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp",
+                Path.of("target/spate.jar").toAbsolutePath().toString(), "dev.spate.cli.Main", "download",
+                torrent.toString(), "-o", tmp.resolve("outq").toString(), "--state", tmp.resolve("stateq").toString(),
+                "--port", "0", "--bind", "127.0.0.1", "--peer", "127.0.0.1:" + seed.listenPort(),
+                "--download-limit", "256K", "--peers")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            p.getOutputStream().write("pppp".getBytes(StandardCharsets.US_ASCII));
+            p.getOutputStream().flush();
+            long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
+            while (!Files.readString(log).contains("Address")) {
+                assertThat(System.nanoTime()).as("a peer table in:%n%s", Files.readString(log)).isLessThan(deadline);
+                Thread.sleep(200);
+            }
+            Thread.sleep(300);
+            String text = Files.readString(log);
+            assertThat(text).contains("127.0.0.1:" + seed.listenPort() + " ").doesNotContain("\u001b");
+            assertThat(text.lines().filter(l -> l.startsWith("Address")).count())
+                    .as("only --peers' own table, at 10 s; the p keys on a pipe are never read").isEqualTo(1);
+        } finally {
+            p.destroy();
+            if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     /** The pane's last line that starts as the live line does, once one shows bytes arriving. */
     private String awaitLiveLine(int w) throws Exception {
         List<String> lines = awaitPane(w, ls -> ls.stream().anyMatch(l -> l.startsWith("downloading")
