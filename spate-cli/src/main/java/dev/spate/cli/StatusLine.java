@@ -159,7 +159,8 @@ final class StatusLine {
         String percent = String.format(Locale.ROOT, "%.1f%%", s.progress() * 100);
         String bytes = Units.bytes(s.bytesVerified()) + "/" + Units.bytes(s.totalBytes());
         String pieces = "pieces " + s.piecesVerified() + "/" + s.pieceCount();
-        String peers = count(s.peers(), "peer");
+        // Connected of known, as aria2 and Transmission show them: "3/40 peers" says more are to come.
+        String peers = s.knownPeers() > s.peers() ? s.peers() + "/" + count(s.knownPeers(), "peer") : count(s.peers(), "peer");
         return switch (s.state()) {
             case SEEDING -> List.of(new Field(0, state), new Field(5, Units.bytes(s.totalBytes())),
                     new Field(1, "up " + Units.rate(s.uploadRate())), new Field(2, "uploaded " + Units.bytes(s.uploaded())),

@@ -74,6 +74,17 @@ class StatusLineTest {
     }
 
     @Test
+    void peersShowConnectedOfKnownWhenMoreAreKnown() {
+        TorrentStatus s = TorrentStatus.builder().name("data.bin").infoHash(H).state(TorrentState.DOWNLOADING)
+                .pieces(10, 240).bytes(27L << 20, 60L << 20).rates(1_258_291, 0).peers(3).knownPeers(40).build();
+        assertThat(StatusLine.format(s)).contains("  3/40 peers");
+        TorrentStatus one = TorrentStatus.builder().name("data.bin").infoHash(H).state(TorrentState.DOWNLOADING)
+                .pieces(10, 240).bytes(27L << 20, 60L << 20).peers(1).knownPeers(0).build();
+        assertThat(one.knownPeers()).as("never fewer than connected").isEqualTo(1);
+        assertThat(StatusLine.format(one)).contains("  1 peer");
+    }
+
+    @Test
     void asTheTerminalNarrowsTheLeastUsefulFieldsGoFirst() {
         TorrentStatus s = downloading();
 

@@ -384,7 +384,7 @@ final class MetadataResolver implements PeerConnection.Listener {
         long have = Math.min(size, (long) p.have() * MetadataMessage.PIECE_LENGTH);
         TorrentStatus s = TorrentStatus.builder().name(name()).infoHash(hash)
                 .state(over ? TorrentState.REMOVED : paused ? TorrentState.PAUSED : TorrentState.METADATA)
-                .pieces(p.have(), p.pieces()).bytes(have, size).peers(live.size())
+                .pieces(p.have(), p.pieces()).bytes(have, size).peers(live.size()).knownPeers(known.size())
                 .trackers(trackers.states()).build();
         lastStatus = s;
         return s;

@@ -43,7 +43,8 @@ final class Snapshots {
                 .bytes(download.bytesVerified(), info.totalLength())
                 .rates(download.rate(), upload.rate())
                 .transferred(download.total(), upload.total(), download.wasted())
-                .peers(connections.count()).hashFailures(download.hashFailures())
+                .peers(connections.count())
+                .knownPeers(connections.count() + connections.candidateCount()).hashFailures(download.hashFailures())
                 .error(error).trackers(trackers.states()).build();
         last = s;
         return s;

@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param uploaded payload bytes sent this session
  * @param wasted bytes received and thrown away (failed hashes, duplicates, unrequested blocks)
  * @param peers connected peers
+ * @param knownPeers peers we know of: those connected and the addresses we may dial (from trackers,
+ *     the user, peer exchange, local discovery), at most a few thousand
  * @param hashFailures pieces that failed their hash check
  * @param error the error that stopped the torrent, if any
  * @param trackers its trackers, tier by tier, as last heard from
@@ -30,7 +32,7 @@ import java.util.Optional;
  */
 public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, int piecesVerified, int pieceCount,
                             long bytesVerified, long totalBytes, long downloadRate, long uploadRate,
-                            long downloaded, long uploaded, long wasted, int peers, int hashFailures,
+                            long downloaded, long uploaded, long wasted, int peers, int knownPeers, int hashFailures,
                             Optional<String> error, List<TrackerState> trackers, boolean stale) {
     public TorrentStatus {
         Objects.requireNonNull(name, "name");
@@ -38,6 +40,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(error, "error");
         trackers = List.copyOf(trackers);
+        knownPeers = Math.max(knownPeers, peers);
     }
 
     /** Fraction of the torrent verified, from 0 to 1. */
@@ -61,7 +64,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
     /** The same figures, marked as the last ones the torrent gave. */
     public TorrentStatus asStale() {
         return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
-                downloadRate, uploadRate, downloaded, uploaded, wasted, peers, hashFailures, error, trackers, true);
+                downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, true);
     }
 
     /** A builder with every count 0, no error, no trackers. */
@@ -84,6 +87,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         private long uploaded;
         private long wasted;
         private int peers;
+        private int knownPeers;
         private int hashFailures;
         private Optional<String> error = Optional.empty();
         private List<TrackerState> trackers = List.of();
@@ -145,6 +149,12 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
             return this;
         }
 
+        /** See {@link TorrentStatus#knownPeers()}; never fewer than the connected ones. */
+        public Builder knownPeers(int v) {
+            knownPeers = v;
+            return this;
+        }
+
         /** See {@link TorrentStatus#hashFailures()}. */
         public Builder hashFailures(int v) {
             hashFailures = v;
@@ -171,7 +181,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
 
         public TorrentStatus build() {
             return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
-                    downloadRate, uploadRate, downloaded, uploaded, wasted, peers, hashFailures, error, trackers, stale);
+                    downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, stale);
         }
     }
 }
