@@ -2,6 +2,8 @@
 module dev.spate.cli {
     requires dev.spate.engine;
     requires info.picocli;
+    requires tools.jackson.databind;
+    requires tools.jackson.dataformat.toml;
     requires java.logging;
     requires jdk.unsupported;
 

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_OK, Main.EXIT_FAILURE, Main.EXIT_USAGE,
                 Main.EXIT_INTERRUPTED},
         subcommands = {InfoCommand.class, CreateCommand.class, DownloadCommand.class, SeedCommand.class, SelftestCommand.class,
+                ConfigCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status of a command that failed for a reason other than its arguments. */
@@ -42,8 +43,19 @@ public final class Main implements Runnable {
             description = "Append every log message, of every level and with its time, to FILE.")
     Path logFile;
 
+    // Read before the command line is parsed (ConfigSource), declared here so that picocli accepts them anywhere.
+    @Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "Read settings from FILE (default $SPATE_CONFIG, else $XDG_CONFIG_HOME/spate/config.toml).")
+    Path configFile;
+
+    @Option(names = "--no-config", scope = CommandLine.ScopeType.INHERIT, description = "Read no config file.")
+    boolean noConfig;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private ConfigDefaults config;
+    private String configSource;
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -51,8 +63,23 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status; used by tests as well as {@link #main}. */
     static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, out, err, System.getenv());
+    }
+
+    /** {@link #run(String[], PrintWriter, PrintWriter)} in the environment {@code env}. */
+    static int run(String[] args, PrintWriter out, PrintWriter err, java.util.Map<String, String> env) {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
+        ConfigSource source = ConfigSource.of(args, env);
+        try {
+            main.config = new ConfigDefaults(cl, source.read());
+        } catch (ConfigFile.ConfigException e) {
+            err.println("spate: config file " + TerminalText.escape(e.getMessage()) + " (--no-config reads none)");
+            err.flush();
+            return FAILURE;
+        }
+        main.configSource = source.describe();
+        cl.setDefaultValueProvider(main.config);
         cl.setOut(out);
         cl.setErr(err);
         // No colours in --help unless it goes to a terminal: nothing else should see control sequences.
@@ -163,6 +190,16 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+    }
+
+    /** The settings from the config file, as the commands' defaults. */
+    ConfigDefaults config() {
+        return config;
+    }
+
+    /** Which config file is read, and why that one. */
+    String configSource() {
+        return configSource;
     }
 
     /** Reports the version from the jar's manifest. */

@@ -70,6 +70,9 @@ class LauncherIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        // The machine's own config file must not change what the test runs.
+        pb.environment().remove("SPATE_CONFIG");
+        pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("no-config").toString());
         pb.environment().putAll(env);
         Process p = pb.start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));

@@ -61,7 +61,8 @@ public final class SpateCli {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBin);
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", cp, "dev.spate.cli.Main"));
+        // --no-config: the machine's own config file must not change what a test runs.
+        cmd.addAll(List.of("-cp", cp, "dev.spate.cli.Main", "--no-config"));
         cmd.addAll(args);
         return cmd;
     }
@@ -81,7 +82,7 @@ public final class SpateCli {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", jar.toString(), "dev.spate.cli.Main"));
+        cmd.addAll(List.of("-cp", jar.toString(), "dev.spate.cli.Main", "--no-config"));
         cmd.addAll(args);
         return cmd;
     }
