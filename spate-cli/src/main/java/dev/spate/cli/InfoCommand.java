@@ -115,10 +115,10 @@ final class InfoCommand implements Callable<Integer> {
                 out.print(scrapeText(reports));
             }
         }
+        out.flush();
         if (save != null) {
             spec.commandLine().getErr().println("saved " + save);
         }
-        out.flush();
         return 0;
     }
 
