@@ -146,7 +146,8 @@ final class InfoCommand implements Callable<Integer> {
         boolean verbose = Main.verbose(spec);
         try (Session session = Session.open(config.build())) {
             return MagnetMetadata.fetch(session, magnet, dial, timeout, "; give a peer with --peer HOST:PORT", e -> {
-                String line = verbose ? StatusLine.verboseLine(e) : null;
+                String line = !verbose ? null : StatusLine.eventLine(e) != null ? StatusLine.eventLine(e)
+                        : StatusLine.verboseLine(e);
                 if (line != null) {
                     StatusLine.printAbove(err, line);
                 }

@@ -242,11 +242,11 @@ public final class Session implements AutoCloseable {
         fetches.put(resolver[0], result);
         // However it ends (fetched, timed out, cancelled, the session closed): the resolver stops,
         // off the completing thread, since removing waits for the resolver's loop, which may be it.
-        result.whenComplete((meta, failure) -> {
-            if (fetches.remove(resolver[0]) != null) {
-                Thread.ofVirtual().name("metadata fetch over " + hash.hex()).start(resolver[0]::remove);
-            }
-        });
+        // It stays in fetches until then, so that a session closing meanwhile waits for it too.
+        result.whenComplete((meta, failure) -> Thread.ofVirtual().name("metadata fetch over " + hash.hex()).start(() -> {
+            resolver[0].remove();
+            fetches.remove(resolver[0]);
+        }));
         if (closed) {
             result.completeExceptionally(new TorrentRemovedException("the session closed before the metadata of "
                     + hash.hex() + " arrived"));
@@ -353,9 +353,9 @@ public final class Session implements AutoCloseable {
         }
         torrents.clear();
         for (MetadataResolver r : List.copyOf(fetches.keySet())) {
-            CompletableFuture<Metainfo> f = fetches.remove(r); // first: the future's own stop then does nothing
+            CompletableFuture<Metainfo> f = fetches.remove(r);
             if (f != null) {
-                r.remove();
+                r.remove(); // the future's own stop may be at it too: removing twice is harmless
                 f.completeExceptionally(new TorrentRemovedException("the session closed before the metadata of "
                         + r.name() + " arrived"));
             }

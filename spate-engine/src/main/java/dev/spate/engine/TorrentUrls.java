@@ -1,5 +1,6 @@
 package dev.spate.engine;
 
+import dev.spate.core.Clock;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoException;
 import dev.spate.metainfo.MetainfoParser;
@@ -49,6 +50,8 @@ public final class TorrentUrls {
     /** The most redirects followed, as many as browsers' download links use and more. */
     public static final int MAX_REDIRECTS = 5;
 
+    private static final Clock CLOCK = Clock.system();
+
     private TorrentUrls() {
     }
 
@@ -86,7 +89,7 @@ public final class TorrentUrls {
     /** The body of the 2xx answer {@code url} ends at, after redirects. */
     static byte[] get(URI url, Duration timeout, int maxBytes) throws IOException, InterruptedException {
         checkScheme(url, url);
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = CLOCK.nanoTime() + timeout.toNanos();
         HttpClient client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -143,7 +146,7 @@ public final class TorrentUrls {
         });
         HttpResponse<byte[]> response;
         try {
-            response = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            response = future.get(Math.max(0, deadline - CLOCK.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new IOException(shown(asked) + ": no complete answer within " + seconds(timeout));
