@@ -76,7 +76,8 @@ final class MagnetMetadata {
             } catch (TimeoutException e) {
                 throw new IOException(watch.timedOut(timeout));
             } catch (ExecutionException e) {
-                throw new IOException(Main.oneLine(e.getCause()), e.getCause());
+                Throwable why = e.getCause();
+                throw new IOException(why.getMessage() != null ? why.getMessage() : why.toString(), why);
             } catch (CancellationException e) {
                 throw new IOException("the metadata fetch of " + watch.hash.hex() + " was cancelled");
             } finally {
