@@ -29,7 +29,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code spate download FILE.torrent [-o DIR] [--peer HOST:PORT]...}: fetches a torrent. */
+/** {@code spate download FILE.torrent|URL|MAGNET [-o DIR] [--peer HOST:PORT]...}: fetches a torrent. */
 @Command(name = "download", mixinStandardHelpOptions = true,
         description = "Download a torrent; run it again to resume. Exits 0 once every piece is verified on disk.",
         exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_OK, Main.EXIT_FAILURE, Main.EXIT_USAGE,
@@ -40,7 +40,8 @@ final class DownloadCommand implements Callable<Integer> {
     /** How often {@code --peers} prints the peer table. */
     static final long PEER_TABLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    @Parameters(index = "0", paramLabel = "FILE.torrent|MAGNET", description = "The .torrent file, or a magnet link.")
+    @Parameters(index = "0", paramLabel = "FILE.torrent|URL|MAGNET",
+            description = "The .torrent file, its http(s) URL, or a magnet link.")
     String torrent;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Download directory (default: the current one).")
@@ -77,7 +78,7 @@ final class DownloadCommand implements Callable<Integer> {
         }
         List<InetSocketAddress> peerAddresses = new ArrayList<>();
         for (String p : peers) {
-            peerAddresses.add(parsePeer(p));
+            peerAddresses.add(parsePeer(spec, p));
         }
         if (Files.exists(output) && !Files.isDirectory(output)) {
             throw new NotDirectoryException(output.toString());
@@ -228,7 +229,8 @@ final class DownloadCommand implements Callable<Integer> {
         }
     }
 
-    private InetSocketAddress parsePeer(String text) {
+    /** {@code HOST:PORT} or {@code [V6]:PORT} of {@code --peer}; a usage error otherwise. */
+    static InetSocketAddress parsePeer(CommandSpec spec, String text) {
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
             throw new ParameterException(spec.commandLine(), "invalid peer '" + text + "': expected HOST:PORT");

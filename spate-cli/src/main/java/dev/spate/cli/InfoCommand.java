@@ -2,13 +2,19 @@ package dev.spate.cli;
 
 import dev.spate.engine.ScrapeReport;
 import dev.spate.engine.Scrapes;
+import dev.spate.engine.Session;
+import dev.spate.engine.SessionConfig;
+import dev.spate.metainfo.Magnet;
 import dev.spate.metainfo.FileEntry;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoException;
-import dev.spate.metainfo.MetainfoParser;
 import dev.spate.metainfo.TorrentInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
@@ -24,15 +30,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code spate info FILE.torrent [--json]}: what a torrent holds. */
+/**
+ * {@code spate info FILE.torrent|URL|MAGNET [--json] [--save FILE]}: what a torrent holds; a magnet
+ * link's metadata is fetched from its peers first.
+ */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Show a torrent's name, info-hash, size, pieces, files and trackers.")
+        description = "Show a torrent's name, info-hash, size, pieces, files and trackers; of a magnet link, once"
+                + " its metadata is fetched from peers.")
 final class InfoCommand implements Callable<Integer> {
-    /** A magnet link or a URL ({@code scheme://}) where a file is wanted. */
-    private static final java.util.regex.Pattern NOT_A_FILE =
-            java.util.regex.Pattern.compile("(?i)magnet:|[a-z][a-z0-9+.-]*://");
+    /** --timeout's default for --scrape, per tracker. */
+    static final int SCRAPE_TIMEOUT_SECONDS = 10;
 
-    @Parameters(index = "0", paramLabel = "FILE.torrent", description = "The .torrent file.")
+    @Parameters(index = "0", paramLabel = "FILE.torrent|URL|MAGNET",
+            description = "The .torrent file, its http(s) URL, or a magnet link.")
     String torrent;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
@@ -41,21 +51,48 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--scrape", description = "Also ask each tracker how many seeders and leechers it knows (BEP 48).")
     boolean scrape;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long each tracker may take to answer --scrape (default 10).")
-    int timeoutSeconds = 10;
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long fetching a URL or a magnet link's"
+            + " metadata may take (default 60), and each tracker's answer to --scrape (default 10).")
+    Integer timeoutSeconds;
+
+    @Option(names = "--save", paramLabel = "FILE", description = "Also write the torrent to FILE as a .torrent"
+            + " (of a magnet link: with the link's trackers); FILE must not exist.")
+    Path save;
+
+    @Option(names = {"-p", "--peer"}, paramLabel = "HOST:PORT",
+            description = "A peer to fetch a magnet link's metadata from; repeatable.")
+    List<String> peers = new ArrayList<>();
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Local address to connect to peers from (magnet links).")
+    String bind;
+
+    @Option(names = "--state", paramLabel = "DIR", description = "Where fetched metadata is kept, as for download"
+            + " (default $XDG_STATE_HOME/spate, else ~/.local/state/spate).")
+    Path state;
 
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        Metainfo meta = read(torrent);
-        PrintWriter out = spec.commandLine().getOut();
-        if (scrape && timeoutSeconds < 1) {
+        if (timeoutSeconds != null && timeoutSeconds < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--timeout must be at least 1 second");
         }
-        List<ScrapeReport> reports = scrape
-                ? Scrapes.scrape(meta, java.time.Duration.ofSeconds(timeoutSeconds)) : List.of();
+        Duration fetchTimeout = timeoutSeconds != null ? Duration.ofSeconds(timeoutSeconds) : TorrentArgument.FETCH_TIMEOUT;
+        TorrentArgument argument = TorrentArgument.of(torrent);
+        if (save != null && Files.exists(save, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.FileAlreadyExistsException(save.toString());
+        }
+        Metainfo meta = argument instanceof TorrentArgument.Link link ? fetch(link.magnet(), fetchTimeout)
+                : argument.metainfo(fetchTimeout);
+        PrintWriter out = spec.commandLine().getOut();
+        if (save != null) {
+            // CREATE_NEW: never over a file that appeared meanwhile, nor through a link planted there.
+            Files.write(save, meta.toTorrentFile(), java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
+        }
+        List<ScrapeReport> reports = scrape ? Scrapes.scrape(meta, Duration.ofSeconds(
+                timeoutSeconds != null ? timeoutSeconds : SCRAPE_TIMEOUT_SECONDS)) : List.of();
         if (json) {
             Map<String, Object> m = toMap(meta);
             if (scrape) {
@@ -79,23 +116,55 @@ final class InfoCommand implements Callable<Integer> {
             }
         }
         out.flush();
+        if (save != null) {
+            spec.commandLine().getErr().println("saved " + save);
+        }
         return 0;
     }
 
     /**
-     * Reads a .torrent file given on the command line; a directory is refused by name (reading one
-     * fails with a bare "Is a directory" that does not say which). A magnet link or a URL is refused
-     * with a message that says so, rather than "no such file".
+     * A magnet link's metadata, from a session of its own: on a free port (nobody needs to reach
+     * it), connecting from {@code --bind}, keeping what it fetches in {@code --state}.
      */
-    static Metainfo read(String argument) throws IOException, MetainfoException {
-        if (NOT_A_FILE.matcher(argument).lookingAt()) {
-            throw new IllegalArgumentException("magnet links and URLs are not supported yet: give the path of a .torrent file");
+    private Metainfo fetch(Magnet magnet, Duration timeout) throws IOException, InterruptedException {
+        List<InetSocketAddress> dial = new ArrayList<>();
+        for (String p : peers) {
+            dial.add(DownloadCommand.parsePeer(spec, p));
         }
-        Path torrent = Path.of(argument);
-        if (Files.isDirectory(torrent)) {
-            throw new IOException(torrent + " is a directory, not a .torrent file");
+        SessionConfig.Builder config = SessionConfig.builder().listenPort(0);
+        if (state != null) {
+            config.stateDirectory(state);
         }
-        return MetainfoParser.read(torrent);
+        if (bind != null) {
+            try {
+                config.bindAddress(InetAddress.getByName(bind));
+            } catch (UnknownHostException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown bind address: " + bind);
+            }
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        boolean verbose = Main.verbose(spec);
+        try (Session session = Session.open(config.build())) {
+            return MagnetMetadata.fetch(session, magnet, dial, timeout, "; give a peer with --peer HOST:PORT", e -> {
+                String line = !verbose ? null : StatusLine.eventLine(e) != null ? StatusLine.eventLine(e)
+                        : StatusLine.verboseLine(e);
+                if (line != null) {
+                    StatusLine.printAbove(err, line);
+                }
+            }, () -> {
+                err.println("fetching the metadata of " + magnet.infoHash().orElseThrow().hex() + " from peers (at most "
+                        + timeout.toSeconds() + " s)");
+                err.flush();
+            });
+        }
+    }
+
+    /**
+     * Reads a .torrent file or URL given on the command line ({@link TorrentArgument#metainfo}); a
+     * magnet link is refused: its metadata comes from a session's peers.
+     */
+    static Metainfo read(String argument) throws IOException, MetainfoException, InterruptedException {
+        return TorrentArgument.of(argument).metainfo(TorrentArgument.FETCH_TIMEOUT);
     }
 
     /**

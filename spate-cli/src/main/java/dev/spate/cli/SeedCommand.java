@@ -4,11 +4,13 @@ import dev.spate.engine.Session;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
+import dev.spate.metainfo.Magnet;
 import dev.spate.metainfo.Metainfo;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,12 +20,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code spate seed FILE.torrent -d DIR}: checks the data, then serves it until interrupted. */
+/**
+ * {@code spate seed FILE.torrent|URL|MAGNET -d DIR}: checks the data, then serves it until
+ * interrupted; a magnet link's metadata is fetched from its peers first.
+ */
 @Command(name = "seed", mixinStandardHelpOptions = true,
         description = "Check the data in DIR, then seed it until interrupted (Ctrl-C).",
         exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_SEEDED, Main.EXIT_FAILURE, Main.EXIT_USAGE})
 final class SeedCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE.torrent", description = "The .torrent file.")
+    @Parameters(index = "0", paramLabel = "FILE.torrent|URL|MAGNET",
+            description = "The .torrent file, its http(s) URL, or a magnet link (its metadata fetched from its peers).")
     String torrent;
 
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Where the data is: the directory 'download -o DIR' wrote to (default: the current one).")
@@ -40,8 +46,10 @@ final class SeedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Metainfo meta = InfoCommand.read(torrent);
-        if (meta.v2Only()) {
+        TorrentArgument argument = TorrentArgument.of(torrent);
+        Magnet magnet = argument instanceof TorrentArgument.Link link ? link.magnet() : null;
+        Metainfo known = magnet != null ? null : argument.metainfo(TorrentArgument.FETCH_TIMEOUT);
+        if (known != null && known.v2Only()) {
             throw new IllegalArgumentException(torrent + ": v2-only torrents cannot be seeded yet");
         }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
@@ -54,7 +62,6 @@ final class SeedCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean verbose = Main.verbose(spec);
         StatusLine line = new StatusLine(err);
-        InfoCommand.printWarnings(meta, err);
         try (Session session = network.open(spec)) {
             session.subscribe(e -> {
                 String text = StatusLine.eventLine(e);
@@ -65,6 +72,12 @@ final class SeedCommand implements Callable<Integer> {
                     line.println(text);
                 }
             });
+            // A magnet link: its metadata first, from its peers and trackers, in this session.
+            Metainfo meta = known != null ? known : MagnetMetadata.fetch(session, magnet, List.of(),
+                    TorrentArgument.FETCH_TIMEOUT, "", e -> { }, () -> line.println("fetching the metadata of "
+                            + magnet.infoHash().orElseThrow().hex() + " from peers (at most "
+                            + TorrentArgument.FETCH_TIMEOUT.toSeconds() + " s)"));
+            InfoCommand.printWarnings(meta, err);
             TorrentHandle handle = session.add(meta, dir);
             TorrentStatus s = handle.status();
             while (s.state() == TorrentState.CHECKING) {

@@ -513,6 +513,25 @@ class InfoCommandTest {
         Cli.Result r = Cli.run("info");
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.errLines().get(0)).isEqualTo("spate: Missing required parameter: 'FILE.torrent'");
+        assertThat(r.errLines().get(0)).isEqualTo("spate: Missing required parameter: 'FILE.torrent|URL|MAGNET'");
+    }
+
+    @Test
+    void saveWritesTheTorrentWithItsInfoHashAndRefusesAFileThatExists() throws Exception {
+        Path data = Files.write(tmp.resolve("s.bin"), new byte[30_000]);
+        Path torrent = Files.write(tmp.resolve("s.torrent"), TorrentCreator.builder(data)
+                .tracker("http://t.example/announce").comment("kept").build().create());
+        Path saved = tmp.resolve("copy.torrent");
+
+        Cli.Result first = Cli.run("info", torrent.toString(), "--save", saved.toString());
+        Cli.Result again = Cli.run("info", torrent.toString(), "--save", saved.toString());
+
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.errLines()).containsExactly("saved " + saved);
+        Metainfo original = dev.spate.metainfo.MetainfoParser.read(torrent);
+        assertThat(dev.spate.metainfo.MetainfoParser.read(saved)).isEqualTo(original);
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.errLines()).containsExactly("spate: " + saved + ": already exists");
+        assertThat(again.out()).as("nothing shown when the file cannot be written").isEmpty();
     }
 }

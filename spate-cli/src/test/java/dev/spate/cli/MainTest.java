@@ -3,6 +3,8 @@ package dev.spate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -24,17 +26,62 @@ class MainTest {
     }
 
     @Test
-    void aMagnetLinkOrAUrlWhereATorrentFileIsWantedSaysTheyAreNotSupportedYet() {
-        // download takes magnet links (MagnetDownloadIT); info and seed do not yet, and nothing takes a URL.
-        for (String[] args : List.of(new String[] {"info", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567"},
-                new String[] {"download", "https://example.com/linux.torrent"},
-                new String[] {"info", "https://example.com/linux.torrent"}, new String[] {"seed", "HTTP://example.com/x.torrent"})) {
+    void aUrlThatCannotBeFetchedIsOneLineNamingItForEveryCommandThatTakesATorrent(@TempDir Path tmp) throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + closed + "/linux.torrent";
+        for (String[] args : List.of(new String[] {"info", url}, new String[] {"download", url, "-o", tmp.toString()},
+                new String[] {"seed", url.replace("http:", "HTTP:"), "-d", tmp.toString()})) {
             Cli.Result r = Cli.run(args);
 
             assertThat(r.exitCode()).as(String.join(" ", args)).isEqualTo(1);
-            assertThat(r.errLines()).containsExactly(
-                    "spate: magnet links and URLs are not supported yet: give the path of a .torrent file");
+            assertThat(r.errLines()).as(String.join(" ", args)).containsExactly("spate: " + args[1]
+                    + ": cannot connect to 127.0.0.1:" + closed + ": connection refused");
         }
+    }
+
+    @Test
+    void aUrlOfAnotherSchemeIsRefusedAsOne() {
+        for (String command : List.of("info", "download", "seed")) {
+            Cli.Result r = Cli.run(command, "ftp://127.0.0.1/linux.torrent");
+
+            assertThat(r.exitCode()).as(command).isEqualTo(1);
+            assertThat(r.errLines()).as(command).containsExactly("spate: ftp:// URLs are not supported: give a .torrent"
+                    + " file, an http or https URL of one, or a magnet link");
+        }
+    }
+
+    @Test
+    void aMagnetLinkWithNothingToFetchItsMetadataFromIsRefusedAtOnce(@TempDir Path tmp) {
+        String magnet = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567";
+
+        Cli.Result info = Cli.run("info", magnet, "--state", tmp.resolve("s").toString());
+        Cli.Result seed = Cli.run("seed", magnet, "-d", tmp.toString(), "--state", tmp.resolve("s").toString(),
+                "--port", "0");
+
+        String line = "spate: nothing to fetch the metadata of 0123456789abcdef0123456789abcdef01234567 from: the link"
+                + " names no peer (x.pe) and no tracker (tr), and there is no DHT yet";
+        assertThat(info.exitCode()).isEqualTo(1);
+        assertThat(info.errLines()).containsExactly(line + "; give a peer with --peer HOST:PORT");
+        assertThat(seed.exitCode()).isEqualTo(1);
+        assertThat(seed.errLines()).last().isEqualTo(line);
+        assertThat(tmp.resolve("s/metadata")).as("nothing kept").doesNotExist();
+    }
+
+    @Test
+    void aMagnetLinkWhoseMetadataDoesNotComeInTimeSaysWhatWasTried(@TempDir Path tmp) throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Cli.Result r = Cli.run("info", "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&x.pe=127.0.0.1:"
+                + closed, "--state", tmp.toString(), "--timeout", "1", "--bind", "127.0.0.1");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.errLines()).last().isEqualTo("spate: no metadata for 0123456789abcdef0123456789abcdef01234567"
+                + " within 1 s; tried 127.0.0.1:" + closed + " (connect failed: Connection refused)");
     }
 
     @Test

@@ -1,15 +1,10 @@
 package dev.spate.engine;
 
-import dev.spate.bencode.BList;
-import dev.spate.bencode.BString;
-import dev.spate.bencode.BValue;
-import dev.spate.bencode.Bencode;
 import dev.spate.core.InfoHash;
 import dev.spate.metainfo.Magnet;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoException;
 import dev.spate.metainfo.MetainfoParser;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -18,15 +13,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * The info dictionaries of magnet links, kept in the state directory once fetched
- * ({@code STATE/metadata/<info-hash>.torrent}, a .torrent with the raw info bytes and the link's
- * trackers), so that a link added again needs no peer to know its torrent. Written atomically
- * (temp, fsync, rename); read defensively: a file that does not parse or whose info-hash is not
+ * ({@code STATE/metadata/<info-hash>.torrent}: {@link Metainfo#toTorrentFile()}, the raw info
+ * bytes and the link's trackers), so that a link added again needs no peer to know its torrent.
+ * Written atomically (temp, fsync, rename); read defensively: a file that does not parse or whose info-hash is not
  * its name's is reported and ignored, and the metadata is fetched again.
  *
  * <p>Thread-safe: no state of its own; one file per torrent.
@@ -73,7 +66,7 @@ final class MetadataStore {
     void save(Metainfo meta) throws IOException {
         Files.createDirectories(directory);
         Path file = location(InfoHash.of(meta.infoHash()));
-        byte[] bytes = torrentFile(meta);
+        byte[] bytes = meta.toTorrentFile();
         Path temp = Files.createTempFile(directory, file.getFileName() + ".", ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -88,26 +81,5 @@ final class MetadataStore {
         } finally {
             Files.deleteIfExists(temp);
         }
-    }
-
-    /**
-     * A .torrent of {@code meta}: {@code announce-list} (when there are trackers) and {@code info}
-     * exactly as fetched, so its info-hash is the link's. Keys in order (BEP 3).
-     */
-    static byte[] torrentFile(Metainfo meta) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {'d'});
-        if (!meta.trackerTiers().isEmpty()) {
-            List<BValue> tiers = new ArrayList<>();
-            for (List<String> tier : meta.trackerTiers()) {
-                tiers.add(BList.of(tier.stream().map(u -> (BValue) BString.of(u)).toList()));
-            }
-            out.writeBytes(Bencode.encode(BString.of("announce-list")));
-            out.writeBytes(Bencode.encode(BList.of(tiers)));
-        }
-        out.writeBytes(Bencode.encode(BString.of("info")));
-        out.writeBytes(meta.infoBytes());
-        out.writeBytes(new byte[] {'e'});
-        return out.toByteArray();
     }
 }

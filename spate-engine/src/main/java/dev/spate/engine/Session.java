@@ -18,6 +18,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -71,6 +73,8 @@ public final class Session implements AutoCloseable {
     private volatile boolean closed;
     private volatile String failure;
     private final MetadataStore metadata;
+    /** The metadata fetches of {@link #fetchMetadata}, each with the future it completes. */
+    private final Map<MetadataResolver, CompletableFuture<Metainfo>> fetches = new ConcurrentHashMap<>();
 
     private Session(SessionConfig config) throws IOException {
         this.config = config;
@@ -192,6 +196,91 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Fetches the info dictionary of a magnet link (BEP 9) without adding its torrent or touching
+     * any data: from the link's peers ({@code x.pe}), those its trackers return and {@code peers}
+     * (there is no DHT yet, so a link with none of these cannot be fetched). The metadata is
+     * verified against the link's info-hash and kept in the state directory as {@link #add(Magnet,
+     * Path)} keeps it; metadata kept already answers at once, with no peer. The {@link Metainfo}'s
+     * trackers and web seeds are the link's, so that {@link Metainfo#toTorrentFile()} gives a
+     * .torrent of the link.
+     *
+     * <p>The fetch runs until the future completes: bound it with {@link
+     * CompletableFuture#orTimeout} (or complete or cancel it) to stop it; its connections and
+     * announces end then. Meanwhile its peers' and trackers' events are published under the link's
+     * info-hash, as a torrent's are ({@link Event.PeerConnected}, {@link Event.PeerDisconnected},
+     * {@link Event.TrackerReply}, {@link Event.TrackerError}, {@link Event.StateChanged}); it is not
+     * one of {@link #torrents()}.
+     *
+     * @return completes with the metadata; fails with {@link TorrentFailedException} if the
+     *     info dictionary the peers agree on is not a valid torrent, and with {@link
+     *     TorrentRemovedException} if the session closes first
+     * @throws IllegalArgumentException for a v2-only link (not supported yet)
+     * @throws IllegalStateException if the session is closed
+     */
+    public CompletableFuture<Metainfo> fetchMetadata(Magnet magnet, Collection<InetSocketAddress> peers) {
+        if (closed) {
+            throw new IllegalStateException("session is closed");
+        }
+        if (magnet.v2Only()) {
+            throw new IllegalArgumentException("v2-only magnet links are not supported yet");
+        }
+        InfoHash hash = magnet.infoHash().orElseThrow();
+        List<InetSocketAddress> dial = List.copyOf(peers);
+        Optional<Metainfo> kept = metadata.load(hash, magnet);
+        if (kept.isPresent()) {
+            try {
+                return CompletableFuture.completedFuture(
+                        MetainfoParser.fromInfo(kept.get().infoBytes(), magnet.trackerTiers(), magnet.webSeeds()));
+            } catch (MetainfoException e) {
+                // It parsed as a .torrent a moment ago; fetch it again rather than fail.
+                LOG.log(System.Logger.Level.WARNING, "ignoring kept metadata of {0}: {1}", hash.hex(), e.getMessage());
+            }
+        }
+        CompletableFuture<Metainfo> result = new CompletableFuture<>();
+        MetadataResolver[] resolver = new MetadataResolver[1];
+        resolver[0] = new MetadataResolver(context, magnet, hash, info -> fetched(magnet, info, result));
+        fetches.put(resolver[0], result);
+        // However it ends (fetched, timed out, cancelled, the session closed): the resolver stops,
+        // off the completing thread, since removing waits for the resolver's loop, which may be it.
+        // It stays in fetches until then, so that a session closing meanwhile waits for it too.
+        result.whenComplete((meta, failure) -> Thread.ofVirtual().name("metadata fetch over " + hash.hex()).start(() -> {
+            resolver[0].remove();
+            fetches.remove(resolver[0]);
+        }));
+        if (closed) {
+            result.completeExceptionally(new TorrentRemovedException("the session closed before the metadata of "
+                    + hash.hex() + " arrived"));
+            return result;
+        }
+        resolver[0].start();
+        dial.forEach(resolver[0]::connect);
+        return result;
+    }
+
+    /** The metadata of a fetch arrived, on its resolver's loop: parsed, kept and handed over off it. */
+    private void fetched(Magnet magnet, byte[] info, CompletableFuture<Metainfo> result) {
+        InfoHash hash = magnet.infoHash().orElseThrow();
+        Thread.ofVirtual().name("metadata fetched " + hash.hex()).start(() -> {
+            Metainfo meta;
+            try {
+                meta = MetainfoParser.fromInfo(info, magnet.trackerTiers(), magnet.webSeeds());
+            } catch (MetainfoException | RuntimeException e) {
+                result.completeExceptionally(new TorrentFailedException("the metadata of " + hash.hex()
+                        + " cannot be used: " + Messages.message(e)));
+                return;
+            }
+            try {
+                metadata.save(meta);
+            } catch (IOException | RuntimeException e) {
+                // Only a later fetch is lost: this one has its metadata.
+                LOG.log(System.Logger.Level.WARNING, "cannot keep the metadata of {0}: {1}", hash.hex(),
+                        Messages.message(e));
+            }
+            result.complete(meta);
+        });
+    }
+
+    /**
      * A magnet's metadata arrived (on the resolver's loop): the torrent proper takes over, after
      * the resolver's loop is done (off that loop: closing a loop from inside it would wait for itself).
      */
@@ -263,6 +352,14 @@ public final class Session implements AutoCloseable {
             }
         }
         torrents.clear();
+        for (MetadataResolver r : List.copyOf(fetches.keySet())) {
+            CompletableFuture<Metainfo> f = fetches.remove(r);
+            if (f != null) {
+                r.remove(); // the future's own stop may be at it too: removing twice is harmless
+                f.completeExceptionally(new TorrentRemovedException("the session closed before the metadata of "
+                        + r.name() + " arrived"));
+            }
+        }
         ticker.shutdownNow();
         closeDisk();
         events.close();
@@ -298,6 +395,7 @@ public final class Session implements AutoCloseable {
                 h.failed(new TorrentFailedException(failure));
             }
         }
+        fetches.values().forEach(f -> f.completeExceptionally(new TorrentFailedException(failure)));
         Thread stopper = new Thread(this::close, "spate-fatal-stop");
         stopper.setDaemon(true);
         stopper.start();
@@ -402,6 +500,7 @@ public final class Session implements AutoCloseable {
                 h.resolver().postTick();
             }
         }
+        fetches.keySet().forEach(MetadataResolver::postTick);
     }
 
     /** Hands an incoming connection to the torrent its handshake names (BEP 3); on the connection's thread. */

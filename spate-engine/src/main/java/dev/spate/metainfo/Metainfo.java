@@ -1,6 +1,13 @@
 package dev.spate.metainfo;
 
+import dev.spate.bencode.BInteger;
+import dev.spate.bencode.BList;
+import dev.spate.bencode.BString;
+import dev.spate.bencode.BValue;
+import dev.spate.bencode.Bencode;
+import java.io.ByteArrayOutputStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -106,6 +113,45 @@ public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List
     /** Every tracker URL, tier by tier, each once. */
     public List<String> trackers() {
         return trackerTiers.stream().flatMap(List::stream).distinct().toList();
+    }
+
+    /**
+     * This torrent as a .torrent file: the info dictionary's bytes exactly as they are (so the
+     * file's info-hash is {@link #infoHash()}), {@code announce} (the first tracker) and BEP 12's
+     * {@code announce-list} when there are trackers, BEP 19's {@code url-list} when there are web
+     * seeds, and the comment, creator and creation date when known; keys in order (BEP 3). A
+     * metainfo fetched from a magnet link's peers ({@code Session.fetchMetadata}) so becomes the
+     * .torrent of the link.
+     */
+    public byte[] toTorrentFile() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(infoBytes.length + 256);
+        out.write('d');
+        List<String> all = trackers();
+        if (!all.isEmpty()) {
+            entry(out, "announce", BString.of(all.get(0)));
+            List<BValue> tiers = new ArrayList<>();
+            for (List<String> tier : trackerTiers) {
+                if (!tier.isEmpty()) {
+                    tiers.add(BList.of(tier.stream().map(u -> (BValue) BString.of(u)).toList()));
+                }
+            }
+            entry(out, "announce-list", BList.of(tiers));
+        }
+        comment.ifPresent(c -> entry(out, "comment", BString.of(c)));
+        createdBy.ifPresent(c -> entry(out, "created by", BString.of(c)));
+        creationDate.ifPresent(d -> entry(out, "creation date", BInteger.of(d.getEpochSecond())));
+        out.writeBytes(Bencode.encode(BString.of("info")));
+        out.writeBytes(infoBytes);
+        if (!webSeeds.isEmpty()) {
+            entry(out, "url-list", BList.of(webSeeds.stream().map(u -> (BValue) BString.of(u)).toList()));
+        }
+        out.write('e');
+        return out.toByteArray();
+    }
+
+    private static void entry(ByteArrayOutputStream out, String key, BValue value) {
+        out.writeBytes(Bencode.encode(BString.of(key)));
+        out.writeBytes(Bencode.encode(value));
     }
 
     @Override

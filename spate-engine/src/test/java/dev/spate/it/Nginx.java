@@ -26,7 +26,8 @@ import java.util.List;
  *   <li>{@code /slow/...}: the same files, sent at {@value #SLOW_BYTES_PER_SECOND} bytes a second
  *       ({@code limit_rate}), for deadlines;</li>
  *   <li>{@code /busy/...}: every request answered 503 with {@code Retry-After:
- *       }{@value #BUSY_RETRY_AFTER_SECONDS}.</li>
+ *       }{@value #BUSY_RETRY_AFTER_SECONDS};</li>
+ *   <li>{@code /loop/...}: every request redirected (302) to itself, a redirect loop.</li>
  * </ul>
  */
 public final class Nginx implements AutoCloseable {
@@ -97,6 +98,7 @@ public final class Nginx implements AutoCloseable {
                         root %6$s;
                         location /slow/ { alias %6$s/; limit_rate %7$d; }
                         location /busy/ { add_header Retry-After %8$d always; return 503; }
+                        location /loop/ { return 302 $uri; }
                     }
                 }
                 """.formatted(root, errorLog, accessLog, tmp, port, docRoot, SLOW_BYTES_PER_SECOND,

@@ -15,11 +15,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A raw HTTP/1.1 server on 127.0.0.1 for tracker tests: it records each request target and writes
  * whatever bytes the handler returns, malformed or not, then closes (or, made with {@code
  * holdAfterAnswer}, holds the connection open: an answer that never ends). A null answer means
- * "never answer": the connection is held open until the server closes.
+ * "never answer": the connection is held open until the server closes. Public for the engine's
+ * tests of other HTTP clients (a .torrent by URL).
  */
-final class TestHttpServer implements AutoCloseable {
+public final class TestHttpServer implements AutoCloseable {
     @FunctionalInterface
-    interface Handler {
+    public interface Handler {
         byte[] respond(String target) throws Exception;
     }
 
@@ -29,44 +30,44 @@ final class TestHttpServer implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final boolean holdAfterAnswer;
 
-    TestHttpServer(Handler handler) throws IOException {
+    public TestHttpServer(Handler handler) throws IOException {
         this(handler, false);
     }
 
-    TestHttpServer(Handler handler, boolean holdAfterAnswer) throws IOException {
+    public TestHttpServer(Handler handler, boolean holdAfterAnswer) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.handler = handler;
         this.holdAfterAnswer = holdAfterAnswer;
         Thread.ofVirtual().start(this::acceptLoop);
     }
 
-    static byte[] ok(byte[] body) {
+    public static byte[] ok(byte[] body) {
         return concat(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII), body);
     }
 
-    static byte[] ok(String body) {
+    public static byte[] ok(String body) {
         return ok(body.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    static byte[] redirect(String location) {
+    public static byte[] redirect(String location) {
         return ("HTTP/1.1 302 Found\r\nLocation: " + location + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
-    static byte[] concat(byte[] a, byte[] b) {
+    public static byte[] concat(byte[] a, byte[] b) {
         byte[] out = new byte[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.getLocalPort() + path;
     }
 
     /** Request targets (path and query) in arrival order. */
-    List<String> targets() {
+    public List<String> targets() {
         return targets;
     }
 
