@@ -18,9 +18,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Spate as the source of a torrent's metadata (BEP 9's serving side): reference clients given only
- * a magnet link with Spate's address fetch the info dictionary from a Spate seed, then the data,
- * byte-exact; a private torrent's metadata is not served (BEP 27).
+ * Spate as the source of a torrent's metadata (BEP 9's serving side): reference clients (libtorrent,
+ * qBittorrent through its Web API) given only a magnet link with Spate's address fetch the info
+ * dictionary from a Spate seed (in-process or {@code spate seed}), then the data, byte-exact; so
+ * does a libtorrent leech from a Spate that had fetched the metadata by magnet itself, and for a
+ * hybrid v1+v2 torrent; a private torrent's metadata is not served (BEP 27).
  */
 class MagnetSeedIT {
     static final int PIECE = 64 * 1024;
@@ -66,6 +68,25 @@ class MagnetSeedIT {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void theSeedCommandServesTheMetadataToALibtorrentMagnetLeech() throws Exception {
+        SpateCli.jar();
+        Path content = DownloadFromReferenceSeedsIT.singleFile(tmp.resolve("seed/single.bin"), 47);
+        Path torrent = Files.write(tmp.resolve("single.torrent"), TorrentCreator.builder(content).pieceLength(PIECE)
+                .build().create());
+        String hash = MetainfoParser.read(torrent).infoHashHex();
+        Path download = Files.createDirectories(tmp.resolve("libtorrent"));
+        try (SeedProcess seed = SeedProcess.start("spate-seed-magnet", torrent, tmp.resolve("seed"), 0, List.of(),
+                List.of());
+             Libtorrent leech = Libtorrent.downloadMagnet("magnet:?xt=urn:btih:" + hash + "&x.pe=127.0.0.1:"
+                     + seed.port(), download, new Libtorrent.Options())) {
+            assertThat(leech.awaitMetadata(Duration.ofSeconds(30))).isEqualTo("single.bin");
+            leech.awaitCompleteAndExit(Duration.ofSeconds(60));
+        }
+        Payload.assertSameTree(content, download.resolve("single.bin"));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void metadataSpateFetchedByMagnetIsServedOnToTheNextMagnetLeech() throws Exception {
         Path content = treeWithBigMetadata(tmp.resolve("origin/tree"), 45);
         Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("tree.torrent"), PIECE,
@@ -85,6 +106,30 @@ class MagnetSeedIT {
             // The origin is gone: only Spate, which had nothing but the link, can give the metadata now.
             try (Libtorrent leech = Libtorrent.downloadMagnet("magnet:?xt=urn:btih:" + hash + "&x.pe=127.0.0.1:"
                     + spate.listenPort(), download, new Libtorrent.Options())) {
+                assertThat(leech.awaitMetadata(Duration.ofSeconds(30))).isEqualTo("tree");
+                leech.awaitCompleteAndExit(Duration.ofSeconds(60));
+            }
+        }
+        Payload.assertSameTree(content, download.resolve("tree"));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aHybridTorrentsWholeInfoDictionaryIsServedAndLibtorrentDownloadsItByItsV1Hash() throws Exception {
+        // The v2 parts (file tree, meta version) are inside the info dictionary the v1 info-hash is over;
+        // the piece layers are not (they sit beside it in a .torrent), and a peer that does not speak v2 cannot
+        // give them: libtorrent still downloads, byte-exact.
+        Path content = DownloadFromReferenceSeedsIT.multiFile(tmp.resolve("seed/tree"), 46);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("tree.torrent"), PIECE,
+                List.of(), true);
+        Metainfo meta = MetainfoParser.read(torrent.file());
+        assertThat(meta.version()).isEqualTo(Metainfo.Version.HYBRID);
+        Path download = Files.createDirectories(tmp.resolve("libtorrent"));
+        try (Session seed = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
+            TorrentHandle seeding = seed.add(meta, tmp.resolve("seed"));
+            assertThat(seeding.awaitCompletion(Duration.ofSeconds(30))).isTrue();
+            String magnet = "magnet:?xt=urn:btih:" + meta.infoHashHex() + "&x.pe=127.0.0.1:" + seed.listenPort();
+            try (Libtorrent leech = Libtorrent.downloadMagnet(magnet, download, new Libtorrent.Options())) {
                 assertThat(leech.awaitMetadata(Duration.ofSeconds(30))).isEqualTo("tree");
                 leech.awaitCompleteAndExit(Duration.ofSeconds(60));
             }
