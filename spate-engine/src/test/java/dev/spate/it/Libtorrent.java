@@ -183,17 +183,27 @@ public final class Libtorrent implements AutoCloseable {
 
     /** Seeds {@code torrent} from data already complete under {@code saveDir} (libtorrent seed_mode). */
     public static Libtorrent seed(Path torrent, Path saveDir, Options options) {
-        return start("seed", torrent, saveDir, options);
+        return start("seed", List.of("--torrent", torrent.toAbsolutePath().toString()), saveDir, options);
     }
 
     /** Downloads {@code torrent} into {@code saveDir}; the process prints COMPLETE and exits 0 when done. */
     public static Libtorrent download(Path torrent, Path saveDir, Options options) {
-        return start("download", torrent, saveDir, options);
+        return start("download", List.of("--torrent", torrent.toAbsolutePath().toString()), saveDir, options);
     }
 
-    private static Libtorrent start(String mode, Path torrent, Path saveDir, Options o) {
-        List<String> cmd = new ArrayList<>(List.of(PYTHON, "-u", script().toString(), mode,
-                "--torrent", torrent.toAbsolutePath().toString(), "--dir", saveDir.toAbsolutePath().toString(),
+    /**
+     * Downloads what the magnet link {@code uri} names into {@code saveDir}, read by libtorrent's
+     * {@code parse_magnet_uri}: its {@code x.pe} peers are dialed (with any {@link Options#peer}), and
+     * the info dictionary is fetched from them (BEP 9) before the data; see {@link #awaitMetadata}.
+     */
+    public static Libtorrent downloadMagnet(String uri, Path saveDir, Options options) {
+        return start("download", List.of("--magnet", uri), saveDir, options);
+    }
+
+    private static Libtorrent start(String mode, List<String> source, Path saveDir, Options o) {
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, "-u", script().toString(), mode));
+        cmd.addAll(source);
+        cmd.addAll(List.of("--dir", saveDir.toAbsolutePath().toString(),
                 "--listen", o.listenHost + ":" + o.listenPort,
                 "--timeout", Long.toString(o.lifetime.toSeconds())));
         for (String p : o.peers) {
@@ -248,6 +258,16 @@ public final class Libtorrent implements AutoCloseable {
         if (code != 0) {
             throw process.failure("exited " + code + " after COMPLETE");
         }
+    }
+
+    /** Waits until a download by magnet link has the info dictionary; returns the torrent's name. */
+    public String awaitMetadata(Duration timeout) {
+        return process.waitForLine("^METADATA (.*)$", timeout).group(1);
+    }
+
+    /** Whether a download by magnet link has said it has the info dictionary. */
+    public boolean hasMetadata() {
+        return process.logText().lines().anyMatch(l -> l.startsWith("METADATA "));
     }
 
     /** Waits until a seed reports it is seeding (data accepted as complete). */
