@@ -1,5 +1,6 @@
 package dev.spate.cli;
 
+import dev.spate.core.InfoHash;
 import dev.spate.engine.Event;
 import dev.spate.engine.Session;
 import dev.spate.engine.TorrentHandle;
@@ -16,11 +17,11 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,9 +41,9 @@ final class DownloadCommand implements Callable<Integer> {
     /** How often {@code --peers} prints the peer table. */
     static final long PEER_TABLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    @Parameters(index = "0", paramLabel = "FILE.torrent|URL|MAGNET",
-            description = "The .torrent file, its http(s) URL, or a magnet link.")
-    String torrent;
+    @Parameters(arity = "1..*", paramLabel = "FILE.torrent|URL|MAGNET",
+            description = "The .torrent file, its http(s) URL, or a magnet link; several are downloaded together.")
+    List<String> torrents;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "Download directory (default: the current one).")
     Path output = Path.of(".");
@@ -65,16 +66,62 @@ final class DownloadCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /**
+     * One torrent of the command, as the main thread follows it; completion and failure come from
+     * the event thread.
+     */
+    private static final class Transfer {
+        final String argument;
+        final Metainfo meta;
+        final Magnet magnet;
+        TorrentHandle handle;
+        volatile long completedAt = -1;
+        volatile String failure;
+        long lastEmpty;
+        long firstBytes = -1;
+
+        Transfer(String argument, Metainfo meta, Magnet magnet) {
+            this.argument = argument;
+            this.meta = meta;
+            this.magnet = magnet;
+        }
+
+        boolean complete() {
+            return completedAt >= 0;
+        }
+
+        boolean over() {
+            return complete() || failure != null;
+        }
+
+        /** Whether it has a source of peers besides those given with --peer. */
+        boolean hasOwnSources() {
+            return meta != null ? !meta.trackers().isEmpty() : !magnet.trackers().isEmpty() || !magnet.peers().isEmpty();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        // A magnet link's torrent is known only once its metadata arrives from peers (BEP 9).
-        Magnet magnet = torrent.regionMatches(true, 0, "magnet:", 0, 7) ? Magnet.parse(torrent) : null;
-        Metainfo meta = magnet == null ? InfoCommand.read(torrent) : null;
-        if (meta != null && meta.v2Only()) {
-            throw new IllegalArgumentException(torrent + ": v2-only torrents cannot be downloaded yet");
-        }
-        if (magnet != null && magnet.v2Only()) {
-            throw new IllegalArgumentException("v2-only magnet links are not supported yet");
+        List<Transfer> transfers = new ArrayList<>();
+        Map<InfoHash, Transfer> byHash = new ConcurrentHashMap<>();
+        for (String torrent : torrents) {
+            // A magnet link's torrent is known only once its metadata arrives from peers (BEP 9).
+            Magnet magnet = torrent.regionMatches(true, 0, "magnet:", 0, 7) ? Magnet.parse(torrent) : null;
+            Metainfo meta = magnet == null ? InfoCommand.read(torrent) : null;
+            if (meta != null && meta.v2Only()) {
+                throw new IllegalArgumentException(torrent + ": v2-only torrents cannot be downloaded yet");
+            }
+            if (magnet != null && magnet.v2Only()) {
+                throw new IllegalArgumentException("v2-only magnet links are not supported yet");
+            }
+            Transfer t = new Transfer(torrent, meta, magnet);
+            InfoHash hash = meta != null ? InfoHash.of(meta.infoHash()) : magnet.requireV1InfoHash();
+            Transfer same = byHash.putIfAbsent(hash, t);
+            if (same != null) {
+                throw new IllegalArgumentException(torrent + " and " + same.argument + " are the same torrent ("
+                        + hash.hex() + ")");
+            }
+            transfers.add(t);
         }
         List<InetSocketAddress> peerAddresses = new ArrayList<>();
         for (String p : peers) {
@@ -88,29 +135,40 @@ final class DownloadCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean verbose = Main.verbose(spec);
-        if (meta != null) {
-            InfoCommand.printWarnings(meta, err);
+        for (Transfer t : transfers) {
+            if (t.meta != null) {
+                InfoCommand.printWarnings(t.meta, err);
+            }
         }
-        // Woken by completion, a torrent error or Ctrl-C; on Ctrl-C the process ends only once the
-        // summary is printed and the session closed (resume data saved, trackers told "stopped").
+        // Woken once every torrent completed or failed, or by Ctrl-C; on Ctrl-C the process ends only
+        // once the summaries are printed and the session closed (resume data saved, trackers told "stopped").
         CountDownLatch wake = new CountDownLatch(1);
         try (Interrupt interrupt = new Interrupt(wake); Session session = network.open(spec); Keys keys = Keys.open()) {
-            AtomicReference<String> failure = new AtomicReference<>();
-            AtomicBoolean complete = new AtomicBoolean();
-            AtomicLong completedAt = new AtomicLong();
+            AtomicReference<String> sessionFailure = new AtomicReference<>();
             long start = System.nanoTime();
             StatusLine line = new StatusLine(err);
             Stall stall = new Stall(start);
+            boolean several = transfers.size() > 1;
             AutoCloseable subscription = session.subscribe(e -> {
+                Transfer t = byHash.get(e.infoHash());
                 switch (e) {
-                    case Event.TorrentComplete c -> {
-                        completedAt.set(System.nanoTime());
-                        complete.set(true);
-                        wake.countDown();
+                    case Event.TorrentComplete c when t != null -> {
+                        t.completedAt = System.nanoTime();
+                        if (several && t.handle != null) {
+                            line.println(TerminalText.escape(t.handle.name()) + ": complete");
+                        }
+                        if (transfers.stream().allMatch(Transfer::over)) {
+                            wake.countDown();
+                        }
                     }
-                    case Event.TorrentError x -> {
-                        failure.set(x.message());
-                        wake.countDown();
+                    case Event.TorrentError x when t != null -> {
+                        t.failure = x.message();
+                        if (several) {
+                            line.println("spate: " + TerminalText.escape(t.argument) + ": " + TerminalText.escape(x.message()));
+                        }
+                        if (transfers.stream().allMatch(Transfer::over)) {
+                            wake.countDown();
+                        }
                     }
                     default -> {
                         stall.onEvent(e);
@@ -119,55 +177,65 @@ final class DownloadCommand implements Callable<Integer> {
                             text = StatusLine.verboseLine(e);
                         }
                         if (text != null) {
-                            line.println(text);
+                            line.println(several && t != null && t.handle != null
+                                    ? TerminalText.escape(t.handle.name()) + ": " + text : text);
                         }
                     }
                 }
             });
             // Added only once we listen: a torrent already complete on disk finishes its check at
             // once, and its TorrentComplete must not go by unheard.
-            TorrentHandle handle = meta != null ? session.add(meta, output) : session.add(magnet, output);
+            for (Transfer t : transfers) {
+                t.handle = t.meta != null ? session.add(t.meta, output) : session.add(t.magnet, output);
+                t.lastEmpty = start;
+                trackers.forEach(t.handle::addTracker);
+                peerAddresses.forEach(t.handle::connect);
+            }
             line.println("listening on port " + session.listenPort());
-            trackers.forEach(handle::addTracker);
-            peerAddresses.forEach(handle::connect);
-            boolean anyTracker = !trackers.isEmpty() || (meta != null ? !meta.trackers().isEmpty()
-                    : !magnet.trackers().isEmpty() || !magnet.peers().isEmpty());
-            // The first block's arrival, to within a poll: until it comes the status is asked for
-            // often, so that the average rate is taken over the transfer and not over the wait for it.
-            long lastEmpty = start;
-            long firstBytes = -1;
             long lastShown = 0;
             long lastPeerTable = start;
             boolean shown = false;
             try {
-                while (!wake.await(firstBytes < 0 ? 50 : 1000, TimeUnit.MILLISECONDS)) {
+                // The first block's arrival, to within a poll: until it comes the status is asked for
+                // often, so that the average rate is taken over the transfer and not over the wait for it.
+                while (!wake.await(transfers.stream().anyMatch(t -> t.firstBytes < 0) ? 50 : 1000, TimeUnit.MILLISECONDS)) {
                     if (session.failure().isPresent()) {
                         // An Error in the engine (out of memory, say) ended the session.
-                        failure.set(session.failure().get());
+                        sessionFailure.set(session.failure().get());
                         break;
                     }
-                    TorrentStatus s = handle.status();
                     long now = System.nanoTime();
-                    if (firstBytes < 0) {
-                        if (s.downloaded() > 0) {
-                            firstBytes = lastEmpty + (now - lastEmpty) / 2;
-                        } else {
-                            lastEmpty = now;
+                    List<TorrentStatus> statuses = new ArrayList<>();
+                    for (Transfer t : transfers) {
+                        TorrentStatus s = t.handle.status();
+                        statuses.add(s);
+                        if (t.firstBytes < 0) {
+                            if (s.downloaded() > 0) {
+                                t.firstBytes = t.lastEmpty + (now - t.lastEmpty) / 2;
+                            } else {
+                                t.lastEmpty = now;
+                            }
+                        }
+                        if (peerAddresses.isEmpty() && trackers.isEmpty() && !t.hasOwnSources()
+                                && s.state() == TorrentState.DOWNLOADING && s.peers() == 0 && now - start > 5_000_000_000L) {
+                            line.clear();
+                            err.println("spate: no peers to download from: " + (several ? TerminalText.escape(t.argument) + ": " : "")
+                                    + "the torrent has no trackers; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
+                            return interrupt.finish(Main.FAILURE);
                         }
                     }
-                    if (peerAddresses.isEmpty() && !anyTracker && s.state() == TorrentState.DOWNLOADING && s.peers() == 0
-                            && now - start > 5_000_000_000L) {
-                        line.clear();
-                        err.println("spate: no peers to download from: the torrent has no trackers; "
-                                + "give a peer with --peer HOST:PORT or a tracker with --tracker URL");
-                        return interrupt.finish(Main.FAILURE);
-                    }
+                    TorrentStatus s = combined(statuses);
                     for (String text : stall.due(s, now)) {
                         line.println(text);
                     }
                     if (keys.peerTableAsked() || peerTable && now - lastPeerTable >= PEER_TABLE_NANOS) {
                         lastPeerTable = now;
-                        printPeers(line, handle, s);
+                        for (int i = 0; i < transfers.size(); i++) {
+                            if (several) {
+                                line.println(TerminalText.escape(statuses.get(i).name()) + ":");
+                            }
+                            printPeers(line, transfers.get(i).handle, statuses.get(i));
+                        }
                     }
                     if (!shown || now - lastShown >= 1_000_000_000L) {
                         shown = true;
@@ -175,46 +243,114 @@ final class DownloadCommand implements Callable<Integer> {
                         line.show(s);
                     }
                 }
-                long end = complete.get() ? completedAt.get() : System.nanoTime();
-                if (firstBytes < 0) {
-                    firstBytes = lastEmpty; // all of it came between the last two looks
-                }
+                long stopped = System.nanoTime();
                 endLine(interrupt, line, out, err);
-                TorrentStatus s = handle.status();
-                trackerLines(out, s);
-                out.println(Summary.download(s, base.resolve(handle.name()).toString(), Math.max(0, end - firstBytes) / 1e9));
+                for (Transfer t : transfers) {
+                    long end = t.complete() ? t.completedAt : stopped;
+                    long first = t.firstBytes < 0 ? t.lastEmpty : t.firstBytes; // all of it came between the last two looks
+                    TorrentStatus s = t.handle.status();
+                    trackerLines(out, s);
+                    out.println(Summary.download(s, base.resolve(t.handle.name()).toString(), Math.max(0, end - first) / 1e9));
+                }
                 out.flush();
-                if (seed && complete.get() && !interrupt.interrupted()) {
+                boolean allComplete = transfers.stream().allMatch(Transfer::complete);
+                if (seed && allComplete && !interrupt.interrupted()) {
                     out.println("seeding until interrupted (Ctrl-C)");
                     out.flush();
                     long seedStart = System.nanoTime();
-                    while (!interrupt.interrupted() && failure.get() == null) {
+                    while (!interrupt.interrupted() && transfers.stream().allMatch(t -> t.failure == null)) {
                         if (session.failure().isPresent()) {
-                            failure.set(session.failure().get());
+                            sessionFailure.set(session.failure().get());
                             break;
                         }
-                        TorrentStatus seeding = handle.status();
+                        List<TorrentStatus> seeding = transfers.stream().map(t -> t.handle.status()).toList();
                         if (keys.peerTableAsked() || peerTable && System.nanoTime() - lastPeerTable >= PEER_TABLE_NANOS) {
                             lastPeerTable = System.nanoTime();
-                            printPeers(line, handle, seeding);
+                            for (int i = 0; i < transfers.size(); i++) {
+                                printPeers(line, transfers.get(i).handle, seeding.get(i));
+                            }
                         }
-                        line.show(seeding);
+                        line.show(combined(seeding));
                         Thread.sleep(1000);
                     }
                     endLine(interrupt, line, out, err);
-                    out.println(Summary.seeding(handle.status(), (System.nanoTime() - seedStart) / 1_000_000_000L));
+                    for (Transfer t : transfers) {
+                        out.println(Summary.seeding(t.handle.status(), (System.nanoTime() - seedStart) / 1_000_000_000L));
+                    }
                     out.flush();
                 }
             } finally {
                 line.clear();
                 subscription.close();
             }
-            if (failure.get() != null) {
-                err.println("spate: " + TerminalText.escape(failure.get()));
+            boolean failed = false;
+            if (sessionFailure.get() != null) {
+                err.println("spate: " + TerminalText.escape(sessionFailure.get()));
+                failed = true;
+            }
+            for (Transfer t : transfers) {
+                if (t.failure != null) {
+                    err.println("spate: " + (several ? TerminalText.escape(t.argument) + ": " : "") + TerminalText.escape(t.failure));
+                    failed = true;
+                }
+            }
+            if (failed) {
                 return interrupt.finish(Main.FAILURE);
             }
-            return interrupt.finish(complete.get() ? 0 : INTERRUPTED);
+            return interrupt.finish(transfers.stream().allMatch(Transfer::complete) ? 0 : INTERRUPTED);
         }
+    }
+
+    /**
+     * The figures of several torrents as one, for the live line: sums, and the state of the least
+     * advanced (downloading while any downloads); one torrent's own status as it is.
+     */
+    static TorrentStatus combined(List<TorrentStatus> statuses) {
+        if (statuses.size() == 1) {
+            return statuses.get(0);
+        }
+        TorrentState state = statuses.stream().map(TorrentStatus::state).min(java.util.Comparator.comparingInt(DownloadCommand::rank))
+                .orElse(TorrentState.DOWNLOADING);
+        int pieces = 0;
+        int pieceCount = 0;
+        long bytes = 0;
+        long total = 0;
+        long down = 0;
+        long up = 0;
+        long downloaded = 0;
+        long uploaded = 0;
+        long wasted = 0;
+        int peers = 0;
+        int known = 0;
+        int hashFailures = 0;
+        for (TorrentStatus s : statuses) {
+            pieces += s.piecesVerified();
+            pieceCount += s.pieceCount();
+            bytes += s.bytesVerified();
+            total += s.totalBytes();
+            down += s.downloadRate();
+            up += s.uploadRate();
+            downloaded += s.downloaded();
+            uploaded += s.uploaded();
+            wasted += s.wasted();
+            peers += s.peers();
+            known += s.knownPeers();
+            hashFailures += s.hashFailures();
+        }
+        return TorrentStatus.builder().name(statuses.size() + " torrents").infoHash(statuses.get(0).infoHash()).state(state)
+                .pieces(pieces, pieceCount).bytes(bytes, total).rates(down, up).transferred(downloaded, uploaded, wasted)
+                .peers(peers).knownPeers(known).hashFailures(hashFailures).build();
+    }
+
+    /** How far along a state is, for {@link #combined}: the live line shows the least advanced one. */
+    private static int rank(TorrentState state) {
+        return switch (state) {
+            case METADATA -> 0;
+            case CHECKING -> 1;
+            case DOWNLOADING -> 2;
+            case SEEDING -> 4;
+            default -> 3;
+        };
     }
 
     /**
