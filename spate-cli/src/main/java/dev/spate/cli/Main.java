@@ -20,8 +20,7 @@ import picocli.CommandLine.Option;
         exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_OK, Main.EXIT_FAILURE, Main.EXIT_USAGE,
                 Main.EXIT_INTERRUPTED},
         subcommands = {InfoCommand.class, CreateCommand.class, DownloadCommand.class, SeedCommand.class, SelftestCommand.class,
-                ConfigCommand.class,
-                CommandLine.HelpCommand.class})
+                ConfigCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status of a command that failed for a reason other than its arguments. */
     static final int FAILURE = 1;
@@ -202,11 +201,25 @@ public final class Main implements Runnable {
         return configSource;
     }
 
-    /** Reports the version from the jar's manifest. */
+    /** Reports the version the build wrote into {@code version.properties} from the pom. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"spate 0.1.0"};
+            return new String[] {"spate " + current()};
+        }
+
+        /** The project's version, as in the pom ({@code 0.1.0-SNAPSHOT} between releases). */
+        static String current() {
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in == null) {
+                    throw new IllegalStateException("version.properties is missing from the build");
+                }
+                p.load(in);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return p.getProperty("version");
         }
     }
 }

@@ -151,7 +151,7 @@ class LauncherIT {
         Run second = spate(java.util.Map.of("SPATE_JAVA_OPTS", "-Xlog:aot=info"), "--version");
 
         assertThat(first.exitCode()).isZero();
-        assertThat(first.out()).isEqualTo("spate 0.1.0\n");
+        assertThat(first.out()).isEqualTo("spate " + VersionTest.pomVersion() + "\n");
         assertThat(second.exitCode()).isZero();
         if (Runtime.version().feature() >= 25) {
             assertThat(first.err()).isEqualTo("spate: training the JVM's start-up cache (once per build, a few seconds)...\n");

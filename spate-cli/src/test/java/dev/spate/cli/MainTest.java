@@ -153,7 +153,7 @@ class MainTest {
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).startsWith("Usage: spate ").contains("info").contains("create").contains("download");
         assertThat(version.exitCode()).isZero();
-        assertThat(version.out()).isEqualTo("spate 0.1.0\n");
+        assertThat(version.out()).isEqualTo("spate " + VersionTest.pomVersion() + "\n");
         assertThat(createHelp.exitCode()).isZero();
         assertThat(createHelp.out()).contains("--piece-size=SIZE").contains("--web-seed=URL");
     }

@@ -18,6 +18,7 @@ import java.util.TreeMap;
  * @param span where it was decoded from
  */
 public record BDictionary(Map<String, BValue> entries, Span span) implements BValue {
+    /** Keeps the entries sorted by key, unmodifiable. */
     public BDictionary {
         Map<String, BValue> sorted = new TreeMap<>(entries);
         sorted.forEach((k, v) -> {

@@ -9,6 +9,7 @@ import java.util.List;
  * @param span where it was decoded from
  */
 public record BList(List<BValue> values, Span span) implements BValue {
+    /** Keeps an unmodifiable copy of the elements. */
     public BList {
         values = List.copyOf(values);
     }

@@ -10,6 +10,7 @@ import java.util.Arrays;
  * @param span where it was decoded from
  */
 public record BString(byte[] bytes, Span span) implements BValue {
+    /** Keeps a copy of the bytes. */
     public BString {
         bytes = bytes.clone();
     }

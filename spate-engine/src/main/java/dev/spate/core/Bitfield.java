@@ -14,6 +14,7 @@ public final class Bitfield {
     private final long[] words;
     private int cardinality;
 
+    /** An empty bitfield of {@code size} indices, all clear; {@code size} must not be negative. */
     public Bitfield(int size) {
         if (size < 0) {
             throw new IllegalArgumentException("negative bitfield size " + size);
@@ -32,6 +33,7 @@ public final class Bitfield {
         return fromBytes(bytes, 0, bytes.length, size);
     }
 
+    /** {@link #fromBytes(byte[], int)} on {@code length} bytes of {@code bytes} from {@code offset}. */
     public static Bitfield fromBytes(byte[] bytes, int offset, int length, int size) {
         int expected = byteLength(size);
         if (length != expected) {
@@ -62,6 +64,7 @@ public final class Bitfield {
         return (size + 7) >>> 3;
     }
 
+    /** Number of indices, set or clear. */
     public int size() {
         return size;
     }
@@ -71,14 +74,17 @@ public final class Bitfield {
         return cardinality;
     }
 
+    /** Whether every index is set. */
     public boolean isComplete() {
         return cardinality == size;
     }
 
+    /** Whether no index is set. */
     public boolean isEmpty() {
         return cardinality == 0;
     }
 
+    /** Whether {@code index} is set. */
     public boolean get(int index) {
         check(index);
         return (words[index >>> 6] & (1L << index)) != 0;
@@ -110,6 +116,7 @@ public final class Bitfield {
         return true;
     }
 
+    /** Sets every index. */
     public void setAll() {
         Arrays.fill(words, -1L);
         int spare = words.length * 64 - size;
@@ -177,6 +184,7 @@ public final class Bitfield {
         return out;
     }
 
+    /** An independent copy. */
     public Bitfield copy() {
         Bitfield copy = new Bitfield(size);
         System.arraycopy(words, 0, copy.words, 0, words.length);

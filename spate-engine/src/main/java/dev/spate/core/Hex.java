@@ -9,6 +9,7 @@ public final class Hex {
     private Hex() {
     }
 
+    /** {@code bytes} as lower-case hexadecimal, two digits a byte. */
     public static String encode(byte[] bytes) {
         return FORMAT.formatHex(bytes);
     }

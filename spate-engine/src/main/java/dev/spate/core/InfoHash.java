@@ -7,6 +7,7 @@ import java.util.Arrays;
  * handshakes, tracker announces and the DHT. Immutable.
  */
 public final class InfoHash {
+    /** Bytes in a v1 info-hash: a SHA-1 digest. */
     public static final int LENGTH = 20;
 
     private final byte[] bytes;
@@ -31,6 +32,7 @@ public final class InfoHash {
         return new InfoHash(Hex.decode(hex));
     }
 
+    /** A copy of the 20 bytes. */
     public byte[] bytes() {
         return bytes.clone();
     }
@@ -40,6 +42,7 @@ public final class InfoHash {
         return Arrays.equals(bytes, 0, LENGTH, other, offset, offset + LENGTH);
     }
 
+    /** The hash as 40 lower-case hexadecimal digits, as clients print it. */
     public String hex() {
         return Hex.encode(bytes);
     }

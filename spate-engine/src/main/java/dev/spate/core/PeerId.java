@@ -9,6 +9,7 @@ import java.util.Arrays;
  * {@code -SE0100-} then twelve random printable characters. Immutable.
  */
 public final class PeerId {
+    /** Bytes in a peer id (BEP 3). */
     public static final int LENGTH = 20;
     /**
      * BEP 20 client prefix: SE for Spate Engine, version 0.1.0.0 ("SP" is free in BEP 20's list,
@@ -25,6 +26,7 @@ public final class PeerId {
         this.bytes = bytes;
     }
 
+    /** The id of these 20 bytes (copied). */
     public static PeerId of(byte[] bytes) {
         if (bytes.length != LENGTH) {
             throw new IllegalArgumentException("a peer id is 20 bytes, not " + bytes.length);
@@ -43,10 +45,12 @@ public final class PeerId {
         return new PeerId(id);
     }
 
+    /** A copy of the 20 bytes. */
     public byte[] bytes() {
         return bytes.clone();
     }
 
+    /** Whether {@code other[offset, offset+20)} holds this id, without copying. */
     public boolean matches(byte[] other, int offset) {
         return Arrays.equals(bytes, 0, LENGTH, other, offset, offset + LENGTH);
     }

@@ -18,6 +18,7 @@ public sealed interface Event {
 
     /** A piece failed its hash check and was thrown away; {@code peers} sent its blocks. */
     record HashFailed(InfoHash infoHash, int piece, List<InetSocketAddress> peers) implements Event {
+        /** Keeps an unmodifiable copy of the peers. */
         public HashFailed {
             peers = List.copyOf(peers);
         }

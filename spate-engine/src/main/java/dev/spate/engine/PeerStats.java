@@ -97,6 +97,7 @@ public record PeerStats(InetSocketAddress address, String client, boolean outgoi
             return this;
         }
 
+        /** The statistics as set so far. */
         public PeerStats build() {
             return new PeerStats(address, client, outgoing, downloadRate, uploadRate, downloaded, uploaded, chokingUs,
                     interestedInUs, choked, interesting, requestsOutstanding, requestQueueTarget, snubbed, piecesItHas);

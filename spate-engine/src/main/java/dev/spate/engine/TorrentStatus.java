@@ -34,6 +34,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
                             long bytesVerified, long totalBytes, long downloadRate, long uploadRate,
                             long downloaded, long uploaded, long wasted, int peers, int knownPeers, int hashFailures,
                             Optional<String> error, List<TrackerState> trackers, boolean stale) {
+    /** Requires the name, info-hash, state and error; keeps an unmodifiable copy of the trackers. */
     public TorrentStatus {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(infoHash, "infoHash");
@@ -179,6 +180,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
             return this;
         }
 
+        /** The status as set so far. */
         public TorrentStatus build() {
             return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
                     downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, stale);

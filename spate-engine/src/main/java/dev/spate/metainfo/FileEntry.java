@@ -35,6 +35,7 @@ public record FileEntry(List<String> path, long length, long offset, Set<Attribu
         SYMLINK
     }
 
+    /** Keeps unmodifiable copies of the path and the attributes. */
     public FileEntry {
         path = List.copyOf(path);
         attributes = attributes.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf((Collection<Attribute>) attributes));

@@ -85,6 +85,10 @@ public record Magnet(Optional<InfoHash> infoHash, Optional<String> infoHashV2, O
     private static final Pattern RANGE = Pattern.compile("([0-9]{1,10})(?:-([0-9]{1,10}))?");
     private static final String BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
+    /**
+     * Checks that there is an info-hash and that the v2 hash, the name and the URLs are well formed;
+     * duplicates in the lists are dropped.
+     */
     public Magnet {
         Objects.requireNonNull(infoHash, "infoHash");
         Objects.requireNonNull(infoHashV2, "infoHashV2");
@@ -350,6 +354,7 @@ public record Magnet(Optional<InfoHash> infoHash, Optional<String> infoHashV2, O
         private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
         private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
 
+        /** Checks that {@code host} is an IP literal or a host name and {@code port} is 1-65535. */
         public PeerAddress {
             Objects.requireNonNull(host, "host");
             String problem = hostProblem(host);
@@ -478,6 +483,7 @@ public record Magnet(Optional<InfoHash> infoHash, Optional<String> infoHashV2, O
      * @param last the last file index, not below {@code first}
      */
     public record FileRange(int first, int last) {
+        /** Checks that {@code first} is not negative and not above {@code last}. */
         public FileRange {
             if (first < 0 || first > last) {
                 throw new IllegalArgumentException("file range " + first + "-" + last);

@@ -49,6 +49,7 @@ public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List
         V2_ONLY
     }
 
+    /** Checks the hashes' lengths against the version; arrays and lists are kept as copies. */
     public Metainfo {
         Objects.requireNonNull(info, "info");
         Objects.requireNonNull(version, "version");
@@ -74,16 +75,19 @@ public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List
                 new byte[0], List.of());
     }
 
+    /** A copy of the v1 info-hash: the SHA-1 of the info dictionary's bytes. */
     @Override
     public byte[] infoHash() {
         return infoHash.clone();
     }
 
+    /** A copy of the info dictionary's bytes, exactly as they are in the torrent. */
     @Override
     public byte[] infoBytes() {
         return infoBytes.clone();
     }
 
+    /** A copy of the BEP 52 info-hash (SHA-256, 32 bytes), empty for a v1-only torrent. */
     @Override
     public byte[] infoHashV2() {
         return infoHashV2.clone();

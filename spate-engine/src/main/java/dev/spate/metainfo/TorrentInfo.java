@@ -22,6 +22,7 @@ public record TorrentInfo(String name, int pieceLength, byte[] pieceHashes, List
     /** The largest piece length accepted: 256 MiB, far above what any client creates. */
     public static final int MAX_PIECE_LENGTH = 256 << 20;
 
+    /** Checks the piece length, that the files follow each other and that there is one hash per piece; keeps copies. */
     public TorrentInfo {
         Objects.requireNonNull(name, "name");
         pieceHashes = pieceHashes.clone();
