@@ -149,10 +149,11 @@ final class DownloadCommand implements Callable<Integer> {
                         }
                     }
                     if (peerAddresses.isEmpty() && !anyTracker && s.state() == TorrentState.DOWNLOADING && s.peers() == 0
-                            && now - start > 5_000_000_000L) {
+                            && s.webSeedsInUse() == 0 && now - start > 5_000_000_000L) {
                         line.clear();
-                        err.println("spate: no peers to download from: the torrent has no trackers; "
-                                + "give a peer with --peer HOST:PORT or a tracker with --tracker URL");
+                        err.println("spate: no peers to download from: the torrent has no trackers"
+                                + (s.webSeeds().isEmpty() ? "" : " and every web seed was dropped")
+                                + "; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
                         return interrupt.finish(Main.FAILURE);
                     }
                     for (String text : stall.due(s, now)) {

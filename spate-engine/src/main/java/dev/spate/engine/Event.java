@@ -49,6 +49,16 @@ public sealed interface Event {
     record TrackerError(InfoHash infoHash, String message) implements Event {
     }
 
+    /**
+     * A web seed was dropped for the rest of the session (BEP 19): a piece from it failed its hash
+     * check, and none of its bytes were written.
+     *
+     * @param url the web seed's URL
+     * @param reason why, for people
+     */
+    record WebSeedDropped(InfoHash infoHash, String url, String reason) implements Event {
+    }
+
     /** The torrent's state changed. */
     record StateChanged(InfoHash infoHash, TorrentState from, TorrentState to) implements Event {
     }

@@ -122,7 +122,7 @@ class TorrentLoopTest {
                 events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
                 fatal::add, PeerId.random(), config, () -> 6881, new PieceBuffers(BLOCK, 64),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
-                dev.spate.storage.ResumeStore.open(dir.resolve("state")));
+                dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> List.of());
         return new Torrent(context, metainfo, dir, t -> removed = true);
     }
 

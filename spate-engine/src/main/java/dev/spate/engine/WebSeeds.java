@@ -1,0 +1,296 @@
+package dev.spate.engine;
+
+import dev.spate.core.InfoHash;
+import dev.spate.metainfo.TorrentInfo;
+import dev.spate.peer.RateMeter;
+import dev.spate.webseed.WebSeed;
+import dev.spate.webseed.WebSeedBackOff;
+import dev.spate.webseed.WebSeedConfig;
+import dev.spate.webseed.WebSeedException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The web seed role of a torrent (BEP 19): the HTTP servers of its {@code url-list} (or a magnet's
+ * {@code ws}), each a source of whole pieces that never chokes.
+ *
+ * <p>Which piece: the picker's ({@link dev.spate.picker.PiecePicker#pickWholePiece}), a piece no
+ * peer is serving, the rarest first; a piece taken by a web seed is asked of nobody else, not
+ * even in endgame, until the web seed brings it or gives it back, so no piece is fetched twice.
+ * How many: at most {@link WebSeed#maxConcurrentRequests()} fetches per web seed at once, each
+ * bounded in time, size and redirects by {@link WebSeedConfig}. When: whenever one ends, and on
+ * the torrent's tick, while {@link WebSeedBackOff} allows (after failures, and no sooner than a
+ * server's {@code Retry-After}). A piece brought goes to the {@link Download}, which hashes and
+ * writes it like a piece of peers' blocks (Have to peers, events); one that fails its hash drops
+ * its web seed for the session (BEP 19), with its other fetches, and none of its bytes are written.
+ *
+ * <p>Threads: owned by the torrent's loop. Each fetch runs on a virtual thread of its own, which
+ * touches only its {@link Fetcher} and its buffer and posts its outcome back to the loop; pausing
+ * or stopping the torrent interrupts them, which ends each at once. An outcome that comes back
+ * for a fetch no longer running (the web seed was dropped or paused since) is thrown away.
+ */
+final class WebSeeds {
+    private static final System.Logger LOG = System.getLogger(WebSeeds.class.getName());
+    /** Web seeds used per torrent at most; the rest of a long url-list is ignored. */
+    static final int MAX_WEB_SEEDS = 10;
+
+    /** How the pieces of one web seed are fetched: {@link WebSeed} in a session. Blocking, thread-safe. */
+    interface Fetcher {
+        /** The web seed's URL, for status and messages. */
+        String url();
+
+        /** Fetches that may run at once. */
+        int maxConcurrentRequests();
+
+        /** Fetches the whole of {@code piece} into {@code into}, from its position. */
+        void fetchPiece(int piece, ByteBuffer into) throws WebSeedException, InterruptedException;
+    }
+
+    /** What the role needs of its torrent: its loop. */
+    interface Host {
+        /** Runs {@code task} on the torrent's loop; false when the loop is gone. */
+        boolean post(Runnable task);
+    }
+
+    /** One web seed: the picker's key for it, its standing and its fetches. Loop-owned. */
+    private static final class Source {
+        final Fetcher fetcher;
+        final WebSeedBackOff backOff;
+        final Map<Integer, Fetch> running = new HashMap<>();
+        final RateMeter rate = new RateMeter(5);
+        long downloaded;
+        int pieces;
+        String lastError;
+
+        Source(Fetcher fetcher, WebSeedBackOff backOff) {
+            this.fetcher = fetcher;
+            this.backOff = backOff;
+        }
+
+        @Override
+        public String toString() {
+            return "web seed " + fetcher.url();
+        }
+    }
+
+    /** One fetch in flight. {@code thread} is set on the loop right after it starts. */
+    private static final class Fetch {
+        final Source source;
+        final int piece;
+        final ByteBuffer buffer;
+        Thread thread;
+
+        Fetch(Source source, int piece, ByteBuffer buffer) {
+            this.source = source;
+            this.piece = piece;
+            this.buffer = buffer;
+        }
+    }
+
+    private final InfoHash hash;
+    private final Download download;
+    private final Host host;
+    private final Consumer<Throwable> fatal;
+    private final Consumer<Event> events;
+    private final List<Source> sources = new ArrayList<>();
+
+    WebSeeds(InfoHash hash, List<Fetcher> fetchers, dev.spate.core.Clock clock, Download download, Host host,
+             Consumer<Event> events, Consumer<Throwable> fatal) {
+        this.hash = hash;
+        this.events = events;
+        this.download = download;
+        this.host = host;
+        this.fatal = fatal;
+        for (Fetcher f : fetchers) {
+            sources.add(new Source(f, new WebSeedBackOff(clock)));
+        }
+    }
+
+    /**
+     * The web seeds of {@code urls} (a torrent's url-list, a magnet's {@code ws}), each once and at
+     * most {@link #MAX_WEB_SEEDS}. An entry that is no http or https URL is ignored, as BEP 19 says,
+     * with a log line.
+     */
+    static List<Fetcher> open(List<String> urls, TorrentInfo info, WebSeedConfig config) {
+        List<Fetcher> out = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (String url : urls) {
+            if (out.size() == MAX_WEB_SEEDS) {
+                LOG.log(System.Logger.Level.INFO, "torrent {0}: using the first {1} web seeds of {2}", info.name(),
+                        MAX_WEB_SEEDS, urls.size());
+                break;
+            }
+            if (!seen.add(url.strip())) {
+                continue;
+            }
+            try {
+                WebSeed seed = WebSeed.open(url, info, config);
+                out.add(new Fetcher() {
+                    @Override
+                    public String url() {
+                        return seed.base().toString();
+                    }
+
+                    @Override
+                    public int maxConcurrentRequests() {
+                        return seed.maxConcurrentRequests();
+                    }
+
+                    @Override
+                    public void fetchPiece(int piece, ByteBuffer into) throws WebSeedException, InterruptedException {
+                        seed.fetchPiece(piece, into);
+                    }
+                });
+            } catch (WebSeedException e) {
+                LOG.log(System.Logger.Level.INFO, "torrent {0}: ignoring {1}", info.name(), e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** Starts every fetch the web seeds may run now. Loop. */
+    void fill() {
+        for (Source s : sources) {
+            fill(s);
+        }
+    }
+
+    private void fill(Source s) {
+        while (s.running.size() < s.fetcher.maxConcurrentRequests() && s.backOff.mayTry()) {
+            Optional<Download.WholePiece> taken = download.takeWholePiece(s);
+            if (taken.isEmpty()) {
+                return;
+            }
+            start(s, taken.get());
+        }
+    }
+
+    private void start(Source s, Download.WholePiece w) {
+        Fetch f = new Fetch(s, w.piece(), w.buffer());
+        s.running.put(w.piece(), f);
+        f.thread = Thread.ofVirtual().name("web seed piece " + w.piece()).start(() -> run(f));
+    }
+
+    /** The fetch's own thread: the bytes or the failure go back to the loop, nothing else is touched. */
+    private void run(Fetch f) {
+        Runnable outcome;
+        try {
+            f.source.fetcher.fetchPiece(f.piece, f.buffer);
+            outcome = () -> arrived(f);
+        } catch (WebSeedException e) {
+            outcome = () -> failed(f, e);
+        } catch (InterruptedException e) {
+            outcome = () -> cancelled(f);
+        } catch (RuntimeException e) {
+            WebSeedException w = new WebSeedException(f.source.fetcher.url(), WebSeedException.Kind.IO,
+                    "fetching piece " + f.piece + " failed: " + e, -1, null, e);
+            outcome = () -> failed(f, w);
+        } catch (Error e) {
+            fatal.accept(e);
+            return;
+        }
+        if (!host.post(outcome)) {
+            download.releaseWholeBuffer(f.buffer); // the torrent is gone
+        }
+    }
+
+    private void arrived(Fetch f) {
+        Source s = f.source;
+        if (!s.running.remove(f.piece, f)) {
+            download.releaseWholeBuffer(f.buffer); // dropped or paused since: not wanted
+            return;
+        }
+        s.backOff.succeeded();
+        s.lastError = null;
+        int size = f.buffer.position(); // fetchPiece advanced it past the piece
+        s.rate.add(size);
+        s.downloaded += size;
+        if (download.wholePieceArrived(s, f.piece, f.buffer)) {
+            s.pieces++;
+        }
+        fill(s);
+    }
+
+    private void failed(Fetch f, WebSeedException e) {
+        Source s = f.source;
+        if (!s.running.remove(f.piece, f)) {
+            download.releaseWholeBuffer(f.buffer);
+            return;
+        }
+        Duration wait = s.backOff.failed(e);
+        s.lastError = e.getMessage();
+        LOG.log(System.Logger.Level.INFO, "{0}; trying it again in {1} s", e.getMessage(), wait.toSeconds());
+        download.wholePieceAbandoned(s, f.piece, f.buffer);
+    }
+
+    private void cancelled(Fetch f) {
+        if (f.source.running.remove(f.piece, f)) {
+            download.wholePieceAbandoned(f.source, f.piece, f.buffer);
+        } else {
+            download.releaseWholeBuffer(f.buffer);
+        }
+    }
+
+    /**
+     * A piece that {@code key} brought failed its hash check: BEP 19 says to discard that URL. Its
+     * other fetches are stopped and whatever they bring is thrown away. Loop.
+     */
+    void hashFailed(Object key, int piece) {
+        for (Source s : sources) {
+            if (s == key) {
+                s.backOff.hashFailed(piece);
+                String reason = s.backOff.dropReason().orElseThrow();
+                s.lastError = reason;
+                stopFetches(s);
+                LOG.log(System.Logger.Level.WARNING, "dropping web seed {0}: {1}", s.fetcher.url(), reason);
+                events.accept(new Event.WebSeedDropped(hash, s.fetcher.url(), reason));
+            }
+        }
+    }
+
+    /** Stops every fetch (the torrent is paused, stopped or failed); {@link #fill} starts them again. Loop. */
+    void stop() {
+        for (Source s : sources) {
+            stopFetches(s);
+        }
+    }
+
+    private void stopFetches(Source s) {
+        for (Fetch f : s.running.values()) {
+            f.thread.interrupt();
+        }
+        s.running.clear();
+        download.sourceLeft(s); // its pieces are free again; late answers are thrown away
+    }
+
+    /** Once a second: rates, then fetches that back-off allows again. Loop. */
+    void tick() {
+        for (Source s : sources) {
+            s.rate.tick();
+        }
+        fill();
+    }
+
+    /** Web seeds in all. */
+    int count() {
+        return sources.size();
+    }
+
+    /** A snapshot of every web seed. Loop. */
+    List<WebSeedStats> stats() {
+        List<WebSeedStats> out = new ArrayList<>(sources.size());
+        for (Source s : sources) {
+            out.add(new WebSeedStats(s.fetcher.url(), s.rate.rate(), s.downloaded, s.pieces, s.running.size(),
+                    s.backOff.dropped(), Optional.ofNullable(s.lastError)));
+        }
+        return out;
+    }
+}
