@@ -25,7 +25,7 @@ import java.util.Optional;
 /**
  * The info dictionaries of magnet links, kept in the state directory once fetched
  * ({@code STATE/metadata/<info-hash>.torrent}, a .torrent with the raw info bytes and the link's
- * trackers), so that a link added again needs no peer to know its torrent. Written atomically
+ * trackers and web seeds), so that a link added again needs no peer to know its torrent. Written atomically
  * (temp, fsync, rename); read defensively: a file that does not parse or whose info-hash is not
  * its name's is reported and ignored, and the metadata is fetched again.
  *
@@ -44,7 +44,10 @@ final class MetadataStore {
         return directory.resolve(hash.hex() + ".torrent");
     }
 
-    /** The kept metadata of {@code hash}, if there is any that can be trusted. */
+    /**
+     * The kept metadata of {@code hash}, if there is any that can be trusted, with the web seeds
+     * of {@code magnet} added to those kept.
+     */
     Optional<Metainfo> load(InfoHash hash, Magnet magnet) {
         Path file = location(hash);
         byte[] bytes;
@@ -62,6 +65,12 @@ final class MetadataStore {
                 LOG.log(System.Logger.Level.WARNING, "ignoring kept metadata {0}: it is another torrent's", file);
                 return Optional.empty();
             }
+            List<String> webSeeds = new ArrayList<>(meta.webSeeds());
+            magnet.webSeeds().stream().filter(u -> !webSeeds.contains(u)).forEach(webSeeds::add);
+            if (webSeeds.size() > meta.webSeeds().size()) {
+                // The link given now names web seeds the kept file lacks: use them too.
+                meta = MetainfoParser.fromInfo(meta.infoBytes(), meta.trackerTiers(), webSeeds);
+            }
             return Optional.of(meta);
         } catch (MetainfoException e) {
             LOG.log(System.Logger.Level.WARNING, "ignoring kept metadata {0}: {1}", file, e.getMessage());
@@ -69,7 +78,7 @@ final class MetadataStore {
         }
     }
 
-    /** Keeps {@code meta} (its raw info bytes and trackers). */
+    /** Keeps {@code meta} (its raw info bytes, trackers and web seeds). */
     void save(Metainfo meta) throws IOException {
         Files.createDirectories(directory);
         Path file = location(InfoHash.of(meta.infoHash()));
@@ -91,8 +100,9 @@ final class MetadataStore {
     }
 
     /**
-     * A .torrent of {@code meta}: {@code announce-list} (when there are trackers) and {@code info}
-     * exactly as fetched, so its info-hash is the link's. Keys in order (BEP 3).
+     * A .torrent of {@code meta}: {@code announce-list} (when there are trackers), {@code info}
+     * exactly as fetched, so its info-hash is the link's, and {@code url-list} (BEP 19, when the
+     * link had web seeds). Keys in order (BEP 3).
      */
     static byte[] torrentFile(Metainfo meta) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -107,6 +117,10 @@ final class MetadataStore {
         }
         out.writeBytes(Bencode.encode(BString.of("info")));
         out.writeBytes(meta.infoBytes());
+        if (!meta.webSeeds().isEmpty()) {
+            out.writeBytes(Bencode.encode(BString.of("url-list")));
+            out.writeBytes(Bencode.encode(BList.of(meta.webSeeds().stream().map(u -> (BValue) BString.of(u)).toList())));
+        }
         out.writeBytes(new byte[] {'e'});
         return out.toByteArray();
     }

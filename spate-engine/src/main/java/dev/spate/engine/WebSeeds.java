@@ -245,7 +245,7 @@ final class WebSeeds {
      */
     void hashFailed(Object key, int piece) {
         for (Source s : sources) {
-            if (s == key) {
+            if (s == key && !s.backOff.dropped()) { // a second bad piece in flight drops it no further
                 s.backOff.hashFailed(piece);
                 String reason = s.backOff.dropReason().orElseThrow();
                 s.lastError = reason;
