@@ -177,4 +177,26 @@ class WebSeedDownloadIT {
             assertThat(nginx.accessLog()).hasSizeLessThanOrEqualTo(failedPieces[0] + 2);
         }
     }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void spateDownloadOfATorrentWithAUrlListAndNoPeerComesFromNginx() throws Exception {
+        SpateCli.jar();
+        try (Nginx nginx = Nginx.start(tmp.resolve("nginx"))) {
+            Path file = DownloadFromReferenceSeedsIT.singleFile(nginx.docRoot().resolve("cli.bin"), 25);
+            byte[] torrent = TorrentCreator.builder(file).pieceLength(PIECE).webSeed(nginx.url("/")).build().create();
+            Path torrentFile = Files.write(tmp.resolve("cli.torrent"), torrent);
+            Path out = tmp.resolve("out");
+            try (ExternalProcess cli = SpateCli.download(torrentFile, out, tmp.resolve("state"), List.of(), List.of(),
+                    null)) {
+                assertThat(cli.waitForExit(Duration.ofSeconds(60))).as("exit; log:\n%s", cli.logTail(20)).isZero();
+                java.util.regex.Matcher s = SpateCli.summary(cli);
+                assertThat(s.group("state")).isEqualTo("complete");
+                assertThat(s.group("webSeeds")).isEqualTo("1");
+                assertThat(s.group("fromWebSeeds")).isEqualTo(s.group("received"));
+                assertThat(s.group("hashFailures")).isEqualTo("0");
+            }
+            assertThat(Files.mismatch(file, out.resolve("cli.bin"))).isEqualTo(-1);
+        }
+    }
 }
