@@ -75,7 +75,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop, WebS
         this.connections = new Connections(context, hash, geometry, this);
         this.download = new Download(context, hash, info, storage, this);
         this.webSeeds = new WebSeeds(hash, context.webSeeds().open(metainfo.webSeeds(), info), context.clock(), download,
-                this, context.events(), context.fatal());
+                this, connections.downloadLimits(), context.events(), context.fatal());
         this.upload = new Upload(config.uploadSlots(), storage, download::weHave);
         this.trackers = new TorrentTrackers(context, hash, metainfo.trackerTiers(), peers -> {
             peers.forEach(connections::add);

@@ -3,6 +3,7 @@ package dev.spate.engine;
 import dev.spate.core.InfoHash;
 import dev.spate.metainfo.TorrentInfo;
 import dev.spate.peer.RateMeter;
+import dev.spate.peer.TokenBucket;
 import dev.spate.webseed.WebSeed;
 import dev.spate.webseed.WebSeedBackOff;
 import dev.spate.webseed.WebSeedConfig;
@@ -31,6 +32,8 @@ import java.util.function.Consumer;
  * server's {@code Retry-After}). A piece brought goes to the {@link Download}, which hashes and
  * writes it like a piece of peers' blocks (Have to peers, events); one that fails its hash drops
  * its web seed for the session (BEP 19), with its other fetches, and none of its bytes are written.
+ * The torrent's and the session's download limits hold for web seeds too: a fetch takes its
+ * piece's bytes from them before it starts.
  *
  * <p>Threads: owned by the torrent's loop. Each fetch runs on a virtual thread of its own, which
  * touches only its {@link Fetcher} and its buffer and posts its outcome back to the loop; pausing
@@ -100,11 +103,14 @@ final class WebSeeds {
     private final Host host;
     private final Consumer<Throwable> fatal;
     private final Consumer<Event> events;
+    /** The torrent's and the session's download limits: a piece's bytes are taken before it is asked for. */
+    private final List<TokenBucket> limits;
     private final List<Source> sources = new ArrayList<>();
 
     WebSeeds(InfoHash hash, List<Fetcher> fetchers, dev.spate.core.Clock clock, Download download, Host host,
-             Consumer<Event> events, Consumer<Throwable> fatal) {
+             List<TokenBucket> limits, Consumer<Event> events, Consumer<Throwable> fatal) {
         this.hash = hash;
+        this.limits = List.copyOf(limits);
         this.events = events;
         this.download = download;
         this.host = host;
@@ -183,6 +189,9 @@ final class WebSeeds {
     private void run(Fetch f) {
         Runnable outcome;
         try {
+            for (TokenBucket limit : limits) {
+                limit.acquire(f.buffer.remaining()); // rate limits count web seeds' bytes as peers' are
+            }
             f.source.fetcher.fetchPiece(f.piece, f.buffer);
             outcome = () -> arrived(f);
         } catch (WebSeedException e) {

@@ -199,4 +199,22 @@ class WebSeedDownloadIT {
             assertThat(Files.mismatch(file, out.resolve("cli.bin"))).isEqualTo(-1);
         }
     }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void theSessionsDownloadLimitHoldsForAWebSeed() throws Exception {
+        try (Nginx nginx = Nginx.start(tmp.resolve("nginx"))) {
+            Path file = DownloadFromReferenceSeedsIT.singleFile(nginx.docRoot().resolve("limited.bin"), 26);
+            Metainfo meta = TorrentCreator.builder(file).pieceLength(PIECE).webSeed(nginx.url("/")).build().createMetainfo();
+            try (Session session = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
+                session.setRateLimits(1024 * 1024, 0);
+                long start = System.nanoTime();
+                awaitDownloaded(session.add(meta, tmp.resolve("leech")), meta);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                // 3 MiB at 1 MiB/s after a burst of a quarter second's worth; unlimited it takes well under 1 s.
+                assertThat(seconds).as("seconds for %d bytes at 1 MiB/s", meta.info().totalLength()).isGreaterThan(2.0);
+            }
+            assertThat(Files.mismatch(file, tmp.resolve("leech/limited.bin"))).isEqualTo(-1);
+        }
+    }
 }
