@@ -217,4 +217,29 @@ class WebSeedDownloadIT {
             assertThat(Files.mismatch(file, tmp.resolve("leech/limited.bin"))).isEqualTo(-1);
         }
     }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aMagnetsWsWebSeedIsUsedOnceThePeerGaveTheMetadata() throws Exception {
+        try (Nginx nginx = Nginx.start(tmp.resolve("nginx"))) {
+            Path file = Payload.file(nginx.docRoot().resolve("magnet.bin"), 2 * 1024 * 1024 + 77, 27);
+            byte[] torrent = TorrentCreator.builder(file).pieceLength(PIECE).build().create();
+            Path torrentFile = Files.write(tmp.resolve("magnet.torrent"), torrent);
+            Metainfo meta = MetainfoParser.parse(torrent);
+            try (Libtorrent seed = Libtorrent.seed(torrentFile, nginx.docRoot(),
+                    new Libtorrent.Options().noTrackers().uploadLimit(128 * 1024));
+                 Session session = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
+                seed.awaitSeeding(Duration.ofSeconds(20));
+                String ws = nginx.url("/magnet.bin");
+                dev.spate.metainfo.Magnet magnet = dev.spate.metainfo.Magnet.parse("magnet:?xt=urn:btih:" + meta.infoHashHex()
+                        + "&x.pe=127.0.0.1:" + seed.port() + "&ws=" + java.net.URLEncoder.encode(ws,
+                        java.nio.charset.StandardCharsets.UTF_8));
+                TorrentStatus s = awaitDownloaded(session.add(magnet, tmp.resolve("leech")), meta);
+                WebSeedStats w = onlyWebSeed(s);
+                assertThat(w.url()).isEqualTo(ws);
+                assertThat(w.piecesFetched()).as("%s", s).isPositive();
+            }
+            assertThat(Files.mismatch(file, tmp.resolve("leech/magnet.bin"))).isEqualTo(-1);
+        }
+    }
 }
