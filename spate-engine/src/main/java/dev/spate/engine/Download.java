@@ -418,11 +418,6 @@ final class Download {
         assembler.release(buffer);
     }
 
-    /** Pieces web seed {@code source} is fetching. */
-    int wholePiecesOf(Object source) {
-        return picker.wholePiecesOf(source);
-    }
-
     /** Sends a complete piece to be hashed and written, from a thread that may wait for the disk. */
     private void submit(PieceAssembler.Piece a) {
         int piece = a.index;

@@ -259,7 +259,8 @@ final class WebSeeds {
                 String reason = s.backOff.dropReason().orElseThrow();
                 s.lastError = reason;
                 stopFetches(s);
-                LOG.log(System.Logger.Level.WARNING, "dropping web seed {0}: {1}", s.fetcher.url(), reason);
+                // INFO: the WebSeedDropped event is what users see (the CLI prints a line for it).
+                LOG.log(System.Logger.Level.INFO, "dropping web seed {0}: {1}", s.fetcher.url(), reason);
                 events.accept(new Event.WebSeedDropped(hash, s.fetcher.url(), reason));
             }
         }
@@ -286,11 +287,6 @@ final class WebSeeds {
             s.rate.tick();
         }
         fill();
-    }
-
-    /** Web seeds in all. */
-    int count() {
-        return sources.size();
     }
 
     /** A snapshot of every web seed. Loop. */
