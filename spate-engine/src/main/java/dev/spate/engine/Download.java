@@ -413,6 +413,33 @@ final class Download {
         fillAll();
     }
 
+    /**
+     * Whether a peer could take over {@code piece} from a web seed now: the download is in endgame
+     * (nothing left to ask that is not asked already), and a connected peer that has the piece is
+     * not choking us.
+     */
+    boolean peerCouldTakeOver(int piece) {
+        if (!picker.isEndgame()) {
+            return false;
+        }
+        for (PeerSession ps : host.peerSessions()) {
+            if (!ps.peerChoking() && picker.peerHasPiece(ps, piece)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Web seed {@code source} gives {@code piece} up for peers to fetch; its buffer stays with the
+     * fetch, still running, which gives it back when it ends.
+     */
+    void handOver(Object source, int piece) {
+        if (picker.wholePieceAbandoned(source, piece)) {
+            fillAll();
+        }
+    }
+
     /** Gives back a buffer from {@link #takeWholePiece} that brought nothing wanted. Any thread. */
     void releaseWholeBuffer(ByteBuffer buffer) {
         assembler.release(buffer);

@@ -26,6 +26,10 @@ import java.util.function.Consumer;
  * <p>Which piece: the picker's ({@link dev.spate.picker.PiecePicker#pickWholePiece}), a piece no
  * peer is serving, the rarest first; a piece taken by a web seed is asked of nobody else, not
  * even in endgame, until the web seed brings it or gives it back, so no piece is fetched twice.
+ * The one exception is the end of the download: in endgame, a piece a web seed has been fetching
+ * for {@link #ENDGAME_PATIENCE} is handed to the peers when one that has it is unchoking us (the
+ * fetch is stopped, its bytes unwanted), so a slow server does not hold up the last pieces while
+ * a fast peer idles; the peers' blocks are never asked of a web seed.
  * How many: at most {@link WebSeed#maxConcurrentRequests()} fetches per web seed at once, each
  * bounded in time, size and redirects by {@link WebSeedConfig}. When: whenever one ends, and on
  * the torrent's tick, while {@link WebSeedBackOff} allows (after failures, and no sooner than a
@@ -44,6 +48,8 @@ final class WebSeeds {
     private static final System.Logger LOG = System.getLogger(WebSeeds.class.getName());
     /** Web seeds used per torrent at most; the rest of a long url-list is ignored. */
     static final int MAX_WEB_SEEDS = 10;
+    /** How long a web seed may fetch a piece in endgame before a peer that has it takes it over. */
+    static final Duration ENDGAME_PATIENCE = Duration.ofSeconds(10);
 
     /** How the pieces of one web seed are fetched: {@link WebSeed} in a session. Blocking, thread-safe. */
     interface Fetcher {
@@ -89,12 +95,14 @@ final class WebSeeds {
         final Source source;
         final int piece;
         final ByteBuffer buffer;
+        final long startedAt;
         Thread thread;
 
-        Fetch(Source source, int piece, ByteBuffer buffer) {
+        Fetch(Source source, int piece, ByteBuffer buffer, long startedAt) {
             this.source = source;
             this.piece = piece;
             this.buffer = buffer;
+            this.startedAt = startedAt;
         }
     }
 
@@ -106,11 +114,13 @@ final class WebSeeds {
     /** The torrent's and the session's download limits: a piece's bytes are taken before it is asked for. */
     private final List<TokenBucket> limits;
     private final List<Source> sources = new ArrayList<>();
+    private final dev.spate.core.Clock clock;
 
     WebSeeds(InfoHash hash, List<Fetcher> fetchers, dev.spate.core.Clock clock, Download download, Host host,
              List<TokenBucket> limits, Consumer<Event> events, Consumer<Throwable> fatal) {
         this.hash = hash;
         this.limits = List.copyOf(limits);
+        this.clock = clock;
         this.events = events;
         this.download = download;
         this.host = host;
@@ -180,7 +190,7 @@ final class WebSeeds {
     }
 
     private void start(Source s, Download.WholePiece w) {
-        Fetch f = new Fetch(s, w.piece(), w.buffer());
+        Fetch f = new Fetch(s, w.piece(), w.buffer(), clock.nanoTime());
         s.running.put(w.piece(), f);
         f.thread = Thread.ofVirtual().name("web seed piece " + w.piece()).start(() -> run(f));
     }
@@ -281,10 +291,18 @@ final class WebSeeds {
         download.sourceLeft(s); // its pieces are free again; late answers are thrown away
     }
 
-    /** Once a second: rates, then fetches that back-off allows again. Loop. */
+    /** Once a second: rates, endgame hand-overs, then fetches that back-off allows again. Loop. */
     void tick() {
+        long now = clock.nanoTime();
         for (Source s : sources) {
             s.rate.tick();
+            for (Fetch f : List.copyOf(s.running.values())) {
+                if (now - f.startedAt >= ENDGAME_PATIENCE.toNanos() && download.peerCouldTakeOver(f.piece)) {
+                    s.running.remove(f.piece);
+                    f.thread.interrupt(); // its outcome, when it comes, gives the buffer back
+                    download.handOver(s, f.piece);
+                }
+            }
         }
         fill();
     }

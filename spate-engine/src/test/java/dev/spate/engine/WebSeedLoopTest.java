@@ -138,6 +138,53 @@ class WebSeedLoopTest extends TorrentLoopHarness {
     }
 
     @Test
+    void inEndgameAPieceAWebSeedHasFetchedForTenSecondsGoesToAnUnchokingPeer() throws Exception {
+        torrentWithWebSeed(payload, true);
+        assertThat(loop.runUntil(() -> seed.asked.size() == 2, WAIT)).isTrue();
+        Set<Integer> webPieces = Set.copyOf(seed.asked);
+        ScriptedLink peer = attach(ScriptedLink.fast(1));
+        deliver(peer, Message.HAVE_ALL);
+        deliver(peer, Message.UNCHOKE);
+        for (int round = 0; round < 100 && events.stream().filter(e -> e instanceof Event.PieceVerified).count()
+                < PIECES - webPieces.size(); round++) {
+            serveAll(peer);
+            loop.runUntil(() -> requests(peer).size() > answeredSoFar.getOrDefault(peer, 0), Duration.ofMillis(100));
+        }
+        tick(8);
+        assertThat(stats().fetching()).as("not yet: 10 s of patience").isEqualTo(2);
+        assertThat(requests(peer)).extracting(Message.Request::piece).doesNotContainAnyElementsOf(webPieces);
+
+        tick(2);
+        assertThat(stats().fetching()).isZero();
+        assertThat(loop.runUntil(() -> seed.interrupted.get() == 2, WAIT)).as("the web seed's fetches stopped").isTrue();
+        assertThat(requests(peer)).extracting(Message.Request::piece).containsAll(webPieces);
+        downloadAllFrom(peer);
+        assertThat(storage.fileBytes(0)).isEqualTo(payload);
+        assertThat(stats().piecesFetched()).isZero();
+        assertThat(seed.asked).as("not asked again").hasSize(2);
+    }
+
+    @Test
+    void inEndgameAChokingPeerTakesNothingOverFromAWebSeed() throws Exception {
+        torrentWithWebSeed(payload, true);
+        assertThat(loop.runUntil(() -> seed.asked.size() == 2, WAIT)).isTrue();
+        ScriptedLink peer = attach(ScriptedLink.fast(1));
+        deliver(peer, Message.HAVE_ALL);
+        deliver(peer, Message.UNCHOKE);
+        for (int round = 0; round < 100 && events.stream().filter(e -> e instanceof Event.PieceVerified).count()
+                < PIECES - 2; round++) {
+            serveAll(peer);
+            loop.runUntil(() -> requests(peer).size() > answeredSoFar.getOrDefault(peer, 0), Duration.ofMillis(100));
+        }
+        deliver(peer, Message.CHOKE);
+        tick(30);
+        assertThat(stats().fetching()).isEqualTo(2);
+        seed.gate.countDown();
+        assertThat(loop.runUntil(this::complete, WAIT)).isTrue();
+        assertThat(stats().piecesFetched()).isEqualTo(2);
+    }
+
+    @Test
     void aWebSeedWhosePieceFailsItsHashIsDroppedUnwrittenAndAPeerBringsThePiece() throws Exception {
         byte[] corrupt = payload.clone();
         for (int p = 0; p < PIECES; p++) {
