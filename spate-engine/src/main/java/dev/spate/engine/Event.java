@@ -16,7 +16,10 @@ public sealed interface Event {
     record PieceVerified(InfoHash infoHash, int piece) implements Event {
     }
 
-    /** A piece failed its hash check and was thrown away; {@code peers} sent its blocks. */
+    /**
+     * A piece failed its hash check and was thrown away; {@code peers} sent its blocks (none when a
+     * web seed brought it whole: that web seed is dropped, see {@link WebSeedDropped}).
+     */
     record HashFailed(InfoHash infoHash, int piece, List<InetSocketAddress> peers) implements Event {
         public HashFailed {
             peers = List.copyOf(peers);
