@@ -217,10 +217,12 @@ final class DownloadCommand implements Callable<Integer> {
                             }
                         }
                         if (peerAddresses.isEmpty() && trackers.isEmpty() && !t.hasOwnSources()
-                                && s.state() == TorrentState.DOWNLOADING && s.peers() == 0 && now - start > 5_000_000_000L) {
+                                && s.state() == TorrentState.DOWNLOADING && s.peers() == 0 && s.webSeedsInUse() == 0
+                                && now - start > 5_000_000_000L) {
                             line.clear();
                             err.println("spate: no peers to download from: " + (several ? TerminalText.escape(t.argument) + ": " : "")
-                                    + "the torrent has no trackers; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
+                                    + "the torrent has no trackers" + (s.webSeeds().isEmpty() ? "" : " and every web seed was dropped")
+                                    + "; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
                             return interrupt.finish(Main.FAILURE);
                         }
                     }
@@ -323,7 +325,9 @@ final class DownloadCommand implements Callable<Integer> {
         int peers = 0;
         int known = 0;
         int hashFailures = 0;
+        List<dev.spate.engine.WebSeedStats> webSeeds = new ArrayList<>();
         for (TorrentStatus s : statuses) {
+            webSeeds.addAll(s.webSeeds());
             pieces += s.piecesVerified();
             pieceCount += s.pieceCount();
             bytes += s.bytesVerified();
@@ -339,7 +343,7 @@ final class DownloadCommand implements Callable<Integer> {
         }
         return TorrentStatus.builder().name(statuses.size() + " torrents").infoHash(statuses.get(0).infoHash()).state(state)
                 .pieces(pieces, pieceCount).bytes(bytes, total).rates(down, up).transferred(downloaded, uploaded, wasted)
-                .peers(peers).knownPeers(known).hashFailures(hashFailures).build();
+                .peers(peers).knownPeers(known).hashFailures(hashFailures).webSeeds(webSeeds).build();
     }
 
     /** How far along a state is, for {@link #combined}: the live line shows the least advanced one. */

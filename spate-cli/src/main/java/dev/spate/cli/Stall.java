@@ -4,6 +4,7 @@ import dev.spate.engine.Event;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TrackerState;
 import dev.spate.engine.TorrentStatus;
+import dev.spate.engine.WebSeedStats;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What to say when a download does not move: after {@link #QUIET_NANOS} without a connected peer,
- * one line per source that failed (a peer that refused or timed out, a tracker's error, a tracker
- * that gave no peers), at most every {@link #REPEAT_NANOS}, while the engine keeps trying. The
+ * What to say when a download does not move: after {@link #QUIET_NANOS} without a connected peer
+ * (or a web seed bringing pieces), one line per source that failed (a peer that refused or timed
+ * out, a web seed's error, a tracker's error, a tracker that gave no peers), at most every {@link #REPEAT_NANOS}, while the engine keeps trying. The
  * events come on the subscription's thread and the checks on the command's, so every method is
  * synchronized; time is passed in, so that tests need not wait for it.
  */
@@ -61,7 +62,9 @@ final class Stall {
      * younger than 30 s.
      */
     synchronized List<String> due(TorrentStatus s, long nowNanos) {
-        if (s.peers() > 0 || s.state() != TorrentState.DOWNLOADING) {
+        boolean webSeedWorking = s.webSeeds().stream().anyMatch(w -> !w.dropped() && w.problem().isEmpty()
+                && (w.fetching() > 0 || w.downloadRate() > 0));
+        if (s.peers() > 0 || webSeedWorking || s.state() != TorrentState.DOWNLOADING) {
             quietSince = nowNanos;
             return List.of();
         }
@@ -73,6 +76,10 @@ final class Stall {
         List<String> sources = new ArrayList<>();
         failed.forEach((address, f) -> sources.add(StatusLine.address(address) + ": " + TerminalText.escape(f.reason())
                 + " (" + StatusLine.count(f.attempts(), "attempt") + ")"));
+        for (WebSeedStats w : s.webSeeds()) {
+            w.problem().ifPresent(p -> sources.add("web seed " + TerminalText.escape(w.url()) + ": "
+                    + (w.dropped() ? "dropped: " : "") + TerminalText.escape(p)));
+        }
         for (TrackerState t : s.trackers()) {
             String url = "tracker " + TerminalText.escape(t.url()) + ": ";
             switch (t.status()) {

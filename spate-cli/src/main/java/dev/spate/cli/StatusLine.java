@@ -160,7 +160,8 @@ final class StatusLine {
         String bytes = Units.bytes(s.bytesVerified()) + "/" + Units.bytes(s.totalBytes());
         String pieces = "pieces " + s.piecesVerified() + "/" + s.pieceCount();
         // Connected of known, as aria2 and Transmission show them: "3/40 peers" says more are to come.
-        String peers = s.knownPeers() > s.peers() ? s.peers() + "/" + count(s.knownPeers(), "peer") : count(s.peers(), "peer");
+        String peers = (s.knownPeers() > s.peers() ? s.peers() + "/" + count(s.knownPeers(), "peer") : count(s.peers(), "peer"))
+                + (s.webSeedsInUse() > 0 ? " + " + count(s.webSeedsInUse(), "web seed") : "");
         return switch (s.state()) {
             case SEEDING -> List.of(new Field(0, state), new Field(5, Units.bytes(s.totalBytes())),
                     new Field(1, "up " + Units.rate(s.uploadRate())), new Field(2, "uploaded " + Units.bytes(s.uploaded())),
@@ -196,7 +197,7 @@ final class StatusLine {
 
     /**
      * The line to print for an event people want to see as it happens (a tracker's answer or error,
-     * a ban), or null for the others. A tracker's warning and error text, its URL (from the torrent)
+     * a ban, a web seed dropped), or null for the others. A tracker's warning and error text, its URL (from the torrent)
      * and a ban's reason (which may quote the peer) are escaped.
      */
     static String eventLine(Event e) {
@@ -206,6 +207,8 @@ final class StatusLine {
                     + r.warning().map(w -> " (warning: " + TerminalText.escape(w) + ")").orElse("");
             case Event.TrackerError x -> "tracker error: " + TerminalText.escape(x.message());
             case Event.PeerBanned b -> "banned " + address(b.address()) + ": " + TerminalText.escape(b.reason());
+            case Event.WebSeedDropped w -> "web seed " + TerminalText.escape(w.url()) + " dropped: "
+                    + TerminalText.escape(w.reason());
             default -> null;
         };
     }

@@ -14,13 +14,18 @@ final class Summary {
 
     /**
      * {@code NAME: complete, 5/5 pieces (100.0%) in PATH, 20 MiB received in 0.52s (38.5 MiB/s), 0 hash
-     * failures, 0 B wasted}. The rate is the average over the transfer ({@code transferSeconds}, from the
+     * failures, 0 B wasted}; a torrent with web seeds says how much came from them after the rate
+     * ({@code , 12 MiB of it from 1 web seed}). The rate is the average over the transfer ({@code transferSeconds}, from the
      * first block received to completion or to the end); with nothing received the time and rate are left out.
      */
     static String download(TorrentStatus s, String path, double transferSeconds) {
         String received = Units.bytes(s.downloaded()) + " received";
         if (s.downloaded() > 0 && transferSeconds > 0) {
             received += " in " + Units.seconds(transferSeconds) + " (" + Units.rate(s.downloaded() / transferSeconds) + ")";
+        }
+        long fromWebSeeds = s.webSeeds().stream().mapToLong(w -> w.downloaded()).sum();
+        if (!s.webSeeds().isEmpty()) {
+            received += ", " + Units.bytes(fromWebSeeds) + " of it from " + StatusLine.count(s.webSeeds().size(), "web seed");
         }
         return String.format(Locale.ROOT, "%s: %s, %d/%d pieces (%.1f%%) in %s, %s, %s, %s wasted",
                 TerminalText.escape(s.name()), s.isComplete() ? "complete" : "incomplete", s.piecesVerified(),

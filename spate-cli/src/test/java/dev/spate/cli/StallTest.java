@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spate.engine.Event;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
+import dev.spate.engine.WebSeedStats;
 import dev.spate.engine.TrackerState;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -40,6 +41,27 @@ class StallTest {
                 "no peer connected yet: tracker udp://u:1/announce: working, no peers in its last answer; still trying");
         assertThat(stall.due(s, 34 * S)).as("within 30 s of the last report").isEmpty();
         assertThat(stall.due(s, 35 * S)).hasSize(4);
+    }
+
+    @Test
+    void aWebSeedBringingPiecesIsNoStallAndAFailingOneIsNamed() {
+        Stall stall = new Stall(0);
+        WebSeedStats working = new WebSeedStats("http://m/a/", 300_000, 1 << 20, 4, 2, false, Optional.empty());
+        WebSeedStats failing = new WebSeedStats("http://m/\u001b[2J/", 0, 0, 0, 0, false,
+                Optional.of("web seed http://m/x: HTTP 404 for bytes 0-16383"));
+        WebSeedStats dropped = new WebSeedStats("http://m/c/", 0, 16384, 0, 0, true,
+                Optional.of("piece 0 from it failed its hash check"));
+        TorrentStatus fetching = TorrentStatus.builder().name("x").infoHash(StatusLineTest.H)
+                .state(TorrentState.DOWNLOADING).pieces(0, 10).webSeeds(List.of(working, failing)).build();
+        TorrentStatus failed = TorrentStatus.builder().name("x").infoHash(StatusLineTest.H)
+                .state(TorrentState.DOWNLOADING).pieces(0, 10).webSeeds(List.of(failing, dropped)).build();
+
+        assertThat(stall.due(fetching, 6 * S)).isEmpty();
+        assertThat(stall.due(failed, 10 * S)).as("quiet for 5 s only from 6 s").isEmpty();
+        assertThat(stall.due(failed, 11 * S)).containsExactly(
+                "no peer connected yet: web seed http://m/\\x1b[2J/: web seed http://m/x: HTTP 404 for bytes 0-16383;"
+                        + " still trying",
+                "no peer connected yet: web seed http://m/c/: dropped: piece 0 from it failed its hash check; still trying");
     }
 
     @Test

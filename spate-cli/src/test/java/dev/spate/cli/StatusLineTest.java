@@ -51,6 +51,18 @@ class StatusLineTest {
     }
 
     @Test
+    void webSeedsInUseAreCountedBesideThePeersAndADroppedOneIsSaidSo() {
+        TorrentStatus s = TorrentStatus.builder().name("x").infoHash(H).state(TorrentState.DOWNLOADING).pieces(120, 240)
+                .bytes(27L << 20, 60L << 20).rates(1_258_291, 0).transferred(27L << 20, 0, 0).peers(3)
+                .webSeeds(List.of(new dev.spate.engine.WebSeedStats("http://m/", 0, 0, 0, 1, false, Optional.empty()),
+                        new dev.spate.engine.WebSeedStats("http://n/", 0, 0, 0, 0, true, Optional.of("bad"))))
+                .build();
+        assertThat(StatusLine.format(s)).contains("  3 peers + 1 web seed  ");
+        assertThat(StatusLine.eventLine(new Event.WebSeedDropped(H, "http://m/\u001b[2J", "piece 3 from it failed its hash check")))
+                .isEqualTo("web seed http://m/\\x1b[2J dropped: piece 3 from it failed its hash check");
+    }
+
+    @Test
     void thePlainLineShowsEveryFigureBytesDoneOfTheTotalFirst() {
         assertThat(StatusLine.format(downloading())).isEqualTo(
                 "downloading  45.0%  27 MiB/60 MiB  down 1.20 MiB/s  up 0 B/s (0 B)  ETA 27s  3 peers  pieces 120/240");

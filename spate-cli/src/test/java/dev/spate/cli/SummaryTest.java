@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
+import dev.spate.engine.WebSeedStats;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class SummaryTest {
@@ -23,6 +26,19 @@ class SummaryTest {
 
         assertThat(Summary.download(s, "/o/a\u001b[2J", 0)).isEqualTo(
                 "a\\x1b[2J: incomplete, 1/4 pieces (25.0%) in /o/a\\x1b[2J, 0 B received, 1 hash failure, 16 KiB wasted");
+    }
+
+    @Test
+    void aTorrentWithWebSeedsSaysHowMuchCameFromThem() {
+        TorrentStatus s = TorrentStatus.builder().name("x").infoHash(StatusLineTest.H).state(TorrentState.SEEDING)
+                .pieces(4, 4).bytes(4L << 20, 4L << 20).transferred(4L << 20, 0, 0)
+                .webSeeds(List.of(new WebSeedStats("http://m/a/", 0, 3L << 20, 3, 0, false, Optional.empty()),
+                        new WebSeedStats("http://m/b/", 0, 0, 0, 0, true, Optional.of("piece 1 from it failed its hash check"))))
+                .build();
+
+        assertThat(Summary.download(s, "/o/x", 1)).isEqualTo(
+                "x: complete, 4/4 pieces (100.0%) in /o/x, 4 MiB received in 1.00s (4 MiB/s), 3 MiB of it from 2 web seeds,"
+                        + " 0 hash failures, 0 B wasted");
     }
 
     @Test

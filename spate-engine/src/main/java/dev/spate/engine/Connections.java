@@ -96,6 +96,11 @@ final class Connections {
         uploadLimit.setRate(uploadBytesPerSecond);
     }
 
+    /** The download limits every byte of this torrent obeys, its own and its session's. */
+    List<dev.spate.peer.TokenBucket> downloadLimits() {
+        return limits.download();
+    }
+
     Collection<PeerSession> peers() {
         return peers.values();
     }

@@ -60,6 +60,9 @@ final class Download {
 
         /** The disk failed: the torrent cannot go on. */
         void fail(String message);
+
+        /** A piece that web seed {@code source} brought whole failed its hash check. */
+        void wholePieceFailed(Object source, int piece);
     }
 
     private final InfoHash hash;
@@ -68,7 +71,8 @@ final class Download {
     private final DiskIo disk;
     private final Consumer<Event> events;
     private final Host host;
-    private final PiecePicker<PeerSession> picker;
+    /** Keyed by {@link PeerSession} for a peer, and by the web seed's own object for a web seed. */
+    private final PiecePicker<Object> picker;
     private final PieceAssembler assembler;
     private final LiarFinder liars;
     private final dev.spate.core.Clock clock;
@@ -318,10 +322,16 @@ final class Download {
             wasted += length;
             return true;
         }
-        BlockReceipt<PeerSession> receipt = picker.blockReceived(ps, piece, p.begin());
-        for (PeerSession other : receipt.cancel()) {
-            other.cancel(piece, p.begin(), length);
-            withdrawn(other, piece, p.begin()); // its copy may be on the wire already
+        if (picker.isTakenWhole(piece)) {
+            wasted += length; // a block we had taken back, of a piece a web seed fetches whole now
+            return true;
+        }
+        BlockReceipt<Object> receipt = picker.blockReceived(ps, piece, p.begin());
+        for (Object key : receipt.cancel()) {
+            if (key instanceof PeerSession other) { // never a web seed: a piece taken whole is not shared
+                other.cancel(piece, p.begin(), length);
+                withdrawn(other, piece, p.begin()); // its copy may be on the wire already
+            }
         }
         if (!receipt.accepted()) {
             wasted += length; // a duplicate, or not asked of anyone (a cancel crossed it)
@@ -351,6 +361,88 @@ final class Download {
         if (n > MAX_UNASKED_BLOCKS) {
             host.disconnect(ps, "sent " + n + " blocks that were never requested");
         }
+    }
+
+    // ---- whole pieces (web seeds) ----
+
+    /**
+     * A piece for web seed {@code source} to fetch whole, with a pooled buffer for it; empty when
+     * the torrent is not downloading or the picker has none for a web seed (see {@link
+     * PiecePicker#pickWholePiece}).
+     */
+    java.util.Optional<WholePiece> takeWholePiece(Object source) {
+        if (!host.downloading()) {
+            return java.util.Optional.empty();
+        }
+        int piece = picker.pickWholePiece(source, clock.nanoTime());
+        return piece < 0 ? java.util.Optional.empty() : java.util.Optional.of(new WholePiece(piece, assembler.wholeBuffer(piece)));
+    }
+
+    /** A piece a web seed is to fetch, and the buffer it fetches into. */
+    record WholePiece(int piece, ByteBuffer buffer) {
+    }
+
+    /**
+     * Web seed {@code source} brought {@code piece} in {@code buffer}: it is hashed and written
+     * like a piece of peers' blocks, unless the piece is no longer the web seed's to bring (it is
+     * verified, or was given back), when the bytes are wasted. Returns whether they were taken.
+     */
+    boolean wholePieceArrived(Object source, int piece, ByteBuffer buffer) {
+        int size = info.pieceSize(piece);
+        rate.add(size);
+        if (!picker.wholePieceReceived(source, piece)) {
+            wasted += size;
+            assembler.release(buffer);
+            return false;
+        }
+        submit(assembler.whole(piece, buffer, source));
+        return true;
+    }
+
+    /** Web seed {@code source} could not bring {@code piece}: peers may have it. */
+    void wholePieceAbandoned(Object source, int piece, ByteBuffer buffer) {
+        assembler.release(buffer);
+        if (picker.wholePieceAbandoned(source, piece)) {
+            fillAll();
+        }
+    }
+
+    /** Web seed {@code source} is gone (dropped, paused): what it had taken is free for others. */
+    void sourceLeft(Object source) {
+        picker.peerLeft(source);
+        fillAll();
+    }
+
+    /**
+     * Whether a peer could take over {@code piece} from a web seed now: the download is in endgame
+     * (nothing left to ask that is not asked already), and a connected peer that has the piece is
+     * not choking us.
+     */
+    boolean peerCouldTakeOver(int piece) {
+        if (!picker.isEndgame()) {
+            return false;
+        }
+        for (PeerSession ps : host.peerSessions()) {
+            if (!ps.peerChoking() && picker.peerHasPiece(ps, piece)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Web seed {@code source} gives {@code piece} up for peers to fetch; its buffer stays with the
+     * fetch, still running, which gives it back when it ends.
+     */
+    void handOver(Object source, int piece) {
+        if (picker.wholePieceAbandoned(source, piece)) {
+            fillAll();
+        }
+    }
+
+    /** Gives back a buffer from {@link #takeWholePiece} that brought nothing wanted. Any thread. */
+    void releaseWholeBuffer(ByteBuffer buffer) {
+        assembler.release(buffer);
     }
 
     /** Sends a complete piece to be hashed and written, from a thread that may wait for the disk. */
@@ -425,6 +517,13 @@ final class Download {
         hashFailures++;
         wasted += info.pieceSize(piece);
         picker.pieceFailed(piece);
+        if (a.wholeSource != null) {
+            // BEP 19: the web seed's data failed the hash; its bytes are not written, and it is dropped.
+            events.accept(new Event.HashFailed(hash, piece, List.of()));
+            host.wholePieceFailed(a.wholeSource, piece);
+            fillAll();
+            return;
+        }
         Set<InetSocketAddress> contributors = liars.failed(piece, a.data(), a.senders());
         events.accept(new Event.HashFailed(hash, piece, List.copyOf(contributors)));
         for (PeerSession ps : List.copyOf(host.peerSessions())) {

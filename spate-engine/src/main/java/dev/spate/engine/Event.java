@@ -16,7 +16,10 @@ public sealed interface Event {
     record PieceVerified(InfoHash infoHash, int piece) implements Event {
     }
 
-    /** A piece failed its hash check and was thrown away; {@code peers} sent its blocks. */
+    /**
+     * A piece failed its hash check and was thrown away; {@code peers} sent its blocks (none when a
+     * web seed brought it whole: that web seed is dropped, see {@link WebSeedDropped}).
+     */
     record HashFailed(InfoHash infoHash, int piece, List<InetSocketAddress> peers) implements Event {
         /** Keeps an unmodifiable copy of the peers. */
         public HashFailed {
@@ -48,6 +51,16 @@ public sealed interface Event {
 
     /** No tracker answered an announce; {@code message} says what each one did. The torrent goes on. */
     record TrackerError(InfoHash infoHash, String message) implements Event {
+    }
+
+    /**
+     * A web seed was dropped for the rest of the session (BEP 19): a piece from it failed its hash
+     * check, and none of its bytes were written.
+     *
+     * @param url the web seed's URL
+     * @param reason why, for people
+     */
+    record WebSeedDropped(InfoHash infoHash, String url, String reason) implements Event {
     }
 
     /** The torrent's state changed. */

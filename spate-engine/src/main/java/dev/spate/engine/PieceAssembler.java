@@ -20,16 +20,19 @@ import java.util.Map;
  * there until its verdict comes back to the loop, which then calls {@link #done}.
  */
 final class PieceAssembler {
-    /** One piece being put together. */
+    /** One piece being put together, or brought whole by a web seed. */
     static final class Piece {
         final int index;
         private final ByteBuffer buffer;
         private final InetSocketAddress[] senders;
+        /** The web seed that brought the whole piece, or null for a piece of peers' blocks. */
+        final Object wholeSource;
 
-        private Piece(int index, ByteBuffer buffer, int blocks) {
+        private Piece(int index, ByteBuffer buffer, int blocks, Object wholeSource) {
             this.index = index;
             this.buffer = buffer;
             this.senders = new InetSocketAddress[blocks];
+            this.wholeSource = wholeSource;
         }
 
         /** The piece's bytes, position 0 to its size; do not write. */
@@ -61,12 +64,42 @@ final class PieceAssembler {
         if (p == null) {
             ByteBuffer buf = buffers.acquire();
             buf.clear().limit(info.pieceSize(piece));
-            p = new Piece(piece, buf, geometry.blockCount(piece));
+            p = new Piece(piece, buf, geometry.blockCount(piece), null);
             pieces.put(piece, p);
         }
         p.buffer.put(begin, block, block.position(), block.remaining());
         p.senders[begin / PieceGeometry.BLOCK_SIZE] = from;
         return p;
+    }
+
+    /**
+     * A pooled buffer for a web seed to fetch {@code piece} into, its limit the piece's size. It
+     * joins the assembly with {@link #whole}, or goes back with {@link #release(ByteBuffer)}.
+     */
+    ByteBuffer wholeBuffer(int piece) {
+        ByteBuffer buf = buffers.acquire();
+        buf.clear().limit(info.pieceSize(piece));
+        return buf;
+    }
+
+    /**
+     * {@code source} brought all of {@code piece} in {@code buffer} (from {@link #wholeBuffer}): it
+     * replaces whatever blocks of it peers had sent, whose buffer goes back to the pool.
+     */
+    Piece whole(int piece, ByteBuffer buffer, Object source) {
+        Piece partial = pieces.remove(piece);
+        if (partial != null) {
+            buffers.release(partial.buffer);
+        }
+        buffer.position(0).limit(info.pieceSize(piece));
+        Piece p = new Piece(piece, buffer, geometry.blockCount(piece), source);
+        pieces.put(piece, p);
+        return p;
+    }
+
+    /** Gives back a buffer from {@link #wholeBuffer} that joined no piece. Any thread. */
+    void release(ByteBuffer buffer) {
+        buffers.release(buffer);
     }
 
     /** The piece has its verdict (or failed to get one): forget it and take its buffer back. */

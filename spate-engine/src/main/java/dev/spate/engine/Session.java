@@ -111,7 +111,8 @@ public final class Session implements AutoCloseable {
                     }
                 }, new SocketConnector(), (name, onFailure, onFatal) -> Mailbox.threaded(name, onFailure, onFatal),
                 this::fatal, peerId, config, this::listenPort, blockBuffers, downloadLimit, uploadLimit,
-                trackerConfig(), ResumeStore.open(config.stateDirectory()));
+                trackerConfig(), ResumeStore.open(config.stateDirectory()),
+                (urls, info) -> WebSeeds.open(urls, info, dev.spate.webseed.WebSeedConfig.defaults()));
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
         this.acceptor = Acceptor.start(server, Acceptor.Settings.defaults(config.connectTimeout()), this::incoming,
                 this::acceptorFailed);

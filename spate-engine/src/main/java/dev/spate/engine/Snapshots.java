@@ -23,10 +23,12 @@ final class Snapshots {
     private final Upload upload;
     private final Connections connections;
     private final TorrentTrackers trackers;
+    private final WebSeeds webSeeds;
     private volatile TorrentStatus last;
 
     Snapshots(TorrentInfo info, InfoHash hash, Lifecycle lifecycle, Download download, Upload upload,
-              Connections connections, TorrentTrackers trackers) {
+              Connections connections, TorrentTrackers trackers, WebSeeds webSeeds) {
+        this.webSeeds = webSeeds;
         this.info = info;
         this.hash = hash;
         this.lifecycle = lifecycle;
@@ -45,7 +47,7 @@ final class Snapshots {
                 .transferred(download.total(), upload.total(), download.wasted())
                 .peers(connections.count())
                 .knownPeers(connections.count() + connections.candidateCount()).hashFailures(download.hashFailures())
-                .error(error).trackers(trackers.states()).build();
+                .error(error).trackers(trackers.states()).webSeeds(webSeeds.stats()).build();
         last = s;
         return s;
     }

@@ -24,7 +24,8 @@ import java.util.function.Consumer;
 /**
  * One torrent: its lifecycle, and the loop that owns it and ties its roles together, the
  * {@link Connections} (peer table, dialling, bans), the {@link Download} (picker, pieces,
- * verdicts), the {@link Upload} (choker, serving), the {@link Announcer} and the resume data.
+ * verdicts), the {@link Upload} (choker, serving), the {@link WebSeeds}, the {@link Announcer}
+ * and the resume data.
  *
  * <p>Threads: all state is owned by the loop ({@link Mailbox}). Peer reader threads, the disk pool,
  * announcing threads, the session's ticker and API callers only post to it; the loop never waits
@@ -32,7 +33,7 @@ import java.util.function.Consumer;
  * most {@link Connections#CREDITS} messages waiting on the loop; past that it stops reading, so
  * a flooding peer stalls itself, not the torrent.
  */
-final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
+final class Torrent implements Connections.Host, Download.Host, Inbox.Loop, WebSeeds.Host {
     private static final System.Logger LOG = System.getLogger(Torrent.class.getName());
     static final String CLIENT_NAME = "Spate 0.1.0";
 
@@ -51,6 +52,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private final Lifecycle lifecycle;
     private final Connections connections;
     private final Download download;
+    private final WebSeeds webSeeds;
     private final Upload upload;
     private final TorrentTrackers trackers;
     private boolean checked;
@@ -73,6 +75,8 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         TorrentGeometry geometry = new TorrentGeometry(info.pieceCount(), info.pieceLength(), info.totalLength());
         this.connections = new Connections(context, hash, geometry, this);
         this.download = new Download(context, hash, info, storage, this);
+        this.webSeeds = new WebSeeds(hash, context.webSeeds().open(metainfo.webSeeds(), info), context.clock(), download,
+                this, connections.downloadLimits(), context.events(), context.fatal());
         this.upload = new Upload(config.uploadSlots(), storage, download::weHave);
         this.trackers = new TorrentTrackers(context, hash, metainfo.trackerTiers(), peers -> {
             peers.forEach(connections::add);
@@ -85,7 +89,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer);
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
                 context.fatal()::accept);
-        this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, trackers);
+        this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, trackers, webSeeds);
         snapshot();
     }
 
@@ -127,6 +131,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         }
         trackers.start();
         connections.dial();
+        webSeeds.fill();
     }
 
     /** Disconnects every peer and stops; the data and what is verified stay. Any thread. */
@@ -138,6 +143,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
             }
             if (wasActive) {
                 connections.disconnectAll("paused");
+                webSeeds.stop();
                 trackers.stopped();
                 download.trim();
                 resume.save();
@@ -192,6 +198,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         CompletableFuture<CompletableFuture<Void>> stopped = new CompletableFuture<>();
         if (!post(() -> {
             connections.disconnectAll("shutting down");
+            webSeeds.stop();
             CompletableFuture<Void> announced = trackers.stopped();
             lifecycle.go(TorrentState.REMOVED);
             stopped.complete(announced);
@@ -237,6 +244,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         }
         error = message;
         connections.disconnectAll("torrent error");
+        webSeeds.stop();
         trackers.stopped();
         publish(new Event.TorrentError(hash, message));
         completion.completeExceptionally(new TorrentFailedException(message));
@@ -406,6 +414,11 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     }
 
     @Override
+    public void wholePieceFailed(Object source, int piece) {
+        webSeeds.hashFailed(source, piece);
+    }
+
+    @Override
     public void downloadComplete() {
         if (lifecycle.state() == TorrentState.DOWNLOADING) {
             lifecycle.go(TorrentState.SEEDING);
@@ -429,6 +442,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
             ps.tick(download.outstanding(ps));
         }
         download.fillAll();
+        webSeeds.tick();
         rechoke();
         if (lifecycle.isActive()) {
             trackers.tick();

@@ -34,12 +34,19 @@ import java.util.function.IntSupplier;
  * @param loops makes the torrent's mailbox
  * @param fatal told of an {@link Error} in one of the torrent's threads: the session ends
  * @param resumes where resume data lives (the session's state directory)
+ * @param webSeeds makes the fetchers of a torrent's web seeds (HTTP in a session)
  */
 record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer<Event> events,
                       ConnectionSlots slots, Connector connector, LoopFactory loops, Consumer<Throwable> fatal,
                       PeerId peerId, SessionConfig config, IntSupplier listenPort, PieceBuffers blockBuffers,
                       TokenBucket downloadLimit, TokenBucket uploadLimit, TrackerConfig trackerConfig,
-                      ResumeStore resumes) {
+                      ResumeStore resumes, WebSeedFactory webSeeds) {
+
+    /** Makes the web seeds of a torrent from its url-list (or a magnet's {@code ws}). */
+    @FunctionalInterface
+    interface WebSeedFactory {
+        java.util.List<WebSeeds.Fetcher> open(java.util.List<String> urls, TorrentInfo info);
+    }
 
     /** Opens a torrent's storage. */
     @FunctionalInterface

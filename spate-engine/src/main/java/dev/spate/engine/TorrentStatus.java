@@ -27,14 +27,17 @@ import java.util.Optional;
  * @param hashFailures pieces that failed their hash check
  * @param error the error that stopped the torrent, if any
  * @param trackers its trackers, tier by tier, as last heard from
+ * @param webSeeds its web seeds (BEP 19), in the torrent's order; their bytes are counted in
+ *     {@code downloadRate} and {@code downloaded} too
  * @param stale true when the torrent's thread did not answer in time (or is gone) and these are
  *     the last figures it gave
  */
 public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, int piecesVerified, int pieceCount,
                             long bytesVerified, long totalBytes, long downloadRate, long uploadRate,
                             long downloaded, long uploaded, long wasted, int peers, int knownPeers, int hashFailures,
-                            Optional<String> error, List<TrackerState> trackers, boolean stale) {
-    /** Requires the name, info-hash, state and error; keeps an unmodifiable copy of the trackers. */
+                            Optional<String> error, List<TrackerState> trackers, List<WebSeedStats> webSeeds,
+                            boolean stale) {
+    /** Requires the name, info-hash, state and error; keeps unmodifiable copies of the lists. */
     public TorrentStatus {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(infoHash, "infoHash");
@@ -42,6 +45,18 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         Objects.requireNonNull(error, "error");
         trackers = List.copyOf(trackers);
         knownPeers = Math.max(knownPeers, peers);
+        webSeeds = List.copyOf(webSeeds);
+    }
+
+    /** Web seeds still in use (not dropped): sources beside the {@link #peers()}. */
+    public int webSeedsInUse() {
+        int n = 0;
+        for (WebSeedStats w : webSeeds) {
+            if (!w.dropped()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Fraction of the torrent verified, from 0 to 1. */
@@ -65,7 +80,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
     /** The same figures, marked as the last ones the torrent gave. */
     public TorrentStatus asStale() {
         return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
-                downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, true);
+                downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, webSeeds, true);
     }
 
     /** A builder with every count 0, no error, no trackers. */
@@ -92,6 +107,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         private int hashFailures;
         private Optional<String> error = Optional.empty();
         private List<TrackerState> trackers = List.of();
+        private List<WebSeedStats> webSeeds = List.of();
         private boolean stale;
 
         private Builder() {
@@ -174,6 +190,12 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
             return this;
         }
 
+        /** See {@link TorrentStatus#webSeeds()}. */
+        public Builder webSeeds(List<WebSeedStats> v) {
+            webSeeds = v;
+            return this;
+        }
+
         /** See {@link TorrentStatus#stale()}. */
         public Builder stale(boolean v) {
             stale = v;
@@ -183,7 +205,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         /** The status as set so far. */
         public TorrentStatus build() {
             return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
-                    downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, stale);
+                    downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, webSeeds, stale);
         }
     }
 }

@@ -70,6 +70,8 @@ public final class PiecePicker<P> {
     private int freeBlocks;
     /** Distinct blocks requested and not received. */
     private int requestedBlocks;
+    /** Pieces taken whole by a source of whole pieces (a web seed), and which source; see {@link #pickWholePiece}. */
+    private final Map<Integer, P> whole = new HashMap<>();
 
     @SuppressWarnings({"unchecked", "rawtypes"}) // an array of the inner class Progress
     public PiecePicker(PieceGeometry geometry, RandomGenerator random) {
@@ -154,6 +156,7 @@ public final class PiecePicker<P> {
             return List.of();
         }
         List<BlockRequest> released = releaseAll(peer, state);
+        whole.values().removeIf(peer::equals);
         if (state.seed) {
             seeds--;
         } else if (state.has != null) {
@@ -384,8 +387,8 @@ public final class PiecePicker<P> {
         }
         List<Candidate> candidates = new ArrayList<>();
         for (Integer piece : inProgress) {
-            if (!has.test(piece)) {
-                continue;
+            if (!has.test(piece) || whole.containsKey(piece)) {
+                continue; // a piece taken whole is fetched in one request: no block of it is shared
             }
             Progress p = progress[piece];
             for (int block = 0; block < p.blocks; block++) {
@@ -510,6 +513,129 @@ public final class PiecePicker<P> {
         return expired;
     }
 
+    // ---- sources of whole pieces ----------------------------------------------------------------
+
+    /**
+     * A piece for {@code source}, which fetches pieces whole (a BEP 19 web seed, one HTTP request
+     * per piece and file): every block of it not yet received is recorded as requested by the
+     * source, and no peer is asked for any of them, not even in endgame, until the source gives
+     * the piece back ({@link #wholePieceAbandoned}), leaves ({@link #peerLeft}), or the piece is
+     * verified or fails. The source takes what peers are not serving: a piece nobody has started,
+     * the rarest first (those no connected peer has come before any a peer could give), ties
+     * broken at random; when every missing piece is started, a started piece that nobody has a
+     * request out for (its peers left or choked us). The source does not count towards
+     * availability. Returns -1 when there is no such piece, or when {@link
+     * #setMaxPiecesInProgress twice the cap} on pieces in progress is reached.
+     */
+    public int pickWholePiece(P source, long nowNanos) {
+        if (isComplete()) {
+            return -1;
+        }
+        PeerState state = state(source);
+        Progress p = null;
+        if (inProgress.size() < hardMaxInProgress()) {
+            int piece = rarity.rarest(x -> true, random);
+            if (piece >= 0) {
+                p = start(piece);
+            }
+        }
+        if (p == null) {
+            for (Integer piece : withFree) {
+                Progress q = progress[piece];
+                if (!whole.containsKey(piece) && q.free + q.receivedCount == q.blocks) {
+                    p = q;
+                    break;
+                }
+            }
+        }
+        if (p == null) {
+            return -1;
+        }
+        now = nowNanos;
+        for (int block = 0; block < p.blocks; block++) {
+            if (!p.received[block] && p.requesters[block] == null) {
+                List<P> requesters = new ArrayList<>(1);
+                requesters.add(source);
+                p.requesters[block] = requesters;
+                p.free--;
+                freeBlocks--;
+                requestedBlocks++;
+                state.requests.put(key(p.piece, block), now);
+            }
+        }
+        p.firstFree = p.blocks;
+        withFree.remove(p.piece);
+        whole.put(p.piece, source);
+        return p.piece;
+    }
+
+    /** Whether {@code piece} is taken whole by a source ({@link #pickWholePiece}). */
+    public boolean isTakenWhole(int piece) {
+        geometry.checkPiece(piece);
+        return whole.containsKey(piece);
+    }
+
+    /**
+     * {@code source} brought the whole of {@code piece}: every block is received, and the piece
+     * awaits its verdict ({@link #pieceVerified} or {@link #pieceFailed}). Returns false, changing
+     * nothing, when the piece is not taken by this source any more (it gave it back, left, or
+     * the piece was verified meanwhile): then its bytes are not wanted.
+     */
+    public boolean wholePieceReceived(P source, int piece) {
+        geometry.checkPiece(piece);
+        if (!source.equals(whole.get(piece))) {
+            return false;
+        }
+        Progress p = progress[piece];
+        PeerState state = peers.get(source);
+        for (int block = 0; block < p.blocks; block++) {
+            if (p.received[block]) {
+                continue;
+            }
+            if (p.requesters[block] != null) {
+                state.requests.remove(key(piece, block));
+                p.requesters[block] = null;
+                requestedBlocks--;
+            }
+            p.received[block] = true;
+            p.receivedCount++;
+        }
+        return true;
+    }
+
+    /**
+     * {@code source} could not bring {@code piece} (an HTTP error, a timeout, a pause): its blocks
+     * are free again for peers or another source. Returns false when the piece was not the
+     * source's.
+     */
+    public boolean wholePieceAbandoned(P source, int piece) {
+        geometry.checkPiece(piece);
+        if (!source.equals(whole.get(piece))) {
+            return false;
+        }
+        whole.remove(piece);
+        Progress p = progress[piece];
+        PeerState state = peers.get(source);
+        for (int block = 0; block < p.blocks; block++) {
+            if (p.requesters[block] != null && state.requests.remove(key(piece, block)) != null) {
+                release(source, piece, block);
+            }
+        }
+        dropOrphans();
+        return true;
+    }
+
+    /** Pieces {@code source} has taken whole and not yet brought. */
+    public int wholePiecesOf(P source) {
+        int n = 0;
+        for (P owner : whole.values()) {
+            if (owner.equals(source)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     private int hardMaxInProgress() {
         return maxInProgress >= Integer.MAX_VALUE / 2 ? Integer.MAX_VALUE : 2 * maxInProgress + 4;
     }
@@ -613,6 +739,7 @@ public final class PiecePicker<P> {
         freeBlocks -= p.free;
         withFree.remove(p.piece);
         inProgress.remove(p.piece);
+        whole.remove(p.piece);
         progress[p.piece] = null;
     }
 
@@ -704,6 +831,18 @@ public final class PiecePicker<P> {
                         + ", found " + pieceFree + " and " + received);
             }
             free += pieceFree;
+        }
+        for (Map.Entry<Integer, P> e : whole.entrySet()) {
+            Progress p = progress[e.getKey()];
+            if (p == null) {
+                throw new AssertionError("piece " + e.getKey() + " taken whole is not in progress");
+            }
+            for (int block = 0; block < p.blocks; block++) {
+                if (!p.received[block] && !List.of(e.getValue()).equals(p.requesters[block])) {
+                    throw new AssertionError("block " + e.getKey() + "/" + block + " of a piece taken whole by "
+                            + e.getValue() + " has requesters " + p.requesters[block]);
+                }
+            }
         }
         if (free != freeBlocks || requested != requestedBlocks) {
             throw new AssertionError("free " + freeBlocks + " requested " + requestedBlocks + ", found " + free + " and " + requested);

@@ -43,7 +43,7 @@ import java.util.concurrent.TimeoutException;
  * appended when the URL ends in {@code /}); a multi-file torrent's files are at
  * {@code URL/name/path...}, each component percent-encoded as UTF-8. A range that spans files
  * takes one request per file span, one after the other ({@code Range: bytes=a-b}); zero-length
- * files take none.
+ * files take none, nor do BEP 47 pad files, whose bytes are zeros filled in here.
  *
  * <p><b>What is accepted.</b> A 206 whose {@code Content-Range} is exactly the bytes asked for, of a
  * file exactly as long as the torrent says (or of unknown length, {@code /*}), with no content
@@ -190,7 +190,14 @@ public final class WebSeed {
         try {
             int start = into.position();
             for (SpanRequest span : spans) {
-                fetchSpan(span, into, start + span.bufferOffset());
+                if (info.files().get(span.fileIndex()).isPad()) {
+                    // BEP 47: a pad file is zeros that no server need hold; it is not asked for.
+                    for (int i = 0; i < span.length(); i++) {
+                        into.put(start + span.bufferOffset() + i, (byte) 0);
+                    }
+                } else {
+                    fetchSpan(span, into, start + span.bufferOffset());
+                }
             }
             into.position(into.limit());
         } finally {

@@ -4,7 +4,7 @@
  * size, time, redirects and concurrency; errors are {@link dev.spate.webseed.WebSeedException}s
  * naming the URL and the reason. Imports only {@code metainfo}, {@code core} and the JDK.
  *
- * <p><b>Who calls what.</b> The torrent's loop (in {@code engine}) owns, per url-list or {@code ws}
+ * <p><b>Who calls what.</b> The torrent's loop (the web seed role in {@code engine}) owns, per url-list or {@code ws}
  * entry, one {@link dev.spate.webseed.WebSeed} (thread-safe, blocking IO) and one {@link
  * dev.spate.webseed.WebSeedBackOff} (pure, not thread-safe, the loop's alone):
  * <ol>

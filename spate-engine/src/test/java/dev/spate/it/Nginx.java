@@ -21,10 +21,12 @@ import java.util.List;
  * {@code /var/log/nginx}, and an access log of one line per request:
  * {@code URI RANGE STATUS BYTES}).
  *
- * <p>Besides the document root ({@link #docRoot()}) it has two fixed locations:
+ * <p>Besides the document root ({@link #docRoot()}) it has three fixed locations:
  * <ul>
  *   <li>{@code /slow/...}: the same files, sent at {@value #SLOW_BYTES_PER_SECOND} bytes a second
  *       ({@code limit_rate}), for deadlines;</li>
+ *   <li>{@code /paced/...}: the same files, each answer sent at {@value #PACED_BYTES_PER_SECOND}
+ *       bytes a second, for a web seed that does not outrun a peer;</li>
  *   <li>{@code /busy/...}: every request answered 503 with {@code Retry-After:
  *       }{@value #BUSY_RETRY_AFTER_SECONDS};</li>
  *   <li>{@code /loop/...}: every request redirected (302) to itself, a redirect loop.</li>
@@ -33,6 +35,8 @@ import java.util.List;
 public final class Nginx implements AutoCloseable {
     /** The rate of {@code /slow/}. */
     public static final int SLOW_BYTES_PER_SECOND = 1024;
+    /** The rate of each answer from {@code /paced/}. */
+    public static final int PACED_BYTES_PER_SECOND = 256 * 1024;
     /** The {@code Retry-After} of {@code /busy/}, in seconds. */
     public static final int BUSY_RETRY_AFTER_SECONDS = 120;
 
@@ -97,12 +101,13 @@ public final class Nginx implements AutoCloseable {
                         listen 127.0.0.1:%5$d;
                         root %6$s;
                         location /slow/ { alias %6$s/; limit_rate %7$d; }
+                        location /paced/ { alias %6$s/; limit_rate %9$d; }
                         location /busy/ { add_header Retry-After %8$d always; return 503; }
                         location /loop/ { return 302 $uri; }
                     }
                 }
                 """.formatted(root, errorLog, accessLog, tmp, port, docRoot, SLOW_BYTES_PER_SECOND,
-                BUSY_RETRY_AFTER_SECONDS);
+                BUSY_RETRY_AFTER_SECONDS, PACED_BYTES_PER_SECOND);
     }
 
     private static int freePort() {

@@ -26,12 +26,15 @@ public final class SpateCli {
      * The summary line {@code download} prints on stdout at the end, by group name: {@code name}, {@code state}
      * (complete or incomplete), {@code verified} and {@code pieces}, {@code percent}, {@code path} (where the files
      * went), {@code received}, {@code time} and {@code rate} (the average over the transfer; absent when nothing
-     * was received), {@code hashFailures}, {@code wasted}.
+     * was received), {@code fromWebSeeds} and {@code webSeeds} (bytes from the torrent's web seeds and their
+     * number, when it has any), {@code hashFailures}, {@code wasted}.
      */
     public static final Pattern SUMMARY = Pattern.compile(
             "(?m)^(?<name>.+): (?<state>complete|incomplete), (?<verified>\\d+)/(?<pieces>\\d+) pieces"
                     + " \\((?<percent>[0-9.]+)%\\) in (?<path>.+), (?<received>[0-9.]+ [KMGTP]?i?B) received"
-                    + "(?: in (?<time>[^,]+) \\((?<rate>[^)]+/s)\\))?, (?<hashFailures>\\d+) hash failures?, (?<wasted>.+) wasted$");
+                    + "(?: in (?<time>[^,]+) \\((?<rate>[^)]+/s)\\))?"
+                    + "(?:, (?<fromWebSeeds>[0-9.]+ [KMGTP]?i?B) of it from (?<webSeeds>\\d+) web seeds?)?"
+                    + ", (?<hashFailures>\\d+) hash failures?, (?<wasted>.+) wasted$");
 
     private SpateCli() {
     }

@@ -115,6 +115,31 @@ class WebSeedTest {
     }
 
     @Test
+    void aPadFileIsNotAskedForAndItsBytesAreZeros() throws Exception {
+        byte[] a = TestTorrents.bytes(10_000, 2);
+        byte[] b = TestTorrents.bytes(9_000, 3);
+        int pad = 16384 - a.length;
+        byte[] stream = new byte[16384 + b.length];
+        System.arraycopy(a, 0, stream, 0, a.length);
+        System.arraycopy(b, 0, stream, 16384, b.length);
+        TorrentInfo info = new TorrentInfo("padded", 16384, TestTorrents.hashes(stream, 16384), List.of(
+                new dev.spate.metainfo.FileEntry(List.of("a.bin"), a.length, 0),
+                new dev.spate.metainfo.FileEntry(List.of(".pad", String.valueOf(pad)), pad, a.length,
+                        java.util.Set.of(dev.spate.metainfo.FileEntry.Attribute.PAD), List.of()),
+                new dev.spate.metainfo.FileEntry(List.of("b.bin"), b.length, 16384)), true, false);
+        TestWebServer s = server(TestWebServer.files(Map.of("/padded/a.bin", a, "/padded/b.bin", b)));
+        WebSeed seed = WebSeed.open(s.url("/"), info, CONFIG);
+
+        ByteBuffer dirty = ByteBuffer.allocate(16384);
+        Arrays.fill(dirty.array(), (byte) 0x5a); // a reused buffer: the pad's zeros must be written
+        seed.fetchPiece(0, dirty);
+        assertThat(dirty.array()).isEqualTo(Arrays.copyOf(stream, 16384));
+        assertThat(seed.fetchPiece(1).array()).isEqualTo(b);
+        assertThat(s.requests()).extracting(r -> r.target() + " " + r.header("range")).containsExactly(
+                "/padded/a.bin bytes=0-9999", "/padded/b.bin bytes=0-8999");
+    }
+
+    @Test
     void aRelativeRedirectIsFollowedWithTheSameRange() throws Exception {
         Map<String, byte[]> served = Map.of("/real/file.bin", FILE);
         TestWebServer.Handler files = TestWebServer.files(served);

@@ -1,0 +1,279 @@
+package dev.spate.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spate.bencode.BDictionary;
+import dev.spate.bencode.Bencode;
+import dev.spate.core.Clock;
+import dev.spate.core.InfoHash;
+import dev.spate.core.PeerId;
+import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoParser;
+import dev.spate.peer.PeerConnection;
+import dev.spate.peer.PeerLink;
+import dev.spate.peer.ScriptedLink;
+import dev.spate.peer.TokenBucket;
+import dev.spate.storage.DiskIo;
+import dev.spate.storage.MemoryStorage;
+import dev.spate.storage.PieceBuffers;
+import dev.spate.tracker.TrackerConfig;
+import dev.spate.wire.Message;
+import dev.spate.wire.TorrentGeometry;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A torrent driven by scripted peers (and web seeds that are functions of the payload), on
+ * {@link MemoryStorage}, a fake clock and a mailbox the test drains itself: no sockets, no sleeps,
+ * and every step is the test's. The tests extend it.
+ */
+@Timeout(30)
+abstract class TorrentLoopHarness {
+    static final int PIECE = 32 * 1024;
+    static final int PIECES = 8;
+    static final int BLOCK = 16 * 1024;
+    static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    final AtomicLong now = new AtomicLong(1_000 * SECOND);
+    final Clock clock = now::get;
+    final List<Event> events = new CopyOnWriteArrayList<>();
+    final AtomicInteger slotsInUse = new AtomicInteger();
+    final Map<InetSocketAddress, ScriptedLink> reachable = new ConcurrentHashMap<>();
+    final List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
+    final List<Throwable> fatal = new CopyOnWriteArrayList<>();
+    byte[] payload;
+    Metainfo metainfo;
+    DiskIo disk;
+    MemoryStorage storage;
+    Torrent torrent;
+    Mailbox loop;
+    /** The web seeds the next torrent made gets, and the url-lists it was made with. */
+    List<WebSeeds.Fetcher> webSeedFetchers = List.of();
+    final List<List<String>> webSeedUrls = new CopyOnWriteArrayList<>();
+    boolean removed;
+
+    @BeforeEach
+    void torrent() throws Exception {
+        payload = new byte[PIECE * PIECES];
+        new SplittableRandom(7).nextBytes(payload);
+        metainfo = metainfo(payload, List.of());
+        disk = new DiskIo(2, 4 << 20);
+        torrent = newTorrent(SessionConfig.builder().listenPort(0).build());
+        torrent.start();
+        awaitState(TorrentState.DOWNLOADING);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        disk.close();
+    }
+
+    Torrent newTorrent(SessionConfig config) throws Exception {
+        TorrentContext.Connector connector = new TorrentContext.Connector() {
+            @Override
+            public PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
+                                 PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception {
+                dialled.add(address);
+                ScriptedLink link = reachable.get(address);
+                if (link == null) {
+                    throw new ConnectException("Connection refused");
+                }
+                return link;
+            }
+
+            @Override
+            public PeerLink accept(PeerConnection.Handshaken incoming, TorrentGeometry geometry,
+                                   PeerConnection.Listener listener, PeerConnection.Limits limits) {
+                throw new UnsupportedOperationException("no sockets here");
+            }
+        };
+        TorrentContext.ConnectionSlots slots = new TorrentContext.ConnectionSlots() {
+            @Override
+            public boolean reserve() {
+                slotsInUse.incrementAndGet();
+                return true;
+            }
+
+            @Override
+            public void release() {
+                slotsInUse.decrementAndGet();
+            }
+        };
+        TorrentContext context = new TorrentContext(clock, disk, (info, d) -> gated(storage = new MemoryStorage(info)),
+                events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
+                fatal::add, PeerId.random(), config, () -> 6881, new PieceBuffers(BLOCK, 64),
+                TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
+                dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> {
+                    webSeedUrls.add(urls);
+                    return webSeedFetchers;
+                });
+        return new Torrent(context, metainfo, dir, t -> removed = true);
+    }
+
+    /** Opened while checking is to be held; the check reads nothing until it is counted down. */
+    volatile java.util.concurrent.CountDownLatch checkGate = new java.util.concurrent.CountDownLatch(0);
+
+    private dev.spate.storage.Storage gated(MemoryStorage memory) {
+        java.util.concurrent.CountDownLatch gate = checkGate;
+        return new dev.spate.storage.Storage() {
+            @Override
+            public dev.spate.metainfo.TorrentInfo info() {
+                return memory.info();
+            }
+
+            @Override
+            public void writePiece(int piece, ByteBuffer data) throws java.io.IOException {
+                memory.writePiece(piece, data);
+            }
+
+            @Override
+            public void read(int piece, int begin, ByteBuffer dst) throws java.io.IOException {
+                memory.read(piece, begin, dst);
+            }
+
+            @Override
+            public boolean readPiece(int piece, ByteBuffer dst) throws java.io.IOException {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return memory.readPiece(piece, dst);
+            }
+
+            @Override
+            public List<dev.spate.storage.FileStat> stat() {
+                return memory.stat();
+            }
+
+            @Override
+            public void flush() {
+                memory.flush();
+            }
+
+            @Override
+            public void close() {
+                memory.close();
+            }
+        };
+    }
+
+    static Metainfo metainfo(byte[] payload, List<String> trackers) throws Exception {
+        MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+        ByteBuffer hashes = ByteBuffer.allocate(payload.length / PIECE * 20);
+        for (int p = 0; p < payload.length / PIECE; p++) {
+            sha1.update(payload, p * PIECE, PIECE);
+            hashes.put(sha1.digest());
+        }
+        BDictionary info = BDictionary.builder().put("name", "loop.bin").put("length", payload.length)
+                .put("piece length", PIECE).put("pieces", hashes.array()).build();
+        BDictionary.Builder top = BDictionary.builder().put("info", info);
+        if (!trackers.isEmpty()) {
+            top.put("announce", trackers.get(0));
+        }
+        return MetainfoParser.parse(Bencode.encode(top.build()));
+    }
+
+    // ---- driving the loop ----
+
+    void awaitState(TorrentState state) throws InterruptedException {
+        assertThat(loop.runUntil(() -> lastState() == state, WAIT)).as("state %s, now %s", state, lastState()).isTrue();
+    }
+
+    TorrentState lastState() {
+        TorrentState s = null;
+        for (Event e : events) {
+            if (e instanceof Event.StateChanged c) {
+                s = c.to();
+            }
+        }
+        return s;
+    }
+
+    ScriptedLink attach(ScriptedLink link) {
+        assertThat(torrent.attach(link)).isTrue();
+        loop.runPending();
+        assertThat(link.started).as("attached").isTrue();
+        return link;
+    }
+
+    void deliver(ScriptedLink link, Message m) throws InterruptedException {
+        torrent.inbox().onMessage(link, m);
+        loop.runPending();
+    }
+
+    void close(ScriptedLink link, String reason) {
+        link.close(reason);
+        torrent.inbox().onClosed(link, reason);
+        loop.runPending();
+    }
+
+    Message.Piece block(int piece, int begin, int length) {
+        byte[] bytes = new byte[length];
+        System.arraycopy(payload, piece * PIECE + begin, bytes, 0, length);
+        return Message.Piece.of(piece, begin, bytes);
+    }
+
+    /** Requests sent to the link that it has not been answered for, in order. */
+    static List<Message.Request> requests(ScriptedLink link) {
+        return link.sent(Message.Request.class);
+    }
+
+    /** Requests answered so far, per link: a block is sent once, as a real peer would. */
+    final Map<ScriptedLink, Integer> answeredSoFar = new java.util.HashMap<>();
+
+    /** Answers every request the link got that it has not answered yet, until none is new. */
+    void serveAll(ScriptedLink link) throws InterruptedException {
+        int answered = answeredSoFar.getOrDefault(link, 0);
+        while (answered < requests(link).size()) {
+            Message.Request r = requests(link).get(answered++);
+            answeredSoFar.put(link, answered);
+            deliver(link, block(r.piece(), r.begin(), r.length()));
+        }
+    }
+
+    void tick(long seconds) {
+        for (long i = 0; i < seconds; i++) {
+            now.addAndGet(SECOND);
+            torrent.postTick();
+            loop.runPending();
+        }
+    }
+
+    boolean complete() {
+        return events.stream().anyMatch(e -> e instanceof Event.TorrentComplete);
+    }
+
+    /** Serves the seed's requests until the torrent completes; fails, saying why, if it does not. */
+    void downloadAllFrom(ScriptedLink seed) throws InterruptedException {
+        for (int round = 0; round < 1000 && !complete(); round++) {
+            serveAll(seed);
+            loop.runUntil(() -> complete() || requests(seed).size() > answeredSoFar.getOrDefault(seed, 0),
+                    Duration.ofMillis(200));
+        }
+        assertThat(complete()).as("complete; seed closed: %s; %s", seed.closed, torrent.snapshot()).isTrue();
+    }
+}
