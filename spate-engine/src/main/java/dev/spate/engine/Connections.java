@@ -132,6 +132,21 @@ final class Connections {
         candidates.add(address);
     }
 
+    /** Adds an address a peer told us of by PEX (BEP 11); ignored as {@link #add} ignores one. */
+    void addFromPex(InetSocketAddress address) {
+        if (isBanned(address) || isOurselves(address) || isConnectedTo(address) || connecting.contains(address)) {
+            return;
+        }
+        candidates.addFromPex(address);
+    }
+
+    /** PEX dropped an address: no longer a candidate unless known from elsewhere or being dialled. */
+    void droppedByPex(InetSocketAddress address) {
+        if (!connecting.contains(address)) {
+            candidates.forgetPex(address);
+        }
+    }
+
     /**
      * Dials the candidates that are due while there is room. Seeds dial too, as libtorrent does: a
      * leecher that announced before we did may never learn of us otherwise.

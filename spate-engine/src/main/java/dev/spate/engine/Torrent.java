@@ -13,7 +13,9 @@ import dev.spate.wire.TorrentGeometry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -32,7 +34,7 @@ import java.util.function.Consumer;
  * most {@link Connections#CREDITS} messages waiting on the loop; past that it stops reading, so
  * a flooding peer stalls itself, not the torrent.
  */
-final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
+final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.Loop {
     private static final System.Logger LOG = System.getLogger(Torrent.class.getName());
     static final String CLIENT_NAME = "Spate 0.1.0";
 
@@ -60,6 +62,8 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private final PeerIntents intents;
     private final Snapshots snapshots;
     private final MetadataServer metadataServer;
+    private final Pex pex;
+    private final Map<String, Integer> extensions;
 
     Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
         this.context = context;
@@ -82,7 +86,11 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
                 context.clock(), download::have, this::post);
         this.inbox = new Inbox(context, info.pieceLength(), connections, upload, this);
         this.metadataServer = new MetadataServer(metainfo.infoBytes(), info.isPrivate(), context.clock());
-        this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer);
+        this.pex = new Pex(config.pex(), info.isPrivate(), context.clock(), this);
+        Map<String, Integer> ours = new HashMap<>(metadataServer.extensions());
+        ours.putAll(pex.extensions());
+        this.extensions = Map.copyOf(ours);
+        this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer, pex);
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
                 context.fatal()::accept);
         this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, trackers);
@@ -330,7 +338,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     public PeerSession open(PeerLink link) {
         PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME,
-                metadataServer.extensions(), metadataServer.metadataSize()));
+                extensions, metadataServer.metadataSize()));
         return ps;
     }
 
@@ -338,6 +346,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     public void left(PeerSession ps, String reason) {
         download.peerLeft(ps);
         metadataServer.peerLeft(ps);
+        pex.peerLeft(ps);
         publish(new Event.PeerDisconnected(hash, ps.link().remote(), reason));
         upload.markDue();
     }
@@ -399,6 +408,26 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         connections.ban(address, reason);
     }
 
+    // ---- PEX's needs (Pex.Host) ----
+
+    @Override
+    public boolean peerIsSeed(PeerSession peer) {
+        return download.peerIsSeed(peer);
+    }
+
+    @Override
+    public void pexCandidate(InetSocketAddress address) {
+        connections.addFromPex(address);
+        if (lifecycle.isActive()) {
+            connections.dial();
+        }
+    }
+
+    @Override
+    public void pexDropped(InetSocketAddress address) {
+        connections.droppedByPex(address);
+    }
+
     @Override
     public void pieceVerified(int piece) {
         resume.changed();
@@ -429,6 +458,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
             ps.tick(download.outstanding(ps));
         }
         download.fillAll();
+        pex.tick();
         rechoke();
         if (lifecycle.isActive()) {
             trackers.tick();
