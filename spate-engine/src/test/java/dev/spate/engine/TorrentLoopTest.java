@@ -17,7 +17,9 @@ import dev.spate.storage.DiskIo;
 import dev.spate.storage.MemoryStorage;
 import dev.spate.storage.PieceBuffers;
 import dev.spate.tracker.TrackerConfig;
+import dev.spate.wire.ExtensionIds;
 import dev.spate.wire.Message;
+import dev.spate.wire.PexMessage;
 import dev.spate.wire.TorrentGeometry;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -175,6 +177,10 @@ class TorrentLoopTest {
     }
 
     static Metainfo metainfo(byte[] payload, List<String> trackers) throws Exception {
+        return metainfo(payload, trackers, false);
+    }
+
+    static Metainfo metainfo(byte[] payload, List<String> trackers, boolean privateTorrent) throws Exception {
         MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
         ByteBuffer hashes = ByteBuffer.allocate(payload.length / PIECE * 20);
         for (int p = 0; p < payload.length / PIECE; p++) {
@@ -182,7 +188,7 @@ class TorrentLoopTest {
             hashes.put(sha1.digest());
         }
         BDictionary info = BDictionary.builder().put("name", "loop.bin").put("length", payload.length)
-                .put("piece length", PIECE).put("pieces", hashes.array()).build();
+                .put("piece length", PIECE).put("pieces", hashes.array()).put("private", privateTorrent ? 1 : 0).build();
         BDictionary.Builder top = BDictionary.builder().put("info", info);
         if (!trackers.isEmpty()) {
             top.put("announce", trackers.get(0));
@@ -402,6 +408,52 @@ class TorrentLoopTest {
         torrent.connect(leecher);
         assertThat(loop.runUntil(() -> leech.started, WAIT)).isTrue();
         assertThat(leech.sent.get(0)).as("we announce we have everything").isEqualTo(Message.HAVE_ALL);
+    }
+
+    static Map<String, Integer> ourExtensions(ScriptedLink link) throws Exception {
+        Message.Extended hs = link.sent(Message.Extended.class).getFirst();
+        return dev.spate.wire.ExtendedHandshake.parse(hs).extensions();
+    }
+
+    @Test
+    void aPeerNamedByPexIsDialledButNeverOurselvesAndTheOneWhoToldUsHearsOfItInTurn() throws Exception {
+        ScriptedLink hub = attach(ScriptedLink.fast(1));
+        assertThat(ourExtensions(hub)).containsEntry(ExtensionIds.UT_PEX, ExtensionIds.OUR_UT_PEX);
+        deliver(hub, dev.spate.wire.ExtendedHandshake.of(Map.of(ExtensionIds.UT_PEX, 9)).toMessage());
+        InetSocketAddress other = new InetSocketAddress("127.0.0.1", 7001);
+        ScriptedLink otherLink = ScriptedLink.fast(7001);
+        reachable.put(other, otherLink);
+        InetSocketAddress ourselves = new InetSocketAddress("127.0.0.1", 6881);
+        deliver(hub, new Message.Extended(ExtensionIds.OUR_UT_PEX, new PexMessage(
+                List.of(PexMessage.Peer.of(ourselves), PexMessage.Peer.of(other)), List.of()).encode()));
+        assertThat(loop.runUntil(() -> otherLink.started, WAIT)).as("dialled what PEX named").isTrue();
+        assertThat(dialled).containsExactly(other);
+        hub.sent.clear();
+        tick(Pex.FIRST_DELAY_NANOS / SECOND);
+        List<PexMessage> told = new ArrayList<>();
+        for (Message.Extended e : hub.sent(Message.Extended.class)) {
+            assertThat(e.extendedId()).isEqualTo(9);
+            told.add(PexMessage.decode(e.payload()));
+        }
+        assertThat(told).singleElement().extracting(PexMessage::added).asList()
+                .containsExactly(new PexMessage.Peer(other, PexMessage.REACHABLE));
+        assertThat(hub.closed).isNull();
+    }
+
+    @Test
+    void aPrivateTorrentAnnouncesNoPexAndTellsNoOneOfItsPeers() throws Exception {
+        metainfo = metainfo(payload, List.of(), true);
+        torrent = newTorrent(SessionConfig.builder().listenPort(0).build());
+        torrent.start();
+        awaitState(TorrentState.DOWNLOADING);
+        ScriptedLink a = attach(ScriptedLink.fast(11));
+        ScriptedLink b = attach(ScriptedLink.fast(12));
+        assertThat(ourExtensions(a)).doesNotContainKey(ExtensionIds.UT_PEX);
+        deliver(a, dev.spate.wire.ExtendedHandshake.of(Map.of(ExtensionIds.UT_PEX, 9)).toMessage());
+        a.sent.clear();
+        tick(70);
+        assertThat(a.sent(Message.Extended.class)).isEmpty();
+        assertThat(b.closed).isNull();
     }
 
     @Test
