@@ -353,6 +353,11 @@ final class Connections {
 
     /** Trackers hand us our own address among the peers; dialling it would only be refused. */
     private boolean isOurselves(InetSocketAddress peer) {
+        return isOurselves(context, peer);
+    }
+
+    /** Whether {@code peer} is our own listening address, as far as we can tell without dialling. */
+    static boolean isOurselves(TorrentContext context, InetSocketAddress peer) {
         if (peer.getPort() != context.listenPort().getAsInt()) {
             return false;
         }

@@ -6,8 +6,6 @@ import dev.spate.peer.PeerSession;
 import dev.spate.wire.ExtendedHandshake;
 import dev.spate.wire.ExtensionIds;
 import dev.spate.wire.PexMessage;
-import dev.spate.wire.WireException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,14 +35,8 @@ import java.util.concurrent.TimeUnit;
  * gave none is not told of: the port it came from is no one's to dial).
  *
  * <p>Receiving: the added peers become the torrent's candidates (dialled within its connection
- * limits and back-off); a dropped peer is forgotten once no connected peer lists it any more, if we
- * know it only from PEX. BEP 11's security advice: one source gives at most
- * {@value #MAX_HEARD_PER_PEER} candidates, and an IP listed twice in a message (another port) is
- * taken once, except on loopback, where every test peer shares one address. A peer that sends
- * messages less than {@link #MIN_RECEIVE_GAP_NANOS} apart (one a minute, with slack for timers),
- * more peers than allowed in one ({@link PexMessage#MAX_PEERS} in the first, then
- * {@value #LATER_MAX_PEERS}: BEP 11's 50 with room for libtorrent's 100), or a malformed one, is
- * dropped, as BEP 11 allows.
+ * limits and back-off), checked by a {@link PexIntake}, which also says when a peer is to be
+ * dropped for what it sent.
  *
  * <p>Off for a private torrent (BEP 27: its peers come from its tracker only) and when the session
  * switches PEX off: then {@code ut_pex} is not announced, so no peer may send it, and nothing is
@@ -57,14 +49,8 @@ final class Pex {
     static final long FIRST_DELAY_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** BEP 11: clients must send no more than one PEX message per minute. */
     static final long INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
-    /** Messages closer than this from one peer are a flood: a minute, less slack for its timers. */
-    static final long MIN_RECEIVE_GAP_NANOS = TimeUnit.SECONDS.toNanos(45);
     /** BEP 11: except for the first message, at most 50 added and 50 dropped. */
     static final int MAX_PER_MESSAGE = 50;
-    /** Added or dropped peers a message after the first may carry before its sender is dropped. */
-    static final int LATER_MAX_PEERS = 100;
-    /** Candidates one peer may have given us at once: no single source fills the list (BEP 11). */
-    static final int MAX_HEARD_PER_PEER = PexMessage.MAX_PEERS;
 
     /** What PEX needs of its torrent. */
     interface Host {
@@ -88,6 +74,8 @@ final class Pex {
     private final Clock clock;
     private final Host host;
     private final Map<PeerSession, State> states = new HashMap<>();
+    private final PexIntake<PeerSession> intake = new PexIntake<>();
+    private final PexIntake.Sink sink;
 
     /**
      * @param enabled whether the session has PEX on
@@ -97,6 +85,17 @@ final class Pex {
         this.enabled = enabled && !privateTorrent;
         this.clock = clock;
         this.host = host;
+        this.sink = new PexIntake.Sink() {
+            @Override
+            public void learned(InetSocketAddress address) {
+                host.pexCandidate(address);
+            }
+
+            @Override
+            public void forgotten(InetSocketAddress address) {
+                host.pexDropped(address);
+            }
+        };
     }
 
     /** What we add to our BEP 10 handshake: {@code ut_pex}, when on. */
@@ -194,70 +193,22 @@ final class Pex {
                 .map(p -> new InetSocketAddress(remote.getAddress(), p.getAsInt()));
     }
 
-    /** A {@code ut_pex} message from {@code peer}. */
+    /** A {@code ut_pex} message from {@code peer}: see {@link PexIntake}. */
     void onMessage(PeerSession peer, byte[] payload) {
         if (!enabled) {
             return; // not announced, so not addressed to us; PeerSession would not pass it on
         }
-        long now = clock.nanoTime();
-        State s = state(peer);
-        if (s.received && now - s.lastReceivedNanos < MIN_RECEIVE_GAP_NANOS) {
-            host.disconnect(peer, "pex flood: two ut_pex messages "
-                    + TimeUnit.NANOSECONDS.toSeconds(now - s.lastReceivedNanos)
-                    + " s apart, BEP 11 allows one a minute");
-            return;
-        }
-        PexMessage m;
-        try {
-            m = PexMessage.decode(payload, s.received ? LATER_MAX_PEERS : PexMessage.MAX_PEERS);
-        } catch (WireException e) {
-            host.disconnect(peer, "protocol violation: " + e.getMessage());
-            return;
-        }
-        s.received = true;
-        s.lastReceivedNanos = now;
-        Optional<InetSocketAddress> sender = listenAddress(peer);
-        Set<InetAddress> ips = new HashSet<>();
-        for (PexMessage.Peer p : m.added()) {
-            InetSocketAddress a = p.address();
-            InetAddress ip = a.getAddress();
-            if (!ips.add(ip) && !ip.isLoopbackAddress()) {
-                continue; // BEP 11: the same IP at another port is ignored
-            }
-            if (!dialable(ip) || sender.equals(Optional.of(a)) || peer.link().remote().equals(a)) {
-                continue;
-            }
-            if (s.heard.contains(a) || s.heard.size() >= MAX_HEARD_PER_PEER) {
-                continue;
-            }
-            s.heard.add(a);
-            host.pexCandidate(a);
-        }
-        for (InetSocketAddress a : m.dropped()) {
-            if (s.heard.remove(a) && !listedByAnother(a)) {
-                host.pexDropped(a);
-            }
-        }
-    }
-
-    /** Addresses no one can be dialled at: a peer listing them is pointing us elsewhere. */
-    private static boolean dialable(InetAddress ip) {
-        return !ip.isAnyLocalAddress() && !ip.isMulticastAddress()
-                && !(ip.getAddress().length == 4 && (ip.getAddress()[0] & 0xff) == 0xff);
-    }
-
-    private boolean listedByAnother(InetSocketAddress a) {
-        for (State other : states.values()) {
-            if (other.heard.contains(a)) {
-                return true;
-            }
-        }
-        return false;
+        Set<InetSocketAddress> itself = new HashSet<>();
+        itself.add(peer.link().remote());
+        listenAddress(peer).ifPresent(itself::add);
+        intake.receive(peer, payload, clock.nanoTime(), itself, sink)
+                .ifPresent(reason -> host.disconnect(peer, reason));
     }
 
     /** Forgets a peer that left; what it told us of stays among the candidates. */
     void peerLeft(PeerSession peer) {
         states.remove(peer);
+        intake.peerLeft(peer);
     }
 
     /** The peers told of and heard of, for tests. */
@@ -270,15 +221,11 @@ final class Pex {
         return states.computeIfAbsent(peer, p -> new State());
     }
 
-    /** What one peer and we have told each other. */
+    /** What we have told one peer. */
     private static final class State {
         /** The peers this one has heard from us as connected, and not yet as dropped. */
         final Set<InetSocketAddress> told = new LinkedHashSet<>();
-        /** The peers this one told us of as connected, and not yet as dropped; bounded. */
-        final Set<InetSocketAddress> heard = new HashSet<>();
         boolean sent;
         long lastSentNanos;
-        boolean received;
-        long lastReceivedNanos;
     }
 }

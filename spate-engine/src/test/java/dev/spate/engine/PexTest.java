@@ -306,7 +306,7 @@ class PexTest {
     void aPeerThatFloodsPexIsDropped() {
         PeerSession a = dialled(1);
         receive(a, new PexMessage(List.of(PexMessage.Peer.of(at("10.5.0.1", 1000))), List.of()));
-        advance(Pex.MIN_RECEIVE_GAP_NANOS / SECOND);
+        advance(PexIntake.MIN_RECEIVE_GAP_NANOS / SECOND);
         receive(a, new PexMessage(List.of(PexMessage.Peer.of(at("10.5.0.2", 1000))), List.of()));
         assertThat(dropped).as("45 s apart: a minute with slack").isEmpty();
         advance(10);
@@ -323,10 +323,10 @@ class PexTest {
         assertThat(dropped).isEmpty();
         assertThat(candidates).hasSize(PexMessage.MAX_PEERS);
         advance(60);
-        receive(a, new PexMessage(List.of(), many(0, Pex.LATER_MAX_PEERS, a2 -> a2)));
+        receive(a, new PexMessage(List.of(), many(0, PexIntake.LATER_MAX_PEERS, a2 -> a2)));
         assertThat(dropped).isEmpty();
         advance(60);
-        receive(a, new PexMessage(many(1000, Pex.LATER_MAX_PEERS + 1), List.of()));
+        receive(a, new PexMessage(many(1000, PexIntake.LATER_MAX_PEERS + 1), List.of()));
         assertThat(dropped).singleElement().asString()
                 .isEqualTo("protocol violation: ut_pex message adds 101 peers, more than 100");
     }
@@ -364,7 +364,7 @@ class PexTest {
             advance(60);
             receive(a, new PexMessage(many(round * 100, 100), List.of()));
         }
-        assertThat(candidates).as("one source's share").hasSize(Pex.MAX_HEARD_PER_PEER - 3);
+        assertThat(candidates).as("one source's share").hasSize(PexIntake.MAX_HEARD_PER_PEER - 3);
         assertThat(dropped).isEmpty();
     }
 

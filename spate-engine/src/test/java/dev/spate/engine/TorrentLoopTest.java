@@ -443,6 +443,7 @@ class TorrentLoopTest {
     @Test
     void aPrivateTorrentAnnouncesNoPexAndTellsNoOneOfItsPeers() throws Exception {
         metainfo = metainfo(payload, List.of(), true);
+        events.clear(); // the state to wait for is the new torrent's
         torrent = newTorrent(SessionConfig.builder().listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
