@@ -206,6 +206,55 @@ class PexIT {
         assertThat(view.pex()).isEmpty();
     }
 
+    /**
+     * A magnet link's only peer announces ut_metadata but never answers, and names a Spate seed by
+     * PEX: the metadata phase dials the seed, gets the info dictionary from it, and the torrent
+     * proper downloads from it.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aMagnetLinksPeerWithoutTheMetadataLeadsToASeedByPex() throws Exception {
+        Path content = Payload.file(tmp.resolve("seed/magnet.bin"), 1L << 20, 35);
+        Metainfo meta = TorrentCreator.builder(content).pieceLength(PIECE).build().createMetainfo();
+        try (Session seed = Session.open(loopback(tmp.resolve("state")).build());
+             Session session = Session.open(loopback(tmp.resolve("state")).build());
+             java.net.ServerSocket listener = new java.net.ServerSocket(0, 5, LOOPBACK)) {
+            assertThat(seed.add(meta, tmp.resolve("seed")).awaitCompletion(Duration.ofSeconds(30))).isTrue();
+            Thread scripted = Thread.ofVirtual().start(() -> pointTo(listener, meta.infoHash(), seed.listenPort()));
+            try {
+                TorrentHandle t = session.add(dev.spate.metainfo.Magnet.parse("magnet:?xt=urn:btih:"
+                        + dev.spate.core.Hex.encode(meta.infoHash()) + "&x.pe=127.0.0.1:" + listener.getLocalPort()),
+                        Files.createDirectories(tmp.resolve("leech")));
+                assertThat(t.awaitCompletion(Duration.ofSeconds(40))).as("download completes; %s", t.status()).isTrue();
+            } finally {
+                scripted.interrupt();
+            }
+        }
+        Payload.assertSameTree(content, tmp.resolve("leech/magnet.bin"));
+    }
+
+    /** The scripted peer: handshakes, announces ut_metadata and ut_pex, names the seed, then only reads. */
+    private static void pointTo(java.net.ServerSocket listener, byte[] infoHash, int seedPort) {
+        try (java.net.Socket s = listener.accept()) {
+            s.setSoTimeout(30_000);
+            java.io.InputStream in = s.getInputStream();
+            java.io.OutputStream out = s.getOutputStream();
+            in.readNBytes(68);
+            out.write(RawPeer.handshake(infoHash));
+            out.write(frame(20, 0, ExtendedHandshake.of(Map.of(ExtensionIds.UT_METADATA, 3, ExtensionIds.UT_PEX, 4))
+                    .encode()));
+            out.write(frame(20, ExtensionIds.OUR_UT_PEX,
+                    new PexMessage(List.of(new PexMessage.Peer(local(seedPort), PexMessage.SEED)), List.of()).encode()));
+            out.flush();
+            byte[] sink = new byte[4096];
+            while (in.read(sink) >= 0) {
+                // requests for the metadata go unanswered
+            }
+        } catch (java.io.IOException e) {
+            // the leecher hung up, or the test is over
+        }
+    }
+
     /** What a raw peer saw of a Spate seed: its extensions, the ut_pex messages, the other peer's port. */
     record RawView(Map<String, Integer> extensions, List<PexMessage> pex, int otherPort) {
     }
