@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -232,6 +233,18 @@ final class Connections {
      */
     void attach(PeerLink link) {
         String refusal = refusal(link);
+        PeerSession twin = twin(link);
+        if (refusal != null && twin != null && refusal.startsWith("duplicate") && keepNewer(twin.link(), link)) {
+            String reason = "duplicate connection to peer " + link.peerId() + ": kept the one "
+                    + (link.outgoing() ? "we" : "it") + " opened";
+            twin.link().close(reason);
+            peers.remove(twin.link());
+            if (live.remove(twin.link()) != null) {
+                context.slots().release();
+            }
+            host.left(twin, reason);
+            refusal = null;
+        }
         if (refusal != null) {
             if (refusal.equals("connected to ourselves")) {
                 candidates.forget(link.remote());
@@ -260,15 +273,38 @@ final class Connections {
         if (!host.active()) {
             return "torrent is not active";
         }
+        if (twin(link) != null) {
+            return "duplicate connection to peer " + theirs;
+        }
         if (peers.size() >= context.config().maxPeersPerTorrent()) {
             return "too many peers (" + peers.size() + ")";
         }
-        for (PeerLink other : peers.keySet()) {
-            if (other.peerId().equals(theirs)) {
-                return "duplicate connection to peer " + theirs;
+        return null;
+    }
+
+    private PeerSession twin(PeerLink link) {
+        for (Map.Entry<PeerLink, PeerSession> e : peers.entrySet()) {
+            if (e.getKey() != link && e.getKey().peerId().equals(link.peerId())) {
+                return e.getValue();
             }
         }
         return null;
+    }
+
+    /**
+     * Two connections to one peer, one each way (both sides dialled at once, as when PEX or a
+     * tracker tells each of the other): both sides keep the one opened by the side with the lower
+     * peer id, so that they do not each close a different one and lose both. Same direction: the
+     * older stays.
+     */
+    private boolean keepNewer(PeerLink older, PeerLink newer) {
+        if (older.outgoing() == newer.outgoing()) {
+            return false;
+        }
+        byte[] ours = context.peerId().bytes();
+        byte[] theirs = newer.peerId().bytes();
+        boolean weAreLower = Arrays.compareUnsigned(ours, theirs) < 0;
+        return newer.outgoing() == weAreLower;
     }
 
     /** A link closed (loop): the peer leaves the table and may be dialled again later. */

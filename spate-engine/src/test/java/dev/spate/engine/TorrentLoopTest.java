@@ -65,6 +65,7 @@ class TorrentLoopTest {
     final Map<InetSocketAddress, ScriptedLink> reachable = new ConcurrentHashMap<>();
     final List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
     final List<Throwable> fatal = new CopyOnWriteArrayList<>();
+    final PeerId ourId = PeerId.random();
     byte[] payload;
     Metainfo metainfo;
     DiskIo disk;
@@ -122,7 +123,7 @@ class TorrentLoopTest {
         };
         TorrentContext context = new TorrentContext(clock, disk, (info, d) -> gated(storage = new MemoryStorage(info)),
                 events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
-                fatal::add, PeerId.random(), config, () -> 6881, new PieceBuffers(BLOCK, 64),
+                fatal::add, ourId, config, () -> 6881, new PieceBuffers(BLOCK, 64),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
                 dev.spate.storage.ResumeStore.open(dir.resolve("state")));
         return new Torrent(context, metainfo, dir, t -> removed = true);
@@ -457,10 +458,36 @@ class TorrentLoopTest {
         assertThat(b.closed).isNull();
     }
 
+    /** A peer id just above or below ours: the same but for the last byte (ours is alphanumeric). */
+    PeerId beside(boolean above) {
+        byte[] id = ourId.bytes();
+        id[19] = (byte) (above ? 0xff : 0x00);
+        return PeerId.of(id);
+    }
+
+    @Test
+    void twoConnectionsToOnePeerOneEachWayKeepTheOneTheLowerPeerIdOpenedOnBothSides() throws Exception {
+        for (boolean theyAreLower : List.of(true, false)) {
+            PeerId theirs = beside(!theyAreLower);
+            ScriptedLink ours = attach(new ScriptedLink(new InetSocketAddress("127.0.0.1", 21), theirs, true, true));
+            ScriptedLink theirsIn = new ScriptedLink(new InetSocketAddress("127.0.0.1", 40000), theirs, true, false);
+            assertThat(torrent.attach(theirsIn)).isTrue();
+            loop.runPending();
+            ScriptedLink kept = theyAreLower ? theirsIn : ours;
+            ScriptedLink gone = theyAreLower ? ours : theirsIn;
+            assertThat(kept.closed).as("they are lower: %s", theyAreLower).isNull();
+            assertThat(gone.closed).startsWith("duplicate connection");
+            close(gone, gone.closed);
+            assertThat(torrent.peerSnapshots()).singleElement().extracting(PeerStats::address).isEqualTo(kept.remote());
+            assertThat(slotsInUse).as("one slot, the kept one's").hasValue(1);
+            close(kept, "test over");
+        }
+    }
+
     @Test
     void ourselvesAndADuplicatePeerAreRefused() throws Exception {
         ScriptedLink first = attach(ScriptedLink.fast(1));
-        ScriptedLink twin = new ScriptedLink(new InetSocketAddress("127.0.0.1", 2), first.peerId(), true, false);
+        ScriptedLink twin = new ScriptedLink(new InetSocketAddress("127.0.0.1", 2), first.peerId(), true, true);
         assertThat(torrent.attach(twin)).isTrue();
         loop.runPending();
         assertThat(twin.closed).startsWith("duplicate connection");
