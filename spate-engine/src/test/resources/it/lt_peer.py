@@ -15,14 +15,17 @@ Sub-commands:
 
 Common options: --listen ADDR:PORT (default 127.0.0.1:0, 0 = ephemeral), --peer HOST:PORT (repeatable),
   --no-trackers (strip the torrent's trackers), --timeout SECONDS (exit 3 when reached),
-  --upload-limit BYTES_PER_SECOND (the torrent's upload limit, applied to local peers too; 0 = none).
+  --upload-limit BYTES_PER_SECOND (the torrent's upload limit, applied to local peers too; 0 = none),
+  --download-limit BYTES_PER_SECOND (likewise for what it receives),
+  --pex (keep peer exchange, BEP 11, on for the torrent: libtorrent's ut_pex plugin; off by default),
+  --peers-log (print "PEER <ip>:<port> <client>" for each peer connected, once, as libtorrent lists them).
 
 Output lines (flushed): "LISTENING <port>", "TRACKER_OK <url> peers=<n>", "TRACKER_ERROR <url> <msg>",
   "PROGRESS <permille> <state> peers=<n> down=<bytes> up=<bytes>", "COMPLETE", "UPLOADED <bytes>",
   "ERROR <msg>". A seed also prints "SEEDING" once its data is checked complete; a download by
   --magnet prints "METADATA <name>" once it has the info dictionary.
 
-Public discovery (DHT, LSD, UPnP, NAT-PMP) is switched off; only 127.0.0.1/addresses the test gives are
+Public discovery (DHT, LSD, UPnP, NAT-PMP) is switched off, and PEX unless --pex; only 127.0.0.1/addresses the test gives are
 contacted.
 """
 import argparse
@@ -117,7 +120,9 @@ def run_peer(args, seeding):
     params.save_path = os.path.abspath(args.dir)
     params.flags &= ~lt.torrent_flags.auto_managed
     params.flags &= ~lt.torrent_flags.paused
-    params.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd | lt.torrent_flags.disable_pex
+    params.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd
+    if not args.pex:
+        params.flags |= lt.torrent_flags.disable_pex
     if seeding:
         # The test wrote the data itself; skip the full hash check (pieces are still verified when sent).
         params.flags |= lt.torrent_flags.seed_mode
@@ -128,6 +133,9 @@ def run_peer(args, seeding):
         # A torrent's own limit applies to every peer, local ones included (the session-wide limit
         # does not apply to the local-network peer class).
         handle.set_upload_limit(args.upload_limit)
+    if args.download_limit > 0:
+        handle.set_download_limit(args.download_limit)
+    peers_seen = set()
 
     deadline = time.monotonic() + args.timeout
     listening = False
@@ -159,6 +167,13 @@ def run_peer(args, seeding):
             for p in args.peer:
                 handle.connect_peer(parse_endpoint(p))
             peers_connected = True
+        if args.peers_log:
+            for pi in handle.get_peer_info():
+                ip, port = pi.ip
+                key = "%s:%d" % (ip, port)
+                if key not in peers_seen:
+                    peers_seen.add(key)
+                    out("PEER", key, "source=%d" % pi.source, "down=%d" % pi.total_download, pi.client)
         st = handle.status()
         now = time.monotonic()
         if now - last_progress >= 1.0:
@@ -216,6 +231,9 @@ def main():
         p.add_argument("--no-trackers", action="store_true")
         p.add_argument("--timeout", type=float, default=300)
         p.add_argument("--upload-limit", type=int, default=0)
+        p.add_argument("--download-limit", type=int, default=0)
+        p.add_argument("--pex", action="store_true")
+        p.add_argument("--peers-log", action="store_true")
         if name == "download":
             p.add_argument("--stay", action="store_true", help="keep seeding after COMPLETE")
 

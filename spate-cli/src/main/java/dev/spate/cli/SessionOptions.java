@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** Listening, rate, connection and state options shared by {@code download} and {@code seed}. */
+/** Listening, rate, connection, peer exchange and state options shared by {@code download} and {@code seed}. */
 final class SessionOptions {
     /** The conventional BitTorrent port, tried first when none is given. */
     static final int DEFAULT_PORT = 6881;
@@ -33,6 +33,10 @@ final class SessionOptions {
     @Option(names = "--max-peers", paramLabel = "N", description = "Most connections to keep (default 50).")
     Integer maxPeers;
 
+    @Option(names = "--no-pex",
+            description = "Do not exchange peers with peers (BEP 11 peer exchange; never for a private torrent).")
+    boolean noPex;
+
     @Option(names = "--state", paramLabel = "DIR",
             description = "Where to keep resume data (default $XDG_STATE_HOME/spate, else ~/.local/state/spate);"
                     + " several spate processes may share one.")
@@ -40,7 +44,7 @@ final class SessionOptions {
 
     /** Opens the session these options describe. */
     Session open(CommandSpec spec) throws IOException {
-        SessionConfig.Builder config = SessionConfig.builder();
+        SessionConfig.Builder config = SessionConfig.builder().pex(!noPex);
         applyLimits(config, spec);
         if (state != null) {
             config.stateDirectory(state);

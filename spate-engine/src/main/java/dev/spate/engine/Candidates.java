@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Addresses of peers we may dial, from trackers, the user and peers that went away, each with its
+ * Addresses of peers we may dial, from trackers, the user, PEX and peers that went away, each with its
  * own back-off: a peer that refused or timed out is tried again after 5 s, then 10, 20 ... up to
  * 5 minutes (a {@code --peer} that starts listening late is still reached; a dead one costs a
  * dial every 5 minutes). At most {@link #MAX} are kept: a tracker or a hostile source cannot grow
@@ -25,19 +25,45 @@ final class Candidates {
     private static final class Entry {
         int failures;
         long notBefore;
+        /** Known only from PEX, so a PEX drop may forget it. */
+        boolean pexOnly;
     }
 
     private final Map<InetSocketAddress, Entry> entries = new LinkedHashMap<>();
 
     /** Adds an address, due at once unless it is already known (its back-off stands). */
     void add(InetSocketAddress address) {
-        if (entries.containsKey(address)) {
+        add(address, false);
+    }
+
+    /**
+     * Adds an address a peer told us of by PEX (BEP 11), due at once unless already known; it
+     * stays {@linkplain #forgetPex forgettable by PEX} until another source names it too.
+     */
+    void addFromPex(InetSocketAddress address) {
+        add(address, true);
+    }
+
+    private void add(InetSocketAddress address, boolean pex) {
+        Entry known = entries.get(address);
+        if (known != null) {
+            known.pexOnly &= pex;
             return;
         }
         if (entries.size() >= MAX) {
             evictWorst();
         }
-        entries.put(address, new Entry());
+        Entry e = new Entry();
+        e.pexOnly = pex;
+        entries.put(address, e);
+    }
+
+    /** Forgets an address PEX dropped, if PEX is all we know it from. */
+    void forgetPex(InetSocketAddress address) {
+        Entry e = entries.get(address);
+        if (e != null && e.pexOnly) {
+            entries.remove(address);
+        }
     }
 
     /** A dial to {@code address} failed at {@code now}: it waits longer before the next. */

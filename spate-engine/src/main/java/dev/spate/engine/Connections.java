@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -137,6 +138,21 @@ final class Connections {
         candidates.add(address);
     }
 
+    /** Adds an address a peer told us of by PEX (BEP 11); ignored as {@link #add} ignores one. */
+    void addFromPex(InetSocketAddress address) {
+        if (isBanned(address) || isOurselves(address) || isConnectedTo(address) || connecting.contains(address)) {
+            return;
+        }
+        candidates.addFromPex(address);
+    }
+
+    /** PEX dropped an address: no longer a candidate unless known from elsewhere or being dialled. */
+    void droppedByPex(InetSocketAddress address) {
+        if (!connecting.contains(address)) {
+            candidates.forgetPex(address);
+        }
+    }
+
     /**
      * Dials the candidates that are due while there is room. Seeds dial too, as libtorrent does: a
      * leecher that announced before we did may never learn of us otherwise.
@@ -222,6 +238,18 @@ final class Connections {
      */
     void attach(PeerLink link) {
         String refusal = refusal(link);
+        PeerSession twin = twin(link);
+        if (refusal != null && twin != null && refusal.startsWith("duplicate") && keepNewer(twin.link(), link)) {
+            String reason = "duplicate connection to peer " + link.peerId() + ": kept the one "
+                    + (link.outgoing() ? "we" : "it") + " opened";
+            twin.link().close(reason);
+            peers.remove(twin.link());
+            if (live.remove(twin.link()) != null) {
+                context.slots().release();
+            }
+            host.left(twin, reason);
+            refusal = null;
+        }
         if (refusal != null) {
             if (refusal.equals("connected to ourselves")) {
                 candidates.forget(link.remote());
@@ -250,15 +278,38 @@ final class Connections {
         if (!host.active()) {
             return "torrent is not active";
         }
+        if (twin(link) != null) {
+            return "duplicate connection to peer " + theirs;
+        }
         if (peers.size() >= context.config().maxPeersPerTorrent()) {
             return "too many peers (" + peers.size() + ")";
         }
-        for (PeerLink other : peers.keySet()) {
-            if (other.peerId().equals(theirs)) {
-                return "duplicate connection to peer " + theirs;
+        return null;
+    }
+
+    private PeerSession twin(PeerLink link) {
+        for (Map.Entry<PeerLink, PeerSession> e : peers.entrySet()) {
+            if (e.getKey() != link && e.getKey().peerId().equals(link.peerId())) {
+                return e.getValue();
             }
         }
         return null;
+    }
+
+    /**
+     * Two connections to one peer, one each way (both sides dialled at once, as when PEX or a
+     * tracker tells each of the other): both sides keep the one opened by the side with the lower
+     * peer id, so that they do not each close a different one and lose both. Same direction: the
+     * older stays.
+     */
+    private boolean keepNewer(PeerLink older, PeerLink newer) {
+        if (older.outgoing() == newer.outgoing()) {
+            return false;
+        }
+        byte[] ours = context.peerId().bytes();
+        byte[] theirs = newer.peerId().bytes();
+        boolean weAreLower = Arrays.compareUnsigned(ours, theirs) < 0;
+        return newer.outgoing() == weAreLower;
     }
 
     /** A link closed (loop): the peer leaves the table and may be dialled again later. */
@@ -343,6 +394,11 @@ final class Connections {
 
     /** Trackers hand us our own address among the peers; dialling it would only be refused. */
     private boolean isOurselves(InetSocketAddress peer) {
+        return isOurselves(context, peer);
+    }
+
+    /** Whether {@code peer} is our own listening address, as far as we can tell without dialling. */
+    static boolean isOurselves(TorrentContext context, InetSocketAddress peer) {
         if (peer.getPort() != context.listenPort().getAsInt()) {
             return false;
         }

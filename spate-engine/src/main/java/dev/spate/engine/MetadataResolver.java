@@ -59,6 +59,10 @@ final class MetadataResolver implements PeerConnection.Listener {
     private final Set<InetSocketAddress> connecting = new HashSet<>();
     private final Set<InetSocketAddress> known = new LinkedHashSet<>();
     private final Candidates candidates = new Candidates();
+    /** Peers learned by PEX: dialled for the metadata, handed over only if the torrent is not private. */
+    private final Set<InetSocketAddress> pexKnown = new LinkedHashSet<>();
+    private final PexIntake<PeerLink> pex = new PexIntake<>();
+    private final Map<PeerLink, Integer> listenPorts = new HashMap<>();
     private final TorrentTrackers trackers;
     private boolean paused;
     private boolean over;
@@ -90,6 +94,14 @@ final class MetadataResolver implements PeerConnection.Listener {
     /** The peers known so far, for the torrent to dial once it takes over. Loop, or after the loop. */
     List<InetSocketAddress> knownPeers() {
         return new ArrayList<>(known);
+    }
+
+    /**
+     * The peers learned by PEX, for the torrent to dial once it takes over, unless it is private
+     * (BEP 27: a private torrent's peers come from its tracker). Loop, or after the loop.
+     */
+    List<InetSocketAddress> pexPeers() {
+        return new ArrayList<>(pexKnown);
     }
 
     /** The magnet's trackers and peers: announcing and dialling start. */
@@ -241,7 +253,9 @@ final class MetadataResolver implements PeerConnection.Listener {
             link.close(NO_METADATA);
             return;
         }
-        ExtensionIds ours = ExtensionIds.spate(false);
+        // ut_pex: peers' peers help find the metadata. We only listen: whether the torrent is private
+        // is unknown until the metadata arrives, so we tell no one of anyone (BEP 27).
+        ExtensionIds ours = ExtensionIds.spate(context.config().pex());
         ids.put(link, ours);
         link.send(new ExtendedHandshake(ours.ours(), OptionalInt.of(context.listenPort().getAsInt()),
                 Optional.of(Torrent.CLIENT_NAME), OptionalInt.empty(), Optional.empty(), OptionalLong.empty())
@@ -285,6 +299,7 @@ final class MetadataResolver implements PeerConnection.Listener {
                 ExtendedHandshake hs = ExtendedHandshake.parse(e);
                 ExtensionIds updated = mine.withHandshake(hs);
                 ids.put(link, updated);
+                hs.listenPort().ifPresent(p -> listenPorts.put(link, p));
                 if (updated.outgoing(ExtensionIds.UT_METADATA).isEmpty()) {
                     fetch.removePeer(link);
                     link.close(NO_METADATA);
@@ -295,6 +310,9 @@ final class MetadataResolver implements PeerConnection.Listener {
                     link.close(refused.get());
                     return;
                 }
+            } else if (mine.incoming(e.extendedId()).filter(ExtensionIds.UT_PEX::equals).isPresent()) {
+                onPex(link, e.payload(), now);
+                return;
             } else if (mine.incoming(e.extendedId()).filter(ExtensionIds.UT_METADATA::equals).isPresent()) {
                 Optional<MetadataMessage> msg = MetadataMessage.decode(e.payload(), MetadataFetch.Config.DEFAULTS.maxSize());
                 if (msg.isEmpty()) {
@@ -315,6 +333,42 @@ final class MetadataResolver implements PeerConnection.Listener {
             return;
         }
         ask(now);
+    }
+
+    /** A peer's {@code ut_pex} message: its peers become candidates (see {@link PexIntake}). */
+    private void onPex(PeerLink link, byte[] payload, long now) {
+        Set<InetSocketAddress> itself = new HashSet<>();
+        itself.add(link.remote());
+        Integer port = listenPorts.get(link);
+        if (port != null) {
+            itself.add(new InetSocketAddress(link.remote().getAddress(), port));
+        }
+        Optional<String> violation = pex.receive(link, payload, now, itself, new PexIntake.Sink() {
+            @Override
+            public void learned(InetSocketAddress address) {
+                if (Connections.isOurselves(context, address)) {
+                    return;
+                }
+                if (pexKnown.size() < Candidates.MAX && !known.contains(address)) {
+                    pexKnown.add(address);
+                }
+                candidates.addFromPex(address);
+            }
+
+            @Override
+            public void forgotten(InetSocketAddress address) {
+                if (!connecting.contains(address)) {
+                    candidates.forgetPex(address);
+                }
+                pexKnown.remove(address);
+            }
+        });
+        if (violation.isPresent()) {
+            fetch.removePeer(link);
+            link.close(violation.get());
+            return;
+        }
+        dial();
     }
 
     /** Sends the requests the fetch wants now. */
@@ -346,6 +400,8 @@ final class MetadataResolver implements PeerConnection.Listener {
     public void onClosed(PeerLink link, String reason) {
         if (!post(() -> {
             ids.remove(link);
+            listenPorts.remove(link);
+            pex.peerLeft(link);
             fetch.removePeer(link);
             release(link);
             if (!over && !paused) {

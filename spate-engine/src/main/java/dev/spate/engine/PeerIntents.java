@@ -20,14 +20,16 @@ final class PeerIntents implements PeerSession.Listener {
     private final Connections connections;
     private final Lifecycle lifecycle;
     private final MetadataServer metadata;
+    private final Pex pex;
 
     PeerIntents(Download download, Upload upload, Connections connections, Lifecycle lifecycle,
-            MetadataServer metadata) {
+            MetadataServer metadata, Pex pex) {
         this.download = download;
         this.upload = upload;
         this.connections = connections;
         this.lifecycle = lifecycle;
         this.metadata = metadata;
+        this.pex = pex;
     }
 
     @Override
@@ -94,6 +96,7 @@ final class PeerIntents implements PeerSession.Listener {
     public void extensionMessage(PeerSession peer, String name, byte[] payload) {
         switch (name) {
             case ExtensionIds.UT_METADATA -> metadata.onMessage(peer, payload, connections::disconnect);
+            case ExtensionIds.UT_PEX -> pex.onMessage(peer, payload);
             default -> { } // an extension we announced but take no messages of
         }
     }

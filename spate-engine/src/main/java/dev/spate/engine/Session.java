@@ -289,6 +289,7 @@ public final class Session implements AutoCloseable {
         Thread.ofVirtual().name("metadata resolved " + handle.infoHash().hex()).start(() -> {
             MetadataResolver resolver = handle.resolver();
             List<InetSocketAddress> peers = resolver == null ? List.of() : resolver.knownPeers();
+            List<InetSocketAddress> pexPeers = resolver == null ? List.of() : resolver.pexPeers();
             if (resolver != null) {
                 resolver.remove();
             }
@@ -302,6 +303,9 @@ public final class Session implements AutoCloseable {
                 }
                 torrent.start();
                 peers.forEach(torrent::connect);
+                if (!meta.info().isPrivate() && config.pex()) {
+                    pexPeers.forEach(torrent::connect); // BEP 27: a private torrent's peers come from its tracker
+                }
             } catch (MetainfoException | IOException | RuntimeException e) {
                 String why = "the metadata of " + handle.infoHash().hex() + " cannot be used: " + Messages.message(e);
                 LOG.log(System.Logger.Level.WARNING, why);

@@ -33,6 +33,9 @@ import java.util.Objects;
  *     bypassing the operating system's page cache (where the file system allows it): a download
  *     then costs far less CPU and does not crowd the page cache out; off, every write goes through
  *     the page cache, which can suit a slow disk with a fast network better
+ * @param pex whether torrents exchange peers with their peers (BEP 11 peer exchange): each peer
+ *     that supports it hears once a minute which peers we are connected to, and the peers it
+ *     names are dialled; never for a private torrent (BEP 27)
  * @param stateDirectory where the session keeps its own state, never inside a download directory:
  *     resume data under {@code resume/}. Several sessions (and processes) may share one. Created,
  *     with its parents, on the first write (the directory itself with mode 0700 where the file
@@ -42,7 +45,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
                             Duration idleTimeout, int uploadSlots, Duration trackerTimeout,
                             int udpTrackerAttempts, long downloadRateLimit, long uploadRateLimit,
-                            boolean endgame, boolean directWrites, Path stateDirectory) {
+                            boolean endgame, boolean directWrites, boolean pex, Path stateDirectory) {
     /**
      * Checks every value as the builder's setters do, with the same messages, so that a config made
      * with {@code new} is as valid as a built one; {@code stateDirectory} is made absolute.
@@ -165,7 +168,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
 
     /**
      * Defaults: any address, port 6881, 50 peers per torrent, 200 in all, 32 MiB disk queue, 4
-     * upload slots, the state directory {@link #defaultStateDirectory()}.
+     * upload slots, endgame, direct writes and PEX on, the state directory {@link #defaultStateDirectory()}.
      */
     public static Builder builder() {
         return new Builder();
@@ -200,6 +203,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
          * of CPU per GB, against 0.1 s direct.
          */
         private boolean directWrites = true;
+        private boolean pex = true;
         /** Null until set: the default is worked out at {@link #build()}, from the environment. */
         private Path stateDirectory;
 
@@ -304,6 +308,12 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** Peer exchange on (the default) or off; see {@link SessionConfig#pex()}. */
+        public Builder pex(boolean enabled) {
+            this.pex = enabled;
+            return this;
+        }
+
         /**
          * Where the session keeps its own state (resume data); made absolute. Created, with its
          * parents, when first written to. Default: {@link SessionConfig#defaultStateDirectory()}.
@@ -322,7 +332,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         public SessionConfig build() {
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
                     connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts,
-                    downloadRateLimit, uploadRateLimit, endgame, directWrites,
+                    downloadRateLimit, uploadRateLimit, endgame, directWrites, pex,
                     stateDirectory != null ? stateDirectory : defaultStateDirectory());
         }
     }

@@ -13,7 +13,9 @@ import dev.spate.wire.TorrentGeometry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -33,7 +35,7 @@ import java.util.function.Consumer;
  * most {@link Connections#CREDITS} messages waiting on the loop; past that it stops reading, so
  * a flooding peer stalls itself, not the torrent.
  */
-final class Torrent implements Connections.Host, Download.Host, Inbox.Loop, WebSeeds.Host {
+final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.Loop, WebSeeds.Host {
     private static final System.Logger LOG = System.getLogger(Torrent.class.getName());
     static final String CLIENT_NAME = "Spate 0.1.0";
 
@@ -62,6 +64,8 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop, WebS
     private final PeerIntents intents;
     private final Snapshots snapshots;
     private final MetadataServer metadataServer;
+    private final Pex pex;
+    private final Map<String, Integer> extensions;
 
     Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
         this.context = context;
@@ -86,7 +90,11 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop, WebS
                 context.clock(), download::have, this::post);
         this.inbox = new Inbox(context, info.pieceLength(), connections, upload, this);
         this.metadataServer = new MetadataServer(metainfo.infoBytes(), info.isPrivate(), context.clock());
-        this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer);
+        this.pex = new Pex(config.pex(), info.isPrivate(), context.clock(), this);
+        Map<String, Integer> ours = new HashMap<>(metadataServer.extensions());
+        ours.putAll(pex.extensions());
+        this.extensions = Map.copyOf(ours);
+        this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer, pex);
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
                 context.fatal()::accept);
         this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, trackers, webSeeds);
@@ -338,7 +346,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop, WebS
     public PeerSession open(PeerLink link) {
         PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME,
-                metadataServer.extensions(), metadataServer.metadataSize()));
+                extensions, metadataServer.metadataSize()));
         return ps;
     }
 
@@ -346,6 +354,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop, WebS
     public void left(PeerSession ps, String reason) {
         download.peerLeft(ps);
         metadataServer.peerLeft(ps);
+        pex.peerLeft(ps);
         publish(new Event.PeerDisconnected(hash, ps.link().remote(), reason));
         upload.markDue();
     }
@@ -407,6 +416,26 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop, WebS
         connections.ban(address, reason);
     }
 
+    // ---- PEX's needs (Pex.Host) ----
+
+    @Override
+    public boolean peerIsSeed(PeerSession peer) {
+        return download.peerIsSeed(peer);
+    }
+
+    @Override
+    public void pexCandidate(InetSocketAddress address) {
+        connections.addFromPex(address);
+        if (lifecycle.isActive()) {
+            connections.dial();
+        }
+    }
+
+    @Override
+    public void pexDropped(InetSocketAddress address) {
+        connections.droppedByPex(address);
+    }
+
     @Override
     public void pieceVerified(int piece) {
         resume.changed();
@@ -443,6 +472,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop, WebS
         }
         download.fillAll();
         webSeeds.tick();
+        pex.tick();
         rechoke();
         if (lifecycle.isActive()) {
             trackers.tick();

@@ -78,4 +78,27 @@ class CandidatesTest {
         candidates.forget(peer(2));
         assertThat(candidates.due(now, 3)).containsExactly(peer(1), peer(3), peer(4));
     }
+
+    @Test
+    void aPexDropForgetsAnAddressKnownOnlyFromPex() {
+        candidates.addFromPex(peer(1));
+        candidates.addFromPex(peer(2));
+        candidates.add(peer(2));
+        candidates.add(peer(3));
+        candidates.addFromPex(peer(3));
+        candidates.forgetPex(peer(1));
+        candidates.forgetPex(peer(2));
+        candidates.forgetPex(peer(3));
+        assertThat(candidates.due(now, 10)).as("a tracker or the user named 2 and 3 too").containsExactly(peer(2), peer(3));
+    }
+
+    @Test
+    void aPexPeerWeWereConnectedToIsNoLongerOnlyPex() {
+        candidates.addFromPex(peer(1));
+        candidates.dialling(peer(1), now);
+        candidates.connected(peer(1));
+        candidates.disconnected(peer(1), now);
+        candidates.forgetPex(peer(1));
+        assertThat(candidates.size()).isEqualTo(1);
+    }
 }

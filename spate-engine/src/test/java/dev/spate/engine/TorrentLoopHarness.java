@@ -64,6 +64,7 @@ abstract class TorrentLoopHarness {
     final Map<InetSocketAddress, ScriptedLink> reachable = new ConcurrentHashMap<>();
     final List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
     final List<Throwable> fatal = new CopyOnWriteArrayList<>();
+    final PeerId ourId = PeerId.random();
     byte[] payload;
     Metainfo metainfo;
     DiskIo disk;
@@ -124,7 +125,7 @@ abstract class TorrentLoopHarness {
         };
         TorrentContext context = new TorrentContext(clock, disk, (info, d) -> gated(storage = new MemoryStorage(info)),
                 events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
-                fatal::add, PeerId.random(), config, () -> 6881, new PieceBuffers(BLOCK, 64),
+                fatal::add, ourId, config, () -> 6881, new PieceBuffers(BLOCK, 64),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
                 dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> {
                     webSeedUrls.add(urls);
@@ -182,6 +183,10 @@ abstract class TorrentLoopHarness {
     }
 
     static Metainfo metainfo(byte[] payload, List<String> trackers) throws Exception {
+        return metainfo(payload, trackers, false);
+    }
+
+    static Metainfo metainfo(byte[] payload, List<String> trackers, boolean privateTorrent) throws Exception {
         MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
         ByteBuffer hashes = ByteBuffer.allocate(payload.length / PIECE * 20);
         for (int p = 0; p < payload.length / PIECE; p++) {
@@ -189,7 +194,7 @@ abstract class TorrentLoopHarness {
             hashes.put(sha1.digest());
         }
         BDictionary info = BDictionary.builder().put("name", "loop.bin").put("length", payload.length)
-                .put("piece length", PIECE).put("pieces", hashes.array()).build();
+                .put("piece length", PIECE).put("pieces", hashes.array()).put("private", privateTorrent ? 1 : 0).build();
         BDictionary.Builder top = BDictionary.builder().put("info", info);
         if (!trackers.isEmpty()) {
             top.put("announce", trackers.get(0));

@@ -17,7 +17,9 @@ import dev.spate.storage.DiskIo;
 import dev.spate.storage.MemoryStorage;
 import dev.spate.storage.PieceBuffers;
 import dev.spate.tracker.TrackerConfig;
+import dev.spate.wire.ExtensionIds;
 import dev.spate.wire.Message;
+import dev.spate.wire.PexMessage;
 import dev.spate.wire.TorrentGeometry;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -181,10 +183,83 @@ class TorrentLoopTest extends TorrentLoopHarness {
         assertThat(leech.sent.get(0)).as("we announce we have everything").isEqualTo(Message.HAVE_ALL);
     }
 
+    static Map<String, Integer> ourExtensions(ScriptedLink link) throws Exception {
+        Message.Extended hs = link.sent(Message.Extended.class).getFirst();
+        return dev.spate.wire.ExtendedHandshake.parse(hs).extensions();
+    }
+
+    @Test
+    void aPeerNamedByPexIsDialledButNeverOurselvesAndTheOneWhoToldUsHearsOfItInTurn() throws Exception {
+        ScriptedLink hub = attach(ScriptedLink.fast(1));
+        assertThat(ourExtensions(hub)).containsEntry(ExtensionIds.UT_PEX, ExtensionIds.OUR_UT_PEX);
+        deliver(hub, dev.spate.wire.ExtendedHandshake.of(Map.of(ExtensionIds.UT_PEX, 9)).toMessage());
+        InetSocketAddress other = new InetSocketAddress("127.0.0.1", 7001);
+        ScriptedLink otherLink = ScriptedLink.fast(7001);
+        reachable.put(other, otherLink);
+        InetSocketAddress ourselves = new InetSocketAddress("127.0.0.1", 6881);
+        deliver(hub, new Message.Extended(ExtensionIds.OUR_UT_PEX, new PexMessage(
+                List.of(PexMessage.Peer.of(ourselves), PexMessage.Peer.of(other)), List.of()).encode()));
+        assertThat(loop.runUntil(() -> otherLink.started, WAIT)).as("dialled what PEX named").isTrue();
+        assertThat(dialled).containsExactly(other);
+        hub.sent.clear();
+        tick(Pex.FIRST_DELAY_NANOS / SECOND);
+        List<PexMessage> told = new ArrayList<>();
+        for (Message.Extended e : hub.sent(Message.Extended.class)) {
+            assertThat(e.extendedId()).isEqualTo(9);
+            told.add(PexMessage.decode(e.payload()));
+        }
+        assertThat(told).singleElement().extracting(PexMessage::added).asList()
+                .containsExactly(new PexMessage.Peer(other, PexMessage.REACHABLE));
+        assertThat(hub.closed).isNull();
+    }
+
+    @Test
+    void aPrivateTorrentAnnouncesNoPexAndTellsNoOneOfItsPeers() throws Exception {
+        metainfo = metainfo(payload, List.of(), true);
+        events.clear(); // the state to wait for is the new torrent's
+        torrent = newTorrent(SessionConfig.builder().listenPort(0).build());
+        torrent.start();
+        awaitState(TorrentState.DOWNLOADING);
+        ScriptedLink a = attach(ScriptedLink.fast(11));
+        ScriptedLink b = attach(ScriptedLink.fast(12));
+        assertThat(ourExtensions(a)).doesNotContainKey(ExtensionIds.UT_PEX);
+        deliver(a, dev.spate.wire.ExtendedHandshake.of(Map.of(ExtensionIds.UT_PEX, 9)).toMessage());
+        a.sent.clear();
+        tick(70);
+        assertThat(a.sent(Message.Extended.class)).isEmpty();
+        assertThat(b.closed).isNull();
+    }
+
+    /** A peer id just above or below ours: the same but for the last byte (ours is alphanumeric). */
+    PeerId beside(boolean above) {
+        byte[] id = ourId.bytes();
+        id[19] = (byte) (above ? 0xff : 0x00);
+        return PeerId.of(id);
+    }
+
+    @Test
+    void twoConnectionsToOnePeerOneEachWayKeepTheOneTheLowerPeerIdOpenedOnBothSides() throws Exception {
+        for (boolean theyAreLower : List.of(true, false)) {
+            PeerId theirs = beside(!theyAreLower);
+            ScriptedLink ours = attach(new ScriptedLink(new InetSocketAddress("127.0.0.1", 21), theirs, true, true));
+            ScriptedLink theirsIn = new ScriptedLink(new InetSocketAddress("127.0.0.1", 40000), theirs, true, false);
+            assertThat(torrent.attach(theirsIn)).isTrue();
+            loop.runPending();
+            ScriptedLink kept = theyAreLower ? theirsIn : ours;
+            ScriptedLink gone = theyAreLower ? ours : theirsIn;
+            assertThat(kept.closed).as("they are lower: %s", theyAreLower).isNull();
+            assertThat(gone.closed).startsWith("duplicate connection");
+            close(gone, gone.closed);
+            assertThat(torrent.peerSnapshots()).singleElement().extracting(PeerStats::address).isEqualTo(kept.remote());
+            assertThat(slotsInUse).as("one slot, the kept one's").hasValue(1);
+            close(kept, "test over");
+        }
+    }
+
     @Test
     void ourselvesAndADuplicatePeerAreRefused() throws Exception {
         ScriptedLink first = attach(ScriptedLink.fast(1));
-        ScriptedLink twin = new ScriptedLink(new InetSocketAddress("127.0.0.1", 2), first.peerId(), true, false);
+        ScriptedLink twin = new ScriptedLink(new InetSocketAddress("127.0.0.1", 2), first.peerId(), true, true);
         assertThat(torrent.attach(twin)).isTrue();
         loop.runPending();
         assertThat(twin.closed).startsWith("duplicate connection");

@@ -40,6 +40,9 @@ public final class Libtorrent implements AutoCloseable {
         private NetNamespace namespace;
         private Duration lifetime = Duration.ofMinutes(5);
         private long uploadLimit;
+        private long downloadLimit;
+        private boolean pex;
+        private boolean peersLog;
 
         public Options listen(String host, int port) {
             this.listenHost = Objects.requireNonNull(host);
@@ -74,6 +77,24 @@ public final class Libtorrent implements AutoCloseable {
         /** Caps what the torrent uploads, in bytes per second, for every peer (loopback ones too); 0: no cap. */
         public Options uploadLimit(long bytesPerSecond) {
             this.uploadLimit = bytesPerSecond;
+            return this;
+        }
+
+        /** Caps what the torrent downloads, in bytes per second, from every peer; 0: no cap. */
+        public Options downloadLimit(long bytesPerSecond) {
+            this.downloadLimit = bytesPerSecond;
+            return this;
+        }
+
+        /** Keeps libtorrent's peer exchange (BEP 11, its ut_pex plugin) on; off by default. */
+        public Options pex() {
+            this.pex = true;
+            return this;
+        }
+
+        /** Prints a {@code PEER <ip>:<port> ...} line for each peer it connects to (see {@link #awaitPeer}). */
+        public Options peersLog() {
+            this.peersLog = true;
             return this;
         }
 
@@ -217,6 +238,16 @@ public final class Libtorrent implements AutoCloseable {
             cmd.add("--upload-limit");
             cmd.add(Long.toString(o.uploadLimit));
         }
+        if (o.downloadLimit > 0) {
+            cmd.add("--download-limit");
+            cmd.add(Long.toString(o.downloadLimit));
+        }
+        if (o.pex) {
+            cmd.add("--pex");
+        }
+        if (o.peersLog) {
+            cmd.add("--peers-log");
+        }
         if (o.stay && mode.equals("download")) {
             cmd.add("--stay");
         }
@@ -274,6 +305,17 @@ public final class Libtorrent implements AutoCloseable {
     public void awaitSeeding(Duration timeout) {
         process.waitForLine("^SEEDING$", timeout);
     }
+
+    /**
+     * Waits for a {@link Options#peersLog} line of a peer at 127.0.0.1:{@code port}; returns the
+     * line's libtorrent peer source bits ({@code peer_info.source}: 0x4 is PEX).
+     */
+    public int awaitPeer(int port, Duration timeout) {
+        return Integer.parseInt(process.waitForLine("^PEER 127\\.0\\.0\\.1:" + port + " source=(\\d+) ", timeout).group(1));
+    }
+
+    /** libtorrent's {@code peer_info.source} bit for a peer learned of by PEX. */
+    public static final int SOURCE_PEX = 0x4;
 
     /** Waits for a successful announce to any tracker. */
     public void awaitTrackerOk(Duration timeout) {

@@ -73,6 +73,53 @@ final class RawPeer implements AutoCloseable {
         }
     }
 
+    /** Reads the other side's 68-byte BEP 3 handshake within {@code timeout}. */
+    byte[] readHandshake(Duration timeout) throws IOException {
+        return readFully(68, timeout);
+    }
+
+    /**
+     * Reads one message (its id and payload, without the length prefix; empty for a keep-alive)
+     * within {@code timeout}; null when none came whole in time. At most 1 MiB.
+     */
+    byte[] readMessage(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] length = readFully(4, timeout);
+        if (length == null) {
+            return null;
+        }
+        int n = java.nio.ByteBuffer.wrap(length).getInt();
+        if (n < 0 || n > (1 << 20)) {
+            throw new IOException("message of " + n + " bytes");
+        }
+        return readFully(n, Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));
+    }
+
+    private byte[] readFully(int n, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] out = new byte[n];
+        InputStream in = socket.getInputStream();
+        int at = 0;
+        while (at < n) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+            int r;
+            try {
+                r = in.read(out, at, n - at);
+            } catch (SocketTimeoutException e) {
+                return null;
+            }
+            if (r < 0) {
+                throw new IOException("closed after " + at + " of " + n + " bytes");
+            }
+            at += r;
+        }
+        return out;
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
