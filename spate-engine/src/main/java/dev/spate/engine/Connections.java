@@ -3,9 +3,12 @@ package dev.spate.engine;
 import dev.spate.core.Clock;
 import dev.spate.core.InfoHash;
 import dev.spate.core.PeerId;
+import dev.spate.peer.EarlyMessages;
 import dev.spate.peer.PeerConnection;
 import dev.spate.peer.PeerLink;
 import dev.spate.peer.PeerSession;
+import dev.spate.wire.Message;
+import dev.spate.wire.MessageDecoder;
 import dev.spate.wire.TorrentGeometry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -49,6 +52,12 @@ final class Connections {
 
         /** Makes the protocol state machine of a new peer and starts its conversation. */
         PeerSession open(PeerLink link);
+
+        /**
+         * As {@link #open}, for a connection carried over from the metadata phase, which has had
+         * an extended handshake of ours already.
+         */
+        PeerSession openCarried(PeerLink link);
 
         /** The peer's link closed; its session is gone from the table. */
         void left(PeerSession peer, String reason);
@@ -232,6 +241,50 @@ final class Connections {
         peers.put(link, ps);
         link.start();
         events.accept(new Event.PeerConnected(hash, link.remote(), ps.client(), link.outgoing()));
+    }
+
+    /**
+     * Adopts a connection of the metadata phase, with its slot: no new handshake. What its peer
+     * said before the metadata is checked against the piece count first; a peer whose kept
+     * pieces do not fit (a bitfield of the wrong length or with spare bits set, a have beyond the
+     * count) is disconnected, naming it. Then the link goes on with full checking
+     * ({@link PeerLink#handOver}) and its messages come here.
+     *
+     * @return the peer's session and the kept messages to replay into it, in order, before any
+     *     the link delivers from now on (those are posted behind this task); null when refused
+     */
+    Adopted adopt(CarriedPeer carried) {
+        PeerLink link = carried.link();
+        String refusal = refusal(link);
+        EarlyMessages.Replay replay = null;
+        if (refusal == null) {
+            replay = carried.early().replay(new MessageDecoder(geometry, link.fastExtension(),
+                    link.extensionProtocol()));
+            refusal = replay.violation().orElse(null);
+        }
+        if (refusal != null) {
+            if (refusal.equals("connected to ourselves")) {
+                candidates.forget(link.remote());
+            }
+            carried.drop(context, refusal);
+            events.accept(new Event.PeerDisconnected(hash, link.remote(), refusal));
+            return null;
+        }
+        candidates.connected(link.remote());
+        live.put(link, new Semaphore(CREDITS));
+        PeerSession ps = host.openCarried(link);
+        peers.put(link, ps);
+        if (!link.handOver(geometry, host.linkListener())) {
+            // It closed while held: its old listener heard of it; the slot is ours to give back.
+            closed(link, "connection closed while it was carried over from the metadata phase");
+            return null;
+        }
+        // No PeerConnected: the metadata phase published it for this very connection.
+        return new Adopted(ps, replay.messages());
+    }
+
+    /** A carried-over peer's new session and the messages of its to replay into it. */
+    record Adopted(PeerSession session, List<Message> replay) {
     }
 
     private String refusal(PeerLink link) {

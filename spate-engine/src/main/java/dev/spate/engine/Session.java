@@ -181,7 +181,7 @@ public final class Session implements AutoCloseable {
         }
         Handle[] handle = new Handle[1];
         MetadataResolver resolver = new MetadataResolver(context, magnet, hash,
-                info -> resolved(handle[0], magnet, directory, info));
+                resolution -> resolved(handle[0], magnet, directory, resolution));
         handle[0] = new Handle(hash, resolver);
         if (torrents.putIfAbsent(hash, handle[0]) != null) {
             resolver.remove();
@@ -193,17 +193,19 @@ public final class Session implements AutoCloseable {
 
     /**
      * A magnet's metadata arrived (on the resolver's loop): the torrent proper takes over, after
-     * the resolver's loop is done (off that loop: closing a loop from inside it would wait for itself).
+     * the resolver's loop is done (off that loop: closing a loop from inside it would wait for
+     * itself). The resolver's connections carry over to it, held, with their slots; only the
+     * peers that were not connected are dialled.
      */
-    private void resolved(Handle handle, Magnet magnet, Path directory, byte[] info) {
+    private void resolved(Handle handle, Magnet magnet, Path directory, MetadataResolver.Resolution resolution) {
         Thread.ofVirtual().name("metadata resolved " + handle.infoHash().hex()).start(() -> {
             MetadataResolver resolver = handle.resolver();
-            List<InetSocketAddress> peers = resolver == null ? List.of() : resolver.knownPeers();
             if (resolver != null) {
                 resolver.remove();
             }
+            boolean adopted = false;
             try {
-                Metainfo meta = MetainfoParser.fromInfo(info, magnet.trackerTiers(), magnet.webSeeds());
+                Metainfo meta = MetainfoParser.fromInfo(resolution.info(), magnet.trackerTiers(), magnet.webSeeds());
                 metadata.save(meta);
                 Torrent torrent = new Torrent(context, meta, directory, t -> removed(handle.infoHash()));
                 if (!handle.attach(torrent)) {
@@ -211,13 +213,19 @@ public final class Session implements AutoCloseable {
                     return;
                 }
                 torrent.start();
-                peers.forEach(torrent::connect);
+                adopted = true;
+                torrent.adopt(resolution.peers());
+                resolution.others().forEach(torrent::connect);
             } catch (MetainfoException | IOException | RuntimeException e) {
                 String why = "the metadata of " + handle.infoHash().hex() + " cannot be used: " + Messages.message(e);
                 LOG.log(System.Logger.Level.WARNING, why);
                 events.publish(new Event.TorrentError(handle.infoHash(), why));
                 handle.failed(new TorrentFailedException(why));
                 removed(handle.infoHash());
+            } finally {
+                if (!adopted) {
+                    resolution.peers().forEach(p -> p.drop(context, "the torrent of the metadata is gone"));
+                }
             }
         });
     }

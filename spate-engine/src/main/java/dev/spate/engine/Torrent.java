@@ -13,7 +13,9 @@ import dev.spate.wire.TorrentGeometry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -59,6 +61,8 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private final Inbox inbox;
     private final PeerIntents intents;
     private final Snapshots snapshots;
+    /** Connections of the metadata phase waiting for the check to end, each holding a slot. */
+    private final List<CarriedPeer> carried = new ArrayList<>();
 
     Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
         this.context = context;
@@ -123,8 +127,9 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         if (complete) {
             completed();
         }
+        adoptCarried();
         trackers.start();
-        connections.dial();
+        connections.dial(); // after the adoption: a carried peer is connected, not dialled again
     }
 
     /** Disconnects every peer and stops; the data and what is verified stay. Any thread. */
@@ -134,6 +139,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
             if (!lifecycle.go(TorrentState.PAUSED)) {
                 return;
             }
+            dropCarried("paused", true);
             if (wasActive) {
                 connections.disconnectAll("paused");
                 trackers.stopped();
@@ -189,6 +195,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private void stop() {
         CompletableFuture<CompletableFuture<Void>> stopped = new CompletableFuture<>();
         if (!post(() -> {
+            dropCarried("shutting down", false);
             connections.disconnectAll("shutting down");
             CompletableFuture<Void> announced = trackers.stopped();
             lifecycle.go(TorrentState.REMOVED);
@@ -208,6 +215,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         } catch (ExecutionException | TimeoutException e) {
             LOG.log(System.Logger.Level.WARNING, "torrent {0} did not stop cleanly: {1}", info.name(), e.toString());
         }
+        dropCarried("torrent stopped", false); // the loop is over: this thread owns what it left
         connections.releaseAll("torrent stopped");
         closeStorage();
         download.trim();
@@ -234,6 +242,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
             return;
         }
         error = message;
+        dropCarried("torrent error", false);
         connections.disconnectAll("torrent error");
         trackers.stopped();
         publish(new Event.TorrentError(hash, message));
@@ -254,6 +263,54 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         resume.save();
         publish(new Event.TorrentComplete(hash));
         completion.complete(null);
+    }
+
+    // ---- connections carried over from a magnet's metadata phase ----
+
+    /**
+     * The metadata phase's connections, held, with their slots: adopted once the torrent is
+     * active (after the check, which decides what we announce), dropped if it stops or pauses
+     * first. Any thread.
+     */
+    void adopt(List<CarriedPeer> peers) {
+        if (peers.isEmpty()) {
+            return;
+        }
+        List<CarriedPeer> copy = List.copyOf(peers);
+        if (!post(() -> {
+            carried.addAll(copy);
+            if (lifecycle.isActive()) {
+                adoptCarried();
+            } else if (lifecycle.state() != TorrentState.CHECKING) {
+                dropCarried("torrent is not active", lifecycle.state() == TorrentState.PAUSED);
+            }
+        })) {
+            copy.forEach(p -> p.drop(context, "torrent stopped"));
+        }
+    }
+
+    private void adoptCarried() {
+        List<CarriedPeer> now = new ArrayList<>(carried);
+        carried.clear();
+        for (CarriedPeer p : now) {
+            Connections.Adopted adopted = connections.adopt(p);
+            if (adopted != null) {
+                for (Message m : adopted.replay()) {
+                    received(p.link(), m);
+                }
+            }
+        }
+    }
+
+    /** Gives back the waiting connections; their peers stay candidates when the torrent may resume. */
+    private void dropCarried(String reason, boolean keepAsCandidates) {
+        for (CarriedPeer p : carried) {
+            p.drop(context, reason);
+            if (keepAsCandidates) {
+                connections.add(p.link().remote());
+            }
+        }
+        carried.clear();
     }
 
     // ---- for the handle ----
@@ -328,6 +385,15 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     public PeerSession open(PeerLink link) {
         PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         ps.start(download.have(), context.listenPort().getAsInt(), CLIENT_NAME);
+        return ps;
+    }
+
+    @Override
+    public PeerSession openCarried(PeerLink link) {
+        PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
+        // The metadata phase announced ut_metadata, which this torrent does not serve: off (BEP 10).
+        ps.start(download.have(), context.listenPort().getAsInt(), CLIENT_NAME,
+                Map.of(dev.spate.wire.ExtensionIds.UT_METADATA, 0));
         return ps;
     }
 

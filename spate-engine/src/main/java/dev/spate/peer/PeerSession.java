@@ -167,6 +167,17 @@ public final class PeerSession {
      * extended handshake with our listening port, client name and request queue length.
      */
     public void start(Bitfield have, int listenPort, String clientName) {
+        start(have, listenPort, clientName, Map.of());
+    }
+
+    /**
+     * As {@link #start(Bitfield, int, String)}, the extended handshake's {@code m} being
+     * {@code extensions}: a connection carried over from a magnet's metadata phase has announced
+     * {@code ut_metadata} already, and BEP 10's {@code m} is additive, so switching it off takes
+     * an id of 0. Our pieces go out now, late but before any other announcement of ours, as
+     * libtorrent sends its own once it has the metadata.
+     */
+    public void start(Bitfield have, int listenPort, String clientName, Map<String, Integer> extensions) {
         boolean fast = link.fastExtension();
         if (fast && have.isComplete()) {
             send(Message.HAVE_ALL);
@@ -176,7 +187,7 @@ public final class PeerSession {
             send(Message.BitfieldMessage.of(have));
         }
         if (link.extensionProtocol()) {
-            send(new ExtendedHandshake(Map.of(), OptionalInt.of(listenPort), Optional.of(clientName),
+            send(new ExtendedHandshake(extensions, OptionalInt.of(listenPort), Optional.of(clientName),
                     OptionalInt.of(MAX_PEER_REQUESTS), Optional.empty(), OptionalLong.empty()).toMessage());
         }
     }
