@@ -67,6 +67,13 @@ final class MetadataResolver implements PeerConnection.Listener {
     private final Map<PeerLink, EarlyMessages> early = new HashMap<>();
     private final Set<InetSocketAddress> connecting = new HashSet<>();
     private final Set<InetSocketAddress> known = new LinkedHashSet<>();
+    /**
+     * Peers dropped for what they said (no ut_metadata, a size above the limit, a malformed
+     * message): not dialled again in this phase, where a new connection would give them a clean
+     * slate in the fetch, penalties forgotten. They stay known to the torrent proper. Bounded
+     * like the candidates.
+     */
+    private final Set<InetSocketAddress> unwelcome = new HashSet<>();
     private final Candidates candidates = new Candidates();
     private final TorrentTrackers trackers;
     private boolean paused;
@@ -128,6 +135,9 @@ final class MetadataResolver implements PeerConnection.Listener {
     private void connect0(InetSocketAddress peer) {
         if (known.size() < Candidates.MAX) {
             known.add(peer); // handed to the torrent proper; trackers' answers cannot grow it without end
+        }
+        if (unwelcome.contains(peer)) {
+            return;
         }
         candidates.add(peer);
         dial();
@@ -348,8 +358,12 @@ final class MetadataResolver implements PeerConnection.Listener {
         ask(now);
     }
 
-    /** Closes a peer's connection; it will not be carried over. */
+    /** Closes a peer's connection for what it said; it will not be carried over, nor dialled again here. */
     private void drop(PeerLink link, String reason) {
+        if (unwelcome.size() < Candidates.MAX) {
+            unwelcome.add(link.remote());
+        }
+        candidates.forget(link.remote());
         early.remove(link);
         fetch.removePeer(link);
         link.close(reason);
@@ -418,7 +432,7 @@ final class MetadataResolver implements PeerConnection.Listener {
             early.remove(link);
             fetch.removePeer(link);
             release(link);
-            if (!over && !paused) {
+            if (!over && !paused && !unwelcome.contains(link.remote())) {
                 candidates.disconnected(link.remote(), context.clock().nanoTime());
             }
             context.events().accept(new Event.PeerDisconnected(hash, link.remote(), reason));

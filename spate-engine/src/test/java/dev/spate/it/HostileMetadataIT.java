@@ -65,7 +65,11 @@ class HostileMetadataIT {
             RogueSeed.Extended e;
             while ((e = c.nextExtended(Duration.ofMinutes(2))) != null) {
                 if (e.id() == 0) {
-                    spateId = ExtendedHandshake.parse(e.payload()).idOf("ut_metadata").orElse(-1);
+                    try {
+                        spateId = ExtendedHandshake.parse(e.payload()).idOf("ut_metadata").orElse(-1);
+                    } catch (dev.spate.wire.WireException bad) {
+                        throw new IOException("Spate's extended handshake: " + bad.getMessage(), bad);
+                    }
                 } else if (e.id() == THEIR_UT_METADATA && spateId > 0) {
                     Integer piece = requestedPiece(e.payload());
                     if (piece != null) {
@@ -128,8 +132,12 @@ class HostileMetadataIT {
                  }
                  return data(piece, info.length, bytes);
              }));
-             RogueSeed wrongTotal = new RogueSeed(meta, meta.infoHash(), true, liar(info.length,
-                     piece -> data(piece, info.length + PIECE, slice(info, piece))));
+             // Claims the true size, then answers as if the metadata were 16 KiB longer (well formed for that size).
+             RogueSeed wrongTotal = new RogueSeed(meta, meta.infoHash(), true, liar(info.length, piece -> {
+                 long fakeTotal = info.length + PIECE;
+                 return data(piece, fakeTotal, Arrays.copyOf(slice(info, piece),
+                         (int) Math.min(PIECE, fakeTotal - (long) piece * PIECE)));
+             }));
              RogueSeed rejecter = new RogueSeed(meta, meta.infoHash(), true, liar(info.length, HostileMetadataIT::reject));
              RogueSeed huge = new RogueSeed(meta, meta.infoHash(), true, liar(4L << 30,
                      piece -> data(piece, info.length, slice(info, piece))));
@@ -165,6 +173,8 @@ class HostileMetadataIT {
                 assertThat(n).as("each piece asked of a liar once at most").isLessThanOrEqualTo(metadataPieces);
             }
             assertThat(requests(huge)).as("a peer claiming 4 GiB is never asked").isZero();
+            assertThat(List.of(wrongBytes, wrongTotal, rejecter, huge)).as("no liar dialled again for a clean slate")
+                    .allMatch(r -> r.connections() == 1);
             assertThat(t.status().state()).isEqualTo(TorrentState.METADATA);
 
             // The honest peer arrives: the metadata is its, and the download completes.
@@ -174,7 +184,8 @@ class HostileMetadataIT {
                     t.status(), events).isTrue();
             assertThat(t.name()).isEqualTo("liars.bin");
             assertThat(liars.stream().mapToLong(HostileMetadataIT::requests).toArray())
-                    .as("the liars were not asked again while the honest peer served").containsExactly(caught);
+                    .as("the liars were not asked again while the honest peer served; connections %s; events %s",
+                            liars.stream().map(RogueSeed::connections).toList(), events).containsExactly(caught);
         }
         Payload.assertSameTree(content, leech.resolve("liars.bin"));
     }
