@@ -274,7 +274,7 @@ final class Connections {
         live.put(link, new Semaphore(CREDITS));
         PeerSession ps = host.openCarried(link);
         peers.put(link, ps);
-        if (!link.handOver(geometry, host.linkListener())) {
+        if (!link.handOver(geometry, host.linkListener(), limits)) {
             // It closed while held: its old listener heard of it; the slot is ours to give back.
             closed(link, "connection closed while it was carried over from the metadata phase");
             return null;

@@ -119,7 +119,8 @@ public final class PeerConnection implements PeerLink {
     /** Guarded by routeLock: the listener of the moment has heard of the close. */
     private boolean closeNotified;
     private final IntFunction<ByteBuffer> blockBuffers;
-    private final Limits limits;
+    /** Replaced once, by {@link #handOver}: a carried-over connection obeys its torrent's limits from then on. */
+    private volatile Limits limits;
     /** {@link Message}s and {@link OutgoingBlock}s, in the order they go on the wire. */
     private final LinkedBlockingQueue<Object> outbox = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
@@ -274,13 +275,14 @@ public final class PeerConnection implements PeerLink {
      * {@code geometry} (the decoder of the metadata phase becomes a full one, the same extensions
      * negotiated) and go to {@code next}, closing included. A message read while held was decoded
      * without the geometry: it is checked against it first, and one that fails closes the
-     * connection as a protocol violation. Any thread; never blocks.
+     * connection as a protocol violation. From now on it obeys {@code nextLimits}, the torrent's
+     * rate limits and the session's. Any thread; never blocks.
      *
      * @return false if the connection closed first: its old listener heard of it, and the caller
      *     owns whatever the connection held (its slot, say)
      */
     @Override
-    public boolean handOver(TorrentGeometry geometry, Listener next) {
+    public boolean handOver(TorrentGeometry geometry, Listener next, Limits nextLimits) {
         routeLock.lock();
         try {
             if (closeNotified) {
@@ -288,6 +290,7 @@ public final class PeerConnection implements PeerLink {
             }
             decoder = decoder.withGeometry(geometry);
             listener = next;
+            limits = nextLimits;
             held = false;
             rerouted.signalAll();
             return true;

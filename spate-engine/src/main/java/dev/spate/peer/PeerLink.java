@@ -55,8 +55,8 @@ public interface PeerLink {
 
     /**
      * Carries a link made before a magnet's metadata over to {@code next}, its messages checked
-     * against {@code geometry} from now on; false if it closed first (its old listener heard of
-     * it). See {@link PeerConnection#handOver}.
+     * against {@code geometry} and its payload bound by {@code limits} from now on; false if it
+     * closed first (its old listener heard of it). See {@link PeerConnection#handOver}.
      */
-    boolean handOver(TorrentGeometry geometry, PeerConnection.Listener next);
+    boolean handOver(TorrentGeometry geometry, PeerConnection.Listener next, PeerConnection.Limits limits);
 }

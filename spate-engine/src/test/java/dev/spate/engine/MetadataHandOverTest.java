@@ -258,6 +258,8 @@ class MetadataHandOverTest {
 
         assertThat(seed.handedOverTo).isSameAs(torrent.inbox());
         assertThat(seed.handedOverWith.pieceCount()).isEqualTo(PIECES);
+        assertThat(seed.handedOverLimits.download()).as("the torrent's rate limits and the session's")
+                .hasSize(2).contains(context.downloadLimit());
         assertThat(disconnectReason(wrongLength)).contains(
                 "protocol violation before the metadata: bitfield of 3 bytes for 8 pieces, expected 1");
         assertThat(wrongLength.closed).startsWith("protocol violation before the metadata");

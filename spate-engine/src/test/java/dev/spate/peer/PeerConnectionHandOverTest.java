@@ -97,7 +97,7 @@ class PeerConnectionHandOverTest {
         assertThat(connection.holdMessages().get(5, TimeUnit.SECONDS)).isNull();
         have(5);
         have(6);
-        assertThat(connection.handOver(SIXTEEN_PIECES, after)).isTrue();
+        assertThat(connection.handOver(SIXTEEN_PIECES, after, PeerConnection.Limits.none())).isTrue();
         assertThat(after.next()).isEqualTo(new Message.Have(5));
         assertThat(after.next()).isEqualTo(new Message.Have(6));
         assertThat(before.messages).as("the old listener had its last message before the hold").isEmpty();
@@ -116,7 +116,7 @@ class PeerConnectionHandOverTest {
         inside.countDown();
         hold.get(5, TimeUnit.SECONDS);
         have(2);
-        assertThat(connection.handOver(SIXTEEN_PIECES, after)).isTrue();
+        assertThat(connection.handOver(SIXTEEN_PIECES, after, PeerConnection.Limits.none())).isTrue();
         assertThat(after.next()).isEqualTo(new Message.Have(2));
     }
 
@@ -124,7 +124,7 @@ class PeerConnectionHandOverTest {
     void aHeldMessageTheGeometryRefusesClosesTheConnectionAsAProtocolViolation() throws Exception {
         connection.holdMessages().get(5, TimeUnit.SECONDS);
         have(100);
-        assertThat(connection.handOver(SIXTEEN_PIECES, after)).isTrue();
+        assertThat(connection.handOver(SIXTEEN_PIECES, after, PeerConnection.Limits.none())).isTrue();
         assertThat(after.closes.poll(5, TimeUnit.SECONDS)).isEqualTo("protocol violation: have for piece 100 of 16");
         assertThat(after.messages).isEmpty();
         assertThat(before.closes).as("told once, on the side it belongs to now").isEmpty();
@@ -133,7 +133,7 @@ class PeerConnectionHandOverTest {
     @Test
     void framesAfterTheHandOverAreDecodedWithTheGeometry() throws Exception {
         connection.holdMessages().get(5, TimeUnit.SECONDS);
-        assertThat(connection.handOver(SIXTEEN_PIECES, after)).isTrue();
+        assertThat(connection.handOver(SIXTEEN_PIECES, after, PeerConnection.Limits.none())).isTrue();
         send(5, (byte) 0xff, (byte) 0xff, (byte) 0xff);
         assertThat(after.closes.poll(5, TimeUnit.SECONDS))
                 .isEqualTo("protocol violation: bitfield of 3 bytes for 16 pieces, expected 2");
@@ -144,7 +144,7 @@ class PeerConnectionHandOverTest {
         connection.holdMessages().get(5, TimeUnit.SECONDS);
         far.close();
         assertThat(before.closes.poll(5, TimeUnit.SECONDS)).isEqualTo("peer closed the connection");
-        assertThat(connection.handOver(SIXTEEN_PIECES, after)).isFalse();
+        assertThat(connection.handOver(SIXTEEN_PIECES, after, PeerConnection.Limits.none())).isFalse();
         assertThat(after.closes).isEmpty();
     }
 }

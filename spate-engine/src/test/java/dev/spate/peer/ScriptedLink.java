@@ -23,6 +23,7 @@ public final class ScriptedLink implements PeerLink {
     /** The geometry and listener it was handed over to; null before. */
     public TorrentGeometry handedOverWith;
     public PeerConnection.Listener handedOverTo;
+    public PeerConnection.Limits handedOverLimits;
 
     public ScriptedLink(InetSocketAddress remote, PeerId peerId, boolean fast, boolean outgoing) {
         this.remote = remote;
@@ -101,13 +102,14 @@ public final class ScriptedLink implements PeerLink {
     }
 
     @Override
-    public boolean handOver(TorrentGeometry geometry, PeerConnection.Listener next) {
+    public boolean handOver(TorrentGeometry geometry, PeerConnection.Listener next, PeerConnection.Limits limits) {
         if (closed != null) {
             return false;
         }
         held = false;
         handedOverWith = geometry;
         handedOverTo = next;
+        handedOverLimits = limits;
         return true;
     }
 
