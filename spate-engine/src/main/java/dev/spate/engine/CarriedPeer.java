@@ -1,5 +1,6 @@
 package dev.spate.engine;
 
+import dev.spate.core.InfoHash;
 import dev.spate.peer.EarlyMessages;
 import dev.spate.peer.PeerLink;
 
@@ -13,9 +14,13 @@ import dev.spate.peer.PeerLink;
  * @param early the peer's pieces, choke and interest, and handshake, kept before the metadata
  */
 record CarriedPeer(PeerLink link, EarlyMessages early) {
-    /** Closes the link and gives its slot back: the torrent will not have it. */
-    void drop(TorrentContext context, String reason) {
+    /**
+     * Closes the link and gives its slot back: the torrent will not have it. Its old listener,
+     * the metadata phase, is over and tells nobody, so the disconnection is published here.
+     */
+    void drop(TorrentContext context, InfoHash hash, String reason) {
         link.close(reason);
         context.slots().release();
+        context.events().accept(new Event.PeerDisconnected(hash, link.remote(), reason));
     }
 }

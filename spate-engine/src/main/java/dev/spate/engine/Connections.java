@@ -266,8 +266,7 @@ final class Connections {
             if (refusal.equals("connected to ourselves")) {
                 candidates.forget(link.remote());
             }
-            carried.drop(context, refusal);
-            events.accept(new Event.PeerDisconnected(hash, link.remote(), refusal));
+            carried.drop(context, hash, refusal);
             return null;
         }
         candidates.connected(link.remote());

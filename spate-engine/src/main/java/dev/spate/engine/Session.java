@@ -224,7 +224,8 @@ public final class Session implements AutoCloseable {
                 removed(handle.infoHash());
             } finally {
                 if (!adopted) {
-                    resolution.peers().forEach(p -> p.drop(context, "the torrent of the metadata is gone"));
+                    resolution.peers().forEach(p -> p.drop(context, handle.infoHash(),
+                            "the torrent of the metadata is gone"));
                 }
             }
         });

@@ -285,7 +285,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
                 dropCarried("torrent is not active", lifecycle.state() == TorrentState.PAUSED);
             }
         })) {
-            copy.forEach(p -> p.drop(context, "torrent stopped"));
+            copy.forEach(p -> p.drop(context, hash, "torrent stopped"));
         }
     }
 
@@ -305,7 +305,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     /** Gives back the waiting connections; their peers stay candidates when the torrent may resume. */
     private void dropCarried(String reason, boolean keepAsCandidates) {
         for (CarriedPeer p : carried) {
-            p.drop(context, reason);
+            p.drop(context, hash, reason);
             if (keepAsCandidates) {
                 connections.add(p.link().remote());
             }

@@ -322,6 +322,7 @@ class MetadataHandOverTest {
         awaitState(TorrentState.PAUSED);
         torrentLoop().runPending();
         assertThat(seed.closed).isEqualTo("torrent is not active");
+        assertThat(disconnectReason(seed)).contains("torrent is not active");
         assertThat(slotsInUse).hasValue(0);
         assertThat(dialled).hasSize(1);
 
