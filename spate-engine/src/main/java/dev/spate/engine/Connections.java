@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -30,8 +31,9 @@ import java.util.function.Consumer;
  * under way, incoming connections, refusals (another torrent, ourselves, a duplicate, banned, the
  * torrent full or stopped) and bans.
  *
- * <p>Slots: a session connection slot is taken before every dial and every accepted connection,
- * and given back exactly once, whichever way the connection ends: refused, failed, closed, or left
+ * <p>Slots: a session connection slot is taken before every dial and every accepted connection
+ * (a connection carried over from a magnet's metadata phase brings the one taken for it), and
+ * given back exactly once, whichever way the connection ends: refused, failed, closed, or left
  * over when the torrent stops (the {@link #live} map is the one record, and only the remover of
  * an entry releases its slot).
  *
@@ -250,10 +252,10 @@ final class Connections {
      * count) is disconnected, naming it. Then the link goes on with full checking
      * ({@link PeerLink#handOver}) and its messages come here.
      *
-     * @return the peer's session and the kept messages to replay into it, in order, before any
-     *     the link delivers from now on (those are posted behind this task); null when refused
+     * @return the kept messages to replay into the peer's new session, in order, before any the
+     *     link delivers from now on (those are posted behind this task); empty when refused
      */
-    Adopted adopt(CarriedPeer carried) {
+    Optional<List<Message>> adopt(CarriedPeer carried) {
         PeerLink link = carried.link();
         String refusal = refusal(link);
         EarlyMessages.Replay replay = null;
@@ -267,7 +269,7 @@ final class Connections {
                 candidates.forget(link.remote());
             }
             carried.drop(context, hash, refusal);
-            return null;
+            return Optional.empty();
         }
         candidates.connected(link.remote());
         live.put(link, new Semaphore(CREDITS));
@@ -276,14 +278,10 @@ final class Connections {
         if (!link.handOver(geometry, host.linkListener(), limits)) {
             // It closed while held: its old listener heard of it; the slot is ours to give back.
             closed(link, "connection closed while it was carried over from the metadata phase");
-            return null;
+            return Optional.empty();
         }
         // No PeerConnected: the metadata phase published it for this very connection.
-        return new Adopted(ps, replay.messages());
-    }
-
-    /** A carried-over peer's new session and the messages of its to replay into it. */
-    record Adopted(PeerSession session, List<Message> replay) {
+        return Optional.of(replay.messages());
     }
 
     private String refusal(PeerLink link) {

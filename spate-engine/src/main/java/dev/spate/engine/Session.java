@@ -160,7 +160,8 @@ public final class Session implements AutoCloseable {
      * dictionary is fetched from the link's peers ({@code x.pe}), those its trackers return and
      * those given with {@link TorrentHandle#connect} (state {@link TorrentState#METADATA}, whose
      * progress counts the metadata); then the torrent checks what is in {@code directory} and
-     * downloads like one added from its .torrent. The metadata is kept in the state directory, so
+     * downloads like one added from its .torrent, over the connections of the metadata phase
+     * (what their peers announced meanwhile is checked against the piece count then). The metadata is kept in the state directory, so
      * the same link added again (after a restart, say) needs no peer to know its torrent.
      *
      * @throws IllegalArgumentException for a v2-only link (not supported yet)

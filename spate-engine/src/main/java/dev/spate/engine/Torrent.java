@@ -293,11 +293,8 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
         List<CarriedPeer> now = new ArrayList<>(carried);
         carried.clear();
         for (CarriedPeer p : now) {
-            Connections.Adopted adopted = connections.adopt(p);
-            if (adopted != null) {
-                for (Message m : adopted.replay()) {
-                    received(p.link(), m);
-                }
+            for (Message m : connections.adopt(p).orElse(List.of())) {
+                received(p.link(), m); // as if they came now, ahead of what the link delivers next
             }
         }
     }
