@@ -128,10 +128,14 @@ public final class MessageDecoder {
             case Message.Have h -> index("have", h.piece() & 0xffffffffL);
             case Message.Suggest x -> index("suggest", x.piece() & 0xffffffffL);
             case Message.AllowedFast a -> index("allowed fast", a.piece() & 0xffffffffL);
-            case Message.Request r -> inPiece("request", index("request", r.piece() & 0xffffffffL), r.begin() & 0xffffffffL, r.length());
-            case Message.Cancel c -> inPiece("cancel", index("cancel", c.piece() & 0xffffffffL), c.begin() & 0xffffffffL, c.length());
-            case Message.Reject r -> inPiece("reject", index("reject", r.piece() & 0xffffffffL), r.begin() & 0xffffffffL, r.length());
-            case Message.Piece p -> inPiece(null, index("piece message", p.piece() & 0xffffffffL), p.begin() & 0xffffffffL, p.length());
+            case Message.Request r -> inPiece("request", index("request", r.piece() & 0xffffffffL),
+                    r.begin() & 0xffffffffL, r.length());
+            case Message.Cancel c -> inPiece("cancel", index("cancel", c.piece() & 0xffffffffL),
+                    c.begin() & 0xffffffffL, c.length());
+            case Message.Reject r -> inPiece("reject", index("reject", r.piece() & 0xffffffffL),
+                    r.begin() & 0xffffffffL, r.length());
+            case Message.Piece p -> inPiece(null, index("piece message", p.piece() & 0xffffffffL),
+                    p.begin() & 0xffffffffL, p.length());
             case Message.BitfieldMessage b -> {
                 if (b.bits().length != bitfieldBytes) {
                     throw new WireException("bitfield of " + bytes(b.bits().length) + " for " + geometry.pieceCount()

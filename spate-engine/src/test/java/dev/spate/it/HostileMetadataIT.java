@@ -58,9 +58,17 @@ class HostileMetadataIT {
      * answer to every ut_metadata request, sent with the id Spate's handshake gave.
      */
     static RogueSeed.Script liar(long claimedSize, Answer answer) {
+        return liar(claimedSize, null, answer);
+    }
+
+    /** As above, sending {@code bitfield} (if not null) right after its handshake, before any metadata. */
+    static RogueSeed.Script liar(long claimedSize, byte[] bitfield, Answer answer) {
         return c -> {
             c.extended(0, new ExtendedHandshake(Map.of("ut_metadata", THEIR_UT_METADATA), OptionalInt.empty(),
                     Optional.of("liar"), OptionalInt.empty(), Optional.empty(), OptionalLong.of(claimedSize)).encode());
+            if (bitfield != null) {
+                c.message(5, bitfield);
+            }
             int spateId = -1;
             RogueSeed.Extended e;
             while ((e = c.nextExtended(Duration.ofMinutes(2))) != null) {
@@ -139,13 +147,16 @@ class HostileMetadataIT {
                          (int) Math.min(PIECE, fakeTotal - (long) piece * PIECE)));
              }));
              RogueSeed rejecter = new RogueSeed(meta, meta.infoHash(), true, liar(info.length, HostileMetadataIT::reject));
+             // Its bitfield, sent before the metadata, is 3 bytes: only once the piece count is known can it be caught.
+             RogueSeed badBitfield = new RogueSeed(meta, meta.infoHash(), true, liar(info.length,
+                     new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}, HostileMetadataIT::reject));
              RogueSeed huge = new RogueSeed(meta, meta.infoHash(), true, liar(4L << 30,
                      piece -> data(piece, info.length, slice(info, piece))));
              Libtorrent seed = Libtorrent.seed(torrent.file(), tmp.resolve("seed"), new Libtorrent.Options().noTrackers());
              Session session = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
             List<RogueSeed> liars = List.of(wrongBytes, wrongTotal, rejecter);
             StringBuilder link = new StringBuilder("magnet:?xt=urn:btih:" + meta.infoHashHex());
-            for (RogueSeed r : List.of(wrongBytes, wrongTotal, rejecter, huge)) {
+            for (RogueSeed r : List.of(wrongBytes, wrongTotal, rejecter, badBitfield, huge)) {
                 link.append("&x.pe=127.0.0.1:").append(r.address().getPort());
             }
             List<Event> events = new CopyOnWriteArrayList<>();
@@ -173,7 +184,9 @@ class HostileMetadataIT {
                 assertThat(n).as("each piece asked of a liar once at most").isLessThanOrEqualTo(metadataPieces);
             }
             assertThat(requests(huge)).as("a peer claiming 4 GiB is never asked").isZero();
-            assertThat(List.of(wrongBytes, wrongTotal, rejecter, huge)).as("no liar dialled again for a clean slate")
+            assertThat(badBitfield.firstHangUp()).as("its bitfield cannot be checked yet: still connected").isZero();
+            assertThat(List.of(wrongBytes, wrongTotal, rejecter, badBitfield, huge))
+                    .as("no liar dialled again for a clean slate")
                     .allMatch(r -> r.connections() == 1);
             assertThat(t.status().state()).isEqualTo(TorrentState.METADATA);
 
@@ -183,6 +196,13 @@ class HostileMetadataIT {
             assertThat(t.awaitCompletion(Duration.ofSeconds(90))).as("download completes; status %s; events %s",
                     t.status(), events).isTrue();
             assertThat(t.name()).isEqualTo("liars.bin");
+            int bitfieldBytes = (meta.info().pieceCount() + 7) / 8;
+            assertThat(events).as("the carried connection whose early bitfield does not fit is dropped, naming why")
+                    .anyMatch(e -> e instanceof Event.PeerDisconnected d
+                            && d.address().getPort() == badBitfield.address().getPort()
+                            && d.reason().equals("protocol violation before the metadata: bitfield of 3 bytes for "
+                                    + meta.info().pieceCount() + " pieces, expected " + bitfieldBytes));
+            assertThat(badBitfield.firstHangUp()).isNotZero();
             assertThat(liars.stream().mapToLong(HostileMetadataIT::requests).toArray())
                     .as("the liars were not asked again while the honest peer served; connections %s; events %s",
                             liars.stream().map(RogueSeed::connections).toList(), events).containsExactly(caught);
