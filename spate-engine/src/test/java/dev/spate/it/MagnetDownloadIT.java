@@ -1,6 +1,7 @@
 package dev.spate.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.spate.core.InfoHash;
 import dev.spate.engine.Event;
@@ -143,6 +144,42 @@ class MagnetDownloadIT {
             }
         }
         Payload.assertSameTree(content, tmp.resolve("out/single.bin"));
+    }
+
+    /**
+     * Transmission takes our pieces (have-none) after the metadata exchange on the same connection,
+     * late by BEP 3's letter but as libtorrent does it for its own magnets: the download goes on over
+     * the carried connection, the only one made. Transmission ignores peers on 127.0.0.1, hence the
+     * namespace and the CLI.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void theCliDownloadsAMagnetLinkFromTransmission() throws Exception {
+        assumeTrue(NetNamespace.isSupported(), "needs root and ip netns");
+        SpateCli.jar();
+        Path content = DownloadFromReferenceSeedsIT.singleFile(tmp.resolve("seed/from-tr.bin"), 34);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("from-tr.torrent"), PIECE,
+                List.of());
+        Metainfo meta = MetainfoParser.read(torrent.file());
+        try (NetNamespace ns = NetNamespace.create(2);
+             Transmission tr = Transmission.seed(Files.createDirectories(tmp.resolve("transmission")),
+                     new Transmission.Options().in(ns).bindAddress(ns.address(1)).peerPort(51413),
+                     torrent.file(), tmp.resolve("seed"), Duration.ofSeconds(30))) {
+            String magnet = "magnet:?xt=urn:btih:" + meta.infoHashHex() + "&x.pe=" + ns.address(1) + ":"
+                    + tr.peerPort();
+            try (ExternalProcess p = ExternalProcess.start("spate-magnet-tr", ns.exec(SpateCli.command(List.of(
+                    "download", magnet, "-o", tmp.resolve("out").toString(), "--state", tmp.resolve("state").toString(),
+                    "--port", "0", "--bind", ns.address(2), "--verbose"))), null)) {
+                assertThat(p.waitForExit(Duration.ofSeconds(90))).as("exit; log:%n%s", p.logTail(30)).isZero();
+                assertThat(SpateCli.summary(p).group("state")).isEqualTo("complete");
+                // --verbose lists each connection and disconnection: one connection, from the metadata to the end.
+                String seedLine = "peer " + ns.address(1) + ":" + tr.peerPort() + ": ";
+                List<String> lines = p.logTail(1000).lines().filter(l -> l.startsWith(seedLine)).toList();
+                assertThat(lines).as("log:%n%s", p.logTail(60)).containsExactly(seedLine + "connected (we dialled)");
+            }
+            assertThat(tr.info(1)).as("Transmission uploaded").containsPattern("Uploaded: [1-9]");
+        }
+        Payload.assertSameTree(content, tmp.resolve("out/from-tr.bin"));
     }
 
     @Test
