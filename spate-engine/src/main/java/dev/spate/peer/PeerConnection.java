@@ -35,7 +35,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Threads: the reader thread calls {@link Listener#onMessage} for every message, in order, and
  * may be blocked there by the listener (that is the backpressure: a peer we cannot keep up with is
  * simply not read, and TCP slows it). {@link #send} may be called from any thread and never blocks.
- * {@link Listener#onClosed} is called once, from whichever thread noticed the end.
+ * {@link Listener#onClosed} is called once, from whichever thread noticed the end, on the listener
+ * of the moment: a connection of a magnet's metadata phase changes listener once, at a message
+ * boundary ({@link #holdMessages}, then {@link #handOver}), and no message goes to both or is lost.
  */
 public final class PeerConnection implements PeerLink {
     private static final System.Logger LOG = System.getLogger(PeerConnection.class.getName());
