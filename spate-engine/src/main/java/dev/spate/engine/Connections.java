@@ -3,9 +3,12 @@ package dev.spate.engine;
 import dev.spate.core.Clock;
 import dev.spate.core.InfoHash;
 import dev.spate.core.PeerId;
+import dev.spate.peer.EarlyMessages;
 import dev.spate.peer.PeerConnection;
 import dev.spate.peer.PeerLink;
 import dev.spate.peer.PeerSession;
+import dev.spate.wire.Message;
+import dev.spate.wire.MessageDecoder;
 import dev.spate.wire.TorrentGeometry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -28,8 +32,9 @@ import java.util.function.Consumer;
  * under way, incoming connections, refusals (another torrent, ourselves, a duplicate, banned, the
  * torrent full or stopped) and bans.
  *
- * <p>Slots: a session connection slot is taken before every dial and every accepted connection,
- * and given back exactly once, whichever way the connection ends: refused, failed, closed, or left
+ * <p>Slots: a session connection slot is taken before every dial and every accepted connection
+ * (a connection carried over from a magnet's metadata phase brings the one taken for it), and
+ * given back exactly once, whichever way the connection ends: refused, failed, closed, or left
  * over when the torrent stops (the {@link #live} map is the one record, and only the remover of
  * an entry releases its slot).
  *
@@ -50,6 +55,12 @@ final class Connections {
 
         /** Makes the protocol state machine of a new peer and starts its conversation. */
         PeerSession open(PeerLink link);
+
+        /**
+         * As {@link #open}, for a connection carried over from the metadata phase, which has had
+         * an extended handshake of ours already.
+         */
+        PeerSession openCarried(PeerLink link);
 
         /** The peer's link closed; its session is gone from the table. */
         void left(PeerSession peer, String reason);
@@ -265,6 +276,45 @@ final class Connections {
         peers.put(link, ps);
         link.start();
         events.accept(new Event.PeerConnected(hash, link.remote(), ps.client(), link.outgoing()));
+    }
+
+    /**
+     * Adopts a connection of the metadata phase, with its slot: no new handshake. What its peer
+     * said before the metadata is checked against the piece count first; a peer whose kept
+     * pieces do not fit (a bitfield of the wrong length or with spare bits set, a have beyond the
+     * count) is disconnected, naming it. Then the link goes on with full checking
+     * ({@link PeerLink#handOver}) and its messages come here.
+     *
+     * @return the kept messages to replay into the peer's new session, in order, before any the
+     *     link delivers from now on (those are posted behind this task); empty when refused
+     */
+    Optional<List<Message>> adopt(CarriedPeer carried) {
+        PeerLink link = carried.link();
+        String refusal = refusal(link);
+        EarlyMessages.Replay replay = null;
+        if (refusal == null) {
+            replay = carried.early().replay(new MessageDecoder(geometry, link.fastExtension(),
+                    link.extensionProtocol()));
+            refusal = replay.violation().orElse(null);
+        }
+        if (refusal != null) {
+            if (refusal.equals("connected to ourselves")) {
+                candidates.forget(link.remote());
+            }
+            carried.drop(context, hash, refusal);
+            return Optional.empty();
+        }
+        candidates.connected(link.remote());
+        live.put(link, new Semaphore(CREDITS));
+        PeerSession ps = host.openCarried(link);
+        peers.put(link, ps);
+        if (!link.handOver(geometry, host.linkListener(), limits)) {
+            // It closed while held: its old listener heard of it; the slot is ours to give back.
+            closed(link, "connection closed while it was carried over from the metadata phase");
+            return Optional.empty();
+        }
+        // No PeerConnected: the metadata phase published it for this very connection.
+        return Optional.of(replay.messages());
     }
 
     private String refusal(PeerLink link) {

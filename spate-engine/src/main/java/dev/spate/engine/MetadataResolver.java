@@ -2,6 +2,7 @@ package dev.spate.engine;
 
 import dev.spate.core.InfoHash;
 import dev.spate.metainfo.Magnet;
+import dev.spate.peer.EarlyMessages;
 import dev.spate.peer.OutgoingBlock;
 import dev.spate.peer.PeerConnection;
 import dev.spate.peer.PeerLink;
@@ -23,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -31,9 +33,14 @@ import java.util.function.Consumer;
 /**
  * A magnet link's first phase: finding peers (the link's {@code x.pe} peers, its trackers, peers
  * given later) and fetching the info dictionary from them with BEP 9's {@code ut_metadata},
- * verified against the info-hash by {@link MetadataFetch}. When it is complete, the bytes go to
- * {@code resolved} and the connections close: the torrent proper dials the same peers again, with
- * a decoder that knows the piece count (their bitfields could not be checked before).
+ * verified against the info-hash by {@link MetadataFetch}. Meanwhile it keeps, per peer, what
+ * the torrent will need of what the peer said ({@link EarlyMessages}: its pieces, which cannot be
+ * checked before the piece count is known, its choke and interest, its handshake). When the
+ * metadata is complete, every connection stops delivering ({@link PeerLink#holdMessages}), and
+ * once each has, the bytes, the connections (with their slots) and what their peers said go to
+ * {@code resolved} as a {@link Resolution}: the torrent proper adopts the connections without a
+ * new handshake, checks what was kept against the piece count, and dials only the peers that
+ * were not connected.
  *
  * <p>Threads: its state is owned by its own loop ({@link Mailbox}); the links' threads, the
  * announcer, the ticker and API callers post to it. Each peer's messages waiting on the loop are
@@ -49,15 +56,24 @@ final class MetadataResolver implements PeerConnection.Listener {
     private final TorrentContext context;
     private final Magnet magnet;
     private final InfoHash hash;
-    private final Consumer<byte[]> resolved;
+    private final Consumer<Resolution> resolved;
     private final Mailbox loop;
     private final Map<PeerLink, Semaphore> live = new ConcurrentHashMap<>();
 
     // ---- loop-owned ----
     private final MetadataFetch<PeerLink> fetch;
     private final Map<PeerLink, ExtensionIds> ids = new HashMap<>();
+    /** What each attached peer said that the torrent will need; a peer we close leaves it at once. */
+    private final Map<PeerLink, EarlyMessages> early = new HashMap<>();
     private final Set<InetSocketAddress> connecting = new HashSet<>();
     private final Set<InetSocketAddress> known = new LinkedHashSet<>();
+    /**
+     * Peers dropped for what they said (no ut_metadata, a size above the limit, a malformed
+     * message): not dialled again in this phase, where a new connection would give them a clean
+     * slate in the fetch, penalties forgotten. They stay known to the torrent proper. Bounded
+     * like the candidates.
+     */
+    private final Set<InetSocketAddress> unwelcome = new HashSet<>();
     private final Candidates candidates = new Candidates();
     /** Peers learned by PEX: dialled for the metadata, handed over only if the torrent is not private. */
     private final Set<InetSocketAddress> pexKnown = new LinkedHashSet<>();
@@ -68,7 +84,21 @@ final class MetadataResolver implements PeerConnection.Listener {
     private boolean over;
     private volatile TorrentStatus lastStatus;
 
-    MetadataResolver(TorrentContext context, Magnet magnet, InfoHash hash, Consumer<byte[]> resolved) {
+    /**
+     * What the metadata phase hands the torrent proper.
+     *
+     * @param info the verified info dictionary
+     * @param peers the connections to carry over, held, each with its slot
+     * @param others peers known and not connected, to dial
+     */
+    record Resolution(byte[] info, List<CarriedPeer> peers, List<InetSocketAddress> others) {
+        Resolution {
+            peers = List.copyOf(peers);
+            others = List.copyOf(others);
+        }
+    }
+
+    MetadataResolver(TorrentContext context, Magnet magnet, InfoHash hash, Consumer<Resolution> resolved) {
         this.context = context;
         this.magnet = magnet;
         this.hash = hash;
@@ -89,11 +119,6 @@ final class MetadataResolver implements PeerConnection.Listener {
     /** The display name until the info dictionary says otherwise. */
     String name() {
         return magnet.displayName().orElse(hash.hex());
-    }
-
-    /** The peers known so far, for the torrent to dial once it takes over. Loop, or after the loop. */
-    List<InetSocketAddress> knownPeers() {
-        return new ArrayList<>(known);
     }
 
     /**
@@ -122,6 +147,9 @@ final class MetadataResolver implements PeerConnection.Listener {
     private void connect0(InetSocketAddress peer) {
         if (known.size() < Candidates.MAX) {
             known.add(peer); // handed to the torrent proper; trackers' answers cannot grow it without end
+        }
+        if (unwelcome.contains(peer)) {
+            return;
         }
         candidates.add(peer);
         dial();
@@ -248,9 +276,10 @@ final class MetadataResolver implements PeerConnection.Listener {
         }
         candidates.connected(link.remote());
         live.put(link, new Semaphore(CREDITS));
+        early.put(link, new EarlyMessages());
         link.start();
         if (!link.extensionProtocol()) {
-            link.close(NO_METADATA);
+            drop(link, NO_METADATA);
             return;
         }
         // ut_pex: peers' peers help find the metadata. We only listen: whether the torrent is private
@@ -290,26 +319,39 @@ final class MetadataResolver implements PeerConnection.Listener {
 
     private void received(PeerLink link, Message m) {
         ExtensionIds mine = ids.get(link);
-        if (mine == null || !(m instanceof Message.Extended e)) {
-            return; // bitfields, haves and the rest wait for the torrent proper, on a new connection
+        EarlyMessages kept = early.get(link);
+        if (mine == null || kept == null) {
+            return; // gone, or going
+        }
+        if (!(m instanceof Message.Extended e)) {
+            // Pieces, choke and interest: kept for the torrent proper, which checks them (BEP 9
+            // leaves the piece count unknown until the metadata is here).
+            Optional<String> drop = kept.record(m);
+            drop.ifPresent(reason -> drop(link, reason));
+            return;
         }
         long now = context.clock().nanoTime();
         try {
             if (e.extendedId() == ExtendedHandshake.ID) {
                 ExtendedHandshake hs = ExtendedHandshake.parse(e);
+                kept.handshake(hs);
                 ExtensionIds updated = mine.withHandshake(hs);
                 ids.put(link, updated);
                 hs.listenPort().ifPresent(p -> listenPorts.put(link, p));
+                if (over) {
+                    return; // the metadata is here: only what the torrent needs counts now
+                }
                 if (updated.outgoing(ExtensionIds.UT_METADATA).isEmpty()) {
-                    fetch.removePeer(link);
-                    link.close(NO_METADATA);
+                    drop(link, NO_METADATA);
                     return;
                 }
                 Optional<String> refused = fetch.addPeer(link, hs.metadataSize());
                 if (refused.isPresent()) {
-                    link.close(refused.get());
+                    drop(link, refused.get());
                     return;
                 }
+            } else if (over) {
+                return; // the metadata is here: only what the torrent needs counts now
             } else if (mine.incoming(e.extendedId()).filter(ExtensionIds.UT_PEX::equals).isPresent()) {
                 onPex(link, e.payload(), now);
                 return;
@@ -328,8 +370,7 @@ final class MetadataResolver implements PeerConnection.Listener {
                 }
             }
         } catch (WireException bad) {
-            fetch.removePeer(link);
-            link.close("protocol violation: " + bad.getMessage());
+            drop(link, "protocol violation: " + bad.getMessage());
             return;
         }
         ask(now);
@@ -364,11 +405,21 @@ final class MetadataResolver implements PeerConnection.Listener {
             }
         });
         if (violation.isPresent()) {
-            fetch.removePeer(link);
-            link.close(violation.get());
+            drop(link, violation.get());
             return;
         }
         dial();
+    }
+
+    /** Closes a peer's connection for what it said; it will not be carried over, nor dialled again here. */
+    private void drop(PeerLink link, String reason) {
+        if (unwelcome.size() < Candidates.MAX) {
+            unwelcome.add(link.remote());
+        }
+        candidates.forget(link.remote());
+        early.remove(link);
+        fetch.removePeer(link);
+        link.close(reason);
     }
 
     /** Sends the requests the fetch wants now. */
@@ -382,15 +433,46 @@ final class MetadataResolver implements PeerConnection.Listener {
         }
     }
 
+    /**
+     * The metadata is here: no more dials, announces or requests. Every connection is asked to
+     * hold its messages; once each has (its last message posted here, ahead of what is posted
+     * next), {@link #handOver} gives them to the torrent.
+     */
     private void finish(byte[] info) {
         over = true;
-        closeAll("metadata complete");
         trackers.stopped();
-        resolved.accept(info);
+        List<CompletableFuture<Void>> holds = new ArrayList<>();
+        for (PeerLink link : early.keySet()) {
+            holds.add(link.holdMessages());
+        }
+        CompletableFuture.allOf(holds.toArray(CompletableFuture[]::new))
+                .thenRun(() -> post(() -> handOver(info)));
+    }
+
+    /**
+     * Every kept peer's last message has been taken into account: their links, slots included,
+     * leave this phase for the torrent proper. A link that closed meanwhile is given back by
+     * whichever side removes it from {@link #live} first, so its slot is released once.
+     */
+    private void handOver(byte[] info) {
+        List<CarriedPeer> carried = new ArrayList<>();
+        Set<InetSocketAddress> connected = new HashSet<>();
+        for (Map.Entry<PeerLink, EarlyMessages> e : early.entrySet()) {
+            if (live.remove(e.getKey()) != null) {
+                carried.add(new CarriedPeer(e.getKey(), e.getValue()));
+                connected.add(e.getKey().remote());
+            }
+        }
+        early.clear();
+        ids.clear();
+        List<InetSocketAddress> others = new ArrayList<>(known);
+        others.removeAll(connected);
+        resolved.accept(new Resolution(info, carried, others));
     }
 
     private void closeAll(String reason) {
         for (PeerLink link : new ArrayList<>(live.keySet())) {
+            early.remove(link);
             fetch.removePeer(link);
             link.close(reason);
         }
@@ -402,9 +484,10 @@ final class MetadataResolver implements PeerConnection.Listener {
             ids.remove(link);
             listenPorts.remove(link);
             pex.peerLeft(link);
+            early.remove(link);
             fetch.removePeer(link);
             release(link);
-            if (!over && !paused) {
+            if (!over && !paused && !unwelcome.contains(link.remote())) {
                 candidates.disconnected(link.remote(), context.clock().nanoTime());
             }
             context.events().accept(new Event.PeerDisconnected(hash, link.remote(), reason));

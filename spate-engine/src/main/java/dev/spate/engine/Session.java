@@ -165,7 +165,8 @@ public final class Session implements AutoCloseable {
      * dictionary is fetched from the link's peers ({@code x.pe}), those its trackers return and
      * those given with {@link TorrentHandle#connect} (state {@link TorrentState#METADATA}, whose
      * progress counts the metadata); then the torrent checks what is in {@code directory} and
-     * downloads like one added from its .torrent. The metadata is kept in the state directory, so
+     * downloads like one added from its .torrent, over the connections of the metadata phase
+     * (what their peers announced meanwhile is checked against the piece count then). The metadata is kept in the state directory, so
      * the same link added again (after a restart, say) needs no peer to know its torrent.
      *
      * @throws IllegalArgumentException for a v2-only link (not supported yet)
@@ -186,7 +187,7 @@ public final class Session implements AutoCloseable {
         }
         Handle[] handle = new Handle[1];
         MetadataResolver resolver = new MetadataResolver(context, magnet, hash,
-                info -> resolved(handle[0], magnet, directory, info));
+                resolution -> resolved(handle[0], magnet, directory, resolution));
         handle[0] = new Handle(hash, resolver);
         if (torrents.putIfAbsent(hash, handle[0]) != null) {
             resolver.remove();
@@ -239,7 +240,11 @@ public final class Session implements AutoCloseable {
         }
         CompletableFuture<Metainfo> result = new CompletableFuture<>();
         MetadataResolver[] resolver = new MetadataResolver[1];
-        resolver[0] = new MetadataResolver(context, magnet, hash, info -> fetched(magnet, info, result));
+        resolver[0] = new MetadataResolver(context, magnet, hash, resolution -> {
+            // Only the metadata was asked for: its connections are not carried anywhere.
+            resolution.peers().forEach(p -> p.drop(context, hash, "metadata fetched"));
+            fetched(magnet, resolution.info(), result);
+        });
         fetches.put(resolver[0], result);
         // However it ends (fetched, timed out, cancelled, the session closed): the resolver stops,
         // off the completing thread, since removing waits for the resolver's loop, which may be it.
@@ -283,18 +288,20 @@ public final class Session implements AutoCloseable {
 
     /**
      * A magnet's metadata arrived (on the resolver's loop): the torrent proper takes over, after
-     * the resolver's loop is done (off that loop: closing a loop from inside it would wait for itself).
+     * the resolver's loop is done (off that loop: closing a loop from inside it would wait for
+     * itself). The resolver's connections carry over to it, held, with their slots; only the
+     * peers that were not connected are dialled.
      */
-    private void resolved(Handle handle, Magnet magnet, Path directory, byte[] info) {
+    private void resolved(Handle handle, Magnet magnet, Path directory, MetadataResolver.Resolution resolution) {
         Thread.ofVirtual().name("metadata resolved " + handle.infoHash().hex()).start(() -> {
             MetadataResolver resolver = handle.resolver();
-            List<InetSocketAddress> peers = resolver == null ? List.of() : resolver.knownPeers();
             List<InetSocketAddress> pexPeers = resolver == null ? List.of() : resolver.pexPeers();
             if (resolver != null) {
                 resolver.remove();
             }
+            boolean adopted = false;
             try {
-                Metainfo meta = MetainfoParser.fromInfo(info, magnet.trackerTiers(), magnet.webSeeds());
+                Metainfo meta = MetainfoParser.fromInfo(resolution.info(), magnet.trackerTiers(), magnet.webSeeds());
                 metadata.save(meta);
                 Torrent torrent = new Torrent(context, meta, directory, t -> removed(handle.infoHash()));
                 if (!handle.attach(torrent)) {
@@ -302,7 +309,9 @@ public final class Session implements AutoCloseable {
                     return;
                 }
                 torrent.start();
-                peers.forEach(torrent::connect);
+                adopted = true;
+                torrent.adopt(resolution.peers());
+                resolution.others().forEach(torrent::connect);
                 if (!meta.info().isPrivate() && config.pex()) {
                     pexPeers.forEach(torrent::connect); // BEP 27: a private torrent's peers come from its tracker
                 }
@@ -312,6 +321,11 @@ public final class Session implements AutoCloseable {
                 events.publish(new Event.TorrentError(handle.infoHash(), why));
                 handle.failed(new TorrentFailedException(why));
                 removed(handle.infoHash());
+            } finally {
+                if (!adopted) {
+                    resolution.peers().forEach(p -> p.drop(context, handle.infoHash(),
+                            "the torrent of the metadata is gone"));
+                }
             }
         });
     }

@@ -13,6 +13,7 @@ import dev.spate.wire.TorrentGeometry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final MetadataServer metadataServer;
     private final Pex pex;
     private final Map<String, Integer> extensions;
+    /** Connections of the metadata phase waiting for the check to end, each holding a slot. */
+    private final List<CarriedPeer> carried = new ArrayList<>();
 
     Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
         this.context = context;
@@ -137,8 +140,9 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         if (complete) {
             completed();
         }
+        adoptCarried();
         trackers.start();
-        connections.dial();
+        connections.dial(); // after the adoption: a carried peer is connected, not dialled again
         webSeeds.fill();
     }
 
@@ -149,6 +153,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             if (!lifecycle.go(TorrentState.PAUSED)) {
                 return;
             }
+            dropCarried("paused", true);
             if (wasActive) {
                 connections.disconnectAll("paused");
                 webSeeds.stop();
@@ -205,6 +210,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private void stop() {
         CompletableFuture<CompletableFuture<Void>> stopped = new CompletableFuture<>();
         if (!post(() -> {
+            dropCarried("shutting down", false);
             connections.disconnectAll("shutting down");
             webSeeds.stop();
             CompletableFuture<Void> announced = trackers.stopped();
@@ -225,6 +231,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         } catch (ExecutionException | TimeoutException e) {
             LOG.log(System.Logger.Level.WARNING, "torrent {0} did not stop cleanly: {1}", info.name(), e.toString());
         }
+        dropCarried("torrent stopped", false); // the loop is over: this thread owns what it left
         connections.releaseAll("torrent stopped");
         closeStorage();
         download.trim();
@@ -251,6 +258,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             return;
         }
         error = message;
+        dropCarried("torrent error", false);
         connections.disconnectAll("torrent error");
         webSeeds.stop();
         trackers.stopped();
@@ -272,6 +280,51 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         resume.save();
         publish(new Event.TorrentComplete(hash));
         completion.complete(null);
+    }
+
+    // ---- connections carried over from a magnet's metadata phase ----
+
+    /**
+     * The metadata phase's connections, held, with their slots: adopted once the torrent is
+     * active (after the check, which decides what we announce), dropped if it stops or pauses
+     * first. Any thread.
+     */
+    void adopt(List<CarriedPeer> peers) {
+        if (peers.isEmpty()) {
+            return;
+        }
+        List<CarriedPeer> copy = List.copyOf(peers);
+        if (!post(() -> {
+            carried.addAll(copy);
+            if (lifecycle.isActive()) {
+                adoptCarried();
+            } else if (lifecycle.state() != TorrentState.CHECKING) {
+                dropCarried("torrent is not active", lifecycle.state() == TorrentState.PAUSED);
+            }
+        })) {
+            copy.forEach(p -> p.drop(context, hash, "torrent stopped"));
+        }
+    }
+
+    private void adoptCarried() {
+        List<CarriedPeer> now = new ArrayList<>(carried);
+        carried.clear();
+        for (CarriedPeer p : now) {
+            for (Message m : connections.adopt(p).orElse(List.of())) {
+                received(p.link(), m); // as if they came now, ahead of what the link delivers next
+            }
+        }
+    }
+
+    /** Gives back the waiting connections; their peers stay candidates when the torrent may resume. */
+    private void dropCarried(String reason, boolean keepAsCandidates) {
+        for (CarriedPeer p : carried) {
+            p.drop(context, hash, reason);
+            if (keepAsCandidates) {
+                connections.add(p.link().remote());
+            }
+        }
+        carried.clear();
     }
 
     // ---- for the handle ----
@@ -347,6 +400,19 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME,
                 extensions, metadataServer.metadataSize()));
+        return ps;
+    }
+
+    @Override
+    public PeerSession openCarried(PeerLink link) {
+        PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
+        // The metadata phase announced ut_metadata and ut_pex; BEP 10's m is additive, so what this
+        // torrent does not use (a private one: neither) is switched off with id 0.
+        Map<String, Integer> ids = new HashMap<>(Map.of(dev.spate.wire.ExtensionIds.UT_METADATA, 0,
+                dev.spate.wire.ExtensionIds.UT_PEX, 0));
+        ids.putAll(extensions);
+        ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME, ids,
+                metadataServer.metadataSize()));
         return ps;
     }
 

@@ -5,6 +5,7 @@ import dev.spate.wire.Handshake;
 import dev.spate.wire.Message;
 import dev.spate.wire.MessageDecoder;
 import dev.spate.wire.MessageEncoder;
+import dev.spate.wire.TorrentGeometry;
 import dev.spate.wire.WireException;
 import java.io.EOFException;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.IntFunction;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,7 +35,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Threads: the reader thread calls {@link Listener#onMessage} for every message, in order, and
  * may be blocked there by the listener (that is the backpressure: a peer we cannot keep up with is
  * simply not read, and TCP slows it). {@link #send} may be called from any thread and never blocks.
- * {@link Listener#onClosed} is called once, from whichever thread noticed the end.
+ * {@link Listener#onClosed} is called once, from whichever thread noticed the end, on the listener
+ * of the moment: a connection of a magnet's metadata phase changes listener once, at a message
+ * boundary ({@link #holdMessages}, then {@link #handOver}), and no message goes to both or is lost.
  */
 public final class PeerConnection implements PeerLink {
     private static final System.Logger LOG = System.getLogger(PeerConnection.class.getName());
@@ -99,10 +103,26 @@ public final class PeerConnection implements PeerLink {
     private final InetSocketAddress remote;
     private final Handshake theirs;
     private final boolean outgoing;
-    private final MessageDecoder decoder;
-    private final Listener listener;
+    /**
+     * Where frames go: their decoder and listener, which change once when a connection made
+     * before the metadata carries over to its torrent ({@link #holdMessages}, {@link #handOver}).
+     * Written under {@link #routeLock}; volatile for the readers of the negotiated bits.
+     */
+    private volatile MessageDecoder decoder;
+    private volatile Listener listener;
+    private final ReentrantLock routeLock = new ReentrantLock();
+    private final Condition rerouted = routeLock.newCondition();
+    /** Guarded by routeLock: messages wait in the reader until {@link #handOver}. */
+    private boolean held;
+    /** Guarded by routeLock: the reader is inside {@link Listener#onMessage}. */
+    private boolean delivering;
+    /** Guarded by routeLock: completes when the delivery under way ends; null when none is awaited. */
+    private CompletableFuture<Void> quiet;
+    /** Guarded by routeLock: the listener of the moment has heard of the close. */
+    private boolean closeNotified;
     private final IntFunction<ByteBuffer> blockBuffers;
-    private final Limits limits;
+    /** Replaced once, by {@link #handOver}: a carried-over connection obeys its torrent's limits from then on. */
+    private volatile Limits limits;
     /** {@link Message}s and {@link OutgoingBlock}s, in the order they go on the wire. */
     private final LinkedBlockingQueue<Object> outbox = new LinkedBlockingQueue<>();
     private final AtomicLong queuedBytes = new AtomicLong();
@@ -223,8 +243,62 @@ public final class PeerConnection implements PeerLink {
         return outgoing;
     }
 
+    /** The decoder frames are checked with now. */
     public MessageDecoder decoder() {
         return decoder;
+    }
+
+    /**
+     * Stops handing messages to the listener, for a connection made before a magnet's metadata
+     * that is to carry over to its torrent: the returned future completes once the listener has
+     * had its last message (none is being delivered and any read later waits in the reader, which
+     * then stops reading: the peer's bytes wait in TCP). Closing still goes to the listener until
+     * {@link #handOver}. Any thread; never blocks.
+     */
+    @Override
+    public CompletableFuture<Void> holdMessages() {
+        routeLock.lock();
+        try {
+            held = true;
+            if (!delivering) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (quiet == null) {
+                quiet = new CompletableFuture<>();
+            }
+            return quiet;
+        } finally {
+            routeLock.unlock();
+        }
+    }
+
+    /**
+     * Carries the connection over to {@code next}: from now on frames are checked against
+     * {@code geometry} (the decoder of the metadata phase becomes a full one, the same extensions
+     * negotiated) and go to {@code next}, closing included. A message read while held was decoded
+     * without the geometry: it is checked against it first, and one that fails closes the
+     * connection as a protocol violation. From now on it obeys {@code nextLimits}, the torrent's
+     * rate limits and the session's. Any thread; never blocks.
+     *
+     * @return false if the connection closed first: its old listener heard of it, and the caller
+     *     owns whatever the connection held (its slot, say)
+     */
+    @Override
+    public boolean handOver(TorrentGeometry geometry, Listener next, Limits nextLimits) {
+        routeLock.lock();
+        try {
+            if (closeNotified) {
+                return false;
+            }
+            decoder = decoder.withGeometry(geometry);
+            listener = next;
+            limits = nextLimits;
+            held = false;
+            rerouted.signalAll();
+            return true;
+        } finally {
+            routeLock.unlock();
+        }
     }
 
     /** Queues {@code message}; never blocks. Ignored once closed. */
@@ -305,7 +379,16 @@ public final class PeerConnection implements PeerLink {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing {0}: {1}", remote, e.getMessage());
         }
-        listener.onClosed(this, reason);
+        Listener told;
+        routeLock.lock();
+        try {
+            closeNotified = true;
+            told = listener;
+            rerouted.signalAll(); // a reader waiting for a hand-over gives up
+        } finally {
+            routeLock.unlock();
+        }
+        told.onClosed(this, reason);
     }
 
     /** Why the connection closed, or null while open. */
@@ -314,7 +397,9 @@ public final class PeerConnection implements PeerLink {
     }
 
     private void readLoop() {
-        FrameReader reader = new FrameReader(new BufferedChannel(channel), decoder, blockBuffers);
+        BufferedChannel in = new BufferedChannel(channel);
+        MessageDecoder used = decoder;
+        FrameReader reader = new FrameReader(in, used, blockBuffers);
         try {
             while (!closed.get()) {
                 Message m = reader.read();
@@ -327,7 +412,33 @@ public final class PeerConnection implements PeerLink {
                         b.acquire(p.length());
                     }
                 }
-                listener.onMessage(this, m);
+                Listener to;
+                MessageDecoder now;
+                routeLock.lock();
+                try {
+                    while (held && !closeNotified) {
+                        rerouted.await();
+                    }
+                    to = listener;
+                    now = decoder;
+                    delivering = true;
+                } finally {
+                    routeLock.unlock();
+                }
+                try {
+                    if (now != used) {
+                        // Carried over while this message was read: the next frames are decoded with
+                        // the new geometry, this one is checked against it.
+                        used = now;
+                        reader = new FrameReader(in, used, blockBuffers);
+                        if (used.geometryKnown()) {
+                            used.check(m);
+                        }
+                    }
+                    to.onMessage(this, m);
+                } finally {
+                    delivered();
+                }
             }
         } catch (WireException e) {
             close("protocol violation: " + e.getMessage());
@@ -345,6 +456,22 @@ public final class PeerConnection implements PeerLink {
         } catch (Error e) {
             close("internal error: " + e);
             listener.onFatal(this, e);
+        }
+    }
+
+    /** The reader is out of the listener: whoever waits for that to hold the messages may go on. */
+    private void delivered() {
+        CompletableFuture<Void> done;
+        routeLock.lock();
+        try {
+            delivering = false;
+            done = quiet;
+            quiet = null;
+        } finally {
+            routeLock.unlock();
+        }
+        if (done != null) {
+            done.complete(null);
         }
     }
 

@@ -2,7 +2,9 @@ package dev.spate.peer;
 
 import dev.spate.core.PeerId;
 import dev.spate.wire.Message;
+import dev.spate.wire.TorrentGeometry;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A handshaken connection to one peer, as its torrent sees it: where it is, what it negotiated, and
@@ -43,4 +45,18 @@ public interface PeerLink {
      * the link closes: how a peer that asks faster than it takes stops being read.
      */
     void awaitQueuedBelow(long bytes) throws InterruptedException;
+
+    /**
+     * Stops handing messages to the link's listener, before the link carries over to another one
+     * ({@link #handOver}): the future completes once the listener has had its last message. Any
+     * thread; never blocks. See {@link PeerConnection#holdMessages}.
+     */
+    CompletableFuture<Void> holdMessages();
+
+    /**
+     * Carries a link made before a magnet's metadata over to {@code next}, its messages checked
+     * against {@code geometry} and its payload bound by {@code limits} from now on; false if it
+     * closed first (its old listener heard of it). See {@link PeerConnection#handOver}.
+     */
+    boolean handOver(TorrentGeometry geometry, PeerConnection.Listener next, PeerConnection.Limits limits);
 }

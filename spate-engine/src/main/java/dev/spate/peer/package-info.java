@@ -6,6 +6,9 @@
  * peer's messages, enforces BEP 3, 6 and 10 (choke and interest, message order, request bounds and
  * floods, keep-alive, idle, snub and request timeouts, the request pipeline with slow start) and
  * reports intents through {@link dev.spate.peer.PeerSession.Listener}, which the engine
- * implements. Unit-tested with records in and intents out, no sockets.
+ * implements. A connection made before a magnet's metadata keeps, bounded, what its peer said
+ * ({@link dev.spate.peer.EarlyMessages}) and carries over to the torrent without a new handshake
+ * ({@link dev.spate.peer.PeerLink#holdMessages}, {@link dev.spate.peer.PeerLink#handOver}).
+ * Unit-tested with records in and intents out, no sockets.
  */
 package dev.spate.peer;

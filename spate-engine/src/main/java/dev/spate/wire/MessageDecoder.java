@@ -57,8 +57,15 @@ public final class MessageDecoder {
     private final int bitfieldBytes;
     /** False before the metadata is known (a magnet link): then indices cannot be checked. */
     private final boolean geometryKnown;
-    /** The longest bitfield taken while the piece count is unknown: 8 million pieces. */
-    static final int MAX_UNKNOWN_BITFIELD = 1 << 20;
+    /**
+     * The most pieces a torrent can have whose info dictionary is within the metadata limit
+     * ({@link MetadataMessage#DEFAULT_MAX_SIZE}): each piece takes 20 bytes of its {@code pieces}
+     * (BEP 3). Before the metadata, a piece index or a bitfield beyond this fits no torrent we
+     * would take, so it is refused as it arrives.
+     */
+    public static final int MAX_PIECES_BEFORE_METADATA = (int) (MetadataMessage.DEFAULT_MAX_SIZE / 20);
+    /** The longest bitfield taken while the piece count is unknown: one for {@link #MAX_PIECES_BEFORE_METADATA}. */
+    static final int MAX_UNKNOWN_BITFIELD = Bitfield.byteLength(MAX_PIECES_BEFORE_METADATA);
 
     /**
      * @param geometry the torrent's sizes, to check indices and blocks against
@@ -87,12 +94,57 @@ public final class MessageDecoder {
     /**
      * A decoder for a torrent whose info dictionary we do not have yet (BEP 9): message lengths are
      * checked as ever, but piece indices and bitfield lengths cannot be, so a bitfield of any
-     * length up to {@value #MAX_UNKNOWN_BITFIELD} bytes passes; the caller keeps it and checks it
-     * once the piece count is known.
+     * length up to {@link #MAX_UNKNOWN_BITFIELD} bytes and an index below
+     * {@link #MAX_PIECES_BEFORE_METADATA} pass; the caller keeps what it needs and checks it once
+     * the piece count is known ({@link #check}), and the connection goes on with
+     * {@link #withGeometry}.
      */
     public static MessageDecoder beforeMetadata(Handshake ours, Handshake theirs) {
         return new MessageDecoder(ours.supportsFast() && theirs.supportsFast(),
                 ours.supportsExtensions() && theirs.supportsExtensions());
+    }
+
+    /**
+     * This decoder with the torrent's geometry known: the one a connection made before the
+     * metadata goes on with once it arrived (same negotiated extensions, full checking).
+     */
+    public MessageDecoder withGeometry(TorrentGeometry geometry) {
+        return new MessageDecoder(geometry, fast, extensions);
+    }
+
+    /**
+     * Checks a message decoded before the metadata ({@link #beforeMetadata}) against what this
+     * decoder knows, the piece count and sizes: what {@link #decode} would have refused of it
+     * then, with the same words. A message that needs no geometry passes.
+     *
+     * @throws WireException naming the rule it breaks
+     * @throws IllegalStateException if this decoder does not know the geometry either
+     */
+    public void check(Message m) throws WireException {
+        if (!geometryKnown) {
+            throw new IllegalStateException("a decoder before the metadata cannot check against it");
+        }
+        switch (m) {
+            case Message.Have h -> index("have", h.piece() & 0xffffffffL);
+            case Message.Suggest x -> index("suggest", x.piece() & 0xffffffffL);
+            case Message.AllowedFast a -> index("allowed fast", a.piece() & 0xffffffffL);
+            case Message.Request r -> inPiece("request", index("request", r.piece() & 0xffffffffL),
+                    r.begin() & 0xffffffffL, r.length());
+            case Message.Cancel c -> inPiece("cancel", index("cancel", c.piece() & 0xffffffffL),
+                    c.begin() & 0xffffffffL, c.length());
+            case Message.Reject r -> inPiece("reject", index("reject", r.piece() & 0xffffffffL),
+                    r.begin() & 0xffffffffL, r.length());
+            case Message.Piece p -> inPiece(null, index("piece message", p.piece() & 0xffffffffL),
+                    p.begin() & 0xffffffffL, p.length());
+            case Message.BitfieldMessage b -> {
+                if (b.bits().length != bitfieldBytes) {
+                    throw new WireException("bitfield of " + bytes(b.bits().length) + " for " + geometry.pieceCount()
+                            + " pieces, expected " + bitfieldBytes);
+                }
+                checkSpareBits(b.bits());
+            }
+            default -> { }
+        }
     }
 
     /** Whether indices and bitfields are checked against a known piece count. */
@@ -301,8 +353,9 @@ public final class MessageDecoder {
 
     private int index(String kind, long piece) throws WireException {
         if (!geometryKnown) {
-            if (piece > Integer.MAX_VALUE) {
-                throw new WireException(kind + " for piece " + piece);
+            if (piece >= MAX_PIECES_BEFORE_METADATA) {
+                throw new WireException(kind + " for piece " + piece + " before the metadata: no torrent within the "
+                        + "metadata limit has more than " + MAX_PIECES_BEFORE_METADATA + " pieces");
             }
             return (int) piece;
         }

@@ -25,11 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A hostile "seed" for a Spate leech to dial, on 127.0.0.1: it reads the leech's handshake,
- * answers with a BEP 3 handshake of its own (no extension bits) for the info-hash it was given,
- * right or wrong, and then plays its {@link Script}, the one way it misbehaves. Meanwhile it
- * records what the leech says to it (requests and cancels, with their times) and when the leech
- * hung up. After the script it keeps the connection open until the leech closes it or the seed is
- * closed.
+ * answers with a BEP 3 handshake of its own (no extension bits, or BEP 10's alone) for the
+ * info-hash it was given, right or wrong, and then plays its {@link Script}, the one way it
+ * misbehaves. Meanwhile it records what the leech says to it (requests and cancels, with their
+ * times; extended messages, which a script can also wait for) and when the leech hung up. After
+ * the script it keeps the connection open until the leech closes it or the seed is closed.
  *
  * <p>Threads: one platform thread accepts; each connection has a virtual thread that runs the
  * script (its only writer) and one that reads. The records are concurrent, read by the test thread.
@@ -42,6 +42,10 @@ final class RogueSeed implements AutoCloseable {
 
     /** A request or a cancel from the leech (BEP 3), and when it arrived ({@link System#nanoTime}). */
     record Ask(int piece, int begin, int length, long atNanos) {
+    }
+
+    /** An extended message from the leech (BEP 10): its extended id, its payload, when it arrived. */
+    record Extended(int id, byte[] payload, long atNanos) {
     }
 
     private final byte[] answerHash;
@@ -57,6 +61,8 @@ final class RogueSeed implements AutoCloseable {
     private final List<Ask> requests = new CopyOnWriteArrayList<>();
     private final List<Ask> cancels = new CopyOnWriteArrayList<>();
     private final CountDownLatch firstRequest = new CountDownLatch(1);
+    private final boolean extensionProtocol;
+    private final List<Extended> extended = new CopyOnWriteArrayList<>();
 
     /**
      * Listens on 127.0.0.1 for the torrent {@code meta}; answers every handshake with
@@ -64,6 +70,12 @@ final class RogueSeed implements AutoCloseable {
      * and plays {@code script}.
      */
     RogueSeed(Metainfo meta, byte[] answerHash, Script script) throws IOException {
+        this(meta, answerHash, false, script);
+    }
+
+    /** As above; {@code extensionProtocol} sets BEP 10's bit in its handshake, for scripts that speak it. */
+    RogueSeed(Metainfo meta, byte[] answerHash, boolean extensionProtocol, Script script) throws IOException {
+        this.extensionProtocol = extensionProtocol;
         this.answerHash = answerHash.clone();
         this.lying = !Arrays.equals(answerHash, meta.infoHash());
         this.info = meta.info();
@@ -106,6 +118,11 @@ final class RogueSeed implements AutoCloseable {
         return List.copyOf(cancels);
     }
 
+    /** Extended messages from the leech, over every connection, in arrival order. */
+    List<Extended> extended() {
+        return List.copyOf(extended);
+    }
+
     /** Whether the leech asked it for a block within {@code timeout}. */
     boolean awaitRequest(Duration timeout) throws InterruptedException {
         return firstRequest.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -133,7 +150,11 @@ final class RogueSeed implements AutoCloseable {
                 misbehavingSince.compareAndSet(0, System.nanoTime());
             }
             // Not through the conversation: only what comes after the handshake counts as written.
-            s.getOutputStream().write(new Handshake(new byte[8], InfoHash.of(answerHash), PeerId.random()).encode());
+            byte[] reserved = new byte[8];
+            if (extensionProtocol) {
+                reserved[5] |= 0x10; // BEP 10
+            }
+            s.getOutputStream().write(new Handshake(reserved, InfoHash.of(answerHash), PeerId.random()).encode());
             Conversation c = new Conversation(s.getOutputStream());
             Thread reader = Thread.ofVirtual().name("rogue-seed-read").start(() -> read(in, c));
             try {
@@ -157,6 +178,11 @@ final class RogueSeed implements AutoCloseable {
                 }
                 byte[] body = new byte[length];
                 in.readFully(body);
+                if (body[0] == 20 && length >= 2) {
+                    Extended e = new Extended(body[1] & 0xff, Arrays.copyOfRange(body, 2, body.length), System.nanoTime());
+                    extended.add(e);
+                    c.extendedIn.add(e);
+                }
                 if ((body[0] == 6 || body[0] == 8) && length == 13) {
                     ByteBuffer b = ByteBuffer.wrap(body, 1, 12);
                     Ask ask = new Ask(b.getInt(), b.getInt(), b.getInt(), System.nanoTime());
@@ -180,6 +206,8 @@ final class RogueSeed implements AutoCloseable {
     final class Conversation {
         private final OutputStream out;
         private volatile boolean hungUp;
+        private final java.util.concurrent.LinkedBlockingQueue<Extended> extendedIn =
+                new java.util.concurrent.LinkedBlockingQueue<>();
 
         private Conversation(OutputStream out) {
             this.out = out;
@@ -227,6 +255,27 @@ final class RogueSeed implements AutoCloseable {
                 }
             }
             message(5, bits);
+        }
+
+        /** The next extended message the leech sends on this connection, or null after {@code timeout} or a hang-up. */
+        Extended nextExtended(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!hungUp) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                Extended e = extendedIn.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+                if (e != null) {
+                    return e;
+                }
+            }
+            return extendedIn.poll();
+        }
+
+        /** A BEP 10 extended message: id 20, the extended id, the payload. */
+        void extended(int extendedId, byte[] payload) throws IOException {
+            message(20, ByteBuffer.allocate(1 + payload.length).put((byte) extendedId).put(payload).array());
         }
 
         /** Waits until the leech hangs up or {@code timeout} passes; returns whether it hung up. */

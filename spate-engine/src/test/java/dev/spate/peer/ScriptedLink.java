@@ -2,7 +2,9 @@ package dev.spate.peer;
 
 import dev.spate.core.PeerId;
 import dev.spate.wire.Message;
+import dev.spate.wire.TorrentGeometry;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +18,12 @@ public final class ScriptedLink implements PeerLink {
     public final List<OutgoingBlock> blocks = new ArrayList<>();
     public String closed;
     public boolean started;
+    /** Holding its messages for a hand-over. */
+    public boolean held;
+    /** The geometry and listener it was handed over to; null before. */
+    public TorrentGeometry handedOverWith;
+    public PeerConnection.Listener handedOverTo;
+    public PeerConnection.Limits handedOverLimits;
 
     public ScriptedLink(InetSocketAddress remote, PeerId peerId, boolean fast, boolean outgoing) {
         this.remote = remote;
@@ -85,6 +93,24 @@ public final class ScriptedLink implements PeerLink {
 
     @Override
     public void awaitQueuedBelow(long bytes) {
+    }
+
+    @Override
+    public CompletableFuture<Void> holdMessages() {
+        held = true;
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public boolean handOver(TorrentGeometry geometry, PeerConnection.Listener next, PeerConnection.Limits limits) {
+        if (closed != null) {
+            return false;
+        }
+        held = false;
+        handedOverWith = geometry;
+        handedOverTo = next;
+        handedOverLimits = limits;
+        return true;
     }
 
     /** Messages sent of one kind. */

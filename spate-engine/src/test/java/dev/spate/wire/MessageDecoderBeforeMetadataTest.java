@@ -38,4 +38,47 @@ class MessageDecoderBeforeMetadataTest {
         assertThatThrownBy(() -> decoder.decode(emptyBitfield, 0, emptyBitfield.length))
                 .isInstanceOf(WireException.class).hasMessageContaining("before the metadata");
     }
+
+    @Test
+    void aHaveBeyondAnyTorrentWithinTheMetadataLimitIsRefusedAsItArrives() throws Exception {
+        int max = MessageDecoder.MAX_PIECES_BEFORE_METADATA;
+        assertThat(max).as("32 MiB of info dictionary, 20 bytes a piece").isEqualTo((32 << 20) / 20);
+        byte[] last = ByteBuffer.allocate(9).putInt(5).put((byte) 4).putInt(max - 1).array();
+        assertThat(decoder.decode(last, 0, 9)).isEqualTo(new Message.Have(max - 1));
+        byte[] beyond = ByteBuffer.allocate(9).putInt(5).put((byte) 4).putInt(max).array();
+        assertThatThrownBy(() -> decoder.decode(beyond, 0, 9)).isInstanceOf(WireException.class)
+                .hasMessage("have for piece " + max + " before the metadata: no torrent within the metadata limit "
+                        + "has more than " + max + " pieces");
+    }
+
+    @Test
+    void aBitfieldLongerThanTheMetadataLimitAllowsIsRefused() {
+        byte[] tooLong = frame(5, new byte[MessageDecoder.MAX_UNKNOWN_BITFIELD + 1]);
+        assertThatThrownBy(() -> decoder.decode(tooLong, 0, tooLong.length)).isInstanceOf(WireException.class)
+                .hasMessageContaining("before the metadata");
+    }
+
+    @Test
+    void withTheGeometryTheSameConnectionChecksFullyAndWhatWasDecodedBeforeIsCheckedWithTheSameRules()
+            throws Exception {
+        MessageDecoder full = decoder.withGeometry(TorrentGeometry.of(10L << 14, 1 << 14));
+        assertThat(full.geometryKnown()).isTrue();
+        assertThat(full.fastExtension()).isEqualTo(decoder.fastExtension());
+        assertThat(full.extensionProtocol()).isEqualTo(decoder.extensionProtocol());
+        byte[] have = frame(4, (byte) 0, (byte) 0, (byte) 0, (byte) 10);
+        assertThatThrownBy(() -> full.decode(have, 0, have.length)).hasMessage("have for piece 10 of 10");
+        Message early = decoder.decode(have, 0, have.length);
+        assertThatThrownBy(() -> full.check(early)).isInstanceOf(WireException.class)
+                .hasMessage("have for piece 10 of 10");
+        assertThatThrownBy(() -> full.check(new Message.BitfieldMessage(new byte[] {(byte) 0xff, (byte) 0xff})))
+                .hasMessage("bitfield has spare bits set beyond 10 pieces");
+        assertThatThrownBy(() -> full.check(new Message.BitfieldMessage(new byte[3])))
+                .hasMessage("bitfield of 3 bytes for 10 pieces, expected 2");
+        assertThatThrownBy(() -> full.check(new Message.Request(9, 16_000, 1_000)))
+                .hasMessage("request for 1000 bytes at 16000 beyond the 16384 bytes of piece 9");
+        full.check(new Message.BitfieldMessage(new byte[] {(byte) 0xff, (byte) 0xc0}));
+        full.check(new Message.Have(9));
+        full.check(Message.UNCHOKE);
+        assertThatThrownBy(() -> decoder.check(Message.UNCHOKE)).isInstanceOf(IllegalStateException.class);
+    }
 }
