@@ -281,8 +281,9 @@ class MetadataHandOverTest {
                         throw new AssertionError(bad);
                     }
                 }).reduce((a, b) -> b).orElseThrow();
-        assertThat(ours.extensions()).as("the torrent does not serve the metadata: switched off, BEP 10")
-                .containsEntry(ExtensionIds.UT_METADATA, 0);
+        assertThat(ours.extensions()).as("a public torrent serves its metadata on; and its metadata size")
+                .containsEntry(ExtensionIds.UT_METADATA, ExtensionIds.OUR_UT_METADATA);
+        assertThat(ours.metadataSize()).isPresent();
         assertThat(torrent.peerSnapshots()).singleElement().satisfies(p ->
                 assertThat(p.client()).isEqualTo("scripted/1"));
 
