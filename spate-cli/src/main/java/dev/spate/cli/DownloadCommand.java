@@ -37,6 +37,13 @@ import picocli.CommandLine.Spec;
 final class DownloadCommand implements Callable<Integer> {
     /** Exit status after Ctrl-C: the shell's convention for SIGINT. */
     static final int INTERRUPTED = 130;
+    /** With neither peers nor trackers, and LSD off: nobody can come. */
+    static final long NO_PEERS_GIVE_UP_NANOS = 5_000_000_000L;
+    /**
+     * The same with LSD on: a peer on the local network may still announce itself; one that was there
+     * before us does so again within BEP 14's 5 minutes, so a minute more than that.
+     */
+    static final long NO_PEERS_BUT_LSD_GIVE_UP_NANOS = 360_000_000_000L;
 
     @Parameters(index = "0", paramLabel = "FILE.torrent|MAGNET", description = "The .torrent file, or a magnet link.")
     String torrent;
@@ -149,10 +156,11 @@ final class DownloadCommand implements Callable<Integer> {
                         }
                     }
                     if (peerAddresses.isEmpty() && !anyTracker && s.state() == TorrentState.DOWNLOADING && s.peers() == 0
-                            && now - start > 5_000_000_000L) {
+                            && now - start > (network.noLsd ? NO_PEERS_GIVE_UP_NANOS : NO_PEERS_BUT_LSD_GIVE_UP_NANOS)) {
                         line.clear();
-                        err.println("spate: no peers to download from: the torrent has no trackers; "
-                                + "give a peer with --peer HOST:PORT or a tracker with --tracker URL");
+                        err.println("spate: no peers to download from: the torrent has no trackers"
+                                + (network.noLsd ? "" : " and no peer on the local network announced it (LSD)")
+                                + "; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
                         return interrupt.finish(Main.FAILURE);
                     }
                     for (String text : stall.due(s, now)) {

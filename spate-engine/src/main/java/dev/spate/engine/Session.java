@@ -71,6 +71,8 @@ public final class Session implements AutoCloseable {
     private volatile boolean closed;
     private volatile String failure;
     private final MetadataStore metadata;
+    /** Local Service Discovery (BEP 14), started last in the constructor; null when switched off. */
+    private final LsdServices lsd;
 
     private Session(SessionConfig config) throws IOException {
         this.config = config;
@@ -107,10 +109,27 @@ public final class Session implements AutoCloseable {
                     }
                 }, new SocketConnector(), (name, onFailure, onFatal) -> Mailbox.threaded(name, onFailure, onFatal),
                 this::fatal, peerId, config, this::listenPort, blockBuffers, downloadLimit, uploadLimit,
-                trackerConfig(), ResumeStore.open(config.stateDirectory()));
+                trackerConfig(), ResumeStore.open(config.stateDirectory()), new TorrentContext.LocalDiscovery() {
+                    @Override
+                    public void join(InfoHash hash) {
+                        if (lsd != null) {
+                            lsd.join(hash);
+                        }
+                    }
+
+                    @Override
+                    public void leave(InfoHash hash) {
+                        if (lsd != null) {
+                            lsd.leave(hash);
+                        }
+                    }
+                });
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
         this.acceptor = Acceptor.start(server, Acceptor.Settings.defaults(config.connectTimeout()), this::incoming,
                 this::acceptorFailed);
+        // Last: nothing can fail after it, and no torrent exists yet to announce.
+        this.lsd = config.localDiscovery() ? LsdServices.start(config.bindAddress(), listenPort(), this::discovered)
+                : null;
     }
 
     /** Opens a session: binds the listening port and starts its threads. */
@@ -252,6 +271,9 @@ public final class Session implements AutoCloseable {
         }
         closed = true;
         acceptor.close();
+        if (lsd != null) {
+            lsd.close(); // no more announces of torrents about to stop, no more peers for them
+        }
         for (Handle h : torrents.values()) {
             Torrent t = h.torrent();
             if (t != null) {
@@ -401,6 +423,17 @@ public final class Session implements AutoCloseable {
             } else if (h.resolver() != null) {
                 h.resolver().postTick();
             }
+        }
+    }
+
+    /**
+     * A peer on the local network announced one of our torrents (BEP 14); on an LSD receive thread,
+     * which only posts: the torrent (or its metadata phase) decides on its loop.
+     */
+    private void discovered(InfoHash hash, InetSocketAddress peer) {
+        Handle handle = torrents.get(hash);
+        if (handle != null) {
+            handle.discovered(peer);
         }
     }
 

@@ -124,7 +124,32 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
             completed();
         }
         trackers.start();
+        joinLocalDiscovery();
         connections.dial();
+    }
+
+    /**
+     * Announces the torrent on the local network while it is active (BEP 14); a private torrent
+     * never (BEP 27: its peers come from its trackers only). Loop.
+     */
+    private void joinLocalDiscovery() {
+        if (!info.isPrivate()) {
+            context.localDiscovery().join(hash);
+        }
+    }
+
+    /**
+     * A peer on the local network announced this torrent (BEP 14): dialled like a tracker's peer,
+     * within the torrent's and the session's connection limits, while the torrent is active and not
+     * private. Any thread.
+     */
+    void discovered(InetSocketAddress peer) {
+        post(() -> {
+            if (!info.isPrivate() && lifecycle.isActive()) {
+                connections.add(peer);
+                connections.dial();
+            }
+        });
     }
 
     /** Disconnects every peer and stops; the data and what is verified stay. Any thread. */
@@ -135,6 +160,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
                 return;
             }
             if (wasActive) {
+                context.localDiscovery().leave(hash);
                 connections.disconnectAll("paused");
                 trackers.stopped();
                 download.trim();
@@ -189,11 +215,14 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
     private void stop() {
         CompletableFuture<CompletableFuture<Void>> stopped = new CompletableFuture<>();
         if (!post(() -> {
+            // On the loop, behind any activation still queued, which can then no longer join.
+            context.localDiscovery().leave(hash);
             connections.disconnectAll("shutting down");
             CompletableFuture<Void> announced = trackers.stopped();
             lifecycle.go(TorrentState.REMOVED);
             stopped.complete(announced);
         })) {
+            context.localDiscovery().leave(hash); // the loop is gone: nothing can join any more
             stopped.complete(CompletableFuture.completedFuture(null));
         }
         loop.close();
@@ -234,6 +263,7 @@ final class Torrent implements Connections.Host, Download.Host, Inbox.Loop {
             return;
         }
         error = message;
+        context.localDiscovery().leave(hash);
         connections.disconnectAll("torrent error");
         trackers.stopped();
         publish(new Event.TorrentError(hash, message));

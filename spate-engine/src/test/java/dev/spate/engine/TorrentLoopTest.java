@@ -63,6 +63,19 @@ class TorrentLoopTest {
     final Map<InetSocketAddress, ScriptedLink> reachable = new ConcurrentHashMap<>();
     final List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
     final List<Throwable> fatal = new CopyOnWriteArrayList<>();
+    /** What the torrents asked of local service discovery, in order: "join HEX", "leave HEX". */
+    final List<String> discovery = new CopyOnWriteArrayList<>();
+    final TorrentContext.LocalDiscovery recordingDiscovery = new TorrentContext.LocalDiscovery() {
+        @Override
+        public void join(InfoHash hash) {
+            discovery.add("join " + hash.hex());
+        }
+
+        @Override
+        public void leave(InfoHash hash) {
+            discovery.add("leave " + hash.hex());
+        }
+    };
     byte[] payload;
     Metainfo metainfo;
     DiskIo disk;
@@ -77,7 +90,7 @@ class TorrentLoopTest {
         new SplittableRandom(7).nextBytes(payload);
         metainfo = metainfo(payload, List.of());
         disk = new DiskIo(2, 4 << 20);
-        torrent = newTorrent(SessionConfig.builder().listenPort(0).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
     }
@@ -122,7 +135,7 @@ class TorrentLoopTest {
                 events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
                 fatal::add, PeerId.random(), config, () -> 6881, new PieceBuffers(BLOCK, 64),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
-                dev.spate.storage.ResumeStore.open(dir.resolve("state")));
+                dev.spate.storage.ResumeStore.open(dir.resolve("state")), recordingDiscovery);
         return new Torrent(context, metainfo, dir, t -> removed = true);
     }
 
@@ -175,15 +188,22 @@ class TorrentLoopTest {
     }
 
     static Metainfo metainfo(byte[] payload, List<String> trackers) throws Exception {
+        return metainfo(payload, trackers, false);
+    }
+
+    static Metainfo metainfo(byte[] payload, List<String> trackers, boolean isPrivate) throws Exception {
         MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
         ByteBuffer hashes = ByteBuffer.allocate(payload.length / PIECE * 20);
         for (int p = 0; p < payload.length / PIECE; p++) {
             sha1.update(payload, p * PIECE, PIECE);
             hashes.put(sha1.digest());
         }
-        BDictionary info = BDictionary.builder().put("name", "loop.bin").put("length", payload.length)
-                .put("piece length", PIECE).put("pieces", hashes.array()).build();
-        BDictionary.Builder top = BDictionary.builder().put("info", info);
+        BDictionary.Builder info = BDictionary.builder().put("name", "loop.bin").put("length", payload.length)
+                .put("piece length", PIECE).put("pieces", hashes.array());
+        if (isPrivate) {
+            info.put("private", 1); // BEP 27
+        }
+        BDictionary.Builder top = BDictionary.builder().put("info", info.build());
         if (!trackers.isEmpty()) {
             top.put("announce", trackers.get(0));
         }
@@ -441,7 +461,7 @@ class TorrentLoopTest {
     void pausedWhileCheckingItStaysPausedOnceTheCheckIsDoneAndResumesFromThere() throws Exception {
         events.clear();
         checkGate = new java.util.concurrent.CountDownLatch(1);
-        Torrent second = newTorrent(SessionConfig.builder().listenPort(0).build());
+        Torrent second = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
         second.start();
         second.pause(); // before the check's verdict: the check is held
         loop.runPending();
@@ -556,7 +576,7 @@ class TorrentLoopTest {
             });
             metainfo = metainfo(payload, List.of("http://127.0.0.1:" + silent.getLocalPort() + "/announce"));
             events.clear();
-            torrent = newTorrent(SessionConfig.builder().listenPort(0).trackerTimeout(Duration.ofSeconds(30)).build());
+            torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).trackerTimeout(Duration.ofSeconds(30)).build());
             torrent.start();
             awaitState(TorrentState.DOWNLOADING);
             assertThat(loop.runUntil(() -> !held.isEmpty(), WAIT)).as("the announce is under way").isTrue();
@@ -631,7 +651,7 @@ class TorrentLoopTest {
     void aTorrentRemovedWhileCheckingNeverStartsAfterwards() throws Exception {
         events.clear();
         checkGate = new java.util.concurrent.CountDownLatch(1);
-        Torrent second = newTorrent(SessionConfig.builder().listenPort(0).build());
+        Torrent second = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
         torrent = second;
         second.start();
         removeAndDrain();
@@ -715,6 +735,110 @@ class TorrentLoopTest {
         assertThat(events).filteredOn(e -> e instanceof Event.StateChanged c && c.to() == TorrentState.REMOVED)
                 .hasSize(1);
         assertThat(slotsInUse).hasValue(0);
+    }
+
+    // ---- local service discovery (BEP 14) ----
+
+    String join() {
+        return "join " + torrent.hash().hex();
+    }
+
+    String leave() {
+        return "leave " + torrent.hash().hex();
+    }
+
+    @Test
+    void anActiveTorrentJoinsLocalDiscoveryAndLeavesItWhenPausedAndWhenRemoved() throws Exception {
+        assertThat(discovery).as("joined once it was downloading").containsExactly(join());
+        torrent.pause();
+        loop.runPending();
+        assertThat(discovery).containsExactly(join(), leave());
+        torrent.resume();
+        loop.runPending();
+        assertThat(discovery).containsExactly(join(), leave(), join());
+        removeAndDrain();
+        assertThat(discovery).containsExactly(join(), leave(), join(), leave());
+    }
+
+    @Test
+    void aTorrentJoinsOnlyOnceItsCheckIsDoneAndNotAtAllWhenRemovedWhileChecking() throws Exception {
+        discovery.clear();
+        checkGate = new java.util.concurrent.CountDownLatch(1);
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent.start();
+        loop.runPending();
+        assertThat(discovery).as("still checking").isEmpty();
+        removeAndDrain();
+        checkGate.countDown();
+        loop.runUntil(() -> false, Duration.ofMillis(300));
+        assertThat(discovery).as("never announced").doesNotContain(join());
+    }
+
+    @Test
+    void aFailedTorrentLeavesLocalDiscovery() throws Exception {
+        torrent.post(() -> torrent.fail("disk on fire"));
+        loop.runPending();
+        assertThat(discovery).containsExactly(join(), leave());
+        InetSocketAddress heard = new InetSocketAddress("198.18.0.9", 7010);
+        torrent.discovered(heard);
+        loop.runPending();
+        assertThat(dialled).as("a failed torrent dials nobody it hears of").isEmpty();
+    }
+
+    @Test
+    void aPrivateTorrentNeverJoinsLocalDiscoveryNorDialsAPeerHeardThere() throws Exception {
+        discovery.clear();
+        events.clear();
+        metainfo = metainfo(payload, List.of(), true);
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent.start();
+        awaitState(TorrentState.DOWNLOADING);
+        InetSocketAddress heard = new InetSocketAddress("198.18.0.9", 7010);
+        reachable.put(heard, new ScriptedLink(heard, PeerId.random(), true, true));
+        torrent.discovered(heard);
+        loop.runPending();
+        torrent.pause();
+        torrent.resume();
+        loop.runPending();
+        tick(10);
+        assertThat(discovery).as("BEP 27: never announced").noneMatch(s -> s.startsWith("join"));
+        assertThat(dialled).as("BEP 27: peers only from its trackers").isEmpty();
+    }
+
+    @Test
+    void peersHeardByLocalDiscoveryAreDialledWithinTheTorrentsConnectionLimit() throws Exception {
+        events.clear();
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).maxPeersPerTorrent(2).build());
+        torrent.start();
+        awaitState(TorrentState.DOWNLOADING);
+        List<ScriptedLink> links = new ArrayList<>();
+        for (int port = 7011; port <= 7013; port++) {
+            InetSocketAddress heard = new InetSocketAddress("198.18.0.9", port);
+            ScriptedLink link = new ScriptedLink(heard, PeerId.random(), true, true);
+            links.add(link);
+            reachable.put(heard, link);
+            torrent.discovered(heard);
+        }
+        assertThat(loop.runUntil(() -> links.stream().filter(l -> l.started).count() == 2, WAIT)).isTrue();
+        loop.runUntil(() -> false, Duration.ofMillis(200));
+        tick(3);
+        assertThat(dialled).as("two slots, two dials").hasSize(2);
+        assertThat(links.get(2).started).as("the third waits for a free slot").isFalse();
+        close(links.get(0), "gone");
+        tick(1);
+        assertThat(loop.runUntil(() -> links.get(2).started, WAIT)).as("and is dialled when one is free").isTrue();
+    }
+
+    @Test
+    void aPausedTorrentDialsNoPeerHeardByLocalDiscovery() throws Exception {
+        torrent.pause();
+        loop.runPending();
+        InetSocketAddress heard = new InetSocketAddress("198.18.0.9", 7014);
+        reachable.put(heard, new ScriptedLink(heard, PeerId.random(), true, true));
+        torrent.discovered(heard);
+        loop.runPending();
+        loop.runUntil(() -> false, Duration.ofMillis(100));
+        assertThat(dialled).isEmpty();
     }
 
     private void removeAndDrain() throws InterruptedException {
