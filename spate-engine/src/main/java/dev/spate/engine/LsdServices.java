@@ -61,8 +61,8 @@ final class LsdServices implements TorrentContext.LocalDiscovery, AutoCloseable 
                 LOG.log(System.Logger.Level.DEBUG, "local service discovery on {0}: {1}", c.networkInterface().getName(),
                         s.groups());
             } catch (IOException | RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "local service discovery is off on {0}: {1}",
-                        c.networkInterface().getName(), Messages.message(e));
+                LOG.log(expected(c.networkInterface()) ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+                        "local service discovery is off on {0}: {1}", c.networkInterface().getName(), Messages.message(e));
             }
         }
         if (plan.isEmpty()) {
@@ -91,6 +91,19 @@ final class LsdServices implements TorrentContext.LocalDiscovery, AutoCloseable 
         return List.of(bindAddress instanceof Inet4Address
                 ? c.withFamilies(Set.of(StandardProtocolFamily.INET)).withIpv4Source(bindAddress)
                 : c.withFamilies(Set.of(StandardProtocolFamily.INET6)).withIpv6Source(bindAddress));
+    }
+
+    /**
+     * Whether LSD failing on {@code ni} is what one would expect, not worth a warning: a loopback (Linux
+     * gives {@code lo} no multicast flag), an interface that is down or cannot multicast (a session bound
+     * to 127.0.0.1, say).
+     */
+    private static boolean expected(NetworkInterface ni) {
+        try {
+            return ni.isLoopback() || !ni.isUp() || !ni.supportsMulticast();
+        } catch (SocketException e) {
+            return false;
+        }
     }
 
     /** The services running, one per interface. */

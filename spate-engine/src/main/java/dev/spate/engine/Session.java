@@ -47,7 +47,8 @@ import dev.spate.wire.TorrentGeometry;
  *
  * <p>Thread-safe. Threads: virtual threads accept and read handshakes; each torrent has its own loop
  * thread; one platform thread ticks every torrent once a second; a small pool of platform threads
- * hashes and does file IO.
+ * hashes and does file IO; with {@link SessionConfig#localDiscovery()} on, each interface's LSD service
+ * (BEP 14) has virtual threads that send announces and post the peers they hear to the torrents' loops.
  */
 public final class Session implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
