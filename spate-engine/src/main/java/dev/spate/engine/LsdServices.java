@@ -74,14 +74,22 @@ final class LsdServices implements TorrentContext.LocalDiscovery, AutoCloseable 
 
     /**
      * Where a session bound to {@code bindAddress} announces (BEP 14: on each interface it listens
-     * on): on each of {@code defaults} with both groups for the wildcard address, else on the
-     * interface holding the address (even a loopback: the user chose it), with its family's group only
-     * and the address as the source of announces; nothing when no interface holds it.
+     * on): on each of {@code defaults} for the wildcard address, in the families it has addresses of
+     * ({@link #families}), else on the interface holding the address (even a loopback: the user chose
+     * it), with its family's group only and the address as the source of announces; nothing when no
+     * interface holds it.
      */
     static List<LsdConfig> plan(InetAddress bindAddress, int listenPort, List<NetworkInterface> defaults)
             throws SocketException {
         if (bindAddress.isAnyLocalAddress()) {
-            return defaults.stream().map(ni -> LsdConfig.defaults(ni, listenPort)).toList();
+            List<LsdConfig> out = new ArrayList<>();
+            for (NetworkInterface ni : defaults) {
+                Set<StandardProtocolFamily> families = families(ni.inetAddresses().toList());
+                if (!families.isEmpty()) {
+                    out.add(LsdConfig.defaults(ni, listenPort).withFamilies(families));
+                }
+            }
+            return List.copyOf(out);
         }
         NetworkInterface holder = NetworkInterface.getByInetAddress(bindAddress);
         if (holder == null) {
@@ -91,6 +99,25 @@ final class LsdServices implements TorrentContext.LocalDiscovery, AutoCloseable 
         return List.of(bindAddress instanceof Inet4Address
                 ? c.withFamilies(Set.of(StandardProtocolFamily.INET)).withIpv4Source(bindAddress)
                 : c.withFamilies(Set.of(StandardProtocolFamily.INET6)).withIpv6Source(bindAddress));
+    }
+
+    /**
+     * The groups an interface with {@code addresses} can take part in: IPv4's with an IPv4 address (the
+     * kernel joins and sends from one); IPv6's with an IPv6 address wider than link-local, since the group
+     * is site-local and an announce cannot be sent to it from a link-local address alone (measured: "Cannot
+     * assign requested address" on an interface with only {@code fe80::}). Others are left out quietly
+     * rather than failing with a warning on every start.
+     */
+    static Set<StandardProtocolFamily> families(List<InetAddress> addresses) {
+        java.util.EnumSet<StandardProtocolFamily> out = java.util.EnumSet.noneOf(StandardProtocolFamily.class);
+        for (InetAddress a : addresses) {
+            if (a instanceof Inet4Address) {
+                out.add(StandardProtocolFamily.INET);
+            } else if (!a.isLinkLocalAddress() && !a.isLoopbackAddress()) {
+                out.add(StandardProtocolFamily.INET6);
+            }
+        }
+        return out;
     }
 
     /**

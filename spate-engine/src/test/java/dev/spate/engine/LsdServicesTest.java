@@ -21,16 +21,31 @@ class LsdServicesTest {
     }
 
     @Test
-    void aSessionOnTheWildcardAnnouncesOnEachDefaultInterfaceInBothFamilies() throws Exception {
+    void aSessionOnTheWildcardAnnouncesOnEachDefaultInterfaceInTheFamiliesItHasAddressesOf() throws Exception {
+        // The loopback stands in for a default interface; it has 127.0.0.1 (IPv4) and ::1, which does not count.
         NetworkInterface lo = loopback();
         List<LsdConfig> plan = LsdServices.plan(InetAddress.getByName("0.0.0.0"), 6881, List.of(lo));
         assertThat(plan).singleElement().satisfies(c -> {
             assertThat(c.networkInterface()).isEqualTo(lo);
             assertThat(c.listenPort()).isEqualTo(6881);
-            assertThat(c.families()).containsExactlyInAnyOrder(StandardProtocolFamily.INET, StandardProtocolFamily.INET6);
+            assertThat(c.families()).isEqualTo(Set.of(StandardProtocolFamily.INET));
             assertThat(c.ipv4Source()).isEmpty();
         });
         assertThat(LsdServices.plan(InetAddress.getByName("::"), 6881, List.of())).as("no default interface").isEmpty();
+    }
+
+    @Test
+    void anInterfaceTakesPartInTheGroupOfEachFamilyItHasAnAddressOfButIpv6NeedsMoreThanLinkLocal()
+            throws Exception {
+        InetAddress v4 = InetAddress.getByName("192.168.1.20");
+        InetAddress linkLocal = InetAddress.getByName("fe80::1");
+        InetAddress ula = InetAddress.getByName("fd00:5a7e::1");
+        assertThat(LsdServices.families(List.of(v4, linkLocal, ula)))
+                .containsExactlyInAnyOrder(StandardProtocolFamily.INET, StandardProtocolFamily.INET6);
+        assertThat(LsdServices.families(List.of(v4, linkLocal))).containsExactly(StandardProtocolFamily.INET);
+        assertThat(LsdServices.families(List.of(linkLocal, ula))).containsExactly(StandardProtocolFamily.INET6);
+        assertThat(LsdServices.families(List.of(linkLocal))).as("left out, not a warning on every start").isEmpty();
+        assertThat(LsdServices.families(List.of())).isEmpty();
     }
 
     @Test

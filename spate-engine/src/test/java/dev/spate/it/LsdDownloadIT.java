@@ -85,6 +85,46 @@ class LsdDownloadIT {
         Payload.assertSameTree(content, out.resolve("tree"));
     }
 
+    /**
+     * What users get: no {@code --bind}, so both groups on every interface that is up, can multicast and
+     * is not a loopback, here a veth pair with both ends in the namespace (as in LsdIT), IPv4 and IPv6
+     * addresses on one end (the other has only a link-local IPv6 address, which cannot send to the
+     * site-local group, and is left out); the multicast loop brings each process's announces to the other.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void withoutBindTheyAnnounceOnEveryInterfaceAndFindEachOther() throws Exception {
+        Path content = Payload.file(tmp.resolve("seed/wild.bin"), 700_001, 65);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("wild.torrent"), 32 * 1024,
+                List.of());
+        Path out = tmp.resolve("out");
+        try (NetNamespace ns = LsdIT.lsdNamespace(1)) {
+            ns.runChecked(List.of("ip", "link", "add", "lsd0", "type", "veth", "peer", "name", "lsd1"));
+            for (String dev : List.of("lsd0", "lsd1")) {
+                ns.runChecked(List.of("ip", "link", "set", dev, "up"));
+            }
+            ns.runChecked(List.of("ip", "addr", "add", "198.18.1.1/24", "dev", "lsd0"));
+            ns.runChecked(List.of("ip", "-6", "addr", "add", "fd00:5a7e::1/64", "dev", "lsd0", "nodad"));
+            try (ExternalProcess seed = ExternalProcess.start("spate-lsd-seed", SpateCli.commandWithLsd(ns, List.of(
+                    "seed", torrent.file().toString(), "-d", content.getParent().toString(), "--port", "7001",
+                    "--state", tmp.resolve("seed-state").toString(), "--verbose")), null)) {
+                seed.waitForLine("^seeding .* on port 7001", HEAR);
+                try (ExternalProcess leech = ExternalProcess.start("spate-lsd-download", SpateCli.commandWithLsd(ns,
+                        List.of("download", torrent.file().toString(), "-o", out.toString(), "--port", "7002",
+                                "--state", tmp.resolve("download-state").toString(), "--verbose")), null)) {
+                    assertThat(leech.waitForExit(DOWNLOAD)).as("exit; log:%n%s%nseed:%n%s", leech.logTail(30),
+                            seed.logTail(30)).isZero();
+                    assertThat(SpateCli.summary(leech).group("state")).isEqualTo("complete");
+                    assertThat(leech.logText()).as("lsd1 (link-local IPv6 only) is left out, quietly")
+                            .doesNotContain("warning").contains("local service discovery on lsd0");
+                }
+                assertThat(seed.logText()).as("the seed heard the leech in both groups and dialled both addresses")
+                        .contains("198.18.1.1:7002").contains("[fd00:5a7e:0:0:0:0:0:1]:7002").doesNotContain("warning");
+            }
+        }
+        Payload.assertSameTree(content, out.resolve("wild.bin"));
+    }
+
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void libtorrentWithLsdOnHearsASpateLeechAndServesIt() throws Exception {
