@@ -40,6 +40,13 @@ final class DownloadCommand implements Callable<Integer> {
     static final int INTERRUPTED = 130;
     /** How often {@code --peers} prints the peer table. */
     static final long PEER_TABLE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** With neither peers nor trackers, and LSD off: nobody can come. */
+    static final long NO_PEERS_GIVE_UP_NANOS = 5_000_000_000L;
+    /**
+     * The same with LSD on: a peer on the local network may still announce itself; one that was there
+     * before us does so again within BEP 14's 5 minutes, so a minute more than that.
+     */
+    static final long NO_PEERS_BUT_LSD_GIVE_UP_NANOS = 360_000_000_000L;
 
     @Parameters(arity = "1..*", paramLabel = "FILE.torrent|URL|MAGNET",
             description = "The .torrent file, its http(s) URL, or a magnet link; several are downloaded together.")
@@ -218,10 +225,11 @@ final class DownloadCommand implements Callable<Integer> {
                         }
                         if (peerAddresses.isEmpty() && trackers.isEmpty() && !t.hasOwnSources()
                                 && s.state() == TorrentState.DOWNLOADING && s.peers() == 0 && s.webSeedsInUse() == 0
-                                && now - start > 5_000_000_000L) {
+                                && now - start > (network.noLsd ? NO_PEERS_GIVE_UP_NANOS : NO_PEERS_BUT_LSD_GIVE_UP_NANOS)) {
                             line.clear();
                             err.println("spate: no peers to download from: " + (several ? TerminalText.escape(t.argument) + ": " : "")
                                     + "the torrent has no trackers" + (s.webSeeds().isEmpty() ? "" : " and every web seed was dropped")
+                                    + (network.noLsd ? "" : " and no peer on the local network announced it (LSD)")
                                     + "; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
                             return interrupt.finish(Main.FAILURE);
                         }

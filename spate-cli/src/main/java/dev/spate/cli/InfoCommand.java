@@ -131,7 +131,9 @@ final class InfoCommand implements Callable<Integer> {
         for (String p : peers) {
             dial.add(DownloadCommand.parsePeer(spec, p));
         }
-        SessionConfig.Builder config = SessionConfig.builder().listenPort(0);
+        // A look at a link, not a download: nothing is announced on the local network (LSD), and the
+        // metadata comes from the link's peers and trackers and --peer.
+        SessionConfig.Builder config = SessionConfig.builder().listenPort(0).localDiscovery(false);
         if (state != null) {
             config.stateDirectory(state);
         }

@@ -68,8 +68,9 @@ final class SelftestCommand implements Callable<Integer> {
             writeRandom(source, bytes);
             Metainfo meta = TorrentCreator.builder(source).build().createMetainfo();
             // Its own state directory, removed with the rest: the user's resume data is not touched.
-            SessionConfig loopback = SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
-                    .listenPort(0).stateDirectory(work.resolve("state")).build();
+            // No local service discovery: a test of this machine announces nothing to the network.
+            SessionConfig loopback = SessionConfig.builder().localDiscovery(false)
+                    .bindAddress(InetAddress.getLoopbackAddress()).listenPort(0).stateDirectory(work.resolve("state")).build();
             double seconds;
             try (Session seedSession = Session.open(loopback); Session leechSession = Session.open(loopback)) {
                 TorrentHandle seed = seedSession.add(meta, source.getParent());

@@ -10,7 +10,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** Listening, rate, connection, peer exchange and state options shared by {@code download} and {@code seed}. */
+/**
+ * Listening, rate, connection, state, peer exchange and local discovery options shared by {@code download} and
+ * {@code seed}.
+ */
 final class SessionOptions {
     /** The conventional BitTorrent port, tried first when none is given. */
     static final int DEFAULT_PORT = 6881;
@@ -42,9 +45,14 @@ final class SessionOptions {
                     + " several spate processes may share one.")
     Path state;
 
+    @Option(names = "--no-lsd",
+            description = "Do not use local service discovery (LSD): announce nothing to the local network and dial"
+                    + " no peer heard there. LSD is on by default, never for private torrents.")
+    boolean noLsd;
+
     /** Opens the session these options describe. */
     Session open(CommandSpec spec) throws IOException {
-        SessionConfig.Builder config = SessionConfig.builder().pex(!noPex);
+        SessionConfig.Builder config = SessionConfig.builder().pex(!noPex).localDiscovery(!noLsd);
         applyLimits(config, spec);
         if (state != null) {
             config.stateDirectory(state);

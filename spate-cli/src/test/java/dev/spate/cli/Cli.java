@@ -2,11 +2,29 @@ package dev.spate.cli;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
-/** Runs the command in-process, as {@code spate ARGS...}, capturing what it prints. */
+/**
+ * Runs the command in-process, as {@code spate ARGS...}, capturing what it prints. Tests never multicast
+ * outside a network namespace of their own, and this JVM runs in none: {@code download} and
+ * {@code seed} get {@code --no-lsd}, always ({@link #args}).
+ */
 final class Cli {
+    /** The commands that open a session, whose local service discovery is on by default. */
+    static final Set<String> SESSION_COMMANDS = Set.of("download", "seed");
+
     private Cli() {
+    }
+
+    /** {@code args} as run: {@code --no-lsd} right after a session command. */
+    static String[] args(String... args) {
+        List<String> out = new ArrayList<>(List.of(args));
+        if (!out.isEmpty() && SESSION_COMMANDS.contains(out.get(0)) && !out.contains("--no-lsd")) {
+            out.add(1, "--no-lsd");
+        }
+        return out.toArray(String[]::new);
     }
 
     /** Exit status and the text printed on standard output and standard error. */
@@ -28,7 +46,7 @@ final class Cli {
     static Result runIn(java.util.Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true), env);
+        int code = Main.run(args(args), new PrintWriter(out, true), new PrintWriter(err, true), env);
         return new Result(code, out.toString(), err.toString());
     }
 }

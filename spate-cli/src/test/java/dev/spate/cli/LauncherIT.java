@@ -66,7 +66,7 @@ class LauncherIT {
     private Run spate(java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(launcher.toString());
-        cmd.addAll(List.of(args));
+        cmd.addAll(List.of(Cli.args(args)));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));

@@ -154,6 +154,23 @@ final class Handle implements TorrentHandle {
         }
     }
 
+    /**
+     * A peer heard by local service discovery: to the live phase, which takes it or not on its loop.
+     * Any thread; never blocks (an LSD receive thread calls it). Lost when the phase changes right
+     * now, which costs nothing: announces repeat.
+     */
+    void discovered(InetSocketAddress peer) {
+        Torrent t = torrent;
+        if (t != null) {
+            t.discovered(peer);
+            return;
+        }
+        MetadataResolver r = resolver;
+        if (r != null) {
+            r.discovered(peer);
+        }
+    }
+
     @Override
     public synchronized void setRateLimits(long downloadBytesPerSecond, long uploadBytesPerSecond) {
         if (downloadBytesPerSecond < 0 || uploadBytesPerSecond < 0) {

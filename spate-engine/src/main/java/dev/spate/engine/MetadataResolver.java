@@ -137,11 +137,26 @@ final class MetadataResolver implements PeerConnection.Listener {
                 connect0(p.toSocketAddress());
             }
             trackers.start();
+            context.localDiscovery().join(hash);
         });
     }
 
     void connect(InetSocketAddress peer) {
         post(() -> connect0(peer));
+    }
+
+    /**
+     * A peer on the local network announced the info-hash (BEP 14). Whether the torrent is private
+     * (BEP 27) is in the info dictionary we do not have yet, so the phase announces and takes LSD
+     * peers as it does tracker peers (libtorrent does the same); the torrent proper never joins when
+     * the metadata says private. Any thread.
+     */
+    void discovered(InetSocketAddress peer) {
+        post(() -> {
+            if (!paused && !over) {
+                connect0(peer);
+            }
+        });
     }
 
     private void connect0(InetSocketAddress peer) {
@@ -163,6 +178,7 @@ final class MetadataResolver implements PeerConnection.Listener {
         post(() -> {
             if (!paused && !over) {
                 paused = true;
+                context.localDiscovery().leave(hash);
                 closeAll("paused");
                 trackers.stopped();
                 context.events().accept(new Event.StateChanged(hash, TorrentState.METADATA, TorrentState.PAUSED));
@@ -176,6 +192,7 @@ final class MetadataResolver implements PeerConnection.Listener {
                 paused = false;
                 context.events().accept(new Event.StateChanged(hash, TorrentState.PAUSED, TorrentState.METADATA));
                 trackers.start();
+                context.localDiscovery().join(hash);
                 dial();
             }
         });
@@ -183,15 +200,18 @@ final class MetadataResolver implements PeerConnection.Listener {
 
     /** Stops for good (removed, or resolved); waits for the loop. Any thread but the loop. */
     void remove() {
-        post(() -> {
+        if (!post(() -> {
             if (!over) {
                 over = true;
+                context.localDiscovery().leave(hash);
                 closeAll("torrent removed");
                 trackers.stopped();
                 context.events().accept(new Event.StateChanged(hash, paused ? TorrentState.PAUSED
                         : TorrentState.METADATA, TorrentState.REMOVED));
             }
-        });
+        })) {
+            context.localDiscovery().leave(hash); // the loop is gone: nothing can join any more
+        }
         end();
     }
 
@@ -440,6 +460,7 @@ final class MetadataResolver implements PeerConnection.Listener {
      */
     private void finish(byte[] info) {
         over = true;
+        context.localDiscovery().leave(hash); // the torrent proper joins again unless it is private
         trackers.stopped();
         List<CompletableFuture<Void>> holds = new ArrayList<>();
         for (PeerLink link : early.keySet()) {

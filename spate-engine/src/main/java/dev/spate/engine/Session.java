@@ -49,7 +49,8 @@ import dev.spate.wire.TorrentGeometry;
  *
  * <p>Thread-safe. Threads: virtual threads accept and read handshakes; each torrent has its own loop
  * thread; one platform thread ticks every torrent once a second; a small pool of platform threads
- * hashes and does file IO.
+ * hashes and does file IO; with {@link SessionConfig#localDiscovery()} on, each interface's LSD service
+ * (BEP 14) has virtual threads that send announces and post the peers they hear to the torrents' loops.
  */
 public final class Session implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Session.class.getName());
@@ -75,6 +76,8 @@ public final class Session implements AutoCloseable {
     private final MetadataStore metadata;
     /** The metadata fetches of {@link #fetchMetadata}, each with the future it completes. */
     private final Map<MetadataResolver, CompletableFuture<Metainfo>> fetches = new ConcurrentHashMap<>();
+    /** Local Service Discovery (BEP 14), started last in the constructor; null when switched off. */
+    private final LsdServices lsd;
 
     private Session(SessionConfig config) throws IOException {
         this.config = config;
@@ -112,10 +115,28 @@ public final class Session implements AutoCloseable {
                 }, new SocketConnector(), (name, onFailure, onFatal) -> Mailbox.threaded(name, onFailure, onFatal),
                 this::fatal, peerId, config, this::listenPort, blockBuffers, downloadLimit, uploadLimit,
                 trackerConfig(), ResumeStore.open(config.stateDirectory()),
-                (urls, info) -> WebSeeds.open(urls, info, dev.spate.webseed.WebSeedConfig.defaults()));
+                (urls, info) -> WebSeeds.open(urls, info, dev.spate.webseed.WebSeedConfig.defaults()),
+                new TorrentContext.LocalDiscovery() {
+                    @Override
+                    public void join(InfoHash hash) {
+                        if (lsd != null) {
+                            lsd.join(hash);
+                        }
+                    }
+
+                    @Override
+                    public void leave(InfoHash hash) {
+                        if (lsd != null) {
+                            lsd.leave(hash);
+                        }
+                    }
+                });
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
         this.acceptor = Acceptor.start(server, Acceptor.Settings.defaults(config.connectTimeout()), this::incoming,
                 this::acceptorFailed);
+        // Last: nothing can fail after it, and no torrent exists yet to announce.
+        this.lsd = config.localDiscovery() ? LsdServices.start(config.bindAddress(), listenPort(), this::discovered)
+                : null;
     }
 
     /** Opens a session: binds the listening port and starts its threads. */
@@ -360,6 +381,9 @@ public final class Session implements AutoCloseable {
         }
         closed = true;
         acceptor.close();
+        if (lsd != null) {
+            lsd.close(); // no more announces of torrents about to stop, no more peers for them
+        }
         for (Handle h : torrents.values()) {
             Torrent t = h.torrent();
             if (t != null) {
@@ -520,6 +544,17 @@ public final class Session implements AutoCloseable {
             }
         }
         fetches.keySet().forEach(MetadataResolver::postTick);
+    }
+
+    /**
+     * A peer on the local network announced one of our torrents (BEP 14); on an LSD receive thread,
+     * which only posts: the torrent (or its metadata phase) decides on its loop.
+     */
+    private void discovered(InfoHash hash, InetSocketAddress peer) {
+        Handle handle = torrents.get(hash);
+        if (handle != null) {
+            handle.discovered(peer);
+        }
     }
 
     /** Hands an incoming connection to the torrent its handshake names (BEP 3); on the connection's thread. */

@@ -40,12 +40,18 @@ import java.util.Objects;
  *     resume data under {@code resume/}. Several sessions (and processes) may share one. Created,
  *     with its parents, on the first write (the directory itself with mode 0700 where the file
  *     system has POSIX permissions)
+ * @param localDiscovery whether the session finds peers on the local network by Local Service
+ *     Discovery (BEP 14): it announces its active torrents by multicast on the interfaces it listens
+ *     on (every interface that is up, can multicast and is not a loopback or a tunnel when it listens
+ *     on the wildcard address; the interface holding the address otherwise) and dials the peers
+ *     others announce for them; never for a private torrent (BEP 27). On by default
  */
 public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
                             Duration idleTimeout, int uploadSlots, Duration trackerTimeout,
                             int udpTrackerAttempts, long downloadRateLimit, long uploadRateLimit,
-                            boolean endgame, boolean directWrites, boolean pex, Path stateDirectory) {
+                            boolean endgame, boolean directWrites, boolean pex, Path stateDirectory,
+                            boolean localDiscovery) {
     /**
      * Checks every value as the builder's setters do, with the same messages, so that a config made
      * with {@code new} is as valid as a built one; {@code stateDirectory} is made absolute.
@@ -168,7 +174,8 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
 
     /**
      * Defaults: any address, port 6881, 50 peers per torrent, 200 in all, 32 MiB disk queue, 4
-     * upload slots, endgame, direct writes and PEX on, the state directory {@link #defaultStateDirectory()}.
+     * upload slots, endgame, direct writes, PEX and local service discovery on, the state directory
+     * {@link #defaultStateDirectory()}.
      */
     public static Builder builder() {
         return new Builder();
@@ -206,6 +213,8 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         private boolean pex = true;
         /** Null until set: the default is worked out at {@link #build()}, from the environment. */
         private Path stateDirectory;
+        /** On for users, as in other clients; every test configuration switches it off. */
+        private boolean localDiscovery = true;
 
         private Builder() {
         }
@@ -323,6 +332,12 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** Local service discovery (BEP 14) on (the default) or off; see {@link SessionConfig#localDiscovery()}. */
+        public Builder localDiscovery(boolean enabled) {
+            this.localDiscovery = enabled;
+            return this;
+        }
+
         /**
          * The settings as given so far, defaults for the rest.
          *
@@ -333,7 +348,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
                     connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts,
                     downloadRateLimit, uploadRateLimit, endgame, directWrites, pex,
-                    stateDirectory != null ? stateDirectory : defaultStateDirectory());
+                    stateDirectory != null ? stateDirectory : defaultStateDirectory(), localDiscovery);
         }
     }
 }

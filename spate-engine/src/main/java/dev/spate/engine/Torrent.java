@@ -142,8 +142,33 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         adoptCarried();
         trackers.start();
+        joinLocalDiscovery();
         connections.dial(); // after the adoption: a carried peer is connected, not dialled again
         webSeeds.fill();
+    }
+
+    /**
+     * Announces the torrent on the local network while it is active (BEP 14); a private torrent
+     * never (BEP 27: its peers come from its trackers only). Loop.
+     */
+    private void joinLocalDiscovery() {
+        if (!info.isPrivate()) {
+            context.localDiscovery().join(hash);
+        }
+    }
+
+    /**
+     * A peer on the local network announced this torrent (BEP 14): dialled like a tracker's peer,
+     * within the torrent's and the session's connection limits, while the torrent is active and not
+     * private. Any thread.
+     */
+    void discovered(InetSocketAddress peer) {
+        post(() -> {
+            if (!info.isPrivate() && lifecycle.isActive()) {
+                connections.add(peer);
+                connections.dial();
+            }
+        });
     }
 
     /** Disconnects every peer and stops; the data and what is verified stay. Any thread. */
@@ -155,6 +180,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             }
             dropCarried("paused", true);
             if (wasActive) {
+                context.localDiscovery().leave(hash);
                 connections.disconnectAll("paused");
                 webSeeds.stop();
                 trackers.stopped();
@@ -211,12 +237,15 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         CompletableFuture<CompletableFuture<Void>> stopped = new CompletableFuture<>();
         if (!post(() -> {
             dropCarried("shutting down", false);
+            // On the loop, behind any activation still queued, which can then no longer join.
+            context.localDiscovery().leave(hash);
             connections.disconnectAll("shutting down");
             webSeeds.stop();
             CompletableFuture<Void> announced = trackers.stopped();
             lifecycle.go(TorrentState.REMOVED);
             stopped.complete(announced);
         })) {
+            context.localDiscovery().leave(hash); // the loop is gone: nothing can join any more
             stopped.complete(CompletableFuture.completedFuture(null));
         }
         loop.close();
@@ -259,6 +288,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         error = message;
         dropCarried("torrent error", false);
+        context.localDiscovery().leave(hash);
         connections.disconnectAll("torrent error");
         webSeeds.stop();
         trackers.stopped();

@@ -35,12 +35,13 @@ import java.util.function.IntSupplier;
  * @param fatal told of an {@link Error} in one of the torrent's threads: the session ends
  * @param resumes where resume data lives (the session's state directory)
  * @param webSeeds makes the fetchers of a torrent's web seeds (HTTP in a session)
+ * @param localDiscovery where a torrent announces itself on the local network (BEP 14)
  */
 record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer<Event> events,
                       ConnectionSlots slots, Connector connector, LoopFactory loops, Consumer<Throwable> fatal,
                       PeerId peerId, SessionConfig config, IntSupplier listenPort, PieceBuffers blockBuffers,
                       TokenBucket downloadLimit, TokenBucket uploadLimit, TrackerConfig trackerConfig,
-                      ResumeStore resumes, WebSeedFactory webSeeds) {
+                      ResumeStore resumes, WebSeedFactory webSeeds, LocalDiscovery localDiscovery) {
 
     /** Makes the web seeds of a torrent from its url-list (or a magnet's {@code ws}). */
     @FunctionalInterface
@@ -61,6 +62,31 @@ record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer
 
         /** Gives a slot back; once for each successful {@link #reserve}. */
         void release();
+    }
+
+    /**
+     * Local Service Discovery (BEP 14) as a torrent sees it: it joins while it takes part in its swarm
+     * and may be announced, and leaves when it stops. Whether it may (BEP 27: never when private) is
+     * the torrent's decision; the peers heard come back through the session. Thread-safe; both are
+     * no-ops when repeated.
+     */
+    interface LocalDiscovery {
+        /** Nothing announced, nothing heard: LSD switched off. */
+        LocalDiscovery OFF = new LocalDiscovery() {
+            @Override
+            public void join(InfoHash hash) {
+            }
+
+            @Override
+            public void leave(InfoHash hash) {
+            }
+        };
+
+        /** Announce {@code hash} on the local network and pass on the peers heard for it. */
+        void join(InfoHash hash);
+
+        /** Stop announcing {@code hash} and passing on its peers. */
+        void leave(InfoHash hash);
     }
 
     /** How the torrent's mailbox is made: a threaded one in a session, a manual one in tests. */

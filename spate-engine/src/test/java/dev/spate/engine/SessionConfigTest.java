@@ -48,7 +48,7 @@ class SessionConfigTest {
             new Case("stateDirectory", null, b -> b.stateDirectory(null)));
 
     private SessionConfig valid() {
-        return SessionConfig.builder().stateDirectory(tmp.resolve("state")).build();
+        return SessionConfig.builder().localDiscovery(false).stateDirectory(tmp.resolve("state")).build();
     }
 
     /** {@code new SessionConfig(...)} with the components of {@code base}, one of them replaced. */
@@ -78,7 +78,7 @@ class SessionConfigTest {
     void theConstructorRejectsEveryBadValueWithTheSameMessageAsTheBuilder() {
         SessionConfig base = valid();
         for (Case c : BAD) {
-            Throwable fromBuilder = catchThrowable(() -> c.setter().accept(SessionConfig.builder()));
+            Throwable fromBuilder = catchThrowable(() -> c.setter().accept(SessionConfig.builder().localDiscovery(false)));
             Throwable fromConstructor = catchThrowable(() -> construct(base, c.component(), c.bad()));
 
             assertThat(fromBuilder).as("the builder given %s = %s", c.component(), c.bad())
@@ -91,8 +91,15 @@ class SessionConfigTest {
     }
 
     @Test
+    void localServiceDiscoveryIsOnForUsersAndTheBuilderSwitchesItOff() {
+        // Only a config that opens no session: tests switch LSD off (LocalDiscoveryTestIsolationTest).
+        assertThat(SessionConfig.builder().stateDirectory(tmp).build().localDiscovery()).isTrue();
+        assertThat(SessionConfig.builder().localDiscovery(false).stateDirectory(tmp).build().localDiscovery()).isFalse();
+    }
+
+    @Test
     void theMessagesSayWhatIsWrongWithTheValue() {
-        assertThatThrownBy(() -> SessionConfig.builder().listenPort(70000))
+        assertThatThrownBy(() -> SessionConfig.builder().localDiscovery(false).listenPort(70000))
                 .hasMessage("listenPort 70000 outside 0-65535");
         assertThatThrownBy(() -> construct(valid(), "idleTimeout", Duration.ZERO))
                 .hasMessage("idleTimeout PT0S is not positive");
@@ -102,7 +109,7 @@ class SessionConfigTest {
 
     @Test
     void everyGoodValueTheBuilderTakesTheConstructorTakesToo() throws Throwable {
-        SessionConfig built = SessionConfig.builder().listenPort(0).maxPeersPerTorrent(1).maxConnections(1)
+        SessionConfig built = SessionConfig.builder().localDiscovery(false).listenPort(0).maxPeersPerTorrent(1).maxConnections(1)
                 .diskQueueBytes(1 << 20).connectTimeout(Duration.ofNanos(1)).uploadSlots(1).udpTrackerAttempts(9)
                 .downloadRateLimit(0).uploadRateLimit(0).stateDirectory(tmp).build();
 
@@ -114,7 +121,7 @@ class SessionConfigTest {
     void aRelativeStateDirectoryIsMadeAbsoluteAndNormalizedHoweverTheConfigIsMade() throws Throwable {
         Path expected = Path.of("state").toAbsolutePath();
 
-        assertThat(SessionConfig.builder().stateDirectory(Path.of("x/../state")).build().stateDirectory())
+        assertThat(SessionConfig.builder().localDiscovery(false).stateDirectory(Path.of("x/../state")).build().stateDirectory())
                 .isEqualTo(expected);
         assertThat(construct(valid(), "stateDirectory", Path.of("./state")).stateDirectory()).isEqualTo(expected);
     }

@@ -64,6 +64,19 @@ abstract class TorrentLoopHarness {
     final Map<InetSocketAddress, ScriptedLink> reachable = new ConcurrentHashMap<>();
     final List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
     final List<Throwable> fatal = new CopyOnWriteArrayList<>();
+    /** What the torrents asked of local service discovery, in order: "join HEX", "leave HEX". */
+    final List<String> discovery = new CopyOnWriteArrayList<>();
+    final TorrentContext.LocalDiscovery recordingDiscovery = new TorrentContext.LocalDiscovery() {
+        @Override
+        public void join(InfoHash hash) {
+            discovery.add("join " + hash.hex());
+        }
+
+        @Override
+        public void leave(InfoHash hash) {
+            discovery.add("leave " + hash.hex());
+        }
+    };
     final PeerId ourId = PeerId.random();
     byte[] payload;
     Metainfo metainfo;
@@ -82,7 +95,7 @@ abstract class TorrentLoopHarness {
         new SplittableRandom(7).nextBytes(payload);
         metainfo = metainfo(payload, List.of());
         disk = new DiskIo(2, 4 << 20);
-        torrent = newTorrent(SessionConfig.builder().listenPort(0).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
     }
@@ -130,7 +143,7 @@ abstract class TorrentLoopHarness {
                 dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> {
                     webSeedUrls.add(urls);
                     return webSeedFetchers;
-                });
+                }, recordingDiscovery);
         return new Torrent(context, metainfo, dir, t -> removed = true);
     }
 

@@ -217,7 +217,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     void aPrivateTorrentAnnouncesNoPexAndTellsNoOneOfItsPeers() throws Exception {
         metainfo = metainfo(payload, List.of(), true);
         events.clear(); // the state to wait for is the new torrent's
-        torrent = newTorrent(SessionConfig.builder().listenPort(0).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
         ScriptedLink a = attach(ScriptedLink.fast(11));
@@ -293,7 +293,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     void pausedWhileCheckingItStaysPausedOnceTheCheckIsDoneAndResumesFromThere() throws Exception {
         events.clear();
         checkGate = new java.util.concurrent.CountDownLatch(1);
-        Torrent second = newTorrent(SessionConfig.builder().listenPort(0).build());
+        Torrent second = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
         second.start();
         second.pause(); // before the check's verdict: the check is held
         loop.runPending();
@@ -408,7 +408,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
             });
             metainfo = metainfo(payload, List.of("http://127.0.0.1:" + silent.getLocalPort() + "/announce"));
             events.clear();
-            torrent = newTorrent(SessionConfig.builder().listenPort(0).trackerTimeout(Duration.ofSeconds(30)).build());
+            torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).trackerTimeout(Duration.ofSeconds(30)).build());
             torrent.start();
             awaitState(TorrentState.DOWNLOADING);
             assertThat(loop.runUntil(() -> !held.isEmpty(), WAIT)).as("the announce is under way").isTrue();
@@ -483,7 +483,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     void aTorrentRemovedWhileCheckingNeverStartsAfterwards() throws Exception {
         events.clear();
         checkGate = new java.util.concurrent.CountDownLatch(1);
-        Torrent second = newTorrent(SessionConfig.builder().listenPort(0).build());
+        Torrent second = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
         torrent = second;
         second.start();
         removeAndDrain();
@@ -567,6 +567,110 @@ class TorrentLoopTest extends TorrentLoopHarness {
         assertThat(events).filteredOn(e -> e instanceof Event.StateChanged c && c.to() == TorrentState.REMOVED)
                 .hasSize(1);
         assertThat(slotsInUse).hasValue(0);
+    }
+
+    // ---- local service discovery (BEP 14) ----
+
+    String join() {
+        return "join " + torrent.hash().hex();
+    }
+
+    String leave() {
+        return "leave " + torrent.hash().hex();
+    }
+
+    @Test
+    void anActiveTorrentJoinsLocalDiscoveryAndLeavesItWhenPausedAndWhenRemoved() throws Exception {
+        assertThat(discovery).as("joined once it was downloading").containsExactly(join());
+        torrent.pause();
+        loop.runPending();
+        assertThat(discovery).containsExactly(join(), leave());
+        torrent.resume();
+        loop.runPending();
+        assertThat(discovery).containsExactly(join(), leave(), join());
+        removeAndDrain();
+        assertThat(discovery).containsExactly(join(), leave(), join(), leave());
+    }
+
+    @Test
+    void aTorrentJoinsOnlyOnceItsCheckIsDoneAndNotAtAllWhenRemovedWhileChecking() throws Exception {
+        discovery.clear();
+        checkGate = new java.util.concurrent.CountDownLatch(1);
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent.start();
+        loop.runPending();
+        assertThat(discovery).as("still checking").isEmpty();
+        removeAndDrain();
+        checkGate.countDown();
+        loop.runUntil(() -> false, Duration.ofMillis(300));
+        assertThat(discovery).as("never announced").doesNotContain(join());
+    }
+
+    @Test
+    void aFailedTorrentLeavesLocalDiscovery() throws Exception {
+        torrent.post(() -> torrent.fail("disk on fire"));
+        loop.runPending();
+        assertThat(discovery).containsExactly(join(), leave());
+        InetSocketAddress heard = new InetSocketAddress("198.18.0.9", 7010);
+        torrent.discovered(heard);
+        loop.runPending();
+        assertThat(dialled).as("a failed torrent dials nobody it hears of").isEmpty();
+    }
+
+    @Test
+    void aPrivateTorrentNeverJoinsLocalDiscoveryNorDialsAPeerHeardThere() throws Exception {
+        discovery.clear();
+        events.clear();
+        metainfo = metainfo(payload, List.of(), true);
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent.start();
+        awaitState(TorrentState.DOWNLOADING);
+        InetSocketAddress heard = new InetSocketAddress("198.18.0.9", 7010);
+        reachable.put(heard, new ScriptedLink(heard, PeerId.random(), true, true));
+        torrent.discovered(heard);
+        loop.runPending();
+        torrent.pause();
+        torrent.resume();
+        loop.runPending();
+        tick(10);
+        assertThat(discovery).as("BEP 27: never announced").noneMatch(s -> s.startsWith("join"));
+        assertThat(dialled).as("BEP 27: peers only from its trackers").isEmpty();
+    }
+
+    @Test
+    void peersHeardByLocalDiscoveryAreDialledWithinTheTorrentsConnectionLimit() throws Exception {
+        events.clear();
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).maxPeersPerTorrent(2).build());
+        torrent.start();
+        awaitState(TorrentState.DOWNLOADING);
+        List<ScriptedLink> links = new ArrayList<>();
+        for (int port = 7011; port <= 7013; port++) {
+            InetSocketAddress heard = new InetSocketAddress("198.18.0.9", port);
+            ScriptedLink link = new ScriptedLink(heard, PeerId.random(), true, true);
+            links.add(link);
+            reachable.put(heard, link);
+            torrent.discovered(heard);
+        }
+        assertThat(loop.runUntil(() -> links.stream().filter(l -> l.started).count() == 2, WAIT)).isTrue();
+        loop.runUntil(() -> false, Duration.ofMillis(200));
+        tick(3);
+        assertThat(dialled).as("two slots, two dials").hasSize(2);
+        assertThat(links.get(2).started).as("the third waits for a free slot").isFalse();
+        close(links.get(0), "gone");
+        tick(1);
+        assertThat(loop.runUntil(() -> links.get(2).started, WAIT)).as("and is dialled when one is free").isTrue();
+    }
+
+    @Test
+    void aPausedTorrentDialsNoPeerHeardByLocalDiscovery() throws Exception {
+        torrent.pause();
+        loop.runPending();
+        InetSocketAddress heard = new InetSocketAddress("198.18.0.9", 7014);
+        reachable.put(heard, new ScriptedLink(heard, PeerId.random(), true, true));
+        torrent.discovered(heard);
+        loop.runPending();
+        loop.runUntil(() -> false, Duration.ofMillis(100));
+        assertThat(dialled).isEmpty();
     }
 
     private void removeAndDrain() throws InterruptedException {

@@ -170,9 +170,15 @@ class LsdIT {
     /** Starts an LsdProbe listening in {@code ns} and waits until its service has started. */
     ExternalProcess probe(NetNamespace ns, String name, String iface, String families, int port, List<String> extra,
             String... hashes) {
+        return probe(tmp, ns, name, iface, families, port, extra, hashes);
+    }
+
+    /** The same, its stop file in {@code dir} (see {@link #stop(Path, ExternalProcess)}). */
+    static ExternalProcess probe(Path dir, NetNamespace ns, String name, String iface, String families, int port,
+            List<String> extra, String... hashes) {
         List<String> args = new ArrayList<>(List.of("listen", "--interface", iface, "--families", families,
                 "--port", Integer.toString(port), "--interval-seconds", "2", "--lifetime", "80",
-                "--stop-file", stopFile(name).toString()));
+                "--stop-file", stopFile(dir, name).toString()));
         args.addAll(extra);
         for (String h : hashes) {
             args.add("--hash");
@@ -190,8 +196,13 @@ class LsdIT {
 
     /** Asks a probe to stop; checks that its service stopped cleanly and returns its last counters. */
     Map<String, Long> stop(ExternalProcess probe) {
+        return stop(tmp, probe);
+    }
+
+    /** The same for a probe started with its stop file in {@code dir}. */
+    static Map<String, Long> stop(Path dir, ExternalProcess probe) {
         try {
-            Files.createFile(stopFile(probe.name().substring("lsd-".length())));
+            Files.createFile(stopFile(dir, probe.name().substring("lsd-".length())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -210,8 +221,8 @@ class LsdIT {
         return p.logText().lines().filter(l -> l.startsWith("PEER ")).toList();
     }
 
-    Path stopFile(String name) {
-        return tmp.resolve("stop-" + name);
+    static Path stopFile(Path dir, String name) {
+        return dir.resolve("stop-" + name);
     }
 
     /** The probe's JVM: this JVM's java, the engine's classes and the test classes. */

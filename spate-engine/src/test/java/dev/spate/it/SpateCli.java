@@ -20,8 +20,15 @@ import java.util.regex.Pattern;
  * using it fail when it is missing (a skip would pass CI without testing anything). This module's freshly compiled {@code target/classes} go first on
  * the class path, so the subprocess always runs the engine under test, even when the jar predates a change
  * to it.
+ *
+ * <p>Local service discovery, on by default for users, multicasts: every command made here gets
+ * {@code --no-lsd} ({@link #withoutLsd}) but for {@link #commandWithLsd}, which runs only inside a
+ * namespace the test made.
  */
 public final class SpateCli {
+    /** The commands that open a session, whose local service discovery is on by default. */
+    public static final java.util.Set<String> SESSION_COMMANDS = java.util.Set.of("download", "seed");
+
     /**
      * The summary line {@code download} prints on stdout at the end, by group name: {@code name}, {@code state}
      * (complete or incomplete), {@code verified} and {@code pieces}, {@code percent}, {@code path} (where the files
@@ -51,13 +58,38 @@ public final class SpateCli {
         return jar;
     }
 
-    /** {@code java -cp <engine classes>:spate.jar dev.spate.cli.Main args...}. */
+    /**
+     * {@code args} with {@code --no-lsd} right after a session command: tests never multicast outside a
+     * network namespace of their own (LocalDiscoveryTestIsolationTest checks every way a test runs the CLI).
+     */
+    public static List<String> withoutLsd(List<String> args) {
+        List<String> out = new ArrayList<>(args);
+        if (!out.isEmpty() && SESSION_COMMANDS.contains(out.get(0)) && !out.contains("--no-lsd")) {
+            out.add(1, "--no-lsd");
+        }
+        return out;
+    }
+
+    /**
+     * {@code spate args...} with local service discovery on (the users' default), inside {@code ns}:
+     * its multicast stays on that namespace's interfaces.
+     */
+    public static List<String> commandWithLsd(NetNamespace ns, List<String> args) {
+        java.util.Objects.requireNonNull(ns, "LSD multicasts: only inside a network namespace the test made");
+        return ns.exec(javaCommand(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), args));
+    }
+
+    /** {@code java -cp <engine classes>:spate.jar dev.spate.cli.Main args...}, with {@code --no-lsd}. */
     public static List<String> command(List<String> args) {
         return command(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), args);
     }
 
     /** The same with the given JVM options instead of the defaults. */
     public static List<String> command(List<String> jvmOptions, List<String> args) {
+        return javaCommand(jvmOptions, withoutLsd(args));
+    }
+
+    private static List<String> javaCommand(List<String> jvmOptions, List<String> args) {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path classes = Path.of("target/classes").toAbsolutePath();
         String cp = (Files.isDirectory(classes) ? classes + java.io.File.pathSeparator : "") + jar();
@@ -86,7 +118,7 @@ public final class SpateCli {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", jar.toString(), "dev.spate.cli.Main", "--no-config"));
-        cmd.addAll(args);
+        cmd.addAll(withoutLsd(args));
         return cmd;
     }
 

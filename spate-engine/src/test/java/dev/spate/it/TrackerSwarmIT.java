@@ -50,7 +50,7 @@ class TrackerSwarmIT {
 
     static List<String> spate(String... args) {
         List<String> cmd = new ArrayList<>(List.of(java(), "-jar", spateJar().toString()));
-        cmd.addAll(List.of(args));
+        cmd.addAll(SpateCli.withoutLsd(List.of(args)));
         return cmd;
     }
 

@@ -1,0 +1,64 @@
+package dev.spate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code download} and {@code seed} use local service discovery (BEP 14) unless given {@code --no-lsd},
+ * and it multicasts. This module's tests run in no network namespace of their own, so none may have it
+ * on: the in-process runner adds the option ({@link Cli#args}), processes get it explicitly, and every
+ * session a test opens itself is built with it off.
+ */
+class LocalDiscoveryOffInTestsTest {
+    static final Path TEST_SOURCES = Path.of("src/test/java");
+    static final String SELF = "LocalDiscoveryOffInTestsTest.java";
+    static final Pattern BUILDER = Pattern.compile("SessionConfig\\s*\\.\\s*builder\\s*\\(\\s*\\)");
+
+    static List<Path> sources() throws IOException {
+        try (Stream<Path> files = Files.walk(TEST_SOURCES)) {
+            return files.filter(p -> p.toString().endsWith(".java") && !p.getFileName().toString().equals(SELF))
+                    .toList();
+        }
+    }
+
+    @Test
+    void theInProcessRunnerSwitchesLocalDiscoveryOffForEverySessionCommand() {
+        assertThat(Cli.args("download", "x.torrent")).containsExactly("download", "--no-lsd", "x.torrent");
+        assertThat(Cli.args("seed", "x.torrent", "-d", "d")).containsExactly("seed", "--no-lsd", "x.torrent", "-d", "d");
+        assertThat(Cli.args("seed", "--no-lsd", "x.torrent")).containsOnlyOnce("--no-lsd");
+        assertThat(Cli.args("info", "x.torrent")).containsExactly("info", "x.torrent");
+        assertThat(Cli.run("download", "--help").out()).contains("--no-lsd");
+        assertThat(Cli.run("seed", "--help").out()).contains("--no-lsd");
+    }
+
+    @Test
+    void everySessionAndEveryProcessATestStartsHasLocalDiscoveryOff() throws IOException {
+        for (Path p : sources()) {
+            String text = Files.readString(p);
+            Matcher m = BUILDER.matcher(text);
+            while (m.find()) {
+                int end = text.indexOf(';', m.end());
+                assertThat(text.substring(m.start(), end < 0 ? text.length() : end))
+                        .as("%s builds a SessionConfig with LSD on: add .localDiscovery(false)", p)
+                        .contains(".localDiscovery(false)");
+            }
+            assertThat(text).as(p.toString()).doesNotContain("localDiscovery(true)");
+            if (text.contains("\"dev.spate.cli.Main\"") || text.contains("new ProcessBuilder(")) {
+                assertThat(text).as("%s runs spate as a process: with --no-lsd, or its arguments through Cli.args", p)
+                        .containsAnyOf("\"--no-lsd\"", "Cli.args(");
+            }
+            if (text.contains("Main.run(")) {
+                assertThat(p.getFileName().toString()).as("%s calls Main.run: use Cli.run, which adds --no-lsd", p)
+                        .isEqualTo("Cli.java");
+            }
+        }
+    }
+}
