@@ -103,7 +103,7 @@ final class MetadataResolver implements PeerConnection.Listener {
         this.magnet = magnet;
         this.hash = hash;
         this.resolved = resolved;
-        this.fetch = new MetadataFetch<>(hash, MetadataFetch.Config.DEFAULTS);
+        this.fetch = new MetadataFetch<>(hash, MetadataFetch.Config.DEFAULTS.withMaxSize(context.config().maxMetadataSize()));
         this.loop = context.loops().create("metadata " + hash.hex(), e -> LOG.log(System.Logger.Level.WARNING,
                 "metadata of {0}: {1}", hash.hex(), e.toString()), context.fatal()::accept);
         // left = 1: the size is unknown, and 0 would tell the tracker we are a seed.
@@ -376,7 +376,7 @@ final class MetadataResolver implements PeerConnection.Listener {
                 onPex(link, e.payload(), now);
                 return;
             } else if (mine.incoming(e.extendedId()).filter(ExtensionIds.UT_METADATA::equals).isPresent()) {
-                Optional<MetadataMessage> msg = MetadataMessage.decode(e.payload(), MetadataFetch.Config.DEFAULTS.maxSize());
+                Optional<MetadataMessage> msg = MetadataMessage.decode(e.payload(), context.config().maxMetadataSize());
                 if (msg.isEmpty()) {
                     return; // a message type BEP 9 says to ignore
                 }

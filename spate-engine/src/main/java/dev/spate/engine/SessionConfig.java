@@ -1,5 +1,6 @@
 package dev.spate.engine;
 
+import dev.spate.wire.MetadataMessage;
 import java.net.InetAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -45,13 +46,16 @@ import java.util.Objects;
  *     on (every interface that is up, can multicast and is not a loopback or a tunnel when it listens
  *     on the wildcard address; the interface holding the address otherwise) and dials the peers
  *     others announce for them; never for a private torrent (BEP 27). On by default
+ * @param maxMetadataSize the largest info dictionary a magnet link's peers may announce and send
+ *     (BEP 9 {@code metadata_size}); a peer claiming more is not asked. From 16 KiB to the default,
+ *     32 MiB (libtorrent allows 30 MiB): a smaller limit only refuses more
  */
 public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
                             Duration idleTimeout, int uploadSlots, Duration trackerTimeout,
                             int udpTrackerAttempts, long downloadRateLimit, long uploadRateLimit,
                             boolean endgame, boolean directWrites, boolean pex, Path stateDirectory,
-                            boolean localDiscovery) {
+                            boolean localDiscovery, long maxMetadataSize) {
     /**
      * Checks every value as the builder's setters do, with the same messages, so that a config made
      * with {@code new} is as valid as a built one; {@code stateDirectory} is made absolute.
@@ -70,6 +74,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         checkUdpTrackerAttempts(udpTrackerAttempts);
         rate("downloadRateLimit", downloadRateLimit);
         rate("uploadRateLimit", uploadRateLimit);
+        checkMaxMetadataSize(maxMetadataSize);
         stateDirectory = checkStateDirectory(stateDirectory);
     }
 
@@ -148,6 +153,17 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         return n;
     }
 
+    /** The most {@code maxMetadataSize} may be: what a peer may announce before the metadata is bounded by it too. */
+    public static final long MAX_METADATA_SIZE = MetadataMessage.DEFAULT_MAX_SIZE;
+
+    private static long checkMaxMetadataSize(long bytes) {
+        if (bytes < MetadataMessage.PIECE_LENGTH || bytes > MAX_METADATA_SIZE) {
+            throw new IllegalArgumentException("maxMetadataSize " + bytes + " outside [" + MetadataMessage.PIECE_LENGTH
+                    + ", " + MAX_METADATA_SIZE + "]");
+        }
+        return bytes;
+    }
+
     private static long rate(String name, long bytesPerSecond) {
         if (bytesPerSecond < 0) {
             throw new IllegalArgumentException(name + " " + bytesPerSecond + " is negative");
@@ -215,6 +231,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         private Path stateDirectory;
         /** On for users, as in other clients; every test configuration switches it off. */
         private boolean localDiscovery = true;
+        private long maxMetadataSize = MAX_METADATA_SIZE;
 
         private Builder() {
         }
@@ -338,6 +355,12 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** See {@link SessionConfig#maxMetadataSize()}; 16 KiB to 32 MiB. */
+        public Builder maxMetadataSize(long bytes) {
+            this.maxMetadataSize = checkMaxMetadataSize(bytes);
+            return this;
+        }
+
         /**
          * The settings as given so far, defaults for the rest.
          *
@@ -348,7 +371,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
                     connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts,
                     downloadRateLimit, uploadRateLimit, endgame, directWrites, pex,
-                    stateDirectory != null ? stateDirectory : defaultStateDirectory(), localDiscovery);
+                    stateDirectory != null ? stateDirectory : defaultStateDirectory(), localDiscovery, maxMetadataSize);
         }
     }
 }

@@ -45,7 +45,9 @@ class SessionConfigTest {
             new Case("udpTrackerAttempts", 10, b -> b.udpTrackerAttempts(10)),
             new Case("downloadRateLimit", -1L, b -> b.downloadRateLimit(-1)),
             new Case("uploadRateLimit", -2L, b -> b.uploadRateLimit(-2)),
-            new Case("stateDirectory", null, b -> b.stateDirectory(null)));
+            new Case("stateDirectory", null, b -> b.stateDirectory(null)),
+            new Case("maxMetadataSize", 16_383L, b -> b.maxMetadataSize(16_383)),
+            new Case("maxMetadataSize", (32L << 20) + 1, b -> b.maxMetadataSize((32L << 20) + 1)));
 
     private SessionConfig valid() {
         return SessionConfig.builder().localDiscovery(false).stateDirectory(tmp.resolve("state")).build();
@@ -154,5 +156,12 @@ class SessionConfigTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("no state directory: XDG_STATE_HOME and HOME are unset or relative and user.home is '?';"
                         + " set one with stateDirectory(...)");
+    }
+
+    @Test
+    void theMetadataLimitIs32MibByDefaultAndMayBeLowered() {
+        assertThat(valid().maxMetadataSize()).isEqualTo(32L << 20);
+        assertThat(SessionConfig.builder().localDiscovery(false).stateDirectory(tmp).maxMetadataSize(1 << 20).build()
+                .maxMetadataSize()).isEqualTo(1 << 20);
     }
 }
