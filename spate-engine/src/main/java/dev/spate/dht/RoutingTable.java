@@ -28,7 +28,7 @@ import java.util.random.RandomGenerator;
  *   <li>States (BEP 5): good when it answered us within 15 minutes, or answered once and queried us
  *       within 15 minutes; bad after {@link #BAD_AFTER} failed queries in a row (BEP 5 suggests
  *       trying once more before discarding); questionable otherwise.
- *   <li>A full bucket takes a new node in place of a bad one; else, BEP 42, a node with a verified id
+ *   <li>A full bucket takes a new node in place of a bad one; else it splits if it may; else, BEP 42, a node with a verified id
  *       takes the place of the least recently seen unverified one; else the newcomer waits in the
  *       bucket's replacement cache ({@link #K} newest answered nodes), and the questionable nodes are
  *       pinged ({@link #toPing}) so that the dead among them turn bad and are replaced.
@@ -192,6 +192,10 @@ final class RoutingTable {
                     break;
                 }
             }
+            if (victim == null && i == buckets.size() - 1 && buckets.size() < NodeId.BITS) {
+                split(now);
+                continue;
+            }
             if (victim == null && e.verified) {
                 // BEP 42: prefer nodes whose ids match their addresses.
                 for (Entry other : b.live) {
@@ -210,10 +214,6 @@ final class RoutingTable {
                 place(e, b, true);
                 b.lastChanged = now;
                 return Outcome.ADDED;
-            }
-            if (i == buckets.size() - 1 && buckets.size() < NodeId.BITS) {
-                split(now);
-                continue;
             }
             place(e, b, false);
             return Outcome.CACHED;
