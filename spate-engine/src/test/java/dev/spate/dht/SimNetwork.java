@@ -31,6 +31,8 @@ final class SimNetwork {
     long delivered;
     /** Called for every datagram before delivery; may replace it (null drops it). */
     UnaryOperator<Datagram> filter = d -> d;
+    /** Addresses answered by a test's own code instead of a node (a hostile node). */
+    final Map<InetSocketAddress, java.util.function.Consumer<Datagram>> others = new LinkedHashMap<>();
 
     SimNetwork(long seed) {
         this.random = new SplittableRandom(seed);
@@ -88,6 +90,11 @@ final class SimNetwork {
         nodes.remove(a);
     }
 
+    /** Sends a datagram from an address that is not a node's (a test's hostile node). */
+    void inject(InetSocketAddress from, InetSocketAddress to, byte[] bytes) {
+        queue.add(new Datagram(from, to, bytes));
+    }
+
     /** Delivers datagrams until none are left. */
     void run() {
         long limit = delivered + 50_000_000L;
@@ -100,6 +107,9 @@ final class SimNetwork {
             if (n != null) {
                 delivered++;
                 n.onDatagram(d.from(), d.bytes(), 0, d.bytes().length);
+            } else if (others.containsKey(d.to())) {
+                delivered++;
+                others.get(d.to()).accept(d);
             }
             if (delivered > limit) {
                 throw new AssertionError("the network does not quiesce");
