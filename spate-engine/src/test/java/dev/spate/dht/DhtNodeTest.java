@@ -92,6 +92,45 @@ class DhtNodeTest {
         return c;
     }
 
+    /** Makes {@code who} a node in our table with the id {@code id}. */
+    NodeContact joinTable(InetSocketAddress who, NodeId id) {
+        node.ping(who);
+        Krpc.Ping p = (Krpc.Ping) lastTo(who);
+        deliver(who, new Krpc.Response(p.tid(), id, List.of(), List.of(), List.of(), null, self));
+        return new NodeContact(id, who);
+    }
+
+    @Test
+    void enforcingBep42NodesWithUnverifiedIdsNeitherEndLookupsNorReceiveAnnounces() {
+        node = new DhtNode(config().withEnforceNodeIds(true), (to, bytes) -> sent.add(new Sent(to, bytes)));
+        InetSocketAddress vAddr = addr("99.1.2.3", 4000);
+        InetSocketAddress uAddr = addr("98.1.2.3", 4000);
+        NodeContact verified = joinTable(vAddr, SecureIds.generate(vAddr.getAddress(), random));
+        NodeContact unverified = joinTable(uAddr, NodeId.random(random));
+        InfoHash ih = InfoHash.of(new byte[20]);
+        AtomicReference<LookupResult> got = new AtomicReference<>();
+        node.announce(ih, AddressFamily.IPV4, 6000, got::set);
+        for (NodeContact c : List.of(verified, unverified)) {
+            Krpc.GetPeers g = (Krpc.GetPeers) lastTo(c.address());
+            deliver(c.address(), new Krpc.Response(g.tid(), c.id(), List.of(), List.of(), List.of(), tid("tok"), self));
+        }
+        assertThat(got.get().closest()).containsExactly(verified);
+        assertThat(lastTo(vAddr)).isInstanceOf(Krpc.AnnouncePeer.class);
+        assertThat(lastTo(uAddr)).as("no announce to the unverified node").isInstanceOf(Krpc.GetPeers.class);
+        // Not enforcing (BEP 42's transition), both count.
+        sent.clear();
+        node = new DhtNode(config(), (to, bytes) -> sent.add(new Sent(to, bytes)));
+        joinTable(vAddr, verified.id());
+        joinTable(uAddr, unverified.id());
+        node.announce(ih, AddressFamily.IPV4, 6000, got::set);
+        for (NodeContact c : List.of(verified, unverified)) {
+            Krpc.GetPeers g = (Krpc.GetPeers) lastTo(c.address());
+            deliver(c.address(), new Krpc.Response(g.tid(), c.id(), List.of(), List.of(), List.of(), tid("tok"), self));
+        }
+        assertThat(got.get().closest()).containsExactlyInAnyOrder(verified, unverified);
+        assertThat(lastTo(uAddr)).isInstanceOf(Krpc.AnnouncePeer.class);
+    }
+
     @Test
     void aPingIsAnsweredWithOurIdAndTheQueriersAddress() {
         InetSocketAddress q = addr("30.0.0.1", 4000);
