@@ -114,7 +114,6 @@ public final class DhtNode {
     private final Map<AddressFamily, InetAddress> external = new EnumMap<>(AddressFamily.class);
     private final Map<AddressFamily, AddressVotes> votes = new EnumMap<>(AddressFamily.class);
     private final Map<Integer, Pending> pending = new HashMap<>();
-    private int nextTid;
     private final List<Running> running = new ArrayList<>();
     private final ArrayDeque<Running> waiting = new ArrayDeque<>();
     private final Tokens tokens;
@@ -160,7 +159,6 @@ public final class DhtNode {
         this.store = new PeerStore(config.maxPeersPerInfoHash(), config.maxInfoHashes(), config.maxStoredPeers());
         this.limiter = new QueryLimiter(config.queriesPerSecondPerIp(), config.queryBurst(),
                 config.floodBlock().toNanos(), 8_192);
-        this.nextTid = random.nextInt(1 << 16);
         this.lastExpiry = now;
         this.lastBootstrap = now - REBOOTSTRAP_NANOS;
         if (saved != null) {
@@ -201,6 +199,11 @@ public final class DhtNode {
     }
 
     // Receiving.
+
+    /** Handles one received datagram held whole in {@code data}. */
+    public void onDatagram(InetSocketAddress from, byte[] data) {
+        onDatagram(from, data, 0, data.length);
+    }
 
     /**
      * Handles one received datagram. Never throws for anything in the datagram: what is not valid
@@ -326,11 +329,12 @@ public final class DhtNode {
                     // BEP 32 leak from the other DHT: a node may enter its table after a ping.
                     maybePing(c, now);
                 }
-                byte[] token = l.kind == Lookup.Kind.GET_PEERS ? r.token() : null;
+                boolean getPeers = l.kind == Lookup.Kind.GET_PEERS;
+                List<InetSocketAddress> values = getPeers ? r.values() : List.of();
                 if (p.purpose == Purpose.ROUTER) {
-                    l.routerAnswered(same, r.values());
+                    l.routerAnswered(same, values);
                 } else {
-                    l.answered(p.candidate, same, r.values(), token);
+                    l.answered(p.candidate, same, values, getPeers ? r.token() : null);
                 }
                 pump(p.lookup);
             }
@@ -443,18 +447,22 @@ public final class DhtNode {
             }
         }
         this.routers = List.copyOf(rs);
-        lastBootstrap = clock.nanoTime();
         for (RoutingTable t : tables.values()) {
-            Lookup l = new Lookup(Lookup.Kind.FIND_NODE, self, t.family(), RoutingTable.K, config.alpha(),
-                    config.enforceNodeIds(), self);
-            for (NodeContact c : seeds) {
-                l.add(c, 0);
-            }
-            // Then each sparse bucket gets a refresh lookup, one a tick: the self-lookup only fills
-            // the buckets near our id, and the far ones would otherwise wait 15 minutes (BEP 5).
-            start(l, r -> t.markSparseBucketsStale(clock.nanoTime()), -1, null, this.routers);
+            bootstrap(t);
         }
         seeds = List.of();
+    }
+
+    private void bootstrap(RoutingTable t) {
+        lastBootstrap = clock.nanoTime();
+        Lookup l = new Lookup(Lookup.Kind.FIND_NODE, self, t.family(), RoutingTable.K, config.alpha(),
+                config.enforceNodeIds(), self);
+        for (NodeContact c : seeds) {
+            l.add(c, 0);
+        }
+        // Then each sparse bucket gets a refresh lookup, one a tick: the self-lookup only fills
+        // the buckets near our id, and the far ones would otherwise wait 15 minutes (BEP 5).
+        start(l, r -> t.markSparseBucketsStale(clock.nanoTime()), -1, null, routers);
     }
 
     /** Looks up the nodes closest to {@code target} (find_node). */
@@ -618,11 +626,11 @@ public final class DhtNode {
         if (pending.size() >= MAX_PENDING) {
             return false;
         }
-        int tid = nextTid;
+        // Random, so that an off-path sender who knows whom we ask still cannot guess the answer's id.
+        int tid = random.nextInt(1 << 16);
         while (pending.containsKey(tid)) {
             tid = (tid + 1) & 0xffff;
         }
-        nextTid = (tid + 1) & 0xffff;
         byte[] t = {(byte) (tid >>> 8), (byte) tid};
         Krpc.Query withTid = switch (q) {
             case Krpc.Ping p -> new Krpc.Ping(t, p.sender(), p.readOnly());
@@ -703,12 +711,14 @@ public final class DhtNode {
                 }
             }
         }
-        boolean empty = false;
-        for (RoutingTable t : tables.values()) {
-            empty |= t.size() == 0;
-        }
-        if (empty && !routers.isEmpty() && running.isEmpty() && now - lastBootstrap >= REBOOTSTRAP_NANOS) {
-            bootstrap(routers);
+        if (running.isEmpty() && now - lastBootstrap >= REBOOTSTRAP_NANOS) {
+            for (RoutingTable t : tables.values()) {
+                // Only a table that is empty and has a router of its family: an IPv6 table with no
+                // IPv6 router fills from the other family's nodes6 (BEP 32) instead.
+                if (t.size() == 0 && routers.stream().anyMatch(a -> AddressFamily.of(a.getAddress()) == t.family())) {
+                    bootstrap(t);
+                }
+            }
         }
     }
 
