@@ -98,72 +98,84 @@ public record DhtConfig(Set<AddressFamily> families, List<InetSocketAddress> boo
                 DEFAULT_LOOKUP_CACHE_TTL, Clock.system(), new SecureRandom());
     }
 
+    /** The DHTs to take part in. */
     public DhtConfig withFamilies(Set<AddressFamily> families) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 lookupCacheTtl, clock, random);
     }
 
+    /** The user's bootstrap routers (tests: their own, or none). */
     public DhtConfig withBootstrap(List<InetSocketAddress> bootstrap) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 lookupCacheTtl, clock, random);
     }
 
+    /** Queries in flight per lookup, 1 to 8. */
     public DhtConfig withAlpha(int alpha) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 lookupCacheTtl, clock, random);
     }
 
+    /** How long an unanswered query waits. */
     public DhtConfig withQueryTimeout(Duration queryTimeout) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 lookupCacheTtl, clock, random);
     }
 
+    /** BEP 43 read-only operation. */
     public DhtConfig withReadOnly(boolean readOnly) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 lookupCacheTtl, clock, random);
     }
 
+    /** BEP 42 enforcement. */
     public DhtConfig withEnforceNodeIds(boolean enforceNodeIds) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 lookupCacheTtl, clock, random);
     }
 
+    /** Distinct responders needed to believe a reported external address. */
     public DhtConfig withExternalAddressVotes(int votes) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, votes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 lookupCacheTtl, clock, random);
     }
 
+    /** The per-IP limit of incoming queries: average rate, burst, and how long an IP over it is ignored. */
     public DhtConfig withQueryRate(int perSecondPerIp, int burst, Duration block) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 perSecondPerIp, burst, block, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 lookupCacheTtl, clock, random);
     }
 
+    /** Bounds of the announced peers stored: per info-hash, info-hashes, in total. */
     public DhtConfig withPeerStoreLimits(int perInfoHash, int infoHashes, int total) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, perInfoHash, infoHashes, total,
                 lookupCacheTtl, clock, random);
     }
 
+    /** How long a finished lookup is reused; zero turns the cache off. */
     public DhtConfig withLookupCacheTtl(Duration ttl) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 ttl, clock, random);
     }
 
+    /** The time source of every timer. */
     public DhtConfig withClock(Clock clock) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
                 lookupCacheTtl, clock, random);
     }
 
+    /** The randomness source (tests: a seeded one, for repeatable runs). */
     public DhtConfig withRandom(RandomGenerator random) {
         return new DhtConfig(families, bootstrap, alpha, queryTimeout, readOnly, enforceNodeIds, externalAddressVotes,
                 queriesPerSecondPerIp, queryBurst, floodBlock, maxPeersPerInfoHash, maxInfoHashes, maxStoredPeers,
