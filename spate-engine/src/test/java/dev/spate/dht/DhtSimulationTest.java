@@ -117,6 +117,9 @@ class DhtSimulationTest {
         assertThat(Measure.max(m.rounds)).isLessThanOrEqualTo(log2Ceil(500));
         assertThat(Measure.p90(m.messages)).isLessThanOrEqualTo(3 * K);
         assertTablesSane(net, Set.of());
+        // Honest traffic is neither rate-limited nor dropped anywhere.
+        assertThat(net.nodes.values().stream().mapToLong(n -> n.stats().rateLimited() + n.stats().dropped()).sum())
+                .isZero();
 
         // Announces are found by get_peers from any node.
         List<DhtNode> all = List.copyOf(net.nodes.values());
