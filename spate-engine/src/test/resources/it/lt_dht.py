@@ -1,12 +1,11 @@
 #!/usr/bin/python3
 """A libtorrent DHT node on a loopback address, for Spate's DHT interop test.
 
-Prints LISTENING <port> (the UDP port of its DHT), then runs until stdin closes or the timeout
-passes. No bootstrap nodes, no LSD/UPnP/NAT-PMP: it talks only to whoever queries it.
+Prints LISTENING <port> (the UDP port of its DHT), then runs until killed or the timeout passes
+(stdin is not watched: the test's process runner gives it /dev/null). No bootstrap nodes, no
+LSD/UPnP/NAT-PMP: it talks only to whoever queries it.
 """
 import argparse
-import sys
-import threading
 import time
 
 import libtorrent as lt
@@ -26,14 +25,19 @@ s = lt.session({
     # Loopback peers: libtorrent would otherwise keep one node per /24 and ignore "dark" addresses.
     "dht_restrict_routing_ips": False,
     "dht_restrict_search_ips": False,
+    # Its DHT log goes to stdout: the test shows the tail when something fails.
+    "alert_mask": lt.alert.category_t.dht_log_notification | lt.alert.category_t.dht_notification
+    | lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
 })
 deadline = time.time() + args.timeout
 while (s.listen_port() == 0 or not s.is_dht_running()) and time.time() < deadline:
+    for a in s.pop_alerts():
+        print(type(a).__name__, a.message(), flush=True)
     time.sleep(0.05)
 time.sleep(0.5)  # the DHT's socket is opened just after it reports running
 print("LISTENING %d" % s.listen_port(), flush=True)
 
-done = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
-while not done.is_set() and time.time() < deadline:
-    time.sleep(0.2)
+while time.time() < deadline:
+    for a in s.pop_alerts():
+        print(type(a).__name__, a.message(), flush=True)
+    time.sleep(0.05)

@@ -62,7 +62,7 @@ class DhtLibtorrentIT {
                 node.ping(ltAddr);
                 pumpFor(node, ch, selector, Duration.ofSeconds(2), () -> node.stats().nodes4() == 1);
             }
-            assertThat(node.stats().nodes4()).as("libtorrent answered our ping: " + lt.logTail(20)).isEqualTo(1);
+            assertThat(node.stats().nodes4()).as("libtorrent answered our ping; %s; its log:%n%s", node.stats(), lt.logTail(40)).isEqualTo(1);
 
             AtomicReference<LookupResult> found = new AtomicReference<>();
             node.findNode(NodeId.random(new java.util.SplittableRandom(1)), AddressFamily.IPV4, found::set);
