@@ -54,8 +54,6 @@ public final class DhtNode {
     static final long REPING_NANOS = 5 * 60 * 1_000_000_000L;
     /** Time before an empty table bootstraps again from the last routers. */
     static final long REBOOTSTRAP_NANOS = 60 * 1_000_000_000L;
-    /** Peers in a get_peers reply at most (before the 1024-byte bound, BEP 32). */
-    static final int MAX_VALUES_SENT = 100;
 
     private enum Purpose { PING, LOOKUP, ROUTER, ANNOUNCE }
 
@@ -119,6 +117,7 @@ public final class DhtNode {
     private final Tokens tokens;
     private final PeerStore store;
     private final QueryLimiter limiter;
+    private final Responder responder;
     private final LinkedHashMap<InetAddress, Long> pinged = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<InetAddress, Long> eldest) {
@@ -157,6 +156,7 @@ public final class DhtNode {
         }
         this.tokens = new Tokens(random, now);
         this.store = new PeerStore(config.maxPeersPerInfoHash(), config.maxInfoHashes(), config.maxStoredPeers());
+        this.responder = new Responder(tables, tokens, store, random);
         this.limiter = new QueryLimiter(config.queriesPerSecondPerIp(), config.queryBurst(),
                 config.floodBlock().toNanos(), 8_192);
         this.lastExpiry = now;
@@ -224,7 +224,7 @@ public final class DhtNode {
             dropped++;
             if (e.queryTid() != null && !config.readOnly() && limiter.admit(ip, now)) {
                 int code = e instanceof KrpcCodec.UnknownMethod ? Krpc.Error.METHOD_UNKNOWN : Krpc.Error.PROTOCOL;
-                send(from, new Krpc.Error(e.queryTid(), code, e.getMessage(), from));
+                transport.send(from, Responder.error(e.queryTid(), code, e.getMessage(), from));
             }
             return;
         }
@@ -257,47 +257,7 @@ public final class DhtNode {
         if (config.readOnly()) {
             return; // BEP 43: a read-only node answers no queries.
         }
-        Krpc reply = switch (q) {
-            case Krpc.Ping p -> response(p.tid(), from, List.of(), List.of(), List.of(), null);
-            case Krpc.FindNode f -> {
-                Set<AddressFamily> want = want(f.want(), family);
-                yield response(f.tid(), from, nodes(AddressFamily.IPV4, want, f.target(), now),
-                        nodes(AddressFamily.IPV6, want, f.target(), now), List.of(), null);
-            }
-            case Krpc.GetPeers g -> {
-                Set<AddressFamily> want = want(g.want(), family);
-                NodeId target = NodeId.of(g.infoHash());
-                // BEP 32: values of the family the query came over, whatever "want" says.
-                List<InetSocketAddress> values = store.get(g.infoHash(), family, MAX_VALUES_SENT, now, random);
-                yield response(g.tid(), from, nodes(AddressFamily.IPV4, want, target, now),
-                        nodes(AddressFamily.IPV6, want, target, now), values, tokens.issue(ip, now));
-            }
-            case Krpc.AnnouncePeer a -> {
-                if (!tokens.accepts(a.token(), ip, now)) {
-                    yield new Krpc.Error(a.tid(), Krpc.Error.PROTOCOL, "bad token", from);
-                }
-                int port = a.impliedPort() ? from.getPort() : a.port();
-                store.add(a.infoHash(), new InetSocketAddress(ip, port), now);
-                yield response(a.tid(), from, List.of(), List.of(), List.of(), null);
-            }
-        };
-        send(from, reply);
-    }
-
-    /** BEP 32: what "want" asks, or by default the family the query came over; only families we run. */
-    private Set<AddressFamily> want(Set<AddressFamily> asked, AddressFamily over) {
-        Set<AddressFamily> w = asked.isEmpty() ? EnumSet.of(over) : EnumSet.copyOf(asked);
-        w.retainAll(tables.keySet());
-        return w;
-    }
-
-    private List<NodeContact> nodes(AddressFamily f, Set<AddressFamily> want, NodeId target, long now) {
-        return want.contains(f) ? tables.get(f).closest(target, RoutingTable.K, now) : List.of();
-    }
-
-    private Krpc.Response response(byte[] tid, InetSocketAddress to, List<NodeContact> nodes,
-            List<NodeContact> nodes6, List<InetSocketAddress> values, byte[] token) {
-        return new Krpc.Response(tid, self, nodes, nodes6, values, token, to);
+        transport.send(from, responder.answer(q, from, self, now));
     }
 
     private void onResponse(InetSocketAddress from, Krpc.Response r, long now) {
@@ -643,20 +603,6 @@ public final class DhtNode {
         queriesSent++;
         transport.send(to, KrpcCodec.encode(withTid));
         return true;
-    }
-
-    private void send(InetSocketAddress to, Krpc reply) {
-        byte[] bytes = KrpcCodec.encode(reply);
-        if (bytes.length > KrpcCodec.MAX_SENT && reply instanceof Krpc.Response r && !r.values().isEmpty()) {
-            // BEP 32's 1024 bytes: give fewer peers rather than a larger datagram.
-            int keep = r.values().size();
-            while (bytes.length > KrpcCodec.MAX_SENT && keep > 0) {
-                keep = Math.max(0, keep - 1 - (bytes.length - KrpcCodec.MAX_SENT) / 8);
-                bytes = KrpcCodec.encode(new Krpc.Response(r.tid(), r.sender(), r.nodes(), r.nodes6(),
-                        r.values().subList(0, keep), r.token(), r.ip()));
-            }
-        }
-        transport.send(to, bytes);
     }
 
     /** Pings a node that is not in its table yet if the table would take it; at most once per {@link #REPING_NANOS}. */
