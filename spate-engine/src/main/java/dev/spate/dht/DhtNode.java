@@ -222,7 +222,12 @@ public final class DhtNode {
             m = KrpcCodec.decode(data, offset, length);
         } catch (KrpcException e) {
             dropped++;
-            if (e.queryTid() != null && !config.readOnly() && limiter.admit(ip, now)) {
+            // Garbage counts against the sender's budget like a query: a flood of it gets the IP blocked.
+            boolean admitted = limiter.admit(ip, now);
+            if (!admitted) {
+                rateLimited++;
+            }
+            if (e.queryTid() != null && !config.readOnly() && admitted) {
                 int code = e instanceof KrpcCodec.UnknownMethod ? Krpc.Error.METHOD_UNKNOWN : Krpc.Error.PROTOCOL;
                 transport.send(from, Responder.error(e.queryTid(), code, e.getMessage(), from));
             }
@@ -263,7 +268,7 @@ public final class DhtNode {
     private void onResponse(InetSocketAddress from, Krpc.Response r, long now) {
         Pending p = match(from, r.tid());
         if (p == null) {
-            dropped++;
+            unsolicited(from, now);
             return;
         }
         if (r.sender().equals(self) || p.expected != null && !p.expected.equals(r.sender())) {
@@ -304,7 +309,7 @@ public final class DhtNode {
     private void onError(InetSocketAddress from, Krpc.Error e, long now) {
         Pending p = match(from, e.tid());
         if (p == null) {
-            dropped++;
+            unsolicited(from, now);
             return;
         }
         pending.remove(p.tid);
@@ -317,6 +322,14 @@ public final class DhtNode {
         } else if (p.purpose == Purpose.ROUTER) {
             p.lookup.lookup.routerDone();
             pump(p.lookup);
+        }
+    }
+
+    /** An answer to nothing we asked: dropped, and counted against the sender's budget like a query. */
+    private void unsolicited(InetSocketAddress from, long now) {
+        dropped++;
+        if (!limiter.admit(from.getAddress(), now)) {
+            rateLimited++;
         }
     }
 

@@ -26,7 +26,8 @@
  *       secret is still accepted, nothing per querier is stored.
  *   <li>Input: datagrams over 2,048 bytes, nested deeper than KRPC, with fields beyond their bounds
  *       (16 contacts per family, 200 peers, 16-byte transaction ids, 64-byte tokens) are dropped when
- *       decoded; an IP sending more than 5 queries a second beyond a burst of 10 is ignored for a minute.
+ *       decoded; an IP sending more than 5 queries a second beyond a burst of 10 is ignored for a minute
+ *       (malformed datagrams and answers to nothing we asked count as queries).
  *   <li>Output: replies at most 1024 bytes (BEP 32), with only the families asked for; nothing is
  *       sent to multicast, broadcast or unspecified addresses or to port 0.
  *   <li>Our id: derived from our external address (BEP 42), which changes only when several distinct

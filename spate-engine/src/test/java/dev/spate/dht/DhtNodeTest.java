@@ -297,6 +297,23 @@ class DhtNodeTest {
     }
 
     @Test
+    void aFloodOfGarbageOrOfAnswersToNothingGetsTheIpBlockedToo() {
+        InetSocketAddress g = addr("30.0.0.1", 4000);
+        for (int i = 0; i < 30; i++) {
+            deliver(g, "garbage " + i);
+        }
+        InetSocketAddress r = addr("30.0.0.2", 4000);
+        for (int i = 0; i < 30; i++) {
+            deliver(r, new Krpc.Response(new byte[] {(byte) i, 9}, NodeId.random(random), List.of(), List.of(),
+                    List.of(), null, self));
+        }
+        assertThat(node.stats().blockedIps()).isEqualTo(2);
+        deliver(g, new Krpc.Ping(tid("aa"), NodeId.random(random), true));
+        deliver(r, new Krpc.Ping(tid("aa"), NodeId.random(random), true));
+        assertThat(sent).isEmpty();
+    }
+
+    @Test
     void aGetPeersReplyWithManyPeersStaysWithin1024Bytes() {
         InfoHash ih = InfoHash.of(new byte[20]);
         for (int i = 0; i < 100; i++) {
