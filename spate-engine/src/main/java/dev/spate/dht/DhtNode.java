@@ -343,6 +343,11 @@ public final class DhtNode {
     }
 
     private void fail(Pending p, long now) {
+        fail(p, now, false);
+    }
+
+    /** A query failed: no answer in time ({@code timedOut}), or an answer that does not count. */
+    private void fail(Pending p, long now, boolean timedOut) {
         pending.remove(p.tid);
         if (p.expected != null) {
             tables.get(AddressFamily.of(p.to.getAddress())).failed(new NodeContact(p.expected, p.to), now);
@@ -351,7 +356,11 @@ public final class DhtNode {
             case PING, ANNOUNCE -> {
             }
             case LOOKUP -> {
-                p.lookup.lookup.failed(p.candidate);
+                if (timedOut) {
+                    p.lookup.lookup.timedOut(p.candidate);
+                } else {
+                    p.lookup.lookup.failed(p.candidate);
+                }
                 pump(p.lookup);
             }
             case ROUTER -> {
@@ -650,7 +659,7 @@ public final class DhtNode {
         for (Pending p : expired) {
             if (pending.get(p.tid) == p) {
                 timeouts++;
-                fail(p, now);
+                fail(p, now, true);
             }
         }
         if (now - lastExpiry >= 60 * 1_000_000_000L) {

@@ -14,7 +14,9 @@ import java.util.Set;
  *
  * <p>The rule: among the {@code k} closest candidates that have not failed, the unasked are asked,
  * at most {@code alpha} queries in flight among them; the lookup ends when those {@code k} have all
- * answered (or no candidate is left to ask). With {@code enforce} (BEP 42 "Enforcement"), a node
+ * answered (or no candidate is left to ask). A candidate that does not answer is asked once more
+ * before it counts as failed: KRPC has no retry of its own (BEP 5), and on a lossy network a single
+ * lost datagram would otherwise drop one of the closest nodes from the result. With {@code enforce} (BEP 42 "Enforcement"), a node
  * whose id does not match its address does not count towards the {@code k}.
  *
  * <p>Rounds: each query has a hop number, one more than the hop of the answer that named its node
@@ -27,6 +29,8 @@ final class Lookup {
     static final int MAX_CANDIDATES = 64;
     /** Most distinct addresses considered in one lookup (bounds the dedup set). */
     static final int MAX_SEEN = 1024;
+    /** Queries to one candidate at most: one retry after a timeout. */
+    static final int MAX_ATTEMPTS = 2;
     /** Most peers collected by one get_peers lookup. */
     static final int MAX_PEERS = 500;
 
@@ -39,6 +43,7 @@ final class Lookup {
         final int hop;
         final boolean verified;
         State state = State.FRESH;
+        int attempts;
         byte[] token;
 
         Candidate(NodeContact contact, int hop, boolean verified) {
@@ -152,6 +157,7 @@ final class Lookup {
             Candidate c = candidates.get(i);
             if (c.state == State.FRESH) {
                 c.state = State.IN_FLIGHT;
+                c.attempts++;
                 inFlight++;
                 messages++;
                 rounds = Math.max(rounds, c.hop + 1);
@@ -199,6 +205,14 @@ final class Lookup {
 
     void failed(Candidate c) {
         c.state = State.FAILED;
+    }
+
+    /**
+     * A query to {@code c} went unanswered: it is asked once more if it is still among the closest
+     * (a single lost datagram should not cost the lookup a node), then it has failed.
+     */
+    void timedOut(Candidate c) {
+        c.state = c.attempts < MAX_ATTEMPTS ? State.FRESH : State.FAILED;
     }
 
     boolean finished() {

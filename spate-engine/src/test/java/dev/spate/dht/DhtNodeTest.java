@@ -405,7 +405,7 @@ class DhtNodeTest {
     }
 
     @Test
-    void anUnansweredQueryFailsAfterTheTimeoutAndTheLookupStillEnds() {
+    void anUnansweredLookupQueryIsAskedOnceMoreThenFailsAndTheLookupStillEnds() {
         NodeContact silent = joinTable(addr("30.0.0.1", 4000));
         AtomicReference<LookupResult> got = new AtomicReference<>();
         node.findNode(NodeId.random(random), AddressFamily.IPV4, got::set);
@@ -415,10 +415,19 @@ class DhtNodeTest {
         assertThat(got.get()).isNull();
         now += 1;
         node.tick();
+        // Asked once more (a datagram may be lost), then given up.
+        assertThat(got.get()).isNull();
+        assertThat(sentTo(silent.address()).stream().filter(m -> m instanceof Krpc.FindNode)).hasSize(2);
+        assertThat(node.table(AddressFamily.IPV4).find(silent).failures).isEqualTo(1);
+        now += DhtConfig.DEFAULT_QUERY_TIMEOUT.toNanos();
+        node.tick();
         assertThat(got.get()).isNotNull();
         assertThat(got.get().closest()).isEmpty();
-        assertThat(node.stats().timeouts()).isEqualTo(1);
-        assertThat(node.table(AddressFamily.IPV4).find(silent).failures).isEqualTo(1);
+        // The lookup's two, and a ping of the node, questionable since its first failure.
+        assertThat(node.stats().timeouts()).isEqualTo(3);
+        assertThat(sentTo(silent.address()).stream().filter(m -> m instanceof Krpc.Ping)).as("joining, then questionable")
+                .hasSize(2);
+        assertThat(node.table(AddressFamily.IPV4).find(silent)).as("two failures in a row: bad, evicted").isNull();
     }
 
     @Test

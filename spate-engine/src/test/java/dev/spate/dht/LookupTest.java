@@ -77,6 +77,20 @@ class LookupTest {
     }
 
     @Test
+    void aCandidateThatTimesOutIsAskedOnceMoreThenCountsAsFailed() {
+        Lookup l = lookup(3, false);
+        NodeContact c = contact();
+        l.add(c, 0);
+        Lookup.Candidate first = l.next().get(0);
+        l.timedOut(first);
+        assertThat(l.next()).extracting(x -> x.contact).containsExactly(c);
+        l.timedOut(first);
+        assertThat(l.next()).isEmpty();
+        assertThat(l.finished()).isTrue();
+        assertThat(l.messages()).isEqualTo(2);
+    }
+
+    @Test
     void roundsCountTheLongestChainOfAnswers() {
         Lookup l = lookup(3, false);
         NodeContact seed = contact();
