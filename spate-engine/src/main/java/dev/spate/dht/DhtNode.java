@@ -30,7 +30,7 @@ import java.util.random.RandomGenerator;
  * <p>Not thread-safe: one thread owns the node and everything in it (the session's DHT loop, or the
  * test); callbacks run on that thread, inside the call that completed them.
  *
- * <p>Defences, each bounded: datagrams over {@value KrpcCodec#MAX_DATAGRAM} bytes or malformed are
+ * <p>Defences, each bounded: datagrams over 2,048 bytes or malformed are
  * dropped at decoding (no stack trace, no reply unless it was a query with a transaction id); a
  * response counts only from the address we queried, with our transaction id, and with the id we
  * expected; any message claiming our id is ignored; queries are rate-limited per IP and a flooding IP

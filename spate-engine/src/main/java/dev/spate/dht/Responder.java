@@ -11,7 +11,7 @@ import java.util.random.RandomGenerator;
 /**
  * Our answers to queries (BEP 5, BEP 32), as bytes ready to send: the closest nodes of the families
  * asked for, stored peers of the family the query came over, write tokens, and the effect of an
- * announce on the peer store. Every answer is at most {@value KrpcCodec#MAX_SENT} bytes (BEP 32) and
+ * announce on the peer store. Every answer is at most 1024 bytes (BEP 32) and
  * carries only what its query asks for: a ping or an announce gets our id alone, so no query is
  * answered with more than a get_peers reply. Whether a query is answered at all (rate limits, our
  * own id, read-only mode) is the node's decision. Owned by the node's thread.
