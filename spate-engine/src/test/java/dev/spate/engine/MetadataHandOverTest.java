@@ -8,8 +8,6 @@ import dev.spate.core.PeerId;
 import dev.spate.metainfo.Magnet;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoParser;
-import dev.spate.peer.PeerConnection;
-import dev.spate.peer.PeerLink;
 import dev.spate.peer.ScriptedLink;
 import dev.spate.peer.TokenBucket;
 import dev.spate.storage.DiskIo;
@@ -20,8 +18,6 @@ import dev.spate.wire.ExtendedHandshake;
 import dev.spate.wire.ExtensionIds;
 import dev.spate.wire.Message;
 import dev.spate.wire.MetadataMessage;
-import dev.spate.wire.TorrentGeometry;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +29,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,8 +61,9 @@ class MetadataHandOverTest {
     final Clock clock = now::get;
     final List<Event> events = new CopyOnWriteArrayList<>();
     final AtomicInteger slotsInUse = new AtomicInteger();
-    final Map<InetSocketAddress, ScriptedLink> reachable = new ConcurrentHashMap<>();
-    final List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
+    final ScriptedConnector connector = new ScriptedConnector();
+    final Map<InetSocketAddress, ScriptedLink> reachable = connector.reachable;
+    final List<InetSocketAddress> dialled = connector.dialled;
     final List<Mailbox> loops = new CopyOnWriteArrayList<>();
     final List<MetadataResolver.Resolution> resolutions = new CopyOnWriteArrayList<>();
     byte[] payload;
@@ -82,24 +78,6 @@ class MetadataHandOverTest {
         new SplittableRandom(11).nextBytes(payload);
         metainfo = TorrentLoopTest.metainfo(payload, List.of());
         disk = new DiskIo(2, 4 << 20);
-        TorrentContext.Connector connector = new TorrentContext.Connector() {
-            @Override
-            public PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
-                                 PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception {
-                dialled.add(address);
-                ScriptedLink link = reachable.get(address);
-                if (link == null) {
-                    throw new ConnectException("Connection refused");
-                }
-                return link;
-            }
-
-            @Override
-            public PeerLink accept(PeerConnection.Handshaken incoming, TorrentGeometry geometry,
-                                   PeerConnection.Listener listener, PeerConnection.Limits limits) {
-                throw new UnsupportedOperationException("no sockets here");
-            }
-        };
         TorrentContext.ConnectionSlots slots = new TorrentContext.ConnectionSlots() {
             @Override
             public boolean reserve() {

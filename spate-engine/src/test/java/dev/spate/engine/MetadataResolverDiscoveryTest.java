@@ -6,14 +6,10 @@ import dev.spate.core.Clock;
 import dev.spate.core.InfoHash;
 import dev.spate.core.PeerId;
 import dev.spate.metainfo.Magnet;
-import dev.spate.peer.PeerConnection;
-import dev.spate.peer.PeerLink;
 import dev.spate.peer.TokenBucket;
 import dev.spate.storage.DiskIo;
 import dev.spate.storage.PieceBuffers;
 import dev.spate.tracker.TrackerConfig;
-import dev.spate.wire.TorrentGeometry;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +36,8 @@ class MetadataResolverDiscoveryTest {
     Path dir;
 
     final List<String> discovery = new CopyOnWriteArrayList<>();
-    final List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
+    final ScriptedConnector connector = new ScriptedConnector();
+    final List<InetSocketAddress> dialled = connector.dialled;
     final List<Event> events = new CopyOnWriteArrayList<>();
     DiskIo disk;
     Mailbox loop;
@@ -60,20 +57,6 @@ class MetadataResolverDiscoveryTest {
                 discovery.add("leave");
             }
         };
-        TorrentContext.Connector refusing = new TorrentContext.Connector() {
-            @Override
-            public PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
-                                 PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception {
-                dialled.add(address);
-                throw new ConnectException("Connection refused");
-            }
-
-            @Override
-            public PeerLink accept(PeerConnection.Handshaken incoming, TorrentGeometry geometry,
-                                   PeerConnection.Listener listener, PeerConnection.Limits limits) {
-                throw new UnsupportedOperationException("no sockets here");
-            }
-        };
         TorrentContext.ConnectionSlots unlimited = new TorrentContext.ConnectionSlots() {
             @Override
             public boolean reserve() {
@@ -87,7 +70,7 @@ class MetadataResolverDiscoveryTest {
         Clock clock = () -> 1_000_000_000_000L;
         TorrentContext context = new TorrentContext(clock, disk, (info, d) -> {
             throw new AssertionError("no storage in the metadata phase");
-        }, events::add, unlimited, refusing, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
+        }, events::add, unlimited, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
                 e -> { }, PeerId.random(), SessionConfig.builder().localDiscovery(false).listenPort(0)
                         .stateDirectory(dir.resolve("state")).build(), () -> 6881, new PieceBuffers(16 * 1024, 4),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),

@@ -9,8 +9,6 @@ import dev.spate.core.InfoHash;
 import dev.spate.core.PeerId;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoParser;
-import dev.spate.peer.PeerConnection;
-import dev.spate.peer.PeerLink;
 import dev.spate.peer.ScriptedLink;
 import dev.spate.peer.TokenBucket;
 import dev.spate.storage.DiskIo;
@@ -18,8 +16,6 @@ import dev.spate.storage.MemoryStorage;
 import dev.spate.storage.PieceBuffers;
 import dev.spate.tracker.TrackerConfig;
 import dev.spate.wire.Message;
-import dev.spate.wire.TorrentGeometry;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -29,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -61,8 +56,9 @@ abstract class TorrentLoopHarness {
     final Clock clock = now::get;
     final List<Event> events = new CopyOnWriteArrayList<>();
     final AtomicInteger slotsInUse = new AtomicInteger();
-    final Map<InetSocketAddress, ScriptedLink> reachable = new ConcurrentHashMap<>();
-    final List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
+    final ScriptedConnector connector = new ScriptedConnector();
+    final Map<InetSocketAddress, ScriptedLink> reachable = connector.reachable;
+    final List<InetSocketAddress> dialled = connector.dialled;
     final List<Throwable> fatal = new CopyOnWriteArrayList<>();
     /** What the torrents asked of local service discovery, in order: "join HEX", "leave HEX". */
     final List<String> discovery = new CopyOnWriteArrayList<>();
@@ -106,24 +102,6 @@ abstract class TorrentLoopHarness {
     }
 
     Torrent newTorrent(SessionConfig config) throws Exception {
-        TorrentContext.Connector connector = new TorrentContext.Connector() {
-            @Override
-            public PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
-                                 PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception {
-                dialled.add(address);
-                ScriptedLink link = reachable.get(address);
-                if (link == null) {
-                    throw new ConnectException("Connection refused");
-                }
-                return link;
-            }
-
-            @Override
-            public PeerLink accept(PeerConnection.Handshaken incoming, TorrentGeometry geometry,
-                                   PeerConnection.Listener listener, PeerConnection.Limits limits) {
-                throw new UnsupportedOperationException("no sockets here");
-            }
-        };
         TorrentContext.ConnectionSlots slots = new TorrentContext.ConnectionSlots() {
             @Override
             public boolean reserve() {
