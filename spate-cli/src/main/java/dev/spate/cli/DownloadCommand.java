@@ -240,12 +240,7 @@ final class DownloadCommand implements Callable<Integer> {
                     }
                     if (keys.peerTableAsked() || peerTable && now - lastPeerTable >= PEER_TABLE_NANOS) {
                         lastPeerTable = now;
-                        for (int i = 0; i < transfers.size(); i++) {
-                            if (several) {
-                                line.println(TerminalText.escape(statuses.get(i).name()) + ":");
-                            }
-                            printPeers(line, transfers.get(i).handle, statuses.get(i));
-                        }
+                        printPeers(line, transfers, statuses);
                     }
                     if (!shown || now - lastShown >= 1_000_000_000L) {
                         shown = true;
@@ -276,9 +271,7 @@ final class DownloadCommand implements Callable<Integer> {
                         List<TorrentStatus> seeding = transfers.stream().map(t -> t.handle.status()).toList();
                         if (keys.peerTableAsked() || peerTable && System.nanoTime() - lastPeerTable >= PEER_TABLE_NANOS) {
                             lastPeerTable = System.nanoTime();
-                            for (int i = 0; i < transfers.size(); i++) {
-                                printPeers(line, transfers.get(i).handle, seeding.get(i));
-                            }
+                            printPeers(line, transfers, seeding);
                         }
                         line.show(combined(seeding));
                         Thread.sleep(1000);
@@ -403,10 +396,15 @@ final class DownloadCommand implements Callable<Integer> {
         }
     }
 
-    /** The peer table above the live line: cut to the terminal's width, whole in a log. */
-    static void printPeers(StatusLine line, TorrentHandle handle, TorrentStatus s) {
+    /** Each torrent's peer table above the live line (named when there are several): cut to the terminal's width, whole in a log. */
+    private static void printPeers(StatusLine line, List<Transfer> transfers, List<TorrentStatus> statuses) {
         int width = Terminal.interactive() ? Terminal.width() : Integer.MAX_VALUE;
-        PeerTable.lines(handle.peers(), s.pieceCount(), width).forEach(line::println);
+        for (int i = 0; i < transfers.size(); i++) {
+            if (transfers.size() > 1) {
+                line.println(TerminalText.escape(statuses.get(i).name()) + ":");
+            }
+            PeerTable.lines(transfers.get(i).handle.peers(), statuses.get(i).pieceCount(), width).forEach(line::println);
+        }
     }
 
     /** The trackers' last word; their URLs and messages escaped. */

@@ -11,9 +11,7 @@ import dev.spate.metainfo.MetainfoException;
 import dev.spate.metainfo.TorrentInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,16 +132,7 @@ final class InfoCommand implements Callable<Integer> {
         // A look at a link, not a download: nothing is announced on the local network (LSD), and the
         // metadata comes from the link's peers and trackers and --peer.
         SessionConfig.Builder config = SessionConfig.builder().listenPort(0).localDiscovery(false);
-        if (state != null) {
-            config.stateDirectory(state);
-        }
-        if (bind != null) {
-            try {
-                config.bindAddress(InetAddress.getByName(bind));
-            } catch (UnknownHostException e) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown bind address: " + bind);
-            }
-        }
+        SessionOptions.applyPlace(config, state, bind, spec);
         PrintWriter err = spec.commandLine().getErr();
         boolean verbose = Main.verbose(spec);
         try (Session session = Session.open(config.build())) {

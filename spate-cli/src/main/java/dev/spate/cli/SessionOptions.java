@@ -54,16 +54,7 @@ final class SessionOptions {
     Session open(CommandSpec spec) throws IOException {
         SessionConfig.Builder config = SessionConfig.builder().pex(!noPex).localDiscovery(!noLsd);
         applyLimits(config, spec);
-        if (state != null) {
-            config.stateDirectory(state);
-        }
-        if (bind != null) {
-            try {
-                config.bindAddress(InetAddress.getByName(bind));
-            } catch (UnknownHostException e) {
-                throw new ParameterException(spec.commandLine(), "unknown bind address: " + bind);
-            }
-        }
+        applyPlace(config, state, bind, spec);
         if (port != null) {
             if (port < 0 || port > 65535) {
                 throw new ParameterException(spec.commandLine(), "port " + port + " outside 0-65535");
@@ -74,6 +65,23 @@ final class SessionOptions {
             return Session.open(config.listenPort(DEFAULT_PORT).build());
         } catch (IOException busy) {
             return Session.open(config.listenPort(0).build());
+        }
+    }
+
+    /**
+     * Where a session keeps its state ({@code --state}) and the address it binds to ({@code --bind}),
+     * when given; an unknown bind address is a usage error. Shared with {@code info}'s own session.
+     */
+    static void applyPlace(SessionConfig.Builder config, Path state, String bind, CommandSpec spec) {
+        if (state != null) {
+            config.stateDirectory(state);
+        }
+        if (bind != null) {
+            try {
+                config.bindAddress(InetAddress.getByName(bind));
+            } catch (UnknownHostException e) {
+                throw new ParameterException(spec.commandLine(), "unknown bind address: " + bind);
+            }
         }
     }
 
