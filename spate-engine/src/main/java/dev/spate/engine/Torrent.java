@@ -427,20 +427,22 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     @Override
     public PeerSession open(PeerLink link) {
-        PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
-        ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME,
-                extensions, metadataServer.metadataSize()));
-        return ps;
+        return greet(link, extensions);
     }
 
     @Override
     public PeerSession openCarried(PeerLink link) {
-        PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         // The metadata phase announced ut_metadata and ut_pex; BEP 10's m is additive, so what this
         // torrent does not use (a private one: neither) is switched off with id 0.
         Map<String, Integer> ids = new HashMap<>(Map.of(dev.spate.wire.ExtensionIds.UT_METADATA, 0,
                 dev.spate.wire.ExtensionIds.UT_PEX, 0));
         ids.putAll(extensions);
+        return greet(link, ids);
+    }
+
+    /** A session for {@code link}, our pieces and our BEP 10 handshake (with {@code ids} as its m) sent. */
+    private PeerSession greet(PeerLink link, Map<String, Integer> ids) {
+        PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME, ids,
                 metadataServer.metadataSize()));
         return ps;
