@@ -1,0 +1,174 @@
+package dev.spate.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The mainline DHT (BEP 5) end to end, with no tracker and no peer given: five libtorrent DHT-only nodes
+ * ({@code it/lt_dht_swarm.py nodes}) on 198.18.0.1 .. .5, a seed or a leech on .6 and .7, all inside a
+ * network namespace the test makes, so nothing here can reach a public router or any other network. A
+ * magnet link with only {@code xt} and one DHT contact is all a downloader gets; it must find the seed's
+ * address by get_peers, after the seed announced itself (announce_peer) to the nodes.
+ *
+ * <p>The first test has libtorrent on both ends: it proves the swarm works, so a failure of the Spate tests
+ * is Spate's. What libtorrent 2.0.8 needs for such a swarm is in the script's header.
+ */
+class DhtSwarmIT {
+    static final int NODES = 5;
+    static final int DHT_PORT = 6881;
+    static final Duration READY = Duration.ofSeconds(20);
+    static final Duration DOWNLOAD = Duration.ofSeconds(45);
+
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void needsNamespaces() {
+        assumeTrue(NetNamespace.isSupported(), "needs root and ip netns");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLibtorrentLeechFindsALibtorrentSeedThroughTheLibtorrentNodes() throws Exception {
+        Path content = Payload.file(tmp.resolve("seed/lt.bin"), 1024 * 1024 + 99, 71);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("lt.torrent"), 32 * 1024,
+                List.of());
+        Path out = tmp.resolve("out");
+        try (NetNamespace ns = NetNamespace.create(NODES + 2);
+             ExternalProcess nodes = nodes(ns);
+             ExternalProcess seed = libtorrentSeed(ns, torrent, content.getParent(), ns.address(6) + ":7006");
+             ExternalProcess leech = libtorrentLeech(ns, torrent, out, ns.address(7) + ":7007",
+                     List.of(contact(ns, 3)))) {
+            assertThat(leech.waitForExit(DOWNLOAD)).as("the leech's exit; its log:%n%s%nseed:%n%s%nnodes:%n%s",
+                    leech.logTail(30), seed.logTail(20), nodes.logTail(20)).isZero();
+            assertThat(nodes.logText()).as("the seed announced itself to the nodes")
+                    .contains("DHT_ANNOUNCE 198.18.0.6:7006 " + torrent.infoHashHex());
+            assertThat(leech.logText()).contains("PEER_CONNECTED 198.18.0.6:7006");
+        }
+        Payload.assertSameTree(content, out.resolve("lt.bin"));
+    }
+
+    @Test
+    @Timeout(value = 75, unit = TimeUnit.SECONDS)
+    void spateGivenOnlyAnXtMagnetAndOneDhtContactFindsALibtorrentSeedAndDownloadsByteExact() throws Exception {
+        Path content = Payload.file(tmp.resolve("seed/magnet.bin"), 2 * 1024 * 1024 + 4321, 72);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("magnet.torrent"),
+                64 * 1024, List.of());
+        Path out = tmp.resolve("out");
+        try (NetNamespace ns = NetNamespace.create(NODES + 2);
+             ExternalProcess nodes = nodes(ns);
+             ExternalProcess seed = libtorrentSeed(ns, torrent, content.getParent(), ns.address(6) + ":7006")) {
+            seed.waitForLine("^SEEDING$", READY);
+            try (ExternalProcess spate = ExternalProcess.start("spate-dht-download", ns.exec(SpateCli.command(List.of(
+                    "download", "magnet:?xt=urn:btih:" + torrent.infoHashHex(), "-o", out.toString(),
+                    "--bind", ns.address(7), "--port", "7007", "--dht-bootstrap", contact(ns, 3),
+                    "--state", tmp.resolve("state").toString(), "--verbose"))), null)) {
+                assertThat(spate.waitForExit(DOWNLOAD)).as("spate's exit; its log:%n%s%nseed:%n%s%nnodes:%n%s",
+                        spate.logTail(40), seed.logTail(20), nodes.logTail(30)).isZero();
+                assertThat(SpateCli.summary(spate).group("state")).isEqualTo("complete");
+                assertThat(nodes.logText()).as("Spate looked the torrent up in the DHT")
+                        .contains("DHT_GET_PEERS " + torrent.infoHashHex());
+                assertThat(seed.logText()).as("Spate dialled the seed it found")
+                        .containsPattern("PEER_CONNECTED 198\\.18\\.0\\.7:\\d+");
+            }
+        }
+        Payload.assertSameTree(content, out.resolve("magnet.bin"));
+    }
+
+    @Test
+    @Timeout(value = 75, unit = TimeUnit.SECONDS)
+    void aLibtorrentLeechGivenOnlyTheMagnetFindsASpateSeedThroughTheDhtAndDownloadsByteExact() throws Exception {
+        Path content = Payload.file(tmp.resolve("seed/spate.bin"), 2 * 1024 * 1024 + 1234, 73);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("spate.torrent"),
+                64 * 1024, List.of());
+        Path out = tmp.resolve("out");
+        try (NetNamespace ns = NetNamespace.create(NODES + 2);
+             ExternalProcess nodes = nodes(ns);
+             ExternalProcess spate = ExternalProcess.start("spate-dht-seed", ns.exec(SpateCli.command(List.of(
+                     "seed", torrent.file().toString(), "-d", content.getParent().toString(),
+                     "--bind", ns.address(6), "--port", "7006", "--dht-bootstrap", contact(ns, 2),
+                     "--state", tmp.resolve("state").toString(), "--verbose"))), null)) {
+            spate.waitForLine("^seeding .* on port 7006", READY);
+            try (ExternalProcess leech = libtorrentLeech(ns, torrent, out, ns.address(7) + ":7007",
+                    List.of(contact(ns, 4)))) {
+                assertThat(leech.waitForExit(DOWNLOAD)).as("the leech's exit; its log:%n%s%nspate:%n%s%nnodes:%n%s",
+                        leech.logTail(30), spate.logTail(40), nodes.logTail(30)).isZero();
+                assertThat(nodes.logText()).as("Spate announced itself to the libtorrent nodes")
+                        .contains("DHT_ANNOUNCE 198.18.0.6:7006 " + torrent.infoHashHex());
+                assertThat(leech.logText()).contains("PEER_CONNECTED 198.18.0.6:7006");
+            }
+        }
+        Payload.assertSameTree(content, out.resolve("spate.bin"));
+    }
+
+    /** The i-th DHT node's UDP endpoint. */
+    static String contact(NetNamespace ns, int i) {
+        return ns.address(i) + ":" + DHT_PORT;
+    }
+
+    /** The five libtorrent DHT-only nodes, each knowing the others; returns once all have all in their tables. */
+    ExternalProcess nodes(NetNamespace ns) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Libtorrent.PYTHON, "-u", script().toString(), "nodes",
+                "--timeout", "80"));
+        for (int i = 1; i <= NODES; i++) {
+            cmd.addAll(List.of("--node", contact(ns, i)));
+        }
+        ExternalProcess p = ExternalProcess.start("libtorrent-dht-nodes", ns.exec(cmd), null);
+        try {
+            p.waitForLine("^READY$", READY);
+            return p;
+        } catch (RuntimeException | AssertionError e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    /** A libtorrent seed with the DHT on, given every node; announces itself there. */
+    ExternalProcess libtorrentSeed(NetNamespace ns, Libtorrent.CreatedTorrent torrent, Path data, String listen)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Libtorrent.PYTHON, "-u", script().toString(), "seed",
+                "--torrent", torrent.file().toString(), "--dir", data.toString(), "--listen", listen,
+                "--timeout", "80"));
+        for (int i = 1; i <= NODES; i++) {
+            cmd.addAll(List.of("--dht-node", contact(ns, i)));
+        }
+        return ExternalProcess.start("libtorrent-dht-seed", ns.exec(cmd), null);
+    }
+
+    /** A libtorrent leech given only the {@code xt} magnet and the DHT contacts; exits 0 once complete. */
+    ExternalProcess libtorrentLeech(NetNamespace ns, Libtorrent.CreatedTorrent torrent, Path out, String listen,
+            List<String> contacts) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Libtorrent.PYTHON, "-u", script().toString(), "download",
+                "--magnet", "magnet:?xt=urn:btih:" + torrent.infoHashHex(), "--dir", out.toString(),
+                "--listen", listen, "--timeout", "60"));
+        for (String c : contacts) {
+            cmd.addAll(List.of("--dht-node", c));
+        }
+        return ExternalProcess.start("libtorrent-dht-leech", ns.exec(cmd), null);
+    }
+
+    Path script() throws IOException {
+        Path script = tmp.resolve("lt_dht_swarm.py");
+        if (!Files.exists(script)) {
+            try (InputStream in = DhtSwarmIT.class.getResourceAsStream("/it/lt_dht_swarm.py")) {
+                assertThat(in).as("test resource it/lt_dht_swarm.py").isNotNull();
+                Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return script;
+    }
+}
