@@ -43,8 +43,9 @@ final class DownloadCommand implements Callable<Integer> {
     /** With neither peers nor trackers, and LSD off: nobody can come. */
     static final long NO_PEERS_GIVE_UP_NANOS = 5_000_000_000L;
     /**
-     * The same with LSD on: a peer on the local network may still announce itself; one that was there
-     * before us does so again within BEP 14's 5 minutes, so a minute more than that.
+     * The same with LSD or the DHT on: a peer on the local network may still announce itself; one that
+     * was there before us does so again within BEP 14's 5 minutes, so a minute more than that; the
+     * DHT's first lookup ends well within it.
      */
     static final long NO_PEERS_BUT_LSD_GIVE_UP_NANOS = 360_000_000_000L;
 
@@ -225,10 +226,12 @@ final class DownloadCommand implements Callable<Integer> {
                         }
                         if (peerAddresses.isEmpty() && trackers.isEmpty() && !t.hasOwnSources()
                                 && s.state() == TorrentState.DOWNLOADING && s.peers() == 0 && s.webSeedsInUse() == 0
-                                && now - start > (network.noLsd ? NO_PEERS_GIVE_UP_NANOS : NO_PEERS_BUT_LSD_GIVE_UP_NANOS)) {
+                                && now - start > (network.noLsd && network.noDht ? NO_PEERS_GIVE_UP_NANOS
+                                        : NO_PEERS_BUT_LSD_GIVE_UP_NANOS)) {
                             line.clear();
                             err.println("spate: no peers to download from: " + (several ? TerminalText.escape(t.argument) + ": " : "")
                                     + "the torrent has no trackers" + (s.webSeeds().isEmpty() ? "" : " and every web seed was dropped")
+                                    + (network.noDht ? "" : ", the DHT found no peer")
                                     + (network.noLsd ? "" : " and no peer on the local network announced it (LSD)")
                                     + "; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
                             return interrupt.finish(Main.FAILURE);
@@ -245,7 +248,7 @@ final class DownloadCommand implements Callable<Integer> {
                     if (!shown || now - lastShown >= 1_000_000_000L) {
                         shown = true;
                         lastShown = now;
-                        line.show(s);
+                        line.show(s, session.dhtStatus());
                     }
                 }
                 long stopped = System.nanoTime();
@@ -273,7 +276,7 @@ final class DownloadCommand implements Callable<Integer> {
                             lastPeerTable = System.nanoTime();
                             printPeers(line, transfers, seeding);
                         }
-                        line.show(combined(seeding));
+                        line.show(combined(seeding), session.dhtStatus());
                         Thread.sleep(1000);
                     }
                     endLine(interrupt, line, out, err);

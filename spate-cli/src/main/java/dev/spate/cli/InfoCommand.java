@@ -68,6 +68,13 @@ final class InfoCommand implements Callable<Integer> {
             + " (default $XDG_STATE_HOME/spate, else ~/.local/state/spate).")
     Path state;
 
+    @Option(names = "--no-dht", description = "Fetch a magnet link's metadata without the DHT.")
+    boolean noDht;
+
+    @Option(names = "--dht-bootstrap", paramLabel = "HOST:PORT",
+            description = "A DHT node to join the DHT through (magnet links), as for download; repeat for several.")
+    List<String> dhtBootstrap;
+
     @Spec
     CommandSpec spec;
 
@@ -130,9 +137,10 @@ final class InfoCommand implements Callable<Integer> {
             dial.add(DownloadCommand.parsePeer(spec, p));
         }
         // A look at a link, not a download: nothing is announced on the local network (LSD), and the
-        // metadata comes from the link's peers and trackers and --peer.
+        // metadata comes from the link's peers and trackers, the DHT and --peer.
         SessionConfig.Builder config = SessionConfig.builder().listenPort(0).localDiscovery(false);
         SessionOptions.applyPlace(config, state, bind, spec);
+        SessionOptions.applyDht(config, noDht, dhtBootstrap, spec);
         PrintWriter err = spec.commandLine().getErr();
         boolean verbose = Main.verbose(spec);
         try (Session session = Session.open(config.build())) {

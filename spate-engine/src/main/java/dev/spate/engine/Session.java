@@ -78,6 +78,8 @@ public final class Session implements AutoCloseable {
     private final Map<MetadataResolver, CompletableFuture<Metainfo>> fetches = new ConcurrentHashMap<>();
     /** Local Service Discovery (BEP 14), started last in the constructor; null when switched off. */
     private final LsdServices lsd;
+    /** The DHT (BEP 5), started before LSD; null when switched off or without a UDP socket. */
+    private final DhtService dht;
 
     private Session(SessionConfig config) throws IOException {
         this.config = config;
@@ -130,11 +132,50 @@ public final class Session implements AutoCloseable {
                             lsd.leave(hash);
                         }
                     }
+                }, new TorrentContext.Dht() {
+                    @Override
+                    public void join(InfoHash hash, boolean announce, List<InetSocketAddress> contacts) {
+                        if (dht != null) {
+                            dht.join(hash, announce, contacts);
+                        }
+                    }
+
+                    @Override
+                    public void leave(InfoHash hash) {
+                        if (dht != null) {
+                            dht.leave(hash);
+                        }
+                    }
+
+                    @Override
+                    public void nodeSeen(InetSocketAddress node) {
+                        if (dht != null) {
+                            dht.nodeSeen(node);
+                        }
+                    }
+
+                    @Override
+                    public int port() {
+                        return dht == null ? 0 : dht.port();
+                    }
                 });
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
         this.acceptor = Acceptor.start(server, Acceptor.Settings.defaults(config.connectTimeout()), this::incoming,
                 this::acceptorFailed);
-        // Last: nothing can fail after it, and no torrent exists yet to announce.
+        // Near the end: neither can fail the session (each runs without its sockets, with a
+        // warning), and no torrent exists yet to announce.
+        this.dht = config.dht() ? DhtService.start(config, listenPort(), Clock.system(), new DhtService.Listener() {
+            @Override
+            public void lookedUp(InfoHash hash, List<InetSocketAddress> peers, int nodes) {
+                events.publish(new Event.DhtReply(hash, peers.size(), nodes));
+                peers.forEach(p -> discovered(hash, p));
+            }
+
+            @Override
+            public void ready(InfoHash hash, int nodes) {
+                events.publish(new Event.DhtReady(hash, nodes));
+            }
+        }, this::fatal) : null;
         this.lsd = config.localDiscovery() ? LsdServices.start(config.bindAddress(), listenPort(), this::discovered)
                 : null;
     }
@@ -381,6 +422,9 @@ public final class Session implements AutoCloseable {
         }
         closed = true;
         acceptor.close();
+        if (dht != null) {
+            dht.close(); // its routing table saved for the next start
+        }
         if (lsd != null) {
             lsd.close(); // no more announces of torrents about to stop, no more peers for them
         }
@@ -449,7 +493,7 @@ public final class Session implements AutoCloseable {
         @Override
         public PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
                              PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception {
-            Handshake ours = Handshake.ours(hash, peerId);
+            Handshake ours = Handshake.ours(hash, peerId).withDht(dht != null);
             PeerConnection.Handshaken h = PeerConnection.dial(address, config.bindAddress(), config.connectTimeout(), ours);
             if (!h.theirs().infoHash().equals(hash)) {
                 h.channel().close();
@@ -461,7 +505,7 @@ public final class Session implements AutoCloseable {
         @Override
         public PeerLink accept(PeerConnection.Handshaken h, TorrentGeometry geometry,
                                PeerConnection.Listener listener, PeerConnection.Limits limits) throws IOException {
-            Handshake ours = Handshake.ours(h.theirs().infoHash(), peerId);
+            Handshake ours = Handshake.ours(h.theirs().infoHash(), peerId).withDht(dht != null);
             // Small, into a fresh socket's empty send buffer: does not block in practice.
             PeerConnection.writeFully(h.channel(), ByteBuffer.wrap(ours.encode()));
             return link(h, ours, geometry, listener, limits);
@@ -544,17 +588,35 @@ public final class Session implements AutoCloseable {
             }
         }
         fetches.keySet().forEach(MetadataResolver::postTick);
+        if (dht != null) {
+            dht.postTick();
+        }
     }
 
     /**
-     * A peer on the local network announced one of our torrents (BEP 14); on an LSD receive thread,
-     * which only posts: the torrent (or its metadata phase) decides on its loop.
+     * A peer of one of our torrents heard of on the local network (BEP 14) or found in the DHT; on
+     * an LSD receive thread or the DHT loop, which only post: the torrent (or its metadata phase,
+     * or a metadata fetch) decides on its loop.
      */
     private void discovered(InfoHash hash, InetSocketAddress peer) {
         Handle handle = torrents.get(hash);
         if (handle != null) {
             handle.discovered(peer);
         }
+        for (MetadataResolver r : fetches.keySet()) {
+            if (r.hash().equals(hash)) {
+                r.discovered(peer);
+            }
+        }
+    }
+
+    /**
+     * The DHT (BEP 5) as it is now: its routing tables' sizes, whether it has joined, the torrents
+     * it looks up; empty when the session runs without one ({@link SessionConfig#dht()} off, or no
+     * UDP socket could be opened).
+     */
+    public Optional<DhtStatus> dhtStatus() {
+        return dht == null ? Optional.empty() : Optional.of(dht.status());
     }
 
     /** Hands an incoming connection to the torrent its handshake names (BEP 3); on the connection's thread. */

@@ -42,6 +42,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     private final TorrentContext context;
     private final TorrentInfo info;
+    /** BEP 5: the .torrent's {@code nodes}, DHT contacts (host names unresolved). */
+    private final List<InetSocketAddress> dhtNodes;
     private final InfoHash hash;
     private final Storage storage;
     private final Mailbox loop;
@@ -73,6 +75,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
         this.context = context;
         this.info = metainfo.info();
+        this.dhtNodes = metainfo.dhtNodes();
         this.hash = InfoHash.of(metainfo.infoHash());
         this.onRemoved = onRemoved;
         this.storage = context.storage().open(info, directory);
@@ -97,7 +100,12 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         Map<String, Integer> ours = new HashMap<>(metadataServer.extensions());
         ours.putAll(pex.extensions());
         this.extensions = Map.copyOf(ours);
-        this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer, pex);
+        this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer, pex,
+                node -> {
+                    if (!info.isPrivate()) {
+                        context.dht().nodeSeen(node);
+                    }
+                });
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
                 context.fatal()::accept);
         this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, trackers, webSeeds);
@@ -142,19 +150,27 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         adoptCarried();
         trackers.start();
-        joinLocalDiscovery();
+        joinDiscovery();
         connections.dial(); // after the adoption: a carried peer is connected, not dialled again
         webSeeds.fill();
     }
 
     /**
-     * Announces the torrent on the local network while it is active (BEP 14); a private torrent
-     * never (BEP 27: its peers come from its trackers only). Loop.
+     * Announces the torrent on the local network (BEP 14) and in the DHT (BEP 5, the .torrent's
+     * {@code nodes} as extra contacts) while it is active; a private torrent never (BEP 27: its
+     * peers come from its trackers only). Loop.
      */
-    private void joinLocalDiscovery() {
+    private void joinDiscovery() {
         if (!info.isPrivate()) {
             context.localDiscovery().join(hash);
+            context.dht().join(hash, true, dhtNodes);
         }
+    }
+
+    /** Stops both; harmless when never joined. Any thread. */
+    private void leaveDiscovery() {
+        context.localDiscovery().leave(hash);
+        context.dht().leave(hash);
     }
 
     /**
@@ -180,7 +196,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             }
             dropCarried("paused", true);
             if (wasActive) {
-                context.localDiscovery().leave(hash);
+                leaveDiscovery();
                 connections.disconnectAll("paused");
                 webSeeds.stop();
                 trackers.stopped();
@@ -238,14 +254,14 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         if (!post(() -> {
             dropCarried("shutting down", false);
             // On the loop, behind any activation still queued, which can then no longer join.
-            context.localDiscovery().leave(hash);
+            leaveDiscovery();
             connections.disconnectAll("shutting down");
             webSeeds.stop();
             CompletableFuture<Void> announced = trackers.stopped();
             lifecycle.go(TorrentState.REMOVED);
             stopped.complete(announced);
         })) {
-            context.localDiscovery().leave(hash); // the loop is gone: nothing can join any more
+            leaveDiscovery(); // the loop is gone: nothing can join any more
             stopped.complete(CompletableFuture.completedFuture(null));
         }
         loop.close();
@@ -288,7 +304,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         error = message;
         dropCarried("torrent error", false);
-        context.localDiscovery().leave(hash);
+        leaveDiscovery();
         connections.disconnectAll("torrent error");
         webSeeds.stop();
         trackers.stopped();
@@ -444,7 +460,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private PeerSession greet(PeerLink link, Map<String, Integer> ids) {
         PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME, ids,
-                metadataServer.metadataSize()));
+                metadataServer.metadataSize(), info.isPrivate() ? 0 : context.dht().port()));
         return ps;
     }
 

@@ -96,10 +96,10 @@ class MetadataHandOverTest {
                     loops.add(m);
                     return m;
                 }, e -> { throw new AssertionError(e); }, PeerId.random(),
-                SessionConfig.builder().localDiscovery(false).listenPort(0).build(), () -> 6881, new PieceBuffers(BLOCK, 64),
+                SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build(), () -> 6881, new PieceBuffers(BLOCK, 64),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
                 dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> java.util.List.of(),
-                TorrentContext.LocalDiscovery.OFF);
+                TorrentContext.LocalDiscovery.OFF, TorrentContext.Dht.OFF);
     }
 
     @AfterEach

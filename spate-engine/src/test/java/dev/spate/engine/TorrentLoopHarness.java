@@ -73,6 +73,31 @@ abstract class TorrentLoopHarness {
             discovery.add("leave " + hash.hex());
         }
     };
+    /** What the torrents asked of the DHT, in order: "join HEX announce CONTACTS", "leave HEX", "node ADDR". */
+    final List<String> dhtCalls = new CopyOnWriteArrayList<>();
+    /** The DHT port the torrents see; 0 is no DHT. */
+    volatile int dhtPort = 0;
+    final TorrentContext.Dht dht = new TorrentContext.Dht() {
+        @Override
+        public void join(InfoHash hash, boolean announce, List<InetSocketAddress> contacts) {
+            dhtCalls.add("join " + hash.hex() + (announce ? " announce" : " lookup") + " " + contacts);
+        }
+
+        @Override
+        public void leave(InfoHash hash) {
+            dhtCalls.add("leave " + hash.hex());
+        }
+
+        @Override
+        public void nodeSeen(InetSocketAddress node) {
+            dhtCalls.add("node " + node);
+        }
+
+        @Override
+        public int port() {
+            return dhtPort;
+        }
+    };
     final PeerId ourId = PeerId.random();
     byte[] payload;
     Metainfo metainfo;
@@ -91,7 +116,7 @@ abstract class TorrentLoopHarness {
         new SplittableRandom(7).nextBytes(payload);
         metainfo = metainfo(payload, List.of());
         disk = new DiskIo(2, 4 << 20);
-        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
     }
@@ -121,7 +146,7 @@ abstract class TorrentLoopHarness {
                 dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> {
                     webSeedUrls.add(urls);
                     return webSeedFetchers;
-                }, recordingDiscovery);
+                }, recordingDiscovery, dht);
         return new Torrent(context, metainfo, dir, t -> removed = true);
     }
 
