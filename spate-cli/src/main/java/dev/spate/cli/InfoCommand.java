@@ -196,11 +196,15 @@ final class InfoCommand implements Callable<Integer> {
         meta.comment().ifPresent(v -> lines(sb, "comment", v));
         List<FileEntry> files = info.dataFiles();
         sb.append("files (").append(files.size()).append("):\n");
+        // Numbered from 1, as download --only and --exclude take them.
+        String number = "  %" + Integer.toString(files.size()).length() + "d";
+        int n = 0;
         for (FileEntry f : files) {
+            n++;
             String path = info.multiFile() ? info.name() + "/" + f.displayPath() : f.displayPath();
             String what = f.isSymlink() ? " -> " + info.name() + "/" + String.join("/", f.symlinkTarget())
                     : f.isExecutable() ? " (executable)" : "";
-            sb.append(String.format("  %10s  %s%s%n", Units.bytes(f.length()), TerminalText.escape(path), TerminalText.escape(what)));
+            sb.append(String.format(number + "  %10s  %s%s%n", n, Units.bytes(f.length()), TerminalText.escape(path), TerminalText.escape(what)));
         }
         if (meta.trackerTiers().isEmpty()) {
             sb.append("trackers: none\n");

@@ -180,7 +180,8 @@ final class StatusLine {
     private static List<Field> fields(TorrentStatus s) {
         String state = s.state().name().toLowerCase(Locale.ROOT);
         String percent = String.format(Locale.ROOT, "%.1f%%", s.progress() * 100);
-        String bytes = Units.bytes(s.bytesVerified()) + "/" + Units.bytes(s.totalBytes());
+        // Of the wanted files only, when some are skipped (download --only, --exclude).
+        String bytes = Units.bytes(s.wantedBytesVerified()) + "/" + Units.bytes(s.wantedBytes());
         String pieces = "pieces " + s.piecesVerified() + "/" + s.pieceCount();
         // Connected of known, as aria2 and Transmission show them: "3/40 peers" says more are to come.
         String peers = (s.knownPeers() > s.peers() ? s.peers() + "/" + count(s.knownPeers(), "peer") : count(s.peers(), "peer"))

@@ -103,7 +103,8 @@ public final class Session implements AutoCloseable {
         });
         this.metadata = new MetadataStore(config.stateDirectory());
         this.context = new TorrentContext(Clock.system(), disk,
-                (info, dir) -> FileStorage.open(dir, info, FileStorage.DEFAULT_OPEN_FILES, config.directWrites()),
+                (info, dir, parts, wanted) -> FileStorage.open(dir, info, FileStorage.DEFAULT_OPEN_FILES,
+                        config.directWrites(), parts, wanted),
                 events::publish, new TorrentContext.ConnectionSlots() {
                     @Override
                     public boolean reserve() {
@@ -205,6 +206,16 @@ public final class Session implements AutoCloseable {
      * @throws IOException if its files cannot be opened
      */
     public TorrentHandle add(Metainfo metainfo, Path directory) throws IOException {
+        return add(metainfo, directory, TorrentOptions.defaults());
+    }
+
+    /**
+     * Adds a torrent as {@link #add(Metainfo, Path)} does, downloading the files and in the order
+     * {@code options} say (a skipped file is never created).
+     *
+     * @throws IllegalArgumentException when the options do not have one priority per file
+     */
+    public TorrentHandle add(Metainfo metainfo, Path directory, TorrentOptions options) throws IOException {
         if (closed) {
             throw new IllegalStateException("session is closed");
         }
@@ -212,7 +223,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("v2-only torrents cannot be downloaded yet");
         }
         InfoHash hash = InfoHash.of(metainfo.infoHash());
-        Torrent torrent = new Torrent(context, metainfo, directory, t -> removed(hash));
+        Torrent torrent = new Torrent(context, metainfo, directory, options, t -> removed(hash));
         Handle handle = new Handle(torrent);
         if (torrents.putIfAbsent(hash, handle) != null) {
             torrent.discard();
@@ -236,6 +247,15 @@ public final class Session implements AutoCloseable {
      * @throws IOException if a kept .torrent of it cannot be opened
      */
     public TorrentHandle add(Magnet magnet, Path directory) throws IOException {
+        return add(magnet, directory, TorrentOptions.defaults());
+    }
+
+    /**
+     * Adds a magnet link's torrent as {@link #add(Magnet, Path)} does, downloading the files and in
+     * the order {@code options} say; their file priorities are checked against the files once the
+     * metadata is here (a list that does not fit stops the torrent with an error).
+     */
+    public TorrentHandle add(Magnet magnet, Path directory, TorrentOptions options) throws IOException {
         if (closed) {
             throw new IllegalStateException("session is closed");
         }
@@ -245,12 +265,12 @@ public final class Session implements AutoCloseable {
         InfoHash hash = magnet.infoHash().orElseThrow();
         Optional<Metainfo> kept = metadata.load(hash, magnet);
         if (kept.isPresent()) {
-            return add(kept.get(), directory);
+            return add(kept.get(), directory, options);
         }
         Handle[] handle = new Handle[1];
         MetadataResolver resolver = new MetadataResolver(context, magnet, hash,
                 resolution -> resolved(handle[0], magnet, directory, resolution));
-        handle[0] = new Handle(hash, resolver);
+        handle[0] = new Handle(hash, resolver, options);
         if (torrents.putIfAbsent(hash, handle[0]) != null) {
             resolver.remove();
             throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
@@ -261,8 +281,8 @@ public final class Session implements AutoCloseable {
 
     /**
      * Fetches the info dictionary of a magnet link (BEP 9) without adding its torrent or touching
-     * any data: from the link's peers ({@code x.pe}), those its trackers return and {@code peers}
-     * (there is no DHT yet, so a link with none of these cannot be fetched). The metadata is
+     * any data: from the link's peers ({@code x.pe}), those its trackers return, those the DHT finds
+     * and {@code peers} (with the DHT off, a link with none of the others cannot be fetched). The metadata is
      * verified against the link's info-hash and kept in the state directory as {@link #add(Magnet,
      * Path)} keeps it; metadata kept already answers at once, with no peer. The {@link Metainfo}'s
      * trackers and web seeds are the link's, so that {@link Metainfo#toTorrentFile()} gives a
@@ -365,7 +385,7 @@ public final class Session implements AutoCloseable {
             try {
                 Metainfo meta = MetainfoParser.fromInfo(resolution.info(), magnet.trackerTiers(), magnet.webSeeds());
                 metadata.save(meta);
-                Torrent torrent = new Torrent(context, meta, directory, t -> removed(handle.infoHash()));
+                Torrent torrent = new Torrent(context, meta, directory, handle.options(), t -> removed(handle.infoHash()));
                 if (!handle.attach(torrent)) {
                     torrent.discard();
                     return;

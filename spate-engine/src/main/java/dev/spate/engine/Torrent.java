@@ -52,6 +52,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private final CompletableFuture<Void> stoppedAll = new CompletableFuture<>();
     private final PeerSession.Timeouts timeouts;
+    /** What the torrent was made with; see {@link #choose} for what changed since. */
+    private final TorrentOptions options;
 
     // ---- loop-owned ----
     private final Lifecycle lifecycle;
@@ -73,18 +75,27 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final List<CarriedPeer> carried = new ArrayList<>();
 
     Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
+        this(context, metainfo, directory, TorrentOptions.defaults(), onRemoved);
+    }
+
+    /** @throws IllegalArgumentException when {@code options} name a priority per file of another torrent */
+    Torrent(TorrentContext context, Metainfo metainfo, Path directory, TorrentOptions options,
+            Consumer<Torrent> onRemoved) throws IOException {
         this.context = context;
         this.info = metainfo.info();
         this.dhtNodes = metainfo.dhtNodes();
         this.hash = InfoHash.of(metainfo.infoHash());
         this.onRemoved = onRemoved;
-        this.storage = context.storage().open(info, directory);
+        FileChoice choice = new FileChoice(info, options);
+        this.options = options;
+        this.storage = context.storage().open(info, directory, context.resumes().partsLocation(hash, directory),
+                choice.wantedFiles());
         SessionConfig config = context.config();
         this.timeouts = new PeerSession.Timeouts(config.idleTimeout().toNanos(), config.requestTimeout().toNanos());
         this.lifecycle = new Lifecycle(hash, context.events());
         TorrentGeometry geometry = new TorrentGeometry(info.pieceCount(), info.pieceLength(), info.totalLength());
         this.connections = new Connections(context, hash, geometry, this);
-        this.download = new Download(context, hash, info, storage, this);
+        this.download = new Download(context, hash, info, storage, this, choice);
         this.webSeeds = new WebSeeds(hash, context.webSeeds().open(metainfo.webSeeds(), info), context.clock(), download,
                 this, connections.downloadLimits(), context.events(), context.fatal());
         this.upload = new Upload(config.uploadSlots(), storage, download::weHave);
@@ -141,7 +152,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     /** Downloading or seeding, whichever fits, with announces and dials. */
     private void activate() {
-        boolean complete = download.isComplete();
+        boolean complete = download.isFinished();
         if (!lifecycle.go(complete ? TorrentState.SEEDING : TorrentState.DOWNLOADING)) {
             return;
         }
@@ -391,6 +402,31 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         post(() -> trackers.add(url));
     }
 
+    /**
+     * Changes the choice of files or the order of pieces ({@code change} runs on the loop, on the
+     * {@link FileChoice}): the picker and storage follow, a finished torrent that wants more goes
+     * back to downloading, and one whose wanted files are all there now seeds. Any thread.
+     */
+    void choose(Consumer<FileChoice> change) {
+        post(() -> {
+            change.accept(download.choice());
+            download.choiceChanged();
+            boolean finished = download.isFinished();
+            if (lifecycle.state() == TorrentState.SEEDING && !finished) {
+                lifecycle.go(TorrentState.DOWNLOADING);
+                download.fillAll();
+                webSeeds.fill();
+            } else if (lifecycle.state() == TorrentState.DOWNLOADING && finished) {
+                downloadComplete();
+            }
+            snapshot();
+        });
+    }
+
+    TorrentOptions options() {
+        return options;
+    }
+
     CompletableFuture<Void> completion() {
         return completion.copy();
     }
@@ -565,8 +601,14 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     public void downloadComplete() {
         if (lifecycle.state() == TorrentState.DOWNLOADING) {
             lifecycle.go(TorrentState.SEEDING);
-            completed();
-            trackers.completed();
+            if (completion.isDone()) {
+                // Finished again, after more files were wanted: news, but not for the trackers.
+                resume.save();
+                publish(new Event.TorrentComplete(hash));
+            } else {
+                completed();
+                trackers.completed();
+            }
         } else if (lifecycle.state() == TorrentState.PAUSED) {
             completed(); // the last verdict came after the pause: complete, and still paused
         }
@@ -606,7 +648,10 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     // ---- trackers ----
 
     private Announcer.Counters counters() {
-        return new Announcer.Counters(upload.total(), download.total(), info.totalLength() - download.bytesVerified());
+        // BEP 3 "left": what we still mean to download, the wanted files' bytes.
+        FileChoice choice = download.choice();
+        return new Announcer.Counters(upload.total(), download.total(),
+                Math.max(0, choice.wantedBytes() - choice.wantedBytesVerified()));
     }
 
     // ---- helpers ----

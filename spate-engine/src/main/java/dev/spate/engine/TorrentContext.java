@@ -51,10 +51,14 @@ record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer
         java.util.List<WebSeeds.Fetcher> open(java.util.List<String> urls, TorrentInfo info);
     }
 
-    /** Opens a torrent's storage. */
+    /**
+     * Opens a torrent's storage in {@code directory}, with {@code partFile} (in the state
+     * directory) for the bytes of unwanted files that pieces shared with wanted ones hold, and
+     * {@code wantedFiles} for each of {@link TorrentInfo#files()}.
+     */
     @FunctionalInterface
     interface StorageFactory {
-        Storage open(TorrentInfo info, Path directory) throws IOException;
+        Storage open(TorrentInfo info, Path directory, Path partFile, boolean[] wantedFiles) throws IOException;
     }
 
     /** The session's budget of connections, shared by its torrents. Thread-safe. */

@@ -90,7 +90,7 @@ class MetadataHandOverTest {
                 assertThat(slotsInUse.decrementAndGet()).as("a slot released more often than taken").isNotNegative();
             }
         };
-        context = new TorrentContext(clock, disk, (info, d) -> storage = new MemoryStorage(info), events::add, slots,
+        context = new TorrentContext(clock, disk, (info, d, parts, wanted) -> storage = new MemoryStorage(info), events::add, slots,
                 connector, (name, onFailure, onFatal) -> {
                     Mailbox m = Mailbox.manual(onFailure, onFatal);
                     loops.add(m);

@@ -68,7 +68,7 @@ class MetadataResolverDiscoveryTest {
             }
         };
         Clock clock = () -> 1_000_000_000_000L;
-        TorrentContext context = new TorrentContext(clock, disk, (info, d) -> {
+        TorrentContext context = new TorrentContext(clock, disk, (info, d, parts, wanted) -> {
             throw new AssertionError("no storage in the metadata phase");
         }, events::add, unlimited, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
                 e -> { }, PeerId.random(), SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0)

@@ -127,6 +127,10 @@ abstract class TorrentLoopHarness {
     }
 
     Torrent newTorrent(SessionConfig config) throws Exception {
+        return newTorrent(config, TorrentOptions.defaults());
+    }
+
+    Torrent newTorrent(SessionConfig config, TorrentOptions options) throws Exception {
         TorrentContext.ConnectionSlots slots = new TorrentContext.ConnectionSlots() {
             @Override
             public boolean reserve() {
@@ -139,7 +143,7 @@ abstract class TorrentLoopHarness {
                 slotsInUse.decrementAndGet();
             }
         };
-        TorrentContext context = new TorrentContext(clock, disk, (info, d) -> gated(storage = new MemoryStorage(info)),
+        TorrentContext context = new TorrentContext(clock, disk, (info, d, parts, wanted) -> gated(storage = new MemoryStorage(info)),
                 events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
                 fatal::add, ourId, config, () -> 6881, new PieceBuffers(BLOCK, 64),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
@@ -147,7 +151,7 @@ abstract class TorrentLoopHarness {
                     webSeedUrls.add(urls);
                     return webSeedFetchers;
                 }, recordingDiscovery, dht);
-        return new Torrent(context, metainfo, dir, t -> removed = true);
+        return new Torrent(context, metainfo, dir, options, t -> removed = true);
     }
 
     /** Opened while checking is to be held; the check reads nothing until it is counted down. */

@@ -39,7 +39,7 @@ public final class SpateCli {
      * number, when it has any), {@code hashFailures}, {@code wasted}.
      */
     public static final Pattern SUMMARY = Pattern.compile(
-            "(?m)^(?<name>.+): (?<state>complete|incomplete), (?<verified>\\d+)/(?<pieces>\\d+) pieces"
+            "(?m)^(?<name>.+): (?<state>complete|incomplete)(?: \\((?<wantedFiles>\\d+) of (?<files>\\d+) files, [^)]+\\))?, (?<verified>\\d+)/(?<pieces>\\d+) pieces"
                     + " \\((?<percent>[0-9.]+)%\\) in (?<path>.+), (?<received>[0-9.]+ [KMGTP]?i?B) received"
                     + "(?: in (?<time>[^,]+) \\((?<rate>[^)]+/s)\\))?"
                     + "(?:, (?<fromWebSeeds>[0-9.]+ [KMGTP]?i?B) of it from (?<webSeeds>\\d+) web seeds?)?"
