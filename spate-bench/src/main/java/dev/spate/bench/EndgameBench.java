@@ -94,11 +94,11 @@ public final class EndgameBench {
         InetAddress lo = InetAddress.getLoopbackAddress();
         Path leechDir = dir.resolve("leech");
         Path state = dir.resolve("state"); // removed with the rest; the user's resume data is not touched
-        try (Session fast = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(lo).listenPort(0)
+        try (Session fast = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(lo).listenPort(0)
                      .uploadRateLimit(fastRate).stateDirectory(state).build());
-             Session slow = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(lo).listenPort(0)
+             Session slow = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(lo).listenPort(0)
                      .uploadRateLimit(slowRate).stateDirectory(state).build());
-             Session leech = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(lo).listenPort(0).endgame(endgame)
+             Session leech = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(lo).listenPort(0).endgame(endgame)
                      .stateDirectory(state).build())) {
             await(fast.add(meta, dir.resolve("seed")));
             await(slow.add(meta, dir.resolve("seed")));

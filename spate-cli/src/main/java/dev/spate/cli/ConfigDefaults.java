@@ -26,9 +26,11 @@ import tools.jackson.databind.JsonNode;
 final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     /**
      * Options that are not settings: what to read, what to print instead of running, and how much
-     * to log (those are looked at before the file is: give them on the command line).
+     * to log (those are looked at before the file is: give them on the command line), and the files
+     * of one torrent to take (numbers that mean nothing for another).
      */
-    static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config", "no-config", "verbose", "log-file");
+    static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config", "no-config", "verbose", "log-file",
+            "only", "exclude");
 
     /** Where a setting's value came from. */
     record Origin(String value, String source) {

@@ -5,6 +5,7 @@ import dev.spate.engine.Event;
 import dev.spate.engine.Session;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentState;
+import dev.spate.engine.TorrentOptions;
 import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Magnet;
 import dev.spate.metainfo.Metainfo;
@@ -43,8 +44,9 @@ final class DownloadCommand implements Callable<Integer> {
     /** With neither peers nor trackers, and LSD off: nobody can come. */
     static final long NO_PEERS_GIVE_UP_NANOS = 5_000_000_000L;
     /**
-     * The same with LSD on: a peer on the local network may still announce itself; one that was there
-     * before us does so again within BEP 14's 5 minutes, so a minute more than that.
+     * The same with LSD or the DHT on: a peer on the local network may still announce itself; one that
+     * was there before us does so again within BEP 14's 5 minutes, so a minute more than that; the
+     * DHT's first lookup ends well within it.
      */
     static final long NO_PEERS_BUT_LSD_GIVE_UP_NANOS = 360_000_000_000L;
 
@@ -66,6 +68,19 @@ final class DownloadCommand implements Callable<Integer> {
 
     @Option(names = "--seed", description = "Keep seeding after the download completes, until interrupted (Ctrl-C).")
     boolean seed;
+
+    @Option(names = "--only", paramLabel = "LIST",
+            description = "Download only these files, numbered from 1 as 'spate info' lists them: e.g. 1,3-5. Others are not created.")
+    String only;
+
+    @Option(names = "--exclude", paramLabel = "LIST", description = "Do not download these files (numbers as for --only).")
+    String exclude;
+
+    @Option(names = "--sequential", description = "Fetch pieces in order, first to last, instead of the rarest first.")
+    boolean sequential;
+
+    @Option(names = "--first-last", description = "Fetch the first and last piece of every file before the others.")
+    boolean firstLast;
 
     @picocli.CommandLine.Mixin
     SessionOptions network = new SessionOptions();
@@ -130,6 +145,23 @@ final class DownloadCommand implements Callable<Integer> {
             }
             transfers.add(t);
         }
+        if ((only != null || exclude != null) && transfers.size() > 1) {
+            throw new ParameterException(spec.commandLine(), "--only and --exclude take one torrent, not "
+                    + transfers.size());
+        }
+        TorrentOptions options = TorrentOptions.defaults().withSequential(sequential).withFirstLastPiecesFirst(firstLast);
+        if (only != null || exclude != null) {
+            Transfer t = transfers.get(0);
+            if (t.meta == null) {
+                throw new ParameterException(spec.commandLine(), "--only and --exclude need the torrent's files, which a"
+                        + " magnet link does not list; save its .torrent first with 'spate info MAGNET --save FILE'");
+            }
+            try {
+                options = options.withFilePriorities(FileSelection.priorities(only, exclude, t.meta.info().dataFiles().size()));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
         List<InetSocketAddress> peerAddresses = new ArrayList<>();
         for (String p : peers) {
             peerAddresses.add(parsePeer(spec, p));
@@ -193,7 +225,7 @@ final class DownloadCommand implements Callable<Integer> {
             // Added only once we listen: a torrent already complete on disk finishes its check at
             // once, and its TorrentComplete must not go by unheard.
             for (Transfer t : transfers) {
-                t.handle = t.meta != null ? session.add(t.meta, output) : session.add(t.magnet, output);
+                t.handle = t.meta != null ? session.add(t.meta, output, options) : session.add(t.magnet, output, options);
                 t.lastEmpty = start;
                 trackers.forEach(t.handle::addTracker);
                 peerAddresses.forEach(t.handle::connect);
@@ -225,10 +257,12 @@ final class DownloadCommand implements Callable<Integer> {
                         }
                         if (peerAddresses.isEmpty() && trackers.isEmpty() && !t.hasOwnSources()
                                 && s.state() == TorrentState.DOWNLOADING && s.peers() == 0 && s.webSeedsInUse() == 0
-                                && now - start > (network.noLsd ? NO_PEERS_GIVE_UP_NANOS : NO_PEERS_BUT_LSD_GIVE_UP_NANOS)) {
+                                && now - start > (network.noLsd && network.noDht ? NO_PEERS_GIVE_UP_NANOS
+                                        : NO_PEERS_BUT_LSD_GIVE_UP_NANOS)) {
                             line.clear();
                             err.println("spate: no peers to download from: " + (several ? TerminalText.escape(t.argument) + ": " : "")
                                     + "the torrent has no trackers" + (s.webSeeds().isEmpty() ? "" : " and every web seed was dropped")
+                                    + (network.noDht ? "" : ", the DHT found no peer")
                                     + (network.noLsd ? "" : " and no peer on the local network announced it (LSD)")
                                     + "; give a peer with --peer HOST:PORT or a tracker with --tracker URL");
                             return interrupt.finish(Main.FAILURE);
@@ -245,7 +279,7 @@ final class DownloadCommand implements Callable<Integer> {
                     if (!shown || now - lastShown >= 1_000_000_000L) {
                         shown = true;
                         lastShown = now;
-                        line.show(s);
+                        line.show(s, session.dhtStatus());
                     }
                 }
                 long stopped = System.nanoTime();
@@ -273,7 +307,7 @@ final class DownloadCommand implements Callable<Integer> {
                             lastPeerTable = System.nanoTime();
                             printPeers(line, transfers, seeding);
                         }
-                        line.show(combined(seeding));
+                        line.show(combined(seeding), session.dhtStatus());
                         Thread.sleep(1000);
                     }
                     endLine(interrupt, line, out, err);
@@ -318,6 +352,8 @@ final class DownloadCommand implements Callable<Integer> {
         int pieceCount = 0;
         long bytes = 0;
         long total = 0;
+        long wantedBytes = 0;
+        long wanted = 0;
         long down = 0;
         long up = 0;
         long downloaded = 0;
@@ -333,6 +369,8 @@ final class DownloadCommand implements Callable<Integer> {
             pieceCount += s.pieceCount();
             bytes += s.bytesVerified();
             total += s.totalBytes();
+            wantedBytes += s.wantedBytesVerified();
+            wanted += s.wantedBytes();
             down += s.downloadRate();
             up += s.uploadRate();
             downloaded += s.downloaded();
@@ -343,7 +381,7 @@ final class DownloadCommand implements Callable<Integer> {
             hashFailures += s.hashFailures();
         }
         return TorrentStatus.builder().name(statuses.size() + " torrents").infoHash(statuses.get(0).infoHash()).state(state)
-                .pieces(pieces, pieceCount).bytes(bytes, total).rates(down, up).transferred(downloaded, uploaded, wasted)
+                .pieces(pieces, pieceCount).bytes(bytes, total).wanted(wantedBytes, wanted).rates(down, up).transferred(downloaded, uploaded, wasted)
                 .peers(peers).knownPeers(known).hashFailures(hashFailures).webSeeds(webSeeds).build();
     }
 

@@ -68,6 +68,13 @@ final class InfoCommand implements Callable<Integer> {
             + " (default $XDG_STATE_HOME/spate, else ~/.local/state/spate).")
     Path state;
 
+    @Option(names = "--no-dht", description = "Fetch a magnet link's metadata without the DHT.")
+    boolean noDht;
+
+    @Option(names = "--dht-bootstrap", paramLabel = "HOST:PORT",
+            description = "A DHT node to join the DHT through (magnet links), as for download; repeat for several.")
+    List<String> dhtBootstrap;
+
     @Spec
     CommandSpec spec;
 
@@ -130,9 +137,10 @@ final class InfoCommand implements Callable<Integer> {
             dial.add(DownloadCommand.parsePeer(spec, p));
         }
         // A look at a link, not a download: nothing is announced on the local network (LSD), and the
-        // metadata comes from the link's peers and trackers and --peer.
+        // metadata comes from the link's peers and trackers, the DHT and --peer.
         SessionConfig.Builder config = SessionConfig.builder().listenPort(0).localDiscovery(false);
         SessionOptions.applyPlace(config, state, bind, spec);
+        SessionOptions.applyDht(config, noDht, dhtBootstrap, spec);
         PrintWriter err = spec.commandLine().getErr();
         boolean verbose = Main.verbose(spec);
         try (Session session = Session.open(config.build())) {
@@ -188,11 +196,15 @@ final class InfoCommand implements Callable<Integer> {
         meta.comment().ifPresent(v -> lines(sb, "comment", v));
         List<FileEntry> files = info.dataFiles();
         sb.append("files (").append(files.size()).append("):\n");
+        // Numbered from 1, as download --only and --exclude take them.
+        String number = "  %" + Integer.toString(files.size()).length() + "d";
+        int n = 0;
         for (FileEntry f : files) {
+            n++;
             String path = info.multiFile() ? info.name() + "/" + f.displayPath() : f.displayPath();
             String what = f.isSymlink() ? " -> " + info.name() + "/" + String.join("/", f.symlinkTarget())
                     : f.isExecutable() ? " (executable)" : "";
-            sb.append(String.format("  %10s  %s%s%n", Units.bytes(f.length()), TerminalText.escape(path), TerminalText.escape(what)));
+            sb.append(String.format(number + "  %10s  %s%s%n", n, Units.bytes(f.length()), TerminalText.escape(path), TerminalText.escape(what)));
         }
         if (meta.trackerTiers().isEmpty()) {
             sb.append("trackers: none\n");

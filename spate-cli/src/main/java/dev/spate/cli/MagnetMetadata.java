@@ -66,9 +66,10 @@ final class MagnetMetadata {
             CompletableFuture<Metainfo> fetch = session.fetchMetadata(magnet, extraPeers);
             try {
                 if (!fetch.isDone()) {
-                    if (magnet.peers().isEmpty() && magnet.trackers().isEmpty() && extraPeers.isEmpty()) {
+                    if (magnet.peers().isEmpty() && magnet.trackers().isEmpty() && extraPeers.isEmpty()
+                            && session.dhtStatus().isEmpty()) {
                         throw new IOException("nothing to fetch the metadata of " + watch.hash.hex() + " from: the link"
-                                + " names no peer (x.pe) and no tracker (tr), and there is no DHT yet" + noSource);
+                                + " names no peer (x.pe) and no tracker (tr), and the DHT is off" + noSource);
                     }
                     waiting.run();
                 }

@@ -122,7 +122,7 @@ final class SeedCommand implements Callable<Integer> {
                     err.println("spate: " + TerminalText.escape(s.error().orElse("error")));
                     return Main.FAILURE;
                 }
-                line.show(s);
+                line.show(s, session.dhtStatus());
             }
         } finally {
             DownloadCommand.endLine(interrupt, line, out, err);

@@ -69,7 +69,7 @@ final class SelftestCommand implements Callable<Integer> {
             Metainfo meta = TorrentCreator.builder(source).build().createMetainfo();
             // Its own state directory, removed with the rest: the user's resume data is not touched.
             // No local service discovery: a test of this machine announces nothing to the network.
-            SessionConfig loopback = SessionConfig.builder().localDiscovery(false)
+            SessionConfig loopback = SessionConfig.builder().localDiscovery(false).dht(false)
                     .bindAddress(InetAddress.getLoopbackAddress()).listenPort(0).stateDirectory(work.resolve("state")).build();
             double seconds;
             try (Session seedSession = Session.open(loopback); Session leechSession = Session.open(loopback)) {

@@ -4,6 +4,9 @@ import dev.spate.engine.Session;
 import dev.spate.engine.SessionConfig;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * Listening, rate, connection, state, peer exchange and local discovery options shared by {@code download} and
+ * Listening, rate, connection, state, peer exchange, local discovery and DHT options shared by {@code download} and
  * {@code seed}.
  */
 final class SessionOptions {
@@ -50,11 +53,23 @@ final class SessionOptions {
                     + " no peer heard there. LSD is on by default, never for private torrents.")
     boolean noLsd;
 
+    @Option(names = "--no-dht",
+            description = "Do not use the DHT: find peers only through trackers, peer exchange, the local network and"
+                    + " --peer. The DHT is on by default, never for private torrents.")
+    boolean noDht;
+
+    @Option(names = "--dht-bootstrap", paramLabel = "HOST:PORT",
+            description = "A DHT node to join the DHT through when the saved routing table cannot; repeat for several."
+                    + " Replaces the public routers (router.bittorrent.com:6881, dht.transmissionbt.com:6881,"
+                    + " dht.libtorrent.org:25401).")
+    List<String> dhtBootstrap;
+
     /** Opens the session these options describe. */
     Session open(CommandSpec spec) throws IOException {
         SessionConfig.Builder config = SessionConfig.builder().pex(!noPex).localDiscovery(!noLsd);
         applyLimits(config, spec);
         applyPlace(config, state, bind, spec);
+        applyDht(config, noDht, dhtBootstrap, spec);
         if (port != null) {
             if (port < 0 || port > 65535) {
                 throw new ParameterException(spec.commandLine(), "port " + port + " outside 0-65535");
@@ -83,6 +98,45 @@ final class SessionOptions {
                 throw new ParameterException(spec.commandLine(), "unknown bind address: " + bind);
             }
         }
+    }
+
+    /**
+     * The DHT on or off ({@code --no-dht}) and its bootstrap routers ({@code --dht-bootstrap}, kept as
+     * names: the session resolves them without delaying its start). Shared with {@code info}.
+     */
+    static void applyDht(SessionConfig.Builder config, boolean noDht, List<String> bootstrap, CommandSpec spec) {
+        config.dht(!noDht);
+        if (bootstrap != null && !bootstrap.isEmpty()) {
+            List<InetSocketAddress> routers = new ArrayList<>();
+            for (String b : bootstrap) {
+                routers.add(parseRouter(spec, b));
+            }
+            if (routers.size() > SessionConfig.MAX_DHT_BOOTSTRAP) {
+                throw new ParameterException(spec.commandLine(), "--dht-bootstrap given " + routers.size()
+                        + " times; at most " + SessionConfig.MAX_DHT_BOOTSTRAP);
+            }
+            config.dhtBootstrap(routers);
+        }
+    }
+
+    /** {@code HOST:PORT} or {@code [IPV6]:PORT}, unresolved. */
+    static InetSocketAddress parseRouter(CommandSpec spec, String text) {
+        int colon = text.lastIndexOf(':');
+        String host = colon <= 0 ? "" : text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int p = -1;
+        try {
+            p = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            // reported below
+        }
+        if (host.isEmpty() || p < 1 || p > 65535) {
+            throw new ParameterException(spec.commandLine(), "invalid --dht-bootstrap '" + text
+                    + "': expected HOST:PORT with a port in 1-65535");
+        }
+        return InetSocketAddress.createUnresolved(host, p);
     }
 
     private void applyLimits(SessionConfig.Builder config, CommandSpec spec) {

@@ -1,5 +1,6 @@
 package dev.spate.cli;
 
+import dev.spate.engine.DhtStatus;
 import dev.spate.engine.Event;
 import dev.spate.engine.TorrentStatus;
 import java.io.PrintWriter;
@@ -7,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.IntSupplier;
 
 /**
@@ -44,15 +46,20 @@ final class StatusLine {
     }
 
     synchronized void show(TorrentStatus s) {
+        show(s, Optional.empty());
+    }
+
+    /** The line with the session's DHT, when it has one, as its last field ("dht 212 nodes"). */
+    synchronized void show(TorrentStatus s, Optional<DhtStatus> dht) {
         if (terminal) {
-            drawn = fit(s, columns.getAsInt());
+            drawn = fit(s, dht, columns.getAsInt());
             onScreen = this;
             err.print(REDRAW + drawn);
             err.flush();
         } else if (!plainShown || System.nanoTime() - lastPlain >= PLAIN_EVERY_NANOS) {
             plainShown = true;
             lastPlain = System.nanoTime();
-            err.println(format(s));
+            err.println(format(s, dht));
             err.flush();
         }
     }
@@ -117,7 +124,11 @@ final class StatusLine {
 
     /** The line with every figure, for a file or a pipe. */
     static String format(TorrentStatus s) {
-        return String.join("  ", fields(s).stream().map(Field::text).toList());
+        return format(s, Optional.empty());
+    }
+
+    static String format(TorrentStatus s, Optional<DhtStatus> dht) {
+        return String.join("  ", fields(s, dht).stream().map(Field::text).toList());
     }
 
     /**
@@ -127,8 +138,12 @@ final class StatusLine {
      * state does not fit it is cut.
      */
     static String fit(TorrentStatus s, int columns) {
+        return fit(s, Optional.empty(), columns);
+    }
+
+    static String fit(TorrentStatus s, Optional<DhtStatus> dht, int columns) {
         int max = Math.max(1, columns - 1);
-        List<Field> all = fields(s);
+        List<Field> all = fields(s, dht);
         for (int keep = all.size(); keep > 0; keep--) {
             List<String> kept = new ArrayList<>();
             for (Field f : all) {
@@ -154,10 +169,19 @@ final class StatusLine {
      * pieces; while seeding the upload, the share ratio (uploaded / size) and the peers, with no
      * download rate or ETA.
      */
+    private static List<Field> fields(TorrentStatus s, Optional<DhtStatus> dht) {
+        List<Field> out = new ArrayList<>(fields(s));
+        // The DHT's size says whether trackerless peers can come at all; the first to go when short.
+        dht.ifPresent(d -> out.add(new Field(out.size(), d.ready() || d.nodes() > 0 ? "dht " + count(d.nodes(), "node")
+                : "dht joining")));
+        return out;
+    }
+
     private static List<Field> fields(TorrentStatus s) {
         String state = s.state().name().toLowerCase(Locale.ROOT);
         String percent = String.format(Locale.ROOT, "%.1f%%", s.progress() * 100);
-        String bytes = Units.bytes(s.bytesVerified()) + "/" + Units.bytes(s.totalBytes());
+        // Of the wanted files only, when some are skipped (download --only, --exclude).
+        String bytes = Units.bytes(s.wantedBytesVerified()) + "/" + Units.bytes(s.wantedBytes());
         String pieces = "pieces " + s.piecesVerified() + "/" + s.pieceCount();
         // Connected of known, as aria2 and Transmission show them: "3/40 peers" says more are to come.
         String peers = (s.knownPeers() > s.peers() ? s.peers() + "/" + count(s.knownPeers(), "peer") : count(s.peers(), "peer"))
@@ -209,6 +233,7 @@ final class StatusLine {
             case Event.PeerBanned b -> "banned " + address(b.address()) + ": " + TerminalText.escape(b.reason());
             case Event.WebSeedDropped w -> "web seed " + TerminalText.escape(w.url()) + " dropped: "
                     + TerminalText.escape(w.reason());
+            case Event.DhtReady r -> "dht: ready, " + count(r.nodes(), "node");
             default -> null;
         };
     }
@@ -225,6 +250,7 @@ final class StatusLine {
                     + (c.client() == null || c.client().isEmpty() ? "" : ", client " + TerminalText.escape(c.client()));
             case Event.PeerDisconnected d -> "peer " + address(d.address()) + ": "
                     + (d.reason().startsWith(Stall.CONNECT_FAILED) ? "" : "disconnected: ") + TerminalText.escape(d.reason());
+            case Event.DhtReply r -> "dht: " + count(r.peers(), "peer") + " from the " + count(r.nodes(), "closest node");
             default -> null;
         };
     }

@@ -27,8 +27,11 @@ final class Summary {
         if (!s.webSeeds().isEmpty()) {
             received += ", " + Units.bytes(fromWebSeeds) + " of it from " + StatusLine.count(s.webSeeds().size(), "web seed");
         }
-        return String.format(Locale.ROOT, "%s: %s, %d/%d pieces (%.1f%%) in %s, %s, %s, %s wasted",
-                TerminalText.escape(s.name()), s.isComplete() ? "complete" : "incomplete", s.piecesVerified(),
+        long wantedFiles = s.files().stream().filter(f -> f.priority().wanted()).count();
+        String which = wantedFiles < s.files().size()
+                ? " (" + wantedFiles + " of " + s.files().size() + " files, " + Units.bytes(s.wantedBytes()) + ")" : "";
+        return String.format(Locale.ROOT, "%s: %s%s, %d/%d pieces (%.1f%%) in %s, %s, %s, %s wasted",
+                TerminalText.escape(s.name()), s.isFinished() ? "complete" : "incomplete", which, s.piecesVerified(),
                 s.pieceCount(), s.progress() * 100, TerminalText.escape(path), received,
                 StatusLine.count(s.hashFailures(), "hash failure"), Units.bytes(s.wasted()));
     }

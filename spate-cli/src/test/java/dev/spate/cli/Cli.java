@@ -14,6 +14,8 @@ import java.util.Set;
 final class Cli {
     /** The commands that open a session, whose local service discovery is on by default. */
     static final Set<String> SESSION_COMMANDS = Set.of("download", "seed");
+    /** The commands that may open a session with the DHT: info fetches a magnet link's metadata. */
+    static final Set<String> DHT_COMMANDS = Set.of("download", "seed", "info");
 
     private Cli() {
     }
@@ -23,6 +25,11 @@ final class Cli {
         List<String> out = new ArrayList<>(List.of(args));
         if (!out.isEmpty() && SESSION_COMMANDS.contains(out.get(0)) && !out.contains("--no-lsd")) {
             out.add(1, "--no-lsd");
+        }
+        // No test reaches a public DHT router: the DHT is off unless the test names its own nodes.
+        if (!out.isEmpty() && DHT_COMMANDS.contains(out.get(0)) && !out.contains("--no-dht")
+                && !out.contains("--dht-bootstrap")) {
+            out.add(1, "--no-dht");
         }
         return out.toArray(String[]::new);
     }

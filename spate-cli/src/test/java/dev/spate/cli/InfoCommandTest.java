@@ -84,7 +84,7 @@ class InfoCommandTest {
                 "comment:    first \"test\"",
                 "            second line",
                 "files (1):",
-                "    97.7 KiB  one.bin",
+                "  1    97.7 KiB  one.bin",
                 "trackers:",
                 "  tier 1: http://a.example/announce",
                 "  tier 1: http://b.example/announce",
@@ -109,10 +109,10 @@ class InfoCommandTest {
                 "pieces:     4 x 16 KiB",
                 "private:    no",
                 "files (4):",
-                "    39.1 KiB  tree/alpha.bin",
-                "         0 B  tree/empty.txt",
-                "    19.5 KiB  tree/sub/beta.bin",
-                "         1 B  tree/sub/gamma.bin",
+                "  1    39.1 KiB  tree/alpha.bin",
+                "  2         0 B  tree/empty.txt",
+                "  3    19.5 KiB  tree/sub/beta.bin",
+                "  4         1 B  tree/sub/gamma.bin",
                 "trackers: none");
     }
 
@@ -240,7 +240,7 @@ class InfoCommandTest {
                 "comment:    first\\x1b[1A",
                 "            line", // a lone CR ends a line of a comment, as it always did, indented under the first
                 "            second\\x08 \\u2066end",
-                "         5 B  evil_[2Jgpj.exe/sub_]8;;x_link_]8;;_/atxt.exe",
+                "  1         5 B  evil_[2Jgpj.exe/sub_]8;;x_link_]8;;_/atxt.exe",
                 "  tier 1: http://127.0.0.1:1/\\x1b[31mannounce",
                 "warning: unsafe name \"evil\\x1b[2J\\u202egpj.exe\" in info dictionary sanitized to \"evil_[2Jgpj.exe\"",
                 "warning: unsafe file path \"sub\\x1b]8;;x\\x07link\\x1b]8;;\\x07/a\\u202etxt.exe\" sanitized to "
@@ -341,8 +341,8 @@ class InfoCommandTest {
                 "pieces:     3 x 16 KiB",
                 "private:    no",
                 "files (2):",
-                "       100 B  dir/a.bin",
-                "    19.5 KiB  dir/sub/b.bin",
+                "  1       100 B  dir/a.bin",
+                "  2    19.5 KiB  dir/sub/b.bin",
                 "trackers: none");
     }
 
@@ -377,8 +377,8 @@ class InfoCommandTest {
                 "pieces:     3 x 16 KiB",
                 "private:    no",
                 "files (2):",
-                "       100 B  dir/a.bin",
-                "    19.5 KiB  dir/sub/b.bin",
+                "  1       100 B  dir/a.bin",
+                "  2    19.5 KiB  dir/sub/b.bin",
                 "trackers: none");
     }
 
@@ -416,11 +416,11 @@ class InfoCommandTest {
         assertThat(actionable(r.out())).isEmpty();
         assertThat(r.out().lines()).contains(
                 "files (5):",
-                "         5 B  t/run.sh (executable)",
-                "         0 B  t/link -> t/run.sh",
-                "         0 B  t/escape",
-                "         5 B  t/x_[2J",
-                "         5 B  t/x_[2J.1",
+                "  1         5 B  t/run.sh (executable)",
+                "  2         0 B  t/link -> t/run.sh",
+                "  3         0 B  t/escape",
+                "  4         5 B  t/x_[2J",
+                "  5         5 B  t/x_[2J.1",
                 "warning: unsafe file path \"../../x\\x1b[2J\" sanitized to \"x_[2J\"",
                 "warning: symbolic link \"escape\" -> \"etc\" does not point to a file or directory of the torrent: "
                         + "written as an empty file instead",

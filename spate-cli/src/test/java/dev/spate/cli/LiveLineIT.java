@@ -51,7 +51,7 @@ class LiveLineIT {
         Path source = Files.write(Files.createDirectories(tmp.resolve("seed")).resolve("data.bin"), data);
         Metainfo meta = TorrentCreator.builder(source).pieceLength(64 << 10).build().createMetainfo();
         torrent = Files.write(tmp.resolve("data.torrent"), TorrentCreator.builder(source).pieceLength(64 << 10).build().create());
-        seed = Session.open(SessionConfig.builder().localDiscovery(false).listenPort(0).bindAddress(InetAddress.getLoopbackAddress())
+        seed = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).bindAddress(InetAddress.getLoopbackAddress())
                 .stateDirectory(tmp.resolve("seed-state")).build());
         seeding = seed.add(meta, tmp.resolve("seed"));
         assertThat(seeding.awaitCompletion(Duration.ofSeconds(20))).as("the seed checks its data").isTrue();

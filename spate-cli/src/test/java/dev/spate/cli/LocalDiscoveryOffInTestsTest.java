@@ -31,12 +31,36 @@ class LocalDiscoveryOffInTestsTest {
 
     @Test
     void theInProcessRunnerSwitchesLocalDiscoveryOffForEverySessionCommand() {
-        assertThat(Cli.args("download", "x.torrent")).containsExactly("download", "--no-lsd", "x.torrent");
-        assertThat(Cli.args("seed", "x.torrent", "-d", "d")).containsExactly("seed", "--no-lsd", "x.torrent", "-d", "d");
+        assertThat(Cli.args("download", "x.torrent")).containsExactly("download", "--no-dht", "--no-lsd", "x.torrent");
+        assertThat(Cli.args("seed", "x.torrent", "-d", "d"))
+                .containsExactly("seed", "--no-dht", "--no-lsd", "x.torrent", "-d", "d");
         assertThat(Cli.args("seed", "--no-lsd", "x.torrent")).containsOnlyOnce("--no-lsd");
-        assertThat(Cli.args("info", "x.torrent")).containsExactly("info", "x.torrent");
-        assertThat(Cli.run("download", "--help").out()).contains("--no-lsd");
-        assertThat(Cli.run("seed", "--help").out()).contains("--no-lsd");
+        assertThat(Cli.args("info", "x.torrent")).containsExactly("info", "--no-dht", "x.torrent");
+        assertThat(Cli.run("download", "--help").out()).contains("--no-lsd").contains("--no-dht").contains("--dht-bootstrap");
+        assertThat(Cli.run("seed", "--help").out()).contains("--no-lsd").contains("--no-dht").contains("--dht-bootstrap");
+    }
+
+    @Test
+    void theInProcessRunnerSwitchesTheDhtOffUnlessATestNamesItsOwnNodes() throws IOException {
+        assertThat(Cli.args("download", "--dht-bootstrap", "127.0.0.1:7000", "x")).doesNotContain("--no-dht");
+        assertThat(Cli.args("seed", "--no-dht", "x")).containsOnlyOnce("--no-dht");
+        for (Path p : sources()) {
+            String text = Files.readString(p);
+            if (text.contains("\"--dht-bootstrap\", \"")) {
+                assertThat(text).as("%s: a test's DHT nodes are its own, on loopback", p)
+                        .containsPattern("\"--dht-bootstrap\", \"(127\\.|\\[::1\\])");
+            }
+        }
+        for (Path p : sources()) {
+            Matcher m = BUILDER.matcher(Files.readString(p));
+            String text = Files.readString(p);
+            while (m.find()) {
+                int end = text.indexOf(';', m.end());
+                assertThat(text.substring(m.start(), end < 0 ? text.length() : end))
+                        .as("%s builds a SessionConfig with the DHT and its public routers on: add .dht(false)", p)
+                        .containsAnyOf(".dht(false)", ".dhtBootstrap(");
+            }
+        }
     }
 
     @Test

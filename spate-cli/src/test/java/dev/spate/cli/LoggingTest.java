@@ -100,7 +100,7 @@ class LoggingTest {
         Logging.configure(new PrintWriter(err, true), false, null);
         Path data = Files.write(tmp.resolve("data.bin"), new byte[40_000]);
         Metainfo meta = TorrentCreator.builder(data).pieceLength(16384).build().createMetainfo();
-        try (Session session = Session.open(SessionConfig.builder().localDiscovery(false).listenPort(0).stateDirectory(tmp.resolve("state")).build());
+        try (Session session = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).stateDirectory(tmp.resolve("state")).build());
              Subscription failing = session.subscribe(e -> {
                  throw new IllegalStateException("subscriber broke");
              })) {

@@ -62,7 +62,7 @@ class MainTest {
                 "--port", "0");
 
         String line = "spate: nothing to fetch the metadata of 0123456789abcdef0123456789abcdef01234567 from: the link"
-                + " names no peer (x.pe) and no tracker (tr), and there is no DHT yet";
+                + " names no peer (x.pe) and no tracker (tr), and the DHT is off";
         assertThat(info.exitCode()).isEqualTo(1);
         assertThat(info.errLines()).containsExactly(line + "; give a peer with --peer HOST:PORT");
         assertThat(seed.exitCode()).isEqualTo(1);

@@ -27,6 +27,26 @@ class StatusLineTest {
     }
 
     @Test
+    void theSessionsDhtIsTheLastFieldAndTheFirstToGo() {
+        Optional<dev.spate.engine.DhtStatus> dht = Optional.of(new dev.spate.engine.DhtStatus(6881, 200, 12, true, 1, 0));
+        assertThat(StatusLine.format(downloading(), dht)).endsWith("  dht 212 nodes");
+        assertThat(StatusLine.format(downloading(), Optional.of(new dev.spate.engine.DhtStatus(6881, 0, 0, false, 1, 0))))
+                .endsWith("  dht joining");
+        assertThat(StatusLine.format(downloading(), Optional.empty())).doesNotContain("dht");
+        String full = StatusLine.format(downloading(), dht);
+        assertThat(StatusLine.fit(downloading(), dht, full.length() + 1)).isEqualTo(full);
+        assertThat(StatusLine.fit(downloading(), dht, full.length())).doesNotContain("dht")
+                .isEqualTo(StatusLine.format(downloading()));
+    }
+
+    @Test
+    void theDhtBeingReadyIsShownAndItsRepliesOnlyWhenVerbose() {
+        assertThat(StatusLine.eventLine(new Event.DhtReady(H, 212))).isEqualTo("dht: ready, 212 nodes");
+        assertThat(StatusLine.eventLine(new Event.DhtReply(H, 3, 8))).isNull();
+        assertThat(StatusLine.verboseLine(new Event.DhtReply(H, 3, 8))).isEqualTo("dht: 3 peers from the 8 closest nodes");
+    }
+
+    @Test
     void trackerErrorsAndBansAreShownAndOtherEventsAreNot() {
         assertThat(StatusLine.eventLine(new Event.TrackerError(H, "no tracker answered"))).isEqualTo("tracker error: no tracker answered");
         assertThat(StatusLine.eventLine(new Event.PeerBanned(H, new InetSocketAddress("127.0.0.1", 7), "sent corrupt data")))

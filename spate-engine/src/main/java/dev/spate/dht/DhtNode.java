@@ -422,6 +422,18 @@ public final class DhtNode {
      * default {@link DhtConfig#PUBLIC_ROUTERS}). An emptied table bootstraps again from the same routers.
      */
     public void bootstrap(Collection<InetSocketAddress> routers) {
+        setRouters(routers);
+        for (RoutingTable t : tables.values()) {
+            bootstrap(t);
+        }
+        seeds = List.of();
+    }
+
+    /**
+     * Keeps {@code routers} for bootstrapping again should a table empty, without joining now: for
+     * a node restored from a saved table that has filled already, which needs no router to join.
+     */
+    public void setRouters(Collection<InetSocketAddress> routers) {
         List<InetSocketAddress> rs = new ArrayList<>();
         for (InetSocketAddress a : routers) {
             if (!a.isUnresolved() && a.getPort() != 0 && Addresses.contactable(a.getAddress())) {
@@ -429,10 +441,6 @@ public final class DhtNode {
             }
         }
         this.routers = List.copyOf(rs);
-        for (RoutingTable t : tables.values()) {
-            bootstrap(t);
-        }
-        seeds = List.of();
     }
 
     private void bootstrap(RoutingTable t) {

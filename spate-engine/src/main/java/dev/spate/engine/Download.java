@@ -55,7 +55,7 @@ final class Download {
         /** A piece was verified and is on disk. */
         void pieceVerified(int piece);
 
-        /** The last missing piece was verified. */
+        /** The last missing piece of the wanted files was verified. */
         void downloadComplete();
 
         /** The disk failed: the torrent cannot go on. */
@@ -85,8 +85,15 @@ final class Download {
     private long wasted;
     private int hashFailures;
     private long bytesVerified;
+    /** Which files are wanted, and each file's verified bytes. */
+    private final FileChoice choice;
 
     Download(TorrentContext context, InfoHash hash, TorrentInfo info, Storage storage, Host host) {
+        this(context, hash, info, storage, host, new FileChoice(info, TorrentOptions.defaults()));
+    }
+
+    Download(TorrentContext context, InfoHash hash, TorrentInfo info, Storage storage, Host host, FileChoice choice) {
+        this.choice = choice;
         this.hash = hash;
         this.info = info;
         this.storage = storage;
@@ -103,6 +110,8 @@ final class Download {
         picker.setMaxPiecesInProgress((int) Math.max(4, Math.min(100_000, budget / info.pieceLength())));
         this.assembler = new PieceAssembler(info, picker.geometry(), context.config().diskQueueBytes());
         this.liars = new LiarFinder(picker.geometry());
+        picker.setPiecePriorities(choice.pieceLevels());
+        picker.setSequential(choice.sequential());
     }
 
     // ---- what is on disk ----
@@ -112,12 +121,42 @@ final class Download {
         for (int p = have.nextSet(0); p >= 0; p = have.nextSet(p + 1)) {
             if (picker.pieceVerified(p)) {
                 bytesVerified += info.pieceSize(p);
+                choice.pieceVerified(p);
             }
         }
     }
 
     boolean isComplete() {
         return picker.isComplete();
+    }
+
+    /** Whether every piece of the wanted files is verified. */
+    boolean isFinished() {
+        return picker.isFinished();
+    }
+
+    FileChoice choice() {
+        return choice;
+    }
+
+    /**
+     * The choice of files or order changed: the picker follows it at once, the storage (which
+     * keeps the bytes of unwanted files apart and moves them into place when wanted) on the disk
+     * pool, and interest follows what is wanted now.
+     */
+    void choiceChanged() {
+        picker.setPiecePriorities(choice.pieceLevels());
+        picker.setSequential(choice.sequential());
+        boolean[] wanted = choice.wantedFiles();
+        disk.execute(() -> storage.setWantedFiles(wanted)).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                host.post(() -> host.fail("applying the choice of files: " + Messages.message(failure)));
+            }
+        });
+        for (PeerSession ps : List.copyOf(host.peerSessions())) {
+            updateInterest(ps);
+        }
+        fillAll();
     }
 
     Bitfield have() {
@@ -209,7 +248,7 @@ final class Download {
 
     /** Interest from a full look at what the peer has: after its bitfield, and as we gain pieces. */
     void updateInterest(PeerSession ps) {
-        ps.interested(!picker.isComplete() && picker.isInteresting(ps));
+        ps.interested(!picker.isFinished() && picker.isInteresting(ps));
     }
 
     // ---- requests ----
@@ -490,6 +529,7 @@ final class Download {
             return;
         }
         bytesVerified += info.pieceSize(piece);
+        choice.pieceVerified(piece);
         // The piece is good now: whoever sent a block of it that differed earlier sent bad data.
         for (InetSocketAddress liar : liars.verified(piece, a.data())) {
             host.ban(liar, "sent corrupt data for piece " + piece);
@@ -501,11 +541,11 @@ final class Download {
         for (PeerSession ps : List.copyOf(host.peerSessions())) {
             updateInterest(ps);
         }
-        if (picker.isComplete()) {
+        if (picker.isFinished() && picker.level(piece) > 0) { // the last wanted piece, not a late unwanted one
             assembler.trim(); // a seed assembles no more pieces
             host.downloadComplete();
             for (PeerSession ps : List.copyOf(host.peerSessions())) {
-                if (picker.peerIsSeed(ps)) {
+                if (picker.isComplete() && picker.peerIsSeed(ps)) {
                     host.disconnect(ps, "both of us are seeds");
                 }
             }

@@ -12,6 +12,17 @@ public sealed interface Event {
     /** The torrent's info-hash. */
     InfoHash infoHash();
 
+    /**
+     * The DHT (BEP 5) can look this torrent up: it has joined the network, now or before the
+     * torrent was added, with {@code nodes} in its routing tables.
+     */
+    record DhtReady(InfoHash infoHash, int nodes) implements Event {
+    }
+
+    /** A DHT lookup of this torrent ended: {@code peers} found, {@code nodes} of the closest answered. */
+    record DhtReply(InfoHash infoHash, int peers, int nodes) implements Event {
+    }
+
     /** A piece passed its hash check and is on disk. */
     record PieceVerified(InfoHash infoHash, int piece) implements Event {
     }

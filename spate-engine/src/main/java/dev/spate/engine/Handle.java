@@ -35,17 +35,31 @@ final class Handle implements TorrentHandle {
     private final List<String> addedTrackers = new ArrayList<>();
     private boolean paused;
     private boolean removed;
+    /** The choice of files and order asked for so far; guarded by this. */
+    private TorrentOptions options = TorrentOptions.defaults();
 
     /** The handle of a torrent that has its metadata. */
     Handle(Torrent torrent) {
         this.hash = torrent.hash();
+        this.options = torrent.options();
         attach(torrent);
     }
 
     /** The handle of a magnet link's torrent, resolving its metadata. */
     Handle(InfoHash hash, MetadataResolver resolver) {
+        this(hash, resolver, TorrentOptions.defaults());
+    }
+
+    /** The same, with the choice of files and order the torrent is to be made with. */
+    Handle(InfoHash hash, MetadataResolver resolver, TorrentOptions options) {
         this.hash = hash;
         this.resolver = resolver;
+        this.options = options;
+    }
+
+    /** What the torrent is to be made with, once its metadata is here. */
+    synchronized TorrentOptions options() {
+        return options;
     }
 
     /** The torrent, once it has its metadata; null before. */
@@ -68,6 +82,16 @@ final class Handle implements TorrentHandle {
         }
         torrent = t;
         resolver = null;
+        TorrentOptions now = options;
+        if (!now.equals(t.options())) {
+            t.choose(c -> { // what was asked while the torrent was being made (it was made with options() then)
+                if (!now.filePriorities().isEmpty() && now.filePriorities().size() == c.fileCount()) {
+                    c.setPriorities(now.filePriorities());
+                }
+                c.setSequential(now.sequential());
+                c.setFirstLast(now.firstLastPiecesFirst());
+            });
+        }
         if (downloadLimit != 0 || uploadLimit != 0) {
             t.setRateLimits(downloadLimit, uploadLimit);
         }
@@ -193,6 +217,48 @@ final class Handle implements TorrentHandle {
             if (resolver != null) {
                 resolver.addTracker(url);
             }
+        }
+    }
+
+    @Override
+    public synchronized void setFilePriorities(java.util.List<FilePriority> priorities) {
+        java.util.Objects.requireNonNull(priorities, "priorities");
+        if (torrent != null) {
+            FileChoice.check(torrent.info(), priorities);
+            List<FilePriority> copy = List.copyOf(priorities);
+            torrent.choose(c -> c.setPriorities(copy));
+        }
+        options = options.withFilePriorities(priorities); // before the metadata: checked when it comes
+    }
+
+    @Override
+    public synchronized void setFilePriority(int index, FilePriority priority) {
+        java.util.Objects.requireNonNull(priority, "priority");
+        Torrent t = torrent;
+        if (t == null) {
+            throw new IllegalStateException("the files of " + name() + " are not known yet (its metadata is being fetched)");
+        }
+        int files = t.info().dataFiles().size();
+        if (index < 0 || index >= files) {
+            throw new IllegalArgumentException("no file " + index + " in a torrent of " + files
+                    + (files == 1 ? " file" : " files"));
+        }
+        t.choose(c -> c.setPriority(index, priority));
+    }
+
+    @Override
+    public synchronized void setSequential(boolean on) {
+        options = options.withSequential(on);
+        if (torrent != null) {
+            torrent.choose(c -> c.setSequential(on));
+        }
+    }
+
+    @Override
+    public synchronized void setFirstLastPiecesFirst(boolean on) {
+        options = options.withFirstLastPiecesFirst(on);
+        if (torrent != null) {
+            torrent.choose(c -> c.setFirstLast(on));
         }
     }
 

@@ -137,8 +137,28 @@ final class MetadataResolver implements PeerConnection.Listener {
                 connect0(p.toSocketAddress());
             }
             trackers.start();
-            context.localDiscovery().join(hash);
+            joinDiscovery();
         });
+    }
+
+    /**
+     * Finding peers on the local network (BEP 14) and in the DHT (BEP 5, looked up without
+     * announcing: this phase takes no incoming connections). Whether the torrent is private
+     * (BEP 27) is in the info dictionary we do not have yet; as libtorrent does, the phase looks
+     * anyway, and the torrent proper never does when the metadata says private.
+     */
+    private void joinDiscovery() {
+        context.localDiscovery().join(hash);
+        context.dht().join(hash, false, List.of());
+    }
+
+    private void leaveDiscovery() {
+        context.localDiscovery().leave(hash);
+        context.dht().leave(hash);
+    }
+
+    InfoHash hash() {
+        return hash;
     }
 
     void connect(InetSocketAddress peer) {
@@ -178,7 +198,7 @@ final class MetadataResolver implements PeerConnection.Listener {
         post(() -> {
             if (!paused && !over) {
                 paused = true;
-                context.localDiscovery().leave(hash);
+                leaveDiscovery();
                 closeAll("paused");
                 trackers.stopped();
                 context.events().accept(new Event.StateChanged(hash, TorrentState.METADATA, TorrentState.PAUSED));
@@ -192,7 +212,7 @@ final class MetadataResolver implements PeerConnection.Listener {
                 paused = false;
                 context.events().accept(new Event.StateChanged(hash, TorrentState.PAUSED, TorrentState.METADATA));
                 trackers.start();
-                context.localDiscovery().join(hash);
+                joinDiscovery();
                 dial();
             }
         });
@@ -203,14 +223,14 @@ final class MetadataResolver implements PeerConnection.Listener {
         if (!post(() -> {
             if (!over) {
                 over = true;
-                context.localDiscovery().leave(hash);
+                leaveDiscovery();
                 closeAll("torrent removed");
                 trackers.stopped();
                 context.events().accept(new Event.StateChanged(hash, paused ? TorrentState.PAUSED
                         : TorrentState.METADATA, TorrentState.REMOVED));
             }
         })) {
-            context.localDiscovery().leave(hash); // the loop is gone: nothing can join any more
+            leaveDiscovery(); // the loop is gone: nothing can join any more
         }
         end();
     }
@@ -460,7 +480,7 @@ final class MetadataResolver implements PeerConnection.Listener {
      */
     private void finish(byte[] info) {
         over = true;
-        context.localDiscovery().leave(hash); // the torrent proper joins again unless it is private
+        leaveDiscovery(); // the torrent proper joins again unless it is private
         trackers.stopped();
         List<CompletableFuture<Void>> holds = new ArrayList<>();
         for (PeerLink link : early.keySet()) {

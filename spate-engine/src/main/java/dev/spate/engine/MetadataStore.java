@@ -6,13 +6,9 @@ import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.MetainfoException;
 import dev.spate.metainfo.MetainfoParser;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -75,22 +71,6 @@ final class MetadataStore {
 
     /** Keeps {@code meta} (its raw info bytes, trackers and web seeds). */
     void save(Metainfo meta) throws IOException {
-        Files.createDirectories(directory);
-        Path file = location(InfoHash.of(meta.infoHash()));
-        byte[] bytes = meta.toTorrentFile();
-        Path temp = Files.createTempFile(directory, file.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(bytes));
-                ch.force(true);
-            }
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.write(location(InfoHash.of(meta.infoHash())), meta.toTorrentFile());
     }
 }

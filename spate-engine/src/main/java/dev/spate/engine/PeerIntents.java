@@ -21,15 +21,23 @@ final class PeerIntents implements PeerSession.Listener {
     private final Lifecycle lifecycle;
     private final MetadataServer metadata;
     private final Pex pex;
+    /** Where the DHT nodes peers name go; nowhere for a private torrent (BEP 27). */
+    private final java.util.function.Consumer<java.net.InetSocketAddress> dhtNodes;
 
     PeerIntents(Download download, Upload upload, Connections connections, Lifecycle lifecycle,
-            MetadataServer metadata, Pex pex) {
+            MetadataServer metadata, Pex pex, java.util.function.Consumer<java.net.InetSocketAddress> dhtNodes) {
         this.download = download;
         this.upload = upload;
         this.connections = connections;
         this.lifecycle = lifecycle;
         this.metadata = metadata;
         this.pex = pex;
+        this.dhtNodes = dhtNodes;
+    }
+
+    @Override
+    public void dhtNode(PeerSession peer, java.net.InetSocketAddress node) {
+        dhtNodes.accept(node);
     }
 
     @Override

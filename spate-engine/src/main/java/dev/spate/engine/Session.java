@@ -78,6 +78,8 @@ public final class Session implements AutoCloseable {
     private final Map<MetadataResolver, CompletableFuture<Metainfo>> fetches = new ConcurrentHashMap<>();
     /** Local Service Discovery (BEP 14), started last in the constructor; null when switched off. */
     private final LsdServices lsd;
+    /** The DHT (BEP 5), started before LSD; null when switched off or without a UDP socket. */
+    private final DhtService dht;
 
     private Session(SessionConfig config) throws IOException {
         this.config = config;
@@ -101,7 +103,8 @@ public final class Session implements AutoCloseable {
         });
         this.metadata = new MetadataStore(config.stateDirectory());
         this.context = new TorrentContext(Clock.system(), disk,
-                (info, dir) -> FileStorage.open(dir, info, FileStorage.DEFAULT_OPEN_FILES, config.directWrites()),
+                (info, dir, parts, wanted) -> FileStorage.open(dir, info, FileStorage.DEFAULT_OPEN_FILES,
+                        config.directWrites(), parts, wanted),
                 events::publish, new TorrentContext.ConnectionSlots() {
                     @Override
                     public boolean reserve() {
@@ -130,11 +133,50 @@ public final class Session implements AutoCloseable {
                             lsd.leave(hash);
                         }
                     }
+                }, new TorrentContext.Dht() {
+                    @Override
+                    public void join(InfoHash hash, boolean announce, List<InetSocketAddress> contacts) {
+                        if (dht != null) {
+                            dht.join(hash, announce, contacts);
+                        }
+                    }
+
+                    @Override
+                    public void leave(InfoHash hash) {
+                        if (dht != null) {
+                            dht.leave(hash);
+                        }
+                    }
+
+                    @Override
+                    public void nodeSeen(InetSocketAddress node) {
+                        if (dht != null) {
+                            dht.nodeSeen(node);
+                        }
+                    }
+
+                    @Override
+                    public int port() {
+                        return dht == null ? 0 : dht.port();
+                    }
                 });
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
         this.acceptor = Acceptor.start(server, Acceptor.Settings.defaults(config.connectTimeout()), this::incoming,
                 this::acceptorFailed);
-        // Last: nothing can fail after it, and no torrent exists yet to announce.
+        // Near the end: neither can fail the session (each runs without its sockets, with a
+        // warning), and no torrent exists yet to announce.
+        this.dht = config.dht() ? DhtService.start(config, listenPort(), Clock.system(), new DhtService.Listener() {
+            @Override
+            public void lookedUp(InfoHash hash, List<InetSocketAddress> peers, int nodes) {
+                events.publish(new Event.DhtReply(hash, peers.size(), nodes));
+                peers.forEach(p -> discovered(hash, p));
+            }
+
+            @Override
+            public void ready(InfoHash hash, int nodes) {
+                events.publish(new Event.DhtReady(hash, nodes));
+            }
+        }, this::fatal) : null;
         this.lsd = config.localDiscovery() ? LsdServices.start(config.bindAddress(), listenPort(), this::discovered)
                 : null;
     }
@@ -164,6 +206,16 @@ public final class Session implements AutoCloseable {
      * @throws IOException if its files cannot be opened
      */
     public TorrentHandle add(Metainfo metainfo, Path directory) throws IOException {
+        return add(metainfo, directory, TorrentOptions.defaults());
+    }
+
+    /**
+     * Adds a torrent as {@link #add(Metainfo, Path)} does, downloading the files and in the order
+     * {@code options} say (a skipped file is never created).
+     *
+     * @throws IllegalArgumentException when the options do not have one priority per file
+     */
+    public TorrentHandle add(Metainfo metainfo, Path directory, TorrentOptions options) throws IOException {
         if (closed) {
             throw new IllegalStateException("session is closed");
         }
@@ -171,7 +223,7 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("v2-only torrents cannot be downloaded yet");
         }
         InfoHash hash = InfoHash.of(metainfo.infoHash());
-        Torrent torrent = new Torrent(context, metainfo, directory, t -> removed(hash));
+        Torrent torrent = new Torrent(context, metainfo, directory, options, t -> removed(hash));
         Handle handle = new Handle(torrent);
         if (torrents.putIfAbsent(hash, handle) != null) {
             torrent.discard();
@@ -195,6 +247,15 @@ public final class Session implements AutoCloseable {
      * @throws IOException if a kept .torrent of it cannot be opened
      */
     public TorrentHandle add(Magnet magnet, Path directory) throws IOException {
+        return add(magnet, directory, TorrentOptions.defaults());
+    }
+
+    /**
+     * Adds a magnet link's torrent as {@link #add(Magnet, Path)} does, downloading the files and in
+     * the order {@code options} say; their file priorities are checked against the files once the
+     * metadata is here (a list that does not fit stops the torrent with an error).
+     */
+    public TorrentHandle add(Magnet magnet, Path directory, TorrentOptions options) throws IOException {
         if (closed) {
             throw new IllegalStateException("session is closed");
         }
@@ -204,12 +265,12 @@ public final class Session implements AutoCloseable {
         InfoHash hash = magnet.infoHash().orElseThrow();
         Optional<Metainfo> kept = metadata.load(hash, magnet);
         if (kept.isPresent()) {
-            return add(kept.get(), directory);
+            return add(kept.get(), directory, options);
         }
         Handle[] handle = new Handle[1];
         MetadataResolver resolver = new MetadataResolver(context, magnet, hash,
                 resolution -> resolved(handle[0], magnet, directory, resolution));
-        handle[0] = new Handle(hash, resolver);
+        handle[0] = new Handle(hash, resolver, options);
         if (torrents.putIfAbsent(hash, handle[0]) != null) {
             resolver.remove();
             throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
@@ -220,8 +281,8 @@ public final class Session implements AutoCloseable {
 
     /**
      * Fetches the info dictionary of a magnet link (BEP 9) without adding its torrent or touching
-     * any data: from the link's peers ({@code x.pe}), those its trackers return and {@code peers}
-     * (there is no DHT yet, so a link with none of these cannot be fetched). The metadata is
+     * any data: from the link's peers ({@code x.pe}), those its trackers return, those the DHT finds
+     * and {@code peers} (with the DHT off, a link with none of the others cannot be fetched). The metadata is
      * verified against the link's info-hash and kept in the state directory as {@link #add(Magnet,
      * Path)} keeps it; metadata kept already answers at once, with no peer. The {@link Metainfo}'s
      * trackers and web seeds are the link's, so that {@link Metainfo#toTorrentFile()} gives a
@@ -324,7 +385,7 @@ public final class Session implements AutoCloseable {
             try {
                 Metainfo meta = MetainfoParser.fromInfo(resolution.info(), magnet.trackerTiers(), magnet.webSeeds());
                 metadata.save(meta);
-                Torrent torrent = new Torrent(context, meta, directory, t -> removed(handle.infoHash()));
+                Torrent torrent = new Torrent(context, meta, directory, handle.options(), t -> removed(handle.infoHash()));
                 if (!handle.attach(torrent)) {
                     torrent.discard();
                     return;
@@ -381,6 +442,9 @@ public final class Session implements AutoCloseable {
         }
         closed = true;
         acceptor.close();
+        if (dht != null) {
+            dht.close(); // its routing table saved for the next start
+        }
         if (lsd != null) {
             lsd.close(); // no more announces of torrents about to stop, no more peers for them
         }
@@ -449,7 +513,7 @@ public final class Session implements AutoCloseable {
         @Override
         public PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
                              PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception {
-            Handshake ours = Handshake.ours(hash, peerId);
+            Handshake ours = Handshake.ours(hash, peerId).withDht(dht != null);
             PeerConnection.Handshaken h = PeerConnection.dial(address, config.bindAddress(), config.connectTimeout(), ours);
             if (!h.theirs().infoHash().equals(hash)) {
                 h.channel().close();
@@ -461,7 +525,7 @@ public final class Session implements AutoCloseable {
         @Override
         public PeerLink accept(PeerConnection.Handshaken h, TorrentGeometry geometry,
                                PeerConnection.Listener listener, PeerConnection.Limits limits) throws IOException {
-            Handshake ours = Handshake.ours(h.theirs().infoHash(), peerId);
+            Handshake ours = Handshake.ours(h.theirs().infoHash(), peerId).withDht(dht != null);
             // Small, into a fresh socket's empty send buffer: does not block in practice.
             PeerConnection.writeFully(h.channel(), ByteBuffer.wrap(ours.encode()));
             return link(h, ours, geometry, listener, limits);
@@ -544,17 +608,35 @@ public final class Session implements AutoCloseable {
             }
         }
         fetches.keySet().forEach(MetadataResolver::postTick);
+        if (dht != null) {
+            dht.postTick();
+        }
     }
 
     /**
-     * A peer on the local network announced one of our torrents (BEP 14); on an LSD receive thread,
-     * which only posts: the torrent (or its metadata phase) decides on its loop.
+     * A peer of one of our torrents heard of on the local network (BEP 14) or found in the DHT; on
+     * an LSD receive thread or the DHT loop, which only post: the torrent (or its metadata phase,
+     * or a metadata fetch) decides on its loop.
      */
     private void discovered(InfoHash hash, InetSocketAddress peer) {
         Handle handle = torrents.get(hash);
         if (handle != null) {
             handle.discovered(peer);
         }
+        for (MetadataResolver r : fetches.keySet()) {
+            if (r.hash().equals(hash)) {
+                r.discovered(peer);
+            }
+        }
+    }
+
+    /**
+     * The DHT (BEP 5) as it is now: its routing tables' sizes, whether it has joined, the torrents
+     * it looks up; empty when the session runs without one ({@link SessionConfig#dht()} off, or no
+     * UDP socket could be opened).
+     */
+    public Optional<DhtStatus> dhtStatus() {
+        return dht == null ? Optional.empty() : Optional.of(dht.status());
     }
 
     /** Hands an incoming connection to the torrent its handshake names (BEP 3); on the connection's thread. */

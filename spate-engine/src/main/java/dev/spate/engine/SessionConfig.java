@@ -5,6 +5,8 @@ import java.net.InetAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -49,13 +51,24 @@ import java.util.Objects;
  * @param maxMetadataSize the largest info dictionary a magnet link's peers may announce and send
  *     (BEP 9 {@code metadata_size}); a peer claiming more is not asked. From 16 KiB to the default,
  *     32 MiB (libtorrent allows 30 MiB): a smaller limit only refuses more
+ * @param dht whether the session takes part in the mainline DHT (BEP 5, with IPv6 per BEP 32): a
+ *     node on UDP at the listen port, through which torrents that are not private (BEP 27) find
+ *     peers and announce themselves, and magnet links without trackers find theirs. On by default
+ * @param dhtBootstrap the routers a DHT node with an empty routing table joins through, as
+ *     {@code host:port} addresses, resolved off the session's start; by default the public ones
+ *     ({@link dev.spate.dht.DhtConfig#PUBLIC_ROUTERS}). The routing table, saved in the state
+ *     directory, makes them unnecessary after the first run. At most 32
  */
 public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
                             Duration idleTimeout, int uploadSlots, Duration trackerTimeout,
                             int udpTrackerAttempts, long downloadRateLimit, long uploadRateLimit,
                             boolean endgame, boolean directWrites, boolean pex, Path stateDirectory,
-                            boolean localDiscovery, long maxMetadataSize) {
+                            boolean localDiscovery, long maxMetadataSize, boolean dht,
+                            List<InetSocketAddress> dhtBootstrap) {
+    /** Most DHT bootstrap routers a config takes. */
+    public static final int MAX_DHT_BOOTSTRAP = 32;
+
     /**
      * Checks every value as the builder's setters do, with the same messages, so that a config made
      * with {@code new} is as valid as a built one; {@code stateDirectory} is made absolute.
@@ -76,6 +89,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         rate("uploadRateLimit", uploadRateLimit);
         checkMaxMetadataSize(maxMetadataSize);
         stateDirectory = checkStateDirectory(stateDirectory);
+        dhtBootstrap = checkDhtBootstrap(dhtBootstrap);
     }
 
     /**
@@ -164,6 +178,21 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         return bytes;
     }
 
+    private static List<InetSocketAddress> checkDhtBootstrap(List<InetSocketAddress> routers) {
+        Objects.requireNonNull(routers, "dhtBootstrap");
+        if (routers.size() > MAX_DHT_BOOTSTRAP) {
+            throw new IllegalArgumentException("dhtBootstrap lists " + routers.size() + " routers, more than "
+                    + MAX_DHT_BOOTSTRAP);
+        }
+        for (InetSocketAddress a : routers) {
+            Objects.requireNonNull(a, "dhtBootstrap router");
+            if (a.getPort() == 0) {
+                throw new IllegalArgumentException("dhtBootstrap router " + a.getHostString() + " has port 0");
+            }
+        }
+        return List.copyOf(routers);
+    }
+
     private static long rate(String name, long bytesPerSecond) {
         if (bytesPerSecond < 0) {
             throw new IllegalArgumentException(name + " " + bytesPerSecond + " is negative");
@@ -232,6 +261,9 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         /** On for users, as in other clients; every test configuration switches it off. */
         private boolean localDiscovery = true;
         private long maxMetadataSize = MAX_METADATA_SIZE;
+        /** On for users; every test configuration switches it off or bootstraps from its own nodes. */
+        private boolean dht = true;
+        private List<InetSocketAddress> dhtBootstrap = dev.spate.dht.DhtConfig.PUBLIC_ROUTERS;
 
         private Builder() {
         }
@@ -361,6 +393,21 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** The DHT (BEP 5) on (the default) or off; see {@link SessionConfig#dht()}. */
+        public Builder dht(boolean enabled) {
+            this.dht = enabled;
+            return this;
+        }
+
+        /**
+         * The DHT's bootstrap routers, replacing the public defaults; host names are resolved when
+         * the session starts, off its start path. See {@link SessionConfig#dhtBootstrap()}.
+         */
+        public Builder dhtBootstrap(List<InetSocketAddress> routers) {
+            this.dhtBootstrap = checkDhtBootstrap(routers);
+            return this;
+        }
+
         /**
          * The settings as given so far, defaults for the rest.
          *
@@ -371,7 +418,8 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return new SessionConfig(bindAddress, listenPort, maxPeersPerTorrent, maxConnections, diskQueueBytes,
                     connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts,
                     downloadRateLimit, uploadRateLimit, endgame, directWrites, pex,
-                    stateDirectory != null ? stateDirectory : defaultStateDirectory(), localDiscovery, maxMetadataSize);
+                    stateDirectory != null ? stateDirectory : defaultStateDirectory(), localDiscovery, maxMetadataSize,
+                    dht, dhtBootstrap);
         }
     }
 }

@@ -47,7 +47,9 @@ final class Snapshots {
                 .transferred(download.total(), upload.total(), download.wasted())
                 .peers(connections.count())
                 .knownPeers(connections.count() + connections.candidateCount()).hashFailures(download.hashFailures())
-                .error(error).trackers(trackers.states()).webSeeds(webSeeds.stats()).build();
+                .error(error).trackers(trackers.states()).webSeeds(webSeeds.stats())
+                .files(download.choice().statuses())
+                .wanted(download.choice().wantedBytesVerified(), download.choice().wantedBytes()).build();
         last = s;
         return s;
     }

@@ -42,6 +42,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     private final TorrentContext context;
     private final TorrentInfo info;
+    /** BEP 5: the .torrent's {@code nodes}, DHT contacts (host names unresolved). */
+    private final List<InetSocketAddress> dhtNodes;
     private final InfoHash hash;
     private final Storage storage;
     private final Mailbox loop;
@@ -50,6 +52,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private final CompletableFuture<Void> stoppedAll = new CompletableFuture<>();
     private final PeerSession.Timeouts timeouts;
+    /** What the torrent was made with; see {@link #choose} for what changed since. */
+    private final TorrentOptions options;
 
     // ---- loop-owned ----
     private final Lifecycle lifecycle;
@@ -71,17 +75,27 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final List<CarriedPeer> carried = new ArrayList<>();
 
     Torrent(TorrentContext context, Metainfo metainfo, Path directory, Consumer<Torrent> onRemoved) throws IOException {
+        this(context, metainfo, directory, TorrentOptions.defaults(), onRemoved);
+    }
+
+    /** @throws IllegalArgumentException when {@code options} name a priority per file of another torrent */
+    Torrent(TorrentContext context, Metainfo metainfo, Path directory, TorrentOptions options,
+            Consumer<Torrent> onRemoved) throws IOException {
         this.context = context;
         this.info = metainfo.info();
+        this.dhtNodes = metainfo.dhtNodes();
         this.hash = InfoHash.of(metainfo.infoHash());
         this.onRemoved = onRemoved;
-        this.storage = context.storage().open(info, directory);
+        FileChoice choice = new FileChoice(info, options);
+        this.options = options;
+        this.storage = context.storage().open(info, directory, context.resumes().partsLocation(hash, directory),
+                choice.wantedFiles());
         SessionConfig config = context.config();
         this.timeouts = new PeerSession.Timeouts(config.idleTimeout().toNanos(), config.requestTimeout().toNanos());
         this.lifecycle = new Lifecycle(hash, context.events());
         TorrentGeometry geometry = new TorrentGeometry(info.pieceCount(), info.pieceLength(), info.totalLength());
         this.connections = new Connections(context, hash, geometry, this);
-        this.download = new Download(context, hash, info, storage, this);
+        this.download = new Download(context, hash, info, storage, this, choice);
         this.webSeeds = new WebSeeds(hash, context.webSeeds().open(metainfo.webSeeds(), info), context.clock(), download,
                 this, connections.downloadLimits(), context.events(), context.fatal());
         this.upload = new Upload(config.uploadSlots(), storage, download::weHave);
@@ -97,7 +111,12 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         Map<String, Integer> ours = new HashMap<>(metadataServer.extensions());
         ours.putAll(pex.extensions());
         this.extensions = Map.copyOf(ours);
-        this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer, pex);
+        this.intents = new PeerIntents(download, upload, connections, lifecycle, metadataServer, pex,
+                node -> {
+                    if (!info.isPrivate()) {
+                        context.dht().nodeSeen(node);
+                    }
+                });
         this.loop = context.loops().create("torrent " + info.name(), e -> fail("internal error: " + e),
                 context.fatal()::accept);
         this.snapshots = new Snapshots(info, hash, lifecycle, download, upload, connections, trackers, webSeeds);
@@ -133,7 +152,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     /** Downloading or seeding, whichever fits, with announces and dials. */
     private void activate() {
-        boolean complete = download.isComplete();
+        boolean complete = download.isFinished();
         if (!lifecycle.go(complete ? TorrentState.SEEDING : TorrentState.DOWNLOADING)) {
             return;
         }
@@ -142,19 +161,27 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         adoptCarried();
         trackers.start();
-        joinLocalDiscovery();
+        joinDiscovery();
         connections.dial(); // after the adoption: a carried peer is connected, not dialled again
         webSeeds.fill();
     }
 
     /**
-     * Announces the torrent on the local network while it is active (BEP 14); a private torrent
-     * never (BEP 27: its peers come from its trackers only). Loop.
+     * Announces the torrent on the local network (BEP 14) and in the DHT (BEP 5, the .torrent's
+     * {@code nodes} as extra contacts) while it is active; a private torrent never (BEP 27: its
+     * peers come from its trackers only). Loop.
      */
-    private void joinLocalDiscovery() {
+    private void joinDiscovery() {
         if (!info.isPrivate()) {
             context.localDiscovery().join(hash);
+            context.dht().join(hash, true, dhtNodes);
         }
+    }
+
+    /** Stops both; harmless when never joined. Any thread. */
+    private void leaveDiscovery() {
+        context.localDiscovery().leave(hash);
+        context.dht().leave(hash);
     }
 
     /**
@@ -180,7 +207,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             }
             dropCarried("paused", true);
             if (wasActive) {
-                context.localDiscovery().leave(hash);
+                leaveDiscovery();
                 connections.disconnectAll("paused");
                 webSeeds.stop();
                 trackers.stopped();
@@ -238,14 +265,14 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         if (!post(() -> {
             dropCarried("shutting down", false);
             // On the loop, behind any activation still queued, which can then no longer join.
-            context.localDiscovery().leave(hash);
+            leaveDiscovery();
             connections.disconnectAll("shutting down");
             webSeeds.stop();
             CompletableFuture<Void> announced = trackers.stopped();
             lifecycle.go(TorrentState.REMOVED);
             stopped.complete(announced);
         })) {
-            context.localDiscovery().leave(hash); // the loop is gone: nothing can join any more
+            leaveDiscovery(); // the loop is gone: nothing can join any more
             stopped.complete(CompletableFuture.completedFuture(null));
         }
         loop.close();
@@ -288,7 +315,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         error = message;
         dropCarried("torrent error", false);
-        context.localDiscovery().leave(hash);
+        leaveDiscovery();
         connections.disconnectAll("torrent error");
         webSeeds.stop();
         trackers.stopped();
@@ -375,6 +402,31 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         post(() -> trackers.add(url));
     }
 
+    /**
+     * Changes the choice of files or the order of pieces ({@code change} runs on the loop, on the
+     * {@link FileChoice}): the picker and storage follow, a finished torrent that wants more goes
+     * back to downloading, and one whose wanted files are all there now seeds. Any thread.
+     */
+    void choose(Consumer<FileChoice> change) {
+        post(() -> {
+            change.accept(download.choice());
+            download.choiceChanged();
+            boolean finished = download.isFinished();
+            if (lifecycle.state() == TorrentState.SEEDING && !finished) {
+                lifecycle.go(TorrentState.DOWNLOADING);
+                download.fillAll();
+                webSeeds.fill();
+            } else if (lifecycle.state() == TorrentState.DOWNLOADING && finished) {
+                downloadComplete();
+            }
+            snapshot();
+        });
+    }
+
+    TorrentOptions options() {
+        return options;
+    }
+
     CompletableFuture<Void> completion() {
         return completion.copy();
     }
@@ -444,7 +496,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private PeerSession greet(PeerLink link, Map<String, Integer> ids) {
         PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME, ids,
-                metadataServer.metadataSize()));
+                metadataServer.metadataSize(), info.isPrivate() ? 0 : context.dht().port()));
         return ps;
     }
 
@@ -549,8 +601,14 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     public void downloadComplete() {
         if (lifecycle.state() == TorrentState.DOWNLOADING) {
             lifecycle.go(TorrentState.SEEDING);
-            completed();
-            trackers.completed();
+            if (completion.isDone()) {
+                // Finished again, after more files were wanted: news, but not for the trackers.
+                resume.save();
+                publish(new Event.TorrentComplete(hash));
+            } else {
+                completed();
+                trackers.completed();
+            }
         } else if (lifecycle.state() == TorrentState.PAUSED) {
             completed(); // the last verdict came after the pause: complete, and still paused
         }
@@ -590,7 +648,10 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     // ---- trackers ----
 
     private Announcer.Counters counters() {
-        return new Announcer.Counters(upload.total(), download.total(), info.totalLength() - download.bytesVerified());
+        // BEP 3 "left": what we still mean to download, the wanted files' bytes.
+        FileChoice choice = download.choice();
+        return new Announcer.Counters(upload.total(), download.total(),
+                Math.max(0, choice.wantedBytes() - choice.wantedBytesVerified()));
     }
 
     // ---- helpers ----

@@ -36,12 +36,14 @@ import java.util.function.IntSupplier;
  * @param resumes where resume data lives (the session's state directory)
  * @param webSeeds makes the fetchers of a torrent's web seeds (HTTP in a session)
  * @param localDiscovery where a torrent announces itself on the local network (BEP 14)
+ * @param dht where a torrent looks itself up and announces itself in the DHT (BEP 5)
  */
 record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer<Event> events,
                       ConnectionSlots slots, Connector connector, LoopFactory loops, Consumer<Throwable> fatal,
                       PeerId peerId, SessionConfig config, IntSupplier listenPort, PieceBuffers blockBuffers,
                       TokenBucket downloadLimit, TokenBucket uploadLimit, TrackerConfig trackerConfig,
-                      ResumeStore resumes, WebSeedFactory webSeeds, LocalDiscovery localDiscovery) {
+                      ResumeStore resumes, WebSeedFactory webSeeds, LocalDiscovery localDiscovery,
+                      Dht dht) {
 
     /** Makes the web seeds of a torrent from its url-list (or a magnet's {@code ws}). */
     @FunctionalInterface
@@ -49,10 +51,14 @@ record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer
         java.util.List<WebSeeds.Fetcher> open(java.util.List<String> urls, TorrentInfo info);
     }
 
-    /** Opens a torrent's storage. */
+    /**
+     * Opens a torrent's storage in {@code directory}, with {@code partFile} (in the state
+     * directory) for the bytes of unwanted files that pieces shared with wanted ones hold, and
+     * {@code wantedFiles} for each of {@link TorrentInfo#files()}.
+     */
     @FunctionalInterface
     interface StorageFactory {
-        Storage open(TorrentInfo info, Path directory) throws IOException;
+        Storage open(TorrentInfo info, Path directory, Path partFile, boolean[] wantedFiles) throws IOException;
     }
 
     /** The session's budget of connections, shared by its torrents. Thread-safe. */
@@ -87,6 +93,50 @@ record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer
 
         /** Stop announcing {@code hash} and passing on its peers. */
         void leave(InfoHash hash);
+    }
+
+    /**
+     * The session's DHT node (BEP 5) as a torrent sees it: while it takes part in its swarm it is
+     * looked up (and announced, once it can serve), at once and every 15 minutes; the peers found
+     * come back through the session. Whether it may (BEP 27: never when private) is the torrent's
+     * decision. Thread-safe; join and leave are no-ops when repeated.
+     */
+    interface Dht {
+        /** No DHT: nothing looked up, no port message sent. */
+        Dht OFF = new Dht() {
+            @Override
+            public void join(InfoHash hash, boolean announce, java.util.List<InetSocketAddress> contacts) {
+            }
+
+            @Override
+            public void leave(InfoHash hash) {
+            }
+
+            @Override
+            public void nodeSeen(InetSocketAddress node) {
+            }
+
+            @Override
+            public int port() {
+                return 0;
+            }
+        };
+
+        /**
+         * Look {@code hash} up, announcing our listening port too when {@code announce}; {@code
+         * contacts} (a .torrent's {@code nodes}, host names unresolved) are asked to join the table.
+         * Joining again with {@code announce} set starts announcing.
+         */
+        void join(InfoHash hash, boolean announce, java.util.List<InetSocketAddress> contacts);
+
+        /** Stop looking {@code hash} up. */
+        void leave(InfoHash hash);
+
+        /** A peer told us its DHT node's address (BEP 5's port message): it is pinged, and kept if it answers. */
+        void nodeSeen(InetSocketAddress node);
+
+        /** The UDP port of our DHT node, for our port messages; 0 when there is no DHT. */
+        int port();
     }
 
     /** How the torrent's mailbox is made: a threaded one in a session, a manual one in tests. */

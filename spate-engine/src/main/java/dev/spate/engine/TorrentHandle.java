@@ -44,7 +44,34 @@ public sealed interface TorrentHandle permits Handle {
     void addTracker(String url);
 
     /**
-     * Completes when every piece is verified on disk (at once if it already is); completes
+     * Sets the priority of every file (one per file, BEP 47 pad files left out, in the torrent's
+     * order, as {@link TorrentStatus#files()} lists them): higher ones are fetched first,
+     * {@link FilePriority#SKIP}ped ones not at all (and not created on disk). May be changed at
+     * any time: a file wanted later gets the bytes already verified of it, a finished torrent that
+     * wants more downloads again. Before a magnet link's metadata is here, the priorities are kept
+     * and checked against its files when it comes (a list that does not fit stops the torrent).
+     *
+     * @throws IllegalArgumentException when the list does not have one priority per file
+     */
+    void setFilePriorities(List<FilePriority> priorities);
+
+    /**
+     * Sets the priority of file {@code index} (from 0, as {@link FileStatus#index()}).
+     *
+     * @throws IllegalArgumentException when there is no such file
+     * @throws IllegalStateException before a magnet link's metadata is here
+     */
+    void setFilePriority(int index, FilePriority priority);
+
+    /** Sequential mode: pieces asked for lowest first within a priority, instead of the rarest first. */
+    void setSequential(boolean on);
+
+    /** The first and last piece of every wanted file before any other (what a media player needs to start). */
+    void setFirstLastPiecesFirst(boolean on);
+
+    /**
+     * Completes when every piece of the wanted files is verified on disk (at once if it already
+     * is; every piece when every file is wanted); completes
      * exceptionally with {@link TorrentRemovedException} when the torrent is removed (or its
      * session closes) first, and with {@link TorrentFailedException} when an error stops it.
      */

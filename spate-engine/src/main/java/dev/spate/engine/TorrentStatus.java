@@ -29,6 +29,10 @@ import java.util.Optional;
  * @param trackers its trackers, tier by tier, as last heard from
  * @param webSeeds its web seeds (BEP 19), in the torrent's order; their bytes are counted in
  *     {@code downloadRate} and {@code downloaded} too
+ * @param files every file (BEP 47 pad files left out) with its verified bytes and priority, kept as
+ *     pieces verify; empty before the torrent's metadata is known
+ * @param wantedBytes the size of the wanted files (all of them unless some are {@link FilePriority#SKIP}ped)
+ * @param wantedBytesVerified bytes of the wanted files verified
  * @param stale true when the torrent's thread did not answer in time (or is gone) and these are
  *     the last figures it gave
  */
@@ -36,7 +40,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
                             long bytesVerified, long totalBytes, long downloadRate, long uploadRate,
                             long downloaded, long uploaded, long wasted, int peers, int knownPeers, int hashFailures,
                             Optional<String> error, List<TrackerState> trackers, List<WebSeedStats> webSeeds,
-                            boolean stale) {
+                            List<FileStatus> files, long wantedBytes, long wantedBytesVerified, boolean stale) {
     /** Requires the name, info-hash, state and error; keeps unmodifiable copies of the lists. */
     public TorrentStatus {
         Objects.requireNonNull(name, "name");
@@ -46,6 +50,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         trackers = List.copyOf(trackers);
         knownPeers = Math.max(knownPeers, peers);
         webSeeds = List.copyOf(webSeeds);
+        files = List.copyOf(files);
     }
 
     /** Web seeds still in use (not dropped): sources beside the {@link #peers()}. */
@@ -59,9 +64,9 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         return n;
     }
 
-    /** Fraction of the torrent verified, from 0 to 1. */
+    /** Fraction of the wanted files verified, from 0 to 1 (of the whole torrent when every file is wanted). */
     public double progress() {
-        return totalBytes == 0 ? 1.0 : (double) bytesVerified / totalBytes;
+        return wantedBytes == 0 ? 1.0 : (double) wantedBytesVerified / wantedBytes;
     }
 
     /** Whether every piece is verified. */
@@ -69,18 +74,27 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         return piecesVerified == pieceCount;
     }
 
-    /** Seconds left at the current download rate, or -1 when it cannot be estimated. */
+    /**
+     * Whether every wanted file is verified: the download is done (and the torrent seeds what it
+     * has). The same as {@link #isComplete()} when every file is wanted.
+     */
+    public boolean isFinished() {
+        return isComplete() || wantedBytesVerified == wantedBytes && !files.isEmpty();
+    }
+
+    /** Seconds left for the wanted files at the current download rate, or -1 when it cannot be estimated. */
     public long etaSeconds() {
-        if (isComplete()) {
+        if (isFinished()) {
             return 0;
         }
-        return downloadRate <= 0 ? -1 : (totalBytes - bytesVerified) / downloadRate;
+        return downloadRate <= 0 ? -1 : (wantedBytes - wantedBytesVerified) / downloadRate;
     }
 
     /** The same figures, marked as the last ones the torrent gave. */
     public TorrentStatus asStale() {
         return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
-                downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, webSeeds, true);
+                downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, webSeeds, files, wantedBytes,
+                wantedBytesVerified, true);
     }
 
     /** A builder with every count 0, no error, no trackers. */
@@ -108,6 +122,9 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         private Optional<String> error = Optional.empty();
         private List<TrackerState> trackers = List.of();
         private List<WebSeedStats> webSeeds = List.of();
+        private List<FileStatus> files = List.of();
+        private long wantedBytes = -1;
+        private long wantedBytesVerified = -1;
         private boolean stale;
 
         private Builder() {
@@ -196,6 +213,19 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
             return this;
         }
 
+        /** See {@link TorrentStatus#files()}. */
+        public Builder files(List<FileStatus> v) {
+            files = v;
+            return this;
+        }
+
+        /** Bytes of the wanted files verified, of their size; unless set, those of {@link #bytes}. */
+        public Builder wanted(long verified, long total) {
+            wantedBytesVerified = verified;
+            wantedBytes = total;
+            return this;
+        }
+
         /** See {@link TorrentStatus#stale()}. */
         public Builder stale(boolean v) {
             stale = v;
@@ -205,7 +235,9 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         /** The status as set so far. */
         public TorrentStatus build() {
             return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
-                    downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, webSeeds, stale);
+                    downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, webSeeds,
+                    files, wantedBytes < 0 ? totalBytes : wantedBytes, wantedBytesVerified < 0 ? bytesVerified : wantedBytesVerified,
+                    stale);
         }
     }
 }

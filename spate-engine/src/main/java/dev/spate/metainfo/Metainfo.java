@@ -35,10 +35,16 @@ import java.util.Optional;
  * @param warnings what the parser changed so the torrent opens safely (an unsafe path sanitized, a
  *     duplicate path renamed, a symbolic link pointing outside the torrent written as a plain
  *     file), one line each, for the user to see; empty for an ordinary torrent
+ * @param dhtNodes BEP 5 {@code nodes}: DHT nodes near the torrent that its creator knew, as
+ *     unresolved {@code host:port} addresses, at most {@link #MAX_DHT_NODES}; empty when absent
  */
 public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List<List<String>> trackerTiers,
                        List<String> webSeeds, Optional<Instant> creationDate, Optional<String> comment,
-                       Optional<String> createdBy, Version version, byte[] infoHashV2, List<String> warnings) {
+                       Optional<String> createdBy, Version version, byte[] infoHashV2, List<String> warnings,
+                       List<java.net.InetSocketAddress> dhtNodes) {
+    /** Most {@code nodes} taken from a .torrent; the rest are ignored. */
+    public static final int MAX_DHT_NODES = 64;
+
     /** The metainfo versions. */
     public enum Version {
         /** BEP 3 only: SHA-1 piece hashes. */
@@ -65,6 +71,10 @@ public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List
         trackerTiers = trackerTiers.stream().map(List::copyOf).toList();
         webSeeds = List.copyOf(webSeeds);
         warnings = List.copyOf(warnings);
+        dhtNodes = List.copyOf(dhtNodes);
+        if (dhtNodes.size() > MAX_DHT_NODES) {
+            throw new IllegalArgumentException(dhtNodes.size() + " DHT nodes, more than " + MAX_DHT_NODES);
+        }
     }
 
     /** A v1 torrent that needed no warnings. */
@@ -72,7 +82,7 @@ public record Metainfo(TorrentInfo info, byte[] infoHash, byte[] infoBytes, List
                     List<String> webSeeds, Optional<Instant> creationDate, Optional<String> comment,
                     Optional<String> createdBy) {
         this(info, infoHash, infoBytes, trackerTiers, webSeeds, creationDate, comment, createdBy, Version.V1,
-                new byte[0], List.of());
+                new byte[0], List.of(), List.of());
     }
 
     /** A copy of the v1 info-hash: the SHA-1 of the info dictionary's bytes. */

@@ -131,7 +131,7 @@ public final class MetainfoParser {
         Info info = parseInfo(infoDict, infoBytes, top, warnings);
         return new Metainfo(info.info(), info.infoHash(), infoBytes, trackerTiers(top), webSeeds(top),
                 creationDate(top), text(top, "comment"), text(top, "created by"), info.version(), info.infoHashV2(),
-                warnings.list());
+                warnings.list(), dhtNodes(top));
     }
 
     /**
@@ -169,7 +169,7 @@ public final class MetainfoParser {
         Metainfo parsed = parse(wrapped);
         List<List<String>> tiers = trackerTiers.stream().filter(t -> !t.isEmpty()).map(List::copyOf).toList();
         return new Metainfo(parsed.info(), parsed.infoHash(), parsed.infoBytes(), tiers, webSeeds, Optional.empty(),
-                Optional.empty(), Optional.empty(), parsed.version(), parsed.infoHashV2(), parsed.warnings());
+                Optional.empty(), Optional.empty(), parsed.version(), parsed.infoHashV2(), parsed.warnings(), List.of());
     }
 
     static byte[] sha1(byte[] bytes) {
@@ -705,6 +705,32 @@ public final class MetainfoParser {
             url(top.get("announce")).ifPresent(u -> tiers.add(List.of(u)));
         }
         return tiers;
+    }
+
+    /**
+     * BEP 5: {@code nodes} is a list of {@code [host, port]} pairs. Entries of any other shape, with
+     * a host that is empty or longer than a DNS name (253) or a port outside 1..65535, are skipped,
+     * not fatal: they only help the DHT find the swarm sooner. At most {@link Metainfo#MAX_DHT_NODES}.
+     */
+    private static List<java.net.InetSocketAddress> dhtNodes(BDictionary top) {
+        List<java.net.InetSocketAddress> out = new ArrayList<>();
+        if (!(top.get("nodes") instanceof BList list)) {
+            return out;
+        }
+        for (BValue v : list.values()) {
+            if (out.size() >= Metainfo.MAX_DHT_NODES) {
+                break;
+            }
+            if (v instanceof BList pair && pair.values().size() == 2
+                    && pair.values().get(0) instanceof BString host && pair.values().get(1) instanceof BInteger port
+                    && host.length() > 0 && host.length() <= 253 && port.value() >= 1 && port.value() <= 65_535) {
+                String h = host.text().strip();
+                if (!h.isEmpty() && h.chars().allMatch(c -> c > ' ' && c < 127)) {
+                    out.add(java.net.InetSocketAddress.createUnresolved(h, (int) port.value()));
+                }
+            }
+        }
+        return out;
     }
 
     /** BEP 19: {@code url-list} is one URL or a list of them. */

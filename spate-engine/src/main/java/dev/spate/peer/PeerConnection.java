@@ -230,6 +230,11 @@ public final class PeerConnection implements PeerLink {
     }
 
     @Override
+    public boolean dhtPort() {
+        return theirs.supportsDht();
+    }
+
+    @Override
     public boolean extensionProtocol() {
         return decoder.extensionProtocol();
     }

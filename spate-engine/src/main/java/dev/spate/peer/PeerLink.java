@@ -28,6 +28,9 @@ public interface PeerLink {
     /** Whether both sides set the BEP 10 extension-protocol bit. */
     boolean extensionProtocol();
 
+    /** Whether the peer set BEP 5's DHT bit: it takes port messages. */
+    boolean dhtPort();
+
     /** Queues a message; never blocks; ignored once closed. */
     void send(Message message);
 

@@ -6,6 +6,7 @@ import dev.spate.wire.ExtendedHandshake;
 import dev.spate.wire.ExtensionIds;
 import dev.spate.wire.Message;
 import dev.spate.wire.WireException;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -119,6 +120,10 @@ public final class PeerSession {
          */
         default void extensionMessage(PeerSession peer, String name, byte[] payload) {
         }
+
+        /** The peer's DHT node listens at {@code node} (BEP 5 port message); at most once per connection. */
+        default void dhtNode(PeerSession peer, InetSocketAddress node) {
+        }
     }
 
     /**
@@ -129,11 +134,21 @@ public final class PeerSession {
      * @param extensions the extensions we announce ({@code m}) and the ids we want them sent with
      * @param metadataSize bytes of the info dictionary when we have it and may share it (BEP 9
      *     {@code metadata_size}); empty while we do not know it, or for a private torrent
+     * @param dhtPort our DHT node's UDP port, sent in a BEP 5 port message to peers that set the DHT
+     *     bit; 0 for none (no DHT, or a private torrent: BEP 27)
      */
     public record Greeting(int listenPort, String clientName, Map<String, Integer> extensions,
-            OptionalLong metadataSize) {
+            OptionalLong metadataSize, int dhtPort) {
         public Greeting {
             extensions = Map.copyOf(extensions);
+            if (dhtPort < 0 || dhtPort > 0xffff) {
+                throw new IllegalArgumentException("DHT port " + dhtPort + " outside [0, 65535]");
+            }
+        }
+
+        /** A greeting without a DHT port. */
+        public Greeting(int listenPort, String clientName, Map<String, Integer> extensions, OptionalLong metadataSize) {
+            this(listenPort, clientName, extensions, metadataSize, 0);
         }
     }
 
@@ -169,6 +184,7 @@ public final class PeerSession {
     private String client;
     private ExtensionIds extensions = new ExtensionIds(Map.of(), Map.of());
     private ExtendedHandshake peerHandshake;
+    private boolean dhtPortSeen;
     private int unknownExtended;
     private int hashFailures;
     private int chatter;
@@ -211,10 +227,17 @@ public final class PeerSession {
             send(Message.BitfieldMessage.of(have));
         }
         if (link.extensionProtocol()) {
-            extensions = new ExtensionIds(greeting.extensions(), extensions.theirs());
+            // BEP 10: an id of 0 in our m switches an extension off (a carried connection's, whose
+            // metadata phase announced it); we then take nothing under it.
+            Map<String, Integer> on = new HashMap<>(greeting.extensions());
+            on.values().removeIf(id -> id == 0);
+            extensions = new ExtensionIds(on, extensions.theirs());
             send(new ExtendedHandshake(greeting.extensions(), OptionalInt.of(greeting.listenPort()),
                     Optional.of(greeting.clientName()), OptionalInt.of(MAX_PEER_REQUESTS),
                     Optional.ofNullable(link.remote().getAddress()), greeting.metadataSize()).toMessage());
+        }
+        if (greeting.dhtPort() != 0 && link.dhtPort()) {
+            send(new Message.Port(greeting.dhtPort())); // BEP 5: only to a peer that set the DHT bit
         }
     }
 
@@ -390,7 +413,13 @@ public final class PeerSession {
             case Message.Reject r -> listener.requestRejected(this, r.piece(), r.begin(), r.length());
             case Message.Suggest s -> { }
             case Message.AllowedFast a -> { }
-            case Message.Port p -> { }
+            case Message.Port p -> {
+                // BEP 5: the peer's DHT node; one per connection is all we use, the rest cost nothing.
+                if (!dhtPortSeen && p.port() != 0) {
+                    dhtPortSeen = true;
+                    listener.dhtNode(this, new InetSocketAddress(link.remote().getAddress(), p.port()));
+                }
+            }
             case Message.Extended e -> onExtended(e);
         }
     }

@@ -34,6 +34,16 @@ import java.util.random.RandomGenerator;
  * </ol>
  * Outside endgame a block is requested from one peer at a time, and a piece we have is never picked.
  *
+ * <p>Priorities ({@link #setPiecePriorities}): each piece has a level, 0 for a piece nobody wants
+ * (only of skipped files), higher for sooner. New pieces are taken from the highest level the peer
+ * can serve, rarest-first (or at random, as above) within it; a piece of level 0 is never
+ * requested, and the download is {@linkplain #isFinished() finished} once every piece of a level
+ * above 0 is verified. In {@linkplain #setSequential sequential} mode the lowest-numbered piece of
+ * the highest level the peer has is taken instead of the rarest (what a player reading the file in
+ * order needs). With every piece at one level and sequential mode off, the choice is exactly the
+ * plain rarest-first above, at its cost; otherwise a new piece costs a scan of the candidates of
+ * each level until one the peer has is found.
+ *
  * <p>Invariants (checked by {@link #checkInvariants()} in tests): a piece is either had, in
  * progress, or a candidate in the rarity buckets, exactly one of them; a block is received, free,
  * or requested by a non-empty set of peers, and each of those peers lists the block among its
@@ -72,6 +82,20 @@ public final class PiecePicker<P> {
     private int requestedBlocks;
     /** Pieces taken whole by a source of whole pieces (a web seed), and which source; see {@link #pickWholePiece}. */
     private final Map<Integer, P> whole = new HashMap<>();
+    /** Each piece's level; 0: not wanted. Every piece at {@link #DEFAULT_LEVEL} until set. */
+    private final int[] level;
+    /** Whether every piece is at one level above 0: then the plain rarest-first applies. */
+    private boolean uniform = true;
+    private int maxLevel = DEFAULT_LEVEL;
+    private boolean sequential;
+    /** The pieces we have and those of level 0: what we need from nobody. */
+    private final Bitfield notNeeded;
+    /** Pieces of a level above 0 that we do not have. */
+    private int wantedMissing;
+    /** Candidates (not had, not started) of a level above 0. */
+    private int wantedCandidates;
+    /** Level of every piece until {@link #setPiecePriorities} says otherwise. */
+    public static final int DEFAULT_LEVEL = 1;
 
     @SuppressWarnings({"unchecked", "rawtypes"}) // an array of the inner class Progress
     public PiecePicker(PieceGeometry geometry, RandomGenerator random) {
@@ -81,6 +105,11 @@ public final class PiecePicker<P> {
         this.have = new Bitfield(n);
         this.rarity = new RarityBuckets(n);
         this.progress = new PiecePicker.Progress[n];
+        this.notNeeded = new Bitfield(n);
+        this.level = new int[n];
+        java.util.Arrays.fill(level, DEFAULT_LEVEL);
+        this.wantedMissing = n;
+        this.wantedCandidates = n;
     }
 
     public PiecePicker(int pieceCount, int pieceLength, long totalLength, RandomGenerator random) {
@@ -112,7 +141,7 @@ public final class PiecePicker<P> {
         if (state.has.isComplete()) {
             becomeSeed(state);
         }
-        return !have.get(piece);
+        return !notNeeded.get(piece);
     }
 
     /**
@@ -126,7 +155,7 @@ public final class PiecePicker<P> {
         }
         PeerState state = state(peer);
         if (state.seed) {
-            return !isComplete();
+            return !isFinished();
         }
         Bitfield has = state.has();
         for (int piece = pieces.nextSet(0); piece >= 0; piece = pieces.nextSet(piece + 1)) {
@@ -137,13 +166,13 @@ public final class PiecePicker<P> {
         if (has.isComplete()) {
             becomeSeed(state);
         }
-        return have.lacksAnyOf(pieces);
+        return notNeeded.lacksAnyOf(pieces);
     }
 
     /** The peer has every piece (BEP 6 have-all, or a complete bitfield). Constant time for a new peer. */
     public boolean peerHasAll(P peer) {
         becomeSeed(state(peer));
-        return !isComplete();
+        return !isFinished();
     }
 
     /**
@@ -182,7 +211,7 @@ public final class PiecePicker<P> {
             Progress p = progress[piece];
             if (rarity.availability(piece) == 0 && p.receivedCount == 0 && p.free == p.blocks) {
                 discard(p);
-                rarity.add(piece);
+                addCandidate(piece);
             }
         }
     }
@@ -193,19 +222,19 @@ public final class PiecePicker<P> {
         return rarity.availability(piece) + seeds;
     }
 
-    /** Whether the peer, by what it announced, has a piece we lack. */
+    /** Whether the peer, by what it announced, has a piece we lack and want (of a level above 0). */
     public boolean isInteresting(P peer) {
         PeerState state = peers.get(peer);
         if (state == null) {
             return false;
         }
-        return state.seed ? !isComplete() : state.has != null && have.lacksAnyOf(state.has);
+        return state.seed ? !isFinished() : state.has != null && notNeeded.lacksAnyOf(state.has);
     }
 
-    /** Whether {@code peerPieces} holds a piece we lack. */
+    /** Whether {@code peerPieces} holds a piece we lack and want. */
     public boolean isInteresting(Bitfield peerPieces) {
         sameSize(peerPieces);
-        return have.lacksAnyOf(peerPieces);
+        return notNeeded.lacksAnyOf(peerPieces);
     }
 
     // ---- our state ----------------------------------------------------------------------------
@@ -220,8 +249,86 @@ public final class PiecePicker<P> {
         return have.copy();
     }
 
+    /** Whether every piece is verified. */
     public boolean isComplete() {
         return have.isComplete();
+    }
+
+    /** Whether every wanted piece (of a level above 0) is verified: nothing is left to request. */
+    public boolean isFinished() {
+        return wantedMissing == 0;
+    }
+
+    /** Wanted pieces (of a level above 0) we do not have yet. */
+    public int wantedMissingCount() {
+        return wantedMissing;
+    }
+
+    /** The level of {@code piece}; 0 when it is not wanted. */
+    public int level(int piece) {
+        geometry.checkPiece(piece);
+        return level[piece];
+    }
+
+    /**
+     * Sets every piece's level: 0 for a piece not wanted (never requested), higher to be fetched
+     * sooner. Pieces started that are no longer wanted and hold nothing yet go back among the
+     * candidates; blocks already requested of them may still come and are taken. Cost: O(pieces).
+     *
+     * @throws IllegalArgumentException when {@code levels} is not one level per piece, or one is negative
+     */
+    public void setPiecePriorities(int[] levels) {
+        if (levels.length != geometry.pieceCount()) {
+            throw new IllegalArgumentException(levels.length + " levels for " + geometry.pieceCount() + " pieces");
+        }
+        int first = levels.length == 0 ? DEFAULT_LEVEL : levels[0];
+        boolean same = first > 0;
+        int max = 0;
+        for (int v : levels) {
+            if (v < 0) {
+                throw new IllegalArgumentException("negative level " + v);
+            }
+            same &= v == first;
+            max = Math.max(max, v);
+        }
+        System.arraycopy(levels, 0, level, 0, levels.length);
+        uniform = same;
+        maxLevel = max;
+        wantedMissing = 0;
+        wantedCandidates = 0;
+        for (int piece = 0; piece < levels.length; piece++) {
+            boolean wanted = levels[piece] > 0;
+            if (have.get(piece) || !wanted) {
+                notNeeded.set(piece);
+            } else {
+                notNeeded.clear(piece);
+            }
+            if (wanted && !have.get(piece)) {
+                wantedMissing++;
+                if (rarity.isCandidate(piece)) {
+                    wantedCandidates++;
+                }
+            }
+        }
+        for (Integer piece : List.copyOf(inProgress)) {
+            Progress p = progress[piece];
+            if (level[piece] == 0 && p.receivedCount == 0 && p.free == p.blocks && !whole.containsKey(piece)) {
+                discard(p); // no request is out for it (every block free): nothing comes
+                addCandidate(piece);
+            }
+        }
+    }
+
+    /**
+     * Sequential mode: new pieces are taken lowest-numbered first within the highest level the
+     * peer has, rather than rarest-first.
+     */
+    public void setSequential(boolean on) {
+        sequential = on;
+    }
+
+    public boolean isSequential() {
+        return sequential;
     }
 
     /** Pieces we do not have yet. */
@@ -253,7 +360,19 @@ public final class PiecePicker<P> {
     }
 
     public boolean isEndgame() {
-        return !isComplete() && rarity.candidateCount() == 0 && freeBlocks == 0 && requestedBlocks > 0;
+        return !isFinished() && wantedCandidates == 0 && !hasFreeWantedBlock() && requestedBlocks > 0;
+    }
+
+    private boolean hasFreeWantedBlock() {
+        if (uniform) {
+            return freeBlocks > 0;
+        }
+        for (Integer piece : withFree) {
+            if (level[piece] > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -265,11 +384,15 @@ public final class PiecePicker<P> {
         if (!have.set(piece)) {
             return false;
         }
+        notNeeded.set(piece);
+        if (level[piece] > 0) {
+            wantedMissing--;
+        }
         Progress p = progress[piece];
         if (p != null) {
             discard(p);
         }
-        rarity.remove(piece);
+        removeCandidate(piece);
         return true;
     }
 
@@ -326,7 +449,7 @@ public final class PiecePicker<P> {
 
     private List<BlockRequest> pick(P peer, IntPredicate has, int maxBlocks) {
         List<BlockRequest> out = new ArrayList<>(Math.max(0, Math.min(maxBlocks, 256)));
-        if (maxBlocks <= 0 || isComplete()) {
+        if (maxBlocks <= 0 || isFinished()) {
             return out;
         }
         PeerState state = state(peer);
@@ -335,7 +458,7 @@ public final class PiecePicker<P> {
                 if (out.size() >= maxBlocks) {
                     return out;
                 }
-                if (has.test(piece)) {
+                if (has.test(piece) && level[piece] > 0) {
                     takeFree(peer, state, progress[piece], maxBlocks, out);
                 }
             }
@@ -344,7 +467,7 @@ public final class PiecePicker<P> {
         // other holders may have left), and never beyond twice the cap.
         while (out.size() < maxBlocks && (inProgress.size() < maxInProgress
                 || out.isEmpty() && inProgress.size() < hardMaxInProgress())) {
-            int piece = have.cardinality() < RANDOM_FIRST_PIECES ? rarity.any(has, random) : rarity.rarest(has, random);
+            int piece = nextPiece(has);
             if (piece < 0) {
                 break;
             }
@@ -354,6 +477,53 @@ public final class PiecePicker<P> {
             pickDuplicates(peer, state, has, maxBlocks, out);
         }
         return out;
+    }
+
+    /**
+     * The piece to start next among the candidates {@code has} accepts: from the highest level
+     * holding one, the lowest-numbered in sequential mode, else at random while we have fewer than
+     * {@link #RANDOM_FIRST_PIECES} pieces, else the rarest; -1 when there is none.
+     */
+    private int nextPiece(IntPredicate has) {
+        boolean early = have.cardinality() < RANDOM_FIRST_PIECES;
+        if (uniform && !sequential) {
+            return early ? rarity.any(has, random) : rarity.rarest(has, random);
+        }
+        if (wantedCandidates == 0) {
+            return -1;
+        }
+        for (int l = maxLevel; l > 0; l--) {
+            int at = l;
+            IntPredicate ok = uniform ? has : piece -> level[piece] == at && has.test(piece);
+            int piece;
+            if (sequential) {
+                piece = -1;
+                for (int p = notNeeded.nextClear(0); p >= 0; p = notNeeded.nextClear(p + 1)) {
+                    if (rarity.isCandidate(p) && ok.test(p)) {
+                        piece = p;
+                        break;
+                    }
+                }
+            } else {
+                piece = early ? rarity.any(ok, random) : rarity.rarest(ok, random);
+            }
+            if (piece >= 0 || uniform) {
+                return piece;
+            }
+        }
+        return -1;
+    }
+
+    private void removeCandidate(int piece) {
+        if (rarity.remove(piece) && level[piece] > 0) {
+            wantedCandidates--;
+        }
+    }
+
+    private void addCandidate(int piece) {
+        if (rarity.add(piece) && level[piece] > 0) {
+            wantedCandidates++;
+        }
     }
 
     private void takeFree(P peer, PeerState state, Progress p, int maxBlocks, List<BlockRequest> out) {
@@ -387,7 +557,7 @@ public final class PiecePicker<P> {
         }
         List<Candidate> candidates = new ArrayList<>();
         for (Integer piece : inProgress) {
-            if (!has.test(piece) || whole.containsKey(piece)) {
+            if (!has.test(piece) || whole.containsKey(piece) || level[piece] == 0) {
                 continue; // a piece taken whole is fetched in one request: no block of it is shared
             }
             Progress p = progress[piece];
@@ -528,13 +698,13 @@ public final class PiecePicker<P> {
      * #setMaxPiecesInProgress twice the cap} on pieces in progress is reached.
      */
     public int pickWholePiece(P source, long nowNanos) {
-        if (isComplete()) {
+        if (isFinished()) {
             return -1;
         }
         PeerState state = state(source);
         Progress p = null;
         if (inProgress.size() < hardMaxInProgress()) {
-            int piece = rarity.rarest(x -> true, random);
+            int piece = uniform && !sequential ? rarity.rarest(x -> true, random) : nextPiece(x -> true);
             if (piece >= 0) {
                 p = start(piece);
             }
@@ -542,7 +712,7 @@ public final class PiecePicker<P> {
         if (p == null) {
             for (Integer piece : withFree) {
                 Progress q = progress[piece];
-                if (!whole.containsKey(piece) && q.free + q.receivedCount == q.blocks) {
+                if (!whole.containsKey(piece) && level[piece] > 0 && q.free + q.receivedCount == q.blocks) {
                     p = q;
                     break;
                 }
@@ -715,7 +885,7 @@ public final class PiecePicker<P> {
     }
 
     private Progress start(int piece) {
-        rarity.remove(piece);
+        removeCandidate(piece);
         Progress p = new Progress(piece, geometry.blockCount(piece));
         progress[piece] = p;
         inProgress.add(piece);
@@ -843,6 +1013,23 @@ public final class PiecePicker<P> {
                             + e.getValue() + " has requesters " + p.requesters[block]);
                 }
             }
+        }
+        int missing = 0;
+        int candidates = 0;
+        for (int piece = 0; piece < geometry.pieceCount(); piece++) {
+            if (notNeeded.get(piece) != (have.get(piece) || level[piece] == 0)) {
+                throw new AssertionError("piece " + piece + " needed " + !notNeeded.get(piece));
+            }
+            if (level[piece] > 0 && !have.get(piece)) {
+                missing++;
+                if (rarity.isCandidate(piece)) {
+                    candidates++;
+                }
+            }
+        }
+        if (missing != wantedMissing || candidates != wantedCandidates) {
+            throw new AssertionError("wanted missing " + wantedMissing + " candidates " + wantedCandidates
+                    + ", found " + missing + " and " + candidates);
         }
         if (free != freeBlocks || requested != requestedBlocks) {
             throw new AssertionError("free " + freeBlocks + " requested " + requestedBlocks + ", found " + free + " and " + requested);

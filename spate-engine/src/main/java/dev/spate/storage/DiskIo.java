@@ -3,6 +3,7 @@ package dev.spate.storage;
 import dev.spate.core.Bitfield;
 import dev.spate.metainfo.TorrentInfo;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -118,6 +119,34 @@ public final class DiskIo implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             budget.release(permits);
             throw e;
+        }
+        return result;
+    }
+
+    /** Work on a torrent's files, run on the pool by {@link #execute}. */
+    @FunctionalInterface
+    public interface Task {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code task} on the pool (file work that must not run on a torrent's loop, such as
+     * moving the bytes of a file that became wanted into place); completes when it has, or
+     * exceptionally with its failure.
+     */
+    public CompletableFuture<Void> execute(Task task) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                try {
+                    task.run();
+                    result.complete(null);
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(e);
         }
         return result;
     }

@@ -57,6 +57,14 @@ import com.sun.nio.file.ExtendedOpenOption;
  * read-only, or read-write once written. Every failure is a {@link StorageException} naming the
  * path and the system's reason.
  *
+ * <p>Files not wanted ({@link #setWantedFiles}) are not created: the bytes a verified piece holds
+ * of such a file, when the file is not on disk, go to the torrent's {@link PartFile} in the state
+ * directory (the piece whole), and reads of them come from there, so that a piece a wanted file
+ * shares with an unwanted one verifies and is served like any other. When the file becomes wanted,
+ * those bytes are written into it and the part file forgets the piece once no unwanted file needs
+ * it. An unwanted file that is on disk already (wanted before, or the user's) is read and written
+ * as usual.
+ *
  * <p>Thread-safe: the channel cache and the set of files to flush are guarded by one
  * {@link ReentrantLock} held only for bookkeeping and opening, never across reads or writes.
  * Positional IO on one channel from several threads is safe; writes to one file take turns (see
@@ -96,9 +104,22 @@ public final class FileStorage implements Storage {
     /** Files written since the last flush. Guarded by {@link #lock}. */
     private final BitSet dirty = new BitSet();
     private boolean closed;
+    /** Where the bytes of unwanted files go; null: every file is written as if wanted. */
+    private final PartFile parts;
+    /** Whether each file is wanted; replaced whole under the write lock of {@link #choice}. */
+    private volatile boolean[] wanted;
+    /**
+     * Reads and writes hold the read lock, {@link #setWantedFiles} the write lock while it moves
+     * bytes between the part file and the files, so no piece is read or written half moved.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock choice =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
 
-    private FileStorage(TorrentInfo info, Path base, Path[] paths, int maxOpen, boolean direct) {
+    private FileStorage(TorrentInfo info, Path base, Path[] paths, int maxOpen, boolean direct, PartFile parts,
+                        boolean[] wanted) {
         this.info = info;
+        this.parts = parts;
+        this.wanted = wanted.clone();
         this.layout = info.layout();
         this.base = base;
         this.paths = paths;
@@ -142,11 +163,37 @@ public final class FileStorage implements Storage {
      */
     public static FileStorage open(Path root, TorrentInfo info, int maxOpenFiles, boolean directWrites)
             throws IOException {
+        return open(root, info, maxOpenFiles, directWrites, null, null);
+    }
+
+    /**
+     * As {@link #open(Path, TorrentInfo, int, boolean)}, with only the files {@code wantedFiles}
+     * marks (one per file of {@code info}; null for all) created, and the bytes of the others that
+     * pieces shared with wanted files hold kept in {@code partFile} (see the class comment; null
+     * for no part file, when every file is written as if wanted). What an earlier run kept in the
+     * part file for files wanted now is moved into them.
+     */
+    public static FileStorage open(Path root, TorrentInfo info, int maxOpenFiles, boolean directWrites,
+                                   Path partFile, boolean[] wantedFiles) throws IOException {
         if (maxOpenFiles < 1) {
             throw new IllegalArgumentException("maxOpenFiles " + maxOpenFiles + " < 1");
         }
+        boolean[] wanted = wantedFiles;
+        if (wanted == null) {
+            wanted = new boolean[info.files().size()];
+            java.util.Arrays.fill(wanted, true);
+        } else if (wanted.length != info.files().size()) {
+            throw new IllegalArgumentException(wanted.length + " wanted flags for " + info.files().size() + " files");
+        }
         RealDirectory real = RealDirectory.of(root);
-        FileStorage storage = new FileStorage(info, real.base(), resolve(real.root(), info), maxOpenFiles, directWrites);
+        PartFile parts = partFile == null ? null : PartFile.open(partFile, info.pieceLength());
+        boolean[] all = new boolean[wanted.length];
+        java.util.Arrays.fill(all, true);
+        // With pieces kept from an earlier run, every file starts as unwanted, so that setWantedFiles
+        // below moves what is kept for the files wanted now into them.
+        boolean keptBefore = parts != null && !parts.pieces().isEmpty();
+        FileStorage storage = new FileStorage(info, real.base(), resolve(real.root(), info), maxOpenFiles, directWrites,
+                parts, parts == null ? all : keptBefore ? new boolean[wanted.length] : wanted);
         List<FileEntry> files = info.files();
         for (int i = 0; i < files.size(); i++) {
             FileEntry f = files.get(i);
@@ -155,9 +202,12 @@ public final class FileStorage implements Storage {
             }
             if (f.isSymlink()) {
                 storage.createLink(i, real.root());
-            } else if (f.length() == 0) {
+            } else if (f.length() == 0 && wanted[i]) {
                 storage.createEmpty(i);
             }
+        }
+        if (keptBefore) {
+            storage.setWantedFiles(wanted); // what is kept for files wanted now goes into them
         }
         return storage;
     }
@@ -333,9 +383,23 @@ public final class FileStorage implements Storage {
         if (data.remaining() != size) {
             throw new IllegalArgumentException("piece " + piece + " is " + size + " bytes, given " + data.remaining());
         }
+        choice.readLock().lock();
+        try {
+            writeSpans(piece, size, data);
+        } finally {
+            choice.readLock().unlock();
+        }
+    }
+
+    private void writeSpans(int piece, int size, ByteBuffer data) throws IOException {
+        boolean keep = false;
         for (FileSpan span : layout.spans(piece, 0, size)) {
             if (pad[span.fileIndex()]) {
                 checkZeros(piece, span, data);
+                continue;
+            }
+            if (toPart(span.fileIndex())) {
+                keep = true; // the whole piece goes to the part file, below
                 continue;
             }
             Handle h = null;
@@ -360,6 +424,103 @@ public final class FileStorage implements Storage {
             } finally {
                 release(h);
             }
+        }
+        if (keep) {
+            parts.write(piece, data);
+        }
+    }
+
+    /** Whether the bytes of file {@code fileIndex} go to the part file: it is unwanted and not on disk. */
+    private boolean toPart(int fileIndex) throws StorageException {
+        if (parts == null || wanted[fileIndex]) {
+            return false;
+        }
+        return !onDisk(fileIndex);
+    }
+
+    private boolean onDisk(int fileIndex) throws StorageException {
+        Path p = paths[fileIndex];
+        return checkDirectories(p, Access.READ) && checkFile(p, Access.READ) != null;
+    }
+
+    /** Whether the span of {@code piece} in file {@code fileIndex} is to be read from the part file. */
+    private boolean inPart(int piece, int fileIndex) {
+        return parts != null && !wanted[fileIndex] && parts.has(piece);
+    }
+
+    /**
+     * Which files are wanted; see the class comment. Bytes kept in the part file for a file wanted
+     * now are written into it (creating it), and a piece no unwanted file needs any more is
+     * dropped from the part file; a zero-length file wanted now is created. Waits for reads and
+     * writes in flight, and holds new ones until done.
+     */
+    @Override
+    public void setWantedFiles(boolean[] wantedFiles) throws IOException {
+        if (wantedFiles.length != paths.length) {
+            throw new IllegalArgumentException(wantedFiles.length + " wanted flags for " + paths.length + " files");
+        }
+        if (parts == null) {
+            return;
+        }
+        boolean[] now = wantedFiles.clone();
+        choice.writeLock().lock();
+        try {
+            for (int piece : parts.pieces()) {
+                int size = info.pieceSize(piece);
+                ByteBuffer data = null;
+                boolean stillNeeded = false;
+                for (FileSpan span : layout.spans(piece, 0, size)) {
+                    int f = span.fileIndex();
+                    if (pad[f]) {
+                        continue;
+                    }
+                    if (now[f] && !wanted[f]) {
+                        if (data == null) {
+                            data = ByteBuffer.allocate(size);
+                            parts.read(piece, 0, data);
+                            data.flip();
+                        }
+                        moveIn(piece, span, data);
+                    } else if (!now[f] && !onDisk(f)) {
+                        stillNeeded = true; // an unwanted file that is not there: its bytes stay here
+                    }
+                }
+                if (!stillNeeded) {
+                    parts.free(piece);
+                }
+            }
+            for (int i = 0; i < now.length; i++) {
+                FileEntry f = info.files().get(i);
+                if (now[i] && !wanted[i] && !f.isPad() && !f.isSymlink() && f.length() == 0) {
+                    createEmpty(i);
+                }
+            }
+            wanted = now;
+        } finally {
+            choice.writeLock().unlock();
+        }
+    }
+
+    /** Writes the part of {@code piece} (all of it in {@code data}) that belongs to {@code span}'s file. */
+    private void moveIn(int piece, FileSpan span, ByteBuffer data) throws IOException {
+        Handle h = null;
+        try {
+            h = acquire(span.fileIndex(), Access.WRITE);
+            ByteBuffer part = data.slice(span.rangeOffset(), span.length());
+            long pos = span.fileOffset();
+            h.writing.lock();
+            try {
+                while (part.hasRemaining()) {
+                    pos += h.channel.write(part, pos);
+                }
+            } finally {
+                h.writing.unlock();
+            }
+            markDirty(span.fileIndex());
+        } catch (IOException e) {
+            throw failure("moving piece " + piece + " from the part file", "to", span.fileIndex(), e);
+        } finally {
+            release(h);
         }
     }
 
@@ -420,11 +581,24 @@ public final class FileStorage implements Storage {
 
     @Override
     public void read(int piece, int begin, ByteBuffer dst) throws IOException {
+        choice.readLock().lock();
+        try {
+            readSpans(piece, begin, dst);
+        } finally {
+            choice.readLock().unlock();
+        }
+    }
+
+    private void readSpans(int piece, int begin, ByteBuffer dst) throws IOException {
         int start = dst.position();
         int length = dst.remaining();
         for (FileSpan span : layout.spans(piece, begin, length)) {
             if (pad[span.fileIndex()]) {
                 zeros(dst, start + span.rangeOffset(), span.length());
+                continue;
+            }
+            if (inPart(piece, span.fileIndex())
+                    && parts.read(piece, begin + span.rangeOffset(), dst.slice(start + span.rangeOffset(), span.length()))) {
                 continue;
             }
             Handle h = null;
@@ -451,7 +625,26 @@ public final class FileStorage implements Storage {
      */
     @Override
     public void transferTo(int piece, int begin, int length, WritableByteChannel target) throws IOException {
+        choice.readLock().lock();
+        try {
+            transferSpans(piece, begin, length, target);
+        } finally {
+            choice.readLock().unlock();
+        }
+    }
+
+    private void transferSpans(int piece, int begin, int length, WritableByteChannel target) throws IOException {
         for (FileSpan span : layout.spans(piece, begin, length)) {
+            if (inPart(piece, span.fileIndex())) {
+                ByteBuffer kept = ByteBuffer.allocate(span.length());
+                if (parts.read(piece, begin + span.rangeOffset(), kept)) {
+                    kept.flip();
+                    while (kept.hasRemaining()) {
+                        target.write(kept);
+                    }
+                    continue;
+                }
+            }
             if (pad[span.fileIndex()]) {
                 // BEP 47: a peer that asks for pad bytes is served them, zeros.
                 ByteBuffer z = ByteBuffer.allocate(span.length());
@@ -511,13 +704,25 @@ public final class FileStorage implements Storage {
         if (dst.remaining() < size) {
             throw new IllegalArgumentException("piece " + piece + " is " + size + " bytes, room for " + dst.remaining());
         }
+        choice.readLock().lock();
+        try {
+            return readWholePiece(piece, size, dst);
+        } finally {
+            choice.readLock().unlock();
+        }
+    }
+
+    private boolean readWholePiece(int piece, int size, ByteBuffer dst) throws IOException {
         List<FileSpan> spans = layout.spans(piece, 0, size);
         List<Handle> handles = new ArrayList<>(spans.size());
+        boolean[] kept = new boolean[spans.size()];
         int start = dst.position();
         try {
             // First make sure every part can be there, so a missing file costs no reading.
-            for (FileSpan span : spans) {
-                if (pad[span.fileIndex()]) {
+            for (int i = 0; i < spans.size(); i++) {
+                FileSpan span = spans.get(i);
+                if (pad[span.fileIndex()] || inPart(piece, span.fileIndex())) {
+                    kept[i] = !pad[span.fileIndex()];
                     handles.add(null);
                     continue;
                 }
@@ -537,6 +742,12 @@ public final class FileStorage implements Storage {
             }
             for (int i = 0; i < spans.size(); i++) {
                 FileSpan span = spans.get(i);
+                if (kept[i] && parts.read(piece, span.rangeOffset(), dst.slice(start + span.rangeOffset(), span.length()))) {
+                    continue;
+                }
+                if (kept[i]) {
+                    return false; // dropped from the part file meanwhile
+                }
                 if (handles.get(i) == null) {
                     zeros(dst, start + span.rangeOffset(), span.length());
                     continue;
@@ -603,6 +814,9 @@ public final class FileStorage implements Storage {
 
     @Override
     public void flush() throws IOException {
+        if (parts != null) {
+            parts.flush();
+        }
         BitSet toFlush;
         lock.lock();
         try {
@@ -657,6 +871,15 @@ public final class FileStorage implements Storage {
             flush();
         } catch (IOException e) {
             failure = e;
+        }
+        if (parts != null) {
+            try {
+                parts.close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
         }
         lock.lock();
         try {

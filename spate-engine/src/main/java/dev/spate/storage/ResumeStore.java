@@ -94,6 +94,14 @@ public final class ResumeStore {
         return resumeDirectory.resolve(infoHash.hex() + "-" + directoryKey(downloadDirectory) + ".resume");
     }
 
+    /**
+     * Where the part file of {@code infoHash} downloaded into {@code downloadDirectory} lives: the
+     * bytes of unwanted files that pieces shared with wanted files hold (see {@link FileStorage}).
+     */
+    public Path partsLocation(InfoHash infoHash, Path downloadDirectory) {
+        return resumeDirectory.resolve(infoHash.hex() + "-" + directoryKey(downloadDirectory) + ".parts");
+    }
+
     /** The first 16 hex digits of the SHA-1 of the directory's absolute, normalized path (UTF-8). */
     static String directoryKey(Path downloadDirectory) {
         byte[] path = downloadDirectory.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8);

@@ -72,6 +72,17 @@ public interface Storage extends Closeable {
      */
     boolean readPiece(int piece, ByteBuffer dst) throws IOException;
 
+    /**
+     * Which of {@link TorrentInfo#files()} are wanted. The bytes a verified piece holds of a file
+     * not wanted, and not on disk, are kept apart (see {@link FileStorage}) rather than creating
+     * the file; a file that becomes wanted gets them back. This default keeps every file as a
+     * wanted one.
+     *
+     * @throws IOException naming the file when bytes kept apart cannot be moved into it
+     */
+    default void setWantedFiles(boolean[] wanted) throws IOException {
+    }
+
     /** The size and modification time of every file, in torrent order, for the resume file. */
     List<FileStat> stat() throws IOException;
 

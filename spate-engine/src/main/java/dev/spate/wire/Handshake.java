@@ -53,6 +53,13 @@ public record Handshake(byte[] reserved, InfoHash infoHash, PeerId peerId) {
         return new Handshake(reserved, infoHash, peerId);
     }
 
+    /** This handshake with BEP 5's DHT bit set or cleared: we take port messages. */
+    public Handshake withDht(boolean dht) {
+        byte[] r = reserved.clone();
+        r[DHT_BYTE] = (byte) (dht ? r[DHT_BYTE] | DHT_BIT : r[DHT_BYTE] & ~DHT_BIT);
+        return new Handshake(r, infoHash, peerId);
+    }
+
     /** A copy of the reserved bytes. */
     @Override
     public byte[] reserved() {

@@ -86,11 +86,11 @@ class LocalDiscoveryTestIsolationTest {
     @Test
     void theCliFixtureAddsNoLsdToEverySessionCommandAndToNothingElse() {
         assertThat(SpateCli.withoutLsd(List.of("download", "x.torrent", "-o", "out")))
-                .containsExactly("download", "--no-lsd", "x.torrent", "-o", "out");
+                .containsExactly("download", "--no-dht", "--no-lsd", "x.torrent", "-o", "out");
         assertThat(SpateCli.withoutLsd(List.of("seed", "x.torrent", "-d", "data")))
-                .containsExactly("seed", "--no-lsd", "x.torrent", "-d", "data");
+                .containsExactly("seed", "--no-dht", "--no-lsd", "x.torrent", "-d", "data");
         assertThat(SpateCli.withoutLsd(List.of("download", "--no-lsd", "x.torrent"))).containsOnlyOnce("--no-lsd");
-        assertThat(SpateCli.withoutLsd(List.of("info", "x.torrent"))).containsExactly("info", "x.torrent");
+        assertThat(SpateCli.withoutLsd(List.of("info", "x.torrent"))).containsExactly("info", "--no-dht", "x.torrent");
         assertThat(SpateCli.SESSION_COMMANDS).as("every command with the session options")
                 .containsExactlyInAnyOrder("download", "seed");
     }

@@ -90,16 +90,16 @@ class MetadataHandOverTest {
                 assertThat(slotsInUse.decrementAndGet()).as("a slot released more often than taken").isNotNegative();
             }
         };
-        context = new TorrentContext(clock, disk, (info, d) -> storage = new MemoryStorage(info), events::add, slots,
+        context = new TorrentContext(clock, disk, (info, d, parts, wanted) -> storage = new MemoryStorage(info), events::add, slots,
                 connector, (name, onFailure, onFatal) -> {
                     Mailbox m = Mailbox.manual(onFailure, onFatal);
                     loops.add(m);
                     return m;
                 }, e -> { throw new AssertionError(e); }, PeerId.random(),
-                SessionConfig.builder().localDiscovery(false).listenPort(0).build(), () -> 6881, new PieceBuffers(BLOCK, 64),
+                SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build(), () -> 6881, new PieceBuffers(BLOCK, 64),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
                 dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> java.util.List.of(),
-                TorrentContext.LocalDiscovery.OFF);
+                TorrentContext.LocalDiscovery.OFF, TorrentContext.Dht.OFF);
     }
 
     @AfterEach

@@ -68,13 +68,13 @@ class MetadataResolverDiscoveryTest {
             }
         };
         Clock clock = () -> 1_000_000_000_000L;
-        TorrentContext context = new TorrentContext(clock, disk, (info, d) -> {
+        TorrentContext context = new TorrentContext(clock, disk, (info, d, parts, wanted) -> {
             throw new AssertionError("no storage in the metadata phase");
         }, events::add, unlimited, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
-                e -> { }, PeerId.random(), SessionConfig.builder().localDiscovery(false).listenPort(0)
+                e -> { }, PeerId.random(), SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0)
                         .stateDirectory(dir.resolve("state")).build(), () -> 6881, new PieceBuffers(16 * 1024, 4),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
-                dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> java.util.List.of(), recording);
+                dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> java.util.List.of(), recording, TorrentContext.Dht.OFF);
         resolver = new MetadataResolver(context, Magnet.of(HASH), HASH, info -> { });
         resolver.start();
         loop.runPending();

@@ -50,7 +50,7 @@ class SessionConfigTest {
             new Case("maxMetadataSize", (32L << 20) + 1, b -> b.maxMetadataSize((32L << 20) + 1)));
 
     private SessionConfig valid() {
-        return SessionConfig.builder().localDiscovery(false).stateDirectory(tmp.resolve("state")).build();
+        return SessionConfig.builder().localDiscovery(false).dht(false).stateDirectory(tmp.resolve("state")).build();
     }
 
     /** {@code new SessionConfig(...)} with the components of {@code base}, one of them replaced. */
@@ -80,7 +80,7 @@ class SessionConfigTest {
     void theConstructorRejectsEveryBadValueWithTheSameMessageAsTheBuilder() {
         SessionConfig base = valid();
         for (Case c : BAD) {
-            Throwable fromBuilder = catchThrowable(() -> c.setter().accept(SessionConfig.builder().localDiscovery(false)));
+            Throwable fromBuilder = catchThrowable(() -> c.setter().accept(SessionConfig.builder().localDiscovery(false).dht(false)));
             Throwable fromConstructor = catchThrowable(() -> construct(base, c.component(), c.bad()));
 
             assertThat(fromBuilder).as("the builder given %s = %s", c.component(), c.bad())
@@ -96,12 +96,12 @@ class SessionConfigTest {
     void localServiceDiscoveryIsOnForUsersAndTheBuilderSwitchesItOff() {
         // Only a config that opens no session: tests switch LSD off (LocalDiscoveryTestIsolationTest).
         assertThat(SessionConfig.builder().stateDirectory(tmp).build().localDiscovery()).isTrue();
-        assertThat(SessionConfig.builder().localDiscovery(false).stateDirectory(tmp).build().localDiscovery()).isFalse();
+        assertThat(SessionConfig.builder().localDiscovery(false).dht(false).stateDirectory(tmp).build().localDiscovery()).isFalse();
     }
 
     @Test
     void theMessagesSayWhatIsWrongWithTheValue() {
-        assertThatThrownBy(() -> SessionConfig.builder().localDiscovery(false).listenPort(70000))
+        assertThatThrownBy(() -> SessionConfig.builder().localDiscovery(false).dht(false).listenPort(70000))
                 .hasMessage("listenPort 70000 outside 0-65535");
         assertThatThrownBy(() -> construct(valid(), "idleTimeout", Duration.ZERO))
                 .hasMessage("idleTimeout PT0S is not positive");
@@ -111,7 +111,7 @@ class SessionConfigTest {
 
     @Test
     void everyGoodValueTheBuilderTakesTheConstructorTakesToo() throws Throwable {
-        SessionConfig built = SessionConfig.builder().localDiscovery(false).listenPort(0).maxPeersPerTorrent(1).maxConnections(1)
+        SessionConfig built = SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).maxPeersPerTorrent(1).maxConnections(1)
                 .diskQueueBytes(1 << 20).connectTimeout(Duration.ofNanos(1)).uploadSlots(1).udpTrackerAttempts(9)
                 .downloadRateLimit(0).uploadRateLimit(0).stateDirectory(tmp).build();
 
@@ -123,7 +123,7 @@ class SessionConfigTest {
     void aRelativeStateDirectoryIsMadeAbsoluteAndNormalizedHoweverTheConfigIsMade() throws Throwable {
         Path expected = Path.of("state").toAbsolutePath();
 
-        assertThat(SessionConfig.builder().localDiscovery(false).stateDirectory(Path.of("x/../state")).build().stateDirectory())
+        assertThat(SessionConfig.builder().localDiscovery(false).dht(false).stateDirectory(Path.of("x/../state")).build().stateDirectory())
                 .isEqualTo(expected);
         assertThat(construct(valid(), "stateDirectory", Path.of("./state")).stateDirectory()).isEqualTo(expected);
     }
@@ -161,7 +161,7 @@ class SessionConfigTest {
     @Test
     void theMetadataLimitIs32MibByDefaultAndMayBeLowered() {
         assertThat(valid().maxMetadataSize()).isEqualTo(32L << 20);
-        assertThat(SessionConfig.builder().localDiscovery(false).stateDirectory(tmp).maxMetadataSize(1 << 20).build()
+        assertThat(SessionConfig.builder().localDiscovery(false).dht(false).stateDirectory(tmp).maxMetadataSize(1 << 20).build()
                 .maxMetadataSize()).isEqualTo(1 << 20);
     }
 }

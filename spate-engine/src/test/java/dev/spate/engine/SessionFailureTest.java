@@ -20,7 +20,7 @@ class SessionFailureTest {
     void anErrorInAnEngineThreadFailsEveryTorrentAndClosesTheSession(@TempDir Path tmp) throws Exception {
         byte[] payload = new byte[TorrentLoopTest.PIECE * TorrentLoopTest.PIECES];
         new SplittableRandom(3).nextBytes(payload);
-        Session session = Session.open(SessionConfig.builder().localDiscovery(false).listenPort(0)
+        Session session = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0)
                 .bindAddress(InetAddress.getLoopbackAddress()).stateDirectory(tmp.resolve("state")).build());
         TorrentHandle t = session.add(TorrentLoopTest.metainfo(payload, List.of()), tmp.resolve("data"));
         session.fatal(new OutOfMemoryError("Java heap space"));

@@ -73,6 +73,31 @@ abstract class TorrentLoopHarness {
             discovery.add("leave " + hash.hex());
         }
     };
+    /** What the torrents asked of the DHT, in order: "join HEX announce CONTACTS", "leave HEX", "node ADDR". */
+    final List<String> dhtCalls = new CopyOnWriteArrayList<>();
+    /** The DHT port the torrents see; 0 is no DHT. */
+    volatile int dhtPort = 0;
+    final TorrentContext.Dht dht = new TorrentContext.Dht() {
+        @Override
+        public void join(InfoHash hash, boolean announce, List<InetSocketAddress> contacts) {
+            dhtCalls.add("join " + hash.hex() + (announce ? " announce" : " lookup") + " " + contacts);
+        }
+
+        @Override
+        public void leave(InfoHash hash) {
+            dhtCalls.add("leave " + hash.hex());
+        }
+
+        @Override
+        public void nodeSeen(InetSocketAddress node) {
+            dhtCalls.add("node " + node);
+        }
+
+        @Override
+        public int port() {
+            return dhtPort;
+        }
+    };
     final PeerId ourId = PeerId.random();
     byte[] payload;
     Metainfo metainfo;
@@ -91,7 +116,7 @@ abstract class TorrentLoopHarness {
         new SplittableRandom(7).nextBytes(payload);
         metainfo = metainfo(payload, List.of());
         disk = new DiskIo(2, 4 << 20);
-        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
     }
@@ -102,6 +127,10 @@ abstract class TorrentLoopHarness {
     }
 
     Torrent newTorrent(SessionConfig config) throws Exception {
+        return newTorrent(config, TorrentOptions.defaults());
+    }
+
+    Torrent newTorrent(SessionConfig config, TorrentOptions options) throws Exception {
         TorrentContext.ConnectionSlots slots = new TorrentContext.ConnectionSlots() {
             @Override
             public boolean reserve() {
@@ -114,15 +143,15 @@ abstract class TorrentLoopHarness {
                 slotsInUse.decrementAndGet();
             }
         };
-        TorrentContext context = new TorrentContext(clock, disk, (info, d) -> gated(storage = new MemoryStorage(info)),
+        TorrentContext context = new TorrentContext(clock, disk, (info, d, parts, wanted) -> gated(storage = new MemoryStorage(info)),
                 events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
                 fatal::add, ourId, config, () -> 6881, new PieceBuffers(BLOCK, 64),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
                 dev.spate.storage.ResumeStore.open(dir.resolve("state")), (urls, info) -> {
                     webSeedUrls.add(urls);
                     return webSeedFetchers;
-                }, recordingDiscovery);
-        return new Torrent(context, metainfo, dir, t -> removed = true);
+                }, recordingDiscovery, dht);
+        return new Torrent(context, metainfo, dir, options, t -> removed = true);
     }
 
     /** Opened while checking is to be held; the check reads nothing until it is counted down. */

@@ -217,7 +217,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     void aPrivateTorrentAnnouncesNoPexAndTellsNoOneOfItsPeers() throws Exception {
         metainfo = metainfo(payload, List.of(), true);
         events.clear(); // the state to wait for is the new torrent's
-        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
         ScriptedLink a = attach(ScriptedLink.fast(11));
@@ -293,7 +293,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     void pausedWhileCheckingItStaysPausedOnceTheCheckIsDoneAndResumesFromThere() throws Exception {
         events.clear();
         checkGate = new java.util.concurrent.CountDownLatch(1);
-        Torrent second = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        Torrent second = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         second.start();
         second.pause(); // before the check's verdict: the check is held
         loop.runPending();
@@ -408,7 +408,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
             });
             metainfo = metainfo(payload, List.of("http://127.0.0.1:" + silent.getLocalPort() + "/announce"));
             events.clear();
-            torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).trackerTimeout(Duration.ofSeconds(30)).build());
+            torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).trackerTimeout(Duration.ofSeconds(30)).build());
             torrent.start();
             awaitState(TorrentState.DOWNLOADING);
             assertThat(loop.runUntil(() -> !held.isEmpty(), WAIT)).as("the announce is under way").isTrue();
@@ -483,7 +483,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     void aTorrentRemovedWhileCheckingNeverStartsAfterwards() throws Exception {
         events.clear();
         checkGate = new java.util.concurrent.CountDownLatch(1);
-        Torrent second = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        Torrent second = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent = second;
         second.start();
         removeAndDrain();
@@ -596,7 +596,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     void aTorrentJoinsOnlyOnceItsCheckIsDoneAndNotAtAllWhenRemovedWhileChecking() throws Exception {
         discovery.clear();
         checkGate = new java.util.concurrent.CountDownLatch(1);
-        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent.start();
         loop.runPending();
         assertThat(discovery).as("still checking").isEmpty();
@@ -622,7 +622,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
         discovery.clear();
         events.clear();
         metainfo = metainfo(payload, List.of(), true);
-        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
         InetSocketAddress heard = new InetSocketAddress("198.18.0.9", 7010);
@@ -640,7 +640,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     @Test
     void peersHeardByLocalDiscoveryAreDialledWithinTheTorrentsConnectionLimit() throws Exception {
         events.clear();
-        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).maxPeersPerTorrent(2).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).maxPeersPerTorrent(2).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
         List<ScriptedLink> links = new ArrayList<>();

@@ -78,7 +78,7 @@ class WebSeedLoopTest extends TorrentLoopHarness {
         }
         webSeedFetchers = List.of(seed);
         events.clear();
-        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).listenPort(0).build());
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
     }

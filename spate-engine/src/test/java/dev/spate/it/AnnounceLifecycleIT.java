@@ -60,14 +60,14 @@ class AnnounceLifecycleIT {
             long total = meta.info().totalLength();
             int leechPort;
             int sPort;
-            try (Session seed = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(LOOPBACK).listenPort(0).stateDirectory(tmp.resolve("state")).build())) {
+            try (Session seed = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(LOOPBACK).listenPort(0).stateDirectory(tmp.resolve("state")).build())) {
                 seedPort.set(seed.listenPort());
                 sPort = seed.listenPort();
                 TorrentHandle seeding = seed.add(meta, tmp.resolve("seed"));
                 assertThat(seeding.awaitCompletion(Duration.ofSeconds(30))).isTrue();
                 awaitEvent(tracker, sPort, "started", Duration.ofSeconds(10));
 
-                try (Session leech = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(LOOPBACK).listenPort(0)
+                try (Session leech = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(LOOPBACK).listenPort(0)
                         .stateDirectory(tmp.resolve("state")).build())) {
                     leechPort = leech.listenPort();
                     TorrentHandle h = leech.add(meta, tmp.resolve("leech"));
@@ -140,7 +140,7 @@ class AnnounceLifecycleIT {
             Metainfo meta = TorrentCreator.builder(content).pieceLength(32 * 1024).tracker(tracker.announceUrl())
                     .build().createMetainfo();
             int port;
-            try (Session seed = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(LOOPBACK).listenPort(0).stateDirectory(tmp.resolve("state")).build())) {
+            try (Session seed = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(LOOPBACK).listenPort(0).stateDirectory(tmp.resolve("state")).build())) {
                 port = seed.listenPort();
                 TorrentHandle h = seed.add(meta, tmp.resolve("seed"));
                 assertThat(h.awaitCompletion(Duration.ofSeconds(30))).isTrue();

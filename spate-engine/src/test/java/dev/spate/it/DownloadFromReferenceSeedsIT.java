@@ -36,7 +36,7 @@ class DownloadFromReferenceSeedsIT {
 
     /** A session on 127.0.0.1, a free port, its state (resume data) in {@code stateDirectory}. */
     static SessionConfig loopback(Path stateDirectory) {
-        return SessionConfig.builder().localDiscovery(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
+        return SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
                 .stateDirectory(stateDirectory).build();
     }
 

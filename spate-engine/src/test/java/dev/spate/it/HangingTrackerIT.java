@@ -74,9 +74,9 @@ class HangingTrackerIT {
 
     /** A fresh seed (limited to SEED_RATE) and leech on 127.0.0.1, one download, status() every 100 ms. */
     private Run download(Metainfo seedMeta, Metainfo leechMeta, String name) throws Exception {
-        Session seed = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(LOOPBACK).listenPort(0)
+        Session seed = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(LOOPBACK).listenPort(0)
                 .uploadRateLimit(SEED_RATE).build());
-        Session leech = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(LOOPBACK).listenPort(0).build());
+        Session leech = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(LOOPBACK).listenPort(0).build());
         try {
             assertThat(seed.add(seedMeta, tmp.resolve("seed")).awaitCompletion(Duration.ofSeconds(60)))
                     .as("the seed checks its data").isTrue();

@@ -30,7 +30,7 @@ final class HonestLeech implements AutoCloseable {
 
     /** Starts downloading {@code meta} into {@code directory} from the seed on 127.0.0.1:{@code seedPort}. */
     static HonestLeech start(Metainfo meta, Path directory, int seedPort) throws IOException {
-        Session s = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
+        Session s = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
                 .build());
         try {
             TorrentHandle t = s.add(meta, Files.createDirectories(directory));

@@ -286,7 +286,7 @@ class HostileConnectionsIT {
     private void startSeed() throws Exception {
         source = Payload.file(tmp.resolve("seed/data.bin"), SIZE, 41);
         meta = TorrentCreator.builder(source).pieceLength(PIECE).build().createMetainfo();
-        seed = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
+        seed = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
                 .uploadRateLimit(UPLOAD_LIMIT).build());
         seed.subscribe(e -> {
             if (e instanceof Event.PeerDisconnected d) {

@@ -36,7 +36,7 @@ class HostilePeerIT {
         // The honest seed is held to 512 KiB/s: unthrottled, it could serve the whole MiB before the
         // liar's first (corrupt) block arrived, which endgame would then drop as a duplicate (seen
         // once seeding went by sendfile), and nothing would be left to test.
-        SessionConfig honestConfig = SessionConfig.builder().localDiscovery(false).bindAddress(InetAddress.getLoopbackAddress())
+        SessionConfig honestConfig = SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(InetAddress.getLoopbackAddress())
                 .listenPort(0).uploadRateLimit(512 * 1024).stateDirectory(tmp.resolve("state")).build();
         try (HostileSeed liar = new HostileSeed(meta.infoHash(), Files.readAllBytes(source), pieceLength);
              Session honest = Session.open(honestConfig);
@@ -80,7 +80,7 @@ class HostilePeerIT {
         Metainfo meta = TorrentCreator.builder(source).pieceLength(pieceLength).build().createMetainfo();
         List<Event> events = new CopyOnWriteArrayList<>();
         // Requests the liar leaves unanswered go to the honest seed after a second.
-        SessionConfig leechConfig = SessionConfig.builder().localDiscovery(false).bindAddress(InetAddress.getLoopbackAddress())
+        SessionConfig leechConfig = SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(InetAddress.getLoopbackAddress())
                 .listenPort(0).requestTimeout(Duration.ofSeconds(1)).stateDirectory(tmp.resolve("state")).build();
         try (HostileSeed liar = new HostileSeed(meta.infoHash(), Files.readAllBytes(source), pieceLength, true);
              Session honest = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")));

@@ -87,7 +87,7 @@ class HostileSeedsIT {
         source = Payload.file(shared.resolve("seed/data.bin"), SIZE, 73);
         meta = TorrentCreator.builder(source).pieceLength(PIECE).build().createMetainfo();
         assertThat(meta.info().pieceCount() % 8).as("the torrent leaves spare bits").isNotZero();
-        honest = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
+        honest = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
                 .uploadRateLimit(UPLOAD_LIMIT).stateDirectory(shared.resolve("honest-state")).build());
         seeding = honest.add(meta, source.getParent());
         assertThat(seeding.awaitCompletion(Duration.ofSeconds(20))).as("honest seed checks its data").isTrue();
@@ -284,7 +284,7 @@ class HostileSeedsIT {
     // ---- helpers ----
 
     private SessionConfig.Builder leechConfig() {
-        return SessionConfig.builder().localDiscovery(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
+        return SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
                 .stateDirectory(tmp.resolve("state"));
     }
 

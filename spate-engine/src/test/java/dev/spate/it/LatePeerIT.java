@@ -88,7 +88,7 @@ class LatePeerIT {
 
     /** A seed in this JVM listening on 127.0.0.1:{@code port}, its data verified. */
     Session seedOn(int port, Path torrent) throws Exception {
-        Session seed = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(InetAddress.getLoopbackAddress())
+        Session seed = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(InetAddress.getLoopbackAddress())
                 .listenPort(port).stateDirectory(tmp.resolve("seed-state")).build());
         try {
             assertThat(seed.listenPort()).isEqualTo(port);

@@ -48,7 +48,7 @@ class PexIT {
     }
 
     static SessionConfig.Builder loopback(Path state) {
-        return SessionConfig.builder().localDiscovery(false).bindAddress(LOOPBACK).listenPort(0).stateDirectory(state);
+        return SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(LOOPBACK).listenPort(0).stateDirectory(state);
     }
 
     /**

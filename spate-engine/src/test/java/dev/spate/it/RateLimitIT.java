@@ -29,7 +29,7 @@ class RateLimitIT {
     void aSessionUploadLimitOf5MBsHoldsWithin10PercentOver20Seconds() throws Exception {
         Metainfo meta = payload();
         InetAddress lo = InetAddress.getLoopbackAddress();
-        try (Session seed = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(lo).listenPort(0).uploadRateLimit(LIMIT)
+        try (Session seed = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(lo).listenPort(0).uploadRateLimit(LIMIT)
                 .stateDirectory(tmp.resolve("state")).build());
              Session leech = Session.open(DownloadFromReferenceSeedsIT.loopback(tmp.resolve("state")))) {
             assertThat(seed.add(meta, tmp.resolve("seed")).awaitCompletion(Duration.ofSeconds(30))).isTrue();

@@ -207,7 +207,7 @@ class SeedDialsLeechersIT {
     }
 
     Session loopbackSession(String name) throws Exception {
-        return Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
+        return Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
                 .stateDirectory(tmp.resolve(name + "-state")).build());
     }
 

@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
 public final class SpateCli {
     /** The commands that open a session, whose local service discovery is on by default. */
     public static final java.util.Set<String> SESSION_COMMANDS = java.util.Set.of("download", "seed");
+    /** The commands that may open a session with the DHT: info fetches a magnet link's metadata. */
+    public static final java.util.Set<String> DHT_COMMANDS = java.util.Set.of("download", "seed", "info");
 
     /**
      * The summary line {@code download} prints on stdout at the end, by group name: {@code name}, {@code state}
@@ -37,7 +39,7 @@ public final class SpateCli {
      * number, when it has any), {@code hashFailures}, {@code wasted}.
      */
     public static final Pattern SUMMARY = Pattern.compile(
-            "(?m)^(?<name>.+): (?<state>complete|incomplete), (?<verified>\\d+)/(?<pieces>\\d+) pieces"
+            "(?m)^(?<name>.+): (?<state>complete|incomplete)(?: \\((?<wantedFiles>\\d+) of (?<files>\\d+) files, [^)]+\\))?, (?<verified>\\d+)/(?<pieces>\\d+) pieces"
                     + " \\((?<percent>[0-9.]+)%\\) in (?<path>.+), (?<received>[0-9.]+ [KMGTP]?i?B) received"
                     + "(?: in (?<time>[^,]+) \\((?<rate>[^)]+/s)\\))?"
                     + "(?:, (?<fromWebSeeds>[0-9.]+ [KMGTP]?i?B) of it from (?<webSeeds>\\d+) web seeds?)?"
@@ -67,7 +69,36 @@ public final class SpateCli {
         if (!out.isEmpty() && SESSION_COMMANDS.contains(out.get(0)) && !out.contains("--no-lsd")) {
             out.add(1, "--no-lsd");
         }
+        out = withoutPublicDht(out);
         return out;
+    }
+
+    /**
+     * {@code args} with {@code --no-dht} added to a command that may use the DHT, unless the test
+     * names its own DHT nodes with {@code --dht-bootstrap}: no test reaches a public router.
+     * ({@link dev.spate.engine.DhtTestIsolationTest} checks that those nodes are the test's own.)
+     */
+    public static List<String> withoutPublicDht(List<String> args) {
+        List<String> out = new ArrayList<>(args);
+        for (int i = 0; i + 1 < out.size(); i++) {
+            if (out.get(i).equals("--dht-bootstrap") && !isTestAddress(out.get(i + 1))) {
+                throw new IllegalArgumentException("a test's DHT bootstrap must be its own node (127.0.0.0/8, ::1 or a"
+                        + " test namespace's " + NetNamespace.SUBNET_PREFIX + "x), not " + out.get(i + 1));
+            }
+        }
+        if (!out.isEmpty() && DHT_COMMANDS.contains(out.get(0)) && !out.contains("--no-dht")
+                && !out.contains("--dht-bootstrap")) {
+            out.add(1, "--no-dht");
+        }
+        return out;
+    }
+
+    /** Whether {@code hostPort} is on loopback or in a test namespace: where a test's own DHT nodes live. */
+    public static boolean isTestAddress(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+        return host.startsWith("127.") || host.equals("[::1]") || host.equals("::1") || host.equals("localhost")
+                || host.startsWith(NetNamespace.SUBNET_PREFIX);
     }
 
     /**
@@ -76,7 +107,7 @@ public final class SpateCli {
      */
     public static List<String> commandWithLsd(NetNamespace ns, List<String> args) {
         java.util.Objects.requireNonNull(ns, "LSD multicasts: only inside a network namespace the test made");
-        return ns.exec(javaCommand(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), args));
+        return ns.exec(javaCommand(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), withoutPublicDht(args)));
     }
 
     /** {@code java -cp <engine classes>:spate.jar dev.spate.cli.Main args...}, with {@code --no-lsd}. */

@@ -30,7 +30,7 @@ class SpateSwarmOfFiveIT {
         // The seed has one regular and one optimistic slot, so leechers must also get pieces from each other.
         List<Session> sessions = new ArrayList<>();
         try {
-            Session seed = open(sessions, SessionConfig.builder().localDiscovery(false).bindAddress(lo).listenPort(0).uploadSlots(2)
+            Session seed = open(sessions, SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(lo).listenPort(0).uploadSlots(2)
                     .stateDirectory(tmp.resolve("state")).build());
             TorrentHandle seeding = seed.add(meta, tmp.resolve("seed"));
             assertThat(seeding.awaitCompletion(Duration.ofSeconds(30))).isTrue();

@@ -47,7 +47,7 @@ class TrackerFailuresIT {
     static void seed() throws Exception {
         content = Payload.tree(shared.resolve("seed/tree"), 77);
         meta = TorrentCreator.builder(content).pieceLength(32 * 1024).build().createMetainfo();
-        seed = Session.open(SessionConfig.builder().localDiscovery(false).bindAddress(LOOPBACK).listenPort(0)
+        seed = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(LOOPBACK).listenPort(0)
                 .stateDirectory(shared.resolve("state")).build());
         TorrentHandle seeding = seed.add(meta, shared.resolve("seed"));
         assertThat(seeding.awaitCompletion(Duration.ofSeconds(30))).isTrue();
@@ -129,7 +129,7 @@ class TrackerFailuresIT {
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void theTorrentSurvivesTheTrackerAndCompletesFromAGivenPeer(String name,
             java.util.function.Supplier<FailingTracker> tracker, String expected, @TempDir Path tmp) throws Exception {
-        SessionConfig config = SessionConfig.builder().localDiscovery(false).bindAddress(LOOPBACK).listenPort(0)
+        SessionConfig config = SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(LOOPBACK).listenPort(0)
                 .trackerTimeout(Duration.ofMillis(500)).udpTrackerAttempts(2).stateDirectory(tmp.resolve("state")).build();
         LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
         try (FailingTracker t = tracker.get(); Session leech = Session.open(config);

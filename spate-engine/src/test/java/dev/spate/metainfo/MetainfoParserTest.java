@@ -349,6 +349,32 @@ class MetainfoParserTest {
         }
 
         @Test
+        void readsBep5NodesAndSkipsMalformedOnes() throws Exception {
+            BDictionary.Builder top = BDictionary.builder().put("nodes", BList.of(
+                    BList.of(str("router.example"), BInteger.of(6881)),
+                    BList.of(str("192.0.2.7"), BInteger.of(70_000)),
+                    BList.of(str(""), BInteger.of(6881)),
+                    str("garbage"),
+                    BList.of(str("198.51.100.2"), BInteger.of(51413), BInteger.of(1)),
+                    BList.of(str("198.51.100.3"), BInteger.of(51413))));
+            assertThat(MetainfoParser.parse(torrent(top, singleInfo())).dhtNodes())
+                    .extracting(a -> a.getHostString() + ":" + a.getPort())
+                    .containsExactly("router.example:6881", "198.51.100.3:51413");
+            assertThat(MetainfoParser.parse(torrent(top, singleInfo())).dhtNodes()).allMatch(a -> a.isUnresolved());
+            assertThat(MetainfoParser.parse(torrent(singleInfo())).dhtNodes()).isEmpty();
+        }
+
+        @Test
+        void takesAtMost64Nodes() throws Exception {
+            List<dev.spate.bencode.BValue> many = new java.util.ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                many.add(BList.of(str("node" + i + ".example"), BInteger.of(6881)));
+            }
+            BDictionary.Builder top = BDictionary.builder().put("nodes", BList.of(many.toArray(dev.spate.bencode.BValue[]::new)));
+            assertThat(MetainfoParser.parse(torrent(top, singleInfo())).dhtNodes()).hasSize(Metainfo.MAX_DHT_NODES);
+        }
+
+        @Test
         void readsCreationDateCommentAndCreatedBy() throws Exception {
             BDictionary.Builder top = BDictionary.builder().put("creation date", 1_700_000_000L).put("comment", "hello")
                     .put("created by", "Spate 0.1.0");

@@ -112,6 +112,41 @@ class PeerSessionTest {
         public void extensionMessage(PeerSession p, String name, byte[] payload) {
             seen.add("extension " + name + " " + new String(payload, java.nio.charset.StandardCharsets.US_ASCII));
         }
+
+        @Override
+        public void dhtNode(PeerSession p, java.net.InetSocketAddress node) {
+            seen.add("dht node " + node.getAddress().getHostAddress() + ":" + node.getPort());
+        }
+    }
+
+    @Test
+    void ourDhtPortGoesOnlyToAPeerThatSetTheDhtBit() {
+        PeerSession.Greeting withDht = new PeerSession.Greeting(6881, "Spate test", java.util.Map.of(),
+                java.util.OptionalLong.empty(), 6882);
+        ScriptedLink dhtPeer = ScriptedLink.fast(1);
+        dhtPeer.dht = true;
+        session(dhtPeer).start(new dev.spate.core.Bitfield(PIECES), withDht);
+        assertThat(dhtPeer.sent(Message.Port.class)).containsExactly(new Message.Port(6882));
+
+        ScriptedLink other = ScriptedLink.fast(2);
+        session(other).start(new dev.spate.core.Bitfield(PIECES), withDht);
+        assertThat(other.sent(Message.Port.class)).as("BEP 5: only to peers that set the bit").isEmpty();
+
+        ScriptedLink noDhtHere = ScriptedLink.fast(3);
+        noDhtHere.dht = true;
+        session(noDhtHere).start(new dev.spate.core.Bitfield(PIECES), GREETING);
+        assertThat(noDhtHere.sent(Message.Port.class)).as("no DHT of ours: no port").isEmpty();
+    }
+
+    @Test
+    void aPeersPortMessageNamesItsDhtNodeOncePerConnection() {
+        ScriptedLink link = ScriptedLink.fast(1);
+        PeerSession ps = session(link);
+        ps.handle(new Message.Port(0));
+        for (int i = 0; i < 100; i++) {
+            ps.handle(new Message.Port(7000 + i));
+        }
+        assertThat(intents.seen).containsExactly("dht node " + link.remote().getAddress().getHostAddress() + ":7000");
     }
 
     final FakeClock clock = new FakeClock();

@@ -18,6 +18,8 @@ public final class ScriptedLink implements PeerLink {
     public final List<OutgoingBlock> blocks = new ArrayList<>();
     public String closed;
     public boolean started;
+    /** Whether the peer set BEP 5's DHT bit. */
+    public boolean dht;
     /** Holding its messages for a hand-over. */
     public boolean held;
     /** The geometry and listener it was handed over to; null before. */
@@ -58,6 +60,11 @@ public final class ScriptedLink implements PeerLink {
     @Override
     public boolean fastExtension() {
         return fast;
+    }
+
+    @Override
+    public boolean dhtPort() {
+        return dht;
     }
 
     @Override

@@ -105,4 +105,16 @@ class HandshakeTest {
         assertThatThrownBy(() -> new Handshake(new byte[7], InfoHash.of(HASH), PeerId.of(ID)))
                 .hasMessage("reserved field of 7 bytes, expected 8");
     }
+
+    @Test
+    void theDhtBitIsByteSevenBitOneAndTouchesNothingElse() {
+        Handshake ours = Handshake.ours(InfoHash.of(HASH), PeerId.of(ID));
+        assertThat(ours.supportsDht()).isFalse();
+        Handshake dht = ours.withDht(true);
+        assertThat(dht.supportsDht()).isTrue();
+        assertThat(dht.reserved()[7] & 0xff).isEqualTo((ours.reserved()[7] & 0xff) | 0x01);
+        assertThat(dht.supportsFast()).isTrue();
+        assertThat(dht.supportsExtensions()).isTrue();
+        assertThat(dht.withDht(false).reserved()).isEqualTo(ours.reserved());
+    }
 }
