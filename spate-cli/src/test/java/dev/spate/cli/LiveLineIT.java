@@ -87,7 +87,7 @@ class LiveLineIT {
             // COLUMNS unset: the width must come from the terminal itself (stty size).
             List<String> cmd = new ArrayList<>(List.of("new-session", "-d", "-s", "w" + w, "-x", Integer.toString(w), "-y", "12",
                     "env", "-u", "COLUMNS", java, "-XX:TieredStopAtLevel=1", "-cp", Path.of("target/spate.jar").toAbsolutePath().toString(),
-                    "dev.spate.cli.Main", "--no-config", "download", "--no-lsd", torrent.toString(), "-o", tmp.resolve("out" + w).toString(),
+                    "dev.spate.cli.Main", "--no-config", "download", "--no-lsd", "--no-dht", torrent.toString(), "-o", tmp.resolve("out" + w).toString(),
                     "--state", tmp.resolve("state" + w).toString(), "--port", "0", "--bind", "127.0.0.1",
                     "--peer", "127.0.0.1:" + seed.listenPort(), "--download-limit", "256K"));
             cmd.addAll(List.of(";", "set-option", "-t", "w" + w, "remain-on-exit", "on"));
@@ -127,7 +127,7 @@ class LiveLineIT {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path after = tmp.resolve("stty-after");
         String download = String.join(" ", java, "-XX:TieredStopAtLevel=1", "-cp",
-                Path.of("target/spate.jar").toAbsolutePath().toString(), "dev.spate.cli.Main", "--no-config", "download", "--no-lsd",
+                Path.of("target/spate.jar").toAbsolutePath().toString(), "dev.spate.cli.Main", "--no-config", "download", "--no-lsd", "--no-dht",
                 torrent.toString(), "-o", tmp.resolve("outp").toString(), "--state", tmp.resolve("statep").toString(),
                 "--port", "0", "--bind", "127.0.0.1", "--peer", "127.0.0.1:" + seed.listenPort(),
                 "--download-limit", "256K");
@@ -162,7 +162,7 @@ class LiveLineIT {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = tmp.resolve("peers.log");
         Process p = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-cp",
-                Path.of("target/spate.jar").toAbsolutePath().toString(), "dev.spate.cli.Main", "--no-config", "download", "--no-lsd",
+                Path.of("target/spate.jar").toAbsolutePath().toString(), "dev.spate.cli.Main", "--no-config", "download", "--no-lsd", "--no-dht",
                 torrent.toString(), "-o", tmp.resolve("outq").toString(), "--state", tmp.resolve("stateq").toString(),
                 "--port", "0", "--bind", "127.0.0.1", "--peer", "127.0.0.1:" + seed.listenPort(),
                 "--download-limit", "256K", "--peers")
