@@ -93,6 +93,36 @@ class DhtSessionIT {
         }
     }
 
+    /** BEP 32 over real sockets: sessions bound to ::1 run the IPv6 DHT alone and find each other in it. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void overIpv6TheSeedIsFoundInTheIpv6Dht() throws Exception {
+        InetAddress v6 = InetAddress.getByName("::1");
+        Path content = Payload.file(tmp.resolve("seed6/dht6.bin"), 256 << 10, 17);
+        Metainfo meta = TorrentCreator.builder(content).pieceLength(32 * 1024).build().createMetainfo();
+        InfoHash hash = InfoHash.of(meta.infoHash());
+        List<Event> seedEvents = new CopyOnWriteArrayList<>();
+        List<Event> leechEvents = new CopyOnWriteArrayList<>();
+        try (Session router = Session.open(withDht(tmp.resolve("r6"), null).bindAddress(v6).build())) {
+            InetSocketAddress routerNode = new InetSocketAddress(v6, router.dhtStatus().orElseThrow().port());
+            try (Session seed = Session.open(withDht(tmp.resolve("s6"), routerNode).bindAddress(v6).build());
+                 Subscription s1 = seed.subscribe(seedEvents::add);
+                 Session leech = Session.open(withDht(tmp.resolve("l6"), routerNode).bindAddress(v6).build());
+                 Subscription s2 = leech.subscribe(leechEvents::add)) {
+                assertThat(seed.add(meta, tmp.resolve("seed6")).awaitCompletion(Duration.ofSeconds(20))).isTrue();
+                await("the seed's first announce over IPv6", Duration.ofSeconds(30), () -> seedEvents.stream()
+                        .anyMatch(e -> e instanceof Event.DhtReply r && r.infoHash().equals(hash) && r.nodes() > 0));
+                TorrentHandle t = leech.add(Magnet.parse("magnet:?xt=urn:btih:" + hash.hex()),
+                        Files.createDirectories(tmp.resolve("leech6")));
+                assertThat(t.awaitCompletion(Duration.ofSeconds(30))).as("downloaded from the IPv6 DHT's peer").isTrue();
+                assertThat(Files.mismatch(content, tmp.resolve("leech6/dht6.bin"))).isEqualTo(-1);
+                DhtStatus status = leech.dhtStatus().orElseThrow();
+                assertThat(status.nodes6()).isGreaterThanOrEqualTo(1);
+                assertThat(status.nodes4()).as("bound to ::1: the IPv6 DHT only").isZero();
+            }
+        }
+    }
+
     @Test
     void aSessionWithTheDhtOffHasNoDhtStatus() throws Exception {
         try (Session s = Session.open(SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(LOOPBACK)
