@@ -171,4 +171,47 @@ class DhtSwarmIT {
         }
         return script;
     }
+
+    /**
+     * BEP 32 in a namespace: three Spate processes on fd00:: addresses only, so the IPv6 DHT alone.
+     * A seed of another torrent serves as the bootstrap node; the seed announces itself to it; a
+     * leech given only an xt magnet and that node finds the seed there and downloads byte-exact.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void spateNodesOnIpv6AddressesFindEachOtherInTheIpv6Dht() throws Exception {
+        Path other = Payload.file(tmp.resolve("router/other.bin"), 64 * 1024, 74);
+        Libtorrent.CreatedTorrent routerTorrent = Libtorrent.createTorrent(other, tmp.resolve("other.torrent"),
+                16 * 1024, List.of());
+        Path content = Payload.file(tmp.resolve("seed/v6.bin"), 1024 * 1024 + 77, 75);
+        Libtorrent.CreatedTorrent torrent = Libtorrent.createTorrent(content, tmp.resolve("v6.torrent"),
+                64 * 1024, List.of());
+        Path out = tmp.resolve("out");
+        try (NetNamespace ns = NetNamespace.create(3);
+             ExternalProcess router = ExternalProcess.start("spate-dht6-router", ns.exec(SpateCli.command(List.of(
+                     "seed", routerTorrent.file().toString(), "-d", other.getParent().toString(),
+                     "--bind", ns.address6(1), "--port", "7001", "--dht-bootstrap", "[" + ns.address6(2) + "]:7002",
+                     "--state", tmp.resolve("state1").toString(), "--verbose"))), null)) {
+            router.waitForLine("^seeding .* on port 7001", READY);
+            try (ExternalProcess seed = ExternalProcess.start("spate-dht6-seed", ns.exec(SpateCli.command(List.of(
+                    "seed", torrent.file().toString(), "-d", content.getParent().toString(),
+                    "--bind", ns.address6(2), "--port", "7002", "--dht-bootstrap", "[" + ns.address6(1) + "]:7001",
+                    "--state", tmp.resolve("state2").toString(), "--verbose"))), null)) {
+                seed.waitForLine("^seeding .* on port 7002", READY);
+                Thread.sleep(3_000); // its first lookup and announce: a round trip on loopback
+                try (ExternalProcess leech = ExternalProcess.start("spate-dht6-leech", ns.exec(SpateCli.command(List.of(
+                        "download", "magnet:?xt=urn:btih:" + torrent.infoHashHex(), "-o", out.toString(),
+                        "--bind", ns.address6(3), "--port", "7003", "--dht-bootstrap", "[" + ns.address6(1) + "]:7001",
+                        "--state", tmp.resolve("state3").toString(), "--verbose"))), null)) {
+                    assertThat(leech.waitForExit(Duration.ofSeconds(90))).as("the leech's exit; its log:%n%s%nseed:%n%s%n"
+                            + "router:%n%s", leech.logTail(40), seed.logTail(20), router.logTail(20)).isZero();
+                    assertThat(SpateCli.summary(leech).group("state")).isEqualTo("complete");
+                    assertThat(leech.logText()).as("it found the seed in the DHT, at its IPv6 address")
+                            .containsPattern("dht: [1-9]\\d* peers? from")
+                            .contains("peer [" + java.net.InetAddress.getByName(ns.address6(2)).getHostAddress() + "]:7002: connected");
+                }
+            }
+        }
+        Payload.assertSameTree(content, out.resolve("v6.bin"));
+    }
 }

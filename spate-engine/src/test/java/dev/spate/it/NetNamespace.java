@@ -20,6 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class NetNamespace implements AutoCloseable {
 
     public static final String SUBNET_PREFIX = "198.18.0.";
+    /** Host i also has {@code fd00::i} (a unique-local IPv6 address, RFC 4193). */
+    public static final String SUBNET6_PREFIX = "fd00::";
     private static final Duration CMD_TIMEOUT = Duration.ofSeconds(10);
     private static final Set<NetNamespace> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -36,7 +38,7 @@ public final class NetNamespace implements AutoCloseable {
         this.hosts = hosts;
     }
 
-    /** Creates a namespace with addresses 198.18.0.1 .. 198.18.0.{hosts} on its loopback. */
+    /** Creates a namespace with addresses 198.18.0.1 .. 198.18.0.{hosts} and fd00::1 .. on its loopback. */
     public static NetNamespace create(int hosts) {
         if (hosts < 1 || hosts > 250) {
             throw new IllegalArgumentException("hosts: " + hosts);
@@ -51,6 +53,8 @@ public final class NetNamespace implements AutoCloseable {
             ns.runChecked(List.of("ip", "link", "set", "lo", "up"));
             for (int i = 1; i <= hosts; i++) {
                 ns.runChecked(List.of("ip", "addr", "add", SUBNET_PREFIX + i + "/24", "dev", "lo"));
+                ns.runChecked(List.of("ip", "-6", "addr", "add", SUBNET6_PREFIX + Integer.toHexString(i) + "/128", "dev",
+                        "lo", "nodad"));
             }
         } catch (RuntimeException | AssertionError e) {
             ns.close();
@@ -73,7 +77,13 @@ public final class NetNamespace implements AutoCloseable {
         return name;
     }
 
-    /** The i-th address, 1-based: {@code address(1)} is "198.18.0.1". */
+    /** The i-th IPv6 address, 1-based: {@code address6(1)} is "fd00::1". */
+    public String address6(int i) {
+        address(i);
+        return SUBNET6_PREFIX + Integer.toHexString(i);
+    }
+
+    /** Host i's IPv4 address. */
     public String address(int i) {
         if (i < 1 || i > hosts) {
             throw new IllegalArgumentException("this namespace has addresses 1.." + hosts + ", not " + i);

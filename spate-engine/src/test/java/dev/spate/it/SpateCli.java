@@ -98,7 +98,7 @@ public final class SpateCli {
         int colon = hostPort.lastIndexOf(':');
         String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
         return host.startsWith("127.") || host.equals("[::1]") || host.equals("::1") || host.equals("localhost")
-                || host.startsWith(NetNamespace.SUBNET_PREFIX);
+                || host.startsWith(NetNamespace.SUBNET_PREFIX) || host.startsWith("[" + NetNamespace.SUBNET6_PREFIX);
     }
 
     /**
