@@ -84,7 +84,8 @@ final class DhtService implements TorrentContext.Dht, AutoCloseable {
         void ready(InfoHash hash, int nodes);
     }
 
-    private final List<DatagramChannel> channels;
+    /** The one socket: dual-stack on the wildcard, else of the bind address's family. */
+    private final DatagramChannel channel;
     private final Set<AddressFamily> families;
     private final int port;
     private final int announcePort;
@@ -115,10 +116,10 @@ final class DhtService implements TorrentContext.Dht, AutoCloseable {
     private long lastSave;
     private final long startedAt;
 
-    private DhtService(List<DatagramChannel> channels, Set<AddressFamily> families, int port, int announcePort,
+    private DhtService(DatagramChannel channel, Set<AddressFamily> families, int port, int announcePort,
             Path stateFile, Clock clock, DhtConfig dhtConfig, InetAddress bindAddress, Listener listener,
             Consumer<Throwable> fatal) {
-        this.channels = List.copyOf(channels);
+        this.channel = channel;
         this.families = Set.copyOf(families);
         this.port = port;
         this.announcePort = announcePort;
@@ -143,30 +144,27 @@ final class DhtService implements TorrentContext.Dht, AutoCloseable {
     static DhtService start(SessionConfig config, int tcpPort, Clock clock, Listener listener,
             Consumer<Throwable> fatal) {
         InetAddress bind = config.bindAddress();
-        List<DatagramChannel> channels = new ArrayList<>();
+        DatagramChannel channel;
         Set<AddressFamily> families;
         try {
-            DatagramChannel ch = open(bind, tcpPort);
-            channels.add(ch);
-            families = families(bind, ch);
+            channel = open(bind, tcpPort);
+            families = families(bind, channel);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "the DHT is off: cannot open a UDP socket on {0}: {1}",
                     bind.getHostAddress(), Messages.message(e));
             return null;
         }
-        int port = ((InetSocketAddress) localAddress(channels.get(0))).getPort();
+        int port = ((InetSocketAddress) localAddress(channel)).getPort();
         if (port != tcpPort) {
             LOG.log(System.Logger.Level.WARNING, "the DHT listens on UDP port {0}: UDP port {1} is taken",
                     port, tcpPort);
         }
         DhtConfig dc = DhtConfig.defaults().withFamilies(families).withBootstrap(config.dhtBootstrap()).withClock(clock);
-        DhtService s = new DhtService(channels, families, port, tcpPort,
+        DhtService s = new DhtService(channel, families, port, tcpPort,
                 config.stateDirectory().resolve(STATE_FILE), clock, dc, bind, listener, fatal);
         s.post(s::begin);
         s.loop.start();
-        for (DatagramChannel ch : channels) {
-            Thread.ofVirtual().name("spate-dht-receive " + localAddress(ch)).start(() -> s.receive(ch));
-        }
+        Thread.ofVirtual().name("spate-dht-receive " + localAddress(channel)).start(() -> s.receive(channel));
         List<InetSocketAddress> routers = config.dhtBootstrap();
         Thread.ofVirtual().name("spate-dht-bootstrap").start(() -> {
             List<InetSocketAddress> resolved = resolve(routers);
@@ -315,12 +313,10 @@ final class DhtService implements TorrentContext.Dht, AutoCloseable {
         inbox.add(this::save);
         inbox.add(END);
         closed = true;
-        for (DatagramChannel ch : channels) {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing the DHT socket: {0}", e.getMessage());
-            }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the DHT socket: {0}", e.getMessage());
         }
         try {
             loop.join(TimeUnit.SECONDS.toMillis(5));
@@ -458,30 +454,17 @@ final class DhtService implements TorrentContext.Dht, AutoCloseable {
     }
 
     private void send(InetSocketAddress to, byte[] datagram) {
-        DatagramChannel ch = channelFor(to);
-        if (ch == null) {
+        // The socket serves exactly the families the node runs (a dual-stack one both): nothing else
+        // can be sent from it.
+        if (!families.contains(AddressFamily.of(to.getAddress()))) {
             return;
         }
         try {
-            ch.send(ByteBuffer.wrap(datagram), to);
+            channel.send(ByteBuffer.wrap(datagram), to);
         } catch (IOException e) {
             // Unreachable networks and full buffers: the query times out as if lost.
             LOG.log(System.Logger.Level.TRACE, "DHT send to {0}: {1}", to, e.getMessage());
         }
-    }
-
-    private DatagramChannel channelFor(InetSocketAddress to) {
-        if (!families.contains(AddressFamily.of(to.getAddress()))) {
-            return null;
-        }
-        for (DatagramChannel ch : channels) {
-            InetAddress local = ((InetSocketAddress) localAddress(ch)).getAddress();
-            if (local instanceof Inet6Address == to.getAddress() instanceof Inet6Address
-                    || (local instanceof Inet6Address && local.isAnyLocalAddress())) {
-                return ch;
-            }
-        }
-        return null;
     }
 
     private void tick() {
