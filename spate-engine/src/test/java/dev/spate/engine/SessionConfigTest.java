@@ -26,6 +26,13 @@ class SessionConfigTest {
     record Case(String component, Object bad, Consumer<SessionConfig.Builder> setter) {
     }
 
+    /** One more than a config takes. */
+    private static final List<java.net.InetSocketAddress> TOO_MANY_ROUTERS = java.util.stream.IntStream
+            .rangeClosed(1, SessionConfig.MAX_DHT_BOOTSTRAP + 1)
+            .mapToObj(i -> java.net.InetSocketAddress.createUnresolved("node" + i + ".example", 6881)).toList();
+    private static final List<java.net.InetSocketAddress> PORT_ZERO_ROUTER =
+            List.of(java.net.InetSocketAddress.createUnresolved("node.example", 0));
+
     private static final List<Case> BAD = List.of(
             new Case("bindAddress", null, b -> b.bindAddress(null)),
             new Case("listenPort", -1, b -> b.listenPort(-1)),
@@ -47,7 +54,10 @@ class SessionConfigTest {
             new Case("uploadRateLimit", -2L, b -> b.uploadRateLimit(-2)),
             new Case("stateDirectory", null, b -> b.stateDirectory(null)),
             new Case("maxMetadataSize", 16_383L, b -> b.maxMetadataSize(16_383)),
-            new Case("maxMetadataSize", (32L << 20) + 1, b -> b.maxMetadataSize((32L << 20) + 1)));
+            new Case("maxMetadataSize", (32L << 20) + 1, b -> b.maxMetadataSize((32L << 20) + 1)),
+            new Case("dhtBootstrap", null, b -> b.dhtBootstrap(null)),
+            new Case("dhtBootstrap", TOO_MANY_ROUTERS, b -> b.dhtBootstrap(TOO_MANY_ROUTERS)),
+            new Case("dhtBootstrap", PORT_ZERO_ROUTER, b -> b.dhtBootstrap(PORT_ZERO_ROUTER)));
 
     private SessionConfig valid() {
         return SessionConfig.builder().localDiscovery(false).dht(false).stateDirectory(tmp.resolve("state")).build();
