@@ -27,14 +27,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.Optional;
-import java.nio.ByteBuffer;
 import dev.spate.core.Clock;
-import dev.spate.peer.PeerLink;
 import dev.spate.storage.FileStorage;
 import dev.spate.storage.ResumeStore;
-import dev.spate.wire.Handshake;
-import dev.spate.wire.MessageDecoder;
-import dev.spate.wire.TorrentGeometry;
 
 /**
  * A BitTorrent session: one listening port, one disk pool and one peer id for all its torrents.
@@ -70,6 +65,7 @@ public final class Session implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Acceptor acceptor;
     private final AtomicInteger connections = new AtomicInteger();
+    private final SocketConnector connector;
     private final TorrentContext context;
     private volatile boolean closed;
     private volatile String failure;
@@ -102,6 +98,7 @@ public final class Session implements AutoCloseable {
             return t;
         });
         this.metadata = new MetadataStore(config.stateDirectory());
+        this.connector = new SocketConnector(config, peerId, this::dhtRunning, blockBuffers);
         this.context = new TorrentContext(Clock.system(), disk,
                 (info, dir, parts, wanted) -> FileStorage.open(dir, info, FileStorage.DEFAULT_OPEN_FILES,
                         config.directWrites(), parts, wanted),
@@ -115,7 +112,7 @@ public final class Session implements AutoCloseable {
                     public void release() {
                         releaseConnection();
                     }
-                }, new SocketConnector(), (name, onFailure, onFatal) -> Mailbox.threaded(name, onFailure, onFatal),
+                }, connector, (name, onFailure, onFatal) -> Mailbox.threaded(name, onFailure, onFatal),
                 this::fatal, peerId, config, this::listenPort, blockBuffers, downloadLimit, uploadLimit,
                 trackerConfig(), ResumeStore.open(config.stateDirectory()),
                 (urls, info) -> WebSeeds.open(urls, info, dev.spate.webseed.WebSeedConfig.defaults()),
@@ -161,8 +158,8 @@ public final class Session implements AutoCloseable {
                     }
                 });
         ticker.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
-        this.acceptor = Acceptor.start(server, Acceptor.Settings.defaults(config.connectTimeout()), this::incoming,
-                this::acceptorFailed);
+        this.acceptor = Acceptor.start(server, Acceptor.Settings.defaults(config.connectTimeout()),
+                SocketConnector.incoming(config.encryption(), torrents::keySet), this::incoming, this::acceptorFailed);
         // Near the end: neither can fail the session (each runs without its sockets, with a
         // warning), and no torrent exists yet to announce.
         this.dht = config.dht() ? DhtService.start(config, listenPort(), Clock.system(), new DhtService.Listener() {
@@ -508,36 +505,9 @@ public final class Session implements AutoCloseable {
         stopper.start();
     }
 
-    /** Dials and accepts over TCP (BEP 3 handshake), into {@link PeerConnection}s. */
-    private final class SocketConnector implements TorrentContext.Connector {
-        @Override
-        public PeerLink dial(InetSocketAddress address, InfoHash hash, TorrentGeometry geometry,
-                             PeerConnection.Listener listener, PeerConnection.Limits limits) throws Exception {
-            Handshake ours = Handshake.ours(hash, peerId).withDht(dht != null);
-            PeerConnection.Handshaken h = PeerConnection.dial(address, config.bindAddress(), config.connectTimeout(), ours);
-            if (!h.theirs().infoHash().equals(hash)) {
-                h.channel().close();
-                throw new IOException("handshake for another torrent " + h.theirs().infoHash().hex());
-            }
-            return link(h, ours, geometry, listener, limits);
-        }
-
-        @Override
-        public PeerLink accept(PeerConnection.Handshaken h, TorrentGeometry geometry,
-                               PeerConnection.Listener listener, PeerConnection.Limits limits) throws IOException {
-            Handshake ours = Handshake.ours(h.theirs().infoHash(), peerId).withDht(dht != null);
-            // Small, into a fresh socket's empty send buffer: does not block in practice.
-            PeerConnection.writeFully(h.channel(), ByteBuffer.wrap(ours.encode()));
-            return link(h, ours, geometry, listener, limits);
-        }
-
-        private PeerLink link(PeerConnection.Handshaken h, Handshake ours, TorrentGeometry geometry,
-                              PeerConnection.Listener listener, PeerConnection.Limits limits) {
-            // No geometry yet: a magnet's metadata phase, whose peers' indices cannot be checked.
-            MessageDecoder decoder = geometry == null ? MessageDecoder.beforeMetadata(ours, h.theirs())
-                    : MessageDecoder.negotiated(geometry, ours, h.theirs());
-            return new PeerConnection(h, decoder, listener, len -> blockBuffers.acquire(), limits);
-        }
+    /** Whether a DHT node runs: our handshakes then set BEP 5's bit. */
+    private boolean dhtRunning() {
+        return dht != null;
     }
 
     // ---- for the torrents ----

@@ -58,6 +58,8 @@ import java.util.Objects;
  *     {@code host:port} addresses, resolved off the session's start; by default the public ones
  *     ({@link dev.spate.dht.DhtConfig#PUBLIC_ROUTERS}). The routing table, saved in the state
  *     directory, makes them unnecessary after the first run. At most 32
+ * @param encryption when connections use protocol encryption (MSE/PE); {@link EncryptionPolicy#PREFER}
+ *     by default
  */
 public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeersPerTorrent, int maxConnections,
                             long diskQueueBytes, Duration connectTimeout, Duration requestTimeout,
@@ -65,7 +67,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
                             int udpTrackerAttempts, long downloadRateLimit, long uploadRateLimit,
                             boolean endgame, boolean directWrites, boolean pex, Path stateDirectory,
                             boolean localDiscovery, long maxMetadataSize, boolean dht,
-                            List<InetSocketAddress> dhtBootstrap) {
+                            List<InetSocketAddress> dhtBootstrap, EncryptionPolicy encryption) {
     /** Most DHT bootstrap routers a config takes. */
     public static final int MAX_DHT_BOOTSTRAP = 32;
 
@@ -90,6 +92,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         checkMaxMetadataSize(maxMetadataSize);
         stateDirectory = checkStateDirectory(stateDirectory);
         dhtBootstrap = checkDhtBootstrap(dhtBootstrap);
+        Objects.requireNonNull(encryption, "encryption");
     }
 
     /**
@@ -264,6 +267,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
         /** On for users; every test configuration switches it off or bootstraps from its own nodes. */
         private boolean dht = true;
         private List<InetSocketAddress> dhtBootstrap = dev.spate.dht.DhtConfig.PUBLIC_ROUTERS;
+        private EncryptionPolicy encryption = EncryptionPolicy.PREFER;
 
         private Builder() {
         }
@@ -408,6 +412,12 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             return this;
         }
 
+        /** See {@link SessionConfig#encryption()}; {@link EncryptionPolicy#PREFER} by default. */
+        public Builder encryption(EncryptionPolicy policy) {
+            this.encryption = Objects.requireNonNull(policy, "encryption");
+            return this;
+        }
+
         /**
          * The settings as given so far, defaults for the rest.
          *
@@ -419,7 +429,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
                     connectTimeout, requestTimeout, idleTimeout, uploadSlots, trackerTimeout, udpTrackerAttempts,
                     downloadRateLimit, uploadRateLimit, endgame, directWrites, pex,
                     stateDirectory != null ? stateDirectory : defaultStateDirectory(), localDiscovery, maxMetadataSize,
-                    dht, dhtBootstrap);
+                    dht, dhtBootstrap, encryption);
         }
     }
 }

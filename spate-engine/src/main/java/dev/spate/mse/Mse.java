@@ -1,5 +1,6 @@
 package dev.spate.mse;
 
+import dev.spate.core.Clock;
 import dev.spate.core.InfoHash;
 import java.io.EOFException;
 import java.io.IOException;
@@ -31,6 +32,8 @@ public final class Mse {
     public static final int RC4 = Handshaking.RC4;
     private static final int READ_CHUNK = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Only for socket timeouts, which are real time whatever a test's clock says. */
+    private static final Clock CLOCK = Clock.system();
 
     private Mse() {
     }
@@ -97,7 +100,7 @@ public final class Mse {
 
     private static Established run(SocketChannel socket, Handshaking h, byte[] alreadyRead, Duration timeout)
             throws IOException, MseException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = CLOCK.nanoTime() + timeout.toNanos();
         writeAll(socket, h.takeOutput());
         if (alreadyRead.length > 0) {
             h.receive(alreadyRead);
@@ -107,7 +110,7 @@ public final class Mse {
         byte[] chunk = new byte[READ_CHUNK];
         try {
             while (h.outcome() == null) {
-                long left = deadline - System.nanoTime();
+                long left = deadline - CLOCK.nanoTime();
                 if (left <= 0) {
                     throw timedOut(timeout, h);
                 }

@@ -1,6 +1,11 @@
 package dev.spate.mse;
 
+import dev.spate.core.Clock;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.GatheringByteChannel;
@@ -18,6 +23,8 @@ import java.nio.channels.SocketChannel;
  */
 public final class PayloadChannel implements ByteChannel, GatheringByteChannel {
     private static final int CHUNK = 64 * 1024;
+    /** Only for socket timeouts, which are real time whatever a test's clock says. */
+    private static final Clock CLOCK = Clock.system();
 
     private final SocketChannel socket;
     private final ByteBuffer prefix;
@@ -84,6 +91,49 @@ public final class PayloadChannel implements ByteChannel, GatheringByteChannel {
             dst.put(readBuffer);
         }
         return n;
+    }
+
+    /**
+     * Fills {@code dst} within {@code timeout}: for the BitTorrent handshake that follows MSE, whose
+     * reads must end in time where a channel's read would wait for ever. Reads through the socket's
+     * stream, which honours a timeout, and decrypts.
+     */
+    public void readFully(ByteBuffer dst, Duration timeout) throws IOException {
+        while (prefix.hasRemaining() && dst.hasRemaining()) {
+            read(dst);
+        }
+        if (!dst.hasRemaining()) {
+            return;
+        }
+        long deadline = CLOCK.nanoTime() + timeout.toNanos();
+        InputStream in = socket.socket().getInputStream();
+        byte[] chunk = new byte[dst.remaining()];
+        int got = 0;
+        try {
+            while (got < chunk.length) {
+                long left = deadline - CLOCK.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("timed out");
+                }
+                socket.socket().setSoTimeout((int) Math.max(1, left / 1_000_000));
+                int n = in.read(chunk, got, chunk.length - got);
+                if (n < 0) {
+                    throw new EOFException("connection closed after " + got + " of " + chunk.length + " bytes");
+                }
+                got += n;
+            }
+        } catch (SocketTimeoutException e) {
+            throw new SocketTimeoutException("no " + chunk.length + " bytes within " + timeout.toMillis()
+                    + " ms (" + got + " came)");
+        } finally {
+            if (socket.isOpen()) {
+                socket.socket().setSoTimeout(0);
+            }
+        }
+        if (decrypt != null) {
+            decrypt.apply(chunk, 0, chunk.length);
+        }
+        dst.put(chunk);
     }
 
     @Override

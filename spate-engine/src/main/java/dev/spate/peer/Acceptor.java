@@ -1,6 +1,9 @@
 package dev.spate.peer;
 
 import dev.spate.core.Clock;
+import dev.spate.core.InfoHash;
+import dev.spate.mse.Mse;
+import dev.spate.mse.MseException;
 import dev.spate.wire.Handshake;
 import dev.spate.wire.WireException;
 import java.io.Closeable;
@@ -15,15 +18,18 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Accepts the connections of a listening socket and reads their handshakes (BEP 3), so that neither
@@ -39,8 +45,10 @@ import java.util.function.Consumer;
  *       waited longest: closing the newcomer instead would let 64 silent sockets, renewed every
  *       timeout, lock every honest peer out, where this way a flood must outrun the honest peers'
  *       handshakes, which come within a round trip;
- *   <li>a connection that has not sent its 68 bytes within the handshake timeout is closed, and one
- *       whose first bytes are not BEP 3's {@code 19, "BitTorrent protocol"} as soon as they come.
+ *   <li>a connection that has not finished its handshake within the handshake timeout is closed.
+ *       One whose first bytes are not BEP 3's {@code 19, "BitTorrent protocol"} is taken for MSE
+ *       when {@link Handshakes#mse} accepts it (that handshake's own bounds then apply), else closed
+ *       as soon as they come; a plaintext one is refused when {@link Handshakes#plaintext} is false.
  * </ul>
  * A handshaken connection goes to the {@code handshaken} callback, on its own virtual thread, and is
  * the callback's from then on.
@@ -91,6 +99,29 @@ public final class Acceptor implements AutoCloseable {
         }
     }
 
+    /**
+     * Which handshakes incoming connections may open with.
+     *
+     * @param plaintext whether a plaintext BitTorrent handshake (BEP 3) is accepted
+     * @param mse how an MSE handshake is answered; null to refuse MSE (the first bytes must then be BEP 3's)
+     * @param torrents finds the info-hash an MSE handshake's req2 names
+     */
+    public record Handshakes(boolean plaintext, Mse.Acceptance mse, Function<byte[], Optional<InfoHash>> torrents) {
+        public Handshakes {
+            if (!plaintext && mse == null) {
+                throw new IllegalArgumentException("no handshake accepted");
+            }
+            if (mse != null) {
+                Objects.requireNonNull(torrents, "torrents");
+            }
+        }
+
+        /** Plaintext BEP 3 handshakes only. */
+        public static Handshakes plaintextOnly() {
+            return new Handshakes(true, null, null);
+        }
+    }
+
     /** The listening socket as the acceptor uses it; a test's fake raises what a real one may. */
     interface Server extends Closeable {
         SocketChannel accept() throws IOException;
@@ -104,6 +135,7 @@ public final class Acceptor implements AutoCloseable {
     private final Server server;
     private final String where;
     private final Settings settings;
+    private final Handshakes handshakes;
     private final Consumer<PeerConnection.Handshaken> handshaken;
     private final Consumer<Throwable> failed;
     private final Clock clock;
@@ -126,11 +158,13 @@ public final class Acceptor implements AutoCloseable {
     /** A warning went out since the last success: the recovery is worth a line too. */
     private boolean owedRecovery;
 
-    Acceptor(Server server, String where, Settings settings, Consumer<PeerConnection.Handshaken> handshaken,
-             Consumer<Throwable> failed, Clock clock, Sleeper sleeper, BiConsumer<System.Logger.Level, String> log) {
+    Acceptor(Server server, String where, Settings settings, Handshakes handshakes,
+             Consumer<PeerConnection.Handshaken> handshaken, Consumer<Throwable> failed, Clock clock, Sleeper sleeper,
+             BiConsumer<System.Logger.Level, String> log) {
         this.server = Objects.requireNonNull(server);
         this.where = where;
         this.settings = Objects.requireNonNull(settings);
+        this.handshakes = Objects.requireNonNull(handshakes);
         this.handshaken = Objects.requireNonNull(handshaken);
         this.failed = Objects.requireNonNull(failed);
         this.clock = clock;
@@ -148,7 +182,7 @@ public final class Acceptor implements AutoCloseable {
      *     {@link Error} such as {@link OutOfMemoryError} on one of its threads, an interrupt, or the
      *     listening socket closed under it. Nothing is accepted after that; the owner should end.
      */
-    public static Acceptor start(ServerSocketChannel server, Settings settings,
+    public static Acceptor start(ServerSocketChannel server, Settings settings, Handshakes handshakes,
                                  Consumer<PeerConnection.Handshaken> handshaken, Consumer<Throwable> failed) {
         // A log record's time stamp needs the time-zone database, which the JDK reads from a file
         // (lib/tzdb.dat) the first time. At the open-files limit, when we warn, that read fails: the
@@ -171,7 +205,7 @@ public final class Acceptor implements AutoCloseable {
             public void close() throws IOException {
                 server.close();
             }
-        }, where, settings, handshaken, failed, Clock.system(), d -> Thread.sleep(d), LOG::log);
+        }, where, settings, handshakes, handshaken, failed, Clock.system(), d -> Thread.sleep(d), LOG::log);
         a.startReaper();
         a.startAccepting();
         return a;
@@ -282,22 +316,39 @@ public final class Acceptor implements AutoCloseable {
         }
     }
 
-    /** Reads the 68 bytes, then hands the connection on. Its own thread. */
+    /**
+     * Reads the 68 bytes of a plaintext handshake, or runs an MSE handshake and reads the
+     * BitTorrent handshake inside it, then hands the connection on. Its own thread.
+     */
     private void readHandshake(SocketChannel ch) {
         InetSocketAddress remote = null;
         try {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             remote = (InetSocketAddress) ch.getRemoteAddress();
             ByteBuffer bytes = ByteBuffer.allocate(Handshake.LENGTH);
-            while (bytes.hasRemaining()) {
+            boolean plaintext = true;
+            while (bytes.hasRemaining() && plaintext) {
                 if (ch.read(bytes) < 0) {
                     throw new EOFException("closed after " + bytes.position() + " bytes of the handshake");
                 }
-                checkProtocolHeader(bytes);
+                if (handshakes.mse() == null) {
+                    checkProtocolHeader(bytes);
+                } else {
+                    // Anything but BEP 3's header is taken for MSE, whose first 96 bytes are random.
+                    plaintext = startsWithProtocolHeader(bytes);
+                }
             }
-            Handshake theirs = Handshake.decode(bytes.array());
+            PeerConnection.Handshaken h;
+            if (plaintext) {
+                if (!handshakes.plaintext()) {
+                    throw new WireException("plaintext handshake refused: encryption is required");
+                }
+                h = new PeerConnection.Handshaken(ch, remote, Handshake.decode(bytes.array()), false);
+            } else {
+                h = encrypted(ch, remote, Arrays.copyOf(bytes.array(), bytes.position()));
+            }
             if (release(ch)) {
-                handshaken.accept(new PeerConnection.Handshaken(ch, remote, theirs, false));
+                handshaken.accept(h);
             }
         } catch (Exception e) {
             release(ch);
@@ -309,6 +360,31 @@ public final class Acceptor implements AutoCloseable {
             closeQuietly(ch);
             fail(e);
         }
+    }
+
+    /** The MSE responder's side, then the BitTorrent handshake from the payload stream; within the handshake timeout. */
+    private PeerConnection.Handshaken encrypted(SocketChannel ch, InetSocketAddress remote, byte[] first)
+            throws IOException, WireException, MseException {
+        Mse.Established e = Mse.respond(ch, first, handshakes.torrents(), handshakes.mse(), settings.handshakeTimeout());
+        ByteBuffer bytes = ByteBuffer.allocate(Handshake.LENGTH);
+        e.channel().readFully(bytes, settings.handshakeTimeout());
+        Handshake theirs = Handshake.decode(bytes.array());
+        if (!theirs.infoHash().equals(e.infoHash())) {
+            throw new WireException("handshake names torrent " + theirs.infoHash().hex()
+                    + " inside an encryption handshake for " + e.infoHash().hex());
+        }
+        return new PeerConnection.Handshaken(ch, e.channel(), remote, theirs, false);
+    }
+
+    /** Whether the bytes read so far agree with BEP 3's header. */
+    private static boolean startsWithProtocolHeader(ByteBuffer bytes) {
+        int n = Math.min(bytes.position(), PROTOCOL_HEADER.length);
+        for (int i = 0; i < n; i++) {
+            if (bytes.get(i) != PROTOCOL_HEADER[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Fails as soon as a byte of the protocol header is wrong: an HTTP probe need not wait for 68 bytes. */

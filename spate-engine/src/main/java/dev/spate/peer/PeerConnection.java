@@ -1,5 +1,8 @@
 package dev.spate.peer;
 
+import dev.spate.mse.Mse;
+import dev.spate.mse.MseException;
+import dev.spate.mse.PayloadChannel;
 import dev.spate.wire.FrameReader;
 import dev.spate.wire.Handshake;
 import dev.spate.wire.Message;
@@ -16,6 +19,8 @@ import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,11 +100,41 @@ public final class PeerConnection implements PeerLink {
         }
     }
 
-    /** A socket whose handshakes have been exchanged. */
-    public record Handshaken(SocketChannel channel, InetSocketAddress remote, Handshake theirs, boolean outgoing) {
+    /**
+     * A socket whose handshakes have been exchanged.
+     *
+     * @param channel the socket, for its options and for closing
+     * @param payload the payload stream when an MSE handshake came first; null after a plaintext one
+     */
+    public record Handshaken(SocketChannel channel, PayloadChannel payload, InetSocketAddress remote, Handshake theirs,
+                             boolean outgoing) {
+        /** After a plaintext handshake. */
+        public Handshaken(SocketChannel channel, InetSocketAddress remote, Handshake theirs, boolean outgoing) {
+            this(channel, null, remote, theirs, outgoing);
+        }
+
+        /** Where the peer's frames are read from: the payload stream (bytes the handshake read ahead first). */
+        public ReadableByteChannel in() {
+            return payload == null ? channel : payload;
+        }
+
+        /**
+         * Where our frames go: the socket itself unless the payload is RC4, so that plaintext
+         * peers, obfuscated ones included, are served with sendfile.
+         */
+        public GatheringByteChannel out() {
+            return payload != null && payload.encrypted() ? payload : channel;
+        }
+
+        public Encryption encryption() {
+            return payload == null ? Encryption.PLAINTEXT : payload.encrypted() ? Encryption.RC4 : Encryption.OBFUSCATED;
+        }
     }
 
     private final SocketChannel channel;
+    private final ReadableByteChannel in;
+    private final GatheringByteChannel out;
+    private final Encryption encryption;
     private final InetSocketAddress remote;
     private final Handshake theirs;
     private final boolean outgoing;
@@ -121,6 +156,8 @@ public final class PeerConnection implements PeerLink {
     /** Guarded by routeLock: the listener of the moment has heard of the close. */
     private boolean closeNotified;
     private final IntFunction<ByteBuffer> blockBuffers;
+    /** The writer's: a block on its way to an RC4 peer. */
+    private final BlockCopy blockCopy = new BlockCopy();
     /** Replaced once, by {@link #handOver}: a carried-over connection obeys its torrent's limits from then on. */
     private volatile Limits limits;
     /** {@link Message}s and {@link OutgoingBlock}s, in the order they go on the wire. */
@@ -146,6 +183,9 @@ public final class PeerConnection implements PeerLink {
         this.blockBuffers = blockBuffers;
         this.limits = limits;
         this.channel = handshaken.channel();
+        this.in = handshaken.in();
+        this.out = handshaken.out();
+        this.encryption = handshaken.encryption();
         this.remote = handshaken.remote();
         this.theirs = handshaken.theirs();
         this.outgoing = handshaken.outgoing();
@@ -159,6 +199,12 @@ public final class PeerConnection implements PeerLink {
      */
     public static Handshaken dial(InetSocketAddress remote, InetAddress bindAddress, Duration timeout, Handshake ours)
             throws IOException, WireException {
+        return handshake(connect(remote, bindAddress, timeout), remote, timeout, ours);
+    }
+
+    /** Opens a TCP connection to {@code remote} from {@code bindAddress} (null or the wildcard for any) within {@code timeout}. */
+    public static SocketChannel connect(InetSocketAddress remote, InetAddress bindAddress, Duration timeout)
+            throws IOException {
         SocketChannel ch = SocketChannel.open();
         try {
             ch.socket().setTcpNoDelay(true);
@@ -166,10 +212,40 @@ public final class PeerConnection implements PeerLink {
                 ch.bind(new InetSocketAddress(bindAddress, 0));
             }
             ch.socket().connect(remote, (int) Math.max(1, timeout.toMillis()));
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** Sends our plaintext handshake on a connected socket and reads theirs within {@code timeout}; closes it on failure. */
+    public static Handshaken handshake(SocketChannel ch, InetSocketAddress remote, Duration timeout, Handshake ours)
+            throws IOException, WireException {
+        try {
             writeFully(ch, ByteBuffer.wrap(ours.encode()));
             Handshake theirs = readHandshake(ch, timeout);
             return new Handshaken(ch, remote, theirs, true);
         } catch (IOException | WireException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs an MSE handshake on a connected socket, offering {@code provide} ({@link Mse#RC4},
+     * {@link Mse#PLAINTEXT} or both), with our BitTorrent handshake in its initial payload, then
+     * reads theirs from the payload stream; all within {@code timeout}. Closes the socket on failure.
+     */
+    public static Handshaken encryptedHandshake(SocketChannel ch, InetSocketAddress remote, Duration timeout,
+                                                Handshake ours, int provide)
+            throws IOException, WireException, MseException {
+        try {
+            Mse.Established e = Mse.initiate(ch, ours.infoHash(), provide, ours.encode(), timeout);
+            ByteBuffer theirs = ByteBuffer.allocate(HANDSHAKE_LENGTH);
+            e.channel().readFully(theirs, timeout);
+            return new Handshaken(ch, e.channel(), remote, Handshake.decode(theirs.array()), true);
+        } catch (IOException | WireException | MseException | RuntimeException e) {
             ch.close();
             throw e;
         }
@@ -237,6 +313,11 @@ public final class PeerConnection implements PeerLink {
     @Override
     public boolean extensionProtocol() {
         return decoder.extensionProtocol();
+    }
+
+    @Override
+    public Encryption encryption() {
+        return encryption;
     }
 
     public Handshake theirHandshake() {
@@ -402,7 +483,7 @@ public final class PeerConnection implements PeerLink {
     }
 
     private void readLoop() {
-        BufferedChannel in = new BufferedChannel(channel);
+        BufferedChannel in = new BufferedChannel(this.in);
         MessageDecoder used = decoder;
         FrameReader reader = new FrameReader(in, used, blockBuffers);
         try {
@@ -567,13 +648,58 @@ public final class PeerConnection implements PeerLink {
         MessageEncoder.encodePieceHeader(block.piece(), block.begin(), block.length(), small);
         parts.add(small.slice(start, small.position() - start));
         try {
-            writeParts(parts);
-            block.source().writeTo(channel);
+            if (out == channel) {
+                writeParts(parts);
+                block.source().writeTo(channel);
+            } else {
+                // RC4: no sendfile; the block comes into a buffer, then goes with the header,
+                // encrypted, in one write.
+                blockCopy.clear(block.length());
+                block.source().writeTo(blockCopy);
+                parts.add(blockCopy.filled());
+                writeParts(parts);
+            }
         } catch (IOException e) {
             listener.onBlockFailed(this, block, e);
             throw new IOException("sending " + block + ": " + e.getMessage(), e);
         }
         listener.onBlockSent(this, block);
+    }
+
+    /** A block's bytes as its source writes them, for a peer whose payload must be encrypted on the way. */
+    private static final class BlockCopy implements java.nio.channels.WritableByteChannel {
+        /** Requests are at most 16 KiB (the decoder refuses larger), so one buffer of that serves every block. */
+        private ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
+
+        void clear(int length) {
+            if (buffer.capacity() < length) {
+                buffer = ByteBuffer.allocate(length);
+            }
+            buffer.clear().limit(length);
+        }
+
+        ByteBuffer filled() {
+            return buffer.duplicate().flip();
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int n = src.remaining();
+            if (n > buffer.remaining()) {
+                throw new IOException("block source wrote more than " + buffer.limit() + " bytes");
+            }
+            buffer.put(src);
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private void acquireUpload(int bytes) throws InterruptedException {
@@ -593,7 +719,7 @@ public final class PeerConnection implements PeerLink {
             left += b.remaining();
         }
         while (left > 0) {
-            left -= channel.write(array);
+            left -= out.write(array);
         }
         parts.clear();
     }

@@ -28,6 +28,9 @@ public interface PeerLink {
     /** Whether both sides set the BEP 10 extension-protocol bit. */
     boolean extensionProtocol();
 
+    /** How the connection is protected: a plaintext or MSE handshake, and an RC4 or plaintext payload. */
+    Encryption encryption();
+
     /** Whether the peer set BEP 5's DHT bit: it takes port messages. */
     boolean dhtPort();
 

@@ -57,7 +57,8 @@ class SessionConfigTest {
             new Case("maxMetadataSize", (32L << 20) + 1, b -> b.maxMetadataSize((32L << 20) + 1)),
             new Case("dhtBootstrap", null, b -> b.dhtBootstrap(null)),
             new Case("dhtBootstrap", TOO_MANY_ROUTERS, b -> b.dhtBootstrap(TOO_MANY_ROUTERS)),
-            new Case("dhtBootstrap", PORT_ZERO_ROUTER, b -> b.dhtBootstrap(PORT_ZERO_ROUTER)));
+            new Case("dhtBootstrap", PORT_ZERO_ROUTER, b -> b.dhtBootstrap(PORT_ZERO_ROUTER)),
+            new Case("encryption", null, b -> b.encryption(null)));
 
     private SessionConfig valid() {
         return SessionConfig.builder().localDiscovery(false).dht(false).stateDirectory(tmp.resolve("state")).build();
@@ -100,6 +101,11 @@ class SessionConfigTest {
                     .isInstanceOf(fromBuilder.getClass())
                     .hasMessage(fromBuilder.getMessage());
         }
+    }
+
+    @Test
+    void encryptionIsPreferredByDefault() {
+        assertThat(valid().encryption()).isEqualTo(EncryptionPolicy.PREFER);
     }
 
     @Test

@@ -220,7 +220,7 @@ class AcceptorTest {
     // ---- fixtures ----
 
     private void start(Acceptor.Settings settings, BiConsumer<System.Logger.Level, String> log) {
-        acceptor = new Acceptor(server, "a scripted socket", settings, delivered::add, failures::add, now::get, d -> {
+        acceptor = new Acceptor(server, "a scripted socket", settings, Acceptor.Handshakes.plaintextOnly(), delivered::add, failures::add, now::get, d -> {
             pauses.add(d);
             now.addAndGet(d.toNanos());
         }, log);

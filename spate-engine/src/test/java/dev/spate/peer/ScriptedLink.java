@@ -67,6 +67,12 @@ public final class ScriptedLink implements PeerLink {
         return dht;
     }
 
+    /** Scripted links carry no bytes, so none is encrypted. */
+    @Override
+    public Encryption encryption() {
+        return Encryption.PLAINTEXT;
+    }
+
     @Override
     public boolean extensionProtocol() {
         return true;
