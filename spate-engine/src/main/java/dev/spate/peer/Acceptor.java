@@ -287,7 +287,8 @@ public final class Acceptor implements AutoCloseable {
         InetSocketAddress remote = null;
         try {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            remote = (InetSocketAddress) ch.getRemoteAddress();
+            // One host is one peer: an IPv4 one reached through the dual-stack socket is plain IPv4.
+            remote = dev.spate.core.PeerAddress.canonical((InetSocketAddress) ch.getRemoteAddress());
             ByteBuffer bytes = ByteBuffer.allocate(Handshake.LENGTH);
             while (bytes.hasRemaining()) {
                 if (ch.read(bytes) < 0) {
@@ -302,7 +303,7 @@ public final class Acceptor implements AutoCloseable {
         } catch (Exception e) {
             release(ch);
             closeQuietly(ch);
-            debug("incoming connection " + (remote == null ? "" : "from " + remote + " ") + "dropped: "
+            debug("incoming connection " + (remote == null ? "" : "from " + dev.spate.core.PeerAddress.format(remote) + " ") + "dropped: "
                     + e.getMessage());
         } catch (Throwable e) {
             release(ch);

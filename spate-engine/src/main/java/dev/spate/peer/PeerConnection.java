@@ -209,7 +209,7 @@ public final class PeerConnection implements PeerLink {
     /** Starts the reader and writer threads. */
     @Override
     public void start() {
-        String name = remote.getAddress().getHostAddress() + ":" + remote.getPort();
+        String name = dev.spate.core.PeerAddress.format(remote);
         Thread.ofVirtual().name("peer-read " + name).start(this::readLoop);
         Thread.ofVirtual().name("peer-write " + name).start(this::writeLoop);
     }
@@ -456,7 +456,7 @@ public final class PeerConnection implements PeerLink {
         } catch (InterruptedException e) {
             close("interrupted");
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "peer " + remote + " reader failed", e);
+            LOG.log(System.Logger.Level.WARNING, "peer " + dev.spate.core.PeerAddress.format(remote) + " reader failed", e);
             close("internal error: " + e);
         } catch (Error e) {
             close("internal error: " + e);
@@ -548,7 +548,7 @@ public final class PeerConnection implements PeerLink {
         } catch (InterruptedException e) {
             close("interrupted");
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "peer " + remote + " writer failed", e);
+            LOG.log(System.Logger.Level.WARNING, "peer " + dev.spate.core.PeerAddress.format(remote) + " writer failed", e);
             close("internal error: " + e);
         } catch (Error e) {
             close("internal error: " + e);
