@@ -596,7 +596,9 @@ public final class Session implements AutoCloseable {
                 // Announce from the address we listen on: trackers hand out the address an announce
                 // came from, and with several local addresses the system's choice may be another one.
                 .withLocalAddress(config.bindAddress().isAnyLocalAddress() ? java.util.Optional.empty()
-                        : java.util.Optional.of(config.bindAddress()));
+                        : java.util.Optional.of(config.bindAddress()))
+                // BEP 7: a global IPv6 address we listen on, for announces that go over IPv4.
+                .withPublishedIpv6(PublishedIpv6.of(config.bindAddress()));
     }
 
     DiskIo disk() {
