@@ -261,7 +261,8 @@ final class MetadataResolver implements PeerConnection.Listener {
         }
         long now = context.clock().nanoTime();
         for (MetadataFetch.Penalty<PeerLink> p : fetch.expire(now)) {
-            LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", p.peer().remote(), p.reason());
+            LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", PeerAddress.format(p.peer().remote()),
+                    p.reason());
         }
         ask(now);
         trackers.tick();
@@ -405,7 +406,8 @@ final class MetadataResolver implements PeerConnection.Listener {
                 }
                 MetadataFetch.Outcome<PeerLink> outcome = fetch.receive(link, msg.get(), now);
                 for (MetadataFetch.Penalty<PeerLink> p : outcome.penalties()) {
-                    LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", p.peer().remote(), p.reason());
+                    LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", PeerAddress.format(p.peer().remote()),
+                    p.reason());
                 }
                 if (outcome.metadata().isPresent()) {
                     finish(outcome.metadata().get());

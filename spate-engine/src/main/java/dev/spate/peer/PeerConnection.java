@@ -376,13 +376,15 @@ public final class PeerConnection implements PeerLink {
         }
         closeReason = reason;
         // Every reason, protocol violations included, reaches the log; the engine also publishes it.
-        LOG.log(System.Logger.Level.DEBUG, "closing connection to {0}: {1}", remote, reason);
+        LOG.log(System.Logger.Level.DEBUG, "closing connection to {0}: {1}", dev.spate.core.PeerAddress.format(remote),
+                reason);
         outbox.add(POISON);
         signalDrained();
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "closing {0}: {1}", remote, e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "closing {0}: {1}", dev.spate.core.PeerAddress.format(remote),
+                    e.getMessage());
         }
         Listener told;
         routeLock.lock();
