@@ -195,7 +195,8 @@ public final class Session implements AutoCloseable {
                 ch = ServerSocketChannel.open(StandardProtocolFamily.INET6);
                 bind = InetAddress.getByAddress(new byte[16]);
             } catch (UnsupportedOperationException | IOException e) {
-                ch = null; // no IPv6 here: the IPv4 wildcard
+                ch = null; // no IPv6 here: the IPv4 wildcard, whichever family's wildcard was given
+                bind = InetAddress.getByAddress(new byte[4]);
             }
         }
         if (ch == null) {
