@@ -90,7 +90,8 @@ def parse_endpoint(text):
 def run_peer(args, seeding):
     listen_host, listen_port = parse_endpoint(args.listen)
     settings = {
-        "listen_interfaces": "%s:%d" % (listen_host, listen_port),
+        # An IPv6 address goes in brackets in libtorrent's interface lists.
+        "listen_interfaces": ("[%s]:%d" if ":" in listen_host else "%s:%d") % (listen_host, listen_port),
         "outgoing_interfaces": listen_host,
         "enable_dht": False,
         "enable_lsd": False,

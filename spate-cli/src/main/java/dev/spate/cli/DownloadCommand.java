@@ -1,11 +1,12 @@
 package dev.spate.cli;
 
 import dev.spate.core.InfoHash;
+import dev.spate.core.PeerAddress;
 import dev.spate.engine.Event;
 import dev.spate.engine.Session;
 import dev.spate.engine.TorrentHandle;
-import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentOptions;
+import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
 import dev.spate.metainfo.Magnet;
 import dev.spate.metainfo.Metainfo;
@@ -428,7 +429,8 @@ final class DownloadCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "invalid port in peer '" + text + "'");
         }
         try {
-            return new InetSocketAddress(InetAddress.getByName(host), p);
+            // One host is one peer: [::ffff:a.b.c.d] is the IPv4 peer it maps.
+            return PeerAddress.canonical(new InetSocketAddress(InetAddress.getByName(host), p));
         } catch (UnknownHostException e) {
             throw new ParameterException(spec.commandLine(), "unknown host in peer '" + text + "'");
         }

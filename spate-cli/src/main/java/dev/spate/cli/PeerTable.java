@@ -1,5 +1,6 @@
 package dev.spate.cli;
 
+import dev.spate.core.PeerAddress;
 import dev.spate.engine.PeerStats;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -89,7 +90,6 @@ final class PeerTable {
     }
 
     private static String address(InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return a.getAddress() == null ? TerminalText.escape(a.getHostString()) + ":" + a.getPort() : PeerAddress.format(a);
     }
 }

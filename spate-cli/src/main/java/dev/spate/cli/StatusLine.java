@@ -1,5 +1,6 @@
 package dev.spate.cli;
 
+import dev.spate.core.PeerAddress;
 import dev.spate.engine.DhtStatus;
 import dev.spate.engine.Event;
 import dev.spate.engine.TorrentStatus;
@@ -210,13 +211,12 @@ final class StatusLine {
         return n + " " + noun + (n == 1 ? "" : "s");
     }
 
-    /** A peer's address as people write it: {@code 192.0.2.1:6881}, {@code [2001:db8::1]:6881}. */
+    /** A peer's address as people write it: {@code 192.0.2.1:6881}, {@code [2001:db8::1]:6881}; a name escaped. */
     static String address(InetSocketAddress a) {
         if (a.getAddress() == null) {
             return TerminalText.escape(a.getHostString()) + ":" + a.getPort();
         }
-        String host = a.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return PeerAddress.format(a);
     }
 
     /**

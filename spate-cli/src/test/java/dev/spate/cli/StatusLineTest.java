@@ -187,7 +187,19 @@ class StatusLineTest {
         assertThat(StatusLine.verboseLine(new Event.PeerConnected(H, a, "Transmission 4.0\u001b[2J", true)))
                 .isEqualTo("peer 127.0.0.1:1: connected (we dialled), client Transmission 4.0\\x1b[2J");
         assertThat(StatusLine.verboseLine(new Event.PeerDisconnected(H, new InetSocketAddress("::1", 7), "choked too often")))
-                .isEqualTo("peer [0:0:0:0:0:0:0:1]:7: disconnected: choked too often");
+                .isEqualTo("peer [::1]:7: disconnected: choked too often");
         assertThat(StatusLine.verboseLine(new Event.PieceVerified(H, 1))).isNull();
+    }
+
+    @Test
+    void ipv6PeersArePrintedCompressedInBracketsAndMappedOnesAsIpv4() throws Exception {
+        InetSocketAddress v6 = new InetSocketAddress(java.net.InetAddress.getByName("fd00:0:0:0:0:0:0:2"), 6881);
+        byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 198, 18, 0, 3};
+        InetSocketAddress v4Mapped = new InetSocketAddress(java.net.Inet6Address.getByAddress(null, mapped, -1), 6881);
+
+        assertThat(StatusLine.verboseLine(new Event.PeerConnected(H, v6, "x", false)))
+                .startsWith("peer [fd00::2]:6881: connected");
+        assertThat(StatusLine.eventLine(new Event.PeerBanned(H, v4Mapped, "bad data")))
+                .isEqualTo("banned 198.18.0.3:6881: bad data");
     }
 }

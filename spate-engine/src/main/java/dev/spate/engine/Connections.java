@@ -2,6 +2,7 @@ package dev.spate.engine;
 
 import dev.spate.core.Clock;
 import dev.spate.core.InfoHash;
+import dev.spate.core.PeerAddress;
 import dev.spate.core.PeerId;
 import dev.spate.peer.EarlyMessages;
 import dev.spate.peer.PeerConnection;
@@ -141,24 +142,33 @@ final class Connections {
 
     // ---- dialling ----
 
-    /** Adds an address to dial (ignored when banned, connected, or ourselves). */
-    void add(InetSocketAddress address) {
-        if (isBanned(address) || isOurselves(address) || isConnectedTo(address) || connecting.contains(address)) {
+    /**
+     * Adds an address to dial (ignored when banned, connected, or ourselves). Every source of peers
+     * (trackers, DHT, LSD, {@link Torrent#connect}) ends here or in {@link #addFromPex}, where a
+     * v4-mapped address becomes plain IPv4 so that one host is one candidate.
+     */
+    void add(InetSocketAddress given) {
+        InetSocketAddress address = PeerAddress.canonical(given);
+        if (isBanned(address) || isOurselves(address) || !reachable(context, address) || isConnectedTo(address)
+                || connecting.contains(address)) {
             return;
         }
         candidates.add(address);
     }
 
     /** Adds an address a peer told us of by PEX (BEP 11); ignored as {@link #add} ignores one. */
-    void addFromPex(InetSocketAddress address) {
-        if (isBanned(address) || isOurselves(address) || isConnectedTo(address) || connecting.contains(address)) {
+    void addFromPex(InetSocketAddress given) {
+        InetSocketAddress address = PeerAddress.canonical(given);
+        if (isBanned(address) || isOurselves(address) || !reachable(context, address) || isConnectedTo(address)
+                || connecting.contains(address)) {
             return;
         }
         candidates.addFromPex(address);
     }
 
     /** PEX dropped an address: no longer a candidate unless known from elsewhere or being dialled. */
-    void droppedByPex(InetSocketAddress address) {
+    void droppedByPex(InetSocketAddress given) {
+        InetSocketAddress address = PeerAddress.canonical(given);
         if (!connecting.contains(address)) {
             candidates.forgetPex(address);
         }
@@ -187,7 +197,7 @@ final class Connections {
             }
             candidates.dialling(address, now);
             connecting.add(address);
-            Thread.ofVirtual().name("dial " + address).start(() -> {
+            Thread.ofVirtual().name("dial " + dev.spate.core.PeerAddress.format(address)).start(() -> {
                 try {
                     dialOne(address);
                 } catch (Error e) {
@@ -445,6 +455,17 @@ final class Connections {
     /** Trackers hand us our own address among the peers; dialling it would only be refused. */
     private boolean isOurselves(InetSocketAddress peer) {
         return isOurselves(context, peer);
+    }
+
+    /**
+     * Whether we can dial {@code peer}: from the wildcard, any family; bound to one address we dial
+     * from it only ({@link SessionConfig#bindAddress}), so a peer of the other family is out of reach.
+     */
+    static boolean reachable(TorrentContext context, InetSocketAddress peer) {
+        InetAddress bind = context.config().bindAddress();
+        InetAddress a = peer.getAddress();
+        return bind.isAnyLocalAddress() || a == null
+                || (a instanceof java.net.Inet6Address) == (bind instanceof java.net.Inet6Address);
     }
 
     /** Whether {@code peer} is our own listening address, as far as we can tell without dialling. */

@@ -151,7 +151,7 @@ final class DhtService implements TorrentContext.Dht, AutoCloseable {
             families = families(bind, channel);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "the DHT is off: cannot open a UDP socket on {0}: {1}",
-                    bind.getHostAddress(), Messages.message(e));
+                    dev.spate.core.PeerAddress.host(bind), Messages.message(e));
             return null;
         }
         int port = ((InetSocketAddress) localAddress(channel)).getPort();

@@ -67,7 +67,7 @@ final class LsdServices implements TorrentContext.LocalDiscovery, AutoCloseable 
         }
         if (plan.isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, "local service discovery: no interface to announce on for {0}",
-                    bindAddress.getHostAddress());
+                    dev.spate.core.PeerAddress.host(bindAddress));
         }
         return new LsdServices(started);
     }

@@ -1,6 +1,7 @@
 package dev.spate.engine;
 
 import dev.spate.core.InfoHash;
+import dev.spate.core.PeerAddress;
 import dev.spate.metainfo.Magnet;
 import dev.spate.peer.EarlyMessages;
 import dev.spate.peer.OutgoingBlock;
@@ -179,11 +180,13 @@ final class MetadataResolver implements PeerConnection.Listener {
         });
     }
 
-    private void connect0(InetSocketAddress peer) {
+    private void connect0(InetSocketAddress given) {
+        // One host is one candidate: a v4-mapped address (BEP 7's peers6, DHT) is plain IPv4 here.
+        InetSocketAddress peer = PeerAddress.canonical(given);
         if (known.size() < Candidates.MAX) {
             known.add(peer); // handed to the torrent proper; trackers' answers cannot grow it without end
         }
-        if (unwelcome.contains(peer)) {
+        if (unwelcome.contains(peer) || !Connections.reachable(context, peer)) {
             return;
         }
         candidates.add(peer);
@@ -258,7 +261,8 @@ final class MetadataResolver implements PeerConnection.Listener {
         }
         long now = context.clock().nanoTime();
         for (MetadataFetch.Penalty<PeerLink> p : fetch.expire(now)) {
-            LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", p.peer().remote(), p.reason());
+            LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", PeerAddress.format(p.peer().remote()),
+                    p.reason());
         }
         ask(now);
         trackers.tick();
@@ -280,7 +284,7 @@ final class MetadataResolver implements PeerConnection.Listener {
             }
             candidates.dialling(address, now);
             connecting.add(address);
-            Thread.ofVirtual().name("metadata dial " + address).start(() -> dialOne(address));
+            Thread.ofVirtual().name("metadata dial " + dev.spate.core.PeerAddress.format(address)).start(() -> dialOne(address));
         }
     }
 
@@ -402,7 +406,8 @@ final class MetadataResolver implements PeerConnection.Listener {
                 }
                 MetadataFetch.Outcome<PeerLink> outcome = fetch.receive(link, msg.get(), now);
                 for (MetadataFetch.Penalty<PeerLink> p : outcome.penalties()) {
-                    LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", p.peer().remote(), p.reason());
+                    LOG.log(System.Logger.Level.DEBUG, "metadata from {0}: {1}", PeerAddress.format(p.peer().remote()),
+                    p.reason());
                 }
                 if (outcome.metadata().isPresent()) {
                     finish(outcome.metadata().get());
@@ -426,7 +431,8 @@ final class MetadataResolver implements PeerConnection.Listener {
         }
         Optional<String> violation = pex.receive(link, payload, now, itself, new PexIntake.Sink() {
             @Override
-            public void learned(InetSocketAddress address) {
+            public void learned(InetSocketAddress given) {
+                InetSocketAddress address = PeerAddress.canonical(given);
                 if (Connections.isOurselves(context, address)) {
                     return;
                 }
@@ -437,7 +443,8 @@ final class MetadataResolver implements PeerConnection.Listener {
             }
 
             @Override
-            public void forgotten(InetSocketAddress address) {
+            public void forgotten(InetSocketAddress given) {
+                InetSocketAddress address = PeerAddress.canonical(given);
                 if (!connecting.contains(address)) {
                     candidates.forgetPex(address);
                 }

@@ -13,7 +13,10 @@ import dev.spate.storage.DiskIo;
 import dev.spate.storage.PieceBuffers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.util.List;
@@ -83,13 +86,11 @@ public final class Session implements AutoCloseable {
         this.uploadLimit = new TokenBucket(config.uploadRateLimit(), dev.spate.core.Clock.system());
         this.disk = new DiskIo(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 (int) Math.min(Integer.MAX_VALUE, config.diskQueueBytes()));
-        this.server = ServerSocketChannel.open();
         try {
-            server.bind(new InetSocketAddress(config.bindAddress(), config.listenPort()), 128);
+            this.server = listen(config.bindAddress(), config.listenPort());
         } catch (IOException e) {
-            server.close();
             closeDisk();
-            throw new IOException("cannot listen on " + config.bindAddress().getHostAddress() + ":" + config.listenPort()
+            throw new IOException("cannot listen on " + dev.spate.core.PeerAddress.format(new InetSocketAddress(config.bindAddress(), config.listenPort()))
                     + ": " + e.getMessage(), e);
         }
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -176,6 +177,36 @@ public final class Session implements AutoCloseable {
         }, this::fatal) : null;
         this.lsd = config.localDiscovery() ? LsdServices.start(config.bindAddress(), listenPort(), this::discovered)
                 : null;
+    }
+
+    /**
+     * The listening socket. On the wildcard (the default), one dual-stack socket on {@code ::} takes
+     * IPv4 and IPv6 peers on one port (BEP 7's peers may be of either family; the JDK clears
+     * IPV6_V6ONLY on its IPv6 sockets); IPv4 alone where this host has no IPv6. On a given address,
+     * that address only, of its own family.
+     */
+    static ServerSocketChannel listen(InetAddress bind, int port) throws IOException {
+        ServerSocketChannel ch = null;
+        if (bind.isAnyLocalAddress()) {
+            try {
+                ch = ServerSocketChannel.open(StandardProtocolFamily.INET6);
+                bind = InetAddress.getByAddress(new byte[16]);
+            } catch (UnsupportedOperationException | IOException e) {
+                ch = null; // no IPv6 here: the IPv4 wildcard, whichever family's wildcard was given
+                bind = InetAddress.getByAddress(new byte[4]);
+            }
+        }
+        if (ch == null) {
+            ch = ServerSocketChannel.open(bind instanceof Inet6Address ? StandardProtocolFamily.INET6
+                    : StandardProtocolFamily.INET);
+        }
+        try {
+            ch.bind(new InetSocketAddress(bind, port), 128);
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     /** Opens a session: binds the listening port and starts its threads. */
@@ -536,7 +567,9 @@ public final class Session implements AutoCloseable {
                 // Announce from the address we listen on: trackers hand out the address an announce
                 // came from, and with several local addresses the system's choice may be another one.
                 .withLocalAddress(config.bindAddress().isAnyLocalAddress() ? java.util.Optional.empty()
-                        : java.util.Optional.of(config.bindAddress()));
+                        : java.util.Optional.of(config.bindAddress()))
+                // BEP 7: a global IPv6 address we listen on, for announces that go over IPv4.
+                .withPublishedIpv6(PublishedIpv6.of(config.bindAddress()));
     }
 
     DiskIo disk() {

@@ -14,7 +14,9 @@ import java.util.Objects;
  * Settings of a {@link Session}. Build one with {@link #builder()}; every setter checks its value at
  * once and names the setting in its message, and so does the constructor, however it is called.
  *
- * @param bindAddress local address to listen on and to dial peers from; the wildcard for any
+ * @param bindAddress local address to listen on and to dial peers from; the wildcard (the default,
+ *     0.0.0.0 or ::) for any, on one dual-stack socket taking IPv4 and IPv6 peers; an IPv4 or IPv6
+ *     address for that address only, peers of the other family then left undialled
  * @param listenPort port for incoming peers; 0 picks a free one (see {@link Session#listenPort()})
  * @param maxPeersPerTorrent connections per torrent, both directions
  * @param maxConnections connections in the whole session
@@ -280,7 +282,7 @@ public record SessionConfig(InetAddress bindAddress, int listenPort, int maxPeer
             }
         }
 
-        /** The local address to listen on and dial from. */
+        /** The local address (IPv4 or IPv6) to listen on and dial from; the wildcard for both families. */
         public Builder bindAddress(InetAddress address) {
             this.bindAddress = checkBindAddress(address);
             return this;

@@ -525,7 +525,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
                 ps.handle(m);
             } catch (RuntimeException e) {
                 // A message we failed to handle costs its peer, not the torrent.
-                LOG.log(System.Logger.Level.WARNING, "handling " + m + " from " + link.remote(), e);
+                LOG.log(System.Logger.Level.WARNING,
+                        "handling " + m + " from " + dev.spate.core.PeerAddress.format(link.remote()), e);
                 connections.disconnect(ps, "internal error handling " + m.getClass().getSimpleName() + ": " + e);
             }
         }

@@ -64,7 +64,7 @@ final class Inbound {
         AnnounceCodec.Decoded decoded = AnnounceCodec.decode(datagram);
         if (decoded instanceof AnnounceCodec.Rejected r) {
             counters.rejected.incrementAndGet();
-            log.log(Level.DEBUG, "rejected", "LSD: ignored a datagram from " + ip.getHostAddress() + ": " + r.reason());
+            log.log(Level.DEBUG, "rejected", "LSD: ignored a datagram from " + dev.spate.core.PeerAddress.host(ip) + ": " + r.reason());
             return;
         }
         Announce announce = ((AnnounceCodec.Valid) decoded).announce();
@@ -95,7 +95,7 @@ final class Inbound {
                 listener.onPeer(f.infoHash(), f.peer());
                 counters.peersReported.incrementAndGet();
             } catch (RuntimeException e) {
-                log.log(Level.WARNING, "listener", "LSD: the listener failed on peer " + f.peer() + " of "
+                log.log(Level.WARNING, "listener", "LSD: the listener failed on peer " + dev.spate.core.PeerAddress.format(f.peer()) + " of "
                         + f.infoHash() + ": " + e);
             }
         }

@@ -324,7 +324,8 @@ public final class Acceptor implements AutoCloseable {
         InetSocketAddress remote = null;
         try {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            remote = (InetSocketAddress) ch.getRemoteAddress();
+            // One host is one peer: an IPv4 one reached through the dual-stack socket is plain IPv4.
+            remote = dev.spate.core.PeerAddress.canonical((InetSocketAddress) ch.getRemoteAddress());
             ByteBuffer bytes = ByteBuffer.allocate(Handshake.LENGTH);
             boolean plaintext = true;
             while (bytes.hasRemaining() && plaintext) {
@@ -353,7 +354,7 @@ public final class Acceptor implements AutoCloseable {
         } catch (Exception e) {
             release(ch);
             closeQuietly(ch);
-            debug("incoming connection " + (remote == null ? "" : "from " + remote + " ") + "dropped: "
+            debug("incoming connection " + (remote == null ? "" : "from " + dev.spate.core.PeerAddress.format(remote) + " ") + "dropped: "
                     + e.getMessage());
         } catch (Throwable e) {
             release(ch);

@@ -285,7 +285,7 @@ public final class PeerConnection implements PeerLink {
     /** Starts the reader and writer threads. */
     @Override
     public void start() {
-        String name = remote.getAddress().getHostAddress() + ":" + remote.getPort();
+        String name = dev.spate.core.PeerAddress.format(remote);
         Thread.ofVirtual().name("peer-read " + name).start(this::readLoop);
         Thread.ofVirtual().name("peer-write " + name).start(this::writeLoop);
     }
@@ -457,13 +457,15 @@ public final class PeerConnection implements PeerLink {
         }
         closeReason = reason;
         // Every reason, protocol violations included, reaches the log; the engine also publishes it.
-        LOG.log(System.Logger.Level.DEBUG, "closing connection to {0}: {1}", remote, reason);
+        LOG.log(System.Logger.Level.DEBUG, "closing connection to {0}: {1}", dev.spate.core.PeerAddress.format(remote),
+                reason);
         outbox.add(POISON);
         signalDrained();
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "closing {0}: {1}", remote, e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "closing {0}: {1}", dev.spate.core.PeerAddress.format(remote),
+                    e.getMessage());
         }
         Listener told;
         routeLock.lock();
@@ -537,7 +539,7 @@ public final class PeerConnection implements PeerLink {
         } catch (InterruptedException e) {
             close("interrupted");
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "peer " + remote + " reader failed", e);
+            LOG.log(System.Logger.Level.WARNING, "peer " + dev.spate.core.PeerAddress.format(remote) + " reader failed", e);
             close("internal error: " + e);
         } catch (Error e) {
             close("internal error: " + e);
@@ -629,7 +631,7 @@ public final class PeerConnection implements PeerLink {
         } catch (InterruptedException e) {
             close("interrupted");
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "peer " + remote + " writer failed", e);
+            LOG.log(System.Logger.Level.WARNING, "peer " + dev.spate.core.PeerAddress.format(remote) + " writer failed", e);
             close("internal error: " + e);
         } catch (Error e) {
             close("internal error: " + e);

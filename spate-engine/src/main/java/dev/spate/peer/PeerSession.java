@@ -627,6 +627,6 @@ public final class PeerSession {
 
     @Override
     public String toString() {
-        return "peer " + link.remote();
+        return "peer " + dev.spate.core.PeerAddress.format(link.remote());
     }
 }

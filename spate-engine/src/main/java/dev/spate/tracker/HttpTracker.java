@@ -8,12 +8,17 @@ import dev.spate.bencode.BValue;
 import dev.spate.bencode.Bencode;
 import dev.spate.bencode.BencodeException;
 import dev.spate.core.InfoHash;
+import dev.spate.core.PeerAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -86,7 +91,8 @@ public final class HttpTracker implements Tracker {
 
     @Override
     public AnnounceResponse announce(AnnounceRequest request) throws TrackerException {
-        byte[] body = get(withQuery(announce, announceQuery(request)));
+        Optional<Inet6Address> ipv6 = config.publishedIpv6().filter(a -> overIpv4(announce, config.localAddress()));
+        byte[] body = get(withQuery(announce, announceQuery(request, ipv6)));
         return parseAnnounce(body);
     }
 
@@ -112,6 +118,16 @@ public final class HttpTracker implements Tracker {
      * {@code event} only when there is one, {@code numwant} only when set, {@code key} as 8 hex digits.
      */
     static String announceQuery(AnnounceRequest r) {
+        return announceQuery(r, Optional.empty());
+    }
+
+    /**
+     * The announce query with BEP 7's {@code ipv6} parameter when {@code ipv6} is present: our IPv6
+     * address in the compressed form, for a tracker that sees only our IPv4 source address. BEP 7
+     * discourages the parameter for an address that is not ours; the caller passes only one we
+     * listen on.
+     */
+    static String announceQuery(AnnounceRequest r, Optional<Inet6Address> ipv6) {
         StringBuilder q = new StringBuilder(256);
         q.append("info_hash=").append(percentEncode(r.infoHash().bytes()));
         q.append("&peer_id=").append(percentEncode(r.peerId().bytes()));
@@ -128,7 +144,29 @@ public final class HttpTracker implements Tracker {
         }
         q.append("&key=").append(String.format(Locale.ROOT, "%08X", r.key()));
         r.trackerId().ifPresent(id -> q.append("&trackerid=").append(percentEncode(id.getBytes(StandardCharsets.UTF_8))));
+        ipv6.ifPresent(a -> q.append("&ipv6=")
+                .append(percentEncode(PeerAddress.host(a).getBytes(StandardCharsets.US_ASCII))));
         return q.toString();
+    }
+
+    /**
+     * Whether an announce to {@code uri} goes over IPv4: from an IPv4 local address, or to a host
+     * whose address (the one the HTTP client connects to, the first the resolver gives) is IPv4.
+     * An unknown host is not: its announce fails anyway.
+     */
+    static boolean overIpv4(URI uri, Optional<InetAddress> local) {
+        if (local.isPresent()) {
+            return local.get() instanceof Inet4Address;
+        }
+        String host = uri.getHost();
+        if (host == null || host.startsWith("[")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(host) instanceof Inet4Address;
+        } catch (UnknownHostException | SecurityException e) {
+            return false;
+        }
     }
 
     /** RFC 3986: unreserved bytes ({@code A-Z a-z 0-9 - . _ ~}) as they are, every other byte %XX. */

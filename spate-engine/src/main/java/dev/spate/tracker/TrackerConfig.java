@@ -1,6 +1,7 @@
 package dev.spate.tracker;
 
 import dev.spate.core.Clock;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,6 +20,9 @@ import java.util.Optional;
  * @param localAddress the address HTTP and UDP requests are sent from (a session's bind address),
  *     empty for the system's choice. Trackers record the address an announce comes from as the
  *     peer's, so a client listening on one of several local addresses must announce from it.
+ * @param publishedIpv6 a global IPv6 address we listen on, sent as BEP 7's {@code ipv6} parameter
+ *     of an HTTP announce that goes over IPv4 (so the tracker learns both of our families from one
+ *     announce, as Transmission does); empty to send none
  */
 public record TrackerConfig(
         Duration connectTimeout,
@@ -28,7 +32,8 @@ public record TrackerConfig(
         Duration udpBaseTimeout,
         int udpMaxAttempts,
         Clock clock,
-        Optional<InetAddress> localAddress) {
+        Optional<InetAddress> localAddress,
+        Optional<Inet6Address> publishedIpv6) {
 
     public static final int ONE_MIB = 1 << 20;
 
@@ -38,6 +43,7 @@ public record TrackerConfig(
         positive(udpBaseTimeout, "udpBaseTimeout");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(localAddress, "localAddress");
+        Objects.requireNonNull(publishedIpv6, "publishedIpv6");
         if (maxResponseBytes <= 0) {
             throw new IllegalArgumentException("maxResponseBytes must be positive, not " + maxResponseBytes);
         }
@@ -53,28 +59,33 @@ public record TrackerConfig(
     /** 10 s connect, 30 s read, 1 MiB, 5 redirects, BEP 15's 15 s and 9 attempts, the system clock. */
     public static TrackerConfig defaults() {
         return new TrackerConfig(Duration.ofSeconds(10), Duration.ofSeconds(30), ONE_MIB, 5,
-                Duration.ofSeconds(15), 9, Clock.system(), Optional.empty());
+                Duration.ofSeconds(15), 9, Clock.system(), Optional.empty(), Optional.empty());
     }
 
     public TrackerConfig withTimeouts(Duration connect, Duration read) {
         return new TrackerConfig(connect, read, maxResponseBytes, maxRedirects, udpBaseTimeout, udpMaxAttempts,
-                clock, localAddress);
+                clock, localAddress, publishedIpv6);
     }
 
     public TrackerConfig withUdpRetransmission(Duration base, int attempts) {
         return new TrackerConfig(connectTimeout, readTimeout, maxResponseBytes, maxRedirects, base, attempts,
-                clock, localAddress);
+                clock, localAddress, publishedIpv6);
     }
 
     public TrackerConfig withClock(Clock newClock) {
         return new TrackerConfig(connectTimeout, readTimeout, maxResponseBytes, maxRedirects, udpBaseTimeout,
-                udpMaxAttempts, newClock, localAddress);
+                udpMaxAttempts, newClock, localAddress, publishedIpv6);
     }
 
     /** Requests sent from {@code address} (empty: the system's choice); see {@link #localAddress()}. */
     public TrackerConfig withLocalAddress(Optional<InetAddress> address) {
         return new TrackerConfig(connectTimeout, readTimeout, maxResponseBytes, maxRedirects, udpBaseTimeout,
-                udpMaxAttempts, clock, address);
+                udpMaxAttempts, clock, address, publishedIpv6);
+    }
+
+    public TrackerConfig withPublishedIpv6(Optional<Inet6Address> address) {
+        return new TrackerConfig(connectTimeout, readTimeout, maxResponseBytes, maxRedirects, udpBaseTimeout,
+                udpMaxAttempts, clock, localAddress, address);
     }
 
     private static void positive(Duration d, String name) {

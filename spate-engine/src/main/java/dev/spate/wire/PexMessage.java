@@ -249,7 +249,7 @@ public record PexMessage(List<Peer> added, List<InetSocketAddress> dropped) {
         }
         InetSocketAddress a = new InetSocketAddress(address, port);
         if (port == 0) {
-            throw new WireException("ut_pex " + key + " peer " + index + " (" + address.getHostAddress() + ") has port 0");
+            throw new WireException("ut_pex " + key + " peer " + index + " (" + dev.spate.core.PeerAddress.host(address) + ") has port 0");
         }
         if (!seen.add(a)) {
             throw new WireException("ut_pex " + key + " lists " + show(a) + " twice (BEP 11)");
@@ -274,7 +274,6 @@ public record PexMessage(List<Peer> added, List<InetSocketAddress> dropped) {
     }
 
     private static String show(InetSocketAddress a) {
-        String ip = a.getAddress().getHostAddress();
-        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + a.getPort();
+        return dev.spate.core.PeerAddress.format(a);
     }
 }

@@ -208,7 +208,7 @@ class DhtSwarmIT {
                     assertThat(SpateCli.summary(leech).group("state")).isEqualTo("complete");
                     assertThat(leech.logText()).as("it found the seed in the DHT, at its IPv6 address")
                             .containsPattern("dht: [1-9]\\d* peers? from")
-                            .contains("peer [" + java.net.InetAddress.getByName(ns.address6(2)).getHostAddress() + "]:7002: connected");
+                            .contains("peer [" + ns.address6(2) + "]:7002: connected");
                 }
             }
         }

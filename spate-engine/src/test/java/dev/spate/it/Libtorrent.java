@@ -52,7 +52,7 @@ public final class Libtorrent implements AutoCloseable {
 
         /** A peer to dial once listening (and again every second while no peer is connected). */
         public Options peer(String host, int port) {
-            peers.add(host + ":" + port);
+            peers.add(bracketed(host) + ":" + port);
             return this;
         }
 
@@ -221,11 +221,16 @@ public final class Libtorrent implements AutoCloseable {
         return start("download", List.of("--magnet", uri), saveDir, options);
     }
 
+    /** An IPv6 host in brackets, as in {@code [::1]:6881}. */
+    private static String bracketed(String host) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    }
+
     private static Libtorrent start(String mode, List<String> source, Path saveDir, Options o) {
         List<String> cmd = new ArrayList<>(List.of(PYTHON, "-u", script().toString(), mode));
         cmd.addAll(source);
         cmd.addAll(List.of("--dir", saveDir.toAbsolutePath().toString(),
-                "--listen", o.listenHost + ":" + o.listenPort,
+                "--listen", bracketed(o.listenHost) + ":" + o.listenPort,
                 "--timeout", Long.toString(o.lifetime.toSeconds())));
         for (String p : o.peers) {
             cmd.add("--peer");

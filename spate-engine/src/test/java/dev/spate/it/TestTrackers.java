@@ -59,8 +59,13 @@ final class TestTrackers {
         private final List<Socket> open = new CopyOnWriteArrayList<>();
 
         HttpTracker(HttpHandler handler) {
+            this(handler, InetAddress.getLoopbackAddress());
+        }
+
+        /** The same listening on {@code address} (::1 for a tracker reached over IPv6). */
+        HttpTracker(HttpHandler handler, InetAddress address) {
             try {
-                this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                this.server = new ServerSocket(0, 50, address);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -69,7 +74,10 @@ final class TestTrackers {
         }
 
         String url(String path) {
-            return "http://127.0.0.1:" + server.getLocalPort() + path;
+            InetAddress a = server.getInetAddress();
+            String host = a instanceof java.net.Inet6Address ? "[" + dev.spate.core.PeerAddress.host(a) + "]"
+                    : a.getHostAddress();
+            return "http://" + host + ":" + server.getLocalPort() + path;
         }
 
         String announceUrl() {
@@ -173,17 +181,28 @@ final class TestTrackers {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** A bencoded announce answer with {@code interval} and these peers, compact (BEP 23). */
+    /**
+     * A bencoded announce answer with {@code interval} and these peers, compact (BEP 23): IPv4 ones
+     * in {@code peers}, IPv6 ones (16 bytes each, so a v4-mapped one too) in BEP 7's {@code peers6}.
+     */
     static byte[] peersAnswer(int interval, List<InetSocketAddress> peers) {
-        ByteArrayOutputStream compact = new ByteArrayOutputStream();
+        ByteArrayOutputStream v4 = new ByteArrayOutputStream();
+        ByteArrayOutputStream v6 = new ByteArrayOutputStream();
         for (InetSocketAddress p : peers) {
-            compact.writeBytes(p.getAddress().getAddress());
-            compact.write(p.getPort() >> 8);
-            compact.write(p.getPort() & 0xff);
+            byte[] ip = p.getAddress().getAddress();
+            ByteArrayOutputStream into = ip.length == 4 ? v4 : v6;
+            into.writeBytes(ip);
+            into.write(p.getPort() >> 8);
+            into.write(p.getPort() & 0xff);
         }
-        byte[] c = compact.toByteArray();
-        return concat(("d8:completei1e10:incompletei1e8:intervali" + interval + "e5:peers" + c.length + ":")
-                .getBytes(StandardCharsets.US_ASCII), concat(c, "e".getBytes(StandardCharsets.US_ASCII)));
+        byte[] c = v4.toByteArray();
+        byte[] answer = concat(("d8:completei1e10:incompletei1e8:intervali" + interval + "e5:peers" + c.length + ":")
+                .getBytes(StandardCharsets.US_ASCII), c);
+        if (v6.size() > 0) {
+            answer = concat(concat(answer, ("6:peers6" + v6.size() + ":").getBytes(StandardCharsets.US_ASCII)),
+                    v6.toByteArray());
+        }
+        return concat(answer, "e".getBytes(StandardCharsets.US_ASCII));
     }
 
     static byte[] concat(byte[] a, byte[] b) {

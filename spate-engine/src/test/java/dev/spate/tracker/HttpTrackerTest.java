@@ -58,6 +58,40 @@ class HttpTrackerTest {
     }
 
     @Test
+    void anAnnounceOverIpv4PublishesOurGlobalIpv6AddressCompressed() throws Exception {
+        java.net.Inet6Address ours = (java.net.Inet6Address) java.net.InetAddress.getByName("2001:db8:0:0:0:0:0:1");
+        try (TestHttpServer server = new TestHttpServer(t -> TestHttpServer.ok("d8:intervali900e5:peers0:e"))) {
+            Trackers.forUrl(server.url("/announce"), FAST.withPublishedIpv6(Optional.of(ours)))
+                    .announce(request(AnnounceRequest.Event.STARTED));
+
+            assertThat(server.targets().get(0)).endsWith("&key=0000CAFE&ipv6=2001%3Adb8%3A%3A1");
+        }
+    }
+
+    @Test
+    void withoutAnIpv6AddressToPublishNoIpv6ParameterIsSent() throws Exception {
+        try (TestHttpServer server = new TestHttpServer(t -> TestHttpServer.ok("d8:intervali900e5:peers0:e"))) {
+            tracker(server).announce(request(AnnounceRequest.Event.STARTED));
+
+            assertThat(server.targets().get(0)).doesNotContain("ipv6");
+        }
+    }
+
+    @Test
+    void onlyAnAnnounceThatGoesOverIpv4NeedsTheIpv6Parameter() throws Exception {
+        // Over IPv6 the tracker sees our IPv6 source address itself (BEP 7 "Announcing").
+        Optional<java.net.InetAddress> system = Optional.empty();
+        assertThat(HttpTracker.overIpv4(URI.create("http://127.0.0.1:6969/announce"), system)).isTrue();
+        assertThat(HttpTracker.overIpv4(URI.create("http://[::1]:6969/announce"), system)).isFalse();
+        assertThat(HttpTracker.overIpv4(URI.create("http://[fd00::1]/announce"),
+                Optional.of(java.net.InetAddress.getByName("127.0.0.1")))).isTrue();
+        assertThat(HttpTracker.overIpv4(URI.create("http://127.0.0.1/announce"),
+                Optional.of(java.net.InetAddress.getByName("::1")))).isFalse();
+        assertThat(HttpTracker.announceQuery(request(AnnounceRequest.Event.NONE), Optional.empty()))
+                .isEqualTo(HttpTracker.announceQuery(request(AnnounceRequest.Event.NONE)));
+    }
+
+    @Test
     void aRegularAnnounceSendsNoEventAndEchoesTheTrackerIdAfterAnExistingQuery() throws Exception {
         try (TestHttpServer server = new TestHttpServer(t -> TestHttpServer.ok("d8:intervali900e5:peers0:e"))) {
             AnnounceRequest r = new AnnounceRequest(HASH, PEER, 1, 0, 0, 0, AnnounceRequest.Event.NONE, -1, -1,
