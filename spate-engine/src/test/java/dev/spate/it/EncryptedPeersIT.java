@@ -50,10 +50,16 @@ class EncryptedPeersIT {
     @TempDir
     Path tmp;
 
-    /** {@link Payload#tree} and a 1 MiB file: boundaries inside pieces, several files. */
+    /**
+     * Four files of uneven sizes, about 1.5 MiB, file boundaries inside pieces. No empty file, unlike
+     * {@link Payload#tree}: Transmission 3.00 does not create zero-length files.
+     */
     private Path content(long seed) {
-        Path root = Payload.tree(tmp.resolve("seed/tree"), seed);
-        Payload.file(root.resolve("sub/more.bin"), 1024 * 1024 + 3, seed + 10);
+        Path root = tmp.resolve("seed/tree");
+        Payload.file(root.resolve("alpha.bin"), 300_001, seed);
+        Payload.file(root.resolve("sub/beta.bin"), 70_000, seed + 1);
+        Payload.file(root.resolve("sub/gamma.bin"), 1, seed + 2);
+        Payload.file(root.resolve("sub/more.bin"), 1024 * 1024 + 3, seed + 3);
         return root;
     }
 
