@@ -26,12 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Spate, with its default settings (no encryption option: protocol encryption preferred), exchanges a
  * small multi-piece payload byte-exact both ways with reference clients that require protocol
- * encryption (MSE/PE, the "Message Stream Encryption" of libtorrent, Azureus and Transmission; BitTorrent
- * has no BEP for it): libtorrent with RC4 forced, qBittorrent with encryption required, rtorrent with
- * {@code require,require_RC4}, and Transmission with encryption required (in a network namespace, as it
- * ignores 127.0.0.0/8 peers). When Spate downloads, it dials the seed; when it seeds, the client dials it
- * (libtorrent, qBittorrent, Transmission through a tracker) or Spate dials the client (rtorrent, which
- * cannot be given a peer).
+ * encryption (MSE/PE, Message Stream Encryption, which no BEP describes): libtorrent with RC4 forced,
+ * qBittorrent with encryption required, rtorrent with {@code require,require_RC4}, and Transmission
+ * with encryption required (in a network namespace, as it ignores 127.0.0.0/8 peers). When Spate
+ * downloads, it dials the seed. When it seeds, libtorrent and qBittorrent dial it, Transmission and
+ * Spate find each other through a tracker, and Spate dials rtorrent (which takes peers only from
+ * trackers and from whoever dials it).
  *
  * <p>The controls, which need no encryption in Spate, show that the clients really refuse plaintext: a
  * plaintext BitTorrent handshake (BEP 3) for the torrent they have gets no handshake back and the
