@@ -18,11 +18,13 @@ Common options: --listen ADDR:PORT (default 127.0.0.1:0, 0 = ephemeral), --peer 
   --upload-limit BYTES_PER_SECOND (the torrent's upload limit, applied to local peers too; 0 = none),
   --download-limit BYTES_PER_SECOND (likewise for what it receives),
   --pex (keep peer exchange, BEP 11, on for the torrent: libtorrent's ut_pex plugin; off by default),
-  --peers-log (print "PEER <ip>:<port> <client>" for each peer connected, once, as libtorrent lists them).
+  --peers-log (print "PEER <ip>:<port> <client>" for each peer connected, once, as libtorrent lists them),
+  --encryption require-rc4 (MSE/PE forced both ways with RC4 as the only payload level: a plaintext
+  BitTorrent handshake in or out is refused; default: libtorrent's own, which allows both).
 
 Output lines (flushed): "LISTENING <port>", "TRACKER_OK <url> peers=<n>", "TRACKER_ERROR <url> <msg>",
   "PROGRESS <permille> <state> peers=<n> down=<bytes> up=<bytes>", "COMPLETE", "UPLOADED <bytes>",
-  "ERROR <msg>". A seed also prints "SEEDING" once its data is checked complete; a download by
+  "ERROR <msg>", and "ENCRYPTION require-rc4" once those settings are read back as applied. A seed also prints "SEEDING" once its data is checked complete; a download by
   --magnet prints "METADATA <name>" once it has the info dictionary.
 
 Public discovery (DHT, LSD, UPnP, NAT-PMP) is switched off, and PEX unless --pex; only 127.0.0.1/addresses the test gives are
@@ -111,7 +113,23 @@ def run_peer(args, seeding):
         "announce_to_all_tiers": True,
         "user_agent": "spate-it-libtorrent/" + lt.__version__,
     }
+    if args.encryption == "require-rc4":
+        # Protocol encryption (MSE/PE) forced for connections we accept and dial, and only the RC4
+        # payload level allowed after the Diffie-Hellman exchange, never plaintext, even when offered.
+        settings["out_enc_policy"] = int(lt.enc_policy.pe_forced)
+        settings["in_enc_policy"] = int(lt.enc_policy.pe_forced)
+        settings["allowed_enc_level"] = int(lt.enc_level.pe_rc4)
+        settings["prefer_rc4"] = True
     ses = lt.session(settings)
+    if args.encryption == "require-rc4":
+        applied = ses.get_settings()
+        want = {"out_enc_policy": int(lt.enc_policy.pe_forced), "in_enc_policy": int(lt.enc_policy.pe_forced),
+                "allowed_enc_level": int(lt.enc_level.pe_rc4), "prefer_rc4": True}
+        wrong = {k: applied[k] for k in want if applied[k] != want[k]}
+        if wrong:
+            out("ERROR encryption settings not applied:", wrong)
+            return 2
+        out("ENCRYPTION require-rc4")
 
     if getattr(args, "magnet", None):
         params = lt.parse_magnet_uri(args.magnet)
@@ -235,6 +253,7 @@ def main():
         p.add_argument("--download-limit", type=int, default=0)
         p.add_argument("--pex", action="store_true")
         p.add_argument("--peers-log", action="store_true")
+        p.add_argument("--encryption", choices=("default", "require-rc4"), default="default")
         if name == "download":
             p.add_argument("--stay", action="store_true", help="keep seeding after COMPLETE")
 

@@ -43,6 +43,7 @@ public final class Libtorrent implements AutoCloseable {
         private long downloadLimit;
         private boolean pex;
         private boolean peersLog;
+        private boolean requireRc4;
 
         public Options listen(String host, int port) {
             this.listenHost = Objects.requireNonNull(host);
@@ -95,6 +96,17 @@ public final class Libtorrent implements AutoCloseable {
         /** Prints a {@code PEER <ip>:<port> ...} line for each peer it connects to (see {@link #awaitPeer}). */
         public Options peersLog() {
             this.peersLog = true;
+            return this;
+        }
+
+        /**
+         * Forces protocol encryption (MSE/PE) both ways with RC4 as the only payload level ({@code
+         * --encryption require-rc4}: {@code out_enc_policy} and {@code in_enc_policy} = {@code pe_forced},
+         * {@code allowed_enc_level} = {@code pe_rc4}, {@code prefer_rc4}): the peer refuses a plaintext
+         * BitTorrent handshake, and picks RC4 when a dialler offers RC4 and plaintext.
+         */
+        public Options requireRc4() {
+            this.requireRc4 = true;
             return this;
         }
 
@@ -253,6 +265,9 @@ public final class Libtorrent implements AutoCloseable {
         if (o.peersLog) {
             cmd.add("--peers-log");
         }
+        if (o.requireRc4) {
+            cmd.addAll(List.of("--encryption", "require-rc4"));
+        }
         if (o.stay && mode.equals("download")) {
             cmd.add("--stay");
         }
@@ -261,6 +276,9 @@ public final class Libtorrent implements AutoCloseable {
         }
         ExternalProcess p = ExternalProcess.start("libtorrent-" + mode, cmd, null);
         try {
+            if (o.requireRc4) {
+                p.waitForLine("^ENCRYPTION require-rc4$", START_TIMEOUT);
+            }
             int port = Integer.parseInt(p.waitForLine("^LISTENING (\\d+)$", START_TIMEOUT).group(1));
             return new Libtorrent(p, o.listenHost, port);
         } catch (RuntimeException | AssertionError e) {

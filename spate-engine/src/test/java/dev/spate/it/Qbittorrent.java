@@ -32,8 +32,9 @@ import java.util.stream.Stream;
  * from localhost let in without a login, no UPnP for it; DHT, LSD, PeX, UPnP/NAT-PMP port
  * forwarding, peer country and host name look-ups (a GeoIP database download), anonymous mode and
  * added trackers off; peers listened for on 127.0.0.1 of {@code lo} only, at a free port, over TCP
- * only (no uTP); encryption allowed, not forced (MSE is tried first on outgoing connections, plain
- * after); no queueing, torrents start when added. {@code qbittorrent-nox} has no update check.
+ * only (no uTP); encryption (its {@code Session\\Encryption}, the Web API's {@code encryption}) as
+ * {@link Encryption} says, by default qBittorrent's own default, preferred: MSE tried first on
+ * outgoing connections, plain after, both accepted; no queueing, torrents start when added. {@code qbittorrent-nox} has no update check.
  * {@link #start} reads the preferences back through the Web API and fails if any of these did not
  * take.
  *
@@ -53,6 +54,27 @@ public final class Qbittorrent implements AutoCloseable {
     private static final Pattern PROGRESS = Pattern.compile("\"progress\":([0-9.eE+-]+)");
     private static final Pattern STATE = Pattern.compile("\"state\":\"(\\w+)\"");
 
+    /**
+     * qBittorrent's encryption modes, by the number its settings and Web API use. qBittorrent itself
+     * allows only RC4 after the MSE exchange and prefers it in every mode that encrypts.
+     */
+    public enum Encryption {
+        /** 0, its default: MSE/PE tried first when dialling, plaintext after; both accepted. */
+        PREFER(0),
+        /** 1: MSE/PE required both ways; a plaintext BitTorrent handshake is refused. */
+        REQUIRE(1);
+
+        private final int mode;
+
+        Encryption(int mode) {
+            this.mode = mode;
+        }
+
+        public int mode() {
+            return mode;
+        }
+    }
+
     private final ExternalProcess process;
     private final Path profile;
     private final int webPort;
@@ -60,7 +82,10 @@ public final class Qbittorrent implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(REQUEST_TIMEOUT)
             .proxy(HttpClient.Builder.NO_PROXY).build();
 
-    private Qbittorrent(ExternalProcess process, Path profile, int webPort, int peerPort) {
+    private Encryption encryption;
+
+    private Qbittorrent(ExternalProcess process, Path profile, int webPort, int peerPort, Encryption encryption) {
+        this.encryption = encryption;
         this.process = process;
         this.profile = profile;
         this.webPort = webPort;
@@ -75,9 +100,15 @@ public final class Qbittorrent implements AutoCloseable {
 
     /**
      * Starts {@code qbittorrent-nox} with its profile in a fresh directory under {@code workDir}
-     * (which must exist) and waits until its Web API answers with the preferences written.
+     * (which must exist) and waits until its Web API answers with the preferences written; its
+     * encryption is its default, {@link Encryption#PREFER}.
      */
     public static Qbittorrent start(Path workDir) {
+        return start(workDir, Encryption.PREFER);
+    }
+
+    /** As {@link #start(Path)}, with encryption {@code encryption}. */
+    public static Qbittorrent start(Path workDir, Encryption encryption) {
         Path profile;
         try {
             profile = Files.createTempDirectory(workDir.toAbsolutePath(), "qbittorrent-profile");
@@ -90,13 +121,13 @@ public final class Qbittorrent implements AutoCloseable {
         int peerPort = freePort();
         try {
             Files.writeString(profile.resolve("qBittorrent/config/qBittorrent.conf"),
-                    config(webPort, peerPort, profile.resolve("downloads")));
+                    config(webPort, peerPort, profile.resolve("downloads"), encryption));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         ExternalProcess p = ExternalProcess.start("qbittorrent-nox", List.of("qbittorrent-nox",
                 "--profile=" + profile), workDir);
-        Qbittorrent q = new Qbittorrent(p, profile, webPort, peerPort);
+        Qbittorrent q = new Qbittorrent(p, profile, webPort, peerPort, encryption);
         try {
             q.awaitWebApi();
             q.checkPreferences();
@@ -107,7 +138,7 @@ public final class Qbittorrent implements AutoCloseable {
         }
     }
 
-    private static String config(int webPort, int peerPort, Path downloads) {
+    private static String config(int webPort, int peerPort, Path downloads, Encryption encryption) {
         // QSettings' INI form: the first part of a key is the section, the rest joined by backslashes.
         return """
                 [LegalNotice]
@@ -125,7 +156,7 @@ public final class Qbittorrent implements AutoCloseable {
                 Session\\Port=%d
                 Session\\UseRandomPort=false
                 Session\\BTProtocol=TCP
-                Session\\Encryption=0
+                Session\\Encryption=%d
                 Session\\QueueingSystemEnabled=false
                 Session\\AddTorrentPaused=false
                 Session\\TempPathEnabled=false
@@ -143,7 +174,7 @@ public final class Qbittorrent implements AutoCloseable {
                 Connection\\ResolvePeerCountries=false
                 Connection\\ResolvePeerHostNames=false
                 General\\UseRandomPort=false
-                """.formatted(peerPort, downloads.toAbsolutePath(), webPort);
+                """.formatted(peerPort, encryption.mode(), downloads.toAbsolutePath(), webPort);
     }
 
     private void awaitWebApi() {
@@ -188,7 +219,7 @@ public final class Qbittorrent implements AutoCloseable {
         want.put("listen_port", Integer.toString(peerPort));
         want.put("web_ui_address", "\"127.0.0.1\"");
         want.put("bypass_local_auth", "true");
-        want.put("encryption", "0");
+        want.put("encryption", Integer.toString(encryption.mode()));
         want.put("bittorrent_protocol", "1");
         want.put("queueing_enabled", "false");
         for (Map.Entry<String, String> e : want.entrySet()) {
@@ -223,6 +254,73 @@ public final class Qbittorrent implements AutoCloseable {
         if (!body.strip().equals("Ok.")) {
             throw failure("torrents/add refused " + uri + ": " + body);
         }
+    }
+
+    /**
+     * {@code POST /api/v2/torrents/add} of the .torrent file {@code torrent} (multipart upload) into
+     * {@code savePath}, started, the torrent's own folder layout kept. Data already there is checked
+     * first, so a complete copy makes it a seed (see {@link #awaitComplete}).
+     */
+    public void addTorrentFile(Path torrent, Path savePath) {
+        String boundary = "spate-it-" + Long.toHexString(System.nanoTime());
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("savepath", savePath.toAbsolutePath().toString());
+        fields.put("paused", "false");
+        fields.put("contentLayout", "Original");
+        for (Map.Entry<String, String> f : fields.entrySet()) {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + f.getKey()
+                    + "\"\r\n\r\n" + f.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"torrents\"; filename=\""
+                    + torrent.getFileName() + "\"\r\nContent-Type: application/x-bittorrent\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(Files.readAllBytes(torrent));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        String answer = send(request("/api/v2/torrents/add")
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
+        if (!answer.strip().equals("Ok.")) {
+            throw failure("torrents/add refused " + torrent + ": " + answer);
+        }
+    }
+
+    /**
+     * {@code POST /api/v2/torrents/addPeers}: has qBittorrent dial {@code host:port} for the torrent
+     * (it must be loaded: see {@link #awaitLoaded}).
+     */
+    public void addPeer(String infoHashHex, String host, int port) {
+        post("/api/v2/torrents/addPeers", Map.of("hashes", infoHashHex, "peers", host + ":" + port));
+    }
+
+    /** Waits until qBittorrent lists the torrent (adding is asynchronous). */
+    public void awaitLoaded(String infoHashHex, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (info(infoHashHex).strip().equals("[]")) {
+            if (System.nanoTime() > deadline) {
+                throw failure("did not list " + infoHashHex + " within " + timeout);
+            }
+            ExternalProcess.sleep(100);
+        }
+    }
+
+    /**
+     * Changes the encryption mode at run time ({@code POST /api/v2/app/setPreferences}) and fails
+     * unless the preferences read back say so; new connections follow it.
+     */
+    public void setEncryption(Encryption e) {
+        post("/api/v2/app/setPreferences", Map.of("json", "{\"encryption\":" + e.mode() + "}"));
+        this.encryption = e;
+        checkPreferences();
+    }
+
+    /** The encryption mode it runs with. */
+    public Encryption encryption() {
+        return encryption;
     }
 
     /** {@code GET /api/v2/torrents/info?hashes=H}: the torrent as JSON ("[]" when qBittorrent has no such torrent). */

@@ -10,10 +10,12 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A hostile peer over a raw socket to 127.0.0.1: it sends exactly the bytes a test gives it and
- * tells whether the other side closed the connection.
+ * tells whether the other side closed the connection. Also probes a peer inside a network namespace
+ * with a plaintext handshake ({@link #plaintextHandshakeInNamespace}).
  *
  * <p>Threads: one test thread at a time.
  */
@@ -118,6 +120,112 @@ final class RawPeer implements AutoCloseable {
             at += r;
         }
         return out;
+    }
+
+    /**
+     * What the other side sent back to bytes written to it, up to the first {@code limit} bytes, and
+     * whether it then closed the connection (end of stream or a reset) rather than waiting.
+     */
+    record Answer(byte[] received, boolean closed) {
+        /** Whether it answered with a whole BEP 3 handshake for {@code infoHash}. */
+        boolean isHandshakeFor(byte[] infoHash) {
+            return received.length >= 68 && received[0] == 19
+                    && java.util.Arrays.equals(received, 28, 48, infoHash, 0, 20);
+        }
+
+        @Override
+        public String toString() {
+            return received.length + " bytes back" + (received.length > 0 ? " (" + java.util.HexFormat.of()
+                    .formatHex(received, 0, Math.min(received.length, 68)) + ")" : "")
+                    + (closed ? ", then closed" : ", still open");
+        }
+    }
+
+    /**
+     * Reads what comes back until {@code limit} bytes came, the other side closed, or {@code timeout}
+     * passed.
+     */
+    Answer answer(int limit, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[limit];
+        InputStream in = socket.getInputStream();
+        while (got.size() < limit) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return new Answer(got.toByteArray(), false);
+            }
+            socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+            try {
+                int r = in.read(buf, 0, limit - got.size());
+                if (r < 0) {
+                    return new Answer(got.toByteArray(), true);
+                }
+                got.write(buf, 0, r);
+            } catch (SocketTimeoutException e) {
+                return new Answer(got.toByteArray(), false);
+            } catch (IOException reset) {
+                return new Answer(got.toByteArray(), true);
+            }
+        }
+        return new Answer(got.toByteArray(), false);
+    }
+
+    /**
+     * Sends a plaintext BEP 3 handshake for {@code infoHash} to {@code port} on 127.0.0.1 and reads the
+     * answer: the 68 bytes of the peer's handshake, or what came before it closed or {@code timeout}.
+     */
+    static Answer plaintextHandshake(int port, byte[] infoHash, Duration timeout) throws IOException {
+        try (RawPeer peer = connect(port)) {
+            return peer.send(handshake(infoHash)).answer(68, timeout);
+        }
+    }
+
+    /**
+     * As {@link #plaintextHandshake(int, byte[], Duration)} from inside {@code ns}, from its address
+     * {@code from} to {@code host:port} (a peer this JVM cannot reach: Transmission, which ignores
+     * 127.0.0.0/8, runs in a namespace). A short Python program does the socket work there.
+     */
+    static Answer plaintextHandshakeInNamespace(NetNamespace ns, String from, String host, int port,
+            byte[] infoHash, Duration timeout) {
+        String program = """
+                import socket, sys, time
+                frm, host, port, hexdata, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+                s = socket.socket()
+                s.settimeout(5)
+                s.bind((frm, 0))
+                s.connect((host, port))
+                s.sendall(bytes.fromhex(hexdata))
+                got, closed, deadline = b"", False, time.monotonic() + seconds
+                while len(got) < 68:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    s.settimeout(left)
+                    try:
+                        chunk = s.recv(68 - len(got))
+                    except socket.timeout:
+                        break
+                    except OSError:
+                        closed = True
+                        break
+                    if not chunk:
+                        closed = True
+                        break
+                    got += chunk
+                print("RECEIVED", got.hex() or "-", "CLOSED" if closed else "OPEN", flush=True)
+                """;
+        ExternalProcess.Result r = ExternalProcess.run(timeout.plusSeconds(10), ns.exec(List.of(Libtorrent.PYTHON,
+                "-c", program, from, host, Integer.toString(port),
+                java.util.HexFormat.of().formatHex(handshake(infoHash)), Long.toString(timeout.toSeconds()))));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^RECEIVED (\\S+) (CLOSED|OPEN)$")
+                .matcher(r.output());
+        if (r.exitCode() != 0 || !m.find()) {
+            throw new AssertionError("plaintext handshake probe in " + ns + " to " + host + ":" + port
+                    + " failed (exit " + r.exitCode() + "):\n" + r.output());
+        }
+        byte[] received = m.group(1).equals("-") ? new byte[0] : java.util.HexFormat.of().parseHex(m.group(1));
+        return new Answer(received, m.group(2).equals("CLOSED"));
     }
 
     @Override

@@ -29,8 +29,9 @@ import java.util.regex.Pattern;
  * Its listening socket, outgoing connections and the address it reports to trackers are all
  * {@code bindAddress} (127.0.0.1 by default: rtorrent dials tracker peers in 127.0.0.0/8, unlike
  * Transmission). It keys peers by IP address alone, so a test with other peers gives it an address of its
- * own in a namespace: among peers sharing its address it may try only itself. Encryption: plaintext
- * first, retried with MSE when refused; encrypted incoming accepted. Its own log (debug level: trackers,
+ * own in a namespace: among peers sharing its address it may try only itself. Encryption: by
+ * default plaintext first, retried with MSE when refused, encrypted incoming accepted; or required
+ * ({@link Options#encryption}). Its own log (debug level: trackers,
  * handshakes, hash checks) goes to a file of its own in {@code target/it-logs}, its stdout (one line in
  * daemon mode) to the process log. It shuts itself down after {@link Options#lifetime}, whatever happens.
  */
@@ -49,12 +50,38 @@ public final class Rtorrent implements AutoCloseable {
     private static final Pattern FAULT_STRING = Pattern.compile(
             "<name>faultString</name>\\s*<value>(?:<string>)?(.*?)(?:</string>)?</value>", Pattern.DOTALL);
 
-    /** Start-up options. Defaults: host network, 127.0.0.1, a random free port, shut down after 5 minutes. */
+    /** rtorrent's {@code protocol.encryption.set} flags. */
+    public enum Encryption {
+        /** Plaintext first, retried with MSE when refused; encrypted incoming accepted. */
+        ALLOW("allow_incoming,try_outgoing,enable_retry"),
+        /**
+         * MSE/PE required both ways, RC4 the only payload level: a plaintext BitTorrent handshake in is
+         * refused, and a dialler's offer must include RC4.
+         */
+        REQUIRE_RC4("require,require_RC4");
+
+        private final String flags;
+
+        Encryption(String flags) {
+            this.flags = flags;
+        }
+
+        /** The flags as {@code protocol.encryption.set} takes them. */
+        public String flags() {
+            return flags;
+        }
+    }
+
+    /**
+     * Start-up options. Defaults: host network, 127.0.0.1, a random free port, encryption allowed
+     * ({@link Encryption#ALLOW}), shut down after 5 minutes.
+     */
     public static final class Options {
         private NetNamespace namespace;
         private String bindAddress = "127.0.0.1";
         private int port;
         private Duration lifetime = Duration.ofMinutes(5);
+        private Encryption encryption = Encryption.ALLOW;
 
         /** Runs rtorrent inside {@code ns}; give it one of the namespace's addresses. */
         public Options in(NetNamespace ns) {
@@ -71,6 +98,12 @@ public final class Rtorrent implements AutoCloseable {
         /** Its one listening port (rtorrent takes a range; this fixture gives it a range of one). */
         public Options port(int port) {
             this.port = port;
+            return this;
+        }
+
+        /** Its {@code protocol.encryption.set} flags. */
+        public Options encryption(Encryption encryption) {
+            this.encryption = Objects.requireNonNull(encryption);
             return this;
         }
 
@@ -161,7 +194,7 @@ public final class Rtorrent implements AutoCloseable {
                 dht.mode.set = disable
                 protocol.pex.set = no
                 trackers.use_udp.set = yes
-                protocol.encryption.set = allow_incoming,try_outgoing,enable_retry
+                protocol.encryption.set = %s
                 pieces.hash.on_completion.set = yes
                 system.daemon.set = true
                 network.scgi.open_local = "%s"
@@ -169,7 +202,7 @@ public final class Rtorrent implements AutoCloseable {
                 log.add_output = "debug", "spate"
                 schedule2 = spate_it_lifetime, %d, 0, ((system.shutdown.normal))
                 """.formatted(home.resolve("session"), home.resolve("download"), port, port, o.bindAddress,
-                o.bindAddress, socket, log, Math.max(1, o.lifetime.toSeconds()));
+                o.bindAddress, o.encryption.flags(), socket, log, Math.max(1, o.lifetime.toSeconds()));
     }
 
     private static int pickPort(NetNamespace ns) {
@@ -226,6 +259,13 @@ public final class Rtorrent implements AutoCloseable {
             ExternalProcess.sleep(100);
         }
         throw failure("did not list " + torrent + " after load.start_verbose");
+    }
+
+    /** Changes {@code protocol.encryption.set} at run time; connections made after it follow it. */
+    public void setEncryption(Encryption e) {
+        List<String> params = new ArrayList<>(List.of(""));
+        params.addAll(List.of(e.flags().split(",")));
+        call("protocol.encryption.set", params.toArray(String[]::new));
     }
 
     /** Whether every piece of the torrent is downloaded and rtorrent's own check of them is over. */

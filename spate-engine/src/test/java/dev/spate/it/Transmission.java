@@ -214,6 +214,19 @@ public final class Transmission implements AutoCloseable {
         return remote("-t", Integer.toString(id), "-i");
     }
 
+    /**
+     * Changes the peer encryption mode at run time ({@code transmission-remote --encryption-required},
+     * {@code -preferred} or {@code -tolerated}); handshakes begun after it follow the new mode.
+     */
+    public void setEncryption(Encryption e) {
+        String want = e.name().toLowerCase(java.util.Locale.ROOT);
+        remote("--encryption-" + want);
+        String session = remote("-si");
+        if (!Pattern.compile("(?mi)^\\s*Encryption:\\s*" + want + "\\s*$").matcher(session).find()) {
+            throw daemon.failure("encryption not " + want + " after --encryption-" + e + "; session info:\n" + session);
+        }
+    }
+
     /** {@code transmission-remote -l}. */
     public String list() {
         return remote("-l");
