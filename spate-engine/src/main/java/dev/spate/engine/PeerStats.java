@@ -21,11 +21,12 @@ import java.net.InetSocketAddress;
  * @param requestQueueTarget how many blocks we keep asked of it (from its rate and slow start)
  * @param snubbed whether it has sent nothing we asked for in a long time
  * @param piecesItHas pieces it announced
+ * @param encryption whether the connection's handshake and payload are encrypted (MSE/PE)
  */
 public record PeerStats(InetSocketAddress address, String client, boolean outgoing, long downloadRate,
                         long uploadRate, long downloaded, long uploaded, boolean chokingUs, boolean interestedInUs,
                         boolean choked, boolean interesting, int requestsOutstanding, int requestQueueTarget,
-                        boolean snubbed, int piecesItHas) {
+                        boolean snubbed, int piecesItHas, PeerEncryption encryption) {
     /** A builder with every count 0 and every flag false. */
     public static Builder builder() {
         return new Builder();
@@ -48,6 +49,7 @@ public record PeerStats(InetSocketAddress address, String client, boolean outgoi
         private int requestQueueTarget;
         private boolean snubbed;
         private int piecesItHas;
+        private PeerEncryption encryption = PeerEncryption.PLAINTEXT;
 
         private Builder() {
         }
@@ -97,10 +99,17 @@ public record PeerStats(InetSocketAddress address, String client, boolean outgoi
             return this;
         }
 
+        /** See {@link PeerStats#encryption()}; plaintext unless set. */
+        public Builder encryption(PeerEncryption e) {
+            encryption = java.util.Objects.requireNonNull(e, "encryption");
+            return this;
+        }
+
         /** The statistics as set so far. */
         public PeerStats build() {
             return new PeerStats(address, client, outgoing, downloadRate, uploadRate, downloaded, uploaded, chokingUs,
-                    interestedInUs, choked, interesting, requestsOutstanding, requestQueueTarget, snubbed, piecesItHas);
+                    interestedInUs, choked, interesting, requestsOutstanding, requestQueueTarget, snubbed, piecesItHas,
+                    encryption);
         }
     }
 }

@@ -69,7 +69,7 @@ final class Snapshots {
                     .transferred(ps.download().total(), ps.upload().total())
                     .flags(ps.peerChoking(), ps.peerInterested(), ps.amChoking(), ps.amInterested())
                     .requests(download.outstanding(ps), ps.pipeline().target(), ps.pipeline().snubbed())
-                    .piecesItHas(download.peerPieces(ps)).build());
+                    .piecesItHas(download.peerPieces(ps)).encryption(PeerEncryption.of(link.encryption())).build());
         }
         return out;
     }
