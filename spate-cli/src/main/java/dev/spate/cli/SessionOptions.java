@@ -1,5 +1,6 @@
 package dev.spate.cli;
 
+import dev.spate.engine.EncryptionPolicy;
 import dev.spate.engine.Session;
 import dev.spate.engine.SessionConfig;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 /**
- * Listening, rate, connection, state, peer exchange, local discovery and DHT options shared by {@code download} and
+ * Listening, rate, connection, encryption, state, peer exchange, local discovery and DHT options shared by {@code download} and
  * {@code seed}.
  */
 final class SessionOptions {
@@ -64,9 +65,32 @@ final class SessionOptions {
                     + " dht.libtorrent.org:25401).")
     List<String> dhtBootstrap;
 
+    @Option(names = "--encryption", paramLabel = "POLICY", converter = EncryptionConverter.class,
+            description = "Protocol encryption (MSE/PE): tolerate (plaintext out, both in), prefer (the default:"
+                    + " encrypted handshake out, plaintext once more if refused, both in) or require (RC4 only,"
+                    + " both ways).")
+    EncryptionPolicy encryption;
+
+    /** The policy's name as users type it: lower case. */
+    static final class EncryptionConverter implements picocli.CommandLine.ITypeConverter<EncryptionPolicy> {
+        @Override
+        public EncryptionPolicy convert(String value) {
+            for (EncryptionPolicy p : EncryptionPolicy.values()) {
+                if (p.name().equalsIgnoreCase(value)) {
+                    return p;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value
+                    + "' is not an encryption policy: tolerate, prefer or require");
+        }
+    }
+
     /** Opens the session these options describe. */
     Session open(CommandSpec spec) throws IOException {
         SessionConfig.Builder config = SessionConfig.builder().pex(!noPex).localDiscovery(!noLsd);
+        if (encryption != null) {
+            config.encryption(encryption);
+        }
         applyLimits(config, spec);
         applyPlace(config, state, bind, spec);
         applyDht(config, noDht, dhtBootstrap, spec);
