@@ -142,6 +142,11 @@ final class Connections {
 
     // ---- dialling ----
 
+    /** The peer at {@code address} prefers encryption: the connector dials it with MSE. */
+    void prefersEncryption(InetSocketAddress address) {
+        context.connector().prefersEncryption(PeerAddress.canonical(address));
+    }
+
     /**
      * Adds an address to dial (ignored when banned, connected, or ourselves). Every source of peers
      * (trackers, DHT, LSD, {@link Torrent#connect}) ends here or in {@link #addFromPex}, where a

@@ -431,8 +431,11 @@ final class MetadataResolver implements PeerConnection.Listener {
         }
         Optional<String> violation = pex.receive(link, payload, now, itself, new PexIntake.Sink() {
             @Override
-            public void learned(InetSocketAddress given) {
+            public void learned(InetSocketAddress given, boolean prefersEncryption) {
                 InetSocketAddress address = PeerAddress.canonical(given);
+                if (prefersEncryption) {
+                    context.connector().prefersEncryption(address);
+                }
                 if (Connections.isOurselves(context, address)) {
                     return;
                 }

@@ -35,6 +35,18 @@ final class PeerIntents implements PeerSession.Listener {
         this.dhtNodes = dhtNodes;
     }
 
+    /**
+     * A peer whose BEP 10 handshake says it prefers encryption ({@code e}) is dialled with MSE
+     * next time, at the port it listens on.
+     */
+    @Override
+    public void extensionHandshake(PeerSession peer, dev.spate.wire.ExtendedHandshake handshake) {
+        java.net.InetAddress ip = peer.link().remote().getAddress();
+        if (handshake.prefersEncryption() && ip != null && handshake.listenPort().isPresent()) {
+            connections.prefersEncryption(new java.net.InetSocketAddress(ip, handshake.listenPort().getAsInt()));
+        }
+    }
+
     @Override
     public void dhtNode(PeerSession peer, java.net.InetSocketAddress node) {
         dhtNodes.accept(node);

@@ -66,6 +66,9 @@ final class Pex {
         /** A peer no source lists any more: forget it unless known from elsewhere too. */
         void pexDropped(InetSocketAddress address);
 
+        /** A peer PEX says prefers encryption: dial it with MSE. */
+        void prefersEncryption(InetSocketAddress address);
+
         /** Hangs up on a peer, for a reason. */
         void disconnect(PeerSession peer, String reason);
     }
@@ -87,7 +90,10 @@ final class Pex {
         this.host = host;
         this.sink = new PexIntake.Sink() {
             @Override
-            public void learned(InetSocketAddress address) {
+            public void learned(InetSocketAddress address, boolean prefersEncryption) {
+                if (prefersEncryption) {
+                    host.prefersEncryption(address);
+                }
                 host.pexCandidate(address);
             }
 
@@ -163,12 +169,16 @@ final class Pex {
     }
 
     /**
-     * BEP 11's flags for a peer: seed, and reachable when we dialled it. We have no MSE and no uTP,
-     * so never "prefers encryption" or "uTP"; a peer that dialled us may well be reachable, but we
-     * have not seen it accept a connection.
+     * BEP 11's flags for a peer: seed; reachable when we dialled it (a peer that dialled us may
+     * well be reachable, but we have not seen it accept a connection); prefers encryption when its
+     * BEP 10 handshake said so or our connection to it is MSE. We have no uTP, so never "uTP".
      */
     private int flags(PeerSession ps) {
         int flags = 0;
+        if (ps.link().encryption() != dev.spate.peer.Encryption.PLAINTEXT
+                || ps.peerHandshake().map(dev.spate.wire.ExtendedHandshake::prefersEncryption).orElse(false)) {
+            flags |= PexMessage.PREFERS_ENCRYPTION;
+        }
         if (host.peerIsSeed(ps)) {
             flags |= PexMessage.SEED;
         }

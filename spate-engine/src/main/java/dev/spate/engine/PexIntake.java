@@ -42,8 +42,8 @@ final class PexIntake<P> {
 
     /** Where what a message says goes. */
     interface Sink {
-        /** A peer to dial. */
-        void learned(InetSocketAddress address);
+        /** A peer to dial; {@code prefersEncryption} when its flags say so (BEP 11's 0x01). */
+        void learned(InetSocketAddress address, boolean prefersEncryption);
 
         /** A peer no source lists any more: forget it unless known from elsewhere too. */
         void forgotten(InetSocketAddress address);
@@ -83,7 +83,7 @@ final class PexIntake<P> {
                 continue;
             }
             s.heard.add(a);
-            sink.learned(a);
+            sink.learned(a, p.has(PexMessage.PREFERS_ENCRYPTION));
         }
         for (InetSocketAddress a : m.dropped()) {
             if (s.heard.remove(a) && !listedByAnother(a)) {

@@ -87,7 +87,8 @@ final class SocketConnector implements TorrentContext.Connector {
     }
 
     /** A peer said it prefers encryption (BEP 10's {@code e}, or PEX's flag 0x01): dial it with MSE. Any thread. */
-    void prefersEncryption(InetSocketAddress address) {
+    @Override
+    public void prefersEncryption(InetSocketAddress address) {
         synchronized (memory) {
             Known k = memory.get(address);
             memory.put(address, new Known(k == null ? null : k.worked(), true));

@@ -496,7 +496,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private PeerSession greet(PeerLink link, Map<String, Integer> ids) {
         PeerSession ps = new PeerSession(link, info.pieceCount(), intents, context.clock(), timeouts);
         ps.start(download.have(), new PeerSession.Greeting(context.listenPort().getAsInt(), CLIENT_NAME, ids,
-                metadataServer.metadataSize(), info.isPrivate() ? 0 : context.dht().port()));
+                metadataServer.metadataSize(), info.isPrivate() ? 0 : context.dht().port(),
+                context.config().encryption() != EncryptionPolicy.TOLERATE));
         return ps;
     }
 
@@ -585,6 +586,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     @Override
     public void pexDropped(InetSocketAddress address) {
         connections.droppedByPex(address);
+    }
+
+    @Override
+    public void prefersEncryption(InetSocketAddress address) {
+        context.connector().prefersEncryption(address);
     }
 
     @Override

@@ -160,5 +160,11 @@ record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer
         /** Answers the handshake of an incoming connection that named this torrent; may block briefly. */
         PeerLink accept(PeerConnection.Handshaken incoming, TorrentGeometry geometry,
                         PeerConnection.Listener listener, PeerConnection.Limits limits) throws IOException;
+
+        /**
+         * The peer at {@code address} said it prefers protocol encryption (BEP 10's {@code e}, or
+         * BEP 11's flag 0x01): dial it with MSE from now on. Any thread; never blocks.
+         */
+        void prefersEncryption(InetSocketAddress address);
     }
 }

@@ -136,9 +136,10 @@ public final class PeerSession {
      *     {@code metadata_size}); empty while we do not know it, or for a private torrent
      * @param dhtPort our DHT node's UDP port, sent in a BEP 5 port message to peers that set the DHT
      *     bit; 0 for none (no DHT, or a private torrent: BEP 27)
+     * @param prefersEncryption whether we send {@code e}: we prefer protocol encryption (MSE)
      */
     public record Greeting(int listenPort, String clientName, Map<String, Integer> extensions,
-            OptionalLong metadataSize, int dhtPort) {
+            OptionalLong metadataSize, int dhtPort, boolean prefersEncryption) {
         public Greeting {
             extensions = Map.copyOf(extensions);
             if (dhtPort < 0 || dhtPort > 0xffff) {
@@ -148,7 +149,12 @@ public final class PeerSession {
 
         /** A greeting without a DHT port. */
         public Greeting(int listenPort, String clientName, Map<String, Integer> extensions, OptionalLong metadataSize) {
-            this(listenPort, clientName, extensions, metadataSize, 0);
+            this(listenPort, clientName, extensions, metadataSize, 0, false);
+        }
+
+        public Greeting(int listenPort, String clientName, Map<String, Integer> extensions, OptionalLong metadataSize,
+                        int dhtPort) {
+            this(listenPort, clientName, extensions, metadataSize, dhtPort, false);
         }
     }
 
@@ -234,7 +240,8 @@ public final class PeerSession {
             extensions = new ExtensionIds(on, extensions.theirs());
             send(new ExtendedHandshake(greeting.extensions(), OptionalInt.of(greeting.listenPort()),
                     Optional.of(greeting.clientName()), OptionalInt.of(MAX_PEER_REQUESTS),
-                    Optional.ofNullable(link.remote().getAddress()), greeting.metadataSize()).toMessage());
+                    Optional.ofNullable(link.remote().getAddress()), greeting.metadataSize(),
+                    greeting.prefersEncryption()).toMessage());
         }
         if (greeting.dhtPort() != 0 && link.dhtPort()) {
             send(new Message.Port(greeting.dhtPort())); // BEP 5: only to a peer that set the DHT bit

@@ -33,9 +33,11 @@ import java.util.OptionalLong;
  * @param requestQueue {@code reqq}: how many outstanding requests the sender keeps without dropping
  * @param yourIp {@code yourip}: the address the sender sees us at (4 or 16 bytes on the wire)
  * @param metadataSize {@code metadata_size}: bytes of the info dictionary (BEP 9)
+ * @param prefersEncryption {@code e}: 1 when the sender prefers protocol encryption (MSE), the
+ *     convention libtorrent and uTorrent follow and BEP 11's flag 0x01 repeats
  */
 public record ExtendedHandshake(Map<String, Integer> extensions, OptionalInt listenPort, Optional<String> client,
-        OptionalInt requestQueue, Optional<InetAddress> yourIp, OptionalLong metadataSize) {
+        OptionalInt requestQueue, Optional<InetAddress> yourIp, OptionalLong metadataSize, boolean prefersEncryption) {
     /** The extended message id of the handshake (BEP 10). */
     public static final int ID = 0;
 
@@ -57,6 +59,12 @@ public record ExtendedHandshake(Map<String, Integer> extensions, OptionalInt lis
         if (metadataSize.isPresent() && metadataSize.getAsLong() < 0) {
             throw new IllegalArgumentException("metadata size " + metadataSize.getAsLong() + " is negative");
         }
+    }
+
+    /** A handshake without {@code e}. */
+    public ExtendedHandshake(Map<String, Integer> extensions, OptionalInt listenPort, Optional<String> client,
+                             OptionalInt requestQueue, Optional<InetAddress> yourIp, OptionalLong metadataSize) {
+        this(extensions, listenPort, client, requestQueue, yourIp, metadataSize, false);
     }
 
     /** A handshake with only {@code m}. */
@@ -81,6 +89,9 @@ public record ExtendedHandshake(Map<String, Integer> extensions, OptionalInt lis
         requestQueue.ifPresent(q -> d.put("reqq", (long) q));
         yourIp.ifPresent(ip -> d.put("yourip", ip.getAddress()));
         metadataSize.ifPresent(s -> d.put("metadata_size", s));
+        if (prefersEncryption) {
+            d.put("e", 1L);
+        }
         return Bencode.encode(d.build());
     }
 
@@ -121,7 +132,8 @@ public record ExtendedHandshake(Map<String, Integer> extensions, OptionalInt lis
         }
         OptionalLong metadataSize = dict.get("metadata_size") instanceof BInteger s && s.value() >= 0
                 ? OptionalLong.of(s.value()) : OptionalLong.empty();
-        return new ExtendedHandshake(extensions, port, client, reqq, yourIp, metadataSize);
+        boolean e = dict.get("e") instanceof BInteger flag && flag.value() == 1;
+        return new ExtendedHandshake(extensions, port, client, reqq, yourIp, metadataSize, e);
     }
 
     /** Parses an extended message that must be the handshake. */

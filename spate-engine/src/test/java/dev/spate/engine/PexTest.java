@@ -67,7 +67,13 @@ class PexTest {
         public void disconnect(PeerSession peer, String reason) {
             dropped.add(reason);
         }
+
+        @Override
+        public void prefersEncryption(InetSocketAddress address) {
+            encrypted.add(address);
+        }
     };
+    final List<InetSocketAddress> encrypted = new ArrayList<>();
 
     final Pex pex = new Pex(true, false, clock, host);
 
@@ -81,13 +87,18 @@ class PexTest {
     }
 
     PeerSession connect(InetSocketAddress remote, boolean outgoing, boolean pexCapable, OptionalInt listenPort) {
+        return connect(remote, outgoing, pexCapable, listenPort, false);
+    }
+
+    PeerSession connect(InetSocketAddress remote, boolean outgoing, boolean pexCapable, OptionalInt listenPort,
+                        boolean prefersEncryption) {
         ScriptedLink link = new ScriptedLink(remote, PeerId.random(), true, outgoing);
         PeerSession ps = new PeerSession(link, 4, new Quiet(), clock,
                 new PeerSession.Timeouts(TimeUnit.MINUTES.toNanos(3), TimeUnit.SECONDS.toNanos(20)));
         ps.start(new Bitfield(4), new PeerSession.Greeting(6881, "Spate test", pex.extensions(), OptionalLong.empty()));
         Map<String, Integer> m = pexCapable ? Map.of(ExtensionIds.UT_PEX, THEIR_ID) : Map.of("ut_metadata", 3);
         ps.handle(new ExtendedHandshake(m, listenPort, Optional.empty(), OptionalInt.empty(), Optional.empty(),
-                OptionalLong.empty()).toMessage());
+                OptionalLong.empty(), prefersEncryption).toMessage());
         link.sent.clear();
         peers.put(link, ps);
         return ps;
@@ -229,18 +240,21 @@ class PexTest {
     }
 
     @Test
-    void flagsSaySeedAndReachableForAPeerWeDialledAndNeverEncryptionOrUtp() throws WireException {
+    void flagsSaySeedReachableForAPeerWeDialledPrefersEncryptionForOneWhoseHandshakeSaidSoAndNeverUtp()
+            throws WireException {
         PeerSession a = dialled(1);
         seeds.add(dialled(2));
         dialled(3);
         connect(at("10.0.0.4", 50123), false, true, OptionalInt.of(6889));
+        connect(at("10.0.0.5", 50124), false, true, OptionalInt.of(6890), true);
         run(Pex.FIRST_DELAY_NANOS / SECOND);
         Map<InetSocketAddress, Integer> flags = new LinkedHashMap<>();
         heard(a).getFirst().added().forEach(p -> flags.put(p.address(), p.flags()));
         assertThat(flags).containsExactly(
                 Map.entry(at("10.0.0.2", 6881), PexMessage.SEED | PexMessage.REACHABLE),
                 Map.entry(at("10.0.0.3", 6881), PexMessage.REACHABLE),
-                Map.entry(at("10.0.0.4", 6889), 0));
+                Map.entry(at("10.0.0.4", 6889), 0),
+                Map.entry(at("10.0.0.5", 6890), PexMessage.PREFERS_ENCRYPTION));
     }
 
     @Test
@@ -283,6 +297,15 @@ class PexTest {
     }
 
     // ---- receiving ----
+
+    @Test
+    void anAddedPeerFlaggedAsPreferringEncryptionIsToBeDialledWithMse() {
+        PeerSession a = dialled(1);
+        receive(a, new PexMessage(List.of(new PexMessage.Peer(at("10.5.0.1", 1000), PexMessage.PREFERS_ENCRYPTION),
+                PexMessage.Peer.of(at("10.5.0.2", 1000))), List.of()));
+        assertThat(candidates).containsExactly(at("10.5.0.1", 1000), at("10.5.0.2", 1000));
+        assertThat(encrypted).containsExactly(at("10.5.0.1", 1000));
+    }
 
     @Test
     void addedPeersBecomeCandidatesAndDroppedOnesAreForgottenOnceNoSourceListsThem() {

@@ -37,4 +37,11 @@ final class ScriptedConnector implements TorrentContext.Connector {
                            PeerConnection.Listener listener, PeerConnection.Limits limits) {
         throw new UnsupportedOperationException("no sockets here");
     }
+
+    final List<InetSocketAddress> prefersEncryption = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void prefersEncryption(InetSocketAddress address) {
+        prefersEncryption.add(address);
+    }
 }

@@ -214,6 +214,20 @@ class TorrentLoopTest extends TorrentLoopHarness {
     }
 
     @Test
+    void ourHandshakeSaysWePreferEncryptionAndAPeerWhoseHandshakeSaysSoIsDialledWithMseAtItsListenPort()
+            throws Exception {
+        ScriptedLink peer = attach(ScriptedLink.fast(50123));
+        Message.Extended ours = peer.sent(Message.Extended.class).getFirst();
+        assertThat(dev.spate.wire.ExtendedHandshake.parse(ours).prefersEncryption())
+                .as("e = 1 under the default policy, prefer").isTrue();
+        deliver(peer, new dev.spate.wire.ExtendedHandshake(Map.of(), java.util.OptionalInt.of(7002),
+                java.util.Optional.empty(), java.util.OptionalInt.empty(), java.util.Optional.empty(),
+                java.util.OptionalLong.empty(), true).toMessage());
+        assertThat(loop.runUntil(() -> !connector.prefersEncryption.isEmpty(), WAIT)).isTrue();
+        assertThat(connector.prefersEncryption).containsExactly(new InetSocketAddress("127.0.0.1", 7002));
+    }
+
+    @Test
     void aPrivateTorrentAnnouncesNoPexAndTellsNoOneOfItsPeers() throws Exception {
         metainfo = metainfo(payload, List.of(), true);
         events.clear(); // the state to wait for is the new torrent's

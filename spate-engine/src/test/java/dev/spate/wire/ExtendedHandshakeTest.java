@@ -48,6 +48,20 @@ class ExtendedHandshakeTest {
     }
 
     @Test
+    void theEncryptionFlagIsSentAsEOneAndReadOnlyWhenItIsOne() throws Exception {
+        ExtendedHandshake hs = new ExtendedHandshake(Map.of(), OptionalInt.empty(), Optional.empty(),
+                OptionalInt.empty(), Optional.empty(), OptionalLong.empty(), true);
+        assertThat(new String(hs.encode(), StandardCharsets.ISO_8859_1)).isEqualTo("d1:ei1e1:mdee");
+        assertThat(ExtendedHandshake.parse(hs.encode()).prefersEncryption()).isTrue();
+        assertThat(ExtendedHandshake.parse("d1:ei0e1:mdee".getBytes(StandardCharsets.ISO_8859_1)).prefersEncryption())
+                .isFalse();
+        assertThat(ExtendedHandshake.parse("d1:e1:11:mdee".getBytes(StandardCharsets.ISO_8859_1)).prefersEncryption())
+                .as("a string is not the flag").isFalse();
+        assertThat(ExtendedHandshake.parse("d1:mdee".getBytes(StandardCharsets.ISO_8859_1)).prefersEncryption())
+                .isFalse();
+    }
+
+    @Test
     void readsAnIpv6Address() throws Exception {
         byte[] ip = new byte[16];
         ip[15] = 1;
