@@ -17,13 +17,15 @@ import java.util.Locale;
  *   U  uploading to it               u  it wants ours, we choke it
  *   K  it unchokes us, we want none  ?  we unchoke it, it wants none
  *   I  it connected to us            S  snubbed: nothing we asked for in a minute (Spate's)
+ *   E  encrypted (MSE, RC4 payload)  e  encrypted handshake, plaintext payload (Spate's)
  * </pre>
  * Pure: statistics in, lines out; the fastest peers first. The client name is the peer's own
  * words, escaped, and cut to fit the width.
  */
 final class PeerTable {
     static final String FLAG_LEGEND = "flags: D/d downloading/choked by it, U/u uploading/choked by us, "
-            + "K it unchokes, we want none, ? we unchoke, it wants none, I incoming, S snubbed";
+            + "K it unchokes, we want none, ? we unchoke, it wants none, I incoming, S snubbed, "
+            + "E encrypted, e encrypted handshake only";
 
     private PeerTable() {
     }
@@ -73,6 +75,12 @@ final class PeerTable {
         }
         if (p.snubbed()) {
             f.append('S');
+        }
+        switch (p.encryption()) {
+            case RC4 -> f.append('E');
+            case OBFUSCATED -> f.append('e');
+            case PLAINTEXT -> {
+            }
         }
         return f.toString();
     }

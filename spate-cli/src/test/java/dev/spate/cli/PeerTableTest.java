@@ -28,6 +28,16 @@ class PeerTableTest {
     }
 
     @Test
+    void encryptedPeersAreFlaggedEAndObfuscatedOnesE() {
+        assertThat(PeerTable.flags(peer("127.0.0.1", 1, "x", true).flags(true, false, true, false)
+                .encryption(dev.spate.engine.PeerEncryption.RC4).build())).isEqualTo("E");
+        assertThat(PeerTable.flags(peer("127.0.0.1", 1, "x", false).flags(true, false, true, false)
+                .encryption(dev.spate.engine.PeerEncryption.OBFUSCATED).build())).isEqualTo("Ie");
+        assertThat(PeerTable.flags(peer("127.0.0.1", 1, "x", true).flags(true, false, true, false).build()))
+                .isEmpty();
+    }
+
+    @Test
     void flagsAreTransmissionsLetters() {
         assertThat(PeerTable.flags(peer("127.0.0.1", 1, "x", true).flags(true, false, true, true).build()))
                 .as("we want its pieces, it chokes us").isEqualTo("d");
