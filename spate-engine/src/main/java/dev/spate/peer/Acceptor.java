@@ -505,9 +505,10 @@ public final class Acceptor implements AutoCloseable {
         }
     }
 
-    private static void debug(String message) {
+    /** Through the acceptor's log (the logger, or a test's list): why a connection was dropped, say. */
+    private void debug(String message) {
         try {
-            LOG.log(System.Logger.Level.DEBUG, message);
+            log.accept(System.Logger.Level.DEBUG, message);
         } catch (Throwable ignored) {
             // never let a log line close a connection or end accepting
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spate.core.InfoHash;
 import dev.spate.core.PeerId;
+import dev.spate.mse.Mse;
 import dev.spate.wire.Handshake;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -215,6 +216,88 @@ class AcceptorTest {
         assertThat(closedByAcceptor(waitingOne)).isTrue();
         // The close woke the accept thread, which saw the socket closed by its owner and ended quietly.
         assertThat(failures.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    // ---- encryption (MSE) ----
+
+    private void startWith(Acceptor.Handshakes handshakes, Duration timeout) {
+        acceptor = new Acceptor(server, "a scripted socket", new Acceptor.Settings(64, timeout, ms(10), ms(1000),
+                Duration.ofSeconds(10)), handshakes, delivered::add, failures::add, now::get, d -> {
+            pauses.add(d);
+            now.addAndGet(d.toNanos());
+        }, (level, message) -> logged.add(message));
+        acceptor.startAccepting();
+    }
+
+    private static Acceptor.Handshakes mse(boolean plaintext, boolean rc4Only) {
+        return new Acceptor.Handshakes(plaintext, rc4Only ? new Mse.Acceptance(false, true, false)
+                : new Mse.Acceptance(true, true, true), Mse.torrentsOf(() -> List.of(infoHash(1), infoHash(7))));
+    }
+
+    @Test
+    void anMseHandshakeIsAnsweredAndTheBitTorrentHandshakeInsideItIsDeliveredWithItsPayloadStream()
+            throws Exception {
+        startWith(mse(true, false), TIMEOUT);
+        SocketChannel far = connection();
+        byte[] ours = handshake(7);
+        Mse.Established e = Mse.initiate(far, infoHash(7), Mse.RC4 | Mse.PLAINTEXT, ours, TIMEOUT);
+        PeerConnection.Handshaken h = next();
+        assertThat(h.theirs().infoHash()).isEqualTo(infoHash(7));
+        assertThat(h.encryption()).as("a plaintext payload when offered").isEqualTo(Encryption.OBFUSCATED);
+        assertThat(e.method()).isEqualTo(Mse.PLAINTEXT);
+        assertThat(h.out()).as("plaintext peers are written to on the socket itself: sendfile").isSameAs(h.channel());
+    }
+
+    @Test
+    void anAcceptorRequiringRc4SelectsItAndRefusesAPlaintextHandshakeSayingWhy() throws Exception {
+        startWith(mse(false, true), TIMEOUT);
+        SocketChannel encrypted = connection();
+        Mse.Established e = Mse.initiate(encrypted, infoHash(1), Mse.RC4 | Mse.PLAINTEXT, handshake(1), TIMEOUT);
+        assertThat(e.method()).isEqualTo(Mse.RC4);
+        assertThat(next().encryption()).isEqualTo(Encryption.RC4);
+
+        SocketChannel plain = connection();
+        send(plain, handshake(1));
+        assertThat(closedByAcceptor(plain)).isTrue();
+        assertThat(delivered).isEmpty();
+        awaitLogged("plaintext handshake refused: encryption is required");
+    }
+
+    @Test
+    void withMseAcceptedAnotherProtocolIsTakenForMseAndClosedWhenItsBoundsOrTimeRunOut() throws Exception {
+        startWith(mse(true, false), Duration.ofMillis(500));
+        SocketChannel http = connection();
+        send(http, "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        long start = System.nanoTime();
+        assertThat(closedByAcceptor(http)).as("closed at the handshake timeout").isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+
+        SocketChannel noise = connection();
+        byte[] junk = new byte[96 + 600];
+        java.util.Arrays.fill(junk, (byte) 0x55);
+        send(noise, junk);
+        assertThat(closedByAcceptor(noise)).as("no req1 within 532 bytes of Ya: closed at once").isTrue();
+        assertThat(delivered).isEmpty();
+        awaitLogged("no req1 hash within 532 bytes after Ya");
+    }
+
+    @Test
+    void anMseHandshakeForATorrentWeDoNotHaveIsClosed() throws Exception {
+        startWith(mse(true, false), TIMEOUT);
+        SocketChannel far = connection();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> Mse.initiate(far, infoHash(3), Mse.RC4, handshake(3), TIMEOUT))
+                .isInstanceOf(IOException.class);
+        assertThat(delivered).isEmpty();
+        awaitLogged("req2 names no torrent of ours");
+    }
+
+    /** The acceptor closes a connection before it logs why: wait for the line. */
+    private void awaitLogged(String part) throws InterruptedException {
+        for (int i = 0; i < 500 && logged.stream().noneMatch(m -> m.contains(part)); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(logged).anyMatch(m -> m.contains(part));
     }
 
     // ---- fixtures ----
