@@ -130,9 +130,7 @@ final class SocketConnector implements TorrentContext.Connector {
                         + Messages.message(e));
                 // A peer that broke BEP 3 inside a finished MSE handshake would break it again.
                 if (i == plan.size() - 1 || e instanceof WireException) {
-                    throw new IOException(String.join("; then ", failures)
-                            + (config.encryption() == EncryptionPolicy.REQUIRE && provide != 0
-                            ? " (encryption is required: the peer may not support it)" : ""), e);
+                    throw new IOException(String.join("; then ", failures) + hint(provide, e), e);
                 }
                 continue;
             }
@@ -144,6 +142,21 @@ final class SocketConnector implements TorrentContext.Connector {
             return link(h, ours, geometry, listener, limits);
         }
         throw new AssertionError("no handshake planned for " + address);
+    }
+
+    /**
+     * What a failed last attempt may mean: a peer that closes on our plaintext handshake may
+     * require encryption; one that fails our RC4-only MSE may not speak it at all.
+     */
+    private String hint(int provide, Exception e) {
+        if (provide == 0 && e instanceof java.io.EOFException) {
+            return " (the peer may require encryption; this session's policy is "
+                    + config.encryption().name().toLowerCase(java.util.Locale.ROOT) + ")";
+        }
+        if (provide != 0 && config.encryption() == EncryptionPolicy.REQUIRE) {
+            return " (encryption is required: the peer may not support it)";
+        }
+        return "";
     }
 
     @Override
