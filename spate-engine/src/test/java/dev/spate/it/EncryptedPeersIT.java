@@ -84,8 +84,18 @@ class EncryptedPeersIT {
         try (Session session = spate("leech")) {
             TorrentHandle t = session.add(meta, leech);
             t.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-            assertThat(t.awaitCompletion(TRANSFER)).as("Spate's download from %s completes; status %s", client,
-                    t.status()).isTrue();
+            // The peer table while the download runs: the client requires RC4, so that is what it shows.
+            java.util.Set<dev.spate.engine.PeerEncryption> seen = java.util.EnumSet.noneOf(
+                    dev.spate.engine.PeerEncryption.class);
+            long deadline = System.nanoTime() + TRANSFER.toNanos();
+            boolean complete = false;
+            while (!complete && System.nanoTime() < deadline) {
+                t.peers().forEach(p -> seen.add(p.encryption()));
+                complete = t.awaitCompletion(Duration.ofMillis(50));
+            }
+            assertThat(complete).as("Spate's download from %s completes; status %s", client, t.status()).isTrue();
+            assertThat(seen).as("how the connection to %s was protected", client)
+                    .containsExactly(dev.spate.engine.PeerEncryption.RC4);
             TorrentStatus s = t.status();
             assertThat(s.piecesVerified()).isEqualTo(s.pieceCount());
             assertThat(s.hashFailures()).isZero();
