@@ -185,7 +185,7 @@ class HostileFloodsIT {
 
     /** Why the seed closed the connection from {@code port}, as it logged it, or "" if it did not. */
     private static String closeReason(ExternalProcess seed, int port) {
-        Matcher m = Pattern.compile("closing connection to /127\\.0\\.0\\.1:" + port + ": (.+)$", Pattern.MULTILINE)
+        Matcher m = Pattern.compile("closing connection to 127\\.0\\.0\\.1:" + port + ": (.+)$", Pattern.MULTILINE)
                 .matcher(seed.logText());
         return m.find() ? m.group(1) : "";
     }
