@@ -247,7 +247,12 @@ final class StatusLine {
         return switch (e) {
             case Event.PeerConnected c -> "peer " + address(c.address()) + ": connected"
                     + (c.outgoing() ? " (we dialled)" : " (it dialled)")
-                    + (c.client() == null || c.client().isEmpty() ? "" : ", client " + TerminalText.escape(c.client()));
+                    + (c.client() == null || c.client().isEmpty() ? "" : ", client " + TerminalText.escape(c.client()))
+                    + switch (c.encryption()) {
+                        case RC4 -> ", encrypted (RC4)";
+                        case OBFUSCATED -> ", encrypted handshake";
+                        case PLAINTEXT -> "";
+                    };
             case Event.PeerDisconnected d -> "peer " + address(d.address()) + ": "
                     + (d.reason().startsWith(Stall.CONNECT_FAILED) ? "" : "disconnected: ") + TerminalText.escape(d.reason());
             case Event.DhtReply r -> "dht: " + count(r.peers(), "peer") + " from the " + count(r.nodes(), "closest node");

@@ -69,7 +69,8 @@ class StallTest {
         Stall stall = new Stall(0);
         stall.onEvent(new Event.PeerDisconnected(StatusLineTest.H, REFUSING, "connect failed: Connection refused"));
         stall.onEvent(new Event.PeerDisconnected(StatusLineTest.H, SILENT, "connect failed: connect timed out"));
-        stall.onEvent(new Event.PeerConnected(StatusLineTest.H, SILENT, "", true));
+        stall.onEvent(new Event.PeerConnected(StatusLineTest.H, SILENT, "", true,
+                dev.spate.engine.PeerEncryption.PLAINTEXT));
 
         assertThat(stall.due(status(1, List.of()), 6 * S)).isEmpty();
         assertThat(stall.due(status(0, List.of()), 10 * S)).as("5 s after the peer left, not 10").isEmpty();

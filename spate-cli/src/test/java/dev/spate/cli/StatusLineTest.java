@@ -3,6 +3,7 @@ package dev.spate.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spate.engine.Event;
+import dev.spate.engine.PeerEncryption;
 import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
 import java.io.PrintWriter;
@@ -184,8 +185,13 @@ class StatusLineTest {
         InetSocketAddress a = new InetSocketAddress("127.0.0.1", 1);
         assertThat(StatusLine.verboseLine(new Event.PeerDisconnected(H, a, "connect failed: Connection refused")))
                 .isEqualTo("peer 127.0.0.1:1: connect failed: Connection refused");
-        assertThat(StatusLine.verboseLine(new Event.PeerConnected(H, a, "Transmission 4.0\u001b[2J", true)))
+        assertThat(StatusLine.verboseLine(new Event.PeerConnected(H, a, "Transmission 4.0\u001b[2J", true,
+                PeerEncryption.PLAINTEXT)))
                 .isEqualTo("peer 127.0.0.1:1: connected (we dialled), client Transmission 4.0\\x1b[2J");
+        assertThat(StatusLine.verboseLine(new Event.PeerConnected(H, a, "qBittorrent", false, PeerEncryption.RC4)))
+                .isEqualTo("peer 127.0.0.1:1: connected (it dialled), client qBittorrent, encrypted (RC4)");
+        assertThat(StatusLine.verboseLine(new Event.PeerConnected(H, a, "", true, PeerEncryption.OBFUSCATED)))
+                .isEqualTo("peer 127.0.0.1:1: connected (we dialled), encrypted handshake");
         assertThat(StatusLine.verboseLine(new Event.PeerDisconnected(H, new InetSocketAddress("::1", 7), "choked too often")))
                 .isEqualTo("peer [::1]:7: disconnected: choked too often");
         assertThat(StatusLine.verboseLine(new Event.PieceVerified(H, 1))).isNull();
@@ -197,7 +203,7 @@ class StatusLineTest {
         byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, (byte) 198, 18, 0, 3};
         InetSocketAddress v4Mapped = new InetSocketAddress(java.net.Inet6Address.getByAddress(null, mapped, -1), 6881);
 
-        assertThat(StatusLine.verboseLine(new Event.PeerConnected(H, v6, "x", false)))
+        assertThat(StatusLine.verboseLine(new Event.PeerConnected(H, v6, "x", false, PeerEncryption.PLAINTEXT)))
                 .startsWith("peer [fd00::2]:6881: connected");
         assertThat(StatusLine.eventLine(new Event.PeerBanned(H, v4Mapped, "bad data")))
                 .isEqualTo("banned 198.18.0.3:6881: bad data");

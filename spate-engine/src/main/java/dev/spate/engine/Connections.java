@@ -290,7 +290,8 @@ final class Connections {
         PeerSession ps = host.open(link);
         peers.put(link, ps);
         link.start();
-        events.accept(new Event.PeerConnected(hash, link.remote(), ps.client(), link.outgoing()));
+        events.accept(new Event.PeerConnected(hash, link.remote(), ps.client(), link.outgoing(),
+                PeerEncryption.of(link.encryption())));
     }
 
     /**

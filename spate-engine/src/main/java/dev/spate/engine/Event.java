@@ -38,8 +38,9 @@ public sealed interface Event {
         }
     }
 
-    /** A peer finished its handshake. */
-    record PeerConnected(InfoHash infoHash, InetSocketAddress address, String client, boolean outgoing) implements Event {
+    /** A peer finished its handshake, plaintext or encrypted ({@code encryption}). */
+    record PeerConnected(InfoHash infoHash, InetSocketAddress address, String client, boolean outgoing,
+                         PeerEncryption encryption) implements Event {
     }
 
     /** A peer connection ended, for {@code reason}. */

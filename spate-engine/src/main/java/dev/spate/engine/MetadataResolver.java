@@ -333,7 +333,8 @@ final class MetadataResolver implements PeerConnection.Listener {
         link.send(new ExtendedHandshake(ours.ours(), OptionalInt.of(context.listenPort().getAsInt()),
                 Optional.of(Torrent.CLIENT_NAME), OptionalInt.empty(), Optional.empty(), OptionalLong.empty())
                 .toMessage());
-        context.events().accept(new Event.PeerConnected(hash, link.remote(), "", link.outgoing()));
+        context.events().accept(new Event.PeerConnected(hash, link.remote(), "", link.outgoing(),
+                PeerEncryption.of(link.encryption())));
     }
 
     @Override
