@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -174,15 +176,16 @@ class EncryptedPeersIT {
         Payload.assertSameTree(content, download.resolve("tree"));
     }
 
-    // ---- qBittorrent, encryption required (it allows RC4 only after the exchange) ----
+    // ---- qBittorrent, by default (it prefers encryption, RC4 above all) and requiring encryption ----
 
-    @Test
+    @ParameterizedTest(name = "qBittorrent encryption {0}")
+    @EnumSource(Qbittorrent.Encryption.class)
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void spateDownloadsFromAQbittorrentSeedRequiringEncryption() throws Exception {
+    void spateDownloadsFromAQbittorrentSeed(Qbittorrent.Encryption mode) throws Exception {
         Path content = content(11);
         Path torrent = torrent(content, List.of());
         Metainfo meta = MetainfoParser.read(torrent);
-        try (Qbittorrent qbt = Qbittorrent.start(tmp, Qbittorrent.Encryption.REQUIRE)) {
+        try (Qbittorrent qbt = Qbittorrent.start(tmp, mode)) {
             qbt.addTorrentFile(torrent, tmp.resolve("seed"));
             qbt.awaitComplete(meta.infoHashHex(), Duration.ofSeconds(20));
             spateDownloadsFrom(meta, qbt.peerPort(), "qBittorrent");
@@ -190,15 +193,16 @@ class EncryptedPeersIT {
         Payload.assertSameTree(content, tmp.resolve("leech/tree"));
     }
 
-    @Test
+    @ParameterizedTest(name = "qBittorrent encryption {0}")
+    @EnumSource(Qbittorrent.Encryption.class)
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void qbittorrentRequiringEncryptionDownloadsFromASpateSeedByDiallingIt() throws Exception {
+    void qbittorrentDownloadsFromASpateSeedByDiallingIt(Qbittorrent.Encryption mode) throws Exception {
         Path content = content(12);
         Path torrent = torrent(content, List.of());
         Metainfo meta = MetainfoParser.read(torrent);
         Path download = Files.createDirectories(tmp.resolve("qbittorrent"));
         try (Session seed = spate("seed");
-             Qbittorrent qbt = Qbittorrent.start(tmp, Qbittorrent.Encryption.REQUIRE)) {
+             Qbittorrent qbt = Qbittorrent.start(tmp, mode)) {
             TorrentHandle seeding = seed.add(meta, tmp.resolve("seed"));
             assertThat(seeding.awaitCompletion(Duration.ofSeconds(20))).isTrue();
             qbt.addTorrentFile(torrent, download);
