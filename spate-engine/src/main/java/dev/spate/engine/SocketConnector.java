@@ -123,9 +123,10 @@ final class SocketConnector implements TorrentContext.Connector {
             try {
                 h = provide == 0 ? PeerConnection.handshake(ch, address, config.connectTimeout(), ours)
                         : PeerConnection.encryptedHandshake(ch, address, config.connectTimeout(), ours, provide);
-            } catch (InterruptedIOException e) {
-                throw e;
             } catch (IOException | MseException | WireException e) {
+                if (e instanceof InterruptedIOException && !(e instanceof java.net.SocketTimeoutException)) {
+                    throw (InterruptedIOException) e; // the dial itself was interrupted: the torrent stops
+                }
                 failures.add((provide == 0 ? "plaintext handshake" : "encryption handshake") + ": "
                         + Messages.message(e));
                 // A peer that broke BEP 3 inside a finished MSE handshake would break it again.

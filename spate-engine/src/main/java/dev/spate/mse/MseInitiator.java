@@ -51,6 +51,11 @@ final class MseInitiator extends Handshaking {
     boolean step(ByteBuffer in) throws MseException {
         switch (state) {
             case YB -> {
+                if (startsWithPlaintextHandshake(in)) {
+                    // A peer that does not speak MSE, answering our Ya as if it were a handshake:
+                    // say so now rather than wait out the timeout for a Yb that will not come.
+                    throw new MseException("peer answered with a plaintext BitTorrent handshake: it does not speak MSE");
+                }
                 if (in.remaining() < DiffieHellman.KEY_BYTES) {
                     return false;
                 }
@@ -116,6 +121,21 @@ final class MseInitiator extends Handshaking {
             }
             default -> throw new AssertionError(state);
         }
+    }
+
+    private static final byte[] PLAINTEXT_HEADER = ascii("\u0013BitTorrent protocol");
+
+    /** Whether the input so far is BEP 3's header, all 20 bytes of it (a random Yb is not, but for 2^-160). */
+    private static boolean startsWithPlaintextHandshake(ByteBuffer in) {
+        if (in.remaining() < PLAINTEXT_HEADER.length) {
+            return false;
+        }
+        for (int i = 0; i < PLAINTEXT_HEADER.length; i++) {
+            if (in.get(in.position() + i) != PLAINTEXT_HEADER[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static byte[] u32(int v) {

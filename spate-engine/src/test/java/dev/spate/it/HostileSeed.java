@@ -95,6 +95,9 @@ final class HostileSeed implements AutoCloseable {
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream()));
             byte[] theirs = new byte[68];
             in.readFully(theirs);
+            if (!RawPeer.startsAsBitTorrent(theirs)) {
+                return; // an MSE attempt: a plaintext-only client closes, and the leech tries plaintext
+            }
             // BEP 3 handshake: no reserved bits (no fast extension, no extension protocol).
             out.writeByte(PROTOCOL.length);
             out.write(PROTOCOL);

@@ -192,8 +192,9 @@ class PexIT {
         RawView view = rawPeerWatches(false);
         assertThat(view.extensions()).containsEntry(ExtensionIds.UT_PEX, ExtensionIds.OUR_UT_PEX);
         assertThat(view.pex()).singleElement().satisfies(m -> {
+            // Spate dials Spate with MSE by default, so the seed says the leecher prefers encryption.
             assertThat(m.added()).as("the slow leecher dialled the seed: not marked reachable")
-                    .containsExactly(PexMessage.Peer.of(local(view.otherPort())));
+                    .containsExactly(new PexMessage.Peer(local(view.otherPort()), PexMessage.PREFERS_ENCRYPTION));
             assertThat(m.dropped()).isEmpty();
         });
     }
@@ -235,11 +236,9 @@ class PexIT {
 
     /** The scripted peer: handshakes, announces ut_metadata and ut_pex, names the seed, then only reads. */
     private static void pointTo(java.net.ServerSocket listener, byte[] infoHash, int seedPort) {
-        try (java.net.Socket s = listener.accept()) {
-            s.setSoTimeout(30_000);
+        try (java.net.Socket s = acceptBitTorrent(listener)) {
             java.io.InputStream in = s.getInputStream();
             java.io.OutputStream out = s.getOutputStream();
-            in.readNBytes(68);
             out.write(RawPeer.handshake(infoHash));
             out.write(frame(20, 0, ExtendedHandshake.of(Map.of(ExtensionIds.UT_METADATA, 3, ExtensionIds.UT_PEX, 4))
                     .encode()));
@@ -252,6 +251,21 @@ class PexIT {
             }
         } catch (java.io.IOException e) {
             // the leecher hung up, or the test is over
+        }
+    }
+
+    /**
+     * The first connection that opens with a plaintext BitTorrent handshake (read); others (MSE
+     * attempts) are closed, as a plaintext-only client closes them.
+     */
+    private static java.net.Socket acceptBitTorrent(java.net.ServerSocket listener) throws java.io.IOException {
+        while (true) {
+            java.net.Socket s = listener.accept();
+            s.setSoTimeout(30_000);
+            if (RawPeer.startsAsBitTorrent(s.getInputStream().readNBytes(68))) {
+                return s;
+            }
+            s.close();
         }
     }
 

@@ -39,6 +39,16 @@ final class RawPeer implements AutoCloseable {
     }
 
     /** BEP 3's 68-byte handshake for {@code infoHash} with a random peer id. */
+    /**
+     * Whether {@code bytes} start with BEP 3's header. A plaintext-only client closes a connection
+     * whose first bytes are not (an MSE handshake's, say), which is how a dialler preferring MSE
+     * learns to try plaintext: the fakes that play such clients do the same.
+     */
+    static boolean startsAsBitTorrent(byte[] bytes) {
+        byte[] header = "\u0013BitTorrent protocol".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return bytes.length >= header.length && java.util.Arrays.equals(bytes, 0, header.length, header, 0, header.length);
+    }
+
     static byte[] handshake(byte[] infoHash) {
         return Handshake.ours(InfoHash.of(infoHash), PeerId.random()).encode();
     }

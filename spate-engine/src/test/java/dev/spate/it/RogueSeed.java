@@ -133,7 +133,6 @@ final class RogueSeed implements AutoCloseable {
             try {
                 Socket s = server.accept();
                 sockets.add(s);
-                connections.incrementAndGet();
                 Thread.ofVirtual().name("rogue-seed-peer").start(() -> serve(s));
             } catch (IOException e) {
                 return;
@@ -145,7 +144,12 @@ final class RogueSeed implements AutoCloseable {
         try (s) {
             s.setTcpNoDelay(true);
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
-            in.readFully(new byte[68]); // the leech's handshake: it dialled, it speaks first (BEP 3)
+            byte[] theirs = new byte[68];
+            in.readFully(theirs); // the leech's handshake: it dialled, it speaks first (BEP 3)
+            if (!RawPeer.startsAsBitTorrent(theirs)) {
+                return; // an MSE attempt: a plaintext-only client closes, and the leech tries plaintext
+            }
+            connections.incrementAndGet();
             if (lying) {
                 misbehavingSince.compareAndSet(0, System.nanoTime());
             }

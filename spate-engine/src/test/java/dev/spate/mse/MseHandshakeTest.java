@@ -210,6 +210,16 @@ class MseHandshakeTest {
     }
 
     @Test
+    void aPeerAnsweringOurYaWithAPlaintextHandshakeIsToldApartAtOnce() throws Exception {
+        MseInitiator a = initiator(Mse.RC4 | Mse.PLAINTEXT, 0);
+        a.receive("\u0013BitTorrent protocol".substring(0, 10).getBytes(StandardCharsets.US_ASCII));
+        assertThat(a.outcome()).isNull();
+        assertThatThrownBy(() -> a.receive(("BitTorrent protocol".substring(9) + "\0\0\0\0\0\0\0\0")
+                .getBytes(StandardCharsets.US_ASCII))).isInstanceOf(MseException.class)
+                .hasMessage("peer answered with a plaintext BitTorrent handshake: it does not speak MSE");
+    }
+
+    @Test
     void aPublicKeyOfZeroOrPMinusOneIsRefused() {
         MseResponder b = responder(RC4_ONLY, 0);
         assertThatThrownBy(() -> b.receive(new byte[96])).isInstanceOf(MseException.class)
