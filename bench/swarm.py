@@ -10,7 +10,10 @@ seed's CPU seconds while the leech ran (/proc/PID/stat of the seed's process tre
 peak RSS of each (VmHWM, sampled from /proc/PID/status; ru_maxrss for a leech that exits).
 
 Pairs (seed -> leech):
-  spate                  Spate -> Spate
+  spate                  Spate -> Spate, plaintext (--encryption tolerate on both sides)
+  spate-obfuscated       Spate -> Spate, --encryption prefer on both sides (Spate's default): the MSE/PE
+                         handshake, then the plaintext payload both allow ("obfuscated")
+  spate-rc4              Spate -> Spate, --encryption require on both sides: MSE/PE with an RC4 payload
   libtorrent             libtorrent -> libtorrent (python3-libtorrent, through the integration tests'
                          spate-engine/src/test/resources/it/lt_peer.py)
   aria2                  aria2c -> aria2c, peers from an opentracker on 127.0.0.1
@@ -18,6 +21,9 @@ Pairs (seed -> leech):
                          Transmission ignores peers on 127.0.0.0/8) with an opentracker; needs root
   spate-from-libtorrent  libtorrent -> Spate
   libtorrent-from-spate  Spate -> libtorrent
+
+The mixed pairs run Spate with its default encryption (prefer) and libtorrent with its own (MSE enabled, not
+forced), as users would.
 
 DHT, LSD/LPD, PEX, UPnP and NAT-PMP are off in every client; nothing but 127.0.0.1 (or the namespace) is used.
 """
@@ -49,10 +55,13 @@ JAR = os.path.join(ROOT, "spate-cli", "target", "spate.jar")
 LT_PEER = os.path.join(ROOT, "spate-engine", "src", "test", "resources", "it", "lt_peer.py")
 PY = "/usr/bin/python3"
 
-ALL_PAIRS = ["spate", "libtorrent", "aria2", "transmission", "spate-from-libtorrent", "libtorrent-from-spate"]
+ALL_PAIRS = ["spate", "spate-obfuscated", "spate-rc4", "libtorrent", "aria2", "transmission", "spate-from-libtorrent",
+             "libtorrent-from-spate"]
 # The Debian packages each pair needs, and a command whose presence shows they are installed.
 NEEDS = {
     "spate": [],
+    "spate-obfuscated": [],
+    "spate-rc4": [],
     "libtorrent": [("python3-libtorrent", None)],
     "aria2": [("aria2", "aria2c"), ("opentracker", "opentracker")],
     "transmission": [("transmission-daemon", "transmission-daemon"), ("transmission-cli", "transmission-remote"),
@@ -399,19 +408,27 @@ class Bench:
 
     # Each seed_* starts a seed and returns (proc, how a leech reaches it); each leech_* returns the leech proc.
 
+    @staticmethod
+    def spate_encryption(ctx):
+        """The pair's --encryption for Spate (both sides get the same), or nothing for Spate's default."""
+        policy = ctx.get("spate_encryption")
+        return ["--encryption", policy] if policy else []
+
     def seed_spate(self, ctx):
         # The seed's resume data is kept with the cached payload, so later runs need not hash it again; the
         # leech's goes with its run. Neither touches the user's state directory.
         # --no-lsd: the bench multicasts nothing, and the leech's one peer is the one it is given.
         p = Proc("seed-spate", self.java + ["seed", "--no-lsd", ctx["torrent"], "-d", ctx["data"], "--port", "0", "--bind",
-                                             "127.0.0.1", "--no-pex", "--state", os.path.join(CACHE, "state")], ctx["logdir"])
+                                             "127.0.0.1", "--no-pex", "--state", os.path.join(CACHE, "state")]
+                 + self.spate_encryption(ctx), ctx["logdir"])
         port = int(p.wait_for(r"^seeding .* on port (\d+)", 600).group(1))
         return p, "127.0.0.1:%d" % port
 
     def leech_spate(self, ctx, peer):
         return Proc("leech-spate", self.java + ["download", "--no-lsd", ctx["torrent"], "-o", ctx["out"], "--peer", peer,
                                                  "--port", "0", "--bind", "127.0.0.1", "--no-pex",
-                                                 "--state", os.path.join(ctx["work"], "state")], ctx["logdir"])
+                                                 "--state", os.path.join(ctx["work"], "state")]
+                    + self.spate_encryption(ctx), ctx["logdir"])
 
     def seed_libtorrent(self, ctx):
         p = Proc("seed-libtorrent", [PY, LT_PEER, "seed", "--torrent", ctx["torrent"], "--dir", ctx["data"],
@@ -519,11 +536,23 @@ class Bench:
 
 PAIR_CLIENTS = {
     "spate": ("spate", "spate"),
+    "spate-obfuscated": ("spate", "spate"),
+    "spate-rc4": ("spate", "spate"),
     "libtorrent": ("libtorrent", "libtorrent"),
     "aria2": ("aria2", "aria2"),
     "transmission": ("transmission", "transmission"),
     "spate-from-libtorrent": ("libtorrent", "spate"),
     "libtorrent-from-spate": ("spate", "libtorrent"),
+}
+# Spate's --encryption, given to both Spate sides of these pairs; the other pairs run Spate's default. Since the
+# default (prefer) dials with the MSE handshake, the plaintext pair has to ask for tolerate on both sides: a
+# tolerate dialler sends the plain BitTorrent handshake, and a tolerate acceptor takes it.
+SPATE_ENCRYPTION = {"spate": "tolerate", "spate-obfuscated": "prefer", "spate-rc4": "require"}
+# What the table says of a pair beside its name, where "seed -> leech" alone would not tell it.
+PAIR_LABELS = {
+    "spate": "spate -> spate, plaintext",
+    "spate-obfuscated": "spate -> spate, MSE handshake, plaintext payload",
+    "spate-rc4": "spate -> spate, RC4 payload",
 }
 
 
@@ -535,7 +564,7 @@ def run_pair(bench, pair, payload, run_no, logroot):
     os.chmod(work, 0o755)
     out = os.path.join(work, "out")
     os.makedirs(out)
-    ctx = dict(payload, logdir=logdir, work=work, out=out, netns=None)
+    ctx = dict(payload, logdir=logdir, work=work, out=out, netns=None, spate_encryption=SPATE_ENCRYPTION.get(pair))
     cleanup = []
     seed = leech = None
     try:
@@ -605,6 +634,7 @@ def run_pair(bench, pair, payload, run_no, logroot):
         size = payload["size"]
         result = {
             "pair": pair, "run": run_no, "seed": seed_kind, "leech": leech_kind, "bytes": size,
+            "spate_encryption": ctx["spate_encryption"] or "default",
             "seconds": round(seconds, 3), "mb_per_s": round(size / seconds / 1e6, 2),
             "leech_cpu_s": round(leech_cpu, 2), "seed_cpu_s": round(seed_cpu, 2),
             "leech_peak_rss_mib": round(leech.peak_kib / 1024, 1), "seed_peak_rss_mib": round(seed_peak / 1024, 1),
@@ -693,7 +723,8 @@ def table(results, pairs):
             continue
         seed, leech = PAIR_CLIENTS[pair]
         med = lambda key: statistics.median(r[key] for r in rs)
-        rows.append(["%s (%s -> %s)" % (pair, seed, leech) if seed != leech or pair != seed else pair,
+        label = PAIR_LABELS.get(pair, "%s -> %s" % (seed, leech) if seed != leech or pair != seed else None)
+        rows.append(["%s (%s)" % (pair, label) if label else pair,
                      str(len(rs)), "%.1f" % med("mb_per_s"), "%.1f" % min(r["mb_per_s"] for r in rs),
                      "%.1f" % max(r["mb_per_s"] for r in rs), "%.2f" % med("leech_cpu_s"),
                      "%.2f" % med("seed_cpu_s"), "%.0f" % max(r["leech_peak_rss_mib"] for r in rs),
