@@ -417,15 +417,16 @@ class Bench:
     def seed_spate(self, ctx):
         # The seed's resume data is kept with the cached payload, so later runs need not hash it again; the
         # leech's goes with its run. Neither touches the user's state directory.
-        # --no-lsd: the bench multicasts nothing, and the leech's one peer is the one it is given.
-        p = Proc("seed-spate", self.java + ["seed", "--no-lsd", ctx["torrent"], "-d", ctx["data"], "--port", "0", "--bind",
+        # --no-lsd --no-dht: the bench multicasts nothing, contacts no public DHT router, and the
+        # leech's one peer is the one it is given.
+        p = Proc("seed-spate", self.java + ["seed", "--no-lsd", "--no-dht", ctx["torrent"], "-d", ctx["data"], "--port", "0", "--bind",
                                              "127.0.0.1", "--no-pex", "--state", os.path.join(CACHE, "state")]
                  + self.spate_encryption(ctx), ctx["logdir"])
         port = int(p.wait_for(r"^seeding .* on port (\d+)", 600).group(1))
         return p, "127.0.0.1:%d" % port
 
     def leech_spate(self, ctx, peer):
-        return Proc("leech-spate", self.java + ["download", "--no-lsd", ctx["torrent"], "-o", ctx["out"], "--peer", peer,
+        return Proc("leech-spate", self.java + ["download", "--no-lsd", "--no-dht", ctx["torrent"], "-o", ctx["out"], "--peer", peer,
                                                  "--port", "0", "--bind", "127.0.0.1", "--no-pex",
                                                  "--state", os.path.join(ctx["work"], "state")]
                     + self.spate_encryption(ctx), ctx["logdir"])

@@ -46,6 +46,22 @@ class DhtTestIsolationTest {
     }
 
     @Test
+    void theSwarmBenchmarkStartsEverySpateWithTheDhtAndLocalDiscoveryOff() throws IOException {
+        // bench/swarm.py, from the module directory the tests run in.
+        Path bench = Path.of("..", "bench", "swarm.py");
+        String text = Files.readString(bench);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("self\\.java \\+ \\[\"(seed|download)\"[^\\]]*\\]")
+                .matcher(text);
+        int commands = 0;
+        while (m.find()) {
+            commands++;
+            assertThat(m.group()).as("a spate command of bench/swarm.py").contains("\"--no-dht\"")
+                    .contains("\"--no-lsd\"");
+        }
+        assertThat(commands).as("spate commands found in %s", bench).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
     void thePublicRoutersAreTheUsersDefaultOnly() {
         SessionConfig users = SessionConfig.builder().localDiscovery(false).dht(false).build();
         assertThat(users.dhtBootstrap()).isEqualTo(DhtConfig.PUBLIC_ROUTERS);
