@@ -32,6 +32,8 @@ final class MovableStorage implements Storage {
     private Storage current;
     /** What {@link #setWantedFiles} said last (null: every file), for the storage opened next. */
     private boolean[] wanted;
+    /** Closed: a move that comes later moves nothing. Written under the read lock, read under the write lock. */
+    private volatile boolean closed;
 
     MovableStorage(Storage first, boolean[] wantedFiles) {
         this.current = first;
@@ -47,6 +49,9 @@ final class MovableStorage implements Storage {
     void replace(Move move) throws IOException {
         lock.writeLock().lock();
         try {
+            if (closed) {
+                throw new IOException("the torrent's files are closed");
+            }
             current = move.apply(current, wanted == null ? null : wanted.clone());
         } finally {
             lock.writeLock().unlock();
@@ -131,13 +136,18 @@ final class MovableStorage implements Storage {
         }
     }
 
+    /**
+     * Closes the storage open now; after a move under way, not during it. Under the read lock only,
+     * as the storage's own close: reads still running (a check) end on their own.
+     */
     @Override
     public void close() throws IOException {
-        lock.writeLock().lock();
+        lock.readLock().lock();
         try {
+            closed = true;
             current.close();
         } finally {
-            lock.writeLock().unlock();
+            lock.readLock().unlock();
         }
     }
 
