@@ -144,6 +144,7 @@ public final class StorageMove {
                         + " to use the torrent's files where they are", e);
             }
             if (entry.isEmpty() || !entry.get().from().equals(dir)) {
+                finishMovesInto(store, hash, info, dir, steps);
                 return dir;
             }
             if (entry.get().phase() == MoveJournal.Phase.MOVING) {
@@ -153,6 +154,33 @@ public final class StorageMove {
         }
         throw new IOException("the moves recorded for " + info.name() + " in " + store.stateDirectory()
                 + " go round in a loop from " + directory);
+    }
+
+    /**
+     * Finishes the moves still under way into {@code dir}: the torrent added again with the
+     * directory it was being moved to, whose journal is keyed by the one it left.
+     */
+    private static void finishMovesInto(ResumeStore store, InfoHash hash, TorrentInfo info, Path dir, Steps steps)
+            throws IOException {
+        Path journals = store.moveLocation(hash, dir).getParent();
+        List<Path> found = new ArrayList<>();
+        try (var listing = Files.newDirectoryStream(journals, hash.hex() + "-*.move")) {
+            listing.forEach(found::add);
+        } catch (NoSuchFileException e) {
+            return; // nothing was ever saved
+        }
+        for (Path file : found) {
+            Optional<MoveJournal.Entry> entry;
+            try {
+                entry = MoveJournal.read(file, hash);
+            } catch (ResumeFile.Corrupt e) {
+                continue; // another directory's; its own add reports it
+            }
+            if (entry.isPresent() && entry.get().phase() == MoveJournal.Phase.MOVING && entry.get().to().equals(dir)
+                    && file.equals(store.moveLocation(hash, entry.get().from()))) {
+                new StorageMove(store, hash, info, entry.get().from(), dir).finish(steps);
+            }
+        }
     }
 
     /** Every step after the journal; each may have been done before, by a run a kill cut off. */
@@ -196,6 +224,17 @@ public final class StorageMove {
 
     /** What file {@code i} needs now, from what is at both its places. */
     private MovePlan.Step decide(int i) throws IOException {
+        // As FileStorage, which never follows a link below the download directory: none on the way.
+        for (Path d = to.resolve(info.name()); !d.equals(targets[i]); d = d.resolve(targets[i].getName(d.getNameCount()))) {
+            MovePlan.Kind k = kind(d);
+            if (k == MovePlan.Kind.MISSING) {
+                break;
+            }
+            if (k != MovePlan.Kind.OTHER || !Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                return new MovePlan.Refuse(d + " is in the way: " + (k == MovePlan.Kind.LINK ? "a symbolic link"
+                        : "not a directory"));
+            }
+        }
         MovePlan.Kind source = kind(sources[i]);
         MovePlan.Kind target = kind(targets[i]);
         boolean same = source == target && source != MovePlan.Kind.MISSING && same(sources[i], targets[i], source);

@@ -172,6 +172,58 @@ class StorageMoveTest {
     }
 
     @Test
+    void aMoveCutOffIsFinishedAlsoWhenTheTorrentIsAddedWithItsTarget() throws IOException {
+        layOut();
+        try {
+            plan(fresh()).run(step -> {
+                if (step.equals("moved 1")) {
+                    throw new Killed();
+                }
+            });
+        } catch (Killed expected) {
+            // cut off with files at both places
+        }
+        assertThat(file(old(), 2)).exists();
+        assertThat(StorageMove.settle(store(), HASH, t.info, fresh(), StorageMove.Steps.NONE)).isEqualTo(fresh());
+        assertAllAtTheNewPlace();
+    }
+
+    @Test
+    void aSymbolicLinkOnTheWayAtTheTargetIsRefused() throws IOException {
+        layOut();
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.createDirectories(fresh().resolve("t"));
+        Path link = fresh().resolve("t").resolve("sub");
+        Files.createSymbolicLink(link, elsewhere);
+        assertThatThrownBy(() -> plan(fresh())).isInstanceOf(StorageException.class)
+                .hasMessage("cannot move t to " + fresh() + ": " + link + " is in the way: a symbolic link");
+        assertUntouched();
+        try (Stream<Path> in = Files.list(elsewhere)) {
+            assertThat(in).isEmpty();
+        }
+    }
+
+    /** Where the temporary directory and /dev/shm are two file systems, a real rename fails and the copy runs. */
+    @Test
+    void betweenTwoFileSystemsTheFilesAreCopied() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+                && !Files.getFileStore(shm).equals(Files.getFileStore(tmp)), "no second file system at /dev/shm");
+        layOut();
+        Path target = Files.createTempDirectory(shm, "spate-move-test");
+        try {
+            StorageMove.plan(store(), HASH, t.info, old(), target).run(StorageMove.Steps.NONE);
+            for (int i = 0; i < 4; i++) {
+                assertThat(file(target, i)).hasBinaryContent(bytes(i));
+                assertThat(file(old(), i)).doesNotExist();
+            }
+            assertThat(old().resolve("t")).doesNotExist();
+        } finally {
+            deleteTree(target);
+        }
+    }
+
+    @Test
     void aTargetInsideTheTorrentsFilesIsRefusedAndNothingIsTouched() throws IOException {
         layOut();
         Path inside = old().resolve("t").resolve("sub");
