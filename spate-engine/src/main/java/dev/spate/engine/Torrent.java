@@ -271,8 +271,13 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             StorageMoves.start(context, hash, info, directory, to, storage)
                     .whenComplete((moved, failure) -> {
                         if (!post(() -> moveEnded(moved, failure, done))) {
-                            done.completeExceptionally(new TorrentRemovedException("torrent " + info.name()
-                                    + " was removed"));
+                            // Removed meanwhile: the move itself is over (its storage waited for it) and says how.
+                            if (failure == null) {
+                                done.complete(null);
+                            } else {
+                                done.completeExceptionally(failure instanceof StorageMoves.Broken broken
+                                        ? new TorrentFailedException(broken.getMessage()) : failure);
+                            }
                         }
                     });
         })) {
