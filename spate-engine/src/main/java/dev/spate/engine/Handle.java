@@ -283,6 +283,17 @@ final class Handle implements TorrentHandle {
     }
 
     @Override
+    public CompletableFuture<Void> moveStorage(java.nio.file.Path newDirectory) {
+        java.util.Objects.requireNonNull(newDirectory, "newDirectory");
+        Torrent t = torrent;
+        if (t == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the files of " + name()
+                    + " are not known yet (its metadata is being fetched)"));
+        }
+        return t.moveStorage(newDirectory);
+    }
+
+    @Override
     public synchronized void pause() {
         paused = true;
         if (torrent != null) {

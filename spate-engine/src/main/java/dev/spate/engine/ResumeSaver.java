@@ -25,7 +25,7 @@ final class ResumeSaver {
 
     private final DiskIo disk;
     private final Storage storage;
-    private final ResumeStore.Entry entry;
+    private ResumeStore.Entry entry;
     private final Clock clock;
     private final Supplier<Bitfield> have;
     private final Predicate<Runnable> post;
@@ -47,6 +47,11 @@ final class ResumeSaver {
 
     ResumeStore.Entry entry() {
         return entry;
+    }
+
+    /** The torrent's files moved: its resume data is the new directory's from now on. */
+    void moveTo(ResumeStore.Entry moved) {
+        entry = moved;
     }
 
     /** Something to save: a verified piece, or resume data that did not match the files. */

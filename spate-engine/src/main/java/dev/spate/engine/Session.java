@@ -33,6 +33,7 @@ import java.util.Optional;
 import dev.spate.core.Clock;
 import dev.spate.storage.FileStorage;
 import dev.spate.storage.ResumeStore;
+import dev.spate.storage.StorageMove;
 
 /**
  * A BitTorrent session: one listening port, one disk pool and one peer id for all its torrents.
@@ -251,7 +252,12 @@ public final class Session implements AutoCloseable {
             throw new IllegalArgumentException("v2-only torrents cannot be downloaded yet");
         }
         InfoHash hash = InfoHash.of(metainfo.infoHash());
-        Torrent torrent = new Torrent(context, metainfo, directory, options, t -> removed(hash));
+        if (torrents.containsKey(hash)) {
+            throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
+        }
+        // A move of its files a crash cut off is finished first; one done is followed to where they went.
+        Path where = StorageMove.settle(context.resumes(), hash, metainfo.info(), directory, StorageMoves.steps);
+        Torrent torrent = new Torrent(context, metainfo, where, options, t -> removed(hash));
         Handle handle = new Handle(torrent);
         if (torrents.putIfAbsent(hash, handle) != null) {
             torrent.discard();
@@ -413,7 +419,9 @@ public final class Session implements AutoCloseable {
             try {
                 Metainfo meta = MetainfoParser.fromInfo(resolution.info(), magnet.trackerTiers(), magnet.webSeeds());
                 metadata.save(meta);
-                Torrent torrent = new Torrent(context, meta, directory, handle.options(), t -> removed(handle.infoHash()));
+                Path where = StorageMove.settle(context.resumes(), handle.infoHash(), meta.info(), directory,
+                        StorageMoves.steps);
+                Torrent torrent = new Torrent(context, meta, where, handle.options(), t -> removed(handle.infoHash()));
                 if (!handle.attach(torrent)) {
                     torrent.discard();
                     return;

@@ -7,7 +7,6 @@ import dev.spate.peer.PeerConnection;
 import dev.spate.peer.PeerLink;
 import dev.spate.peer.PeerSession;
 import dev.spate.storage.ResumeCheck;
-import dev.spate.storage.Storage;
 import dev.spate.wire.Message;
 import dev.spate.wire.TorrentGeometry;
 import java.io.IOException;
@@ -45,7 +44,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     /** BEP 5: the .torrent's {@code nodes}, DHT contacts (host names unresolved). */
     private final List<InetSocketAddress> dhtNodes;
     private final InfoHash hash;
-    private final Storage storage;
+    private final MovableStorage storage;
     private final Mailbox loop;
     private final Consumer<Torrent> onRemoved;
     private final CompletableFuture<Void> completion = new CompletableFuture<>();
@@ -63,6 +62,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final Upload upload;
     private final TorrentTrackers trackers;
     private boolean checked;
+    /** Where the files are: the directory the torrent was added with, until a move. */
+    private Path directory;
+    /** A {@link #moveStorage} is under way; whether the torrent resumes when it ends. */
+    private boolean moving;
+    private boolean resumeAfterMove;
     private String error;
     private final ResumeSaver resume;
     private final Inbox inbox;
@@ -88,8 +92,9 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         this.onRemoved = onRemoved;
         FileChoice choice = new FileChoice(info, options);
         this.options = options;
-        this.storage = context.storage().open(info, directory, context.resumes().partsLocation(hash, directory),
-                choice.wantedFiles());
+        this.directory = directory;
+        this.storage = new MovableStorage(context.storage().open(info, directory,
+                context.resumes().partsLocation(hash, directory), choice.wantedFiles()), choice.wantedFiles());
         SessionConfig config = context.config();
         this.timeouts = new PeerSession.Timeouts(config.idleTimeout().toNanos(), config.requestTimeout().toNanos());
         this.lifecycle = new Lifecycle(hash, context.events());
@@ -201,34 +206,107 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     /** Disconnects every peer and stops; the data and what is verified stay. Any thread. */
     void pause() {
         post(() -> {
-            boolean wasActive = lifecycle.isActive();
-            if (!lifecycle.go(TorrentState.PAUSED)) {
-                return;
-            }
-            dropCarried("paused", true);
-            if (wasActive) {
-                leaveDiscovery();
-                connections.disconnectAll("paused");
-                webSeeds.stop();
-                trackers.stopped();
-                download.trim();
-                resume.save();
+            resumeAfterMove = false;
+            pauseNow();
+        });
+    }
+
+    private void pauseNow() {
+        boolean wasActive = lifecycle.isActive();
+        if (!lifecycle.go(TorrentState.PAUSED)) {
+            return;
+        }
+        dropCarried("paused", true);
+        if (wasActive) {
+            leaveDiscovery();
+            connections.disconnectAll("paused");
+            webSeeds.stop();
+            trackers.stopped();
+            download.trim();
+            resume.save();
+        }
+    }
+
+    /** Starts again after {@link #pause()}; once a move under way is done. Any thread. */
+    void resume() {
+        post(() -> {
+            if (moving) {
+                resumeAfterMove = true;
+            } else {
+                resumeNow();
             }
         });
     }
 
-    /** Starts again after {@link #pause()}. Any thread. */
-    void resume() {
-        post(() -> {
-            if (lifecycle.state() != TorrentState.PAUSED) {
+    private void resumeNow() {
+        if (lifecycle.state() != TorrentState.PAUSED) {
+            return;
+        }
+        if (checked) {
+            activate();
+        } else {
+            lifecycle.go(TorrentState.CHECKING); // the check goes on; it activates when done
+        }
+    }
+
+    /**
+     * Pauses, moves the files to {@code to} ({@link StorageMoves}), and resumes if the torrent was
+     * not paused before. Any thread; see {@link TorrentHandle#moveStorage}.
+     */
+    CompletableFuture<Void> moveStorage(Path to) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!post(() -> {
+            if (lifecycle.isOver()) {
+                done.completeExceptionally(lifecycle.state() == TorrentState.ERROR ? new TorrentFailedException(error)
+                        : new TorrentRemovedException("torrent " + info.name() + " was removed"));
                 return;
             }
-            if (checked) {
-                activate();
-            } else {
-                lifecycle.go(TorrentState.CHECKING); // the check goes on; it activates when done
+            if (moving) {
+                done.completeExceptionally(new IllegalStateException("a move of " + info.name() + " is under way"));
+                return;
             }
-        });
+            moving = true;
+            resumeAfterMove = lifecycle.state() != TorrentState.PAUSED;
+            pauseNow();
+            StorageMoves.start(context, hash, info, directory, to, storage)
+                    .whenComplete((moved, failure) -> {
+                        if (!post(() -> moveEnded(moved, failure, done))) {
+                            // Removed meanwhile: the move itself is over (its storage waited for it) and says how.
+                            if (failure == null) {
+                                done.complete(null);
+                            } else {
+                                done.completeExceptionally(failure instanceof StorageMoves.Broken broken
+                                        ? new TorrentFailedException(broken.getMessage()) : failure);
+                            }
+                        }
+                    });
+        })) {
+            done.completeExceptionally(new TorrentRemovedException("torrent " + info.name() + " was removed"));
+        }
+        return done;
+    }
+
+    private void moveEnded(Path moved, Throwable failure, CompletableFuture<Void> done) {
+        moving = false;
+        if (failure == null) {
+            directory = moved;
+            resume.moveTo(context.resumes().entry(hash, moved));
+            if (checked) {
+                resume.changed(); // the files' times as they are at the new place
+                resume.save();
+            }
+            done.complete(null);
+        } else if (failure instanceof StorageMoves.Broken broken) {
+            fail(broken.getMessage());
+            done.completeExceptionally(new TorrentFailedException(broken.getMessage()));
+            return;
+        } else {
+            done.completeExceptionally(failure);
+        }
+        if (resumeAfterMove) {
+            resumeNow();
+        }
+        snapshot();
     }
 
     /** Stops and leaves the session; waits for the loop to end. Any thread but the loop. */

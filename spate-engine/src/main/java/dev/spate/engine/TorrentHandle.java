@@ -2,6 +2,7 @@ package dev.spate.engine;
 
 import dev.spate.core.InfoHash;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -85,6 +86,27 @@ public sealed interface TorrentHandle permits Handle {
      * @throws TorrentFailedException if an error stopped it first
      */
     boolean awaitCompletion(Duration timeout) throws InterruptedException;
+
+    /**
+     * Moves the torrent's files (those its metainfo names that are on disk) to
+     * {@code newDirectory}, laid out there as {@link Session#add(dev.spate.metainfo.Metainfo, Path)}
+     * lays them out, and downloads and seeds from there. The torrent is paused meanwhile and
+     * resumes as it was. Each file moves whole: renamed where the file system allows, else copied
+     * under a temporary name, synced, renamed into place, and only then deleted at the old place;
+     * empty directories of the torrent's layout left there are removed. The move is recorded in
+     * the state directory first, so one cut off (a crash, a kill) is finished when the torrent is
+     * added again, before its data is checked; and a torrent added again with the old directory
+     * is found at the new one.
+     *
+     * <p>The future completes once every file is at the new place; it fails with an
+     * {@link IllegalArgumentException} (nothing moved) when {@code newDirectory} is inside the
+     * torrent's own files or holds one of its files with other content (the message names the
+     * path), with an {@link java.io.IOException} (nothing moved) when the files cannot be looked
+     * at, with an {@link IllegalStateException} when a move is under way or the metadata of a
+     * magnet link is not here yet, and with a {@link TorrentFailedException} when the move failed
+     * midway (the torrent stops with that error; adding it again finishes the move).
+     */
+    CompletableFuture<Void> moveStorage(Path newDirectory);
 
     /** Disconnects every peer and stops; the data and what is verified stay. */
     void pause();

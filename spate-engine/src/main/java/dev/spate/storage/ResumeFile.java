@@ -89,13 +89,21 @@ public final class ResumeFile {
      * @throws IOException naming the file and the system's reason
      */
     public static void write(Path file, State state) throws IOException {
-        byte[] bytes = encode(state);
+        writeAtomically(file, encode(state), "resume file");
+    }
+
+    /**
+     * Writes {@code bytes} to {@code file} as this class writes a resume file (temporary file,
+     * fsync, rename over, fsync of the directory); its directory must exist. Failures name
+     * {@code what} and the file.
+     */
+    static void writeAtomically(Path file, byte[] bytes, String what) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Path temp;
         try {
             temp = Files.createTempFile(dir, file.getFileName() + ".", TEMP_SUFFIX);
         } catch (IOException e) {
-            throw new IOException("writing resume file " + file + ": " + describe(e), e);
+            throw new IOException("writing " + what + " " + file + ": " + describe(e), e);
         }
         try {
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -116,7 +124,7 @@ public final class ResumeFile {
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup); // left for ResumeStore's sweep of stale temporary files
             }
-            throw new IOException("writing resume file " + file + ": " + describe(e), e);
+            throw new IOException("writing " + what + " " + file + ": " + describe(e), e);
         }
         syncDirectory(dir);
     }
@@ -132,7 +140,7 @@ public final class ResumeFile {
     }
 
     /** Makes the rename durable where the platform allows opening a directory (Linux, macOS). */
-    private static void syncDirectory(Path dir) {
+    static void syncDirectory(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException ignored) {

@@ -102,6 +102,14 @@ public final class ResumeStore {
         return resumeDirectory.resolve(infoHash.hex() + "-" + directoryKey(downloadDirectory) + ".parts");
     }
 
+    /**
+     * Where the {@link MoveJournal} of a move of {@code infoHash} away from {@code downloadDirectory}
+     * lives (see {@link StorageMove}).
+     */
+    public Path moveLocation(InfoHash infoHash, Path downloadDirectory) {
+        return resumeDirectory.resolve(infoHash.hex() + "-" + directoryKey(downloadDirectory) + ".move");
+    }
+
     /** The first 16 hex digits of the SHA-1 of the directory's absolute, normalized path (UTF-8). */
     static String directoryKey(Path downloadDirectory) {
         byte[] path = downloadDirectory.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8);
@@ -224,7 +232,7 @@ public final class ResumeStore {
         }
     }
 
-    private void createDirectories() throws IOException {
+    void createDirectories() throws IOException {
         if (!Files.isDirectory(resumeDirectory)) {
             createPrivate(stateDirectory);
             createPrivate(resumeDirectory);
