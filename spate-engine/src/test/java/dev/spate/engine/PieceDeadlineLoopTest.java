@@ -1,0 +1,215 @@
+package dev.spate.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spate.peer.ScriptedLink;
+import dev.spate.storage.DiskIo;
+import dev.spate.wire.Message;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Piece deadlines, piece priorities and the verified pieces of the status, seen in the order of
+ * {@link Event.PieceVerified} when scripted seeds answer the torrent's requests in turns, one
+ * block each, in the order each was asked. Time is the harness's fake clock: nothing sleeps.
+ */
+class PieceDeadlineLoopTest extends TorrentLoopHarness {
+    private final Set<Long> delivered = new HashSet<>();
+    private TorrentHandle handle;
+
+    private ScriptedLink seed(int port) throws InterruptedException {
+        ScriptedLink seed = attach(ScriptedLink.fast(port));
+        deliver(seed, Message.HAVE_ALL);
+        deliver(seed, Message.UNCHOKE);
+        return seed;
+    }
+
+    private TorrentHandle handle() {
+        if (handle == null) {
+            handle = new Handle(torrent);
+        }
+        return handle;
+    }
+
+    private List<Integer> verified() {
+        return events.stream().filter(e -> e instanceof Event.PieceVerified).map(e -> ((Event.PieceVerified) e).piece())
+                .toList();
+    }
+
+    /**
+     * The seeds take turns, in the order given, each answering the oldest request it has not
+     * answered yet, as a peer working through its queue would; a block another seed delivered
+     * already (a cancel crossed it) is not sent again. A piece's verdict is awaited when its last
+     * block arrives, so the order of verdicts is the order pieces were completed.
+     */
+    private void serveInTurns(ScriptedLink... seeds) throws InterruptedException {
+        boolean any = true;
+        while (any) {
+            any = false;
+            for (ScriptedLink seed : seeds) {
+                int answered = answeredSoFar.getOrDefault(seed, 0);
+                List<Message.Request> asked = requests(seed);
+                while (answered < asked.size()) {
+                    Message.Request r = asked.get(answered++);
+                    answeredSoFar.put(seed, answered);
+                    if (!delivered.add(((long) r.piece() << 32) | r.begin())) {
+                        continue; // another seed's copy came first
+                    }
+                    deliver(seed, block(r.piece(), r.begin(), r.length()));
+                    any = true;
+                    int piece = r.piece();
+                    if (delivered.contains((long) piece << 32) && delivered.contains(((long) piece << 32) | BLOCK)) {
+                        assertThat(loop.runUntil(() -> verified().contains(piece), WAIT)).as("piece %d verified", piece)
+                                .isTrue();
+                    }
+                    break; // the next seed's turn
+                }
+            }
+        }
+    }
+
+    @Test
+    void inATwoPeerSwarmAnUrgentDeadlinePieceIsAskedOfBothAndCompletesBeforeAnyOther() throws Exception {
+        handle().setPieceDeadline(5, Duration.ZERO);
+        loop.runPending();
+        ScriptedLink a = seed(1);
+        ScriptedLink b = seed(2);
+
+        assertThat(requests(a).subList(0, 2)).extracting(Message.Request::piece).containsExactly(5, 5);
+        assertThat(requests(b).subList(0, 2)).as("urgent: the same blocks of the second seed")
+                .extracting(Message.Request::piece).containsExactly(5, 5);
+        serveInTurns(b, a); // the seed that came second answers first: its other pieces would win otherwise
+
+        assertThat(verified()).hasSize(PIECES).doesNotHaveDuplicates();
+        assertThat(verified().getFirst()).isEqualTo(5);
+        assertThat(a.sent(Message.Cancel.class)).as("the copies b brought first, cancelled at a")
+                .extracting(Message.Cancel::piece).contains(5);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+    }
+
+    @Test
+    void deadlinesAreServedEarliestFirstAheadOfPiecesWithout() throws Exception {
+        handle().setPieceDeadline(2, Duration.ofSeconds(20));
+        handle().setPieceDeadline(6, Duration.ofSeconds(10));
+        handle().setPieceDeadline(4, Duration.ofSeconds(30));
+        handle().setPieceDeadline(4, Duration.ofSeconds(15)); // replaces the first
+        loop.runPending();
+
+        serveInTurns(seed(1));
+
+        assertThat(verified().subList(0, 3)).containsExactly(6, 4, 2);
+        assertThat(verified()).hasSize(PIECES);
+    }
+
+    @Test
+    void aDeadlineNotYetNearIsAskedOfOnePeerAndOfTheOtherOnceTheClockBringsItNear() throws Exception {
+        handle().setPieceDeadline(3, Duration.ofSeconds(30));
+        loop.runPending();
+        ScriptedLink a = seed(1);
+        ScriptedLink b = seed(2);
+        assertThat(requests(a)).extracting(Message.Request::piece).contains(3);
+        assertThat(requests(b)).extracting(Message.Request::piece).doesNotContain(3);
+
+        tick(29); // within a second of the deadline now; a has not answered
+        assertThat(requests(b)).extracting(Message.Request::piece).as("near: asked of b too").contains(3);
+    }
+
+    @Test
+    void aDeadlineFetchesAPieceOfASkippedFileAndTheVerifiedPiecesShowIt() throws Exception {
+        metainfo = FileChoiceLoopTest.threeFiles(payload);
+        disk.close();
+        disk = new DiskIo(1, 4 << 20);
+        events.clear();
+        torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build(),
+                TorrentOptions.defaults().withFilePriorities(List.of(FilePriority.SKIP, FilePriority.NORMAL, FilePriority.SKIP)));
+        torrent.start();
+        awaitState(TorrentState.DOWNLOADING);
+        ScriptedLink seed = seed(1);
+        serveInTurns(seed);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        TorrentStatus before = torrent.snapshot();
+        assertThat(before.verifiedPieces().toBitSet()).isEqualTo(bits(2, 3, 4));
+        assertThat(torrent.snapshot().verifiedPieces()).as("nothing new: the same copy").isSameAs(before.verifiedPieces());
+
+        handle().setPieceDeadline(6, Duration.ofSeconds(5)); // of c, skipped
+        loop.runPending();
+        assertThat(lastState()).as("wants a piece again").isEqualTo(TorrentState.DOWNLOADING);
+        serveInTurns(seed);
+
+        assertThat(verified()).containsExactly(2, 3, 4, 6).as("nothing else of the skipped files");
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        TorrentStatus after = torrent.snapshot();
+        assertThat(after.verifiedPieces().toBitSet()).isEqualTo(bits(2, 3, 4, 6));
+        assertThat(after.verifiedPieces().count()).isEqualTo(after.piecesVerified());
+        assertThat(before.verifiedPieces().contains(6)).as("an earlier snapshot does not change").isFalse();
+        assertThat(storage.readPiece(6, java.nio.ByteBuffer.allocate(PIECE))).isTrue();
+    }
+
+    @Test
+    void piecePrioritiesReplaceTheirFilesAndSkipWithholdsAPiece() throws Exception {
+        torrent.choose(c -> c.setSequential(true));
+        handle().setPiecePriority(6, FilePriority.HIGH);
+        handle().setPiecePriority(1, FilePriority.SKIP);
+        loop.runPending();
+        ScriptedLink seed = seed(1);
+        serveInTurns(seed);
+
+        assertThat(verified()).containsExactly(6, 0, 2, 3, 4, 5, 7);
+        assertThat(requests(seed)).extracting(Message.Request::piece).doesNotContain(1);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        assertThat(torrent.snapshot().verifiedPieces().nextMissing(0)).isEqualTo(1);
+    }
+
+    @Test
+    void theHandleChecksPiecesAndDurations() {
+        assertThatThrownBy(() -> handle().setPieceDeadline(PIECES, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("no piece 8 in a torrent of 8 pieces");
+        assertThatThrownBy(() -> handle().setPieceDeadline(0, Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> handle().setPiecePriority(-1, FilePriority.HIGH)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> handle().openStream(1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("no file 1 in a torrent of 1 file");
+    }
+
+    @Test
+    void clearedDeadlinesNoLongerGoFirst() throws Exception {
+        torrent.choose(c -> c.setSequential(true));
+        handle().setPieceDeadline(7, Duration.ZERO);
+        handle().clearPieceDeadlines();
+        loop.runPending();
+        serveInTurns(seed(1));
+        assertThat(verified()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+    }
+
+    @Test
+    void aStreamReadsTheFileAsItsPiecesVerifyAskingForThemFirst() throws Exception {
+        ScriptedLink seed = seed(1);
+        java.io.InputStream in = handle().openStream(0);
+        java.util.concurrent.CompletableFuture<byte[]> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (in) {
+                return in.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        for (int round = 0; round < 1000 && !read.isDone(); round++) {
+            serveInTurns(seed);
+            loop.runUntil(() -> read.isDone() || requests(seed).size() > answeredSoFar.getOrDefault(seed, 0),
+                    Duration.ofMillis(50));
+        }
+        assertThat(read.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(payload);
+    }
+
+    private static java.util.BitSet bits(int... pieces) {
+        java.util.BitSet b = new java.util.BitSet();
+        for (int p : pieces) {
+            b.set(p);
+        }
+        return b;
+    }
+}
