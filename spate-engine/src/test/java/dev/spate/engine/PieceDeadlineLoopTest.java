@@ -141,7 +141,8 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
         assertThat(lastState()).as("wants a piece again").isEqualTo(TorrentState.DOWNLOADING);
         serveInTurns(seed);
 
-        assertThat(verified()).containsExactly(2, 3, 4, 6).as("nothing else of the skipped files");
+        assertThat(verified()).as("b's pieces in any order, then 6 and nothing else of the skipped files").hasSize(4)
+                .endsWith(6).containsExactlyInAnyOrder(2, 3, 4, 6);
         assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
         TorrentStatus after = torrent.snapshot();
         assertThat(after.verifiedPieces().toBitSet()).isEqualTo(bits(2, 3, 4, 6));
@@ -203,6 +204,62 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
                     Duration.ofMillis(50));
         }
         assertThat(read.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(payload);
+    }
+
+    @Test
+    void aStreamBlockedOnAMissingPieceFailsWhenClosedOrWhenTheTorrentFails() throws Exception {
+        java.io.InputStream closed = handle().openStream(0);
+        java.util.concurrent.CompletableFuture<Integer> first = readOneAsync(closed);
+        loop.runUntil(() -> false, Duration.ofMillis(300)); // the read registers, finds nothing, waits
+        assertThat(first).isNotDone();
+        closed.close();
+        assertThat(causeOf(first)).isInstanceOf(java.io.IOException.class).hasMessage("stream closed");
+
+        java.io.InputStream failed = handle().openStream(0);
+        java.util.concurrent.CompletableFuture<Integer> second = readOneAsync(failed);
+        loop.runUntil(() -> false, Duration.ofMillis(300));
+        torrent.post(() -> torrent.fail("the disk is gone"));
+        loop.runPending();
+        assertThat(causeOf(second)).isInstanceOf(java.io.IOException.class).hasMessageContaining("the disk is gone");
+    }
+
+    @Test
+    void aStreamSkipsWithoutWaitingAndReadsFromThere() throws Exception {
+        java.io.InputStream in = handle().openStream(0);
+        assertThat(in.skip(5L * PIECE + 7)).isEqualTo(5L * PIECE + 7);
+        java.util.concurrent.CompletableFuture<Integer> one = readOneAsync(in);
+        loop.runUntil(() -> false, Duration.ofMillis(300)); // the read sets its deadlines, then waits
+        ScriptedLink seed = seed(1);
+        for (int round = 0; round < 200 && !one.isDone(); round++) {
+            serveInTurns(seed);
+            loop.runUntil(one::isDone, Duration.ofMillis(50));
+        }
+        assertThat(one.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(payload[5 * PIECE + 7] & 0xff);
+        assertThat(verified().getFirst()).as("the piece under the position first").isEqualTo(5);
+        assertThat(in.skip(Long.MAX_VALUE)).isEqualTo(payload.length - 5L * PIECE - 8);
+        assertThat(in.read()).isEqualTo(-1);
+        in.close();
+    }
+
+    private static java.util.concurrent.CompletableFuture<Integer> readOneAsync(java.io.InputStream in) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return in.read();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static Throwable causeOf(java.util.concurrent.CompletableFuture<?> f) throws InterruptedException {
+        try {
+            f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            throw new AssertionError("the read returned");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the read still waits", e);
+        }
     }
 
     private static java.util.BitSet bits(int... pieces) {
