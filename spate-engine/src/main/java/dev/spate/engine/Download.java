@@ -96,8 +96,10 @@ final class Download {
      * for them, so that they are fetched, until they are verified or their deadline is cleared.
      */
     private final Set<Integer> raisedForDeadline = new java.util.HashSet<>();
-    /** The download rate of the fastest peer at the last tick. */
+    /** The download rate of the fastest peer, as of the last tick; see {@link #fast}. */
     private long fastestRate;
+    /** Whether a tick came since {@link #fastestRate} was found. */
+    private boolean fastestStale = true;
 
     Download(TorrentContext context, InfoHash hash, TorrentInfo info, Storage storage, Host host) {
         this(context, hash, info, storage, host, new FileChoice(info, TorrentOptions.defaults()));
@@ -195,7 +197,20 @@ final class Download {
      * at least half the rate of the fastest peer (every peer while none has sent anything).
      */
     private boolean fast(PeerSession ps) {
-        return picker.deadlineCount() == 0 || 2 * ps.download().rate() >= fastestRate;
+        if (picker.deadlineCount() == 0) {
+            return true;
+        }
+        if (fastestStale) {
+            // Found at the first fill after a tick, when the peers' meters have closed their second
+            // (the torrent ticks this before its peers).
+            long fastest = 0;
+            for (PeerSession other : host.peerSessions()) {
+                fastest = Math.max(fastest, other.download().rate());
+            }
+            fastestRate = fastest;
+            fastestStale = false;
+        }
+        return 2 * ps.download().rate() >= fastestRate;
     }
 
     // ---- what is on disk ----
@@ -267,11 +282,7 @@ final class Download {
 
     void tick() {
         rate.tick();
-        long fastest = 0;
-        for (PeerSession ps : host.peerSessions()) {
-            fastest = Math.max(fastest, ps.download().rate());
-        }
-        fastestRate = fastest;
+        fastestStale = true;
     }
 
     long wasted() {

@@ -167,6 +167,46 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
     }
 
     @Test
+    void beforeItIsNearADeadlinePieceWaitsForTheFastPeerRatherThanGoToASlowOne() throws Exception {
+        ScriptedLink fast = seed(1);
+        ScriptedLink slow = seed(2);
+        deliver(slow, Message.CHOKE); // BEP 6: it rejects what it was asked, and sends nothing
+        for (Message.Request r : List.copyOf(requests(slow))) {
+            deliver(slow, new Message.Reject(r.piece(), r.begin(), r.length()));
+        }
+        for (int i = 0; i < 2; i++) { // the fast one brings two blocks; its pipeline is full again after
+            Message.Request r = requests(fast).get(i);
+            answeredSoFar.put(fast, i + 1);
+            delivered.add(((long) r.piece() << 32) | r.begin());
+            deliver(fast, block(r.piece(), r.begin(), r.length()));
+        }
+        tick(1); // rates: the fast seed's above zero, the slow one's zero
+        Set<Integer> asked = new HashSet<>();
+        requests(fast).forEach(r -> asked.add(r.piece()));
+        requests(slow).forEach(r -> asked.add(r.piece()));
+        int piece = 0;
+        while (asked.contains(piece)) {
+            piece++;
+        }
+        assertThat(piece).as("a piece nobody was asked for yet").isLessThan(PIECES);
+        int slowBefore = requests(slow).size();
+
+        handle().setPieceDeadline(piece, Duration.ofSeconds(30));
+        loop.runPending();
+        deliver(slow, Message.UNCHOKE);
+
+        assertThat(requests(slow).size()).as("the slow seed was asked for other pieces").isGreaterThan(slowBefore);
+        assertThat(requests(slow).subList(slowBefore, requests(slow).size())).extracting(Message.Request::piece)
+                .doesNotContain(piece);
+        int fastBefore = requests(fast).size();
+        Message.Request next = requests(fast).get(2);
+        answeredSoFar.put(fast, 3);
+        deliver(fast, block(next.piece(), next.begin(), next.length()));
+        assertThat(requests(fast).subList(fastBefore, requests(fast).size())).extracting(Message.Request::piece)
+                .as("the fast seed's first room goes to it").first().isEqualTo(piece);
+    }
+
+    @Test
     void theHandleChecksPiecesAndDurations() {
         assertThatThrownBy(() -> handle().setPieceDeadline(PIECES, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("no piece 8 in a torrent of 8 pieces");
