@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Futures waiting for pieces to be verified (a {@link FileStream} waiting for the bytes under its
  * position): each completes when its piece is verified, or exceptionally when the torrent stops
- * first. A waiter that gives up (the stream is closed) completes its own future, which is then
- * forgotten with its piece.
+ * first. A waiter that gives up (the stream is closed) cancels its own future, which is dropped
+ * at the next wait for that piece, or when the piece verifies.
  *
  * <p>Not thread-safe: owned by the torrent's loop, which completes the futures; the waiting threads
  * only wait on them (nothing runs on the loop when they complete).
@@ -19,7 +19,7 @@ final class PieceWaiters {
     private final Map<Integer, List<CompletableFuture<Void>>> waiting = new HashMap<>();
     private RuntimeException stopped;
 
-    /** A future for {@code piece}: completed already when {@code have}, or when the torrent stopped. */
+    /** A future for {@code piece}: completed already when {@code have}, failed when the torrent stopped. */
     CompletableFuture<Void> await(int piece, boolean have) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         if (stopped != null) {

@@ -456,7 +456,13 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         if (!post(() -> registered.complete(waiters.await(piece, download.weHave(piece))))) {
             return CompletableFuture.failedFuture(new TorrentRemovedException("torrent " + info.name() + " was removed"));
         }
-        return registered.thenCompose(f -> f);
+        CompletableFuture<Void> out = registered.thenCompose(f -> f);
+        out.whenComplete((ok, failure) -> {
+            if (out.isCancelled()) {
+                registered.thenAccept(f -> f.cancel(false)); // the waiter gave up: the loop forgets it
+            }
+        });
+        return out;
     }
 
     /** Reads verified bytes of {@code piece} into {@code dst} on the disk pool. Any thread. */
