@@ -30,8 +30,10 @@ import java.util.concurrent.TimeoutException;
  * <p>One reader thread; {@link #close} from any thread.
  */
 final class FileStream extends InputStream {
-    /** How far ahead of the position pieces get deadlines (at least two pieces). */
+    /** How far ahead of the position pieces get deadlines (at least two pieces, at most {@link #MAX_AHEAD}). */
     static final long READ_AHEAD_BYTES = 8L << 20;
+    /** The most pieces with a deadline ahead: each pick goes over the deadlines, so they stay few. */
+    static final int MAX_AHEAD = 64;
     /** Between the deadlines of consecutive pieces ahead. */
     static final Duration STEP = Duration.ofSeconds(1);
     /** The most read from disk at once. */
@@ -63,7 +65,7 @@ final class FileStream extends InputStream {
         this.length = file.length();
         this.firstPiece = (int) (start / info.pieceLength());
         this.lastPiece = length == 0 ? firstPiece - 1 : (int) ((start + length - 1) / info.pieceLength());
-        this.ahead = (int) Math.max(2, READ_AHEAD_BYTES / info.pieceLength());
+        this.ahead = (int) Math.min(MAX_AHEAD, Math.max(2, READ_AHEAD_BYTES / info.pieceLength()));
     }
 
     @Override

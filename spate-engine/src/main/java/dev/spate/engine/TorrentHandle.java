@@ -102,7 +102,7 @@ public sealed interface TorrentHandle permits Handle {
      * A stream of file {@code fileIndex} (as {@link FileStatus#index()}) from its start, which
      * reads the file's verified bytes from disk and blocks until the piece under its position is
      * verified. As it reads, it gives the pieces just ahead of its position deadlines (the one
-     * under it at once, the next ones a second apart, about 8 MiB ahead), so a torrent being
+     * under it at once, the next ones a second apart, about 8 MiB ahead, at most 64 pieces), so a torrent being
      * downloaded can be read in order while it comes, a file of skipped priority too. Closing it
      * forgets the deadlines it set. {@code read} throws an {@link java.io.IOException} once the
      * torrent is removed or fails, and an {@link java.io.InterruptedIOException} when the reading
