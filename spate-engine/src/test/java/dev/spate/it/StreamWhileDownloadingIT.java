@@ -35,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * two-file torrent at a bounded rate, the other reading one file through the stream while it
  * downloads; the bytes read are the file's, byte for byte. The seed's upload limit makes the
  * download last a few seconds, so the stream's first bytes come long before the torrent is done.
+ * A skipped file streams too: its pieces come for the stream's deadlines, into the state directory.
  */
 class StreamWhileDownloadingIT {
     @TempDir
@@ -101,6 +102,38 @@ class StreamWhileDownloadingIT {
                 assertThat(h.awaitCompletion(Duration.ofSeconds(60))).isTrue();
                 assertThat(events.dropped()).isZero();
             }
+        }
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aStreamReadsASkippedFileFromTheStateDirectoryWithoutCreatingIt() throws Exception {
+        Path content = tmp.resolve("seed/pair");
+        Payload.file(content.resolve("a.bin"), 200_003, 43);
+        Path movie = Payload.file(content.resolve("movie.bin"), 1_000_033, 44);
+        Metainfo meta = MetainfoParser.parse(TorrentCreator.builder(content).pieceLength(32 * 1024).build().create());
+
+        try (Session seed = Session.open(config(tmp.resolve("seed-state")).build());
+             Session leech = Session.open(config(tmp.resolve("leech-state")).build())) {
+            assertThat(seed.add(meta, tmp.resolve("seed")).awaitCompletion(Duration.ofSeconds(30))).isTrue();
+            TorrentHandle h = leech.add(meta, tmp.resolve("leech"), TorrentOptions.defaults()
+                    .withFilePriorities(List.of(FilePriority.SKIP, FilePriority.SKIP)));
+            h.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), seed.listenPort()));
+            int index = h.status().files().stream().filter(f -> f.path().endsWith("movie.bin"))
+                    .mapToInt(FileStatus::index).findFirst().orElseThrow();
+
+            byte[] read;
+            try (InputStream in = h.openStream(index)) {
+                read = in.readAllBytes();
+            }
+
+            assertThat(read).as("byte-exact").isEqualTo(Files.readAllBytes(movie));
+            assertThat(tmp.resolve("leech/pair/movie.bin")).as("skipped: not created").doesNotExist();
+            TorrentStatus s = h.status();
+            int firstMoviePiece = (int) (200_003L / (32 * 1024));
+            assertThat(s.verifiedPieces().nextIn(0)).as("nothing of a.bin alone: %s", s.verifiedPieces())
+                    .isEqualTo(firstMoviePiece);
+            assertThat(s.verifiedPieces().count()).isEqualTo(s.pieceCount() - firstMoviePiece);
         }
     }
 }
