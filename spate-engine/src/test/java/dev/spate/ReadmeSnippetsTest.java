@@ -23,7 +23,7 @@ class ReadmeSnippetsTest {
     @Test
     void theSectionHasAProgramForEachCommonTask() throws Exception {
         assertThat(ReadmeSnippets.programs()).extracting(ReadmeSnippets.Snippet::className)
-                .containsExactly("CreateTorrent", "Seed", "Download", "Control", "Events");
+                .containsExactly("CreateTorrent", "Seed", "Download", "Control", "Events", "Stream");
     }
 
     @Test

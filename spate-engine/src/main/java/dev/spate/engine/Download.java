@@ -87,6 +87,19 @@ final class Download {
     private long bytesVerified;
     /** Which files are wanted, and each file's verified bytes. */
     private final FileChoice choice;
+    /** The verified pieces, kept as they verify, bit {@code p % 64} of word {@code p / 64}. */
+    private final long[] verifiedWords;
+    /** An immutable copy of {@link #verifiedWords}; null when a piece verified since it was made. */
+    private PieceSet verifiedCopy;
+    /**
+     * Pieces of level 0 (of skipped files only) that have a deadline: the picker is given level 1
+     * for them, so that they are fetched, until they are verified or their deadline is cleared.
+     */
+    private final Set<Integer> raisedForDeadline = new java.util.HashSet<>();
+    /** The download rate of the fastest peer, as of the last tick; see {@link #fast}. */
+    private long fastestRate;
+    /** Whether a tick came since {@link #fastestRate} was found. */
+    private boolean fastestStale = true;
 
     Download(TorrentContext context, InfoHash hash, TorrentInfo info, Storage storage, Host host) {
         this(context, hash, info, storage, host, new FileChoice(info, TorrentOptions.defaults()));
@@ -110,8 +123,94 @@ final class Download {
         picker.setMaxPiecesInProgress((int) Math.max(4, Math.min(100_000, budget / info.pieceLength())));
         this.assembler = new PieceAssembler(info, picker.geometry(), context.config().diskQueueBytes());
         this.liars = new LiarFinder(picker.geometry());
-        picker.setPiecePriorities(choice.pieceLevels());
+        this.verifiedWords = new long[(info.pieceCount() + 63) >>> 6];
+        applyLevels();
         picker.setSequential(choice.sequential());
+    }
+
+    /** The levels of the choice of files, and level 1 for a piece of level 0 that has a deadline. */
+    private void applyLevels() {
+        int[] levels = choice.pieceLevels();
+        for (int piece : raisedForDeadline) {
+            levels[piece] = Math.max(levels[piece], 1);
+        }
+        picker.setPiecePriorities(levels);
+    }
+
+    private void markVerified(int piece) {
+        verifiedWords[piece >>> 6] |= 1L << piece;
+        verifiedCopy = null;
+        raisedForDeadline.remove(piece); // had: its level no longer matters
+    }
+
+    /** The verified pieces now; a new copy only when a piece verified since the last one. */
+    PieceSet verifiedPieces() {
+        if (verifiedCopy == null) {
+            verifiedCopy = PieceSet.copyOf(verifiedWords, info.pieceCount());
+        }
+        return verifiedCopy;
+    }
+
+    // ---- deadlines ----
+
+    /**
+     * {@code piece} is wanted by {@code atNanos} on the torrent's clock: the picker serves it before
+     * other pieces (see {@link PiecePicker}), and fetches it even when it belongs to skipped files
+     * only. Nothing for a piece we have.
+     */
+    void setDeadline(int piece, long atNanos) {
+        if (!picker.setDeadline(piece, atNanos)) {
+            return;
+        }
+        if (picker.level(piece) == 0 && raisedForDeadline.add(piece)) {
+            applyLevels();
+            for (PeerSession ps : List.copyOf(host.peerSessions())) {
+                updateInterest(ps);
+            }
+        }
+        fillAll();
+    }
+
+    /** Forgets the deadline of {@code piece} (or of every piece, for -1). */
+    void clearDeadline(int piece) {
+        if (piece < 0) {
+            picker.clearDeadlines();
+        } else {
+            picker.clearDeadline(piece);
+        }
+        boolean lowered = piece < 0 ? !raisedForDeadline.isEmpty() : raisedForDeadline.contains(piece);
+        if (piece < 0) {
+            raisedForDeadline.clear();
+        } else {
+            raisedForDeadline.remove(piece);
+        }
+        if (lowered) {
+            applyLevels();
+            for (PeerSession ps : List.copyOf(host.peerSessions())) {
+                updateInterest(ps);
+            }
+        }
+    }
+
+    /**
+     * Whether {@code ps} is fast enough to be asked for pieces with a deadline before it is near:
+     * at least half the rate of the fastest peer (every peer while none has sent anything).
+     */
+    private boolean fast(PeerSession ps) {
+        if (picker.deadlineCount() == 0) {
+            return true;
+        }
+        if (fastestStale) {
+            // Found at the first fill after a tick, when the peers' meters have closed their second
+            // (the torrent ticks this before its peers).
+            long fastest = 0;
+            for (PeerSession other : host.peerSessions()) {
+                fastest = Math.max(fastest, other.download().rate());
+            }
+            fastestRate = fastest;
+            fastestStale = false;
+        }
+        return 2 * ps.download().rate() >= fastestRate;
     }
 
     // ---- what is on disk ----
@@ -122,6 +221,7 @@ final class Download {
             if (picker.pieceVerified(p)) {
                 bytesVerified += info.pieceSize(p);
                 choice.pieceVerified(p);
+                markVerified(p);
             }
         }
     }
@@ -145,7 +245,7 @@ final class Download {
      * pool, and interest follows what is wanted now.
      */
     void choiceChanged() {
-        picker.setPiecePriorities(choice.pieceLevels());
+        applyLevels();
         picker.setSequential(choice.sequential());
         boolean[] wanted = choice.wantedFiles();
         disk.execute(() -> storage.setWantedFiles(wanted)).whenComplete((ok, failure) -> {
@@ -182,6 +282,7 @@ final class Download {
 
     void tick() {
         rate.tick();
+        fastestStale = true;
     }
 
     long wasted() {
@@ -262,7 +363,7 @@ final class Download {
         if (room <= 0) {
             return;
         }
-        for (BlockRequest b : picker.pick(ps, room, clock.nanoTime())) {
+        for (BlockRequest b : picker.pick(ps, room, clock.nanoTime(), fast(ps))) {
             ps.request(b.piece(), b.begin(), b.length());
         }
     }
@@ -530,6 +631,7 @@ final class Download {
         }
         bytesVerified += info.pieceSize(piece);
         choice.pieceVerified(piece);
+        markVerified(piece);
         // The piece is good now: whoever sent a block of it that differed earlier sent bad data.
         for (InetSocketAddress liar : liars.verified(piece, a.data())) {
             host.ban(liar, "sent corrupt data for piece " + piece);

@@ -18,6 +18,8 @@ import java.util.List;
  * NORMAL 2, HIGH 3; with first-and-last-piece-first, the first and last piece of every wanted file
  * {@value #FIRST_LAST_LEVEL}, above all. A piece shared by several files takes the highest level
  * among them, so a boundary piece of a wanted file is fetched even when its other file is skipped.
+ * A priority set for a piece itself ({@link #setPiecePriority}) replaces whatever its files and
+ * first-and-last give it, until set again.
  *
  * <p>Not thread-safe: owned by the torrent's loop.
  */
@@ -34,6 +36,8 @@ final class FileChoice {
     private final long[] verified;
     private boolean sequential;
     private boolean firstLast;
+    /** Priorities set piece by piece, which replace those of their files. */
+    private final java.util.Map<Integer, FilePriority> piecePriorities = new java.util.HashMap<>();
 
     FileChoice(TorrentInfo info, TorrentOptions options) {
         this.info = info;
@@ -92,6 +96,14 @@ final class FileChoice {
         priorities[index] = java.util.Objects.requireNonNull(priority, "priority");
     }
 
+    /** @throws IllegalArgumentException when there is no such piece */
+    void setPiecePriority(int piece, FilePriority priority) {
+        if (piece < 0 || piece >= info.pieceCount()) {
+            throw new IllegalArgumentException("no piece " + piece + " in a torrent of " + info.pieceCount() + " pieces");
+        }
+        piecePriorities.put(piece, java.util.Objects.requireNonNull(priority, "priority"));
+    }
+
     List<FilePriority> priorities() {
         return List.of(priorities);
     }
@@ -143,6 +155,7 @@ final class FileChoice {
                 }
             }
         }
+        piecePriorities.forEach((piece, priority) -> levels[piece] = level(priority));
         return levels;
     }
 

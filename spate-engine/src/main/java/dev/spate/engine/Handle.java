@@ -263,6 +263,57 @@ final class Handle implements TorrentHandle {
     }
 
     @Override
+    public void setPieceDeadline(int piece, Duration within) {
+        java.util.Objects.requireNonNull(within, "within");
+        if (within.isNegative()) {
+            throw new IllegalArgumentException("deadline within " + within + ": negative");
+        }
+        torrentWithPiece(piece).setPieceDeadlines(java.util.Map.of(piece, within));
+    }
+
+    @Override
+    public void clearPieceDeadlines() {
+        Torrent t = torrent;
+        if (t != null) {
+            t.clearPieceDeadlines(List.of());
+        }
+    }
+
+    @Override
+    public void setPiecePriority(int piece, FilePriority priority) {
+        java.util.Objects.requireNonNull(priority, "priority");
+        torrentWithPiece(piece).choose(c -> c.setPiecePriority(piece, priority));
+    }
+
+    @Override
+    public java.io.InputStream openStream(int fileIndex) {
+        Torrent t = torrent;
+        if (t == null) {
+            throw new IllegalStateException("the files of " + name() + " are not known yet (its metadata is being fetched)");
+        }
+        int files = t.info().dataFiles().size();
+        if (fileIndex < 0 || fileIndex >= files) {
+            throw new IllegalArgumentException("no file " + fileIndex + " in a torrent of " + files
+                    + (files == 1 ? " file" : " files"));
+        }
+        return new FileStream(t, fileIndex);
+    }
+
+    /** The torrent, which has {@code piece}. */
+    private Torrent torrentWithPiece(int piece) {
+        Torrent t = torrent;
+        if (t == null) {
+            throw new IllegalStateException("the pieces of " + name() + " are not known yet (its metadata is being fetched)");
+        }
+        int pieces = t.info().pieceCount();
+        if (piece < 0 || piece >= pieces) {
+            throw new IllegalArgumentException("no piece " + piece + " in a torrent of " + pieces
+                    + (pieces == 1 ? " piece" : " pieces"));
+        }
+        return t;
+    }
+
+    @Override
     public CompletableFuture<Void> completion() {
         return completion.copy();
     }

@@ -75,6 +75,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final MetadataServer metadataServer;
     private final Pex pex;
     private final Map<String, Integer> extensions;
+    /** Streams waiting for pieces to verify. */
+    private final PieceWaiters waiters = new PieceWaiters();
     /** Connections of the metadata phase waiting for the check to end, each holding a slot. */
     private final List<CarriedPeer> carried = new ArrayList<>();
 
@@ -369,7 +371,9 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         connections.releaseAll("torrent stopped");
         closeStorage();
         download.trim();
-        completion.completeExceptionally(new TorrentRemovedException("torrent " + info.name() + " was removed"));
+        TorrentRemovedException removed = new TorrentRemovedException("torrent " + info.name() + " was removed");
+        waiters.stop(removed); // the loop is over: this thread owns them
+        completion.completeExceptionally(removed);
     }
 
     /** Releases what the constructor opened, for a torrent that never started. */
@@ -398,6 +402,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         webSeeds.stop();
         trackers.stopped();
         publish(new Event.TorrentError(hash, message));
+        waiters.stop(new TorrentFailedException(message));
         completion.completeExceptionally(new TorrentFailedException(message));
     }
 
@@ -489,16 +494,71 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         post(() -> {
             change.accept(download.choice());
             download.choiceChanged();
-            boolean finished = download.isFinished();
-            if (lifecycle.state() == TorrentState.SEEDING && !finished) {
-                lifecycle.go(TorrentState.DOWNLOADING);
-                download.fillAll();
-                webSeeds.fill();
-            } else if (lifecycle.state() == TorrentState.DOWNLOADING && finished) {
-                downloadComplete();
-            }
-            snapshot();
+            followChoice();
         });
+    }
+
+    /**
+     * Each piece is wanted within its duration of now on the torrent's clock, fetched before
+     * pieces without a deadline (see {@link Download#setDeadline}). Any thread.
+     */
+    void setPieceDeadlines(Map<Integer, java.time.Duration> within) {
+        Map<Integer, java.time.Duration> copy = Map.copyOf(within);
+        post(() -> {
+            long now = context.clock().nanoTime();
+            java.time.Duration year = java.time.Duration.ofDays(365); // beyond that, as good as none; no overflow
+            copy.forEach((piece, d) -> download.setDeadline(piece, now + (d.compareTo(year) > 0 ? year : d).toNanos()));
+            followChoice(); // a piece of skipped files only may be wanted now
+        });
+    }
+
+    /** Forgets the deadlines of {@code pieces}, or every deadline when it is empty. Any thread. */
+    void clearPieceDeadlines(List<Integer> pieces) {
+        List<Integer> copy = List.copyOf(pieces);
+        post(() -> {
+            if (copy.isEmpty()) {
+                download.clearDeadline(-1);
+            } else {
+                copy.forEach(download::clearDeadline);
+            }
+            followChoice();
+        });
+    }
+
+    /**
+     * Completes when {@code piece} is verified (at once if it is), exceptionally when the torrent
+     * is removed or fails first. Any thread.
+     */
+    CompletableFuture<Void> whenVerified(int piece) {
+        CompletableFuture<CompletableFuture<Void>> registered = new CompletableFuture<>();
+        if (!post(() -> registered.complete(waiters.await(piece, download.weHave(piece))))) {
+            return CompletableFuture.failedFuture(new TorrentRemovedException("torrent " + info.name() + " was removed"));
+        }
+        CompletableFuture<Void> out = registered.thenCompose(f -> f);
+        out.whenComplete((ok, failure) -> {
+            if (out.isCancelled()) {
+                registered.thenAccept(f -> f.cancel(false)); // the waiter gave up: the loop forgets it
+            }
+        });
+        return out;
+    }
+
+    /** Reads verified bytes of {@code piece} into {@code dst} on the disk pool. Any thread. */
+    CompletableFuture<Void> readVerified(int piece, int begin, java.nio.ByteBuffer dst) {
+        return context.disk().execute(() -> storage.read(piece, begin, dst));
+    }
+
+    /** After a change of what is wanted: a finished torrent that wants more downloads, and the reverse. Loop. */
+    private void followChoice() {
+        boolean finished = download.isFinished();
+        if (lifecycle.state() == TorrentState.SEEDING && !finished) {
+            lifecycle.go(TorrentState.DOWNLOADING);
+            download.fillAll();
+            webSeeds.fill();
+        } else if (lifecycle.state() == TorrentState.DOWNLOADING && finished) {
+            downloadComplete();
+        }
+        snapshot();
     }
 
     TorrentOptions options() {
@@ -675,6 +735,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     public void pieceVerified(int piece) {
         resume.changed();
         publish(new Event.PieceVerified(hash, piece));
+        waiters.verified(piece);
     }
 
     @Override

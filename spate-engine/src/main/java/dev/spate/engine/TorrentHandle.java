@@ -71,6 +71,51 @@ public sealed interface TorrentHandle permits Handle {
     void setFirstLastPiecesFirst(boolean on);
 
     /**
+     * Piece {@code piece} is wanted within {@code within} from now (what a player needs under its
+     * read position): pieces with a deadline are asked for before any other, the earliest deadline
+     * first, of the fastest peers; once a deadline is near (a second) or past, its missing blocks
+     * are asked of several peers at once, the copies that come second cancelled. A piece with a
+     * deadline is fetched even when its files are {@linkplain FilePriority#SKIP skipped} (its bytes
+     * kept in the state directory, as a shared piece's are). The deadline ends when the piece is
+     * verified, and replaces any earlier one of the piece; nothing for a piece already verified.
+     * Deadlines count on the session's clock and are not kept over a restart.
+     *
+     * @throws IllegalArgumentException when there is no such piece, or {@code within} is negative
+     * @throws IllegalStateException before a magnet link's metadata is here
+     */
+    void setPieceDeadline(int piece, Duration within);
+
+    /** Forgets every deadline set by {@link #setPieceDeadline} (and by the streams of {@link #openStream}). */
+    void clearPieceDeadlines();
+
+    /**
+     * Sets the priority of piece {@code piece} (from 0), which replaces what its files (and
+     * first-and-last-piece-first) give it until set again: {@link FilePriority#SKIP} never fetches
+     * it, a higher one fetches it before the pieces of lower ones. {@link TorrentStatus#files()}
+     * and the wanted bytes still count files.
+     *
+     * @throws IllegalArgumentException when there is no such piece
+     * @throws IllegalStateException before a magnet link's metadata is here
+     */
+    void setPiecePriority(int piece, FilePriority priority);
+
+    /**
+     * A stream of file {@code fileIndex} (as {@link FileStatus#index()}) from its start, which
+     * reads the file's verified bytes from disk and blocks until the piece under its position is
+     * verified. As it reads, it gives the pieces just ahead of its position deadlines (the one
+     * under it at once, the next ones a second apart, about 8 MiB ahead, at most 64 pieces), so a torrent being
+     * downloaded can be read in order while it comes, a file of skipped priority too. Closing it
+     * forgets the deadlines it set. {@code read} throws an {@link java.io.IOException} once the
+     * torrent is removed or fails, and an {@link java.io.InterruptedIOException} when the reading
+     * thread is interrupted. Not thread-safe (one reader, like any stream); {@code close} may be
+     * called from any thread.
+     *
+     * @throws IllegalArgumentException when there is no such file
+     * @throws IllegalStateException before a magnet link's metadata is here
+     */
+    java.io.InputStream openStream(int fileIndex);
+
+    /**
      * Completes when every piece of the wanted files is verified on disk (at once if it already
      * is; every piece when every file is wanted); completes
      * exceptionally with {@link TorrentRemovedException} when the torrent is removed (or its

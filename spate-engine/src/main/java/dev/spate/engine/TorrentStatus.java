@@ -35,18 +35,22 @@ import java.util.Optional;
  * @param wantedBytesVerified bytes of the wanted files verified
  * @param stale true when the torrent's thread did not answer in time (or is gone) and these are
  *     the last figures it gave
+ * @param verifiedPieces which pieces are verified ({@code pieceCount} of them, none before a magnet
+ *     link's metadata is known), kept as pieces verify
  */
 public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, int piecesVerified, int pieceCount,
                             long bytesVerified, long totalBytes, long downloadRate, long uploadRate,
                             long downloaded, long uploaded, long wasted, int peers, int knownPeers, int hashFailures,
                             Optional<String> error, List<TrackerState> trackers, List<WebSeedStats> webSeeds,
-                            List<FileStatus> files, long wantedBytes, long wantedBytesVerified, boolean stale) {
-    /** Requires the name, info-hash, state and error; keeps unmodifiable copies of the lists. */
+                            List<FileStatus> files, long wantedBytes, long wantedBytesVerified, boolean stale,
+                            PieceSet verifiedPieces) {
+    /** Requires the name, info-hash, state, error and verified pieces; keeps unmodifiable copies of the lists. */
     public TorrentStatus {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(infoHash, "infoHash");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(error, "error");
+        Objects.requireNonNull(verifiedPieces, "verifiedPieces");
         trackers = List.copyOf(trackers);
         knownPeers = Math.max(knownPeers, peers);
         webSeeds = List.copyOf(webSeeds);
@@ -94,7 +98,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
     public TorrentStatus asStale() {
         return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
                 downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, webSeeds, files, wantedBytes,
-                wantedBytesVerified, true);
+                wantedBytesVerified, true, verifiedPieces);
     }
 
     /** A builder with every count 0, no error, no trackers. */
@@ -126,6 +130,7 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         private long wantedBytes = -1;
         private long wantedBytesVerified = -1;
         private boolean stale;
+        private PieceSet verifiedPieces;
 
         private Builder() {
         }
@@ -232,12 +237,18 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
             return this;
         }
 
+        /** See {@link TorrentStatus#verifiedPieces()}; unless set, none of the {@link #pieces} count. */
+        public Builder verifiedPieces(PieceSet v) {
+            verifiedPieces = v;
+            return this;
+        }
+
         /** The status as set so far. */
         public TorrentStatus build() {
             return new TorrentStatus(name, infoHash, state, piecesVerified, pieceCount, bytesVerified, totalBytes,
                     downloadRate, uploadRate, downloaded, uploaded, wasted, peers, knownPeers, hashFailures, error, trackers, webSeeds,
                     files, wantedBytes < 0 ? totalBytes : wantedBytes, wantedBytesVerified < 0 ? bytesVerified : wantedBytesVerified,
-                    stale);
+                    stale, verifiedPieces != null ? verifiedPieces : PieceSet.none(pieceCount));
         }
     }
 }

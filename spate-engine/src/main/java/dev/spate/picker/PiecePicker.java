@@ -44,6 +44,16 @@ import java.util.random.RandomGenerator;
  * plain rarest-first above, at its cost; otherwise a new piece costs a scan of the candidates of
  * each level until one the peer has is found.
  *
+ * <p>Deadlines ({@link #setDeadline}): a piece may be wanted by a time on the caller's clock (a
+ * player reading a file needs the bytes under its position). Before everything above, {@link #pick}
+ * serves the pieces with a deadline, earliest deadline first, whatever their level above 0, rarity
+ * or the cap on pieces in progress (up to twice it): their free blocks go to a peer the caller calls
+ * fast ({@link #pick(Object, int, long, boolean)}); once a deadline is within {@link #setUrgency the
+ * urgency} or past, to any peer, and the blocks already requested elsewhere are asked again of
+ * other peers, endgame style, up to {@link #DEADLINE_COPIES} requesters a block, the first copy
+ * winning as in endgame. A deadline ends when its piece is verified or it is cleared. The picker
+ * has no clock: the caller passes the time of each pick.
+ *
  * <p>Invariants (checked by {@link #checkInvariants()} in tests): a piece is either had, in
  * progress, or a candidate in the rarity buckets, exactly one of them; a block is received, free,
  * or requested by a non-empty set of peers, and each of those peers lists the block among its
@@ -96,6 +106,21 @@ public final class PiecePicker<P> {
     private int wantedCandidates;
     /** Level of every piece until {@link #setPiecePriorities} says otherwise. */
     public static final int DEFAULT_LEVEL = 1;
+    /** Peers a block of an urgent deadline piece may be requested of at once. */
+    public static final int DEADLINE_COPIES = 3;
+    /** How near a deadline is urgent unless {@link #setUrgency} says otherwise: one second. */
+    public static final long DEFAULT_URGENCY_NANOS = 1_000_000_000L;
+
+    /** A piece wanted by {@code at} on the caller's clock. */
+    private record Deadline(long at, int piece) {
+    }
+
+    /** The deadline of each piece that has one. */
+    private final Map<Integer, Deadline> deadlines = new HashMap<>();
+    /** The same deadlines, earliest first. */
+    private final java.util.TreeSet<Deadline> byDeadline = new java.util.TreeSet<>(
+            Comparator.comparingLong(Deadline::at).thenComparingInt(Deadline::piece));
+    private long urgency = DEFAULT_URGENCY_NANOS;
 
     @SuppressWarnings({"unchecked", "rawtypes"}) // an array of the inner class Progress
     public PiecePicker(PieceGeometry geometry, RandomGenerator random) {
@@ -331,6 +356,68 @@ public final class PiecePicker<P> {
         return sequential;
     }
 
+    // ---- deadlines ----------------------------------------------------------------------------
+
+    /**
+     * {@code piece} is wanted by {@code atNanos} on the caller's clock (the one it passes to
+     * {@link #pick(Object, int, long)}); replaces any deadline it had. Ignored, returning false, for a
+     * piece we have. A piece of level 0 with a deadline is still not requested: the caller gives it
+     * a level above 0 for as long as it wants it.
+     */
+    public boolean setDeadline(int piece, long atNanos) {
+        geometry.checkPiece(piece);
+        if (have.get(piece)) {
+            return false;
+        }
+        clearDeadline(piece);
+        Deadline d = new Deadline(atNanos, piece);
+        deadlines.put(piece, d);
+        byDeadline.add(d);
+        return true;
+    }
+
+    /** Forgets the deadline of {@code piece}; returns whether it had one. */
+    public boolean clearDeadline(int piece) {
+        geometry.checkPiece(piece);
+        Deadline d = deadlines.remove(piece);
+        if (d == null) {
+            return false;
+        }
+        byDeadline.remove(d);
+        return true;
+    }
+
+    /** Forgets every deadline. */
+    public void clearDeadlines() {
+        deadlines.clear();
+        byDeadline.clear();
+    }
+
+    /** The deadline of {@code piece}, if it has one. */
+    public java.util.OptionalLong deadline(int piece) {
+        geometry.checkPiece(piece);
+        Deadline d = deadlines.get(piece);
+        return d == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(d.at);
+    }
+
+    /** Pieces with a deadline (none of them had). */
+    public int deadlineCount() {
+        return deadlines.size();
+    }
+
+    /**
+     * A deadline this near (or past) is urgent: its piece's blocks go to any peer, and are asked of
+     * several at once.
+     *
+     * @throws IllegalArgumentException when negative
+     */
+    public void setUrgency(long nanos) {
+        if (nanos < 0) {
+            throw new IllegalArgumentException("urgency " + nanos + " is negative");
+        }
+        urgency = nanos;
+    }
+
     /** Pieces we do not have yet. */
     public int missingCount() {
         return geometry.pieceCount() - have.cardinality();
@@ -393,6 +480,7 @@ public final class PiecePicker<P> {
             discard(p);
         }
         removeCandidate(piece);
+        clearDeadline(piece);
         return true;
     }
 
@@ -438,21 +526,41 @@ public final class PiecePicker<P> {
      * {@link #expire} can later find those that waited too long.
      */
     public List<BlockRequest> pick(P peer, int maxBlocks, long nowNanos) {
+        return pick(peer, maxBlocks, nowNanos, true);
+    }
+
+    /**
+     * Like {@link #pick(Object, int, long)}; {@code fast} says whether the peer is one of the
+     * fast ones, which alone are given the pieces with a deadline before it is urgent (see the
+     * class comment).
+     */
+    public List<BlockRequest> pick(P peer, int maxBlocks, long nowNanos, boolean fast) {
         now = nowNanos;
         PeerState state = state(peer);
         if (state.seed) {
-            return pick(peer, piece -> true, maxBlocks);
+            return pick(peer, piece -> true, maxBlocks, fast);
         }
         Bitfield has = state.has();
-        return pick(peer, has::get, maxBlocks);
+        return pick(peer, has::get, maxBlocks, fast);
     }
 
     private List<BlockRequest> pick(P peer, IntPredicate has, int maxBlocks) {
+        return pick(peer, has, maxBlocks, true);
+    }
+
+    private List<BlockRequest> pick(P peer, IntPredicate has, int maxBlocks, boolean fast) {
         List<BlockRequest> out = new ArrayList<>(Math.max(0, Math.min(maxBlocks, 256)));
         if (maxBlocks <= 0 || isFinished()) {
             return out;
         }
         PeerState state = state(peer);
+        if (!deadlines.isEmpty()) {
+            pickDeadlines(peer, state, has, maxBlocks, fast, out);
+            if (!fast) {
+                IntPredicate all = has; // what is left of a deadline piece is not for a slow peer either
+                has = piece -> all.test(piece) && !deadlines.containsKey(piece);
+            }
+        }
         if (!withFree.isEmpty()) {
             for (Integer piece : List.copyOf(withFree)) {
                 if (out.size() >= maxBlocks) {
@@ -549,6 +657,42 @@ public final class PiecePicker<P> {
         }
         if (p.free == 0) {
             withFree.remove(p.piece);
+        }
+    }
+
+    /** The pieces with a deadline, earliest first; see the class comment. */
+    private void pickDeadlines(P peer, PeerState state, IntPredicate has, int maxBlocks, boolean fast,
+                               List<BlockRequest> out) {
+        for (Deadline d : byDeadline) {
+            if (out.size() >= maxBlocks) {
+                return;
+            }
+            int piece = d.piece;
+            if (level[piece] == 0 || !has.test(piece) || whole.containsKey(piece)) {
+                continue; // a piece taken whole is fetched in one request: no block of it is shared
+            }
+            boolean urgent = d.at - now <= urgency;
+            if (!fast && !urgent) {
+                continue; // before it is urgent, for the fast peers only
+            }
+            Progress p = progress[piece];
+            if (p == null) {
+                if (inProgress.size() >= hardMaxInProgress()) {
+                    continue;
+                }
+                p = start(piece);
+            }
+            takeFree(peer, state, p, maxBlocks, out);
+            if (urgent && endgameEnabled) {
+                for (int block = 0; block < p.blocks && out.size() < maxBlocks; block++) {
+                    List<P> requesters = p.requesters[block];
+                    if (requesters != null && requesters.size() < DEADLINE_COPIES && !requesters.contains(peer)) {
+                        requesters.add(peer);
+                        state.requests.put(key(piece, block), now);
+                        out.add(geometry.request(piece, block));
+                    }
+                }
+            }
         }
     }
 
@@ -1047,6 +1191,14 @@ public final class PiecePicker<P> {
                 for (int piece = state.has.nextSet(0); piece >= 0; piece = state.has.nextSet(piece + 1)) {
                     availability[piece]++;
                 }
+            }
+        }
+        if (deadlines.size() != byDeadline.size() || !byDeadline.containsAll(deadlines.values())) {
+            throw new AssertionError("deadlines " + deadlines + " listed as " + byDeadline);
+        }
+        for (Integer piece : deadlines.keySet()) {
+            if (have.get(piece)) {
+                throw new AssertionError("piece " + piece + " is had and has a deadline");
             }
         }
         if (seedCount != seeds) {

@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the README's five library programs as a user would, each its own JVM, against each other:
+ * Runs the README's six library programs as a user would, each its own JVM, against each other:
  * CreateTorrent makes a .torrent of a directory, Seed seeds it, and Download, Control and Events
- * each download it from that seed, byte-exact. They run inside a network namespace the test makes
+ * each download it from that seed, byte-exact, and Stream copies its largest file through a stream
+ * as it downloads. They run inside a network namespace the test makes
  * (loopback only), so whatever defaults the engine has for users (a public DHT router, local service
  * discovery) cannot reach a real network from them.
  */
@@ -34,7 +35,7 @@ class ReadmeSnippetsIT {
 
     @Test
     @Timeout(value = 6, unit = TimeUnit.MINUTES)
-    void theFiveProgramsCreateSeedAndDownloadATorrentOverLoopback() throws Exception {
+    void theSixProgramsCreateSeedDownloadAndStreamATorrentOverLoopback() throws Exception {
         assumeTrue(NetNamespace.isSupported(), "needs root and ip netns");
         Path engine = Path.of(Session.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path classes = tmp.resolve("classes");
@@ -82,6 +83,12 @@ class ReadmeSnippetsIT {
                 assertThat(events.lines().filter(l -> l.startsWith("piece verified: ")).distinct().count())
                         .isEqualTo(meta.info().pieceCount());
                 Payload.assertSameTree(payload, tmp.resolve("d3/payload"));
+
+                Path streamed = tmp.resolve("streamed.iso");
+                String stream = run(ns, classPath, "Stream", torrent.toString(), tmp.resolve("d4").toString(),
+                        "127.0.0.1:6881", streamed.toString());
+                assertThat(stream).containsPattern("(?m)^streamed \\S*disc\\.iso: " + (6 << 20) + " bytes; verified ");
+                assertThat(java.nio.file.Files.mismatch(streamed, payload.resolve("disc.iso"))).as("byte-exact").isEqualTo(-1);
 
                 assertThat(seed.isAlive()).as("the seed runs until stopped").isTrue();
             }
