@@ -126,6 +126,39 @@ final class Download {
         }
     }
 
+    /**
+     * What a recheck found on disk ({@code found}): a piece we had that it did not find is lost, and
+     * fetched again; one it found that we lacked is ours now, and announced to the peers. Pieces in
+     * {@code keep}, verified after the recheck began (it may have read them before their write),
+     * stay. Then interest follows and requests go out. Returns the lost pieces, lowest first.
+     */
+    List<Integer> rechecked(Bitfield found, Bitfield keep) {
+        List<Integer> lost = new java.util.ArrayList<>();
+        List<Integer> gained = new java.util.ArrayList<>();
+        for (int p = 0; p < info.pieceCount(); p++) {
+            boolean had = picker.weHave(p);
+            if (had && !found.get(p) && !keep.get(p)) {
+                picker.pieceLost(p);
+                bytesVerified -= info.pieceSize(p);
+                choice.pieceLost(p);
+                lost.add(p);
+            } else if (!had && found.get(p) && picker.pieceVerified(p)) {
+                bytesVerified += info.pieceSize(p);
+                choice.pieceVerified(p);
+                gained.add(p);
+            }
+        }
+        // BEP 3 has no way to take a have back: peers keep believing in a lost piece, and a request
+        // for it is refused by Upload (rejected under BEP 6); the gained ones they are told of.
+        for (PeerSession ps : host.peerSessions()) {
+            gained.forEach(ps::have);
+        }
+        for (PeerSession ps : List.copyOf(host.peerSessions())) {
+            updateInterest(ps);
+        }
+        return lost;
+    }
+
     boolean isComplete() {
         return picker.isComplete();
     }
