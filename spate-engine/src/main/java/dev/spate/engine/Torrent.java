@@ -259,7 +259,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             verifiedDuringRecheck = new dev.spate.core.Bitfield(info.pieceCount());
             activeAfterRecheck = active;
             quietDuringRecheck = !active;
-            context.disk().recheck(storage, dev.spate.storage.Recheck.Progress.NONE)
+            context.disk().execute(storage::forgetOpenFiles) // a file deleted or replaced since it was opened
+                    .thenCompose(v -> context.disk().recheck(storage, dev.spate.storage.Recheck.Progress.NONE))
                     .whenComplete((found, failure) -> post(() -> rechecked(found, failure)));
             snapshot();
         });
