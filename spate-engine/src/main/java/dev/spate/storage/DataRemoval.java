@@ -5,10 +5,13 @@ import dev.spate.metainfo.TorrentInfo;
 
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,10 +34,12 @@ import java.util.Set;
  * the torrent has a file, or on the way to one (a directory of the torrent's replaced by a link),
  * is left alone with what it points to, and reported; so is whatever is below it. A BEP 47
  * symbolic link of the torrent's own is deleted as the link it is (deleting a link never touches
- * its target). What is left remains: a directory swapped for a link between the check and the
- * delete below it is followed by that delete (Java has no unlinkat relative to a directory opened
- * with O_NOFOLLOW on every file system), a window of a few system calls that takes write access to
- * the torrent's directory to use, the same as {@link FileStorage}'s.
+ * its target). Where the platform offers a {@link SecureDirectoryStream} (Linux, macOS, the BSDs),
+ * every step is taken relative to an open directory, each opened with O_NOFOLLOW, so a directory
+ * swapped for a link after it was looked at is refused, never followed. Elsewhere each path is
+ * looked at (without following) just before its use, and what is left is a window of a few system
+ * calls, as in {@link FileStorage}, for a directory to be swapped for a link by whoever can write
+ * in the torrent's directory.
  *
  * <p>{@link #plan} is pure (no file system); {@link #delete} carries a plan out.
  */
@@ -104,7 +109,12 @@ public final class DataRemoval {
      * resume file). Never throws for what is on disk: what could not be deleted is in the report.
      */
     public static Report delete(Path downloadDirectory, TorrentInfo info, List<Path> elsewhere) {
-        Run run = new Run();
+        return delete(downloadDirectory, info, elsewhere, true);
+    }
+
+    /** {@link #delete}; {@code secure} false goes by paths even where a {@link SecureDirectoryStream} is there (for tests). */
+    static Report delete(Path downloadDirectory, TorrentInfo info, List<Path> elsewhere, boolean secure) {
+        Run run = new Run(secure);
         Path base = null;
         try {
             base = downloadDirectory.toRealPath();
@@ -138,6 +148,11 @@ public final class DataRemoval {
         final List<Left> left = new ArrayList<>();
         /** Paths already reported, so a link on the way to many files is named once. */
         final Set<Path> reported = new HashSet<>();
+        final boolean secure;
+
+        Run(boolean secure) {
+            this.secure = secure;
+        }
 
         void leave(Path p, String reason) {
             if (reported.add(p)) {
@@ -146,99 +161,207 @@ public final class DataRemoval {
         }
 
         void carryOut(Plan plan) {
-            for (Target f : plan.files()) {
-                if (clearWay(plan.base(), f.path())) {
-                    deleteFile(f);
+            Path base = plan.base();
+            try (Directory top = Directory.open(base, secure)) {
+                for (Target f : plan.files()) {
+                    remove(top, base, f.path(), f.link() ? Kind.LINK : Kind.FILE);
                 }
-            }
-            for (Path d : plan.directories()) {
-                if (clearWay(plan.base(), d)) {
-                    deleteDirectory(d);
+                for (Path d : plan.directories()) {
+                    remove(top, base, d, Kind.DIRECTORY);
                 }
+            } catch (IOException e) {
+                leave(base, "cannot open the download directory: " + StorageException.reason(e));
             }
         }
 
         /**
-         * Whether every directory from {@code base} down to {@code p}'s parent is a real directory,
-         * no link followed; false (reporting the first that is not) otherwise, or when one is
-         * missing (then {@code p} cannot be there).
+         * Goes from {@code top} down to {@code p}'s directory, one real directory at a time (no link
+         * followed), and deletes {@code p} there if it is of {@code kind}; reports what stands in
+         * the way or is not of that kind.
          */
-        boolean clearWay(Path base, Path p) {
-            Path dir = base;
-            for (Path name : base.relativize(p.getParent())) {
-                dir = dir.resolve(name);
-                BasicFileAttributes a = attributes(dir);
+        void remove(Directory top, Path base, Path p, Kind kind) {
+            List<Directory> opened = new ArrayList<>();
+            try {
+                Directory dir = top;
+                Path at = base;
+                // (relativize of base to itself is the empty path, whose one name is "": no step)
+                Iterable<Path> way = p.getParent().equals(base) ? List.of() : base.relativize(p.getParent());
+                for (Path name : way) {
+                    at = at.resolve(name);
+                    BasicFileAttributes a = attributes(dir, name, at);
+                    if (a == null) {
+                        return; // missing: nothing of the torrent's below it
+                    }
+                    if (a.isSymbolicLink()) {
+                        leave(at, "a symbolic link, not followed");
+                        return;
+                    }
+                    if (!a.isDirectory()) {
+                        leave(at, "not a directory");
+                        return;
+                    }
+                    try {
+                        dir = dir.enter(name);
+                    } catch (IOException e) {
+                        // Swapped for a link since the look: the open refuses to follow it.
+                        leave(at, "cannot be entered without following a link: " + StorageException.reason(e));
+                        return;
+                    }
+                    opened.add(dir);
+                }
+                Path name = p.getFileName();
+                BasicFileAttributes a = attributes(dir, name, p);
                 if (a == null) {
-                    return false;
+                    return;
                 }
-                if (a.isSymbolicLink()) {
-                    leave(dir, "a symbolic link, not followed");
-                    return false;
+                String refusal = kind.refusal(a);
+                if (refusal != null) {
+                    leave(p, refusal);
+                    return;
                 }
-                if (!a.isDirectory()) {
-                    leave(dir, "not a directory");
-                    return false;
+                try {
+                    if (kind == Kind.DIRECTORY) {
+                        dir.deleteDirectory(name);
+                    } else {
+                        dir.deleteFile(name); // unlink: a link goes, never its target
+                    }
+                    deleted.add(p);
+                } catch (NoSuchFileException e) {
+                    // gone meanwhile
+                } catch (DirectoryNotEmptyException e) {
+                    leave(p, "not empty: it holds what is not the torrent's");
+                } catch (IOException e) {
+                    leave(p, "cannot delete: " + StorageException.reason(e));
+                }
+            } finally {
+                for (int i = opened.size() - 1; i >= 0; i--) {
+                    opened.get(i).close();
                 }
             }
-            return true;
         }
 
-        void deleteFile(Target f) {
-            Path p = f.path();
-            BasicFileAttributes a = attributes(p);
-            if (a == null) {
-                return;
-            }
-            if (f.link() != a.isSymbolicLink()) {
-                leave(p, f.link() ? "not the torrent's symbolic link" : "a symbolic link, not followed");
-                return;
-            }
-            if (!f.link() && !a.isRegularFile()) {
-                leave(p, "not a regular file");
-                return;
-            }
-            delete(p);
-        }
-
-        void deleteDirectory(Path d) {
-            BasicFileAttributes a = attributes(d);
-            if (a == null) {
-                return;
-            }
-            if (a.isSymbolicLink()) {
-                leave(d, "a symbolic link, not followed");
-                return;
-            }
-            if (!a.isDirectory()) {
-                leave(d, "not a directory");
-                return;
-            }
-            delete(d);
-        }
-
-        void delete(Path p) {
+        /** The attributes of {@code name} in {@code dir} itself (a link's, not its target's); null when missing or unreadable. */
+        BasicFileAttributes attributes(Directory dir, Path name, Path full) {
             try {
-                Files.delete(p);
-                deleted.add(p);
-            } catch (NoSuchFileException e) {
-                // gone meanwhile
-            } catch (DirectoryNotEmptyException e) {
-                leave(p, "not empty: it holds what is not the torrent's");
-            } catch (IOException e) {
-                leave(p, "cannot delete: " + StorageException.reason(e));
-            }
-        }
-
-        /** The attributes of {@code p} itself (a link's, not its target's); null when it is missing or unreadable. */
-        BasicFileAttributes attributes(Path p) {
-            try {
-                return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                return dir.attributes(name);
             } catch (NoSuchFileException e) {
                 return null;
             } catch (IOException e) {
-                leave(p, "cannot be read: " + StorageException.reason(e));
+                leave(full, "cannot be read: " + StorageException.reason(e));
                 return null;
             }
+        }
+    }
+
+    /** What a path of the plan is to be, to be deleted. */
+    private enum Kind {
+        FILE, LINK, DIRECTORY;
+
+        /** Why something with attributes {@code a} is not deleted as this kind; null when it is. */
+        String refusal(BasicFileAttributes a) {
+            return switch (this) {
+                case FILE -> a.isSymbolicLink() ? "a symbolic link, not followed"
+                        : a.isRegularFile() ? null : "not a regular file";
+                case LINK -> a.isSymbolicLink() ? null : "not the torrent's symbolic link";
+                case DIRECTORY -> a.isSymbolicLink() ? "a symbolic link, not followed"
+                        : a.isDirectory() ? null : "not a directory";
+            };
+        }
+    }
+
+    /**
+     * A directory to look into, go down from, and delete in. Where the platform has it (Linux, the
+     * BSDs, macOS), a {@link SecureDirectoryStream}: every step is relative to the directory's open
+     * descriptor (openat with O_NOFOLLOW, fstatat, unlinkat), so a directory swapped for a link after
+     * it was looked at is refused rather than followed. Elsewhere, plain paths, each looked at without
+     * following links just before it is used (the race the class comment describes).
+     */
+    interface Directory extends AutoCloseable {
+        BasicFileAttributes attributes(Path name) throws IOException;
+
+        Directory enter(Path name) throws IOException;
+
+        void deleteFile(Path name) throws IOException;
+
+        void deleteDirectory(Path name) throws IOException;
+
+        @Override
+        void close();
+
+        static Directory open(Path dir, boolean secureIfAny) throws IOException {
+            if (secureIfAny) {
+                DirectoryStream<Path> stream = Files.newDirectoryStream(dir);
+                if (stream instanceof SecureDirectoryStream<Path> secure) {
+                    return new Secure(secure);
+                }
+                stream.close();
+            }
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException(dir + " is not a directory");
+            }
+            return new ByPath(dir);
+        }
+    }
+
+    private record Secure(SecureDirectoryStream<Path> stream) implements Directory {
+        @Override
+        public BasicFileAttributes attributes(Path name) throws IOException {
+            return stream.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .readAttributes();
+        }
+
+        @Override
+        public Directory enter(Path name) throws IOException {
+            return new Secure(stream.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS));
+        }
+
+        @Override
+        public void deleteFile(Path name) throws IOException {
+            stream.deleteFile(name);
+        }
+
+        @Override
+        public void deleteDirectory(Path name) throws IOException {
+            stream.deleteDirectory(name);
+        }
+
+        @Override
+        public void close() {
+            try {
+                stream.close();
+            } catch (IOException ignored) {
+                // a read-only descriptor: nothing to lose
+            }
+        }
+    }
+
+    private record ByPath(Path dir) implements Directory {
+        @Override
+        public BasicFileAttributes attributes(Path name) throws IOException {
+            return Files.readAttributes(dir.resolve(name), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        }
+
+        @Override
+        public Directory enter(Path name) throws IOException {
+            Path next = dir.resolve(name);
+            if (!Files.readAttributes(next, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isDirectory()) {
+                throw new IOException(next + " is no longer a directory");
+            }
+            return new ByPath(next);
+        }
+
+        @Override
+        public void deleteFile(Path name) throws IOException {
+            Files.delete(dir.resolve(name));
+        }
+
+        @Override
+        public void deleteDirectory(Path name) throws IOException {
+            Files.delete(dir.resolve(name));
+        }
+
+        @Override
+        public void close() {
         }
     }
 }

@@ -17,6 +17,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Removing a torrent's data: the plan (its files, pad files left out; the directories of its
@@ -83,8 +85,9 @@ class DataRemovalTest {
         assertThatThrownBy(() -> DataRemoval.plan(tmp, evil)).isInstanceOf(IOException.class).hasMessageContaining("..");
     }
 
-    @Test
-    void onlyTheTorrentsFilesGoAndDirectoriesHoldingOthersStay() throws IOException {
+    @ParameterizedTest(name = "secure directory stream: {0}")
+    @ValueSource(booleans = {true, false})
+    void onlyTheTorrentsFilesGoAndDirectoriesHoldingOthersStay(boolean secure) throws IOException {
         TorrentInfo info = tree();
         Path down = Files.createDirectories(tmp.resolve("down"));
         layOut(down, info);
@@ -94,7 +97,7 @@ class DataRemovalTest {
         Path resume = Files.writeString(state.resolve("x.resume"), "r");
         Path parts = state.resolve("x.parts"); // never made: fine
 
-        DataRemoval.Report report = DataRemoval.delete(down, info, List.of(parts, resume));
+        DataRemoval.Report report = DataRemoval.delete(down, info, List.of(parts, resume), secure);
 
         assertThat(tree(down)).containsExactly("beside.txt", "tree/", "tree/sub/", "tree/sub/mine.txt");
         assertThat(Files.readString(down.resolve("tree/sub/mine.txt"))).isEqualTo("the user's too");
@@ -105,19 +108,21 @@ class DataRemovalTest {
         assertThat(report.left()).allMatch(l -> l.reason().startsWith("not empty"));
     }
 
-    @Test
-    void everythingOfTheTorrentGoesButTheDownloadDirectory() throws IOException {
+    @ParameterizedTest(name = "secure directory stream: {0}")
+    @ValueSource(booleans = {true, false})
+    void everythingOfTheTorrentGoesButTheDownloadDirectory(boolean secure) throws IOException {
         TorrentInfo info = tree();
         Path down = Files.createDirectories(tmp.resolve("down"));
         layOut(down, info);
-        DataRemoval.Report report = DataRemoval.delete(down, info, List.of());
+        DataRemoval.Report report = DataRemoval.delete(down, info, List.of(), secure);
         assertThat(down).isEmptyDirectory();
         assertThat(report.left()).isEmpty();
         assertThat(report.deleted()).hasSize(5 + 4);
     }
 
-    @Test
-    void aSymbolicLinkAtADirectoryOfTheTorrentIsNotFollowed() throws IOException {
+    @ParameterizedTest(name = "secure directory stream: {0}")
+    @ValueSource(booleans = {true, false})
+    void aSymbolicLinkAtADirectoryOfTheTorrentIsNotFollowed(boolean secure) throws IOException {
         TorrentInfo info = tree();
         Path down = Files.createDirectories(tmp.resolve("down"));
         layOut(down, info);
@@ -130,7 +135,7 @@ class DataRemovalTest {
         deleteTree(down.resolve("tree/sub"));
         Files.createSymbolicLink(down.resolve("tree/sub"), elsewhere);
 
-        DataRemoval.Report report = DataRemoval.delete(down, info, List.of());
+        DataRemoval.Report report = DataRemoval.delete(down, info, List.of(), secure);
 
         assertThat(Files.readString(elsewhere.resolve("b"))).isEqualTo("keep b");
         assertThat(Files.readString(elsewhere.resolve("deep/c"))).isEqualTo("keep c");
@@ -145,14 +150,15 @@ class DataRemovalTest {
                 .singleElement().extracting(DataRemoval.Left::reason).asString().contains("symbolic link");
     }
 
-    @Test
-    void aSymbolicLinkAtAFileOfTheTorrentIsLeftAndItsTargetKept() throws IOException {
+    @ParameterizedTest(name = "secure directory stream: {0}")
+    @ValueSource(booleans = {true, false})
+    void aSymbolicLinkAtAFileOfTheTorrentIsLeftAndItsTargetKept(boolean secure) throws IOException {
         TorrentInfo info = TestTorrent.single("one.bin", PIECE, 1, 40_000).info;
         Path down = Files.createDirectories(tmp.resolve("down"));
         Path target = Files.writeString(tmp.resolve("precious"), "precious");
         Files.createSymbolicLink(down.resolve("one.bin"), target);
 
-        DataRemoval.Report report = DataRemoval.delete(down, info, List.of());
+        DataRemoval.Report report = DataRemoval.delete(down, info, List.of(), secure);
 
         assertThat(Files.readString(target)).isEqualTo("precious");
         assertThat(Files.isSymbolicLink(down.resolve("one.bin"))).isTrue();
@@ -162,14 +168,15 @@ class DataRemovalTest {
         });
     }
 
-    @Test
-    void aDownloadDirectoryThatIsALinkIsFollowedOnceAsStorageDoes() throws IOException {
+    @ParameterizedTest(name = "secure directory stream: {0}")
+    @ValueSource(booleans = {true, false})
+    void aDownloadDirectoryThatIsALinkIsFollowedOnceAsStorageDoes(boolean secure) throws IOException {
         TorrentInfo info = TestTorrent.single("one.bin", PIECE, 1, 40_000).info;
         Path real = Files.createDirectories(tmp.resolve("real"));
         Files.write(real.resolve("one.bin"), new byte[40_000]);
         Path link = Files.createSymbolicLink(tmp.resolve("Downloads"), real);
 
-        DataRemoval.Report report = DataRemoval.delete(link, info, List.of());
+        DataRemoval.Report report = DataRemoval.delete(link, info, List.of(), secure);
 
         assertThat(real.resolve("one.bin")).doesNotExist();
         assertThat(real).isEmptyDirectory();
@@ -177,8 +184,9 @@ class DataRemovalTest {
         assertThat(report.left()).isEmpty();
     }
 
-    @Test
-    void theTorrentsOwnLinkIsDeletedAsALinkButAUsersFileInItsPlaceStays() throws IOException {
+    @ParameterizedTest(name = "secure directory stream: {0}")
+    @ValueSource(booleans = {true, false})
+    void theTorrentsOwnLinkIsDeletedAsALinkButAUsersFileInItsPlaceStays(boolean secure) throws IOException {
         TorrentInfo info = TestTorrent.build("links", PIECE, 5, true, List.of(
                 file(0, 10, "d", "x"),
                 new FileEntry(List.of("to-x"), 0, 10, Set.of(Attribute.SYMLINK), List.of("d", "x")),
@@ -189,20 +197,37 @@ class DataRemovalTest {
         Files.createSymbolicLink(down.resolve("links/to-x"), Path.of("d/x"));
         Files.writeString(down.resolve("links/to-d"), "a file of the user's where the torrent has a link");
 
-        DataRemoval.Report report = DataRemoval.delete(down, info, List.of());
+        DataRemoval.Report report = DataRemoval.delete(down, info, List.of(), secure);
 
         assertThat(tree(down)).containsExactly("links/", "links/to-d");
         assertThat(report.left()).extracting(DataRemoval.Left::reason)
                 .containsExactlyInAnyOrder("not the torrent's symbolic link", "not empty: it holds what is not the torrent's");
     }
 
-    @Test
-    void aMissingDownloadDirectoryStillRemovesWhatIsElsewhere() throws IOException {
+    @ParameterizedTest(name = "secure directory stream: {0}")
+    @ValueSource(booleans = {true, false})
+    void aMissingDownloadDirectoryStillRemovesWhatIsElsewhere(boolean secure) throws IOException {
         Path resume = Files.writeString(tmp.resolve("t.resume"), "r");
-        DataRemoval.Report report = DataRemoval.delete(tmp.resolve("never"), tree(), List.of(resume));
+        DataRemoval.Report report = DataRemoval.delete(tmp.resolve("never"), tree(), List.of(resume), secure);
         assertThat(resume).doesNotExist();
         assertThat(report.deleted()).containsExactly(resume);
         assertThat(report.left()).isEmpty();
+    }
+
+    @Test
+    void goingDownIntoALinkIsRefusedByTheOpenItselfWhereTheDirectoryStreamIsSecure() throws IOException {
+        // What closes the window between looking at a directory and entering it: the open does not follow.
+        Path down = Files.createDirectories(tmp.resolve("down"));
+        Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("x"), "keep");
+        Files.createSymbolicLink(down.resolve("sub"), elsewhere);
+        try (DataRemoval.Directory top = DataRemoval.Directory.open(down, true)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(top.getClass().getSimpleName().equals("Secure"),
+                    "this file system has no SecureDirectoryStream");
+            assertThatThrownBy(() -> top.enter(Path.of("sub"))).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> top.deleteDirectory(Path.of("sub"))).isInstanceOf(IOException.class);
+        }
+        assertThat(Files.readString(elsewhere.resolve("x"))).isEqualTo("keep");
     }
 
     /** Every file of {@code info} written (pad files left out), as a complete download leaves them. */
