@@ -151,4 +151,29 @@ class RecheckLoopTest extends TorrentLoopHarness {
         loop.runPending();
         assertThat(transitionsFrom(mark)).containsExactly(TorrentState.CHECKING, TorrentState.SEEDING);
     }
+
+    @Test
+    void aPieceFoundOnDiskWhileItIsAskedForIsCancelledAnnouncedAndItsLateBlockForgiven() throws Exception {
+        ScriptedLink seed = attach(ScriptedLink.fast(1));
+        deliver(seed, Message.HAVE_ALL);
+        deliver(seed, Message.UNCHOKE);
+        assertThat(requests(seed)).isNotEmpty();
+        int piece = requests(seed).get(0).piece();
+        storage.writePiece(piece, java.nio.ByteBuffer.wrap(payload, piece * PIECE, PIECE).slice()); // put there by someone else
+        int mark = events.size();
+
+        torrent.recheck();
+        awaitAfter(mark, TorrentState.DOWNLOADING);
+
+        assertThat(lost()).isEmpty();
+        assertThat(torrent.snapshot().piecesVerified()).isEqualTo(1);
+        assertThat(seed.sent(Message.Cancel.class)).extracting(Message.Cancel::piece).contains(piece);
+        assertThat(seed.sent).contains(new Message.Have(piece));
+        serveAll(seed); // every block asked for, those of the piece too: they crossed the cancels on the wire
+        // That may have been the last piece (then both are seeds), but never a block "never requested".
+        assertThat(seed.closed).as("a block asked for and cancelled is welcome (BEP 6)")
+                .isIn(null, "both of us are seeds");
+        downloadAllFrom(seed);
+        assertThat(torrent.snapshot().piecesVerified()).isEqualTo(PIECES);
+    }
 }
