@@ -158,7 +158,11 @@ final class Download {
             gained.forEach(ps::have);
         }
         for (PeerSession ps : List.copyOf(host.peerSessions())) {
-            updateInterest(ps);
+            if (picker.isComplete() && picker.peerIsSeed(ps)) {
+                host.disconnect(ps, "both of us are seeds"); // complete again: a seed has nothing for us
+            } else {
+                updateInterest(ps);
+            }
         }
         return lost;
     }
