@@ -226,6 +226,61 @@ final class Download {
         }
     }
 
+    /**
+     * What a recheck found on disk ({@code found}): a piece we had that it did not find is lost, and
+     * fetched again; one it found that we lacked is ours now, and announced to the peers. Pieces in
+     * {@code keep}, verified after the recheck began (it may have read them before their write),
+     * stay. Then interest follows (the caller sends requests once it is downloading again).
+     * Returns the lost pieces, lowest first.
+     */
+    List<Integer> rechecked(Bitfield found, Bitfield keep) {
+        List<Integer> lost = new java.util.ArrayList<>();
+        List<Integer> gained = new java.util.ArrayList<>();
+        for (int p = 0; p < info.pieceCount(); p++) {
+            boolean had = picker.weHave(p);
+            if (had && !found.get(p) && !keep.get(p)) {
+                picker.pieceLost(p);
+                bytesVerified -= info.pieceSize(p);
+                choice.pieceLost(p);
+                lost.add(p);
+            } else if (!had && found.get(p)) {
+                cancelRequests(p); // the picker forgets them: their blocks would come unasked
+                assembler.dropPartial(p);
+                picker.pieceVerified(p);
+                bytesVerified += info.pieceSize(p);
+                choice.pieceVerified(p);
+                gained.add(p);
+            }
+        }
+        // BEP 3 has no way to take a have back: peers keep believing in a lost piece, and a request
+        // for it is refused by Upload (rejected under BEP 6); the gained ones they are told of.
+        for (PeerSession ps : host.peerSessions()) {
+            gained.forEach(ps::have);
+        }
+        for (PeerSession ps : List.copyOf(host.peerSessions())) {
+            if (picker.isComplete() && picker.peerIsSeed(ps)) {
+                host.disconnect(ps, "both of us are seeds"); // complete again: a seed has nothing for us
+            } else {
+                updateInterest(ps);
+            }
+        }
+        return lost;
+    }
+
+    /** Cancels what is asked of peers for {@code piece}; blocks already on the wire stay welcome. */
+    private void cancelRequests(int piece) {
+        var geometry = picker.geometry();
+        for (PeerSession ps : host.peerSessions()) {
+            for (int block = 0; block < geometry.blockCount(piece); block++) {
+                BlockRequest b = geometry.request(piece, block);
+                if (picker.isRequested(ps, piece, b.begin())) {
+                    ps.cancel(piece, b.begin(), b.length());
+                    withdrawn(ps, piece, b.begin());
+                }
+            }
+        }
+    }
+
     boolean isComplete() {
         return picker.isComplete();
     }

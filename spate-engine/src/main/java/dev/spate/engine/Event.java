@@ -28,6 +28,21 @@ public sealed interface Event {
     }
 
     /**
+     * A recheck ({@link TorrentHandle#recheck()}) did not find a piece that was verified before:
+     * it is missing on disk or no longer matches its hash. It is fetched again.
+     */
+    record PieceLost(InfoHash infoHash, int piece) implements Event {
+    }
+
+    /**
+     * A file or directory of a torrent removed with its data ({@link TorrentHandle#remove(boolean)})
+     * was left on disk, for {@code reason}: a symbolic link where the torrent has a file or
+     * directory (never followed), a directory holding something else, or a failure to delete.
+     */
+    record DataLeft(InfoHash infoHash, java.nio.file.Path path, String reason) implements Event {
+    }
+
+    /**
      * A piece failed its hash check and was thrown away; {@code peers} sent its blocks (none when a
      * web seed brought it whole: that web seed is dropped, see {@link WebSeedDropped}).
      */

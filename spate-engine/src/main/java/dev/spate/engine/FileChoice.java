@@ -130,6 +130,16 @@ final class FileChoice {
         }
     }
 
+    /** A verified piece a recheck did not find on disk: its bytes no longer count. */
+    void pieceLost(int piece) {
+        for (FileSpan span : layout.spans(piece, 0, info.pieceSize(piece))) {
+            int d = dataOf[span.fileIndex()];
+            if (d >= 0) {
+                verified[d] -= span.length();
+            }
+        }
+    }
+
     /** Each piece's level for the picker; see the class comment. Cost: O(pieces + files). */
     int[] pieceLevels() {
         int[] levels = new int[info.pieceCount()];

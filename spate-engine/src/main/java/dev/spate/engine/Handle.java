@@ -365,7 +365,20 @@ final class Handle implements TorrentHandle {
     }
 
     @Override
+    public void recheck() {
+        Torrent t = torrent;
+        if (t != null) {
+            t.recheck();
+        }
+    }
+
+    @Override
     public void remove() {
+        remove(false);
+    }
+
+    @Override
+    public void remove(boolean deleteData) {
         Torrent t;
         MetadataResolver r;
         synchronized (this) {
@@ -374,8 +387,8 @@ final class Handle implements TorrentHandle {
             r = resolver;
         }
         if (t != null) {
-            t.remove();
-        } else {
+            t.remove(deleteData);
+        } else { // no metadata yet: nothing of the torrent's is on disk
             if (r != null) {
                 r.remove();
             }

@@ -13,6 +13,7 @@ import java.util.function.Consumer;
  *   CHECKING ──► DOWNLOADING ◄──► SEEDING
  *      │              │              │
  *      └──────► PAUSED ◄─────────────┘   (and back to CHECKING, DOWNLOADING or SEEDING)
+ *   DOWNLOADING, SEEDING ──► CHECKING   (a recheck asked for; see Torrent#recheck)
  *   any of these ──► ERROR ──► REMOVED
  *   any state ─────────────► REMOVED (terminal)
  * </pre>
@@ -28,10 +29,10 @@ final class Lifecycle {
     private static final Map<TorrentState, Set<TorrentState>> NEXT = Map.of(
             TorrentState.CHECKING, EnumSet.of(TorrentState.DOWNLOADING, TorrentState.SEEDING, TorrentState.PAUSED,
                     TorrentState.ERROR, TorrentState.REMOVED),
-            TorrentState.DOWNLOADING, EnumSet.of(TorrentState.SEEDING, TorrentState.PAUSED, TorrentState.ERROR,
-                    TorrentState.REMOVED),
-            TorrentState.SEEDING, EnumSet.of(TorrentState.DOWNLOADING, TorrentState.PAUSED, TorrentState.ERROR,
-                    TorrentState.REMOVED),
+            TorrentState.DOWNLOADING, EnumSet.of(TorrentState.SEEDING, TorrentState.PAUSED, TorrentState.CHECKING,
+                    TorrentState.ERROR, TorrentState.REMOVED),
+            TorrentState.SEEDING, EnumSet.of(TorrentState.DOWNLOADING, TorrentState.PAUSED, TorrentState.CHECKING,
+                    TorrentState.ERROR, TorrentState.REMOVED),
             TorrentState.PAUSED, EnumSet.of(TorrentState.CHECKING, TorrentState.DOWNLOADING, TorrentState.SEEDING,
                     TorrentState.ERROR, TorrentState.REMOVED),
             TorrentState.ERROR, EnumSet.of(TorrentState.REMOVED),

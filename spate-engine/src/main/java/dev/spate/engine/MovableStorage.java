@@ -117,6 +117,16 @@ final class MovableStorage implements Storage {
     }
 
     @Override
+    public void forgetOpenFiles() {
+        lock.readLock().lock();
+        try {
+            current.forgetOpenFiles();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
     public List<FileStat> stat() throws IOException {
         lock.readLock().lock();
         try {

@@ -97,6 +97,19 @@ final class PieceAssembler {
         return p;
     }
 
+    /**
+     * Forgets {@code piece} if it is still being put together (some block missing: it was never
+     * sent to the disk, whose verdict would give its buffer back), taking its buffer back: a
+     * recheck found the piece on disk meanwhile.
+     */
+    void dropPartial(int piece) {
+        Piece p = pieces.get(piece);
+        if (p != null && p.wholeSource == null && java.util.Arrays.asList(p.senders).contains(null)) {
+            pieces.remove(piece);
+            buffers.release(p.buffer);
+        }
+    }
+
     /** Gives back a buffer from {@link #wholeBuffer} that joined no piece. Any thread. */
     void release(ByteBuffer buffer) {
         buffers.release(buffer);

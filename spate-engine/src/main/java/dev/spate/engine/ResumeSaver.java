@@ -7,6 +7,7 @@ import dev.spate.storage.ResumeCheck;
 import dev.spate.storage.ResumeStore;
 import dev.spate.storage.Storage;
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -33,6 +34,8 @@ final class ResumeSaver {
     private boolean saving;
     private long lastSave;
     private boolean warned;
+    /** Written on the loop, read by whoever stops the torrent once the loop is over. */
+    private volatile CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
 
     ResumeSaver(DiskIo disk, Storage storage, ResumeStore.Entry entry, Clock clock, Supplier<Bitfield> have,
                 Predicate<Runnable> post) {
@@ -43,6 +46,11 @@ final class ResumeSaver {
         this.have = have;
         this.post = post;
         this.lastSave = clock.nanoTime();
+    }
+
+    /** The last save started on the pool (done when none is). Any thread. */
+    CompletableFuture<Void> inFlight() {
+        return inFlight;
     }
 
     ResumeStore.Entry entry() {
@@ -74,8 +82,9 @@ final class ResumeSaver {
         dirty = false;
         saving = true;
         lastSave = clock.nanoTime();
-        ResumeCheck.saveAsync(disk, storage, entry, have.get())
-                .whenComplete((ok, failure) -> post.test(() -> {
+        CompletableFuture<Void> save = ResumeCheck.saveAsync(disk, storage, entry, have.get());
+        inFlight = save;
+        save.whenComplete((ok, failure) -> post.test(() -> {
                     saving = false;
                     if (failure != null) {
                         dirty = true;

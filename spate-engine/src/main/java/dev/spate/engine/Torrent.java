@@ -77,6 +77,12 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final Map<String, Integer> extensions;
     /** Streams waiting for pieces to verify. */
     private final PieceWaiters waiters = new PieceWaiters();
+    /** Pieces verified while a recheck runs (it may have read them before their write); null when none runs. */
+    private dev.spate.core.Bitfield verifiedDuringRecheck;
+    /** While a recheck runs: whether the torrent is to be active when it ends (not paused before or meanwhile). */
+    private boolean activeAfterRecheck;
+    /** While a recheck runs: whether peers, trackers and discovery are stopped (it was paused before or meanwhile). */
+    private boolean quietDuringRecheck;
     /** Connections of the metadata phase waiting for the check to end, each holding a slot. */
     private final List<CarriedPeer> carried = new ArrayList<>();
 
@@ -205,7 +211,10 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         });
     }
 
-    /** Disconnects every peer and stops; the data and what is verified stay. Any thread. */
+    /**
+     * Disconnects every peer and stops; the data and what is verified stay. During a recheck it
+     * stops at once, and is paused once the recheck ends. Any thread.
+     */
     void pause() {
         post(() -> {
             resumeAfterMove = false;
@@ -214,20 +223,101 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     }
 
     private void pauseNow() {
+        if (verifiedDuringRecheck != null) {
+            activeAfterRecheck = false;
+            if (!quietDuringRecheck) {
+                quietDuringRecheck = true;
+                quiet("paused");
+            }
+            return;
+        }
         boolean wasActive = lifecycle.isActive();
         if (!lifecycle.go(TorrentState.PAUSED)) {
             return;
         }
         dropCarried("paused", true);
         if (wasActive) {
-            leaveDiscovery();
-            connections.disconnectAll("paused");
-            webSeeds.stop();
-            trackers.stopped();
-            download.trim();
-            resume.save();
+            quiet("paused");
         }
     }
+
+    /** Stops taking part in the swarm: peers, web seeds, trackers, discovery. Loop. */
+    private void quiet(String reason) {
+        leaveDiscovery();
+        connections.disconnectAll(reason);
+        webSeeds.stop();
+        trackers.stopped();
+        download.trim();
+        resume.save();
+    }
+
+    /**
+     * Hashes every piece on disk again, on the disk pool, as the check at start does, in state
+     * CHECKING: a verified piece not found is lost (published as {@link Event.PieceLost}) and
+     * fetched again, one found that was missing is had; per-file progress and the resume data
+     * follow. Peers stay connected meanwhile (no requests go out, none is served); a paused
+     * torrent is paused again after it. Ignored while the start-up check or another recheck runs,
+     * and once the torrent failed or is removed. Any thread.
+     */
+    void recheck() {
+        post(() -> {
+            if (!checked || verifiedDuringRecheck != null || lifecycle.isOver()) {
+                return;
+            }
+            boolean active = lifecycle.isActive();
+            if (!lifecycle.go(TorrentState.CHECKING)) {
+                return;
+            }
+            verifiedDuringRecheck = new dev.spate.core.Bitfield(info.pieceCount());
+            activeAfterRecheck = active;
+            quietDuringRecheck = !active;
+            context.disk().execute(storage::forgetOpenFiles) // a file deleted or replaced since it was opened
+                    .thenCompose(v -> context.disk().recheck(storage, dev.spate.storage.Recheck.Progress.NONE))
+                    .whenComplete((found, failure) -> post(() -> rechecked(found, failure)));
+            snapshot();
+        });
+    }
+
+    /** The recheck's outcome, on the loop. */
+    private void rechecked(dev.spate.core.Bitfield found, Throwable failure) {
+        dev.spate.core.Bitfield keep = verifiedDuringRecheck;
+        verifiedDuringRecheck = null;
+        if (lifecycle.isOver()) {
+            return;
+        }
+        if (failure != null) {
+            fail("rechecking the data on disk failed: " + Messages.message(failure));
+            return;
+        }
+        for (int piece : download.rechecked(found, keep)) {
+            publish(new Event.PieceLost(hash, piece));
+        }
+        resume.changed();
+        resume.save();
+        boolean finished = download.isFinished();
+        if (!activeAfterRecheck) {
+            lifecycle.go(TorrentState.PAUSED);
+            if (finished) {
+                completed(); // no news when it was complete before
+            }
+        } else if (quietDuringRecheck) {
+            activate(); // paused when it began, resumed meanwhile
+        } else if (!finished) {
+            lifecycle.go(TorrentState.DOWNLOADING);
+            download.fillAll();
+            webSeeds.fill();
+            upload.markDue();
+        } else {
+            lifecycle.go(TorrentState.SEEDING);
+            if (!completion.isDone()) {
+                completed();
+                trackers.completed();
+            }
+            upload.markDue();
+        }
+        snapshot();
+    }
+
 
     /** Starts again after {@link #pause()}; once a move under way is done. Any thread. */
     void resume() {
@@ -241,6 +331,10 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     }
 
     private void resumeNow() {
+        if (verifiedDuringRecheck != null) {
+            activeAfterRecheck = true; // active again once the recheck ends
+            return;
+        }
         if (lifecycle.state() != TorrentState.PAUSED) {
             return;
         }
@@ -313,8 +407,40 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     /** Stops and leaves the session; waits for the loop to end. Any thread but the loop. */
     void remove() {
+        remove(false);
+    }
+
+    /**
+     * Stops and leaves the session; with {@code deleteData}, then deletes the torrent's own files,
+     * the empty directories its layout made, its part file and resume data ({@link
+     * dev.spate.storage.DataRemoval}), publishing a {@link Event.DataLeft} for each thing left.
+     * Waits for the loop to end, and for the deletion. Any thread but the loop.
+     */
+    void remove(boolean deleteData) {
         onRemoved.accept(this);
         shutdown();
+        if (deleteData) {
+            deleteData();
+        }
+    }
+
+    /** After the stop: nothing of the torrent's writes any more (the storage is closed, the last save done). */
+    private void deleteData() {
+        try {
+            resume.inFlight().get(10, TimeUnit.SECONDS); // a save on the pool would write the resume file again
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // failed (nothing written) or stuck: the deletion goes on regardless
+        }
+        Path directory = resume.entry().downloadDirectory();
+        dev.spate.storage.DataRemoval.Report report = dev.spate.storage.DataRemoval.delete(directory, info,
+                List.of(context.resumes().partsLocation(hash, directory), resume.entry().location()));
+        for (dev.spate.storage.DataRemoval.Left left : report.left()) {
+            LOG.log(System.Logger.Level.WARNING, "removing the data of {0}: left {1}: {2}", info.name(), left.path(),
+                    left.reason());
+            publish(new Event.DataLeft(hash, left.path(), left.reason()));
+        }
     }
 
     /**
@@ -733,6 +859,9 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     @Override
     public void pieceVerified(int piece) {
+        if (verifiedDuringRecheck != null) {
+            verifiedDuringRecheck.set(piece);
+        }
         resume.changed();
         publish(new Event.PieceVerified(hash, piece));
         waiters.verified(piece);

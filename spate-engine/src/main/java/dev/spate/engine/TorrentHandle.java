@@ -161,4 +161,25 @@ public sealed interface TorrentHandle permits Handle {
 
     /** Stops the torrent and takes it out of its session; the files stay on disk. */
     void remove();
+
+    /**
+     * {@link #remove()}; with {@code deleteData}, once the torrent has stopped, also deletes its
+     * own data, and waits for that: the files its metainfo names under its download directory, the
+     * directories its layout made there once empty (never the download directory itself, never
+     * one holding anything else), its part file and its resume data. Nothing else is touched, and
+     * no symbolic link is followed: a link standing at one of the torrent's files or directories is
+     * left as it is, with what it points to, and each thing left is published as an
+     * {@link Event.DataLeft}.
+     */
+    void remove(boolean deleteData);
+
+    /**
+     * Hashes every piece on disk again (off the network path, on the disk pool), in state
+     * {@link TorrentState#CHECKING}: a verified piece that is missing or does not match its hash
+     * any more is published as an {@link Event.PieceLost} and downloaded again; the status's
+     * verified pieces and files' progress and the resume data follow. Peers stay connected; a
+     * paused torrent stays paused. Ignored while a check runs, once the torrent has failed or been
+     * removed, and before a magnet link's metadata is here (its data is checked when it comes).
+     */
+    void recheck();
 }

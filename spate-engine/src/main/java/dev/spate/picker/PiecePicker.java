@@ -485,6 +485,23 @@ public final class PiecePicker<P> {
     }
 
     /**
+     * A piece we had is no longer on disk (a recheck found it missing or not matching its hash): it
+     * is a candidate again, at its level, fetched like any other. Returns whether we had it.
+     */
+    public boolean pieceLost(int piece) {
+        geometry.checkPiece(piece);
+        if (!have.clear(piece)) {
+            return false;
+        }
+        if (level[piece] > 0) {
+            notNeeded.clear(piece);
+            wantedMissing++;
+        }
+        addCandidate(piece);
+        return true;
+    }
+
+    /**
      * The piece failed its hash check: every block becomes free again, and the piece, still in
      * progress, is fetched again before new pieces are started.
      *

@@ -812,6 +812,24 @@ public final class FileStorage implements Storage {
         return out;
     }
 
+    /**
+     * Every cached channel is taken out of the cache (closed now if idle, else by its last user);
+     * files written since the last flush stay marked, and {@link #flush} forces them through a
+     * new descriptor, which writes the file's dirty pages all the same.
+     */
+    @Override
+    public void forgetOpenFiles() {
+        lock.lock();
+        try {
+            for (Handle h : open.values()) {
+                retire(h);
+            }
+            open.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void flush() throws IOException {
         if (parts != null) {

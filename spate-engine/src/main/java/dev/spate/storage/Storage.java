@@ -83,6 +83,14 @@ public interface Storage extends Closeable {
     default void setWantedFiles(boolean[] wanted) throws IOException {
     }
 
+    /**
+     * Lets go of the files held open, so that each is opened again at its next use: a recheck then
+     * reads what is on disk now, not a file deleted or replaced since it was opened (an open
+     * descriptor keeps reading the old one). This default holds nothing open.
+     */
+    default void forgetOpenFiles() {
+    }
+
     /** The size and modification time of every file, in torrent order, for the resume file. */
     List<FileStat> stat() throws IOException;
 

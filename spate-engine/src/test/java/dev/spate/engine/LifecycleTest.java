@@ -58,6 +58,21 @@ class LifecycleTest {
         assertThat(lifecycle.go(from)).isTrue();
     }
 
+    @ParameterizedTest
+    @EnumSource(value = TorrentState.class, names = {"DOWNLOADING", "SEEDING", "PAUSED"})
+    void aRecheckChecksFromAnyRunningStateAndEndsWhereItFits(TorrentState from) {
+        reach(from);
+        assertThat(lifecycle.go(TorrentState.CHECKING)).as("%s -> CHECKING", from).isTrue();
+        assertThat(lifecycle.isActive()).isFalse();
+        assertThat(lifecycle.go(from)).isTrue();
+    }
+
+    @Test
+    void aFailedTorrentIsNotRechecked() {
+        lifecycle.go(TorrentState.ERROR);
+        assertThat(lifecycle.go(TorrentState.CHECKING)).isFalse();
+    }
+
     private void reach(TorrentState target) {
         switch (target) {
             case CHECKING -> { }

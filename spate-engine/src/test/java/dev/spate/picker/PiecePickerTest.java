@@ -480,4 +480,43 @@ class PiecePickerTest {
         assertThat(alone.pick("slow", 2, 1)).as("the only peer with it gets it again").containsExactlyElementsOf(once);
         alone.checkInvariants();
     }
+
+    @Test
+    void a_lost_piece_is_missing_again_and_picked_at_its_rarity() {
+        PiecePicker<String> picker = picker(4, 2, 1);
+        verify(picker, 0, 1, 2, 3);
+        picker.peerHasBitfield("a", bits(4, 1, 2));
+        assertThat(picker.isComplete()).isTrue();
+        assertThat(picker.isInteresting("a")).isFalse();
+
+        assertThat(picker.pieceLost(2)).isTrue();
+        assertThat(picker.pieceLost(2)).as("lost twice").isFalse();
+        picker.checkInvariants();
+        assertThat(picker.weHave(2)).isFalse();
+        assertThat(picker.isComplete()).isFalse();
+        assertThat(picker.isFinished()).isFalse();
+        assertThat(picker.missingCount()).isEqualTo(1);
+        assertThat(picker.wantedMissingCount()).isEqualTo(1);
+        assertThat(picker.isInteresting("a")).isTrue();
+        assertThat(picker.pick("a", 4)).containsExactly(new BlockRequest(2, 0, BLOCK), new BlockRequest(2, BLOCK, BLOCK));
+        picker.checkInvariants();
+        picker.blockReceived("a", 2, 0);
+        picker.blockReceived("a", 2, BLOCK);
+        assertThat(picker.pieceVerified(2)).isTrue();
+        assertThat(picker.isComplete()).isTrue();
+        picker.checkInvariants();
+    }
+
+    @Test
+    void a_lost_piece_nobody_wants_leaves_the_download_finished() {
+        PiecePicker<String> picker = picker(3, 1, 2);
+        picker.setPiecePriorities(new int[] {1, 0, 1});
+        verify(picker, 0, 1, 2);
+        assertThat(picker.pieceLost(1)).isTrue();
+        picker.checkInvariants();
+        assertThat(picker.isFinished()).isTrue();
+        assertThat(picker.isComplete()).isFalse();
+        picker.peerHasAll("seed");
+        assertThat(picker.pick("seed", 4)).isEmpty();
+    }
 }

@@ -409,4 +409,21 @@ class FileStorageTest {
                     .hasMessageContaining(inTheWay + " is not a regular file");
         }
     }
+
+    @Test
+    void after_forgetting_its_open_files_a_file_deleted_since_it_was_opened_is_missing() throws IOException {
+        TestTorrent t = TestTorrent.multi("gone", 16, 4, 16, 16);
+        try (FileStorage s = FileStorage.open(root, t.info)) {
+            writeAll(s, t, 5);
+            ByteBuffer piece = ByteBuffer.allocate(16);
+            assertThat(s.readPiece(1, piece)).isTrue();
+            Files.delete(s.path(1));
+            // The open descriptor still reads the deleted file: what a recheck must not trust.
+            assertThat(s.readPiece(1, piece.clear())).isTrue();
+            s.forgetOpenFiles();
+            assertThat(s.readPiece(1, piece.clear())).isFalse();
+            assertThat(s.readPiece(0, piece.clear())).isTrue();
+            s.flush(); // files written before stay flushable through new descriptors
+        }
+    }
 }
