@@ -108,7 +108,9 @@ class MagnetDownloadIT {
      * The seed was connected once, and that connection lasted from the metadata phase to the end of
      * the download: carried over to the torrent proper, not closed and redialled.
      */
-    static void assertOneConnectionThroughout(List<Event> events, InetSocketAddress seed) {
+    static void assertOneConnectionThroughout(List<Event> live, InetSocketAddress seed) {
+        // A copy: the live list goes on filling, and a view of it would then fail.
+        List<Event> events = List.copyOf(live);
         int complete = -1;
         for (int i = 0; i < events.size(); i++) {
             if (events.get(i) instanceof Event.TorrentComplete) {
@@ -178,7 +180,9 @@ class MagnetDownloadIT {
                 // At the end, once complete, the seed may be let go: both are seeds then, nothing else.
                 List<String> beforeTheEnd = lines.stream()
                         .filter(l -> !l.equals(seedLine + "disconnected: both of us are seeds")).toList();
-                assertThat(beforeTheEnd).as("log:%n%s", p.logTail(60)).containsExactly(seedLine + "connected (we dialled)");
+                // Transmission prefers encryption, so the line goes on to say how (RC4, as it selects).
+                assertThat(beforeTheEnd).as("log:%n%s", p.logTail(60)).singleElement().asString()
+                        .startsWith(seedLine + "connected (we dialled)");
                 assertThat(lines.size() - beforeTheEnd.size()).isLessThanOrEqualTo(1);
             }
             assertThat(tr.info(1)).as("Transmission uploaded").containsPattern("Uploaded: [1-9]");
