@@ -117,6 +117,16 @@ final class MovableStorage implements Storage {
     }
 
     @Override
+    public List<Integer> keptPiecesLost(dev.spate.core.Bitfield have) throws IOException {
+        lock.readLock().lock();
+        try {
+            return current.keptPiecesLost(have);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
     public void forgetOpenFiles() {
         lock.readLock().lock();
         try {

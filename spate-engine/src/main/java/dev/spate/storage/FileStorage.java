@@ -1,5 +1,6 @@
 package dev.spate.storage;
 
+import dev.spate.core.Bitfield;
 import dev.spate.metainfo.FileEntry;
 import dev.spate.metainfo.FileLayout;
 import dev.spate.metainfo.FileSpan;
@@ -186,7 +187,7 @@ public final class FileStorage implements Storage {
             throw new IllegalArgumentException(wanted.length + " wanted flags for " + info.files().size() + " files");
         }
         RealDirectory real = RealDirectory.of(root);
-        PartFile parts = partFile == null ? null : PartFile.open(partFile, info.pieceLength());
+        PartFile parts = partFile == null ? null : PartFile.open(partFile, info.pieceLength(), info.pieceCount());
         boolean[] all = new boolean[wanted.length];
         java.util.Arrays.fill(all, true);
         // With pieces kept from an earlier run, every file starts as unwanted, so that setWantedFiles
@@ -207,6 +208,14 @@ public final class FileStorage implements Storage {
             }
         }
         if (keptBefore) {
+            // A wanted file on disk already has its bytes (written in place, or moved in when it
+            // became wanted): left as it is, so that its modification time still matches the resume
+            // file's. Only a file wanted now and not there gets what is kept for it.
+            boolean[] before = new boolean[wanted.length];
+            for (int i = 0; i < before.length; i++) {
+                before[i] = wanted[i] && !files.get(i).isPad() && storage.onDisk(i);
+            }
+            storage.wanted = before;
             storage.setWantedFiles(wanted); // what is kept for files wanted now goes into them
         }
         return storage;
@@ -446,6 +455,57 @@ public final class FileStorage implements Storage {
     /** Whether the span of {@code piece} in file {@code fileIndex} is to be read from the part file. */
     private boolean inPart(int piece, int fileIndex) {
         return parts != null && !wanted[fileIndex] && parts.has(piece);
+    }
+
+    /**
+     * Of the pieces {@code have} lists (a resume file's, trusted because no file changed), those
+     * held in part by the part file that it no longer holds intact: deleted, cut short or damaged
+     * while the torrent was stopped. Each kept piece of an unwanted file not on disk is hashed
+     * again (they are few: mostly the boundary pieces of unwanted files); a damaged one is freed.
+     * The caller fetches them again.
+     */
+    @Override
+    public List<Integer> keptPiecesLost(Bitfield have) throws IOException {
+        if (parts == null) {
+            return List.of();
+        }
+        choice.readLock().lock();
+        try {
+            java.util.BitSet seen = new java.util.BitSet();
+            List<Integer> lost = new ArrayList<>();
+            for (int i = 0; i < paths.length; i++) {
+                FileEntry f = info.files().get(i);
+                if (pad[i] || f.isSymlink() || f.length() == 0 || !toPart(i)) {
+                    continue;
+                }
+                int[] range = layout.pieceRange(i);
+                for (int p = range[0]; p <= range[1]; p++) {
+                    if (seen.get(p) || !have.get(p)) {
+                        continue;
+                    }
+                    seen.set(p);
+                    ByteBuffer data = ByteBuffer.allocate(info.pieceSize(p));
+                    boolean intact;
+                    try {
+                        intact = parts.has(p) && readPiece(p, data) && DiskIo.verify(info, p, data.flip());
+                    } catch (IOException e) {
+                        intact = false; // unreadable is as good as gone: fetched again
+                    }
+                    if (!intact) {
+                        lost.add(p);
+                        parts.free(p);
+                    }
+                }
+            }
+            if (!lost.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "part file {0} no longer holds {1} verified piece(s) {2}"
+                        + " (deleted or damaged while stopped): they will be downloaded again", parts.path(),
+                        lost.size(), lost);
+            }
+            return lost;
+        } finally {
+            choice.readLock().unlock();
+        }
     }
 
     /**

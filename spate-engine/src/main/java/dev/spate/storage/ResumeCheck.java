@@ -19,7 +19,8 @@ import java.util.concurrent.CompletableFuture;
 public final class ResumeCheck {
     /**
      * @param have the pieces on disk
-     * @param trusted whether they came from the resume file (true) or from hashing (false)
+     * @param trusted whether they came from the resume file as it is (true), or from hashing or
+     *     the resume file less the pieces the part file lost (false: the resume file is to be saved again)
      */
     public record Outcome(Bitfield have, boolean trusted) {
     }
@@ -40,12 +41,19 @@ public final class ResumeCheck {
             }
             try {
                 List<FileStat> now = storage.stat();
-                return now.equals(saved.get().files()) ? saved.get().have() : null;
+                if (!now.equals(saved.get().files())) {
+                    return null;
+                }
+                // The part file is not among the files checked: what it held and lost is missing.
+                Bitfield have = saved.get().have();
+                List<Integer> lost = storage.keptPiecesLost(have);
+                lost.forEach(have::clear);
+                return new Outcome(have, lost.isEmpty());
             } catch (IOException e) {
                 return null; // cannot tell; hashing will say
             }
         }, io.pool()).thenCompose(trusted -> trusted != null
-                ? CompletableFuture.completedFuture(new Outcome(trusted, true))
+                ? CompletableFuture.completedFuture(trusted)
                 : io.recheck(storage, progress).thenApply(have -> new Outcome(have, false)));
     }
 

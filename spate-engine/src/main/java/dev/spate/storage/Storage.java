@@ -1,5 +1,6 @@
 package dev.spate.storage;
 
+import dev.spate.core.Bitfield;
 import dev.spate.metainfo.TorrentInfo;
 
 import java.io.Closeable;
@@ -81,6 +82,15 @@ public interface Storage extends Closeable {
      * @throws IOException naming the file when bytes kept apart cannot be moved into it
      */
     default void setWantedFiles(boolean[] wanted) throws IOException {
+    }
+
+    /**
+     * Of the pieces {@code have} lists, those whose bytes kept apart for unwanted files (see
+     * {@link #setWantedFiles}) are gone or damaged: the file sizes and times the resume file
+     * checks do not cover them. This default keeps nothing apart, so loses nothing.
+     */
+    default List<Integer> keptPiecesLost(Bitfield have) throws IOException {
+        return List.of();
     }
 
     /**
