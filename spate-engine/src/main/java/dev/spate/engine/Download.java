@@ -303,6 +303,9 @@ final class Download {
         applyLevels();
         picker.setSequential(choice.sequential());
         boolean[] wanted = choice.wantedFiles();
+        // At once, not behind the pieces queued for the disk: a piece of a file skipped now,
+        // written before the choice is applied, must not create the file.
+        storage.willWant(wanted);
         disk.execute(() -> storage.setWantedFiles(wanted)).whenComplete((ok, failure) -> {
             if (failure != null) {
                 host.post(() -> host.fail("applying the choice of files: " + Messages.message(failure)));

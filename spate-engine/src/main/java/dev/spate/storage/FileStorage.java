@@ -110,6 +110,11 @@ public final class FileStorage implements Storage {
     /** Whether each file is wanted; replaced whole under the write lock of {@link #choice}. */
     private volatile boolean[] wanted;
     /**
+     * What {@link #willWant} said last (null: nothing): a file off here is written as unwanted
+     * already, before {@link #setWantedFiles} applies the choice. Replaced whole.
+     */
+    private volatile boolean[] ahead;
+    /**
      * Reads and writes hold the read lock, {@link #setWantedFiles} the write lock while it moves
      * bytes between the part file and the files, so no piece is read or written half moved.
      */
@@ -441,10 +446,29 @@ public final class FileStorage implements Storage {
 
     /** Whether the bytes of file {@code fileIndex} go to the part file: it is unwanted and not on disk. */
     private boolean toPart(int fileIndex) throws StorageException {
-        if (parts == null || wanted[fileIndex]) {
+        if (parts == null || wantedNow(fileIndex)) {
             return false;
         }
         return !onDisk(fileIndex);
+    }
+
+    /** Wanted, and not about to be unwanted ({@link #willWant}). */
+    private boolean wantedNow(int fileIndex) {
+        boolean[] next = ahead;
+        return wanted[fileIndex] && (next == null || next[fileIndex]);
+    }
+
+    /**
+     * See {@link Storage#willWant}. A file turned off here gets no more bytes if it is not on
+     * disk; one turned on is written as wanted once {@link #setWantedFiles} has moved into it
+     * what is kept for it.
+     */
+    @Override
+    public void willWant(boolean[] wantedFiles) {
+        if (wantedFiles.length != paths.length) {
+            throw new IllegalArgumentException(wantedFiles.length + " wanted flags for " + paths.length + " files");
+        }
+        ahead = wantedFiles.clone();
     }
 
     private boolean onDisk(int fileIndex) throws StorageException {
@@ -454,7 +478,7 @@ public final class FileStorage implements Storage {
 
     /** Whether the span of {@code piece} in file {@code fileIndex} is to be read from the part file. */
     private boolean inPart(int piece, int fileIndex) {
-        return parts != null && !wanted[fileIndex] && parts.has(piece);
+        return parts != null && !wantedNow(fileIndex) && parts.has(piece);
     }
 
     /**

@@ -85,6 +85,16 @@ public interface Storage extends Closeable {
     }
 
     /**
+     * Told at once, when the choice of files changes, what a {@link #setWantedFiles} queued behind
+     * the pieces waiting for the disk will say: from now on no bytes are written to a file not
+     * wanted there that is not on disk, so a piece that was in flight when its file was skipped
+     * does not create it (its bytes are kept apart, as a boundary piece's). Never blocks and does
+     * no IO; any thread. This default keeps every file as a wanted one.
+     */
+    default void willWant(boolean[] wanted) {
+    }
+
+    /**
      * Of the pieces {@code have} lists, those whose bytes kept apart for unwanted files (see
      * {@link #setWantedFiles}) are gone or damaged: the file sizes and times the resume file
      * checks do not cover them. This default keeps nothing apart, so loses nothing.

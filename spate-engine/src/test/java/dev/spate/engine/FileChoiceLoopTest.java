@@ -200,4 +200,38 @@ class FileChoiceLoopTest extends TorrentLoopHarness {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("1 file priorities for a torrent of 3 files");
     }
+
+    @Test
+    void aPieceWaitingForTheDiskWhenItsFileIsSkippedDoesNotCreateTheFile() throws Exception {
+        onDisk = true;
+        start(TorrentOptions.defaults().withFilePriorities(List.of(FilePriority.SKIP, FilePriority.NORMAL, FilePriority.SKIP)));
+        ScriptedLink seed = seed();
+        writeGate = new java.util.concurrent.CountDownLatch(1);
+        // Piece 2 (b alone) arrives whole and waits for the disk (one thread, held in its write).
+        for (Message.Request r : List.copyOf(requests(seed))) {
+            if (r.piece() == 2) {
+                deliver(seed, block(r.piece(), r.begin(), r.length()));
+            }
+        }
+        loop.runPending();
+        // b skipped meanwhile: its choice is queued on the disk behind the piece.
+        torrent.choose(c -> c.setPriorities(List.of(FilePriority.SKIP, FilePriority.SKIP, FilePriority.SKIP)));
+        loop.runPending();
+        writeGate.countDown();
+        assertThat(loop.runUntil(() -> verified().contains(2), WAIT)).as("piece 2 verified").isTrue();
+        assertThat(dir.resolve("three/b")).as("b, skipped before piece 2 was written").doesNotExist();
+        // Nothing verified is lost: wanted again, b gets piece 2's bytes from the part file.
+        torrent.choose(c -> c.setPriorities(List.of(FilePriority.SKIP, FilePriority.NORMAL, FilePriority.SKIP)));
+        loop.runPending();
+        byte[] want = java.util.Arrays.copyOfRange(payload, 2 * PIECE, 3 * PIECE);
+        java.nio.file.Path b = dir.resolve("three/b");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!(java.nio.file.Files.exists(b) && java.nio.file.Files.size(b) >= PIECE
+                && java.util.Arrays.equals(java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(b), PIECE), want))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(b).exists();
+        assertThat(java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(b), PIECE)).isEqualTo(want);
+    }
 }

@@ -149,4 +149,32 @@ class FileStoragePartsTest {
         byte[] f1 = Files.readAllBytes(root.resolve("album/f1"));
         assertThat(Arrays.copyOfRange(f1, 0, 14)).isEqualTo(Arrays.copyOfRange(t.content, 10, 24));
     }
+
+    @Test
+    void aPieceWrittenAfterWillWantButBeforeTheChoiceIsAppliedNeverCreatesTheFile() throws IOException {
+        // The engine's order: the loop says willWant at once; pieces queued for the disk before
+        // the choice are written next; setWantedFiles, queued behind them, comes last.
+        try (FileStorage s = open(true, true, true)) {
+            s.writePiece(0, t.piece(0));
+            s.willWant(new boolean[] {true, false, true});
+            s.writePiece(1, t.piece(1));
+            s.writePiece(2, t.piece(2));
+            assertThat(root.resolve("album/f1")).doesNotExist();
+            for (int p : new int[] {1, 2}) {
+                assertThat(readPiece(s, p).array()).as("piece %d before the choice is applied", p)
+                        .isEqualTo(t.piece(p).array());
+            }
+            s.setWantedFiles(new boolean[] {true, false, true});
+            assertThat(root.resolve("album/f1")).doesNotExist();
+            for (int p : new int[] {1, 2}) {
+                assertThat(readPiece(s, p).array()).as("piece %d after", p).isEqualTo(t.piece(p).array());
+            }
+            // Wanted again (willWant first, as the engine does): the kept bytes move in.
+            s.willWant(new boolean[] {true, true, true});
+            s.setWantedFiles(new boolean[] {true, true, true});
+            assertThat(parts()).doesNotExist();
+        }
+        byte[] f1 = Files.readAllBytes(root.resolve("album/f1"));
+        assertThat(Arrays.copyOfRange(f1, 0, 14)).isEqualTo(Arrays.copyOfRange(t.content, 10, 24));
+    }
 }
