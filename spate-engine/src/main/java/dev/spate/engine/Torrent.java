@@ -928,10 +928,9 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     // ---- trackers ----
 
     private Announcer.Counters counters() {
-        // BEP 3 "left": what we still mean to download, the wanted files' bytes.
-        FileChoice choice = download.choice();
+        // BEP 3 "left": what we still mean to download (Download#wantedBytes).
         return new Announcer.Counters(upload.total(), download.total(),
-                Math.max(0, choice.wantedBytes() - choice.wantedBytesVerified()));
+                Math.max(0, download.wantedBytes() - download.wantedBytesVerified()));
     }
 
     // ---- helpers ----

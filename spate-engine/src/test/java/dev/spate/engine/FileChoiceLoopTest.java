@@ -234,4 +234,47 @@ class FileChoiceLoopTest extends TorrentLoopHarness {
         assertThat(b).exists();
         assertThat(java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(b), PIECE)).isEqualTo(want);
     }
+
+    @Test
+    void aPieceSkippedByItselfLeavesTheWantedBytesAndTheTorrentFinishesWithoutIt() throws Exception {
+        start(TorrentOptions.defaults());
+        torrent.choose(c -> c.setPiecePriority(6, FilePriority.SKIP)); // in c, a wanted file
+        loop.runPending();
+        ScriptedLink seed = seed();
+        serveInOrder(seed);
+
+        assertThat(requested(seed)).doesNotContain(6);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        assertThat(torrent.completion()).isCompleted();
+        TorrentStatus s = status();
+        assertThat(s.isFinished()).as("finished, as the picker and completion() say").isTrue();
+        assertThat(s.isComplete()).isFalse();
+        assertThat(s.wantedBytes()).isEqualTo((PIECES - 1) * (long) PIECE);
+        assertThat(s.wantedBytesVerified()).isEqualTo(s.wantedBytes());
+        assertThat(s.progress()).isEqualTo(1.0);
+        assertThat(s.files()).extracting(FileStatus::bytesVerified).as("files still count whole")
+                .containsExactly(64L * 1024, 80L * 1024, 80L * 1024);
+
+        torrent.choose(c -> c.setPiecePriority(6, FilePriority.NORMAL)); // wanted again
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.DOWNLOADING);
+        assertThat(status().isFinished()).isFalse();
+        assertThat(status().wantedBytes()).isEqualTo(PIECES * (long) PIECE);
+    }
+
+    @Test
+    void aPieceOfSkippedFilesWantedByItselfCountsInTheWantedBytesUntilVerified() throws Exception {
+        start(TorrentOptions.defaults().withFilePriorities(List.of(FilePriority.SKIP, FilePriority.NORMAL, FilePriority.SKIP)));
+        torrent.choose(c -> c.setPiecePriority(0, FilePriority.LOW)); // in a, skipped
+        loop.runPending();
+        assertThat(status().wantedBytes()).as("b, and piece 0 whole").isEqualTo(80 * 1024 + PIECE);
+        ScriptedLink seed = seed();
+        serveInOrder(seed);
+
+        assertThat(requested(seed)).containsExactlyInAnyOrder(0, 2, 3, 4);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        TorrentStatus s = status();
+        assertThat(s.isFinished()).isTrue();
+        assertThat(s.wantedBytesVerified()).isEqualTo(80 * 1024 + PIECE);
+    }
 }
