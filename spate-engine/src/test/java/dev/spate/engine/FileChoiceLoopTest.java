@@ -208,8 +208,12 @@ class FileChoiceLoopTest extends TorrentLoopHarness {
         ScriptedLink seed = seed();
         writeGate = new java.util.concurrent.CountDownLatch(1);
         // Piece 2 (b alone) arrives whole and waits for the disk (one thread, held in its write).
+        assertThat(loop.runUntil(() -> requests(seed).stream().filter(r -> r.piece() == 2)
+                .map(Message.Request::begin).distinct().count() * BLOCK >= PIECE, WAIT))
+                .as("every block of piece 2 asked for").isTrue();
+        Set<Integer> sent = new java.util.HashSet<>();
         for (Message.Request r : List.copyOf(requests(seed))) {
-            if (r.piece() == 2) {
+            if (r.piece() == 2 && sent.add(r.begin())) {
                 deliver(seed, block(r.piece(), r.begin(), r.length()));
             }
         }
@@ -276,5 +280,35 @@ class FileChoiceLoopTest extends TorrentLoopHarness {
         TorrentStatus s = status();
         assertThat(s.isFinished()).isTrue();
         assertThat(s.wantedBytesVerified()).isEqualTo(80 * 1024 + PIECE);
+    }
+
+    @Test
+    void aPartFileDeletedWhileStoppedHasItsPiecesFetchedAgainAtTheNextStart() throws Exception {
+        onDisk = true;
+        TorrentOptions onlyB = TorrentOptions.defaults()
+                .withFilePriorities(List.of(FilePriority.SKIP, FilePriority.NORMAL, FilePriority.SKIP));
+        start(onlyB);
+        serveInOrder(seed());
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        Thread remover = Thread.ofVirtual().start(() -> torrent.remove(false)); // stops it, saving the resume file
+        assertThat(loop.runUntil(() -> loop.ended().isDone(), WAIT)).isTrue();
+        remover.join(WAIT.toMillis());
+        assertThat(remover.isAlive()).isFalse();
+        List<java.nio.file.Path> partFiles;
+        try (var list = java.nio.file.Files.list(dir.resolve("state/resume"))) {
+            partFiles = list.filter(p -> p.toString().endsWith(".parts")).toList();
+        }
+        assertThat(partFiles).as("piece 4, shared by b and c, kept apart").hasSize(1);
+        java.nio.file.Files.delete(partFiles.get(0));
+
+        answeredSoFar.clear();
+        start(onlyB);
+        assertThat(lastState()).as("piece 4 is missing, not trusted from the resume file").isEqualTo(TorrentState.DOWNLOADING);
+        assertThat(status().wantedBytesVerified()).isEqualTo(64 * 1024);
+        ScriptedLink seed = seed();
+        serveInOrder(seed);
+        assertThat(requested(seed)).as("only what the part file held").containsExactly(4);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        assertThat(dir.resolve("three/c")).doesNotExist();
     }
 }
