@@ -14,7 +14,9 @@ import java.util.concurrent.CompletableFuture;
  * hashing ({@link Recheck}). Any write after the resume file was saved changes a modification time,
  * so a crash mid-download costs a recheck, never a wrong bitfield; and a save forces the data to the
  * device before it writes the resume file, so the resume data only ever lists pieces whose writes
- * completed and were flushed.
+ * completed and were flushed. The part file of unwanted files' bytes ({@link PartFile}) is not among
+ * the files compared: the pieces it should hold are hashed again ({@link Storage#keptPiecesLost}),
+ * so one deleted or damaged while stopped costs those pieces, fetched again, never a wrong bitfield.
  */
 public final class ResumeCheck {
     /**
