@@ -68,6 +68,9 @@ final class Download {
     private final InfoHash hash;
     private final TorrentInfo info;
     private final Storage storage;
+    /** See {@link #wantedBytes()}; set with the levels, kept as pieces verify. */
+    private long wantedBytes;
+    private long wantedBytesVerified;
     private final DiskIo disk;
     private final Consumer<Event> events;
     private final Host host;
@@ -128,13 +131,57 @@ final class Download {
         picker.setSequential(choice.sequential());
     }
 
-    /** The levels of the choice of files, and level 1 for a piece of level 0 that has a deadline. */
+    /**
+     * The levels of the choice of files, and level 1 for a piece of level 0 that has a deadline;
+     * the wanted bytes follow them. Cost: O(pieces + files), as each change of the choice.
+     */
     private void applyLevels() {
         int[] levels = choice.pieceLevels();
         for (int piece : raisedForDeadline) {
             levels[piece] = Math.max(levels[piece], 1);
         }
         picker.setPiecePriorities(levels);
+        long wanted = 0;
+        long verified = 0;
+        for (int p = 0; p < levels.length; p++) {
+            if (levels[p] > 0) {
+                long n = choice.wantedBytesIn(p);
+                wanted += n;
+                if (picker.weHave(p)) {
+                    verified += n;
+                }
+            }
+        }
+        wantedBytes = wanted;
+        wantedBytesVerified = verified;
+    }
+
+    /** {@code piece} verified ({@code sign} 1) or lost (-1): the files' and the wanted bytes follow. */
+    private void countVerified(int piece, int sign) {
+        if (sign > 0) {
+            choice.pieceVerified(piece);
+        } else {
+            choice.pieceLost(piece);
+        }
+        if (picker.level(piece) > 0) {
+            wantedBytesVerified += sign * choice.wantedBytesIn(piece);
+        }
+    }
+
+    /**
+     * What the picker means to fetch, in bytes: those of the wanted files in the pieces it wants
+     * (level above 0), and all the bytes of a piece it wants that holds no wanted file (one of
+     * skipped files wanted by itself: {@link TorrentHandle#setPiecePriority} or a deadline). So a
+     * piece skipped by itself leaves its bytes out, and the torrent is finished ({@link
+     * TorrentStatus#isFinished}) exactly when the picker is.
+     */
+    long wantedBytes() {
+        return wantedBytes;
+    }
+
+    /** The verified bytes among {@link #wantedBytes}. */
+    long wantedBytesVerified() {
+        return wantedBytesVerified;
     }
 
     private void markVerified(int piece) {
@@ -220,7 +267,7 @@ final class Download {
         for (int p = have.nextSet(0); p >= 0; p = have.nextSet(p + 1)) {
             if (picker.pieceVerified(p)) {
                 bytesVerified += info.pieceSize(p);
-                choice.pieceVerified(p);
+                countVerified(p, 1);
                 markVerified(p);
             }
         }
@@ -241,14 +288,14 @@ final class Download {
             if (had && !found.get(p) && !keep.get(p)) {
                 picker.pieceLost(p);
                 bytesVerified -= info.pieceSize(p);
-                choice.pieceLost(p);
+                countVerified(p, -1);
                 lost.add(p);
             } else if (!had && found.get(p)) {
                 cancelRequests(p); // the picker forgets them: their blocks would come unasked
                 assembler.dropPartial(p);
                 picker.pieceVerified(p);
                 bytesVerified += info.pieceSize(p);
-                choice.pieceVerified(p);
+                countVerified(p, 1);
                 gained.add(p);
             }
         }
@@ -303,6 +350,9 @@ final class Download {
         applyLevels();
         picker.setSequential(choice.sequential());
         boolean[] wanted = choice.wantedFiles();
+        // At once, not behind the pieces queued for the disk: a piece of a file skipped now,
+        // written before the choice is applied, must not create the file.
+        storage.willWant(wanted);
         disk.execute(() -> storage.setWantedFiles(wanted)).whenComplete((ok, failure) -> {
             if (failure != null) {
                 host.post(() -> host.fail("applying the choice of files: " + Messages.message(failure)));
@@ -685,7 +735,7 @@ final class Download {
             return;
         }
         bytesVerified += info.pieceSize(piece);
-        choice.pieceVerified(piece);
+        countVerified(piece, 1);
         markVerified(piece);
         // The piece is good now: whoever sent a block of it that differed earlier sent bad data.
         for (InetSocketAddress liar : liars.verified(piece, a.data())) {

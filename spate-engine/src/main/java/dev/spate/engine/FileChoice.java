@@ -196,26 +196,23 @@ final class FileChoice {
         return out;
     }
 
-    /** Bytes of the wanted files. */
-    long wantedBytes() {
-        long n = 0;
-        for (int d = 0; d < fileOf.length; d++) {
-            if (priorities[d].wanted()) {
-                n += info.files().get(fileOf[d]).length();
+    /**
+     * The bytes of {@code piece} that count as wanted when the picker wants it: those of its
+     * wanted files, or, when it holds none, those of all its files (pad files never count).
+     */
+    long wantedBytesIn(int piece) {
+        long wanted = 0;
+        long data = 0;
+        for (FileSpan span : layout.spans(piece, 0, info.pieceSize(piece))) {
+            int d = dataOf[span.fileIndex()];
+            if (d >= 0) {
+                data += span.length();
+                if (priorities[d].wanted()) {
+                    wanted += span.length();
+                }
             }
         }
-        return n;
-    }
-
-    /** Verified bytes of the wanted files. */
-    long wantedBytesVerified() {
-        long n = 0;
-        for (int d = 0; d < fileOf.length; d++) {
-            if (priorities[d].wanted()) {
-                n += verified[d];
-            }
-        }
-        return n;
+        return wanted > 0 ? wanted : data;
     }
 
     /** Every file now. O(files). */

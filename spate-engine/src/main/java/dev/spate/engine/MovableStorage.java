@@ -28,10 +28,12 @@ final class MovableStorage implements Storage {
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final TorrentInfo info;
-    /** Guarded by {@link #lock}. */
-    private Storage current;
+    /** Written under the write lock of {@link #lock}; read under its read lock, or by {@link #willWant}. */
+    private volatile Storage current;
     /** What {@link #setWantedFiles} said last (null: every file), for the storage opened next. */
     private boolean[] wanted;
+    /** What {@link #willWant} said last (null: nothing yet); guarded by this. */
+    private boolean[] ahead;
     /** Closed: a move that comes later moves nothing. Written under the read lock, read under the write lock. */
     private volatile boolean closed;
 
@@ -52,7 +54,7 @@ final class MovableStorage implements Storage {
             if (closed) {
                 throw new IOException("the torrent's files are closed");
             }
-            current = move.apply(current, wanted == null ? null : wanted.clone());
+            current = move.apply(current, wantedNext());
         } finally {
             lock.writeLock().unlock();
         }
@@ -111,6 +113,43 @@ final class MovableStorage implements Storage {
             synchronized (this) {
                 wanted = wantedFiles.clone();
             }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Without the lock: the loop calls it and must not wait for a move. A move opens the next
+     * storage with these flags too ({@link #wantedNext}).
+     */
+    @Override
+    public void willWant(boolean[] wantedFiles) {
+        synchronized (this) {
+            ahead = wantedFiles.clone();
+        }
+        current.willWant(wantedFiles);
+    }
+
+    /** What the next storage is opened with: what setWantedFiles said, less what willWant turned off since. */
+    private synchronized boolean[] wantedNext() {
+        if (wanted == null && ahead == null) {
+            return null;
+        }
+        boolean[] out = wanted == null ? new boolean[info.files().size()] : wanted.clone();
+        if (wanted == null) {
+            java.util.Arrays.fill(out, true);
+        }
+        for (int i = 0; ahead != null && i < out.length; i++) {
+            out[i] &= ahead[i];
+        }
+        return out;
+    }
+
+    @Override
+    public List<Integer> keptPiecesLost(dev.spate.core.Bitfield have) throws IOException {
+        lock.readLock().lock();
+        try {
+            return current.keptPiecesLost(have);
         } finally {
             lock.readLock().unlock();
         }

@@ -49,7 +49,7 @@ final class Snapshots {
                 .knownPeers(connections.count() + connections.candidateCount()).hashFailures(download.hashFailures())
                 .error(error).trackers(trackers.states()).webSeeds(webSeeds.stats())
                 .files(download.choice().statuses())
-                .wanted(download.choice().wantedBytesVerified(), download.choice().wantedBytes())
+                .wanted(download.wantedBytesVerified(), download.wantedBytes())
                 .verifiedPieces(download.verifiedPieces()).build();
         last = s;
         return s;

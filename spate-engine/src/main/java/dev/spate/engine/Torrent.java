@@ -484,8 +484,13 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         loop.close();
         try {
             loop.ended().get(10, TimeUnit.SECONDS);
-            // The loop is over: this thread owns the torrent's state now. Verdicts queued behind the
-            // stop ran after it and published PieceVerified: save now, so every such piece is listed.
+            // The loop is over: this thread owns the torrent's state now. The last snapshot is what
+            // status() answers from here on: it says REMOVED (also when the loop was gone before the
+            // stop could be posted), not the state it was in when last asked.
+            lifecycle.go(TorrentState.REMOVED);
+            snapshot();
+            // Verdicts queued behind the stop ran after it and published PieceVerified: save now, so
+            // every such piece is listed.
             resume.saveNow();
             stopped.getNow(CompletableFuture.completedFuture(null)).get(3, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -923,10 +928,9 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     // ---- trackers ----
 
     private Announcer.Counters counters() {
-        // BEP 3 "left": what we still mean to download, the wanted files' bytes.
-        FileChoice choice = download.choice();
+        // BEP 3 "left": what we still mean to download (Download#wantedBytes).
         return new Announcer.Counters(upload.total(), download.total(),
-                Math.max(0, choice.wantedBytes() - choice.wantedBytesVerified()));
+                Math.max(0, download.wantedBytes() - download.wantedBytesVerified()));
     }
 
     // ---- helpers ----

@@ -92,7 +92,8 @@ public sealed interface TorrentHandle permits Handle {
      * Sets the priority of piece {@code piece} (from 0), which replaces what its files (and
      * first-and-last-piece-first) give it until set again: {@link FilePriority#SKIP} never fetches
      * it, a higher one fetches it before the pieces of lower ones. {@link TorrentStatus#files()}
-     * and the wanted bytes still count files.
+     * still counts whole files; the wanted bytes, and so {@link TorrentStatus#isFinished()}, follow
+     * the pieces fetched (see {@link TorrentStatus#wantedBytes()}).
      *
      * @throws IllegalArgumentException when there is no such piece
      * @throws IllegalStateException before a magnet link's metadata is here

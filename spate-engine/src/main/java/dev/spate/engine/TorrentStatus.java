@@ -31,8 +31,12 @@ import java.util.Optional;
  *     {@code downloadRate} and {@code downloaded} too
  * @param files every file (BEP 47 pad files left out) with its verified bytes and priority, kept as
  *     pieces verify; empty before the torrent's metadata is known
- * @param wantedBytes the size of the wanted files (all of them unless some are {@link FilePriority#SKIP}ped)
- * @param wantedBytesVerified bytes of the wanted files verified
+ * @param wantedBytes the bytes the torrent means to download: those of the wanted files (all of them
+ *     unless some are {@link FilePriority#SKIP}ped) in the pieces it fetches, so without a piece
+ *     skipped by itself ({@link TorrentHandle#setPiecePriority}), and with the whole of a piece of
+ *     skipped files wanted by itself (a piece priority or a deadline); {@link #isFinished} is
+ *     then true exactly when every piece the torrent fetches is verified
+ * @param wantedBytesVerified the verified bytes among {@code wantedBytes}
  * @param stale true when the torrent's thread did not answer in time (or is gone) and these are
  *     the last figures it gave
  * @param verifiedPieces which pieces are verified ({@code pieceCount} of them, none before a magnet
@@ -79,8 +83,9 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
     }
 
     /**
-     * Whether every wanted file is verified: the download is done (and the torrent seeds what it
-     * has). The same as {@link #isComplete()} when every file is wanted.
+     * Whether every wanted file is verified, less the pieces skipped by themselves (see {@code
+     * wantedBytes}): the download is done (and the torrent seeds what it has), as the torrent's
+     * completion says. The same as {@link #isComplete()} when every piece is wanted.
      */
     public boolean isFinished() {
         return isComplete() || wantedBytesVerified == wantedBytes && !files.isEmpty();

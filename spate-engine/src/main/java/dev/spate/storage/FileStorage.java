@@ -1,5 +1,6 @@
 package dev.spate.storage;
 
+import dev.spate.core.Bitfield;
 import dev.spate.metainfo.FileEntry;
 import dev.spate.metainfo.FileLayout;
 import dev.spate.metainfo.FileSpan;
@@ -109,6 +110,11 @@ public final class FileStorage implements Storage {
     /** Whether each file is wanted; replaced whole under the write lock of {@link #choice}. */
     private volatile boolean[] wanted;
     /**
+     * What {@link #willWant} said last (null: nothing): a file off here is written as unwanted
+     * already, before {@link #setWantedFiles} applies the choice. Replaced whole.
+     */
+    private volatile boolean[] ahead;
+    /**
      * Reads and writes hold the read lock, {@link #setWantedFiles} the write lock while it moves
      * bytes between the part file and the files, so no piece is read or written half moved.
      */
@@ -186,7 +192,7 @@ public final class FileStorage implements Storage {
             throw new IllegalArgumentException(wanted.length + " wanted flags for " + info.files().size() + " files");
         }
         RealDirectory real = RealDirectory.of(root);
-        PartFile parts = partFile == null ? null : PartFile.open(partFile, info.pieceLength());
+        PartFile parts = partFile == null ? null : PartFile.open(partFile, info.pieceLength(), info.pieceCount());
         boolean[] all = new boolean[wanted.length];
         java.util.Arrays.fill(all, true);
         // With pieces kept from an earlier run, every file starts as unwanted, so that setWantedFiles
@@ -207,6 +213,14 @@ public final class FileStorage implements Storage {
             }
         }
         if (keptBefore) {
+            // A wanted file on disk already has its bytes (written in place, or moved in when it
+            // became wanted): left as it is, so that its modification time still matches the resume
+            // file's. Only a file wanted now and not there gets what is kept for it.
+            boolean[] before = new boolean[wanted.length];
+            for (int i = 0; i < before.length; i++) {
+                before[i] = wanted[i] && !files.get(i).isPad() && storage.onDisk(i);
+            }
+            storage.wanted = before;
             storage.setWantedFiles(wanted); // what is kept for files wanted now goes into them
         }
         return storage;
@@ -432,10 +446,29 @@ public final class FileStorage implements Storage {
 
     /** Whether the bytes of file {@code fileIndex} go to the part file: it is unwanted and not on disk. */
     private boolean toPart(int fileIndex) throws StorageException {
-        if (parts == null || wanted[fileIndex]) {
+        if (parts == null || wantedNow(fileIndex)) {
             return false;
         }
         return !onDisk(fileIndex);
+    }
+
+    /** Wanted, and not about to be unwanted ({@link #willWant}). */
+    private boolean wantedNow(int fileIndex) {
+        boolean[] next = ahead;
+        return wanted[fileIndex] && (next == null || next[fileIndex]);
+    }
+
+    /**
+     * See {@link Storage#willWant}. A file turned off here gets no more bytes if it is not on
+     * disk; one turned on is written as wanted once {@link #setWantedFiles} has moved into it
+     * what is kept for it.
+     */
+    @Override
+    public void willWant(boolean[] wantedFiles) {
+        if (wantedFiles.length != paths.length) {
+            throw new IllegalArgumentException(wantedFiles.length + " wanted flags for " + paths.length + " files");
+        }
+        ahead = wantedFiles.clone();
     }
 
     private boolean onDisk(int fileIndex) throws StorageException {
@@ -445,7 +478,58 @@ public final class FileStorage implements Storage {
 
     /** Whether the span of {@code piece} in file {@code fileIndex} is to be read from the part file. */
     private boolean inPart(int piece, int fileIndex) {
-        return parts != null && !wanted[fileIndex] && parts.has(piece);
+        return parts != null && !wantedNow(fileIndex) && parts.has(piece);
+    }
+
+    /**
+     * Of the pieces {@code have} lists (a resume file's, trusted because no file changed), those
+     * held in part by the part file that it no longer holds intact: deleted, cut short or damaged
+     * while the torrent was stopped. Each kept piece of an unwanted file not on disk is hashed
+     * again (they are few: mostly the boundary pieces of unwanted files); a damaged one is freed.
+     * The caller fetches them again.
+     */
+    @Override
+    public List<Integer> keptPiecesLost(Bitfield have) throws IOException {
+        if (parts == null) {
+            return List.of();
+        }
+        choice.readLock().lock();
+        try {
+            java.util.BitSet seen = new java.util.BitSet();
+            List<Integer> lost = new ArrayList<>();
+            for (int i = 0; i < paths.length; i++) {
+                FileEntry f = info.files().get(i);
+                if (pad[i] || f.isSymlink() || f.length() == 0 || !toPart(i)) {
+                    continue;
+                }
+                int[] range = layout.pieceRange(i);
+                for (int p = range[0]; p <= range[1]; p++) {
+                    if (seen.get(p) || !have.get(p)) {
+                        continue;
+                    }
+                    seen.set(p);
+                    ByteBuffer data = ByteBuffer.allocate(info.pieceSize(p));
+                    boolean intact;
+                    try {
+                        intact = parts.has(p) && readPiece(p, data) && DiskIo.verify(info, p, data.flip());
+                    } catch (IOException e) {
+                        intact = false; // unreadable is as good as gone: fetched again
+                    }
+                    if (!intact) {
+                        lost.add(p);
+                        parts.free(p);
+                    }
+                }
+            }
+            if (!lost.isEmpty()) {
+                LOG.log(System.Logger.Level.WARNING, "part file {0} no longer holds {1} verified piece(s) {2}"
+                        + " (deleted or damaged while stopped): they will be downloaded again", parts.path(),
+                        lost.size(), lost);
+            }
+            return lost;
+        } finally {
+            choice.readLock().unlock();
+        }
     }
 
     /**

@@ -50,8 +50,12 @@ final class PartFile {
         this.pieceLength = pieceLength;
     }
 
-    /** The part file at {@code path}, reading what an earlier run kept there. */
-    static PartFile open(Path path, int pieceLength) throws IOException {
+    /**
+     * The part file at {@code path}, reading what an earlier run kept there. A slot naming no piece
+     * of the torrent ({@code pieceCount} pieces; the file damaged or another torrent's) counts as
+     * free, and a slot cut short at the end of the file as absent.
+     */
+    static PartFile open(Path path, int pieceLength, int pieceCount) throws IOException {
         PartFile parts = new PartFile(path, pieceLength);
         FileChannel ch;
         try {
@@ -69,7 +73,7 @@ final class PartFile {
             header.clear();
             readFully(ch, header, slot * slotSize);
             int piece = header.getInt(0);
-            if (piece >= 0) {
+            if (piece >= 0 && piece < pieceCount) {
                 Integer before = parts.slots.put(piece, slot);
                 if (before != null) {
                     parts.used.clear(before); // kept twice (a crash between two writes): the later slot wins

@@ -14,12 +14,15 @@ import java.util.concurrent.CompletableFuture;
  * hashing ({@link Recheck}). Any write after the resume file was saved changes a modification time,
  * so a crash mid-download costs a recheck, never a wrong bitfield; and a save forces the data to the
  * device before it writes the resume file, so the resume data only ever lists pieces whose writes
- * completed and were flushed.
+ * completed and were flushed. The part file of unwanted files' bytes ({@link PartFile}) is not among
+ * the files compared: the pieces it should hold are hashed again ({@link Storage#keptPiecesLost}),
+ * so one deleted or damaged while stopped costs those pieces, fetched again, never a wrong bitfield.
  */
 public final class ResumeCheck {
     /**
      * @param have the pieces on disk
-     * @param trusted whether they came from the resume file (true) or from hashing (false)
+     * @param trusted whether they came from the resume file as it is (true), or from hashing or
+     *     the resume file less the pieces the part file lost (false: the resume file is to be saved again)
      */
     public record Outcome(Bitfield have, boolean trusted) {
     }
@@ -40,12 +43,19 @@ public final class ResumeCheck {
             }
             try {
                 List<FileStat> now = storage.stat();
-                return now.equals(saved.get().files()) ? saved.get().have() : null;
+                if (!now.equals(saved.get().files())) {
+                    return null;
+                }
+                // The part file is not among the files checked: what it held and lost is missing.
+                Bitfield have = saved.get().have();
+                List<Integer> lost = storage.keptPiecesLost(have);
+                lost.forEach(have::clear);
+                return new Outcome(have, lost.isEmpty());
             } catch (IOException e) {
                 return null; // cannot tell; hashing will say
             }
         }, io.pool()).thenCompose(trusted -> trusted != null
-                ? CompletableFuture.completedFuture(new Outcome(trusted, true))
+                ? CompletableFuture.completedFuture(trusted)
                 : io.recheck(storage, progress).thenApply(have -> new Outcome(have, false)));
     }
 

@@ -1,5 +1,6 @@
 package dev.spate.storage;
 
+import dev.spate.core.Bitfield;
 import dev.spate.metainfo.TorrentInfo;
 
 import java.io.Closeable;
@@ -81,6 +82,25 @@ public interface Storage extends Closeable {
      * @throws IOException naming the file when bytes kept apart cannot be moved into it
      */
     default void setWantedFiles(boolean[] wanted) throws IOException {
+    }
+
+    /**
+     * Told at once, when the choice of files changes, what a {@link #setWantedFiles} queued behind
+     * the pieces waiting for the disk will say: from now on no bytes are written to a file not
+     * wanted there that is not on disk, so a piece that was in flight when its file was skipped
+     * does not create it (its bytes are kept apart, as a boundary piece's). Never blocks and does
+     * no IO; any thread. This default keeps every file as a wanted one.
+     */
+    default void willWant(boolean[] wanted) {
+    }
+
+    /**
+     * Of the pieces {@code have} lists, those whose bytes kept apart for unwanted files (see
+     * {@link #setWantedFiles}) are gone or damaged: the file sizes and times the resume file
+     * checks do not cover them. This default keeps nothing apart, so loses nothing.
+     */
+    default List<Integer> keptPiecesLost(Bitfield have) throws IOException {
+        return List.of();
     }
 
     /**

@@ -200,4 +200,115 @@ class FileChoiceLoopTest extends TorrentLoopHarness {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("1 file priorities for a torrent of 3 files");
     }
+
+    @Test
+    void aPieceWaitingForTheDiskWhenItsFileIsSkippedDoesNotCreateTheFile() throws Exception {
+        onDisk = true;
+        start(TorrentOptions.defaults().withFilePriorities(List.of(FilePriority.SKIP, FilePriority.NORMAL, FilePriority.SKIP)));
+        ScriptedLink seed = seed();
+        writeGate = new java.util.concurrent.CountDownLatch(1);
+        // Piece 2 (b alone) arrives whole and waits for the disk (one thread, held in its write).
+        assertThat(loop.runUntil(() -> requests(seed).stream().filter(r -> r.piece() == 2)
+                .map(Message.Request::begin).distinct().count() * BLOCK >= PIECE, WAIT))
+                .as("every block of piece 2 asked for").isTrue();
+        Set<Integer> sent = new java.util.HashSet<>();
+        for (Message.Request r : List.copyOf(requests(seed))) {
+            if (r.piece() == 2 && sent.add(r.begin())) {
+                deliver(seed, block(r.piece(), r.begin(), r.length()));
+            }
+        }
+        loop.runPending();
+        // b skipped meanwhile: its choice is queued on the disk behind the piece.
+        torrent.choose(c -> c.setPriorities(List.of(FilePriority.SKIP, FilePriority.SKIP, FilePriority.SKIP)));
+        loop.runPending();
+        writeGate.countDown();
+        assertThat(loop.runUntil(() -> verified().contains(2), WAIT)).as("piece 2 verified").isTrue();
+        assertThat(dir.resolve("three/b")).as("b, skipped before piece 2 was written").doesNotExist();
+        // Nothing verified is lost: wanted again, b gets piece 2's bytes from the part file.
+        torrent.choose(c -> c.setPriorities(List.of(FilePriority.SKIP, FilePriority.NORMAL, FilePriority.SKIP)));
+        loop.runPending();
+        byte[] want = java.util.Arrays.copyOfRange(payload, 2 * PIECE, 3 * PIECE);
+        java.nio.file.Path b = dir.resolve("three/b");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!(java.nio.file.Files.exists(b) && java.nio.file.Files.size(b) >= PIECE
+                && java.util.Arrays.equals(java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(b), PIECE), want))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(b).exists();
+        assertThat(java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(b), PIECE)).isEqualTo(want);
+    }
+
+    @Test
+    void aPieceSkippedByItselfLeavesTheWantedBytesAndTheTorrentFinishesWithoutIt() throws Exception {
+        start(TorrentOptions.defaults());
+        torrent.choose(c -> c.setPiecePriority(6, FilePriority.SKIP)); // in c, a wanted file
+        loop.runPending();
+        ScriptedLink seed = seed();
+        serveInOrder(seed);
+
+        assertThat(requested(seed)).doesNotContain(6);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        assertThat(torrent.completion()).isCompleted();
+        TorrentStatus s = status();
+        assertThat(s.isFinished()).as("finished, as the picker and completion() say").isTrue();
+        assertThat(s.isComplete()).isFalse();
+        assertThat(s.wantedBytes()).isEqualTo((PIECES - 1) * (long) PIECE);
+        assertThat(s.wantedBytesVerified()).isEqualTo(s.wantedBytes());
+        assertThat(s.progress()).isEqualTo(1.0);
+        assertThat(s.files()).extracting(FileStatus::bytesVerified).as("files still count whole")
+                .containsExactly(64L * 1024, 80L * 1024, 80L * 1024);
+
+        torrent.choose(c -> c.setPiecePriority(6, FilePriority.NORMAL)); // wanted again
+        loop.runPending();
+        assertThat(lastState()).isEqualTo(TorrentState.DOWNLOADING);
+        assertThat(status().isFinished()).isFalse();
+        assertThat(status().wantedBytes()).isEqualTo(PIECES * (long) PIECE);
+    }
+
+    @Test
+    void aPieceOfSkippedFilesWantedByItselfCountsInTheWantedBytesUntilVerified() throws Exception {
+        start(TorrentOptions.defaults().withFilePriorities(List.of(FilePriority.SKIP, FilePriority.NORMAL, FilePriority.SKIP)));
+        torrent.choose(c -> c.setPiecePriority(0, FilePriority.LOW)); // in a, skipped
+        loop.runPending();
+        assertThat(status().wantedBytes()).as("b, and piece 0 whole").isEqualTo(80 * 1024 + PIECE);
+        ScriptedLink seed = seed();
+        serveInOrder(seed);
+
+        assertThat(requested(seed)).containsExactlyInAnyOrder(0, 2, 3, 4);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        TorrentStatus s = status();
+        assertThat(s.isFinished()).isTrue();
+        assertThat(s.wantedBytesVerified()).isEqualTo(80 * 1024 + PIECE);
+    }
+
+    @Test
+    void aPartFileDeletedWhileStoppedHasItsPiecesFetchedAgainAtTheNextStart() throws Exception {
+        onDisk = true;
+        TorrentOptions onlyB = TorrentOptions.defaults()
+                .withFilePriorities(List.of(FilePriority.SKIP, FilePriority.NORMAL, FilePriority.SKIP));
+        start(onlyB);
+        serveInOrder(seed());
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        Thread remover = Thread.ofVirtual().start(() -> torrent.remove(false)); // stops it, saving the resume file
+        assertThat(loop.runUntil(() -> loop.ended().isDone(), WAIT)).isTrue();
+        remover.join(WAIT.toMillis());
+        assertThat(remover.isAlive()).isFalse();
+        List<java.nio.file.Path> partFiles;
+        try (var list = java.nio.file.Files.list(dir.resolve("state/resume"))) {
+            partFiles = list.filter(p -> p.toString().endsWith(".parts")).toList();
+        }
+        assertThat(partFiles).as("piece 4, shared by b and c, kept apart").hasSize(1);
+        java.nio.file.Files.delete(partFiles.get(0));
+
+        answeredSoFar.clear();
+        start(onlyB);
+        assertThat(lastState()).as("piece 4 is missing, not trusted from the resume file").isEqualTo(TorrentState.DOWNLOADING);
+        assertThat(status().wantedBytesVerified()).isEqualTo(64 * 1024);
+        ScriptedLink seed = seed();
+        serveInOrder(seed);
+        assertThat(requested(seed)).as("only what the part file held").containsExactly(4);
+        assertThat(lastState()).isEqualTo(TorrentState.SEEDING);
+        assertThat(dir.resolve("three/c")).doesNotExist();
+    }
 }

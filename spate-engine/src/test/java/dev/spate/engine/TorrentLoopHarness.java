@@ -143,7 +143,9 @@ abstract class TorrentLoopHarness {
                 slotsInUse.decrementAndGet();
             }
         };
-        TorrentContext context = new TorrentContext(clock, disk, (info, d, parts, wanted) -> gated(storage = new MemoryStorage(info)),
+        TorrentContext context = new TorrentContext(clock, disk, (info, d, parts, wanted) -> onDisk
+                        ? heldWrites(dev.spate.storage.FileStorage.open(d, info, 8, false, parts, wanted))
+                        : gated(storage = new MemoryStorage(info)),
                 events::add, slots, connector, (name, onFailure, onFatal) -> loop = Mailbox.manual(onFailure, onFatal),
                 fatal::add, ourId, config, () -> 6881, new PieceBuffers(BLOCK, 64),
                 TokenBucket.unlimited(), TokenBucket.unlimited(), TrackerConfig.defaults(),
@@ -152,6 +154,71 @@ abstract class TorrentLoopHarness {
                     return webSeedFetchers;
                 }, recordingDiscovery, dht);
         return new Torrent(context, metainfo, dir, options, t -> removed = true);
+    }
+
+    /** Whether the next torrent made writes real files (a FileStorage in {@link #dir}) rather than memory. */
+    boolean onDisk;
+    /** With {@link #onDisk}: every piece write waits until this is counted down. */
+    volatile java.util.concurrent.CountDownLatch writeGate = new java.util.concurrent.CountDownLatch(0);
+
+    /** {@code files} with each piece write held at {@link #writeGate}; every other call passed on. */
+    private dev.spate.storage.Storage heldWrites(dev.spate.storage.FileStorage files) {
+        return new dev.spate.storage.Storage() {
+            @Override
+            public dev.spate.metainfo.TorrentInfo info() {
+                return files.info();
+            }
+
+            @Override
+            public void writePiece(int piece, ByteBuffer data) throws java.io.IOException {
+                try {
+                    writeGate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                files.writePiece(piece, data);
+            }
+
+            @Override
+            public void read(int piece, int begin, ByteBuffer dst) throws java.io.IOException {
+                files.read(piece, begin, dst);
+            }
+
+            @Override
+            public boolean readPiece(int piece, ByteBuffer dst) throws java.io.IOException {
+                return files.readPiece(piece, dst);
+            }
+
+            @Override
+            public void setWantedFiles(boolean[] wanted) throws java.io.IOException {
+                files.setWantedFiles(wanted);
+            }
+
+            @Override
+            public void willWant(boolean[] wanted) {
+                files.willWant(wanted);
+            }
+
+            @Override
+            public List<Integer> keptPiecesLost(dev.spate.core.Bitfield have) throws java.io.IOException {
+                return files.keptPiecesLost(have);
+            }
+
+            @Override
+            public List<dev.spate.storage.FileStat> stat() throws java.io.IOException {
+                return files.stat();
+            }
+
+            @Override
+            public void flush() throws java.io.IOException {
+                files.flush();
+            }
+
+            @Override
+            public void close() throws java.io.IOException {
+                files.close();
+            }
+        };
     }
 
     /** Opened while checking is to be held; the check reads nothing until it is counted down. */

@@ -127,4 +127,54 @@ class FileStoragePartsTest {
             readPiece(s, 3);
         }
     }
+
+    @Test
+    void aPieceThatArrivesAfterItsFileBecameUnwantedNeverCreatesIt() throws IOException {
+        // Pieces 1 (f0 and f1) and 2 (f1 alone) were in flight, asked for while every file was
+        // wanted, when f1 became unwanted; they reach the storage only now.
+        try (FileStorage s = open(true, true, true)) {
+            s.writePiece(0, t.piece(0));
+            s.setWantedFiles(new boolean[] {true, false, true});
+            s.writePiece(1, t.piece(1));
+            s.writePiece(2, t.piece(2));
+            assertThat(root.resolve("album/f1")).doesNotExist();
+            for (int p : new int[] {1, 2}) {
+                ByteBuffer back = readPiece(s, p);
+                assertThat(back.array()).as("piece %d", p).isEqualTo(t.piece(p).array());
+            }
+            // Nothing verified is lost: wanted again, f1 gets both pieces' bytes.
+            s.setWantedFiles(new boolean[] {true, true, true});
+            assertThat(parts()).doesNotExist();
+        }
+        byte[] f1 = Files.readAllBytes(root.resolve("album/f1"));
+        assertThat(Arrays.copyOfRange(f1, 0, 14)).isEqualTo(Arrays.copyOfRange(t.content, 10, 24));
+    }
+
+    @Test
+    void aPieceWrittenAfterWillWantButBeforeTheChoiceIsAppliedNeverCreatesTheFile() throws IOException {
+        // The engine's order: the loop says willWant at once; pieces queued for the disk before
+        // the choice are written next; setWantedFiles, queued behind them, comes last.
+        try (FileStorage s = open(true, true, true)) {
+            s.writePiece(0, t.piece(0));
+            s.willWant(new boolean[] {true, false, true});
+            s.writePiece(1, t.piece(1));
+            s.writePiece(2, t.piece(2));
+            assertThat(root.resolve("album/f1")).doesNotExist();
+            for (int p : new int[] {1, 2}) {
+                assertThat(readPiece(s, p).array()).as("piece %d before the choice is applied", p)
+                        .isEqualTo(t.piece(p).array());
+            }
+            s.setWantedFiles(new boolean[] {true, false, true});
+            assertThat(root.resolve("album/f1")).doesNotExist();
+            for (int p : new int[] {1, 2}) {
+                assertThat(readPiece(s, p).array()).as("piece %d after", p).isEqualTo(t.piece(p).array());
+            }
+            // Wanted again (willWant first, as the engine does): the kept bytes move in.
+            s.willWant(new boolean[] {true, true, true});
+            s.setWantedFiles(new boolean[] {true, true, true});
+            assertThat(parts()).doesNotExist();
+        }
+        byte[] f1 = Files.readAllBytes(root.resolve("album/f1"));
+        assertThat(Arrays.copyOfRange(f1, 0, 14)).isEqualTo(Arrays.copyOfRange(t.content, 10, 24));
+    }
 }
