@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -75,13 +77,7 @@ public final class RpcServer implements AutoCloseable {
         byte[] id = new byte[36];
         new SecureRandom().nextBytes(id);
         this.sessionId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
-        allowedHosts.add("localhost");
-        allowedHosts.add("127.0.0.1");
-        allowedHosts.add("::1");
-        InetAddress bind = address.getAddress();
-        if (bind != null && !bind.isAnyLocalAddress()) {
-            allowedHosts.add(bind.getHostAddress().toLowerCase(Locale.ROOT).replaceFirst("%.*$", ""));
-        }
+        allowedHosts.addAll(allowedHosts(address.getAddress()));
         this.server = HttpServer.create(address, 64);
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
@@ -150,6 +146,36 @@ public final class RpcServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The names a Host header may give for a server bound to {@code bind}: localhost and the
+     * loopback addresses, and the address it is bound to; bound to the wildcard, every address of
+     * this machine's interfaces (each is "the bind address" then). Never a DNS name other than
+     * localhost: a name is what a rebinding attack controls.
+     */
+    static Set<String> allowedHosts(InetAddress bind) {
+        // IPv6 literals are kept in the JDK's full form, to which a bracketed Host is brought too.
+        Set<String> hosts = new HashSet<>(Set.of("localhost", "127.0.0.1", "0:0:0:0:0:0:0:1"));
+        if (bind != null && !bind.isAnyLocalAddress()) {
+            hosts.add(literal(bind));
+        } else {
+            try {
+                for (NetworkInterface nif : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                    for (InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+                        hosts.add(literal(a));
+                    }
+                }
+            } catch (SocketException e) {
+                // the loopback names still work
+            }
+        }
+        return hosts;
+    }
+
+    /** An address as a Host header writes it (without brackets, port or IPv6 scope). */
+    private static String literal(InetAddress a) {
+        return a.getHostAddress().toLowerCase(Locale.ROOT).replaceFirst("%.*$", "");
+    }
+
     /** Whether {@code host} (a Host header: name or address, with or without a port) names this machine. */
     boolean hostAllowed(String host) {
         if (host == null) {
@@ -161,7 +187,16 @@ public final class RpcServer implements AutoCloseable {
             if (close < 0) {
                 return false;
             }
-            h = h.substring(1, close);
+            try {
+                // An IPv6 literal (only hex digits, colons, dots): parsed without any DNS lookup.
+                String inner = h.substring(1, close);
+                if (!inner.contains(":") || !inner.matches("[0-9a-f:.]+")) {
+                    return false;
+                }
+                h = literal(InetAddress.getByName(inner));
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
         } else if (h.indexOf(':') == h.lastIndexOf(':') && h.indexOf(':') >= 0) {
             h = h.substring(0, h.indexOf(':'));
         }

@@ -136,7 +136,26 @@ class TransmissionRpcTest {
         for (String host : List.of("localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port, "LOCALHOST", "localhost.")) {
             assertThat(post(server, body, "Host: " + host).status()).as(host).isEqualTo(200);
         }
+        for (String host : List.of("[0:0:0:0:0:0:0:1]", "[::0:1]:" + port)) {
+            assertThat(server.hostAllowed(host)).as(host).isTrue();
+        }
+        for (String host : List.of("[evil.example]", "[abc]", "[::2]", "::1", "[::1", "")) {
+            assertThat(server.hostAllowed(host)).as(host).isFalse();
+        }
         assertThat(server.hostAllowed(null)).isFalse();
+    }
+
+    @Test
+    void boundToTheWildcardEveryAddressOfThisMachineIsTheBindAddressButNoOtherName() throws Exception {
+        java.util.Set<String> hosts = RpcServer.allowedHosts(InetAddress.getByName("0.0.0.0"));
+        assertThat(hosts).contains("localhost", "127.0.0.1", "0:0:0:0:0:0:0:1");
+        for (java.net.NetworkInterface nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            for (InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+                assertThat(hosts).contains(a.getHostAddress().replaceFirst("%.*$", "").toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        assertThat(hosts).allMatch(h -> h.equals("localhost") || h.matches("[0-9a-f:.]+"));
+        assertThat(RpcServer.allowedHosts(InetAddress.getByName("127.0.0.2"))).contains("127.0.0.2").hasSize(4);
     }
 
     @Test
