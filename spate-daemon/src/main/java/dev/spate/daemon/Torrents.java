@@ -183,6 +183,8 @@ public final class Torrents {
             }
         } catch (MetainfoException e) {
             throw new TorrentsException("invalid or corrupt torrent file: " + e.getMessage(), e);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new TorrentsException("no such file: " + e.getFile(), e);
         }
         InfoHash hash;
         try {

@@ -225,6 +225,8 @@ class TransmissionRpcTest {
         JsonNode corrupt = call("torrent-add", "{\"metainfo\":\"" + Base64.getEncoder().encodeToString(new byte[] {'d', 'e'}) + "\"}");
         assertThat(corrupt.path("result").asString()).startsWith("invalid or corrupt torrent file");
         assertThat(call("torrent-add", "{}").path("result").asString()).isEqualTo("no filename or metainfo specified");
+        assertThat(call("torrent-add", "{\"filename\":\"" + tmp.resolve("missing.torrent") + "\"}").path("result")
+                .asString()).isEqualTo("no such file: " + tmp.resolve("missing.torrent"));
     }
 
     @Test
