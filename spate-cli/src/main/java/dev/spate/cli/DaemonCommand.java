@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
  * clients of that protocol). The torrent list is not kept over a restart yet.
  */
 @Command(name = "daemon", mixinStandardHelpOptions = true,
-        description = "Run in the background until stopped (SIGTERM or Ctrl-C), managed over the Transmission RPC"
-                + " (e.g. transmission-remote 127.0.0.1:9091 -l).",
+        description = "Run one session until stopped (SIGTERM or Ctrl-C), its torrents managed over the Transmission"
+                + " RPC (e.g. transmission-remote 127.0.0.1:9091 -l).",
         exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_SEEDED, Main.EXIT_FAILURE, Main.EXIT_USAGE})
 final class DaemonCommand implements Callable<Integer> {
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR",
@@ -40,7 +40,8 @@ final class DaemonCommand implements Callable<Integer> {
     int rpcPort = RpcServer.DEFAULT_PORT;
 
     @Option(names = "--rpc-auth", paramLabel = "USER:PASS",
-            description = "Require HTTP Basic authentication with this user and password.")
+            description = "Require HTTP Basic authentication with this user and password (rpc-auth in the config"
+                    + " file's [daemon] table keeps it out of ps).")
     String rpcAuth;
 
     @picocli.CommandLine.Mixin
