@@ -4,7 +4,8 @@
  * Only the command ({@code spate daemon}) uses it.
  */
 module dev.spate.daemon {
-    requires dev.spate.engine;
+    // Transitive: the facade speaks in the engine's types (Session, TorrentStatus, FilePriority).
+    requires transitive dev.spate.engine;
     // com.sun.net.httpserver: the JDK's HTTP server (see the pom for why no framework).
     requires jdk.httpserver;
     requires tools.jackson.databind;

@@ -27,7 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Stateless apart from the facade; any thread.
  */
-public final class TransmissionRpc {
+final class TransmissionRpc {
     /** The Transmission version we answer as: clients check it against the features they need (2.40 and up). */
     static final String VERSION = "4.0.0 (Spate)";
     /** Transmission 4.0's RPC version, and the oldest whose clients we serve as it does. */
@@ -47,7 +47,7 @@ public final class TransmissionRpc {
     private final Torrents torrents;
     private final JsonMapper json;
 
-    public TransmissionRpc(Torrents torrents, JsonMapper json) {
+    TransmissionRpc(Torrents torrents, JsonMapper json) {
         this.torrents = torrents;
         this.json = json;
     }
@@ -60,7 +60,7 @@ public final class TransmissionRpc {
     }
 
     /** Answers one request (already parsed as JSON). */
-    public ObjectNode handle(JsonNode request) {
+    ObjectNode handle(JsonNode request) {
         ObjectNode response = json.createObjectNode();
         ObjectNode arguments = json.createObjectNode();
         String result = "success";
