@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         description = "A BitTorrent client.",
         exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_OK, Main.EXIT_FAILURE, Main.EXIT_USAGE,
                 Main.EXIT_INTERRUPTED},
-        subcommands = {InfoCommand.class, CreateCommand.class, DownloadCommand.class, SeedCommand.class, SelftestCommand.class,
+        subcommands = {InfoCommand.class, CreateCommand.class, DownloadCommand.class, SeedCommand.class, DaemonCommand.class, SelftestCommand.class,
                 ConfigCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status of a command that failed for a reason other than its arguments. */

@@ -13,9 +13,9 @@ import java.util.Set;
  */
 final class Cli {
     /** The commands that open a session, whose local service discovery is on by default. */
-    static final Set<String> SESSION_COMMANDS = Set.of("download", "seed");
+    static final Set<String> SESSION_COMMANDS = Set.of("download", "seed", "daemon");
     /** The commands that may open a session with the DHT: info fetches a magnet link's metadata. */
-    static final Set<String> DHT_COMMANDS = Set.of("download", "seed", "info");
+    static final Set<String> DHT_COMMANDS = Set.of("download", "seed", "info", "daemon");
 
     private Cli() {
     }

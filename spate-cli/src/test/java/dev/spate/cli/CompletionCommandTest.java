@@ -51,7 +51,7 @@ class CompletionCommandTest {
         Path script = tmp.resolve("spate.bash");
         Files.writeString(script, Cli.run("completion").out());
 
-        assertThat(complete(script, "spate", "d")).containsExactly("download");
+        assertThat(complete(script, "spate", "d")).containsExactlyInAnyOrder("daemon", "download");
         assertThat(complete(script, "spate", "s")).containsExactlyInAnyOrder("seed", "selftest");
         assertThat(complete(script, "spate", "download", "--upload-l")).containsExactly("--upload-limit");
         assertThat(complete(script, "spate", "seed", "--par")).containsExactly("--partial");

@@ -81,7 +81,7 @@ class LocalDiscoveryOffInTestsTest {
                 assertThat(text).as("%s runs spate as a process: with --no-lsd, or its arguments through Cli.args", p)
                         .containsAnyOf("\"--no-lsd\"", "Cli.args(");
                 // Each session command it starts itself has the DHT off too: no public router, ever.
-                Matcher cmd = Pattern.compile("(?<=\", )\"(download|seed|info)\"((?:,\\s*\"--[a-z-]+\")*)").matcher(text);
+                Matcher cmd = Pattern.compile("(?<=\", )\"(download|seed|info|daemon)\"((?:,\\s*\"--[a-z-]+\")*)").matcher(text);
                 while (cmd.find()) {
                     if (!text.contains("Cli.args(")) {
                         assertThat(cmd.group(2)).as("%s starts spate %s with the DHT on", p, cmd.group(1))

@@ -1,0 +1,88 @@
+package dev.spate.cli;
+
+import dev.spate.daemon.RpcServer;
+import dev.spate.daemon.Torrents;
+import dev.spate.engine.Session;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code spate daemon}: one session that runs until interrupted (SIGTERM or Ctrl-C, which close it
+ * cleanly), its torrents managed over the Transmission RPC (transmission-remote, and the other
+ * clients of that protocol). The torrent list is not kept over a restart yet.
+ */
+@Command(name = "daemon", mixinStandardHelpOptions = true,
+        description = "Run one session until stopped (SIGTERM or Ctrl-C), its torrents managed over the Transmission"
+                + " RPC (e.g. transmission-remote 127.0.0.1:9091 -l).",
+        exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_SEEDED, Main.EXIT_FAILURE, Main.EXIT_USAGE})
+final class DaemonCommand implements Callable<Integer> {
+    @Option(names = {"-d", "--dir"}, paramLabel = "DIR",
+            description = "Where torrents added without a download directory go (default: the current one).")
+    Path dir = Path.of(".");
+
+    @Option(names = "--rpc-bind", paramLabel = "ADDR",
+            description = "Address the RPC listens on (default 127.0.0.1); one other than loopback needs --rpc-auth.")
+    String rpcBind = "127.0.0.1";
+
+    @Option(names = "--rpc-port", paramLabel = "N", description = "Port of the RPC (default 9091; 0 for a free one).")
+    int rpcPort = RpcServer.DEFAULT_PORT;
+
+    @Option(names = "--rpc-auth", paramLabel = "USER:PASS",
+            description = "Require HTTP Basic authentication with this user and password (rpc-auth in the config"
+                    + " file's [daemon] table keeps it out of ps).")
+    String rpcAuth;
+
+    @picocli.CommandLine.Mixin
+    SessionOptions network = new SessionOptions();
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        InetAddress bind;
+        try {
+            bind = InetAddress.getByName(rpcBind);
+        } catch (UnknownHostException e) {
+            throw new ParameterException(spec.commandLine(), "unknown --rpc-bind address: " + rpcBind);
+        }
+        if (!bind.isLoopbackAddress() && rpcAuth == null) {
+            throw new ParameterException(spec.commandLine(), "--rpc-bind " + rpcBind
+                    + " is reachable from other machines: give --rpc-auth USER:PASS too");
+        }
+        if (rpcAuth != null && rpcAuth.indexOf(':') < 1) {
+            throw new ParameterException(spec.commandLine(), "--rpc-auth takes USER:PASS");
+        }
+        if (rpcPort < 0 || rpcPort > 65535) {
+            throw new ParameterException(spec.commandLine(), "--rpc-port " + rpcPort + " outside 0-65535");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("no such directory: " + dir);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        CountDownLatch stop = new CountDownLatch(1);
+        try (Interrupt interrupt = new Interrupt(stop);
+             Session session = network.open(spec);
+             RpcServer rpc = RpcServer.start(new Torrents(session, dir), new InetSocketAddress(bind, rpcPort),
+                     Optional.ofNullable(rpcAuth))) {
+            InetSocketAddress at = rpc.address();
+            out.printf("spate daemon: peers on port %d, RPC on http://%s%s%n", session.listenPort(),
+                    dev.spate.core.PeerAddress.format(at), RpcServer.PATH);
+            out.flush();
+            stop.await();
+            return interrupt.finish(0);
+        }
+    }
+}

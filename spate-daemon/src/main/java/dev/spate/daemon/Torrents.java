@@ -1,0 +1,409 @@
+package dev.spate.daemon;
+
+import dev.spate.core.InfoHash;
+import dev.spate.engine.FilePriority;
+import dev.spate.engine.PeerStats;
+import dev.spate.engine.Session;
+import dev.spate.engine.TorrentHandle;
+import dev.spate.engine.TorrentState;
+import dev.spate.engine.TorrentStatus;
+import dev.spate.engine.TorrentUrls;
+import dev.spate.metainfo.Magnet;
+import dev.spate.metainfo.Metainfo;
+import dev.spate.metainfo.MetainfoException;
+import dev.spate.metainfo.MetainfoParser;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The daemon's facade: plain request/response methods over one engine {@link Session}, which the
+ * Transmission RPC (and later surfaces) translate to. It numbers the torrents (1, 2, ... in the
+ * order they were added, as Transmission's ids are; never reused while the daemon runs) and keeps
+ * what the engine does not: each torrent's download directory, when it was added, and the files'
+ * priorities apart from whether they are wanted (Transmission keeps both; the engine's
+ * {@link FilePriority#SKIP} is "unwanted").
+ *
+ * <p>Any thread: the table is guarded by one lock, held only for bookkeeping and for the engine's
+ * non-blocking calls; removing with the data (which waits for the deletion) runs outside it.
+ */
+public final class Torrents {
+    /** How long a .torrent at an http(s) URL may take to fetch. */
+    static final Duration FETCH_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Session session;
+    private final Path defaultDirectory;
+    private final Clock clock;
+    private final Instant started;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** By id, in the order added. Guarded by {@link #lock}. */
+    private final Map<Integer, Entry> byId = new LinkedHashMap<>();
+    private int nextId = 1;
+
+    /** One torrent of the daemon; its mutable parts guarded by {@link #lock}. */
+    private static final class Entry {
+        final int id;
+        final TorrentHandle handle;
+        final Path directory;
+        final Instant added;
+        final Optional<Metainfo> metainfo;
+        /** The priority of each file as set, wanted or not; null until the file count is known. */
+        FilePriority[] priorities;
+        boolean[] wanted;
+
+        Entry(int id, TorrentHandle handle, Path directory, Instant added, Optional<Metainfo> metainfo) {
+            this.id = id;
+            this.handle = handle;
+            this.directory = directory;
+            this.added = added;
+            this.metainfo = metainfo;
+        }
+    }
+
+    /**
+     * A torrent as the facade answers it: its id, the engine's snapshot, and what the daemon keeps.
+     *
+     * @param metainfo the .torrent when it was added from one (empty for a magnet link)
+     * @param wanted per file, whether it is to be downloaded (as {@link TorrentStatus#files()})
+     * @param priorities per file, its priority when wanted (never {@link FilePriority#SKIP})
+     */
+    public record Torrent(int id, TorrentStatus status, Path downloadDirectory, Instant added,
+                          Optional<Metainfo> metainfo, List<Boolean> wanted, List<FilePriority> priorities) {
+        public Torrent {
+            wanted = List.copyOf(wanted);
+            priorities = List.copyOf(priorities);
+        }
+    }
+
+    /** What an add did: added a new torrent, or found it there already ({@code duplicate}). */
+    public record Added(Torrent torrent, boolean duplicate) {
+    }
+
+    /** Where a torrent to add comes from. */
+    public sealed interface Source {
+        /** A .torrent file on this machine. */
+        record File(Path path) implements Source {
+        }
+
+        /** A .torrent at an http(s) URL. */
+        record Url(URI uri) implements Source {
+        }
+
+        /** A magnet link (BEP 9). */
+        record Link(String magnet) implements Source {
+        }
+
+        /** The bytes of a .torrent file. */
+        record Bytes(byte[] torrent) implements Source {
+        }
+
+        /** A magnet link, an http(s) URL or else a path, as Transmission's {@code filename} may be. */
+        static Source of(String text) {
+            if (text.regionMatches(true, 0, "magnet:", 0, 7)) {
+                return new Link(text);
+            }
+            if (TorrentUrls.isUrl(text)) {
+                return new Url(URI.create(text));
+            }
+            return new File(Path.of(text));
+        }
+    }
+
+    /** Refused: the torrent given cannot be read, or the request does not fit it. */
+    public static final class TorrentsException extends Exception {
+        public TorrentsException(String message) {
+            super(message);
+        }
+
+        public TorrentsException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * A facade over {@code session}, whose torrents added without a directory go to
+     * {@code defaultDirectory}. Torrents already in the session are not taken over.
+     */
+    public Torrents(Session session, Path defaultDirectory) {
+        this(session, defaultDirectory, Clock.systemUTC());
+    }
+
+    Torrents(Session session, Path defaultDirectory, Clock clock) {
+        this.session = Objects.requireNonNull(session, "session");
+        this.defaultDirectory = defaultDirectory.toAbsolutePath().normalize();
+        this.clock = clock;
+        this.started = clock.instant();
+    }
+
+    /** The session under the facade. */
+    public Session session() {
+        return session;
+    }
+
+    /** Where torrents go when the request names no directory. */
+    public Path defaultDirectory() {
+        return defaultDirectory;
+    }
+
+    /** When the facade started. */
+    public Instant started() {
+        return started;
+    }
+
+    /**
+     * Adds the torrent of {@code source}, its files in {@code directory} (null: the default), paused
+     * at once when {@code paused}. A torrent already here is not added again: the answer is it, as
+     * a duplicate.
+     *
+     * @throws TorrentsException when the source cannot be read or is not a torrent the engine takes
+     * @throws IOException when the torrent's files cannot be opened
+     */
+    public Added add(Source source, Path directory, boolean paused) throws TorrentsException, IOException,
+            InterruptedException {
+        Path dir = directory == null ? defaultDirectory : directory.toAbsolutePath().normalize();
+        Metainfo meta = null;
+        Magnet magnet = null;
+        try {
+            switch (source) {
+                case Source.File f -> meta = MetainfoParser.read(f.path());
+                case Source.Url u -> meta = TorrentUrls.fetch(u.uri(), FETCH_TIMEOUT);
+                case Source.Bytes b -> meta = MetainfoParser.parse(b.torrent());
+                case Source.Link l -> magnet = Magnet.parse(l.magnet());
+            }
+        } catch (MetainfoException e) {
+            throw new TorrentsException("invalid or corrupt torrent file: " + e.getMessage(), e);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new TorrentsException("no such file: " + e.getFile(), e);
+        }
+        InfoHash hash;
+        try {
+            hash = meta != null ? InfoHash.of(meta.infoHash()) : magnet.requireV1InfoHash();
+        } catch (MetainfoException e) {
+            throw new TorrentsException(e.getMessage(), e);
+        }
+        if (meta != null && meta.v2Only()) {
+            throw new TorrentsException("v2-only torrents are not supported yet");
+        }
+        lock.lock();
+        try {
+            for (Entry e : byId.values()) {
+                if (e.handle.infoHash().equals(hash)) {
+                    return new Added(view(e), true);
+                }
+            }
+            TorrentHandle handle;
+            try {
+                handle = meta != null ? session.add(meta, dir) : session.add(magnet, dir);
+            } catch (IllegalArgumentException e) {
+                throw new TorrentsException(e.getMessage(), e);
+            }
+            if (paused) {
+                handle.pause();
+            }
+            Entry entry = new Entry(nextId++, handle, dir, clock.instant(), Optional.ofNullable(meta));
+            byId.put(entry.id, entry);
+            return new Added(view(entry), false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Every torrent, in the order added. */
+    public List<Torrent> list() {
+        return views(List.copyOf(entries()));
+    }
+
+    /** The torrents of {@code ids} (null: all) that exist, in the order added. */
+    public List<Torrent> get(Collection<Object> ids) {
+        return views(select(ids));
+    }
+
+    /** The torrent of {@code id}, if there is one. */
+    public Optional<Torrent> get(int id) {
+        return views(select(List.of(id))).stream().findFirst();
+    }
+
+    /** The connected peers of torrent {@code id} (empty when there is no such torrent). */
+    public List<PeerStats> peers(int id) {
+        List<Entry> e = select(List.of(id));
+        return e.isEmpty() ? List.of() : e.get(0).handle.peers();
+    }
+
+    /** Starts the torrents of {@code ids} (null: all) again after a stop. */
+    public void start(Collection<Object> ids) {
+        select(ids).forEach(e -> e.handle.resume());
+    }
+
+    /** Stops the torrents of {@code ids} (null: all): disconnects their peers; the data stays. */
+    public void stop(Collection<Object> ids) {
+        select(ids).forEach(e -> e.handle.pause());
+    }
+
+    /** Hashes the data of the torrents of {@code ids} (null: all) again ({@link TorrentHandle#recheck()}). */
+    public void verify(Collection<Object> ids) {
+        select(ids).forEach(e -> e.handle.recheck());
+    }
+
+    /**
+     * Takes the torrents of {@code ids} (null: all) out of the session; with {@code deleteData},
+     * also deletes their data ({@link TorrentHandle#remove(boolean)}) and waits for that.
+     */
+    public void remove(Collection<Object> ids, boolean deleteData) {
+        List<Entry> chosen = select(ids);
+        lock.lock();
+        try {
+            chosen.forEach(e -> byId.remove(e.id));
+        } finally {
+            lock.unlock();
+        }
+        for (Entry e : chosen) {
+            e.handle.remove(deleteData);
+        }
+    }
+
+    /**
+     * Sets whether files are wanted ({@code wanted} null: unchanged) and their priority when wanted
+     * ({@code priority} null: unchanged) in the torrents of {@code ids} (null: all); {@code files}
+     * are indices as {@link TorrentStatus#files()} lists them, empty meaning every file (as in
+     * Transmission's torrent-set).
+     *
+     * @throws TorrentsException when a torrent's files are not known yet (a magnet link's metadata
+     *     is not here) or an index is not one of its files
+     */
+    public void setFiles(Collection<Object> ids, Collection<Integer> files, Boolean wanted, FilePriority priority)
+            throws TorrentsException {
+        if (priority == FilePriority.SKIP) {
+            throw new IllegalArgumentException("a priority, not SKIP: unwanted is 'wanted' false");
+        }
+        for (Entry e : select(ids)) {
+            lock.lock();
+            try {
+                if (!knowFiles(e, null)) {
+                    throw new TorrentsException("torrent " + e.id + ": its files are not known yet");
+                }
+                int count = e.priorities.length;
+                List<Integer> which = new ArrayList<>();
+                if (files.isEmpty()) {
+                    for (int i = 0; i < count; i++) {
+                        which.add(i);
+                    }
+                } else {
+                    for (int i : files) {
+                        if (i < 0 || i >= count) {
+                            throw new TorrentsException("torrent " + e.id + " has no file " + i + " (it has " + count + ")");
+                        }
+                        which.add(i);
+                    }
+                }
+                for (int i : which) {
+                    if (wanted != null) {
+                        e.wanted[i] = wanted;
+                    }
+                    if (priority != null) {
+                        e.priorities[i] = priority;
+                    }
+                }
+                List<FilePriority> engine = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    engine.add(e.wanted[i] ? e.priorities[i] : FilePriority.SKIP);
+                }
+                e.handle.setFilePriorities(engine);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Fills in the file table of {@code e} from the engine once its files are known (at once for a
+     * .torrent, after the metadata for a magnet link), from {@code status} or else a snapshot taken
+     * now. Under the lock.
+     */
+    private boolean knowFiles(Entry e, TorrentStatus status) {
+        if (e.priorities != null) {
+            return true;
+        }
+        TorrentStatus s = status != null ? status : e.handle.status();
+        if (s.state() == TorrentState.METADATA || s.files().isEmpty()) {
+            return false;
+        }
+        int n = s.files().size();
+        e.priorities = new FilePriority[n];
+        e.wanted = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            FilePriority p = s.files().get(i).priority();
+            e.wanted[i] = p != FilePriority.SKIP;
+            e.priorities[i] = p == FilePriority.SKIP ? FilePriority.NORMAL : p;
+        }
+        return true;
+    }
+
+    private List<Entry> entries() {
+        lock.lock();
+        try {
+            return List.copyOf(byId.values());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The entries {@code ids} name, in the order added: an Integer is an id, a String a hex
+     * info-hash; null means all. Ids that name no torrent are left out, as Transmission does.
+     */
+    private List<Entry> select(Collection<Object> ids) {
+        List<Entry> all = entries();
+        if (ids == null) {
+            return all;
+        }
+        List<Entry> chosen = new ArrayList<>();
+        for (Entry e : all) {
+            for (Object id : ids) {
+                boolean match = id instanceof Integer n ? n == e.id
+                        : id instanceof String h && h.equalsIgnoreCase(e.handle.infoHash().hex());
+                if (match) {
+                    chosen.add(e);
+                    break;
+                }
+            }
+        }
+        return chosen;
+    }
+
+    private List<Torrent> views(List<Entry> entries) {
+        List<Torrent> out = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            out.add(view(e));
+        }
+        return out;
+    }
+
+    private Torrent view(Entry e) {
+        TorrentStatus s = e.handle.status();
+        List<Boolean> wanted = new ArrayList<>();
+        List<FilePriority> priorities = new ArrayList<>();
+        lock.lock();
+        try {
+            if (knowFiles(e, s)) {
+                for (int i = 0; i < e.priorities.length; i++) {
+                    wanted.add(e.wanted[i]);
+                    priorities.add(e.priorities[i]);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return new Torrent(e.id, s, e.directory, e.added, e.metainfo, wanted, priorities);
+    }
+}

@@ -1,0 +1,404 @@
+package dev.spate.daemon;
+
+import dev.spate.engine.FilePriority;
+import dev.spate.engine.FileStatus;
+import dev.spate.engine.PeerStats;
+import dev.spate.engine.Session;
+import dev.spate.engine.TorrentState;
+import dev.spate.engine.TorrentStatus;
+import dev.spate.metainfo.Metainfo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Transmission's RPC methods (its docs/rpc-spec.md, protocol version 17) as a thin translation onto
+ * {@link Torrents}: a request {@code {"method", "arguments", "tag"}} in, a response
+ * {@code {"result", "arguments", "tag"}} out, {@code result} being "success" or what went wrong.
+ * Every failure is a result, never an exception: an unknown method answers "method name not
+ * recognized". The HTTP side (session id, auth, Host) is {@link RpcServer}'s.
+ *
+ * <p>Stateless apart from the facade; any thread.
+ */
+final class TransmissionRpc {
+    /** The Transmission version we answer as: clients check it against the features they need (2.40 and up). */
+    static final String VERSION = "4.0.0 (Spate)";
+    /** Transmission 4.0's RPC version, and the oldest whose clients we serve as it does. */
+    static final int RPC_VERSION = 17;
+    static final int RPC_VERSION_MINIMUM = 14;
+
+    // Transmission's tr_torrent_activity (rpc-spec.md, torrent-get "status").
+    static final int STOPPED = 0;
+    static final int CHECK_WAIT = 1;
+    static final int CHECK = 2;
+    static final int DOWNLOAD = 4;
+    static final int SEED = 6;
+
+    /** rpc-spec.md, "error": 0 none, 1 tracker warning, 2 tracker error, 3 local error. */
+    static final int LOCAL_ERROR = 3;
+
+    private final Torrents torrents;
+    private final JsonMapper json;
+
+    TransmissionRpc(Torrents torrents, JsonMapper json) {
+        this.torrents = torrents;
+        this.json = json;
+    }
+
+    /** A request's failure that becomes its result string. */
+    static final class RpcException extends Exception {
+        RpcException(String message) {
+            super(message);
+        }
+    }
+
+    /** Answers one request (already parsed as JSON). */
+    ObjectNode handle(JsonNode request) {
+        ObjectNode response = json.createObjectNode();
+        ObjectNode arguments = json.createObjectNode();
+        String result = "success";
+        if (!request.isObject()) {
+            result = "request is not a JSON object";
+        } else {
+            JsonNode args = request.path("arguments");
+            if (!args.isObject()) {
+                args = json.createObjectNode();
+            }
+            String method = request.path("method").isString() ? request.path("method").stringValue() : "";
+            try {
+                switch (method) {
+                    case "session-get" -> sessionGet(arguments);
+                    case "session-stats" -> sessionStats(arguments);
+                    case "torrent-get" -> torrentGet(args, arguments);
+                    case "torrent-add" -> torrentAdd(args, arguments);
+                    case "torrent-start", "torrent-start-now" -> torrents.start(ids(args));
+                    case "torrent-stop" -> torrents.stop(ids(args));
+                    case "torrent-verify" -> torrents.verify(ids(args));
+                    case "torrent-remove" -> torrents.remove(ids(args), args.path("delete-local-data").asBoolean(false));
+                    case "torrent-set" -> torrentSet(args);
+                    default -> result = "method name not recognized";
+                }
+            } catch (RpcException | Torrents.TorrentsException e) {
+                result = e.getMessage();
+            } catch (IOException | RuntimeException e) {
+                result = e.getMessage() == null ? e.toString() : e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                result = "interrupted";
+            }
+            if (request.has("tag")) {
+                response.set("tag", request.get("tag"));
+            }
+        }
+        response.put("result", result);
+        response.set("arguments", arguments);
+        return response;
+    }
+
+    /**
+     * The {@code ids} argument: absent (every torrent), a number, a hash string, "recently-active"
+     * (every torrent too: we keep no activity window yet) or an array of numbers and hash strings.
+     */
+    static Collection<Object> ids(JsonNode args) throws RpcException {
+        JsonNode ids = args.path("ids");
+        if (ids.isMissingNode() || ids.isNull()) {
+            return null;
+        }
+        if (ids.isString() && ids.stringValue().equals("recently-active")) {
+            return null;
+        }
+        List<Object> out = new ArrayList<>();
+        for (JsonNode id : ids.isArray() ? ids.values() : List.of(ids)) {
+            if (id.isIntegralNumber() && id.canConvertToInt()) {
+                out.add(id.intValue());
+            } else if (id.isString()) {
+                out.add(id.stringValue());
+            } else {
+                throw new RpcException("invalid id: " + id);
+            }
+        }
+        return out;
+    }
+
+    private void sessionGet(ObjectNode out) {
+        Session session = torrents.session();
+        out.put("version", VERSION);
+        out.put("rpc-version", RPC_VERSION);
+        out.put("rpc-version-minimum", RPC_VERSION_MINIMUM);
+        out.put("download-dir", torrents.defaultDirectory().toString());
+        out.put("peer-port", session.listenPort());
+        out.put("dht-enabled", session.config().dht());
+        out.put("lpd-enabled", session.config().localDiscovery());
+        out.put("pex-enabled", session.config().pex());
+        out.put("encryption", switch (session.config().encryption()) {
+            case TOLERATE -> "tolerated";
+            case PREFER -> "preferred";
+            case REQUIRE -> "required";
+        });
+        out.put("speed-limit-down-enabled", session.config().downloadRateLimit() > 0);
+        out.put("speed-limit-down", session.config().downloadRateLimit() / 1000);
+        out.put("speed-limit-up-enabled", session.config().uploadRateLimit() > 0);
+        out.put("speed-limit-up", session.config().uploadRateLimit() / 1000);
+        out.put("peer-limit-per-torrent", session.config().maxPeersPerTorrent());
+        out.put("peer-limit-global", session.config().maxConnections());
+        out.put("start-added-torrents", true);
+        ObjectNode units = out.putObject("units");
+        units.putArray("speed-units").add("kB/s").add("MB/s").add("GB/s").add("TB/s");
+        units.put("speed-bytes", 1000);
+        units.putArray("size-units").add("kB").add("MB").add("GB").add("TB");
+        units.put("size-bytes", 1000);
+        units.putArray("memory-units").add("KiB").add("MiB").add("GiB").add("TiB");
+        units.put("memory-bytes", 1024);
+    }
+
+    private void sessionStats(ObjectNode out) {
+        List<Torrents.Torrent> all = torrents.list();
+        long down = 0;
+        long up = 0;
+        long downloaded = 0;
+        long uploaded = 0;
+        int paused = 0;
+        for (Torrents.Torrent t : all) {
+            TorrentStatus s = t.status();
+            down += s.downloadRate();
+            up += s.uploadRate();
+            downloaded += s.downloaded();
+            uploaded += s.uploaded();
+            if (s.state() == TorrentState.PAUSED || s.state() == TorrentState.ERROR) {
+                paused++;
+            }
+        }
+        out.put("torrentCount", all.size());
+        out.put("activeTorrentCount", all.size() - paused);
+        out.put("pausedTorrentCount", paused);
+        out.put("downloadSpeed", down);
+        out.put("uploadSpeed", up);
+        long seconds = java.time.Duration.between(torrents.started(), java.time.Instant.now()).toSeconds();
+        // No statistics are kept over restarts yet: the cumulative ones are this run's.
+        for (String key : List.of("current-stats", "cumulative-stats")) {
+            ObjectNode stats = out.putObject(key);
+            stats.put("uploadedBytes", uploaded);
+            stats.put("downloadedBytes", downloaded);
+            stats.put("filesAdded", all.size());
+            stats.put("sessionCount", 1);
+            stats.put("secondsActive", seconds);
+        }
+    }
+
+    private void torrentAdd(JsonNode args, ObjectNode out) throws RpcException, Torrents.TorrentsException,
+            IOException, InterruptedException {
+        Torrents.Source source;
+        if (args.path("metainfo").isString()) {
+            byte[] bytes;
+            try {
+                bytes = Base64.getMimeDecoder().decode(args.path("metainfo").stringValue());
+            } catch (IllegalArgumentException e) {
+                throw new RpcException("invalid or corrupt torrent file: metainfo is not base64");
+            }
+            source = new Torrents.Source.Bytes(bytes);
+        } else if (args.path("filename").isString() && !args.path("filename").stringValue().isEmpty()) {
+            source = Torrents.Source.of(args.path("filename").stringValue());
+        } else {
+            throw new RpcException("no filename or metainfo specified");
+        }
+        Path dir = args.path("download-dir").isString() && !args.path("download-dir").stringValue().isEmpty()
+                ? Path.of(args.path("download-dir").stringValue()) : null;
+        Torrents.Added added = torrents.add(source, dir, args.path("paused").asBoolean(false));
+        ObjectNode t = out.putObject(added.duplicate() ? "torrent-duplicate" : "torrent-added");
+        t.put("id", added.torrent().id());
+        t.put("name", added.torrent().status().name());
+        t.put("hashString", added.torrent().status().infoHash().hex());
+    }
+
+    private void torrentSet(JsonNode args) throws RpcException, Torrents.TorrentsException {
+        Collection<Object> ids = ids(args);
+        record Change(String key, Boolean wanted, FilePriority priority) {
+        }
+        for (Change c : List.of(new Change("files-wanted", true, null), new Change("files-unwanted", false, null),
+                new Change("priority-high", null, FilePriority.HIGH), new Change("priority-normal", null, FilePriority.NORMAL),
+                new Change("priority-low", null, FilePriority.LOW))) {
+            JsonNode list = args.path(c.key());
+            if (list.isMissingNode()) {
+                continue;
+            }
+            if (!list.isArray()) {
+                throw new RpcException(c.key() + " is not an array");
+            }
+            List<Integer> files = new ArrayList<>();
+            for (JsonNode i : list.values()) {
+                if (!i.isIntegralNumber() || !i.canConvertToInt()) {
+                    throw new RpcException(c.key() + ": not a file index: " + i);
+                }
+                files.add(i.intValue());
+            }
+            torrents.setFiles(ids, files, c.wanted(), c.priority());
+        }
+        // Other torrent-set arguments (limits, labels, trackers, ...) are not supported yet: ignored.
+    }
+
+    private void torrentGet(JsonNode args, ObjectNode out) throws RpcException {
+        JsonNode fields = args.path("fields");
+        if (!fields.isArray()) {
+            throw new RpcException("no fields specified");
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode f : fields.values()) {
+            if (f.isString()) {
+                names.add(f.stringValue());
+            }
+        }
+        boolean table = args.path("format").isString() && args.path("format").stringValue().equals("table");
+        ArrayNode list = out.putArray("torrents");
+        if (table) {
+            ArrayNode header = list.addArray();
+            names.forEach(header::add);
+        }
+        for (Torrents.Torrent t : torrents.get(ids(args))) {
+            ObjectNode o = json.createObjectNode();
+            Fields f = new Fields(t);
+            for (String name : names) {
+                f.put(o, name);
+            }
+            if (table) {
+                ArrayNode row = list.addArray();
+                for (String name : names) {
+                    row.add(o.has(name) ? o.get(name) : json.nullNode());
+                }
+            } else {
+                list.add(o);
+            }
+        }
+        out.putArray("removed");
+    }
+
+    /** Transmission's status number for an engine state. */
+    static int status(TorrentStatus s) {
+        return switch (s.state()) {
+            case CHECKING -> CHECK;
+            case METADATA, DOWNLOADING -> s.isFinished() ? SEED : DOWNLOAD;
+            case SEEDING -> SEED;
+            case PAUSED, ERROR, REMOVED -> STOPPED;
+        };
+    }
+
+    /** Transmission's file priority: -1 low, 0 normal, 1 high. */
+    static int priority(FilePriority p) {
+        return switch (p) {
+            case LOW -> -1;
+            case HIGH -> 1;
+            case NORMAL, SKIP -> 0;
+        };
+    }
+
+    /** The torrent-get fields of one torrent; the peer table taken only when a field needs it. */
+    private final class Fields {
+        private final Torrents.Torrent t;
+        private final TorrentStatus s;
+        private List<PeerStats> peers;
+
+        Fields(Torrents.Torrent t) {
+            this.t = t;
+            this.s = t.status();
+        }
+
+        private List<PeerStats> peers() {
+            if (peers == null) {
+                peers = torrents.peers(t.id());
+            }
+            return peers;
+        }
+
+        /** Puts field {@code name} into {@code o}; an unknown one is left out (rpc-spec.md allows it). */
+        void put(ObjectNode o, String name) {
+            Metainfo meta = t.metainfo().orElse(null);
+            long left = Math.max(0, s.wantedBytes() - s.wantedBytesVerified());
+            switch (name) {
+                case "id" -> o.put(name, t.id());
+                case "hashString" -> o.put(name, s.infoHash().hex());
+                case "name" -> o.put(name, s.name());
+                case "status" -> o.put(name, status(s));
+                case "percentDone" -> o.put(name, s.progress());
+                case "percentComplete" -> o.put(name, s.totalBytes() == 0 ? 0.0 : (double) s.bytesVerified() / s.totalBytes());
+                case "metadataPercentComplete" -> o.put(name, s.state() == TorrentState.METADATA ? s.progress() : 1.0);
+                case "recheckProgress" -> o.put(name, s.state() == TorrentState.CHECKING
+                        ? (s.pieceCount() == 0 ? 0.0 : (double) s.piecesVerified() / s.pieceCount()) : 0.0);
+                case "totalSize" -> o.put(name, s.totalBytes());
+                case "sizeWhenDone" -> o.put(name, s.wantedBytes());
+                case "leftUntilDone" -> o.put(name, left);
+                case "desiredAvailable" -> o.put(name, left);
+                case "haveValid" -> o.put(name, s.bytesVerified());
+                case "haveUnchecked" -> o.put(name, 0);
+                case "corruptEver" -> o.put(name, s.wasted());
+                case "rateDownload" -> o.put(name, s.downloadRate());
+                case "rateUpload" -> o.put(name, s.uploadRate());
+                case "downloadDir" -> o.put(name, t.downloadDirectory().toString());
+                case "error" -> o.put(name, s.state() == TorrentState.ERROR ? LOCAL_ERROR : 0);
+                case "errorString" -> o.put(name, s.state() == TorrentState.ERROR ? s.error().orElse("error") : "");
+                // rpc-spec.md: -1 "not available", -2 "unknown".
+                case "eta" -> o.put(name, s.isFinished() || s.state() == TorrentState.PAUSED ? -1 : s.etaSeconds() < 0 ? -2 : s.etaSeconds());
+                case "peersConnected" -> o.put(name, peers().size());
+                case "peersGettingFromUs" -> o.put(name, peers().stream().filter(p -> !p.choked() && p.interestedInUs()).count());
+                case "peersSendingToUs" -> o.put(name, peers().stream().filter(p -> !p.chokingUs() && p.interesting()).count());
+                case "uploadedEver" -> o.put(name, s.uploaded());
+                case "downloadedEver" -> o.put(name, s.downloaded());
+                // rpc-spec.md's TR_RATIO_NA (-1) before anything was downloaded.
+                case "uploadRatio" -> o.put(name, s.downloaded() == 0 ? -1.0 : (double) s.uploaded() / s.downloaded());
+                case "files" -> {
+                    ArrayNode a = o.putArray(name);
+                    for (FileStatus f : s.files()) {
+                        a.addObject().put("bytesCompleted", f.bytesVerified()).put("length", f.length())
+                                .put("name", fileName(f));
+                    }
+                }
+                case "fileStats" -> {
+                    ArrayNode a = o.putArray(name);
+                    for (int i = 0; i < s.files().size(); i++) {
+                        a.addObject().put("bytesCompleted", s.files().get(i).bytesVerified())
+                                .put("wanted", i < t.wanted().size() && t.wanted().get(i))
+                                .put("priority", i < t.priorities().size() ? priority(t.priorities().get(i)) : 0);
+                    }
+                }
+                case "wanted" -> {
+                    ArrayNode a = o.putArray(name);
+                    t.wanted().forEach(w -> a.add(w ? 1 : 0));
+                }
+                case "priorities" -> {
+                    ArrayNode a = o.putArray(name);
+                    t.priorities().forEach(p -> a.add(priority(p)));
+                }
+                // Transmission's "finished": done, and no longer seeding. Spate has no seed limits,
+                // so a torrent is finished when its wanted files are verified and it was stopped.
+                case "isFinished" -> o.put(name, s.isFinished() && s.state() == TorrentState.PAUSED);
+                case "isStalled" -> o.put(name, false);
+                case "isPrivate" -> o.put(name, meta != null && meta.info().isPrivate());
+                case "addedDate" -> o.put(name, t.added().getEpochSecond());
+                case "labels" -> o.putArray(name);
+                case "pieceCount" -> o.put(name, s.pieceCount());
+                case "pieceSize" -> o.put(name, meta != null ? meta.info().pieceLength() : 0);
+                case "comment" -> o.put(name, meta != null ? meta.comment().orElse("") : "");
+                case "creator" -> o.put(name, meta != null ? meta.createdBy().orElse("") : "");
+                case "dateCreated" -> o.put(name, meta != null ? meta.creationDate().map(d -> d.getEpochSecond()).orElse(0L) : 0L);
+                case "magnetLink" -> o.put(name, "magnet:?xt=urn:btih:" + s.infoHash().hex());
+                case "queuePosition" -> o.put(name, t.id() - 1);
+                case "webseedsSendingToUs" -> o.put(name, s.webSeedsInUse());
+                default -> {
+                    // unknown or not yet supported: left out
+                }
+            }
+        }
+
+        /** Transmission's file name: the path with the torrent's directory in front for a multi-file torrent. */
+        private String fileName(FileStatus f) {
+            Metainfo meta = t.metainfo().orElse(null);
+            boolean multi = meta != null ? meta.info().multiFile() : s.files().size() > 1 || !f.path().equals(s.name());
+            return multi ? s.name() + "/" + f.path() : f.path();
+        }
+    }
+}

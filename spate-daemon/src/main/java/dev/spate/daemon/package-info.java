@@ -1,0 +1,9 @@
+/**
+ * The daemon: {@link dev.spate.daemon.Torrents}, the one facade every remote surface calls (here
+ * the Transmission RPC; later the web UI and streaming), over one engine {@link
+ * dev.spate.engine.Session}; {@code TransmissionRpc}, a thin translation of
+ * Transmission's JSON methods onto it; and {@link dev.spate.daemon.RpcServer}, the HTTP side (the
+ * session-id header, Basic auth, the Host check, bounded bodies). Uses only the engine's exported
+ * packages.
+ */
+package dev.spate.daemon;
