@@ -318,7 +318,7 @@ public final class WebSeed {
             throw e;
         } catch (ExecutionException e) {
             target.close();
-            throw failure(span, uri, e.getCause());
+            throw failure(span, uri, e.getCause(), target.received());
         }
     }
 
@@ -393,12 +393,22 @@ public final class WebSeed {
         return SpanBody.refusing(new WebSeedException(span.uri(), kind, reason + via(span, uri), null));
     }
 
-    /** The exception for a failed exchange, from what the HTTP client reported. */
-    private WebSeedException failure(SpanRequest span, URI uri, Throwable cause) {
+    /**
+     * The exception for a failed exchange, from what the HTTP client reported; {@code received}
+     * bytes of the body had come.
+     */
+    private WebSeedException failure(SpanRequest span, URI uri, Throwable cause, long received) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof SpanBody.Refused refused) {
                 return refused.exception;
             }
+        }
+        if (received > 0 && cause instanceof IOException && !(cause instanceof HttpTimeoutException)) {
+            // The body had begun and broke off. The client may say so through the exchange rather
+            // than through the body's onError (a race inside it): the same refusal either way.
+            return new WebSeedException(span.uri(), WebSeedException.Kind.SHORT_READ, "the answer for "
+                    + span.describe() + via(span, uri) + " broke off after " + received + " of " + span.length()
+                    + " bytes (" + cause.getMessage() + ")", cause);
         }
         if (cause instanceof HttpConnectTimeoutException) {
             return new WebSeedException(span.uri(), WebSeedException.Kind.CONNECT, "could not connect"
