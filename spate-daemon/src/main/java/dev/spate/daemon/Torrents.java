@@ -31,7 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The daemon's facade: plain request/response methods over one engine {@link Session}, which the
  * Transmission RPC (and later surfaces) translate to. It numbers the torrents (1, 2, ... in the
- * order they were added, as Transmission's ids are; never reused while the daemon runs) and keeps
+ * order they were added, as Transmission's ids are; never reused while the daemon runs, nor over
+ * restarts with a {@link TorrentStore}) and keeps
  * what the engine does not: each torrent's download directory, when it was added, and the files'
  * priorities apart from whether they are wanted (Transmission keeps both; the engine's
  * {@link FilePriority#SKIP} is "unwanted").
