@@ -1,8 +1,10 @@
 package dev.spate.cli;
 
 import dev.spate.daemon.RpcServer;
+import dev.spate.daemon.TorrentStore;
 import dev.spate.daemon.Torrents;
 import dev.spate.engine.Session;
+import dev.spate.engine.SessionConfig;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,7 +23,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code spate daemon}: one session that runs until interrupted (SIGTERM or Ctrl-C, which close it
  * cleanly), its torrents managed over the Transmission RPC (transmission-remote, and the other
- * clients of that protocol). The torrent list is not kept over a restart yet.
+ * clients of that protocol). The torrent list is kept in the state directory ({@link TorrentStore}),
+ * which one daemon at a time may use: its lock is taken before the session opens, so a second
+ * daemon there is refused before it touches the resume data.
  */
 @Command(name = "daemon", mixinStandardHelpOptions = true,
         description = "Run one session until stopped (SIGTERM or Ctrl-C), its torrents managed over the Transmission"
@@ -73,9 +77,18 @@ final class DaemonCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stop = new CountDownLatch(1);
-        try (Interrupt interrupt = new Interrupt(stop);
+        // The same place the session will use: --state, else the engine's default.
+        Path stateDirectory = network.state != null ? network.state : SessionConfig.builder().build().stateDirectory();
+        TorrentStore store;
+        try {
+            store = TorrentStore.open(stateDirectory);
+        } catch (TorrentStore.StoreLockedException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        try (TorrentStore kept = store;
+             Interrupt interrupt = new Interrupt(stop);
              Session session = network.open(spec);
-             RpcServer rpc = RpcServer.start(new Torrents(session, dir), new InetSocketAddress(bind, rpcPort),
+             RpcServer rpc = RpcServer.start(new Torrents(session, dir, kept), new InetSocketAddress(bind, rpcPort),
                      Optional.ofNullable(rpcAuth))) {
             InetSocketAddress at = rpc.address();
             out.printf("spate daemon: peers on port %d, RPC on http://%s%s%n", session.listenPort(),

@@ -6,6 +6,7 @@ import dev.spate.engine.PeerStats;
 import dev.spate.engine.Session;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.engine.TorrentState;
+import dev.spate.engine.TorrentOptions;
 import dev.spate.engine.TorrentStatus;
 import dev.spate.engine.TorrentUrls;
 import dev.spate.metainfo.Magnet;
@@ -30,7 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The daemon's facade: plain request/response methods over one engine {@link Session}, which the
  * Transmission RPC (and later surfaces) translate to. It numbers the torrents (1, 2, ... in the
- * order they were added, as Transmission's ids are; never reused while the daemon runs) and keeps
+ * order they were added, as Transmission's ids are; never reused while the daemon runs, nor over
+ * restarts with a {@link TorrentStore}) and keeps
  * what the engine does not: each torrent's download directory, when it was added, and the files'
  * priorities apart from whether they are wanted (Transmission keeps both; the engine's
  * {@link FilePriority#SKIP} is "unwanted").
@@ -50,6 +52,9 @@ public final class Torrents {
     /** By id, in the order added. Guarded by {@link #lock}. */
     private final Map<Integer, Entry> byId = new LinkedHashMap<>();
     private int nextId = 1;
+    /** Where the list is kept over restarts; null: not kept. */
+    private final TorrentStore store;
+    private static final System.Logger LOG = System.getLogger(Torrents.class.getName());
 
     /** One torrent of the daemon; its mutable parts guarded by {@link #lock}. */
     private static final class Entry {
@@ -58,16 +63,23 @@ public final class Torrents {
         final Path directory;
         final Instant added;
         final Optional<Metainfo> metainfo;
+        /** The link it was added from, when from a magnet link (kept to add it again at the next start). */
+        final Optional<String> magnet;
+        /** Stopped by the user (added paused or stopped since), so stopped again at the next start. */
+        boolean paused;
         /** The priority of each file as set, wanted or not; null until the file count is known. */
         FilePriority[] priorities;
         boolean[] wanted;
 
-        Entry(int id, TorrentHandle handle, Path directory, Instant added, Optional<Metainfo> metainfo) {
+        Entry(int id, TorrentHandle handle, Path directory, Instant added, Optional<Metainfo> metainfo,
+              Optional<String> magnet, boolean paused) {
             this.id = id;
             this.handle = handle;
             this.directory = directory;
             this.added = added;
             this.metainfo = metainfo;
+            this.magnet = magnet;
+            this.paused = paused;
         }
     }
 
@@ -136,14 +148,112 @@ public final class Torrents {
      * {@code defaultDirectory}. Torrents already in the session are not taken over.
      */
     public Torrents(Session session, Path defaultDirectory) {
-        this(session, defaultDirectory, Clock.systemUTC());
+        this(session, defaultDirectory, Clock.systemUTC(), null);
+    }
+
+    /**
+     * A facade as {@link #Torrents(Session, Path)} whose torrent list is kept in {@code store}: the
+     * torrents kept there are added again at once (same ids, directories, stopped or not, file
+     * choices; the engine's resume data spares the hashing of what was verified), and every change
+     * is written to it. A kept torrent the engine refuses is logged and left out.
+     */
+    public Torrents(Session session, Path defaultDirectory, TorrentStore store) {
+        this(session, defaultDirectory, Clock.systemUTC(), Objects.requireNonNull(store, "store"));
     }
 
     Torrents(Session session, Path defaultDirectory, Clock clock) {
+        this(session, defaultDirectory, clock, null);
+    }
+
+    private Torrents(Session session, Path defaultDirectory, Clock clock, TorrentStore store) {
         this.session = Objects.requireNonNull(session, "session");
         this.defaultDirectory = defaultDirectory.toAbsolutePath().normalize();
         this.clock = clock;
         this.started = clock.instant();
+        this.store = store;
+        if (store != null) {
+            restore(store.read());
+        }
+    }
+
+    /** Adds the kept torrents again; one that cannot be is logged and dropped from the list. */
+    private void restore(TorrentStore.Contents kept) {
+        lock.lock();
+        try {
+            nextId = kept.nextId();
+            for (TorrentStore.Saved s : kept.torrents()) {
+                try {
+                    Optional<Metainfo> meta = s.torrent().isPresent()
+                            ? Optional.of(MetainfoParser.parse(s.torrent().get())) : Optional.empty();
+                    InfoHash hash = meta.isPresent() ? InfoHash.of(meta.get().infoHash())
+                            : Magnet.parse(s.magnet().get()).requireV1InfoHash();
+                    if (!hash.hex().equalsIgnoreCase(s.infoHash())) {
+                        throw new MetainfoException("its torrent is not info-hash " + s.infoHash());
+                    }
+                    TorrentOptions options = TorrentOptions.defaults();
+                    if (!s.wanted().isEmpty()) {
+                        List<FilePriority> engine = new ArrayList<>();
+                        for (int i = 0; i < s.wanted().size(); i++) {
+                            engine.add(s.wanted().get(i) ? s.priorities().get(i) : FilePriority.SKIP);
+                        }
+                        options = options.withFilePriorities(engine);
+                    }
+                    TorrentHandle handle = meta.isPresent() ? session.add(meta.get(), s.directory(), options)
+                            : session.add(Magnet.parse(s.magnet().get()), s.directory(), options);
+                    if (s.paused()) {
+                        handle.pause();
+                    }
+                    Entry e = new Entry(s.id(), handle, s.directory(), s.added(), meta, s.magnet(), s.paused());
+                    if (!s.wanted().isEmpty()) {
+                        int n = s.wanted().size();
+                        e.wanted = new boolean[n];
+                        e.priorities = new FilePriority[n];
+                        for (int i = 0; i < n; i++) {
+                            e.wanted[i] = s.wanted().get(i);
+                            e.priorities[i] = s.priorities().get(i);
+                        }
+                    }
+                    byId.put(e.id, e);
+                    nextId = Math.max(nextId, e.id + 1);
+                } catch (MetainfoException | IOException | RuntimeException ex) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot add kept torrent {0} ({1}) again, dropping it: {2}",
+                            s.id(), s.infoHash(), ex.getMessage());
+                }
+            }
+            persist();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes the list to the store, if there is one. Under the lock, so writes follow the changes in
+     * order. A failed write is logged: the daemon goes on, and the next change writes it all again.
+     */
+    private void persist() {
+        if (store == null) {
+            return;
+        }
+        List<TorrentStore.Saved> out = new ArrayList<>(byId.size());
+        for (Entry e : byId.values()) {
+            List<Boolean> wanted = new ArrayList<>();
+            List<FilePriority> priorities = new ArrayList<>();
+            if (e.priorities != null) {
+                for (int i = 0; i < e.priorities.length; i++) {
+                    wanted.add(e.wanted[i]);
+                    priorities.add(e.priorities[i]);
+                }
+            }
+            out.add(new TorrentStore.Saved(e.id, e.handle.infoHash().hex().toLowerCase(java.util.Locale.ROOT),
+                    e.metainfo.map(Metainfo::toTorrentFile), e.metainfo.isPresent() ? Optional.empty() : e.magnet,
+                    e.directory, e.paused, e.added, wanted, priorities));
+        }
+        try {
+            store.write(out, nextId);
+        } catch (IOException | RuntimeException ex) {
+            LOG.log(System.Logger.Level.WARNING, "cannot write the daemon''s torrent list in {0}: {1}",
+                    store.directory(), ex.getMessage());
+        }
     }
 
     /** The session under the facade. */
@@ -211,9 +321,12 @@ public final class Torrents {
             if (paused) {
                 handle.pause();
             }
-            Entry entry = new Entry(nextId++, handle, dir, clock.instant(), Optional.ofNullable(meta));
+            Entry entry = new Entry(nextId++, handle, dir, clock.instant(), Optional.ofNullable(meta),
+                    source instanceof Source.Link l ? Optional.of(l.magnet()) : Optional.empty(), paused);
             byId.put(entry.id, entry);
-            return new Added(view(entry), false);
+            Added added = new Added(view(entry), false);
+            persist();
+            return added;
         } finally {
             lock.unlock();
         }
@@ -242,12 +355,30 @@ public final class Torrents {
 
     /** Starts the torrents of {@code ids} (null: all) again after a stop. */
     public void start(Collection<Object> ids) {
-        select(ids).forEach(e -> e.handle.resume());
+        setPaused(ids, false);
     }
 
     /** Stops the torrents of {@code ids} (null: all): disconnects their peers; the data stays. */
     public void stop(Collection<Object> ids) {
-        select(ids).forEach(e -> e.handle.pause());
+        setPaused(ids, true);
+    }
+
+    private void setPaused(Collection<Object> ids, boolean paused) {
+        List<Entry> chosen = select(ids);
+        lock.lock();
+        try {
+            for (Entry e : chosen) {
+                if (paused) {
+                    e.handle.pause();
+                } else {
+                    e.handle.resume();
+                }
+                e.paused = paused;
+            }
+            persist();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Hashes the data of the torrents of {@code ids} (null: all) again ({@link TorrentHandle#recheck()}). */
@@ -264,6 +395,7 @@ public final class Torrents {
         lock.lock();
         try {
             chosen.forEach(e -> byId.remove(e.id));
+            persist();
         } finally {
             lock.unlock();
         }
@@ -319,6 +451,7 @@ public final class Torrents {
                     engine.add(e.wanted[i] ? e.priorities[i] : FilePriority.SKIP);
                 }
                 e.handle.setFilePriorities(engine);
+                persist();
             } finally {
                 lock.unlock();
             }

@@ -1,0 +1,303 @@
+package dev.spate.daemon;
+
+import dev.spate.engine.FilePriority;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The daemon's torrent list on disk, in {@code daemon/} of the session's state directory: one small
+ * JSON file ({@code torrents.json}) and each torrent's .torrent bytes beside it
+ * ({@code <info-hash>.torrent}). The engine keeps what was verified (its resume data); this keeps
+ * what the user set up, so a restart adds the same torrents again with the same ids.
+ *
+ * <p>Every write goes to a temporary file, is forced to the disk and then renamed over the old one,
+ * so a crash (or kill -9) at any point leaves either the old file or the new one, never half of
+ * one. Reading is defensive: an entry that cannot be understood is logged in one line and skipped,
+ * and a list that cannot be read at all is logged and taken as empty; the daemon still starts.
+ *
+ * <p>{@link #open} also takes the directory's lock for the life of the store: one daemon per state
+ * directory, as two would rewrite each other's list.
+ */
+public final class TorrentStore implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(TorrentStore.class.getName());
+    static final String DIRECTORY = "daemon";
+    static final String LIST = "torrents.json";
+    static final String LOCK = "daemon.lock";
+    private static final Pattern HEX = Pattern.compile("[0-9a-f]{40}");
+
+    /**
+     * One torrent as kept.
+     *
+     * @param infoHash the v1 info-hash in lower-case hex (the name of its .torrent file)
+     * @param torrent the .torrent bytes, empty for a torrent added from a magnet link
+     * @param magnet the magnet link it was added from, empty when added from a .torrent
+     * @param wanted per file whether wanted; empty when the files are not known (a magnet link)
+     * @param priorities per file its priority when wanted, as long as {@code wanted}
+     */
+    public record Saved(int id, String infoHash, Optional<byte[]> torrent, Optional<String> magnet, Path directory,
+                        boolean paused, Instant added, List<Boolean> wanted, List<FilePriority> priorities) {
+        public Saved {
+            Objects.requireNonNull(infoHash, "infoHash");
+            if (!HEX.matcher(infoHash).matches()) {
+                throw new IllegalArgumentException("not a v1 info-hash in lower-case hex: " + infoHash);
+            }
+            if (torrent.isEmpty() == magnet.isEmpty()) {
+                throw new IllegalArgumentException("a torrent is kept as its .torrent or its magnet link, one of them");
+            }
+            wanted = List.copyOf(wanted);
+            priorities = List.copyOf(priorities);
+            if (wanted.size() != priorities.size()) {
+                throw new IllegalArgumentException("wanted and priorities differ in length");
+            }
+        }
+    }
+
+    /** What was read: the torrents and the next id to give (never one of a torrent removed before). */
+    public record Contents(List<Saved> torrents, int nextId) {
+        public Contents {
+            torrents = List.copyOf(torrents);
+        }
+    }
+
+    private final Path dir;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    private TorrentStore(Path dir, FileChannel lockChannel, FileLock lock) {
+        this.dir = dir;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /**
+     * The store in {@code stateDirectory}, its lock taken.
+     *
+     * @throws StoreLockedException when another process (or store) holds it: a daemon runs there
+     */
+    public static TorrentStore open(Path stateDirectory) throws IOException {
+        Path dir = stateDirectory.toAbsolutePath().normalize().resolve(DIRECTORY);
+        Files.createDirectories(dir);
+        FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by this JVM already
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new StoreLockedException("another spate daemon is running on state directory "
+                    + stateDirectory.toAbsolutePath().normalize() + " (it holds " + dir.resolve(LOCK) + ")");
+        }
+        // The holder's pid, for whoever wonders who holds it; the lock, not the content, is what counts.
+        ch.truncate(0);
+        ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+        return new TorrentStore(dir, ch, lock);
+    }
+
+    /** Another daemon holds the state directory. */
+    public static final class StoreLockedException extends IOException {
+        StoreLockedException(String message) {
+            super(message);
+        }
+    }
+
+    /** The directory the store writes in. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** The torrents kept, skipping (and logging) any entry that cannot be read. */
+    public Contents read() {
+        Path list = dir.resolve(LIST);
+        JsonNode root;
+        try {
+            root = json.readTree(Files.readAllBytes(list));
+        } catch (NoSuchFileException e) {
+            return new Contents(List.of(), 1);
+        } catch (IOException | JacksonException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read the daemon's torrent list {0}, starting without it: {1}",
+                    list, e.getMessage());
+            return new Contents(List.of(), 1);
+        }
+        if (root == null || !root.isObject() || !root.path("torrents").isArray()) {
+            LOG.log(System.Logger.Level.WARNING, "the daemon's torrent list {0} is not one, starting without it", list);
+            return new Contents(List.of(), 1);
+        }
+        List<Saved> out = new ArrayList<>();
+        Set<Integer> ids = new HashSet<>();
+        Set<String> hashes = new HashSet<>();
+        int maxId = 0;
+        int index = 0;
+        for (JsonNode n : root.path("torrents")) {
+            try {
+                Saved s = entry(n);
+                if (!ids.add(s.id()) || !hashes.add(s.infoHash())) {
+                    throw new IllegalArgumentException("id " + s.id() + " or info-hash " + s.infoHash() + " twice");
+                }
+                out.add(s);
+                maxId = Math.max(maxId, s.id());
+            } catch (RuntimeException | IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "skipping entry {0} of the daemon''s torrent list {1}: {2}",
+                        index, list, e.getMessage());
+            }
+            index++;
+        }
+        int next = root.path("nextId").isInt() ? root.path("nextId").asInt() : 1;
+        return new Contents(out, Math.max(next, maxId + 1));
+    }
+
+    private Saved entry(JsonNode n) throws IOException {
+        if (!n.isObject()) {
+            throw new IllegalArgumentException("not an object");
+        }
+        JsonNode id = n.path("id");
+        if (!id.isInt() || id.asInt() < 1) {
+            throw new IllegalArgumentException("no id");
+        }
+        String hash = text(n, "infoHash");
+        Optional<String> magnet = n.path("magnet").isString() ? Optional.of(n.path("magnet").asString()) : Optional.empty();
+        Optional<byte[]> torrent = Optional.empty();
+        if (magnet.isEmpty()) {
+            if (!HEX.matcher(hash).matches()) {
+                throw new IllegalArgumentException("not an info-hash: " + hash);
+            }
+            torrent = Optional.of(Files.readAllBytes(dir.resolve(hash + ".torrent")));
+        }
+        Path directory = Path.of(text(n, "directory"));
+        if (!directory.isAbsolute()) {
+            throw new IllegalArgumentException("directory not absolute: " + directory);
+        }
+        Instant added = Instant.parse(text(n, "added"));
+        List<Boolean> wanted = new ArrayList<>();
+        List<FilePriority> priorities = new ArrayList<>();
+        for (JsonNode f : n.path("files")) {
+            if (!f.path("wanted").isBoolean()) {
+                throw new IllegalArgumentException("a file without 'wanted'");
+            }
+            wanted.add(f.path("wanted").asBoolean());
+            FilePriority p = FilePriority.valueOf(text(f, "priority"));
+            if (p == FilePriority.SKIP) {
+                throw new IllegalArgumentException("priority SKIP: unwanted is 'wanted' false");
+            }
+            priorities.add(p);
+        }
+        if (!n.path("paused").isBoolean()) {
+            throw new IllegalArgumentException("no 'paused'");
+        }
+        return new Saved(id.asInt(), hash, torrent, magnet, directory, n.path("paused").asBoolean(), added,
+                wanted, priorities);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        if (!v.isString()) {
+            throw new IllegalArgumentException("no '" + field + "'");
+        }
+        return v.asString();
+    }
+
+    /**
+     * Replaces the list with {@code torrents} and {@code nextId}: first each .torrent not there yet,
+     * then the list, each atomically; then the .torrent files no entry names any more are deleted.
+     */
+    public synchronized void write(List<Saved> torrents, int nextId) throws IOException {
+        ObjectNode root = json.createObjectNode();
+        root.put("version", 1);
+        root.put("nextId", nextId);
+        ArrayNode list = root.putArray("torrents");
+        Set<String> files = new HashSet<>();
+        for (Saved s : torrents) {
+            ObjectNode n = list.addObject();
+            n.put("id", s.id());
+            n.put("infoHash", s.infoHash());
+            if (s.magnet().isPresent()) {
+                n.put("magnet", s.magnet().get());
+            } else {
+                String name = s.infoHash() + ".torrent";
+                files.add(name);
+                Path file = dir.resolve(name);
+                // The .torrent of an info-hash never changes: written once, before the list names it.
+                if (!Files.isRegularFile(file) || Files.size(file) != s.torrent().get().length) {
+                    writeAtomically(file, s.torrent().get());
+                }
+            }
+            n.put("directory", s.directory().toString());
+            n.put("paused", s.paused());
+            n.put("added", s.added().toString());
+            ArrayNode fs = n.putArray("files");
+            for (int i = 0; i < s.wanted().size(); i++) {
+                fs.addObject().put("wanted", s.wanted().get(i)).put("priority", s.priorities().get(i).name());
+            }
+        }
+        writeAtomically(dir.resolve(LIST), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        try (var names = Files.newDirectoryStream(dir, "*.torrent")) {
+            for (Path p : names) {
+                if (!files.contains(p.getFileName().toString())) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** Temporary file, forced to the disk, renamed over {@code target}: the old one or the new one, whole. */
+    static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        // The rename itself is durable once the directory is forced (where the platform can open one).
+        try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // Not every file system lets a directory be opened; the data itself is forced above.
+        }
+    }
+
+    /** Lets the lock go. */
+    @Override
+    public void close() throws IOException {
+        try {
+            lock.release();
+        } finally {
+            lockChannel.close();
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.spate.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spate.engine.FilePriority;
+import dev.spate.engine.Session;
+import dev.spate.engine.SessionConfig;
+import dev.spate.engine.TorrentState;
+import dev.spate.metainfo.TorrentCreator;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The daemon's torrent list on disk: what is written is read back, a damaged list or entry is
+ * skipped and never fatal, a failed write leaves the old list, one store per state directory; and
+ * {@link Torrents} over a store gives the same torrents back to a new session.
+ */
+@Timeout(60)
+class TorrentStoreTest {
+    static final String HASH_A = "0123456789abcdef0123456789abcdef01234567";
+    static final String HASH_B = "89abcdef0123456789abcdef0123456789abcdef";
+
+    @TempDir
+    Path tmp;
+
+    static TorrentStore.Saved torrentA() {
+        return new TorrentStore.Saved(3, HASH_A, Optional.of("d4:infod6:lengthi1eee".getBytes(StandardCharsets.US_ASCII)),
+                Optional.empty(), Path.of("/srv/a"), true, Instant.parse("2026-12-03T10:00:00Z"),
+                List.of(true, false), List.of(FilePriority.HIGH, FilePriority.NORMAL));
+    }
+
+    static TorrentStore.Saved magnetB() {
+        return new TorrentStore.Saved(7, HASH_B, Optional.empty(), Optional.of("magnet:?xt=urn:btih:" + HASH_B),
+                Path.of("/srv/b"), false, Instant.parse("2026-12-03T10:05:00Z"), List.of(), List.of());
+    }
+
+    static void assertSame(TorrentStore.Saved got, TorrentStore.Saved want) {
+        assertThat(got.id()).isEqualTo(want.id());
+        assertThat(got.infoHash()).isEqualTo(want.infoHash());
+        assertThat(got.torrent().map(String::new)).isEqualTo(want.torrent().map(String::new));
+        assertThat(got.magnet()).isEqualTo(want.magnet());
+        assertThat(got.directory()).isEqualTo(want.directory());
+        assertThat(got.paused()).isEqualTo(want.paused());
+        assertThat(got.added()).isEqualTo(want.added());
+        assertThat(got.wanted()).isEqualTo(want.wanted());
+        assertThat(got.priorities()).isEqualTo(want.priorities());
+    }
+
+    @Test
+    void whatIsWrittenIsReadBackAndAnEmptyDirectoryHoldsNothing() throws IOException {
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            assertThat(store.read().torrents()).isEmpty();
+            assertThat(store.read().nextId()).isEqualTo(1);
+            store.write(List.of(torrentA(), magnetB()), 9);
+        }
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            TorrentStore.Contents c = store.read();
+            assertThat(c.nextId()).isEqualTo(9);
+            assertThat(c.torrents()).hasSize(2);
+            assertSame(c.torrents().get(0), torrentA());
+            assertSame(c.torrents().get(1), magnetB());
+            assertThat(tmp.resolve("daemon").resolve(HASH_A + ".torrent")).isRegularFile();
+
+            // Removed from the list: its .torrent goes too.
+            store.write(List.of(magnetB()), 9);
+            assertThat(tmp.resolve("daemon").resolve(HASH_A + ".torrent")).doesNotExist();
+            assertThat(store.read().torrents()).singleElement().satisfies(s -> assertSame(s, magnetB()));
+        }
+    }
+
+    @Test
+    void aListThatIsNotJsonIsLoggedAndTakenAsEmpty() throws IOException {
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(List.of(torrentA()), 4);
+            Files.writeString(tmp.resolve("daemon").resolve(TorrentStore.LIST), "{\"torrents\": [ {\"id\": 3,");
+            assertThat(store.read().torrents()).isEmpty();
+            Files.writeString(tmp.resolve("daemon").resolve(TorrentStore.LIST), "[1, 2]");
+            assertThat(store.read().torrents()).isEmpty();
+        }
+    }
+
+    @Test
+    void aDamagedEntryIsSkippedAndTheOthersKeptAndTheNextIdStaysAboveEveryId() throws IOException {
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(List.of(torrentA(), magnetB()), 1);
+            Path list = tmp.resolve("daemon").resolve(TorrentStore.LIST);
+            String json = Files.readString(list);
+            // A third entry without a directory, a fourth that is not an object, a fifth of bad priority.
+            json = json.replaceFirst("\"torrents\"\\s*:\\s*\\[", "\"torrents\" : [ {\"id\": 20, \"infoHash\": \"" + HASH_B
+                    + "1\", \"magnet\": \"magnet:?\"}, 5, {\"id\": 21, \"infoHash\": \"" + HASH_A
+                    + "\", \"directory\": \"/x\", \"paused\": false, \"added\": \"2026-12-03T10:00:00Z\","
+                    + " \"files\": [{\"wanted\": true, \"priority\": \"URGENT\"}]},");
+            Files.writeString(list, json);
+            TorrentStore.Contents c = store.read();
+            assertThat(c.torrents()).extracting(TorrentStore.Saved::id).containsExactly(3, 7);
+            assertThat(c.nextId()).isEqualTo(8);
+
+            // A .torrent gone from beside the list: that entry alone is skipped.
+            Files.delete(tmp.resolve("daemon").resolve(HASH_A + ".torrent"));
+            assertThat(store.read().torrents()).extracting(TorrentStore.Saved::id).containsExactly(7);
+        }
+    }
+
+    @Test
+    void aWriteThatFailsLeavesTheOldListWhole() throws IOException {
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(List.of(torrentA()), 4);
+            Path list = tmp.resolve("daemon").resolve(TorrentStore.LIST);
+            byte[] before = Files.readAllBytes(list);
+            // The temporary file cannot be created (a directory is in its place): the write fails
+            // before the rename, and the list is the one written before.
+            Files.createDirectories(tmp.resolve("daemon").resolve(TorrentStore.LIST + ".tmp"));
+            assertThatThrownBy(() -> store.write(List.of(torrentA(), magnetB()), 8)).isInstanceOf(IOException.class);
+            assertThat(Files.readAllBytes(list)).isEqualTo(before);
+            assertThat(store.read().torrents()).singleElement().satisfies(s -> assertSame(s, torrentA()));
+        }
+    }
+
+    @Test
+    void aSecondStoreOnTheSameStateDirectoryIsRefusedUntilTheFirstIsClosed() throws IOException {
+        TorrentStore first = TorrentStore.open(tmp);
+        try {
+            assertThatThrownBy(() -> TorrentStore.open(tmp)).isInstanceOf(TorrentStore.StoreLockedException.class)
+                    .hasMessageContaining("another spate daemon").hasMessageContaining(tmp.toString());
+        } finally {
+            first.close();
+        }
+        TorrentStore.open(tmp).close();
+    }
+
+    @Test
+    void torrentsOverAStoreComeBackInANewSessionWithTheirIdsStopStateAndFileChoices() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Path root = Files.createDirectories(data.resolve("t"));
+        Files.write(root.resolve("a.bin"), TransmissionRpcTest.random(40_000, 1));
+        Files.write(root.resolve("b.bin"), TransmissionRpcTest.random(20_000, 2));
+        byte[] torrent = TorrentCreator.builder(root).pieceLength(16384).build().create();
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Files.write(other.resolve("c.bin"), TransmissionRpcTest.random(30_000, 3));
+        byte[] second = TorrentCreator.builder(other.resolve("c.bin")).pieceLength(16384).build().create();
+        Path state = tmp.resolve("state");
+        int idA;
+        int idB;
+        Instant addedA;
+        try (TorrentStore store = TorrentStore.open(state); Session session = open(state)) {
+            Torrents torrents = new Torrents(session, data, store);
+            idA = torrents.add(new Torrents.Source.Bytes(torrent), data, false).torrent().id();
+            idB = torrents.add(new Torrents.Source.Bytes(second), tmp, false).torrent().id();
+            torrents.remove(List.of(idA), false);
+            idA = torrents.add(new Torrents.Source.Bytes(torrent), data, false).torrent().id();
+            torrents.setFiles(List.of(idA), List.of(1), false, null);
+            torrents.setFiles(List.of(idA), List.of(0), null, FilePriority.HIGH);
+            torrents.stop(List.of(idB));
+            addedA = torrents.get(idA).orElseThrow().added();
+        }
+        assertThat(idA).as("ids are not reused").isEqualTo(3);
+        try (TorrentStore store = TorrentStore.open(state); Session session = open(state)) {
+            Torrents torrents = new Torrents(session, data, store);
+            assertThat(torrents.list()).extracting(Torrents.Torrent::id).containsExactly(idB, idA);
+            Torrents.Torrent a = torrents.get(idA).orElseThrow();
+            assertThat(a.added()).isEqualTo(addedA);
+            assertThat(a.downloadDirectory()).isEqualTo(data.toAbsolutePath().normalize());
+            assertThat(a.wanted()).containsExactly(true, false);
+            assertThat(a.priorities()).containsExactly(FilePriority.HIGH, FilePriority.NORMAL);
+            Torrents.Torrent b = torrents.get(idB).orElseThrow();
+            assertThat(b.downloadDirectory()).isEqualTo(tmp.toAbsolutePath().normalize());
+            assertThat(b.status().state()).isEqualTo(TorrentState.PAUSED);
+            int seeding = idA;
+            TransmissionRpcTest.await(() -> torrents.get(seeding).orElseThrow().status().state() == TorrentState.SEEDING);
+            int next = torrents.add(new Torrents.Source.Bytes(TorrentCreator.builder(root.resolve("a.bin"))
+                    .pieceLength(16384).build().create()), data, true).torrent().id();
+            assertThat(next).as("the next id follows the kept ones").isEqualTo(idA + 1);
+        }
+    }
+
+    static Session open(Path state) throws IOException {
+        return Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
+                .stateDirectory(state).localDiscovery(false).dht(false).build());
+    }
+}
