@@ -46,7 +46,7 @@ final class SessionOptions {
 
     @Option(names = "--state", paramLabel = "DIR",
             description = "Where to keep resume data (default $XDG_STATE_HOME/spate, else ~/.local/state/spate);"
-                    + " several spate processes may share one.")
+                    + " several download and seed processes may share one, a daemon keeps its own.")
     Path state;
 
     @Option(names = "--no-lsd",
