@@ -27,11 +27,13 @@ class SpateSwarmOfFiveIT {
         Payload.file(source.resolve("big.bin"), 12_000_000, 12);
         Metainfo meta = TorrentCreator.builder(source).pieceLength(32 * 1024).build().createMetainfo();
         InetAddress lo = InetAddress.getLoopbackAddress();
-        // The seed has one regular and one optimistic slot, so leechers must also get pieces from each other.
+        // The seed has one regular and one optimistic slot, so leechers must also get pieces from each other;
+        // and it is held to 4 MiB/s, else on loopback the first leecher it unchokes can take everything at
+        // once and be the only one to pass pieces on (seen: one uploader in three runs of five).
         List<Session> sessions = new ArrayList<>();
         try {
             Session seed = open(sessions, SessionConfig.builder().localDiscovery(false).dht(false).bindAddress(lo).listenPort(0).uploadSlots(2)
-                    .stateDirectory(tmp.resolve("state")).build());
+                    .uploadRateLimit(4 << 20).stateDirectory(tmp.resolve("state")).build());
             TorrentHandle seeding = seed.add(meta, tmp.resolve("seed"));
             assertThat(seeding.awaitCompletion(Duration.ofSeconds(30))).isTrue();
 
