@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 
 /**
  * What the two sides of the handshake share: the input they have not consumed yet, the bytes they
@@ -230,9 +229,5 @@ abstract sealed class Handshaking permits MseInitiator, MseResponder {
 
     static byte[] zeros(int n) {
         return new byte[n];
-    }
-
-    static boolean equal(byte[] a, byte[] b) {
-        return Arrays.equals(a, b);
     }
 }

@@ -1,10 +1,8 @@
 package dev.spate.mse;
 
-import dev.spate.core.Clock;
 import dev.spate.core.InfoHash;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -32,8 +30,6 @@ public final class Mse {
     public static final int RC4 = Handshaking.RC4;
     private static final int READ_CHUNK = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Only for socket timeouts, which are real time whatever a test's clock says. */
-    private static final Clock CLOCK = Clock.system();
 
     private Mse() {
     }
@@ -100,24 +96,18 @@ public final class Mse {
 
     private static Established run(SocketChannel socket, Handshaking h, byte[] alreadyRead, Duration timeout)
             throws IOException, MseException {
-        long deadline = CLOCK.nanoTime() + timeout.toNanos();
+        long deadline = DeadlineReads.deadline(timeout);
         writeAll(socket, h.takeOutput());
         if (alreadyRead.length > 0) {
             h.receive(alreadyRead);
             writeAll(socket, h.takeOutput());
         }
-        InputStream in = socket.socket().getInputStream();
         byte[] chunk = new byte[READ_CHUNK];
         try {
             while (h.outcome() == null) {
-                long left = deadline - CLOCK.nanoTime();
-                if (left <= 0) {
-                    throw timedOut(timeout, h);
-                }
-                socket.socket().setSoTimeout((int) Math.max(1, left / 1_000_000));
                 int n;
                 try {
-                    n = in.read(chunk);
+                    n = DeadlineReads.read(socket, chunk, 0, chunk.length, deadline);
                 } catch (SocketTimeoutException e) {
                     throw timedOut(timeout, h);
                 }
@@ -129,9 +119,7 @@ public final class Mse {
                 writeAll(socket, h.takeOutput());
             }
         } finally {
-            if (socket.isOpen()) {
-                socket.socket().setSoTimeout(0);
-            }
+            DeadlineReads.clear(socket);
         }
         Handshaking.Outcome o = h.outcome();
         return new Established(o.method(), o.infoHash(),

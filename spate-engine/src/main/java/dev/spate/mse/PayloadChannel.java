@@ -1,9 +1,7 @@
 package dev.spate.mse;
 
-import dev.spate.core.Clock;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.nio.ByteBuffer;
@@ -23,8 +21,6 @@ import java.nio.channels.SocketChannel;
  */
 public final class PayloadChannel implements ByteChannel, GatheringByteChannel {
     private static final int CHUNK = 64 * 1024;
-    /** Only for socket timeouts, which are real time whatever a test's clock says. */
-    private static final Clock CLOCK = Clock.system();
 
     private final SocketChannel socket;
     private final ByteBuffer prefix;
@@ -105,18 +101,12 @@ public final class PayloadChannel implements ByteChannel, GatheringByteChannel {
         if (!dst.hasRemaining()) {
             return;
         }
-        long deadline = CLOCK.nanoTime() + timeout.toNanos();
-        InputStream in = socket.socket().getInputStream();
+        long deadline = DeadlineReads.deadline(timeout);
         byte[] chunk = new byte[dst.remaining()];
         int got = 0;
         try {
             while (got < chunk.length) {
-                long left = deadline - CLOCK.nanoTime();
-                if (left <= 0) {
-                    throw new SocketTimeoutException("timed out");
-                }
-                socket.socket().setSoTimeout((int) Math.max(1, left / 1_000_000));
-                int n = in.read(chunk, got, chunk.length - got);
+                int n = DeadlineReads.read(socket, chunk, got, chunk.length - got, deadline);
                 if (n < 0) {
                     throw new EOFException("connection closed after " + got + " of " + chunk.length + " bytes");
                 }
@@ -126,9 +116,7 @@ public final class PayloadChannel implements ByteChannel, GatheringByteChannel {
             throw new SocketTimeoutException("no " + chunk.length + " bytes within " + timeout.toMillis()
                     + " ms (" + got + " came)");
         } finally {
-            if (socket.isOpen()) {
-                socket.socket().setSoTimeout(0);
-            }
+            DeadlineReads.clear(socket);
         }
         if (decrypt != null) {
             decrypt.apply(chunk, 0, chunk.length);
