@@ -670,12 +670,15 @@ public final class PeerConnection implements PeerLink {
 
     /** A block's bytes as its source writes them, for a peer whose payload must be encrypted on the way. */
     private static final class BlockCopy implements java.nio.channels.WritableByteChannel {
-        /** Requests are at most 16 KiB (the decoder refuses larger), so one buffer of that serves every block. */
-        private ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
+        /**
+         * Made at the first block, so that plaintext connections (most of them) never hold one.
+         * Requests are at most 16 KiB (the decoder refuses larger), so one buffer of that serves every block.
+         */
+        private ByteBuffer buffer;
 
         void clear(int length) {
-            if (buffer.capacity() < length) {
-                buffer = ByteBuffer.allocate(length);
+            if (buffer == null || buffer.capacity() < length) {
+                buffer = ByteBuffer.allocate(Math.max(16 * 1024, length));
             }
             buffer.clear().limit(length);
         }
