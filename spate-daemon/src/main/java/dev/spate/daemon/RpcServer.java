@@ -34,6 +34,10 @@ import tools.jackson.databind.node.ObjectNode;
  * sends it again with it), POST, and a body of at most {@link #MAX_BODY} bytes (413). Then the JSON
  * goes to {@link TransmissionRpc}; a body that is not JSON gets 400 with a result saying so.
  *
+ * <p>The same server streams the torrents' files under {@value Streams#PATH} ({@link Streams}) and
+ * serves {@value Metrics#PATH} ({@link Metrics}); both pass the Host and credential checks, and
+ * neither changes anything, so neither asks for the session id.
+ *
  * <p>Closing stops the server (the session is the caller's).
  */
 public final class RpcServer implements AutoCloseable {
@@ -52,6 +56,8 @@ public final class RpcServer implements AutoCloseable {
     private final String sessionId;
     private final Optional<String> credentials;
     private final Set<String> allowedHosts = new HashSet<>();
+    private final Streams streams;
+    private final Metrics metrics;
 
     /**
      * Listens on {@code address} for RPC on {@code torrents}; with {@code userColonPassword}
@@ -82,6 +88,10 @@ public final class RpcServer implements AutoCloseable {
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.createContext(PATH, this::exchange);
+        this.streams = new Streams(torrents);
+        server.createContext(Streams.PATH, this::stream);
+        this.metrics = new Metrics(torrents);
+        server.createContext(Metrics.PATH, this::metrics);
         server.start();
     }
 
@@ -95,16 +105,51 @@ public final class RpcServer implements AutoCloseable {
         return sessionId;
     }
 
-    private void exchange(HttpExchange ex) throws IOException {
+    /**
+     * The checks every request passes, whatever it asks for: a Host naming this machine (421) and
+     * the credentials when there are any (401). False when the request was answered with a refusal.
+     */
+    private boolean admitted(HttpExchange ex) throws IOException {
+        if (!hostAllowed(ex.getRequestHeaders().getFirst("Host"))) {
+            // 421 Misdirected Request, as Transmission answers a Host not on its list.
+            text(ex, 421, "Unknown host in the Host header: use 127.0.0.1, localhost or the address the RPC is bound to.");
+            return false;
+        }
+        if (credentials.isPresent() && !authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"Spate\"");
+            text(ex, 401, "Unauthorized");
+            return false;
+        }
+        return true;
+    }
+
+    /** A file streamed ({@link Streams}): read-only, so no session id is asked for. */
+    private void stream(HttpExchange ex) throws IOException {
         try (ex) {
-            if (!hostAllowed(ex.getRequestHeaders().getFirst("Host"))) {
-                // 421 Misdirected Request, as Transmission answers a Host not on its list.
-                text(ex, 421, "Unknown host in the Host header: use 127.0.0.1, localhost or the address the RPC is bound to.");
+            if (admitted(ex)) {
+                streams.serve(ex);
+            }
+        }
+    }
+
+    /** The metrics ({@link Metrics}): read-only. */
+    private void metrics(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (!admitted(ex)) {
                 return;
             }
-            if (credentials.isPresent() && !authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"Spate\"");
-                text(ex, 401, "Unauthorized");
+            if (!ex.getRequestMethod().equals("GET")) {
+                ex.getResponseHeaders().set("Allow", "GET");
+                text(ex, 405, "GET the metrics");
+                return;
+            }
+            send(ex, 200, metrics.scrape().getBytes(StandardCharsets.UTF_8), Metrics.CONTENT_TYPE);
+        }
+    }
+
+    private void exchange(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (!admitted(ex)) {
                 return;
             }
             String sent = ex.getRequestHeaders().getFirst(SESSION_ID_HEADER);
@@ -240,6 +285,8 @@ public final class RpcServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        streams.close();
         executor.close();
+        metrics.close();
     }
 }
