@@ -100,6 +100,11 @@ public final class RpcServer implements AutoCloseable {
         return server.getAddress();
     }
 
+    /** How many files are being streamed now. */
+    int openStreams() {
+        return streams.open();
+    }
+
     /** The current session id clients must send back (rpc-spec.md, CSRF protection). */
     String sessionId() {
         return sessionId;

@@ -158,6 +158,11 @@ final class Streams {
         }
     }
 
+    /** How many streams are being read now. */
+    int open() {
+        return open.size();
+    }
+
     /** Ends every stream being read: their readers' next read fails and their requests end. */
     void close() {
         for (InputStream in : open) {
