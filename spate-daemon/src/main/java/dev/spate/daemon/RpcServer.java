@@ -34,9 +34,10 @@ import tools.jackson.databind.node.ObjectNode;
  * sends it again with it), POST, and a body of at most {@link #MAX_BODY} bytes (413). Then the JSON
  * goes to {@link TransmissionRpc}; a body that is not JSON gets 400 with a result saying so.
  *
- * <p>The same server streams the torrents' files under {@value Streams#PATH} ({@link Streams}) and
- * serves {@value Metrics#PATH} ({@link Metrics}); both pass the Host and credential checks, and
- * neither changes anything, so neither asks for the session id.
+ * <p>The same server serves the web UI at {@value WebUi#PATH} ({@link WebUi}), streams the
+ * torrents' files under {@value Streams#PATH} ({@link Streams}) and serves {@value Metrics#PATH}
+ * ({@link Metrics}); each passes the Host and credential checks, and none changes anything, so
+ * none asks for the session id (the UI's changes go through the RPC, which does).
  *
  * <p>Closing stops the server (the session is the caller's).
  */
@@ -58,6 +59,7 @@ public final class RpcServer implements AutoCloseable {
     private final Set<String> allowedHosts = new HashSet<>();
     private final Streams streams;
     private final Metrics metrics;
+    private final WebUi webUi;
 
     /**
      * Listens on {@code address} for RPC on {@code torrents}; with {@code userColonPassword}
@@ -92,6 +94,8 @@ public final class RpcServer implements AutoCloseable {
         server.createContext(Streams.PATH, this::stream);
         this.metrics = new Metrics(torrents);
         server.createContext(Metrics.PATH, this::metrics);
+        this.webUi = new WebUi();
+        server.createContext(WebUi.PATH, this::page);
         server.start();
     }
 
@@ -133,6 +137,15 @@ public final class RpcServer implements AutoCloseable {
         try (ex) {
             if (admitted(ex)) {
                 streams.serve(ex);
+            }
+        }
+    }
+
+    /** The web UI ({@link WebUi}), and the 404 of every path no other context has. */
+    private void page(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (admitted(ex)) {
+                webUi.serve(ex);
             }
         }
     }
