@@ -354,4 +354,16 @@ class TransmissionRpcTest {
         assertThat(t.path("downloadDir").asString()).isEqualTo(tmp.resolve("downloads").toAbsolutePath().toString());
         assertThat(call("torrent-set", "{\"files-unwanted\":[0]}").path("result").asString()).contains("not known yet");
     }
+
+    @Test
+    void withoutCredentialsOnlyThisMachineIsServedAndWithThemAnyClientMayTry() throws Exception {
+        InetAddress elsewhere = InetAddress.getByName("198.18.0.2");
+        assertThat(RpcServer.clientAllowed(InetAddress.getByName("127.0.0.1"), false)).isTrue();
+        assertThat(RpcServer.clientAllowed(InetAddress.getByName("127.5.6.7"), false)).isTrue();
+        assertThat(RpcServer.clientAllowed(InetAddress.getByName("::1"), false)).isTrue();
+        assertThat(RpcServer.clientAllowed(elsewhere, false)).isFalse();
+        assertThat(RpcServer.clientAllowed(InetAddress.getByName("::ffff:198.18.0.2"), false)).isFalse();
+        assertThat(RpcServer.clientAllowed(null, false)).isFalse();
+        assertThat(RpcServer.clientAllowed(elsewhere, true)).isTrue();
+    }
 }
