@@ -209,7 +209,8 @@ class DaemonWithLibtorrentIT {
         Map<String, String> sums = content(seedDir.resolve("picked"), 2, "alpha.bin", 1_000_000, "beta.bin", 300_001,
                 "gamma.bin", 500_000);
         Path torrent = tmp.resolve("picked.torrent");
-        LibtorrentPeer.createTorrent(seedDir.resolve("picked"), torrent, 32_768);
+        LoopbackTracker tracker = started(new LoopbackTracker());
+        LibtorrentPeer.createTorrent(seedDir.resolve("picked"), torrent, 32_768, tracker.url());
         Daemon daemon = daemon();
 
         // No source yet. transmission-remote sends -G with the add (torrent-add's files-unwanted),
@@ -229,7 +230,8 @@ class DaemonWithLibtorrentIT {
         wanted.set(Integer.parseInt(beta), false);
         assertThat(daemon.torrents.get(1).orElseThrow().wanted()).isEqualTo(wanted);
 
-        LibtorrentPeer seed = started(LibtorrentPeer.seed(torrent, seedDir, "--no-trackers",
+        // The seed dials the daemon, and both find each other through the tracker too.
+        LibtorrentPeer seed = started(LibtorrentPeer.seed(torrent, seedDir,
                 "--peer", "127.0.0.1:" + daemon.session.listenPort()));
         await("the wanted files", () -> daemon.status(1).isFinished());
         Path picked = daemon.downloads.resolve("picked");
