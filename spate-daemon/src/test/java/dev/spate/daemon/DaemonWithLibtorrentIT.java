@@ -205,7 +205,7 @@ class DaemonWithLibtorrentIT {
     @Test
     void filesLeftOutWhenAddedAreNeverWrittenAndTheWantedOnesFinishByteExact() throws Exception {
         Path seedDir = tmp.resolve("seed");
-        // Sizes that are no multiple of the piece: beta shares a piece with alpha and one with gamma.
+        // Sizes that are no multiple of the piece: beta shares its first or last piece with a neighbour.
         Map<String, String> sums = content(seedDir.resolve("picked"), 2, "alpha.bin", 1_000_000, "beta.bin", 300_001,
                 "gamma.bin", 500_000);
         Path torrent = tmp.resolve("picked.torrent");
@@ -233,13 +233,16 @@ class DaemonWithLibtorrentIT {
         // The seed dials the daemon, and both find each other through the tracker too.
         LibtorrentPeer seed = started(LibtorrentPeer.seed(torrent, seedDir,
                 "--peer", "127.0.0.1:" + daemon.session.listenPort()));
-        await("the wanted files", () -> daemon.status(1).isFinished());
         Path picked = daemon.downloads.resolve("picked");
+        await("the wanted files", () -> {
+            assertThat(picked.resolve("beta.bin")).as("never created, not even meanwhile").doesNotExist();
+            return daemon.status(1).isFinished();
+        });
         assertThat(sums(picked, sums.keySet())).containsOnlyKeys("alpha.bin", "gamma.bin")
                 .containsEntry("alpha.bin", sums.get("alpha.bin")).containsEntry("gamma.bin", sums.get("gamma.bin"));
         assertThat(picked.resolve("beta.bin")).doesNotExist();
         assertThat(daemon.status(1).isComplete()).as("beta's own pieces are not fetched").isFalse();
-        // The pieces beta shares with alpha and gamma are kept apart, in the daemon's state directory.
+        // The pieces beta shares with its neighbours are kept apart, in the daemon's state directory.
         assertThat(partFiles(daemon.state)).hasSize(1);
         String after = daemon.remote("-t", "1", "-f").out();
         assertThat(fileLine(after, "alpha.bin")).contains("100%", "Yes");
