@@ -91,8 +91,9 @@ final class DaemonCommand implements Callable<Integer> {
              RpcServer rpc = RpcServer.start(new Torrents(session, dir, kept), new InetSocketAddress(bind, rpcPort),
                      Optional.ofNullable(rpcAuth))) {
             InetSocketAddress at = rpc.address();
-            out.printf("spate daemon: peers on port %d, RPC on http://%s%s%n", session.listenPort(),
-                    dev.spate.core.PeerAddress.format(at), RpcServer.PATH);
+            String base = "http://" + dev.spate.core.PeerAddress.format(at);
+            out.printf("spate daemon: peers on port %d, RPC on %s%s, web UI on %s/%n", session.listenPort(),
+                    base, RpcServer.PATH, base);
             out.flush();
             stop.await();
             return interrupt.finish(0);
