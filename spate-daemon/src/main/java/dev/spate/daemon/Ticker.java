@@ -52,6 +52,11 @@ public final class Ticker implements AutoCloseable {
         }
     }
 
+    /** Whether its thread is still alive. */
+    boolean running() {
+        return thread.isAlive();
+    }
+
     /** Stops the thread, waits for it, and writes the counters. */
     @Override
     public void close() {

@@ -272,6 +272,7 @@ public final class TorrentStore implements AutoCloseable {
             try {
                 settings = Optional.of(TorrentSettings.read(n.get("settings"), base, bad));
             } catch (TorrentSettings.LabelException e) {
+                bad.clear();
                 bad.add("labels");
                 ObjectNode rest = (ObjectNode) n.get("settings").deepCopy();
                 rest.remove("labels");

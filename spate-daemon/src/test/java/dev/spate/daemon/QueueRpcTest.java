@@ -320,4 +320,40 @@ class QueueRpcTest {
         assertThat(get(second, "status").path("status").asInt()).isEqualTo(TransmissionRpc.DOWNLOAD);
         assertThat(get(first, "status").path("status").asInt()).isNotEqualTo(TransmissionRpc.DOWNLOAD_WAIT);
     }
+
+    @Test
+    void theWebClientsFieldsAreAnsweredFromWhatTheEngineKnows() throws Exception {
+        open();
+        int id = add("a", 1, true);
+        awaitState(id, TorrentState.SEEDING);
+        JsonNode t = get(id, "pieces", "pieceCount", "fileCount", "file-count", "primary-mime-type", "trackers",
+                "trackerStats", "peers", "webseeds", "group", "sequentialDownload", "startDate", "uploadRatio",
+                "isStalled", "trackerList");
+        // 40 000 bytes in pieces of 16 KiB: three pieces, all verified, the first the high bit.
+        assertThat(t.path("pieceCount").asInt()).isEqualTo(3);
+        assertThat(t.path("pieces").asString()).isEqualTo(Base64.getEncoder().encodeToString(new byte[] {(byte) 0xE0}));
+        assertThat(t.path("fileCount").asInt()).isEqualTo(1);
+        assertThat(t.path("file-count").asInt()).isEqualTo(1);
+        assertThat(t.path("primary-mime-type").asString()).isEqualTo("application/octet-stream");
+        assertThat(t.path("trackers").isArray() && t.path("trackerStats").isArray() && t.path("peers").isArray()
+                && t.path("webseeds").isArray()).isTrue();
+        assertThat(t.path("group").asString()).isEmpty();
+        assertThat(t.path("sequentialDownload").isBoolean()).isTrue();
+        assertThat(t.path("startDate").asLong()).isEqualTo(clock.instant().getEpochSecond());
+        // Nothing uploaded of the bytes there: a ratio of 0 (over the verified bytes, as Transmission).
+        assertThat(t.path("uploadRatio").isDouble()).isTrue();
+        assertThat(t.path("uploadRatio").asDouble()).isZero();
+        assertThat(t.path("isStalled").asBoolean()).isFalse();
+        assertThat(t.path("trackerList").asString()).isEmpty();
+    }
+
+    @Test
+    void theTickerTicksOnItsOwnThreadUntilClosed() throws Exception {
+        open();
+        Ticker ticker = Ticker.start(torrents);
+        assertThat(ticker.torrents()).isSameAs(torrents);
+        assertThat(ticker.running()).isTrue();
+        ticker.close();
+        assertThat(ticker.running()).isFalse();
+    }
 }
