@@ -29,6 +29,9 @@ final class Ledger {
 
     private long uploadedEver;
     private long downloadedEver;
+    /** This run's bytes, as of the last sample (for session-stats). */
+    long runUploaded;
+    long runDownloaded;
     private long downloadingMillis;
     private long seedingMillis;
     private long activityDate;
@@ -61,6 +64,8 @@ final class Ledger {
         long down = moved(s.downloaded(), lastDownloaded);
         uploadedEver += up;
         downloadedEver += down;
+        runUploaded += up;
+        runDownloaded += down;
         lastUploaded = s.uploaded();
         lastDownloaded = s.downloaded();
         if (up > 0 || down > 0) {
@@ -102,6 +107,12 @@ final class Ledger {
         }
         long since = Math.max(startDate.getEpochSecond(), activityDate);
         return Math.max(0, now.getEpochSecond() - since);
+    }
+
+    /** What the store keeps, as of the last sample. */
+    TorrentStore.Counters counters() {
+        return new TorrentStore.Counters(uploadedEver, downloadedEver, downloadingMillis / 1000, seedingMillis / 1000,
+                activityDate, doneDate, editDate);
     }
 
     /** What the store keeps, up to {@code s}. */

@@ -287,7 +287,7 @@ public final class Torrents {
             out.add(new TorrentStore.Saved(e.id, e.handle.infoHash().hex().toLowerCase(java.util.Locale.ROOT),
                     e.metainfo.map(Metainfo::toTorrentFile), e.metainfo.isPresent() ? Optional.empty() : e.magnet,
                     e.directory, e.paused, e.added, wanted, priorities, Optional.of(e.ledger.settings),
-                    e.ledger.counters(e.handle.status()), e.ledger.position, e.ledger.finished));
+                    e.ledger.counters(), e.ledger.position, e.ledger.finished));
         }
         persisted = clock.instant();
         try {
@@ -465,9 +465,8 @@ public final class Torrents {
         try {
             for (Entry e : chosen) {
                 if (byId.remove(e.id) != null) {
-                    TorrentStatus s = e.handle.status();
-                    removedUploaded += s.uploaded();
-                    removedDownloaded += s.downloaded();
+                    removedUploaded += e.ledger.runUploaded;
+                    removedDownloaded += e.ledger.runDownloaded;
                 }
             }
             renumber();
@@ -596,11 +595,14 @@ public final class Torrents {
      * changed. Under the lock.
      */
     private void applyQueue() {
-        Map<Integer, TorrentStatus> statuses = new java.util.HashMap<>();
+        applyQueue(new java.util.HashMap<>());
+    }
+
+    /** As {@link #applyQueue()} with the snapshots already taken (those missing are taken now). Under the lock. */
+    private void applyQueue(Map<Integer, TorrentStatus> statuses) {
         List<Queue.Item> items = new ArrayList<>(byId.size());
         for (Entry e : byId.values()) {
-            TorrentStatus s = e.handle.status();
-            statuses.put(e.id, s);
+            TorrentStatus s = statuses.computeIfAbsent(e.id, k -> e.handle.status());
             items.add(item(e, s));
         }
         boolean stoppedForGood = false;
@@ -654,30 +656,37 @@ public final class Torrents {
      * and time, applies the queue and the seeding limits, and writes the counters now and then.
      */
     void tick() {
-        lock.lock();
-        try {
-            Instant now = clock.instant();
-            for (Entry e : byId.values()) {
-                e.ledger.sample(e.handle.status(), now);
-            }
-            applyQueue();
-            if (store != null && Duration.between(persisted, now).compareTo(COUNTERS_EVERY) >= 0) {
-                persist();
-            }
-        } finally {
-            lock.unlock();
-        }
+        sampleAll(false);
     }
 
     /** Writes everything now (at close: the counters since the last write). */
     void flush() {
+        sampleAll(true);
+    }
+
+    /**
+     * Takes every torrent's snapshot (outside the lock: each is a round trip to the torrent's
+     * thread), then under the lock samples the counters, applies the queue, and writes the list
+     * when {@code write} or when the counters were last written {@link #COUNTERS_EVERY} ago.
+     */
+    private void sampleAll(boolean write) {
+        Map<Integer, TorrentStatus> statuses = new java.util.HashMap<>();
+        for (Entry e : entries()) {
+            statuses.put(e.id, e.handle.status());
+        }
         lock.lock();
         try {
             Instant now = clock.instant();
             for (Entry e : byId.values()) {
-                e.ledger.sample(e.handle.status(), now);
+                TorrentStatus s = statuses.get(e.id);
+                if (s != null) {
+                    e.ledger.sample(s, now);
+                }
             }
-            persist();
+            applyQueue(statuses);
+            if (store != null && (write || Duration.between(persisted, now).compareTo(COUNTERS_EVERY) >= 0)) {
+                persist();
+            }
         } finally {
             lock.unlock();
         }
@@ -794,16 +803,15 @@ public final class Torrents {
         }
     }
 
-    /** This run's statistics (session-stats "current-stats"). */
+    /** This run's statistics (session-stats "current-stats"), as of the last tick. */
     public TorrentStore.Stats currentStats() {
         lock.lock();
         try {
             long up = removedUploaded;
             long down = removedDownloaded;
             for (Entry e : byId.values()) {
-                TorrentStatus s = e.handle.status();
-                up += s.uploaded();
-                down += s.downloaded();
+                up += e.ledger.runUploaded;
+                down += e.ledger.runDownloaded;
             }
             return new TorrentStore.Stats(up, down, addedThisRun, 1,
                     Math.max(0, Duration.between(started, clock.instant()).toSeconds()));
