@@ -21,12 +21,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 /**
  * The daemon's facade: plain request/response methods over one engine {@link Session}, which the
@@ -35,7 +41,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * restarts with a {@link TorrentStore}) and keeps
  * what the engine does not: each torrent's download directory, when it was added, and the files'
  * priorities apart from whether they are wanted (Transmission keeps both; the engine's
- * {@link FilePriority#SKIP} is "unwanted").
+ * {@link FilePriority#SKIP} is "unwanted"); and, in each torrent's {@link Ledger}, its own settings,
+ * its queue place and its counters over restarts. Transmission's queues and seeding limits are
+ * {@link Queue}'s decision, applied here (pause, resume) at every change and every {@link #tick()}.
  *
  * <p>Any thread: the table is guarded by one lock, held only for bookkeeping and for the engine's
  * non-blocking calls; removing with the data (which waits for the deletion) runs outside it.
@@ -570,7 +578,7 @@ public final class Torrents {
     /** Queue positions made 0, 1, ... in their order (ties by id). Under the lock. */
     private void renumber() {
         List<Entry> order = new ArrayList<>(byId.values());
-        order.sort(java.util.Comparator.<Entry>comparingInt(e -> e.ledger.position).thenComparingInt(e -> e.id));
+        order.sort(Comparator.<Entry>comparingInt(e -> e.ledger.position).thenComparingInt(e -> e.id));
         for (int i = 0; i < order.size(); i++) {
             order.get(i).ledger.position = i;
         }
@@ -595,7 +603,7 @@ public final class Torrents {
      * changed. Under the lock.
      */
     private void applyQueue() {
-        applyQueue(new java.util.HashMap<>());
+        applyQueue(new HashMap<>());
     }
 
     /** As {@link #applyQueue()} with the snapshots already taken (those missing are taken now). Under the lock. */
@@ -670,7 +678,7 @@ public final class Torrents {
      * when {@code write} or when the counters were last written {@link #COUNTERS_EVERY} ago.
      */
     private void sampleAll(boolean write) {
-        Map<Integer, TorrentStatus> statuses = new java.util.HashMap<>();
+        Map<Integer, TorrentStatus> statuses = new HashMap<>();
         for (Entry e : entries()) {
             statuses.put(e.id, e.handle.status());
         }
@@ -719,7 +727,7 @@ public final class Torrents {
      * Changes the settings of the torrents of {@code ids} (null: all) with {@code change}, applies
      * their speed limits and seeding limits at once, and keeps them.
      */
-    public void setSettings(Collection<Object> ids, java.util.function.UnaryOperator<TorrentSettings> change) {
+    public void setSettings(Collection<Object> ids, UnaryOperator<TorrentSettings> change) {
         List<Entry> chosen = select(ids);
         lock.lock();
         try {
@@ -747,8 +755,8 @@ public final class Torrents {
         lock.lock();
         try {
             List<Entry> order = new ArrayList<>(byId.values());
-            order.sort(java.util.Comparator.comparingInt(e -> e.ledger.position));
-            java.util.Set<Entry> moved = new java.util.HashSet<>(chosen);
+            order.sort(Comparator.comparingInt(e -> e.ledger.position));
+            Set<Entry> moved = new HashSet<>(chosen);
             moved.retainAll(order);
             switch (move) {
                 case TOP, BOTTOM -> {
@@ -759,14 +767,14 @@ public final class Torrents {
                 case UP -> {
                     for (int i = 1; i < order.size(); i++) {
                         if (moved.contains(order.get(i)) && !moved.contains(order.get(i - 1))) {
-                            java.util.Collections.swap(order, i, i - 1);
+                            Collections.swap(order, i, i - 1);
                         }
                     }
                 }
                 case DOWN -> {
                     for (int i = order.size() - 2; i >= 0; i--) {
                         if (moved.contains(order.get(i)) && !moved.contains(order.get(i + 1))) {
-                            java.util.Collections.swap(order, i, i + 1);
+                            Collections.swap(order, i, i + 1);
                         }
                     }
                 }
@@ -787,7 +795,7 @@ public final class Torrents {
         lock.lock();
         try {
             List<Entry> order = new ArrayList<>(byId.values());
-            order.sort(java.util.Comparator.comparingInt(e -> e.ledger.position));
+            order.sort(Comparator.comparingInt(e -> e.ledger.position));
             for (Entry e : chosen) {
                 if (order.remove(e)) {
                     order.add(Math.max(0, Math.min(position, order.size())), e);

@@ -173,7 +173,8 @@ final class TransmissionRpc {
             TorrentStatus s = t.status();
             down += s.downloadRate();
             up += s.uploadRate();
-            if (status(t) == STOPPED) {
+            // As Transmission counts: a torrent waiting in its queue is not running either.
+            if (status(t) == STOPPED || t.book().queued()) {
                 paused++;
             }
         }
