@@ -443,7 +443,8 @@ public final class Torrents {
                     if (s.state() == TorrentState.ERROR) {
                         e.handle.resume(); // the engine's own retry; the queue leaves a torrent in error alone
                     }
-                    if (Queue.ratioReached(settings, item(e, s))) {
+                    Queue.Item i = item(e, s);
+                    if (i.done() && Queue.ratioReached(settings, i)) {
                         l.settings = l.settings.withSeedRatioMode(TorrentSettings.UNLIMITED);
                     }
                     l.finished = false;

@@ -30,7 +30,7 @@ import tools.jackson.databind.JsonNode;
  */
 @Timeout(60)
 class SonarrShapedTest {
-    /** TransmissionProxy.GetTorrentStatus's fields, labels included (Sonarr's Transmission 4 label support). */
+    /** TransmissionProxy.GetTorrentStatus's fields, labels included (Sonarr's, and Radarr's, for Transmission 4). */
     static final String FIELDS = "[\"id\",\"hashString\",\"name\",\"downloadDir\",\"totalSize\",\"leftUntilDone\","
             + "\"isFinished\",\"eta\",\"status\",\"secondsDownloading\",\"secondsSeeding\",\"errorString\",\"uploadedEver\","
             + "\"downloadedEver\",\"seedRatioLimit\",\"seedRatioMode\",\"seedIdleLimit\",\"seedIdleMode\",\"fileCount\",\"labels\"]";
