@@ -115,10 +115,24 @@ public final class RpcServer implements AutoCloseable {
     }
 
     /**
-     * The checks every request passes, whatever it asks for: a Host naming this machine (421) and
-     * the credentials when there are any (401). False when the request was answered with a refusal.
+     * Whether a request from {@code client} may go on: from this machine always; from elsewhere
+     * only when the server asks for credentials. The command refuses to bind a non-loopback
+     * address without them; this keeps a server started some other way (bound to the wildcard,
+     * say) from serving the network unauthenticated, as Transmission's default whitelist does.
+     */
+    static boolean clientAllowed(InetAddress client, boolean credentialsRequired) {
+        return credentialsRequired || client != null && client.isLoopbackAddress();
+    }
+
+    /**
+     * The checks every request passes, whatever it asks for: from this machine unless there are
+     * credentials (403), a Host naming this machine (421) and the credentials when there are any (401). False when the request was answered with a refusal.
      */
     private boolean admitted(HttpExchange ex) throws IOException {
+        if (!clientAllowed(ex.getRemoteAddress().getAddress(), credentials.isPresent())) {
+            text(ex, 403, "Forbidden: without credentials (--rpc-auth USER:PASS) only this machine may use the daemon.");
+            return false;
+        }
         if (!hostAllowed(ex.getRequestHeaders().getFirst("Host"))) {
             // 421 Misdirected Request, as Transmission answers a Host not on its list.
             text(ex, 421, "Unknown host in the Host header: use 127.0.0.1, localhost or the address the RPC is bound to.");

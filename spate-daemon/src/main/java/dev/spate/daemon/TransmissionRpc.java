@@ -222,7 +222,10 @@ final class TransmissionRpc {
         }
         boolean paused = args.path("paused").isBoolean() ? args.path("paused").booleanValue()
                 : !torrents.sessionSettings().startAddedTorrents();
-        Torrents.Added added = torrents.add(source, dir, paused);
+        List<FileChange> fileChanges = fileChanges(args);
+        // Files chosen with the add (transmission-remote -a X -G 1) apply before anything is fetched:
+        // the torrent is added stopped, its files set, then started unless the add was to be paused.
+        Torrents.Added added = torrents.add(source, dir, paused || !fileChanges.isEmpty());
         if (!added.duplicate()) {
             ObjectNode own = json.createObjectNode();
             if (labels != null) {
@@ -238,6 +241,19 @@ final class TransmissionRpc {
                         t -> TorrentSettings.read(own, t, new ArrayList<>()));
             }
         }
+        if (!added.duplicate() && !fileChanges.isEmpty()) {
+            List<Object> id = List.of(added.torrent().id());
+            try {
+                // A magnet link's files are not known before its metadata: the choice is not kept for then.
+                if (!added.torrent().wanted().isEmpty()) {
+                    setFiles(id, fileChanges);
+                }
+            } finally {
+                if (!paused) {
+                    torrents.start(id);
+                }
+            }
+        }
         ObjectNode t = out.putObject(added.duplicate() ? "torrent-duplicate" : "torrent-added");
         t.put("id", added.torrent().id());
         t.put("name", added.torrent().status().name());
@@ -246,12 +262,27 @@ final class TransmissionRpc {
 
     private void torrentSet(JsonNode args) throws RpcException, Torrents.TorrentsException {
         Collection<Object> ids = ids(args);
+        // Every argument checked before any is applied: the settings, then the file lists.
         JsonNode own = settings.checkTorrentSet(args);
-        record Change(String key, Boolean wanted, FilePriority priority) {
+        setFiles(ids, fileChanges(args));
+        settings.applyTorrentSet(ids, own);
+    }
+
+    /** A change to some files of a torrent: whether they are wanted, or their priority (null: unchanged). */
+    private record FileChange(List<Integer> files, Boolean wanted, FilePriority priority) {
+    }
+
+    /**
+     * The file arguments of torrent-set and torrent-add (files-wanted, files-unwanted, priority-high,
+     * -normal, -low), each a list of file indices, in that order.
+     */
+    private static List<FileChange> fileChanges(JsonNode args) throws RpcException {
+        record Key(String key, Boolean wanted, FilePriority priority) {
         }
-        for (Change c : List.of(new Change("files-wanted", true, null), new Change("files-unwanted", false, null),
-                new Change("priority-high", null, FilePriority.HIGH), new Change("priority-normal", null, FilePriority.NORMAL),
-                new Change("priority-low", null, FilePriority.LOW))) {
+        List<FileChange> changes = new ArrayList<>();
+        for (Key c : List.of(new Key("files-wanted", true, null), new Key("files-unwanted", false, null),
+                new Key("priority-high", null, FilePriority.HIGH), new Key("priority-normal", null, FilePriority.NORMAL),
+                new Key("priority-low", null, FilePriority.LOW))) {
             JsonNode list = args.path(c.key());
             if (list.isMissingNode()) {
                 continue;
@@ -266,9 +297,15 @@ final class TransmissionRpc {
                 }
                 files.add(i.intValue());
             }
-            torrents.setFiles(ids, files, c.wanted(), c.priority());
+            changes.add(new FileChange(files, c.wanted(), c.priority()));
         }
-        settings.applyTorrentSet(ids, own);
+        return changes;
+    }
+
+    private void setFiles(Collection<Object> ids, List<FileChange> changes) throws Torrents.TorrentsException {
+        for (FileChange c : changes) {
+            torrents.setFiles(ids, c.files(), c.wanted(), c.priority());
+        }
     }
 
     private void torrentGet(JsonNode args, ObjectNode out) throws RpcException {
