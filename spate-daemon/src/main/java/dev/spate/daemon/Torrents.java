@@ -256,9 +256,10 @@ public final class Torrents {
                     if (s.paused()) {
                         handle.pause();
                     }
-                    Ledger ledger = new Ledger(s.settings().orElseGet(this::newSettings),
-                            s.queuePosition() >= 0 ? s.queuePosition() : Integer.MAX_VALUE - kept.torrents().size() + order,
-                            s.counters(), clock.instant());
+                    // A list written before positions were kept: the queue in the list's order, after any kept.
+                    int position = s.queuePosition() >= 0 ? s.queuePosition() : Integer.MAX_VALUE / 2 + order;
+                    Ledger ledger = new Ledger(s.settings().orElseGet(this::newSettings), position, s.counters(),
+                            clock.instant());
                     order++;
                     ledger.finished = s.finished();
                     ledger.engineRunning = !s.paused();

@@ -232,6 +232,26 @@ class QueueRpcTest {
         assertThat(get(first, "status").path("status").asInt()).isEqualTo(TransmissionRpc.DOWNLOAD);
     }
 
+    @Test
+    void queuePositionsAndTheQueueItselfComeBackAfterARestart() throws Exception {
+        open();
+        result("session-set", "{\"download-queue-size\":1}");
+        int first = add("a", 1, false);
+        int second = add("b", 2, false);
+        int third = add("c", 3, false);
+        result("queue-move-bottom", "{\"ids\":[" + first + "]}");
+        assertThat(positions(first, second, third)).containsExactly(2, 0, 1);
+
+        close();
+        open();
+        assertThat(positions(first, second, third)).containsExactly(2, 0, 1);
+        // Every torrent was running or waiting: the queue lets the top one run, the others wait.
+        assertThat(get(second, "status").path("status").asInt()).isEqualTo(TransmissionRpc.DOWNLOAD);
+        assertThat(get(third, "status").path("status").asInt()).isEqualTo(TransmissionRpc.DOWNLOAD_WAIT);
+        assertThat(get(first, "status").path("status").asInt()).isEqualTo(TransmissionRpc.DOWNLOAD_WAIT);
+        awaitState(first, TorrentState.PAUSED);
+    }
+
     List<Integer> positions(int... ids) throws IOException {
         List<Integer> out = new java.util.ArrayList<>();
         for (int id : ids) {
