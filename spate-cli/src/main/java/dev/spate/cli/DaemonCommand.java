@@ -1,6 +1,7 @@
 package dev.spate.cli;
 
 import dev.spate.daemon.RpcServer;
+import dev.spate.daemon.Ticker;
 import dev.spate.daemon.TorrentStore;
 import dev.spate.daemon.Torrents;
 import dev.spate.engine.Session;
@@ -88,7 +89,9 @@ final class DaemonCommand implements Callable<Integer> {
         try (TorrentStore kept = store;
              Interrupt interrupt = new Interrupt(stop);
              Session session = network.open(spec);
-             RpcServer rpc = RpcServer.start(new Torrents(session, dir, kept), new InetSocketAddress(bind, rpcPort),
+             // The tick (queue, seeding limits, counters) stops before the session closes, and writes the counters.
+             Ticker ticker = Ticker.start(new Torrents(session, dir, kept));
+             RpcServer rpc = RpcServer.start(ticker.torrents(), new InetSocketAddress(bind, rpcPort),
                      Optional.ofNullable(rpcAuth))) {
             InetSocketAddress at = rpc.address();
             String base = "http://" + dev.spate.core.PeerAddress.format(at);

@@ -321,8 +321,9 @@ class TransmissionRpcTest {
 
         assertThat(call("torrent-stop", "{\"ids\":[1]}").path("result").asString()).isEqualTo("success");
         await(() -> handle.status().state() == TorrentState.PAUSED);
+        // Transmission's isFinished is "done seeding" (a seeding limit reached), not "stopped when done".
         assertThat(call("torrent-get", "{\"fields\":[\"status\",\"isFinished\"]}").path("arguments").path("torrents").get(0)
-                .toString()).isEqualTo("{\"status\":0,\"isFinished\":true}");
+                .toString()).isEqualTo("{\"status\":0,\"isFinished\":false}");
         call("torrent-start", "{\"ids\":[1]}");
         await(() -> handle.status().state() == TorrentState.SEEDING);
 
