@@ -230,7 +230,26 @@ class WebUiIT {
         });
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("detail")));
         wait.until(d -> d.findElement(By.id("detail-title")).getText().equals("Album"));
+        // Its other tabs: the tracker it announced to, and every piece verified.
+        click(d -> d.findElement(By.id("tab-trackers")));
+        wait.until(d -> d.findElement(By.cssSelector("#trackers tbody")).getText().contains(tracker.url()));
+        click(d -> d.findElement(By.id("tab-pieces")));
+        wait.until(d -> d.findElement(By.id("piece-summary")).getText().matches("([1-9]\\d*) of \\1 pieces verified"));
+        click(d -> d.findElement(By.id("tab-files")));
         browser.findElement(By.id("detail-close")).sendKeys(Keys.ENTER);
+
+        // The session's download limit, set in the limits dialog, is the daemon's.
+        click(d -> d.findElement(By.id("open-limits")));
+        WebElement down = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("limit-down")));
+        down.clear();
+        down.sendKeys("750");
+        if (!browser.findElement(By.id("limit-down-on")).isSelected()) {
+            browser.findElement(By.id("limit-down-on")).click();
+        }
+        browser.findElement(By.id("limits-save")).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("limits")));
+        String settings = sessionGet();
+        assertThat(settings).contains("\"speed-limit-down\":750").contains("\"speed-limit-down-enabled\":true");
 
         // Pause and resume the album.
         select(2); // the film was ticked to start it: untick it
@@ -251,6 +270,13 @@ class WebUiIT {
         await("the film's data deleted", () -> !Files.exists(tmp.resolve("downloads/Film")));
         assertThat(torrents.list()).extracting(Torrents.Torrent::id).containsExactly(1);
         assertThat(tmp.resolve("downloads/Album/one.flac")).exists();
+    }
+
+    /** session-get's answer, through the RPC as any client asks it. */
+    String sessionGet() throws Exception {
+        String body = "{\"method\":\"session-get\"}";
+        String id = Http.send(rpc.address(), "POST", RpcServer.PATH, body).header(RpcServer.SESSION_ID_HEADER);
+        return Http.send(rpc.address(), "POST", RpcServer.PATH, body, RpcServer.SESSION_ID_HEADER + ": " + id).body();
     }
 
     int fileIndex(int id, String name) {
