@@ -117,7 +117,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             connections.dial();
         }, this::counters, this::post);
         this.resume = new ResumeSaver(context.disk(), storage, context.resumes().entry(hash, directory),
-                context.clock(), download::have, this::post);
+                context.clock(), download::have, this::post, () -> lifecycle.state() == TorrentState.DOWNLOADING
+                        || lifecycle.state() == TorrentState.CHECKING);
         this.inbox = new Inbox(context, info.pieceLength(), connections, upload, this);
         this.metadataServer = new MetadataServer(metainfo.infoBytes(), info.isPrivate(), context.clock());
         this.pex = new Pex(config.pex(), info.isPrivate(), context.clock(), this);
@@ -153,6 +154,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
                         return;
                     }
                     download.alreadyHave(outcome.have());
+                    resume.checked(outcome.clean());
                     if (!outcome.trusted()) {
                         resume.changed();
                     }
@@ -171,6 +173,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         if (complete) {
             completed();
+        } else {
+            resume.save(); // the record says running from now on: pieces will be written
         }
         adoptCarried();
         trackers.start();
@@ -293,7 +297,6 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             publish(new Event.PieceLost(hash, piece));
         }
         resume.changed();
-        resume.save();
         boolean finished = download.isFinished();
         if (!activeAfterRecheck) {
             lifecycle.go(TorrentState.PAUSED);
@@ -315,6 +318,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             }
             upload.markDue();
         }
+        resume.save(); // in the state it ended in: clean unless downloading
         snapshot();
     }
 
