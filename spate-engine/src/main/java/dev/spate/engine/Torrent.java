@@ -79,6 +79,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final PieceWaiters waiters = new PieceWaiters();
     /** Pieces verified while a recheck runs (it may have read them before their write); null when none runs. */
     private dev.spate.core.Bitfield verifiedDuringRecheck;
+    /**
+     * Added paused ({@link TorrentOptions#paused()}) and not resumed since: once the check at start
+     * is over it is paused instead of activated, so nobody hears of it first.
+     */
+    private boolean pausedAtCheck;
     /** While a recheck runs: whether the torrent is to be active when it ends (not paused before or meanwhile). */
     private boolean activeAfterRecheck;
     /** While a recheck runs: whether peers, trackers and discovery are stopped (it was paused before or meanwhile). */
@@ -100,6 +105,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         this.onRemoved = onRemoved;
         FileChoice choice = new FileChoice(info, options);
         this.options = options;
+        this.pausedAtCheck = options.paused();
         this.directory = directory;
         this.storage = new MovableStorage(context.storage().open(info, directory,
                 context.resumes().partsLocation(hash, directory), choice.wantedFiles()), choice.wantedFiles());
@@ -159,7 +165,17 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
                         resume.changed();
                     }
                     checked = true;
-                    if (lifecycle.state() == TorrentState.CHECKING) {
+                    if (lifecycle.state() != TorrentState.CHECKING) {
+                        return; // paused meanwhile
+                    }
+                    if (pausedAtCheck) {
+                        lifecycle.go(TorrentState.PAUSED);
+                        if (download.isFinished()) {
+                            completed();
+                        }
+                        resume.save(); // a clean record of what was found
+                        snapshot();
+                    } else {
                         activate();
                     }
                 }));
@@ -335,6 +351,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     }
 
     private void resumeNow() {
+        pausedAtCheck = false; // added paused: it starts once its check is over, or now
         if (verifiedDuringRecheck != null) {
             activeAfterRecheck = true; // active again once the recheck ends
             return;
