@@ -372,6 +372,19 @@ final class Handle implements TorrentHandle {
     }
 
     @Override
+    public void reannounce() {
+        Torrent t = torrent;
+        if (t != null) {
+            t.reannounce();
+            return;
+        }
+        MetadataResolver r = resolver;
+        if (r != null) {
+            r.reannounce();
+        }
+    }
+
+    @Override
     public void recheck() {
         Torrent t = torrent;
         if (t != null) {

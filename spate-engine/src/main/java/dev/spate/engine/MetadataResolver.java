@@ -229,6 +229,16 @@ final class MetadataResolver implements PeerConnection.Listener {
         });
     }
 
+    /** Announces to the link's trackers and the DHT now, as {@link Torrent#reannounce} does; not while paused. */
+    void reannounce() {
+        post(() -> {
+            if (!paused && !over) {
+                trackers.reannounce();
+                context.dht().reannounce(hash);
+            }
+        });
+    }
+
     void resume() {
         post(() -> {
             if (paused && !over) {

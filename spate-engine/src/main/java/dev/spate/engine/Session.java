@@ -155,6 +155,13 @@ public final class Session implements AutoCloseable {
                     }
 
                     @Override
+                    public void reannounce(InfoHash hash) {
+                        if (dht != null) {
+                            dht.reannounce(hash);
+                        }
+                    }
+
+                    @Override
                     public void nodeSeen(InetSocketAddress node) {
                         if (dht != null) {
                             dht.nodeSeen(node);

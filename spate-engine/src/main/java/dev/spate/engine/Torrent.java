@@ -339,6 +339,23 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     }
 
 
+    /**
+     * Announces to the trackers and the DHT now, as far as their limits allow ({@link
+     * Announcer#reannounce}, {@link DhtSchedule#reannounce}); only while downloading or seeding.
+     * Any thread.
+     */
+    void reannounce() {
+        post(() -> {
+            if (!lifecycle.isActive()) {
+                return; // paused, checking, over: nobody is to hear of it now
+            }
+            trackers.reannounce();
+            if (!info.isPrivate()) {
+                context.dht().reannounce(hash);
+            }
+        });
+    }
+
     /** Starts again after {@link #pause()}; once a move under way is done. Any thread. */
     void resume() {
         post(() -> {

@@ -46,11 +46,17 @@ class PausedStartLoopTest extends TorrentLoopHarness {
             assertThat(dialled.size()).as("peers dialled").isEqualTo(dialledBefore);
             assertThat(discovery).as("local service discovery").isEmpty();
             assertThat(dhtCalls).as("DHT").noneMatch(c -> c.startsWith("join"));
+            torrent.reannounce();
+            loop.runPending();
+            assertThat(dhtCalls).as("a paused torrent ignores a reannounce").isEmpty();
 
             torrent.resume();
             awaitState(TorrentState.SEEDING);
             assertThat(tracker.arrivals.poll(5, TimeUnit.SECONDS)).isEqualTo("started");
             assertThat(tracker.events).containsExactly("started");
+            torrent.reannounce();
+            loop.runPending();
+            assertThat(dhtCalls).as("an active one looks itself up again").contains("reannounce " + torrent.hash().hex());
         }
     }
 

@@ -73,7 +73,7 @@ abstract class TorrentLoopHarness {
             discovery.add("leave " + hash.hex());
         }
     };
-    /** What the torrents asked of the DHT, in order: "join HEX announce CONTACTS", "leave HEX", "node ADDR". */
+    /** What the torrents asked of the DHT, in order: "join HEX announce CONTACTS", "leave HEX", "reannounce HEX", "node ADDR". */
     final List<String> dhtCalls = new CopyOnWriteArrayList<>();
     /** The DHT port the torrents see; 0 is no DHT. */
     volatile int dhtPort = 0;
@@ -86,6 +86,11 @@ abstract class TorrentLoopHarness {
         @Override
         public void leave(InfoHash hash) {
             dhtCalls.add("leave " + hash.hex());
+        }
+
+        @Override
+        public void reannounce(InfoHash hash) {
+            dhtCalls.add("reannounce " + hash.hex());
         }
 
         @Override
