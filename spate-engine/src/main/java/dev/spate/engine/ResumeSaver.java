@@ -68,7 +68,7 @@ final class ResumeSaver {
         this.lastSave = clock.nanoTime();
     }
 
-    /** The last save started on the pool (done when none is). Any thread. */
+    /** The last save started on the pool, done once its outcome is posted to the loop (done when none is). Any thread. */
     CompletableFuture<Void> inFlight() {
         return inFlight;
     }
@@ -120,9 +120,9 @@ final class ResumeSaver {
         dirty = false;
         saving = true;
         lastSave = clock.nanoTime();
+        // Done once its outcome is queued on the loop, so a test can wait for it and then drain the loop.
         CompletableFuture<Void> save = ResumeCheck.saveAsync(disk, storage, entry, have.get(), clean);
-        inFlight = save;
-        save.whenComplete((ok, failure) -> post.test(() -> {
+        inFlight = save.whenComplete((ok, failure) -> post.test(() -> {
                     saving = false;
                     if (failure != null) {
                         dirty = true;

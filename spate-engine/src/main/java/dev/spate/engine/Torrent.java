@@ -982,6 +982,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         return loop.post(task);
     }
 
+    /** When its resume data is written, for tests that wait for a save. */
+    ResumeSaver resumeSaver() {
+        return resume;
+    }
+
     /** The torrent's mailbox, for tests that drive the loop by hand. */
     Mailbox loop() {
         return loop;

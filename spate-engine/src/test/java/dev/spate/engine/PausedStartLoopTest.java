@@ -67,9 +67,13 @@ class PausedStartLoopTest extends TorrentLoopHarness {
         try (AnnouncerTest.HoldingTracker tracker = new AnnouncerTest.HoldingTracker(false)) {
             metainfo = metainfo(data, List.of(tracker.url()));
             events.clear();
+            checkGate = new java.util.concurrent.CountDownLatch(1); // the check hashes, held here
             torrent = newTorrent(CONFIG, TorrentOptions.defaults().withPaused(true));
             torrent.start();
-            torrent.resume(); // queued behind the start, before the check's outcome
+            torrent.resume(); // before the check's outcome
+            loop.runPending();
+            assertThat(lastState()).isEqualTo(TorrentState.CHECKING);
+            checkGate.countDown();
             awaitState(TorrentState.DOWNLOADING);
             assertThat(events).filteredOn(e -> e instanceof Event.StateChanged).extracting(e -> ((Event.StateChanged) e).to())
                     .containsExactly(TorrentState.CHECKING, TorrentState.DOWNLOADING);
