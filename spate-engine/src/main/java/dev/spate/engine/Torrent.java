@@ -150,7 +150,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     // ---- lifecycle ----
 
-    /** Checks what is on disk, then starts downloading or seeding. */
+    /** Checks what is on disk, then starts downloading or seeding (or pauses, when added paused). */
     void start() {
         post(lifecycle::announceStart);
         ResumeCheck.load(context.disk(), storage, resume.entry(), (done, total) -> { })
