@@ -1,6 +1,7 @@
 package dev.spate.cli;
 
 import dev.spate.daemon.RpcServer;
+import dev.spate.daemon.Ticker;
 import dev.spate.daemon.TorrentStore;
 import dev.spate.daemon.Torrents;
 import dev.spate.engine.Session;
@@ -88,11 +89,14 @@ final class DaemonCommand implements Callable<Integer> {
         try (TorrentStore kept = store;
              Interrupt interrupt = new Interrupt(stop);
              Session session = network.open(spec);
-             RpcServer rpc = RpcServer.start(new Torrents(session, dir, kept), new InetSocketAddress(bind, rpcPort),
+             // The tick (queue, seeding limits, counters) stops before the session closes, and writes the counters.
+             Ticker ticker = Ticker.start(new Torrents(session, dir, kept));
+             RpcServer rpc = RpcServer.start(ticker.torrents(), new InetSocketAddress(bind, rpcPort),
                      Optional.ofNullable(rpcAuth))) {
             InetSocketAddress at = rpc.address();
-            out.printf("spate daemon: peers on port %d, RPC on http://%s%s%n", session.listenPort(),
-                    dev.spate.core.PeerAddress.format(at), RpcServer.PATH);
+            String base = "http://" + dev.spate.core.PeerAddress.format(at);
+            out.printf("spate daemon: peers on port %d, RPC on %s%s, web UI on %s/%n", session.listenPort(),
+                    base, RpcServer.PATH, base);
             out.flush();
             stop.await();
             return interrupt.finish(0);

@@ -18,15 +18,16 @@ import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code spate info FILE.torrent|URL|MAGNET [--json] [--save FILE]}: what a torrent holds; a magnet
@@ -99,21 +100,19 @@ final class InfoCommand implements Callable<Integer> {
         List<ScrapeReport> reports = scrape ? Scrapes.scrape(meta, Duration.ofSeconds(
                 timeoutSeconds != null ? timeoutSeconds : SCRAPE_TIMEOUT_SECONDS)) : List.of();
         if (json) {
-            Map<String, Object> m = toMap(meta);
+            ObjectNode m = toJson(meta);
             if (scrape) {
-                List<Object> list = new ArrayList<>();
+                ArrayNode list = m.putArray("scrape");
                 for (ScrapeReport r : reports) {
-                    Map<String, Object> rm = new LinkedHashMap<>();
-                    rm.put("url", r.url());
-                    rm.put("seeders", r.error().isPresent() ? null : r.seeders());
-                    rm.put("completed", r.error().isPresent() ? null : r.completed());
-                    rm.put("leechers", r.error().isPresent() ? null : r.leechers());
+                    boolean failed = r.error().isPresent();
+                    ObjectNode rm = list.addObject().put("url", r.url());
+                    rm.put("seeders", failed ? null : r.seeders());
+                    rm.put("completed", failed ? null : r.completed());
+                    rm.put("leechers", failed ? null : r.leechers());
                     rm.put("error", r.error().orElse(null));
-                    list.add(rm);
                 }
-                m.put("scrape", list);
             }
-            out.print(Json.write(m) + "\n");
+            out.print(JsonOutput.write(m) + "\n");
         } else {
             out.print(text(meta));
             if (scrape) {
@@ -264,9 +263,10 @@ final class InfoCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    static Map<String, Object> toMap(Metainfo meta) {
+    /** The torrent as {@code --json} prints it; absent optional fields are nulls, so every key is always there. */
+    static ObjectNode toJson(Metainfo meta) {
         TorrentInfo info = meta.info();
-        Map<String, Object> m = new LinkedHashMap<>();
+        ObjectNode m = JsonNodeFactory.instance.objectNode();
         m.put("name", info.name());
         m.put("infoHash", meta.infoHashHex());
         if (meta.version() != Metainfo.Version.V1) {
@@ -278,9 +278,9 @@ final class InfoCommand implements Callable<Integer> {
         m.put("pieceCount", info.pieceCount());
         m.put("private", info.isPrivate());
         m.put("multiFile", info.multiFile());
-        List<Object> files = new ArrayList<>();
+        ArrayNode files = m.putArray("files");
         for (FileEntry f : info.dataFiles()) {
-            Map<String, Object> fm = new LinkedHashMap<>();
+            ObjectNode fm = files.addObject();
             fm.put("path", f.displayPath());
             fm.put("length", f.length());
             if (f.isExecutable()) {
@@ -289,16 +289,20 @@ final class InfoCommand implements Callable<Integer> {
             if (f.isSymlink()) {
                 fm.put("symlinkTarget", String.join("/", f.symlinkTarget()));
             }
-            files.add(fm);
         }
-        m.put("files", files);
-        m.put("trackerTiers", meta.trackerTiers());
-        m.put("webSeeds", meta.webSeeds());
+        ArrayNode tiers = m.putArray("trackerTiers");
+        for (List<String> tier : meta.trackerTiers()) {
+            ArrayNode urls = tiers.addArray();
+            tier.forEach(urls::add);
+        }
+        ArrayNode webSeeds = m.putArray("webSeeds");
+        meta.webSeeds().forEach(webSeeds::add);
         m.put("createdBy", meta.createdBy().orElse(null));
         m.put("creationDate", meta.creationDate().map(i -> i.getEpochSecond()).orElse(null));
         m.put("comment", meta.comment().orElse(null));
         if (!meta.warnings().isEmpty()) {
-            m.put("warnings", meta.warnings());
+            ArrayNode warnings = m.putArray("warnings");
+            meta.warnings().forEach(warnings::add);
         }
         return m;
     }

@@ -55,7 +55,7 @@ final class TerminalText {
 
     /**
      * Whether {@code c} is one the terminal could act on rather than show; a surrogate counts
-     * (callers keep well-formed pairs). {@link Json} escapes the same set.
+     * (callers keep well-formed pairs). {@link JsonOutput} escapes the same set.
      */
     static boolean isUnsafe(char c) {
         return c < 0x20 || (c >= 0x7f && c <= 0x9f)

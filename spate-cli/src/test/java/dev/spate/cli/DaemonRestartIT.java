@@ -99,6 +99,21 @@ class DaemonRestartIT {
         return r.body();
     }
 
+    /** The daemon's answer to {@code method} with {@code arguments}, as JSON text. */
+    static String rpc(int rpcPort, String method, String arguments) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI uri = URI.create("http://127.0.0.1:" + rpcPort + "/transmission/rpc");
+        String body = "{\"method\":\"" + method + "\",\"arguments\":" + arguments + "}";
+        HttpResponse<String> first = http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        String sid = first.headers().firstValue("X-Transmission-Session-Id").orElseThrow();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).header("X-Transmission-Session-Id", sid)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("\"result\":\"success\"");
+        return r.body();
+    }
+
     static long number(String json, String field) {
         Matcher m = Pattern.compile("\"" + field + "\"\\s*:\\s*(-?[0-9.]+)").matcher(json);
         assertThat(m.find()).as(field + " in " + json).isTrue();
@@ -170,15 +185,67 @@ class DaemonRestartIT {
             assertThat(second.exitValue()).as(refused).isNotZero();
             assertThat(refused).contains("another spate daemon is running on state directory");
 
+            // downloadedEver is kept over restarts (what the daemon wrote last, at most a minute old
+            // after a kill -9): this run's bytes are what it grows by from here.
+            long keptEver = number(torrentGet(rpc2, 1, "\"downloadedEver\""), "downloadedEver");
+            assertThat(keptEver).isBetween(0L, atKill + SIZE / 10);
             seeding.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), again.peerPort()));
             await("downloaded after the restart", () -> verified(rpc2, 1) == SIZE);
             assertThat(Files.readAllBytes(downloads.resolve("big.bin"))).as("byte-exact").isEqualTo(big);
-            long fetched = number(torrentGet(rpc2, 1, "\"downloadedEver\""), "downloadedEver");
+            long fetched = number(torrentGet(rpc2, 1, "\"downloadedEver\""), "downloadedEver") - keptEver;
             // At most what was missing at the kill, and the blocks of pieces unfinished then.
             assertThat(fetched).as("what was verified before the kill is not fetched again")
                     .isLessThanOrEqualTo(SIZE - atKill + SIZE / 10);
             assertThat(DaemonIT.remote(rpc2, "-l")).containsPattern("(?m)^\\s*2\\s.*Stopped.*other\\.bin");
             assertThat(verified(rpc2, 2)).as("the stopped torrent fetched nothing").isZero();
+        } finally {
+            for (Daemon d : new Daemon[] {daemon, again}) {
+                if (d != null) {
+                    d.process().destroyForcibly();
+                    d.process().waitFor(20, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    @Test
+    void settingsLabelsAndCountersSurviveACleanRestart() throws Exception {
+        assumeTrue(Files.isExecutable(DaemonIT.REMOTE), "transmission-remote (package transmission-cli) is not installed");
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Files.write(data.resolve("kept.bin"), "seeded for a while\n".repeat(5000).getBytes(StandardCharsets.UTF_8));
+        Path torrent = tmp.resolve("kept.torrent");
+        Files.write(torrent, TorrentCreator.builder(data.resolve("kept.bin")).build().create());
+        Path state = tmp.resolve("state");
+        Daemon daemon = null;
+        Daemon again = null;
+        try {
+            daemon = start(state, data);
+            int rpc = daemon.rpcPort();
+            assertThat(DaemonIT.remote(rpc, "-a", torrent.toString())).contains("success");
+            assertThat(DaemonIT.remote(rpc, "-t", "1", "-L", "tv,hd")).contains("success");
+            assertThat(DaemonIT.remote(rpc, "-gsr", "3.5")).contains("success");
+            rpc(rpc, "session-set", "{\"download-queue-size\":7}");
+            // The tick counts the seconds seeding.
+            await("seeded two seconds", () -> {
+                try {
+                    return number(torrentGet(rpc, 1, "\"secondsSeeding\""), "secondsSeeding") >= 2;
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            daemon.process().destroy(); // SIGTERM: the counters are written on the way out
+            assertThat(daemon.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+            again = start(state, data);
+            int rpc2 = again.rpcPort();
+            String t = torrentGet(rpc2, 1, "\"labels\",\"secondsSeeding\",\"doneDate\"");
+            assertThat(t).contains("\"labels\":[\"tv\",\"hd\"]");
+            assertThat(number(t, "secondsSeeding")).as("the seconds seeded before the stop").isGreaterThanOrEqualTo(2);
+            assertThat(number(t, "doneDate")).isPositive();
+            String session = rpc(rpc2, "session-get", "{}");
+            assertThat(session).contains("\"seedRatioLimit\":3.5").contains("\"seedRatioLimited\":true")
+                    .contains("\"download-queue-size\":7");
+            assertThat(rpc(rpc2, "session-stats", "{}")).containsPattern("\"cumulative-stats\":\\{[^}]*\"sessionCount\":2");
         } finally {
             for (Daemon d : new Daemon[] {daemon, again}) {
                 if (d != null) {

@@ -145,6 +145,55 @@ class InfoCommandTest {
                 Map.entry("comment", "first \"test\"\nsecond line"));
     }
 
+    /**
+     * {@code --scrape --json}: a report per tracker at the end, its counts from a scrape answered on
+     * 127.0.0.1, and nulls with the error for a tracker nobody listens on.
+     */
+    @Test
+    void jsonWithScrapeEndsWithOneReportPerTrackerCountsOrNullsAndTheError() throws IOException {
+        com.sun.net.httpserver.HttpServer tracker = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 4);
+        byte[][] hash = new byte[1][];
+        tracker.createContext("/scrape", ex -> {
+            try (ex) {
+                byte[] body = Bencode.encode(BDictionary.builder().put("files", BDictionary.builder()
+                        .put(BDictionary.key(hash[0]), BDictionary.builder().put("complete", 3).put("downloaded", 7)
+                                .put("incomplete", 2).build())
+                        .build()).build());
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body);
+            }
+        });
+        tracker.start();
+        try {
+            String live = "http://127.0.0.1:" + tracker.getAddress().getPort() + "/announce";
+            Path file = tmp.resolve("scraped.torrent");
+            TorrentCreator.Builder b = TorrentCreator.builder(data(tmp.resolve("s.bin"), 1000, 5))
+                    .trackerTier(List.of(live)).tracker("http://127.0.0.1:1/announce");
+            Files.write(file, b.build().create());
+            hash[0] = b.build().createMetainfo().infoHash();
+
+            Cli.Result r = Cli.run("info", "--json", "--scrape", "--timeout", "5", file.toString());
+
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            @SuppressWarnings("unchecked")
+            Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
+            assertThat(List.copyOf(json.keySet())).last().isEqualTo("scrape");
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> reports = (List<Map<String, Object>>) json.get("scrape");
+            assertThat(reports).hasSize(2);
+            assertThat(List.copyOf(reports.get(0).keySet())).containsExactly("url", "seeders", "completed", "leechers", "error");
+            assertThat(reports.get(0)).containsEntry("url", live).containsEntry("seeders", 3L).containsEntry("completed", 7L)
+                    .containsEntry("leechers", 2L).containsEntry("error", null);
+            assertThat(List.copyOf(reports.get(1).keySet())).containsExactly("url", "seeders", "completed", "leechers", "error");
+            assertThat(reports.get(1)).containsEntry("url", "http://127.0.0.1:1/announce").containsEntry("seeders", null)
+                    .containsEntry("completed", null).containsEntry("leechers", null);
+            assertThat(reports.get(1).get("error")).asString().isNotBlank();
+        } finally {
+            tracker.stop(0);
+        }
+    }
+
     @Test
     void jsonOfAMultiFileTorrentListsFilesWithPathsAndLengthsAndNullsForAbsentFields() throws IOException {
         Path file = tmp.resolve("tree.torrent");

@@ -34,6 +34,11 @@ import tools.jackson.databind.node.ObjectNode;
  * sends it again with it), POST, and a body of at most {@link #MAX_BODY} bytes (413). Then the JSON
  * goes to {@link TransmissionRpc}; a body that is not JSON gets 400 with a result saying so.
  *
+ * <p>The same server serves the web UI at {@value WebUi#PATH} ({@link WebUi}), streams the
+ * torrents' files under {@value Streams#PATH} ({@link Streams}) and serves {@value Metrics#PATH}
+ * ({@link Metrics}); each passes the Host and credential checks, and none changes anything, so
+ * none asks for the session id (the UI's changes go through the RPC, which does).
+ *
  * <p>Closing stops the server (the session is the caller's).
  */
 public final class RpcServer implements AutoCloseable {
@@ -52,6 +57,9 @@ public final class RpcServer implements AutoCloseable {
     private final String sessionId;
     private final Optional<String> credentials;
     private final Set<String> allowedHosts = new HashSet<>();
+    private final Streams streams;
+    private final Metrics metrics;
+    private final WebUi webUi;
 
     /**
      * Listens on {@code address} for RPC on {@code torrents}; with {@code userColonPassword}
@@ -82,6 +90,12 @@ public final class RpcServer implements AutoCloseable {
         this.executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);
         server.createContext(PATH, this::exchange);
+        this.streams = new Streams(torrents);
+        server.createContext(Streams.PATH, this::stream);
+        this.metrics = new Metrics(torrents);
+        server.createContext(Metrics.PATH, this::metrics);
+        this.webUi = new WebUi();
+        server.createContext(WebUi.PATH, this::page);
         server.start();
     }
 
@@ -90,21 +104,84 @@ public final class RpcServer implements AutoCloseable {
         return server.getAddress();
     }
 
+    /** How many files are being streamed now. */
+    int openStreams() {
+        return streams.open();
+    }
+
     /** The current session id clients must send back (rpc-spec.md, CSRF protection). */
     String sessionId() {
         return sessionId;
     }
 
-    private void exchange(HttpExchange ex) throws IOException {
+    /**
+     * Whether a request from {@code client} may go on: from this machine always; from elsewhere
+     * only when the server asks for credentials. The command refuses to bind a non-loopback
+     * address without them; this keeps a server started some other way (bound to the wildcard,
+     * say) from serving the network unauthenticated, as Transmission's default whitelist does.
+     */
+    static boolean clientAllowed(InetAddress client, boolean credentialsRequired) {
+        return credentialsRequired || client != null && client.isLoopbackAddress();
+    }
+
+    /**
+     * The checks every request passes, whatever it asks for: from this machine unless there are
+     * credentials (403), a Host naming this machine (421) and the credentials when there are any (401). False when the request was answered with a refusal.
+     */
+    private boolean admitted(HttpExchange ex) throws IOException {
+        if (!clientAllowed(ex.getRemoteAddress().getAddress(), credentials.isPresent())) {
+            text(ex, 403, "Forbidden: without credentials (--rpc-auth USER:PASS) only this machine may use the daemon.");
+            return false;
+        }
+        if (!hostAllowed(ex.getRequestHeaders().getFirst("Host"))) {
+            // 421 Misdirected Request, as Transmission answers a Host not on its list.
+            text(ex, 421, "Unknown host in the Host header: use 127.0.0.1, localhost or the address the RPC is bound to.");
+            return false;
+        }
+        if (credentials.isPresent() && !authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"Spate\"");
+            text(ex, 401, "Unauthorized");
+            return false;
+        }
+        return true;
+    }
+
+    /** A file streamed ({@link Streams}): read-only, so no session id is asked for. */
+    private void stream(HttpExchange ex) throws IOException {
         try (ex) {
-            if (!hostAllowed(ex.getRequestHeaders().getFirst("Host"))) {
-                // 421 Misdirected Request, as Transmission answers a Host not on its list.
-                text(ex, 421, "Unknown host in the Host header: use 127.0.0.1, localhost or the address the RPC is bound to.");
+            if (admitted(ex)) {
+                streams.serve(ex);
+            }
+        }
+    }
+
+    /** The web UI ({@link WebUi}), and the 404 of every path no other context has. */
+    private void page(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (admitted(ex)) {
+                webUi.serve(ex);
+            }
+        }
+    }
+
+    /** The metrics ({@link Metrics}): read-only. */
+    private void metrics(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (!admitted(ex)) {
                 return;
             }
-            if (credentials.isPresent() && !authorized(ex.getRequestHeaders().getFirst("Authorization"))) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"Spate\"");
-                text(ex, 401, "Unauthorized");
+            if (!ex.getRequestMethod().equals("GET")) {
+                ex.getResponseHeaders().set("Allow", "GET");
+                text(ex, 405, "GET the metrics");
+                return;
+            }
+            send(ex, 200, metrics.scrape().getBytes(StandardCharsets.UTF_8), Metrics.CONTENT_TYPE);
+        }
+    }
+
+    private void exchange(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (!admitted(ex)) {
                 return;
             }
             String sent = ex.getRequestHeaders().getFirst(SESSION_ID_HEADER);
@@ -240,6 +317,8 @@ public final class RpcServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        streams.close();
         executor.close();
+        metrics.close();
     }
 }

@@ -55,9 +55,14 @@ public final class TorrentStore implements AutoCloseable {
      * @param magnet the magnet link it was added from, empty when added from a .torrent
      * @param wanted per file whether wanted; empty when the files are not known (a magnet link)
      * @param priorities per file its priority when wanted, as long as {@code wanted}
+     * @param settings its own settings; empty when not kept (a list written before they were)
+     * @param counters its counters over its whole life
+     * @param queuePosition its place in the queue, 0 first; -1 when not kept
+     * @param finished stopped by its seeding limit (so reported finished, and not started again)
      */
     public record Saved(int id, String infoHash, Optional<byte[]> torrent, Optional<String> magnet, Path directory,
-                        boolean paused, Instant added, List<Boolean> wanted, List<FilePriority> priorities) {
+                        boolean paused, Instant added, List<Boolean> wanted, List<FilePriority> priorities,
+                        Optional<TorrentSettings> settings, Counters counters, int queuePosition, boolean finished) {
         public Saved {
             Objects.requireNonNull(infoHash, "infoHash");
             if (!HEX.matcher(infoHash).matches()) {
@@ -71,13 +76,62 @@ public final class TorrentStore implements AutoCloseable {
             if (wanted.size() != priorities.size()) {
                 throw new IllegalArgumentException("wanted and priorities differ in length");
             }
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(counters, "counters");
+        }
+
+        /** A torrent kept without settings, counters or queue position (as the list's first format had it). */
+        public Saved(int id, String infoHash, Optional<byte[]> torrent, Optional<String> magnet, Path directory,
+                     boolean paused, Instant added, List<Boolean> wanted, List<FilePriority> priorities) {
+            this(id, infoHash, torrent, magnet, directory, paused, added, wanted, priorities, Optional.empty(),
+                    Counters.ZERO, -1, false);
         }
     }
 
-    /** What was read: the torrents and the next id to give (never one of a torrent removed before). */
-    public record Contents(List<Saved> torrents, int nextId) {
+    /**
+     * A torrent's counters over its whole life (the engine's start at 0 each run): bytes, seconds
+     * in each state, and the dates Transmission reports (epoch seconds, 0 for never).
+     */
+    public record Counters(long uploadedEver, long downloadedEver, long secondsDownloading, long secondsSeeding,
+                           long activityDate, long doneDate, long editDate) {
+        /** Nothing counted yet. */
+        public static final Counters ZERO = new Counters(0, 0, 0, 0, 0, 0, 0);
+
+        public Counters {
+            if (uploadedEver < 0 || downloadedEver < 0 || secondsDownloading < 0 || secondsSeeding < 0
+                    || activityDate < 0 || doneDate < 0 || editDate < 0) {
+                throw new IllegalArgumentException("a negative counter");
+            }
+        }
+    }
+
+    /** The session's statistics over every run (Transmission's session-stats "cumulative-stats"). */
+    public record Stats(long uploadedBytes, long downloadedBytes, long filesAdded, long sessionCount,
+                        long secondsActive) {
+        /** Nothing counted yet. */
+        public static final Stats ZERO = new Stats(0, 0, 0, 0, 0);
+
+        public Stats {
+            if (uploadedBytes < 0 || downloadedBytes < 0 || filesAdded < 0 || sessionCount < 0 || secondsActive < 0) {
+                throw new IllegalArgumentException("a negative statistic");
+            }
+        }
+    }
+
+    /**
+     * What was read: the torrents, the next id to give (never one of a torrent removed before), the
+     * session settings (empty when none were kept) and the session's statistics.
+     */
+    public record Contents(List<Saved> torrents, int nextId, Optional<SessionSettings> session, Stats stats) {
         public Contents {
             torrents = List.copyOf(torrents);
+            Objects.requireNonNull(session, "session");
+            Objects.requireNonNull(stats, "stats");
+        }
+
+        /** Torrents only, no settings or statistics kept. */
+        public Contents(List<Saved> torrents, int nextId) {
+            this(torrents, nextId, Optional.empty(), Stats.ZERO);
         }
     }
 
@@ -151,13 +205,14 @@ public final class TorrentStore implements AutoCloseable {
             return new Contents(List.of(), 1);
         }
         List<Saved> out = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         Set<Integer> ids = new HashSet<>();
         Set<String> hashes = new HashSet<>();
         int maxId = 0;
         int index = 0;
         for (JsonNode n : root.path("torrents")) {
             try {
-                Saved s = entry(n);
+                Saved s = entry(n, index, problems);
                 if (!ids.add(s.id()) || !hashes.add(s.infoHash())) {
                     throw new IllegalArgumentException("id " + s.id() + " or info-hash " + s.infoHash() + " twice");
                 }
@@ -170,10 +225,91 @@ public final class TorrentStore implements AutoCloseable {
             index++;
         }
         int next = root.path("nextId").isInt() ? root.path("nextId").asInt() : 1;
-        return new Contents(out, Math.max(next, maxId + 1));
+        Optional<SessionSettings> session = Optional.empty();
+        if (root.has("session")) {
+            List<String> bad = new ArrayList<>();
+            session = Optional.of(SessionSettings.read(root.get("session"), SessionSettings.defaults(), bad));
+            bad.forEach(k -> problems.add("session." + k));
+        }
+        Stats stats = Stats.ZERO;
+        if (root.has("stats")) {
+            JsonNode st = root.get("stats");
+            stats = new Stats(count(st, "uploadedBytes", "stats", problems), count(st, "downloadedBytes", "stats", problems),
+                    count(st, "filesAdded", "stats", problems), count(st, "sessionCount", "stats", problems),
+                    count(st, "secondsActive", "stats", problems));
+        }
+        if (!problems.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "the daemon''s torrent list {0} has values that cannot be read, "
+                    + "their defaults are used: {1}", list, String.join(", ", problems));
+        }
+        return new Contents(out, Math.max(next, maxId + 1), session, stats);
     }
 
-    private Saved entry(JsonNode n) throws IOException {
+    /** The counter {@code key} of {@code n}: a whole number of at least 0; else (noted in {@code problems}) 0. */
+    private static long count(JsonNode n, String key, String where, List<String> problems) {
+        JsonNode v = n.path(key);
+        if (v.isMissingNode()) {
+            return 0;
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong() && v.asLong() >= 0) {
+            return v.asLong();
+        }
+        problems.add(where + "." + key);
+        return 0;
+    }
+
+    /**
+     * The settings, counters and queue place of entry {@code n}, each part optional (a list written
+     * before they were kept has none); a value that cannot be read is noted in {@code problems} and
+     * its default used, as one bad number is no reason to drop the torrent.
+     */
+    private Saved extras(JsonNode n, int index, List<String> problems, Saved plain) {
+        String where = "torrent " + index;
+        Optional<TorrentSettings> settings = Optional.empty();
+        if (n.has("settings")) {
+            List<String> bad = new ArrayList<>();
+            TorrentSettings base = TorrentSettings.defaults(SessionSettings.defaults(), 50);
+            try {
+                settings = Optional.of(TorrentSettings.read(n.get("settings"), base, bad));
+            } catch (TorrentSettings.LabelException e) {
+                bad.clear();
+                bad.add("labels");
+                ObjectNode rest = (ObjectNode) n.get("settings").deepCopy();
+                rest.remove("labels");
+                settings = Optional.of(TorrentSettings.read(rest, base, bad));
+            }
+            bad.forEach(k -> problems.add(where + ".settings." + k));
+        }
+        Counters counters = Counters.ZERO;
+        if (n.has("counters")) {
+            JsonNode c = n.get("counters");
+            String w = where + ".counters";
+            counters = new Counters(count(c, "uploadedEver", w, problems), count(c, "downloadedEver", w, problems),
+                    count(c, "secondsDownloading", w, problems), count(c, "secondsSeeding", w, problems),
+                    count(c, "activityDate", w, problems), count(c, "doneDate", w, problems),
+                    count(c, "editDate", w, problems));
+        }
+        int position = -1;
+        if (n.has("queuePosition")) {
+            if (n.get("queuePosition").isInt() && n.get("queuePosition").asInt() >= 0) {
+                position = n.get("queuePosition").asInt();
+            } else {
+                problems.add(where + ".queuePosition");
+            }
+        }
+        boolean finished = false;
+        if (n.has("finished")) {
+            if (n.get("finished").isBoolean()) {
+                finished = n.get("finished").asBoolean();
+            } else {
+                problems.add(where + ".finished");
+            }
+        }
+        return new Saved(plain.id(), plain.infoHash(), plain.torrent(), plain.magnet(), plain.directory(), plain.paused(),
+                plain.added(), plain.wanted(), plain.priorities(), settings, counters, position, finished);
+    }
+
+    private Saved entry(JsonNode n, int index, List<String> problems) throws IOException {
         if (!n.isObject()) {
             throw new IllegalArgumentException("not an object");
         }
@@ -211,8 +347,8 @@ public final class TorrentStore implements AutoCloseable {
         if (!n.path("paused").isBoolean()) {
             throw new IllegalArgumentException("no 'paused'");
         }
-        return new Saved(id.asInt(), hash, torrent, magnet, directory, n.path("paused").asBoolean(), added,
-                wanted, priorities);
+        return extras(n, index, problems, new Saved(id.asInt(), hash, torrent, magnet, directory,
+                n.path("paused").asBoolean(), added, wanted, priorities));
     }
 
     private static String text(JsonNode n, String field) {
@@ -227,13 +363,28 @@ public final class TorrentStore implements AutoCloseable {
      * Replaces the list with {@code torrents} and {@code nextId}: first each .torrent not there yet,
      * then the list, each atomically; then the .torrent files no entry names any more are deleted.
      */
-    public synchronized void write(List<Saved> torrents, int nextId) throws IOException {
+    public void write(List<Saved> torrents, int nextId) throws IOException {
+        write(new Contents(torrents, nextId));
+    }
+
+    /**
+     * Replaces the list with {@code contents}, as {@link #write(List, int)}, with the session
+     * settings (when present) and the statistics. The format stays the first one's with parts added,
+     * so a list written before is read as it was, and one written now by an older daemon as far as
+     * it knows.
+     */
+    public synchronized void write(Contents contents) throws IOException {
         ObjectNode root = json.createObjectNode();
         root.put("version", 1);
-        root.put("nextId", nextId);
+        root.put("nextId", contents.nextId());
+        contents.session().ifPresent(ss -> ss.toJson(root.putObject("session")));
+        Stats st = contents.stats();
+        root.putObject("stats").put("uploadedBytes", st.uploadedBytes()).put("downloadedBytes", st.downloadedBytes())
+                .put("filesAdded", st.filesAdded()).put("sessionCount", st.sessionCount())
+                .put("secondsActive", st.secondsActive());
         ArrayNode list = root.putArray("torrents");
         Set<String> files = new HashSet<>();
-        for (Saved s : torrents) {
+        for (Saved s : contents.torrents()) {
             ObjectNode n = list.addObject();
             n.put("id", s.id());
             n.put("infoHash", s.infoHash());
@@ -255,6 +406,15 @@ public final class TorrentStore implements AutoCloseable {
             for (int i = 0; i < s.wanted().size(); i++) {
                 fs.addObject().put("wanted", s.wanted().get(i)).put("priority", s.priorities().get(i).name());
             }
+            s.settings().ifPresent(ts -> ts.toJson(n.putObject("settings")));
+            Counters c = s.counters();
+            n.putObject("counters").put("uploadedEver", c.uploadedEver()).put("downloadedEver", c.downloadedEver())
+                    .put("secondsDownloading", c.secondsDownloading()).put("secondsSeeding", c.secondsSeeding())
+                    .put("activityDate", c.activityDate()).put("doneDate", c.doneDate()).put("editDate", c.editDate());
+            if (s.queuePosition() >= 0) {
+                n.put("queuePosition", s.queuePosition());
+            }
+            n.put("finished", s.finished());
         }
         writeAtomically(dir.resolve(LIST), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         try (var names = Files.newDirectoryStream(dir, "*.torrent")) {

@@ -21,12 +21,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 
 /**
  * The daemon's facade: plain request/response methods over one engine {@link Session}, which the
@@ -35,7 +41,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * restarts with a {@link TorrentStore}) and keeps
  * what the engine does not: each torrent's download directory, when it was added, and the files'
  * priorities apart from whether they are wanted (Transmission keeps both; the engine's
- * {@link FilePriority#SKIP} is "unwanted").
+ * {@link FilePriority#SKIP} is "unwanted"); and, in each torrent's {@link Ledger}, its own settings,
+ * its queue place and its counters over restarts. Transmission's queues and seeding limits are
+ * {@link Queue}'s decision, applied here (pause, resume) at every change and every {@link #tick()}.
  *
  * <p>Any thread: the table is guarded by one lock, held only for bookkeeping and for the engine's
  * non-blocking calls; removing with the data (which waits for the deletion) runs outside it.
@@ -54,7 +62,21 @@ public final class Torrents {
     private int nextId = 1;
     /** Where the list is kept over restarts; null: not kept. */
     private final TorrentStore store;
+    /** Guarded by {@link #lock}. */
+    private SessionSettings settings;
+    /** The statistics of the runs before this one. */
+    private TorrentStore.Stats statsBefore = TorrentStore.Stats.ZERO;
+    /** This run's bytes of torrents removed since (their engine counters are gone). Guarded by {@link #lock}. */
+    private long removedUploaded;
+    private long removedDownloaded;
+    private int addedThisRun;
+    /** When the counters were last written. Guarded by {@link #lock}. */
+    private Instant persisted;
+    /** How often the counters, which change all the time, are written when nothing else changes. */
+    static final Duration COUNTERS_EVERY = Duration.ofSeconds(60);
     private static final System.Logger LOG = System.getLogger(Torrents.class.getName());
+    /** What the torrents removed while the daemon runs had moved, so session totals never go back. Guarded by {@link #lock}. */
+    private Transfer removed = new Transfer(0, 0, 0);
 
     /** One torrent of the daemon; its mutable parts guarded by {@link #lock}. */
     private static final class Entry {
@@ -70,10 +92,13 @@ public final class Torrents {
         /** The priority of each file as set, wanted or not; null until the file count is known. */
         FilePriority[] priorities;
         boolean[] wanted;
+        /** Settings, queue place and counters. */
+        final Ledger ledger;
 
         Entry(int id, TorrentHandle handle, Path directory, Instant added, Optional<Metainfo> metainfo,
-              Optional<String> magnet, boolean paused) {
+              Optional<String> magnet, boolean paused, Ledger ledger) {
             this.id = id;
+            this.ledger = ledger;
             this.handle = handle;
             this.directory = directory;
             this.added = added;
@@ -89,12 +114,26 @@ public final class Torrents {
      * @param metainfo the .torrent when it was added from one (empty for a magnet link)
      * @param wanted per file, whether it is to be downloaded (as {@link TorrentStatus#files()})
      * @param priorities per file, its priority when wanted (never {@link FilePriority#SKIP})
+     * @param book its settings, queue place and counters
      */
     public record Torrent(int id, TorrentStatus status, Path downloadDirectory, Instant added,
-                          Optional<Metainfo> metainfo, List<Boolean> wanted, List<FilePriority> priorities) {
+                          Optional<Metainfo> metainfo, List<Boolean> wanted, List<FilePriority> priorities,
+                          TorrentBook book) {
         public Torrent {
             wanted = List.copyOf(wanted);
             priorities = List.copyOf(priorities);
+        }
+    }
+
+    /**
+     * Payload bytes moved since the daemon started, by every torrent it has had (the removed ones
+     * too, up to their removal), so each only grows while the daemon runs.
+     *
+     * @param wasted bytes received and thrown away (failed hashes, duplicates)
+     */
+    public record Transfer(long downloaded, long uploaded, long wasted) {
+        Transfer plus(TorrentStatus s) {
+            return new Transfer(downloaded + s.downloaded(), uploaded + s.uploaded(), wasted + s.wasted());
         }
     }
 
@@ -165,15 +204,24 @@ public final class Torrents {
         this(session, defaultDirectory, clock, null);
     }
 
-    private Torrents(Session session, Path defaultDirectory, Clock clock, TorrentStore store) {
+    Torrents(Session session, Path defaultDirectory, Clock clock, TorrentStore store) {
         this.session = Objects.requireNonNull(session, "session");
         this.defaultDirectory = defaultDirectory.toAbsolutePath().normalize();
         this.clock = clock;
         this.started = clock.instant();
+        this.persisted = started;
         this.store = store;
+        this.settings = SessionSettings.defaults();
         if (store != null) {
             restore(store.read());
+        } else {
+            applySessionSettings();
         }
+    }
+
+    /** The session's rate limits from the settings; the command line's (the session's config) win at start. */
+    private void applySessionSettings() {
+        session.setRateLimits(settings.effectiveDownBytes(), settings.effectiveUpBytes());
     }
 
     /** Adds the kept torrents again; one that cannot be is logged and dropped from the list. */
@@ -181,6 +229,11 @@ public final class Torrents {
         lock.lock();
         try {
             nextId = kept.nextId();
+            settings = kept.session().orElse(SessionSettings.defaults())
+                    .withCommandLineRates(session.config().downloadRateLimit(), session.config().uploadRateLimit());
+            applySessionSettings();
+            statsBefore = kept.stats();
+            int order = 0;
             for (TorrentStore.Saved s : kept.torrents()) {
                 try {
                     Optional<Metainfo> meta = s.torrent().isPresent()
@@ -203,7 +256,15 @@ public final class Torrents {
                     if (s.paused()) {
                         handle.pause();
                     }
-                    Entry e = new Entry(s.id(), handle, s.directory(), s.added(), meta, s.magnet(), s.paused());
+                    // A list written before positions were kept: the queue in the list's order, after any kept.
+                    int position = s.queuePosition() >= 0 ? s.queuePosition() : Integer.MAX_VALUE / 2 + order;
+                    Ledger ledger = new Ledger(s.settings().orElseGet(this::newSettings), position, s.counters(),
+                            clock.instant());
+                    order++;
+                    ledger.finished = s.finished();
+                    ledger.engineRunning = !s.paused();
+                    applyRates(handle, ledger.settings);
+                    Entry e = new Entry(s.id(), handle, s.directory(), s.added(), meta, s.magnet(), s.paused(), ledger);
                     if (!s.wanted().isEmpty()) {
                         int n = s.wanted().size();
                         e.wanted = new boolean[n];
@@ -220,6 +281,8 @@ public final class Torrents {
                             s.id(), s.infoHash(), ex.getMessage());
                 }
             }
+            renumber();
+            applyQueue();
             persist();
         } finally {
             lock.unlock();
@@ -246,10 +309,12 @@ public final class Torrents {
             }
             out.add(new TorrentStore.Saved(e.id, e.handle.infoHash().hex().toLowerCase(java.util.Locale.ROOT),
                     e.metainfo.map(Metainfo::toTorrentFile), e.metainfo.isPresent() ? Optional.empty() : e.magnet,
-                    e.directory, e.paused, e.added, wanted, priorities));
+                    e.directory, e.paused, e.added, wanted, priorities, Optional.of(e.ledger.settings),
+                    e.ledger.counters(), e.ledger.position, e.ledger.finished));
         }
+        persisted = clock.instant();
         try {
-            store.write(out, nextId);
+            store.write(new TorrentStore.Contents(out, nextId, Optional.of(settings), cumulativeStats()));
         } catch (IOException | RuntimeException ex) {
             LOG.log(System.Logger.Level.WARNING, "cannot write the daemon''s torrent list in {0}: {1}",
                     store.directory(), ex.getMessage());
@@ -321,12 +386,31 @@ public final class Torrents {
             if (paused) {
                 handle.pause();
             }
+            Ledger ledger = new Ledger(newSettings(), byId.size(), TorrentStore.Counters.ZERO, clock.instant());
+            ledger.engineRunning = !paused;
             Entry entry = new Entry(nextId++, handle, dir, clock.instant(), Optional.ofNullable(meta),
-                    source instanceof Source.Link l ? Optional.of(l.magnet()) : Optional.empty(), paused);
+                    source instanceof Source.Link l ? Optional.of(l.magnet()) : Optional.empty(), paused, ledger);
             byId.put(entry.id, entry);
+            addedThisRun++;
+            applyQueue();
             Added added = new Added(view(entry), false);
             persist();
             return added;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The bytes moved since the daemon started, by the torrents here and those removed. */
+    public Transfer transfer() {
+        // Under the lock, so a torrent being removed is counted once: among the removed or here.
+        lock.lock();
+        try {
+            Transfer total = removed;
+            for (Entry e : byId.values()) {
+                total = total.plus(e.handle.status());
+            }
+            return total;
         } finally {
             lock.unlock();
         }
@@ -353,28 +437,73 @@ public final class Torrents {
         return e.isEmpty() ? List.of() : e.get(0).handle.peers();
     }
 
-    /** Starts the torrents of {@code ids} (null: all) again after a stop. */
+    /**
+     * A stream of file {@code fileIndex} of torrent {@code id} from its start, which waits for
+     * each piece and asks for the ones just ahead first ({@link TorrentHandle#openStream}); closing
+     * it forgets what it asked.
+     *
+     * @throws TorrentsException when there is no such torrent or file, or its files are not known yet
+     */
+    public java.io.InputStream openStream(int id, int fileIndex) throws TorrentsException {
+        List<Entry> e = select(List.of(id));
+        if (e.isEmpty()) {
+            throw new TorrentsException("no torrent " + id);
+        }
+        try {
+            return e.get(0).handle.openStream(fileIndex);
+        } catch (IllegalArgumentException ex) {
+            throw new TorrentsException("torrent " + id + " has no file " + fileIndex, ex);
+        } catch (IllegalStateException ex) {
+            throw new TorrentsException("torrent " + id + ": its files are not known yet", ex);
+        }
+    }
+
+    /**
+     * Starts the torrents of {@code ids} (null: all) again after a stop, through the queue: each runs
+     * when its queue has room, and waits (download-wait, seed-wait) until then. One stopped by its
+     * seed ratio seeds on without a ratio limit, as Transmission does ("restarted manually").
+     */
     public void start(Collection<Object> ids) {
-        setPaused(ids, false);
+        setPaused(ids, false, false);
+    }
+
+    /** Starts the torrents of {@code ids} (null: all) at once, past the queue (torrent-start-now). */
+    public void startNow(Collection<Object> ids) {
+        setPaused(ids, false, true);
     }
 
     /** Stops the torrents of {@code ids} (null: all): disconnects their peers; the data stays. */
     public void stop(Collection<Object> ids) {
-        setPaused(ids, true);
+        setPaused(ids, true, false);
     }
 
-    private void setPaused(Collection<Object> ids, boolean paused) {
+    private void setPaused(Collection<Object> ids, boolean paused, boolean now) {
         List<Entry> chosen = select(ids);
         lock.lock();
         try {
             for (Entry e : chosen) {
+                Ledger l = e.ledger;
                 if (paused) {
                     e.handle.pause();
+                    l.engineRunning = false;
+                    l.admitted = false;
+                    l.forced = false;
+                    l.startDate = null;
                 } else {
-                    e.handle.resume();
+                    TorrentStatus s = e.handle.status();
+                    if (s.state() == TorrentState.ERROR) {
+                        e.handle.resume(); // the engine's own retry; the queue leaves a torrent in error alone
+                    }
+                    Queue.Item i = item(e, s);
+                    if (i.done() && Queue.ratioReached(settings, i)) {
+                        l.settings = l.settings.withSeedRatioMode(TorrentSettings.UNLIMITED);
+                    }
+                    l.finished = false;
+                    l.forced = l.forced || now;
                 }
                 e.paused = paused;
             }
+            applyQueue();
             persist();
         } finally {
             lock.unlock();
@@ -394,7 +523,15 @@ public final class Torrents {
         List<Entry> chosen = select(ids);
         lock.lock();
         try {
-            chosen.forEach(e -> byId.remove(e.id));
+            for (Entry e : chosen) {
+                if (byId.remove(e.id) != null) {
+                    removed = removed.plus(e.handle.status());
+                    removedUploaded += e.ledger.runUploaded;
+                    removedDownloaded += e.ledger.runDownloaded;
+                }
+            }
+            renumber();
+            applyQueue();
             persist();
         } finally {
             lock.unlock();
@@ -482,6 +619,276 @@ public final class Torrents {
         return true;
     }
 
+    /** A new torrent's settings: Transmission's, after the session's seeding limits and peers per torrent. */
+    private TorrentSettings newSettings() {
+        return TorrentSettings.defaults(settings, session.config().maxPeersPerTorrent());
+    }
+
+    private static void applyRates(TorrentHandle handle, TorrentSettings t) {
+        handle.setRateLimits(t.downBytes(), t.upBytes());
+    }
+
+    /** Queue positions made 0, 1, ... in their order (ties by id). Under the lock. */
+    private void renumber() {
+        List<Entry> order = new ArrayList<>(byId.values());
+        order.sort(Comparator.<Entry>comparingInt(e -> e.ledger.position).thenComparingInt(e -> e.id));
+        for (int i = 0; i < order.size(); i++) {
+            order.get(i).ledger.position = i;
+        }
+    }
+
+    private Queue.Item item(Entry e, TorrentStatus s) {
+        Ledger l = e.ledger;
+        boolean done = s.isFinished() && s.state() != TorrentState.METADATA;
+        return new Queue.Item(e.id, l.position, !e.paused, l.forced, l.admitted, s.state() == TorrentState.ERROR, done,
+                l.uploadedEver(s), l.downloadedEver(s), s.wantedBytes(), l.idleSeconds(clock.instant()), l.settings);
+    }
+
+    private TorrentBook book(Entry e, TorrentStatus s) {
+        Queue.Item i = item(e, s);
+        boolean queued = !e.paused && !e.ledger.admitted && !i.error();
+        boolean stalled = e.ledger.admitted && Queue.stalled(settings, i);
+        return e.ledger.view(s, clock.instant(), queued, stalled, i.done() && Queue.ratioReached(settings, i));
+    }
+
+    /**
+     * Asks {@link Queue} what each torrent should do and tells the engine (pause, resume) where that
+     * changed. Under the lock.
+     */
+    private void applyQueue() {
+        applyQueue(new HashMap<>());
+    }
+
+    /** As {@link #applyQueue()} with the snapshots already taken (those missing are taken now). Under the lock. */
+    private void applyQueue(Map<Integer, TorrentStatus> statuses) {
+        List<Queue.Item> items = new ArrayList<>(byId.size());
+        for (Entry e : byId.values()) {
+            TorrentStatus s = statuses.computeIfAbsent(e.id, k -> e.handle.status());
+            items.add(item(e, s));
+        }
+        boolean stoppedForGood = false;
+        for (Map.Entry<Integer, Queue.Decision> d : Queue.decide(settings, items).entrySet()) {
+            Entry e = byId.get(d.getKey());
+            Ledger l = e.ledger;
+            switch (d.getValue()) {
+                case RUN -> {
+                    if (!l.admitted) {
+                        l.admitted = true;
+                        l.startDate = clock.instant();
+                    }
+                    if (!l.engineRunning) {
+                        e.handle.resume();
+                        l.engineRunning = true;
+                    }
+                }
+                case WAIT, STOPPED -> {
+                    l.admitted = false;
+                    l.startDate = null;
+                    if (l.engineRunning) {
+                        e.handle.pause();
+                        l.engineRunning = false;
+                    }
+                }
+                case STOP_RATIO, STOP_IDLE -> {
+                    LOG.log(System.Logger.Level.INFO, "torrent {0} ({1}) reached its seeding {2} limit: stopped",
+                            e.id, statuses.get(e.id).name(), d.getValue() == Queue.Decision.STOP_RATIO ? "ratio" : "idle");
+                    e.paused = true;
+                    l.finished = true;
+                    l.admitted = false;
+                    l.forced = false;
+                    l.startDate = null;
+                    e.handle.pause();
+                    l.engineRunning = false;
+                    stoppedForGood = true;
+                }
+                case LEAVE -> {
+                    l.admitted = false;
+                    l.startDate = null;
+                }
+            }
+        }
+        if (stoppedForGood) {
+            persist();
+        }
+    }
+
+    /**
+     * One tick of the daemon's clock ({@link Ticker}, every second): takes in each torrent's bytes
+     * and time, applies the queue and the seeding limits, and writes the counters now and then.
+     */
+    void tick() {
+        sampleAll(false);
+    }
+
+    /** Writes everything now (at close: the counters since the last write). */
+    void flush() {
+        sampleAll(true);
+    }
+
+    /**
+     * Takes every torrent's snapshot (outside the lock: each is a round trip to the torrent's
+     * thread), then under the lock samples the counters, applies the queue, and writes the list
+     * when {@code write} or when the counters were last written {@link #COUNTERS_EVERY} ago.
+     */
+    private void sampleAll(boolean write) {
+        Map<Integer, TorrentStatus> statuses = new HashMap<>();
+        for (Entry e : entries()) {
+            statuses.put(e.id, e.handle.status());
+        }
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            for (Entry e : byId.values()) {
+                TorrentStatus s = statuses.get(e.id);
+                if (s != null) {
+                    e.ledger.sample(s, now);
+                }
+            }
+            applyQueue(statuses);
+            if (store != null && (write || Duration.between(persisted, now).compareTo(COUNTERS_EVERY) >= 0)) {
+                persist();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The session settings (session-get). */
+    public SessionSettings sessionSettings() {
+        lock.lock();
+        try {
+            return settings;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Replaces the session settings (session-set): applies the rate limits and the queues at once, and keeps them. */
+    public void setSessionSettings(SessionSettings changed) {
+        lock.lock();
+        try {
+            settings = Objects.requireNonNull(changed, "changed");
+            applySessionSettings();
+            applyQueue();
+            persist();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Changes the settings of the torrents of {@code ids} (null: all) with {@code change}, applies
+     * their speed limits and seeding limits at once, and keeps them.
+     */
+    public void setSettings(Collection<Object> ids, UnaryOperator<TorrentSettings> change) {
+        List<Entry> chosen = select(ids);
+        lock.lock();
+        try {
+            for (Entry e : chosen) {
+                e.ledger.settings = Objects.requireNonNull(change.apply(e.ledger.settings));
+                e.ledger.editDate = clock.instant().getEpochSecond();
+                applyRates(e.handle, e.ledger.settings);
+            }
+            applyQueue();
+            persist();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Where queue-move-* puts torrents. */
+    public enum Move { TOP, UP, DOWN, BOTTOM }
+
+    /**
+     * Moves the torrents of {@code ids} (null: all) in the queue, as Transmission's queue-move-top,
+     * -up, -down and -bottom: the ones moved keep their order among themselves.
+     */
+    public void moveInQueue(Collection<Object> ids, Move move) {
+        List<Entry> chosen = select(ids);
+        lock.lock();
+        try {
+            List<Entry> order = new ArrayList<>(byId.values());
+            order.sort(Comparator.comparingInt(e -> e.ledger.position));
+            Set<Entry> moved = new HashSet<>(chosen);
+            moved.retainAll(order);
+            switch (move) {
+                case TOP, BOTTOM -> {
+                    List<Entry> them = order.stream().filter(moved::contains).toList();
+                    order.removeAll(them);
+                    order.addAll(move == Move.TOP ? 0 : order.size(), them);
+                }
+                case UP -> {
+                    for (int i = 1; i < order.size(); i++) {
+                        if (moved.contains(order.get(i)) && !moved.contains(order.get(i - 1))) {
+                            Collections.swap(order, i, i - 1);
+                        }
+                    }
+                }
+                case DOWN -> {
+                    for (int i = order.size() - 2; i >= 0; i--) {
+                        if (moved.contains(order.get(i)) && !moved.contains(order.get(i + 1))) {
+                            Collections.swap(order, i, i + 1);
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < order.size(); i++) {
+                order.get(i).ledger.position = i;
+            }
+            applyQueue();
+            persist();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Puts the torrents of {@code ids} at queue position {@code position} (torrent-set queuePosition), clamped. */
+    public void setQueuePosition(Collection<Object> ids, int position) {
+        List<Entry> chosen = select(ids);
+        lock.lock();
+        try {
+            List<Entry> order = new ArrayList<>(byId.values());
+            order.sort(Comparator.comparingInt(e -> e.ledger.position));
+            for (Entry e : chosen) {
+                if (order.remove(e)) {
+                    order.add(Math.max(0, Math.min(position, order.size())), e);
+                }
+            }
+            for (int i = 0; i < order.size(); i++) {
+                order.get(i).ledger.position = i;
+            }
+            applyQueue();
+            persist();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** This run's statistics (session-stats "current-stats"), as of the last tick. */
+    public TorrentStore.Stats currentStats() {
+        lock.lock();
+        try {
+            long up = removedUploaded;
+            long down = removedDownloaded;
+            for (Entry e : byId.values()) {
+                up += e.ledger.runUploaded;
+                down += e.ledger.runDownloaded;
+            }
+            return new TorrentStore.Stats(up, down, addedThisRun, 1,
+                    Math.max(0, Duration.between(started, clock.instant()).toSeconds()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The statistics over every run, this one included (session-stats "cumulative-stats"). */
+    public TorrentStore.Stats cumulativeStats() {
+        TorrentStore.Stats now = currentStats();
+        return new TorrentStore.Stats(statsBefore.uploadedBytes() + now.uploadedBytes(),
+                statsBefore.downloadedBytes() + now.downloadedBytes(), statsBefore.filesAdded() + now.filesAdded(),
+                statsBefore.sessionCount() + 1, statsBefore.secondsActive() + now.secondsActive());
+    }
+
     private List<Entry> entries() {
         lock.lock();
         try {
@@ -537,6 +944,13 @@ public final class Torrents {
         } finally {
             lock.unlock();
         }
-        return new Torrent(e.id, s, e.directory, e.added, e.metainfo, wanted, priorities);
+        TorrentBook book;
+        lock.lock();
+        try {
+            book = book(e, s);
+        } finally {
+            lock.unlock();
+        }
+        return new Torrent(e.id, s, e.directory, e.added, e.metainfo, wanted, priorities, book);
     }
 }

@@ -38,7 +38,9 @@ final class TransmissionRpc {
     static final int STOPPED = 0;
     static final int CHECK_WAIT = 1;
     static final int CHECK = 2;
+    static final int DOWNLOAD_WAIT = 3;
     static final int DOWNLOAD = 4;
+    static final int SEED_WAIT = 5;
     static final int SEED = 6;
 
     /** rpc-spec.md, "error": 0 none, 1 tracker warning, 2 tracker error, 3 local error. */
@@ -46,10 +48,12 @@ final class TransmissionRpc {
 
     private final Torrents torrents;
     private final JsonMapper json;
+    private final SettingsMethods settings;
 
     TransmissionRpc(Torrents torrents, JsonMapper json) {
         this.torrents = torrents;
         this.json = json;
+        this.settings = new SettingsMethods(torrents);
     }
 
     /** A request's failure that becomes its result string. */
@@ -75,10 +79,16 @@ final class TransmissionRpc {
             try {
                 switch (method) {
                     case "session-get" -> sessionGet(arguments);
+                    case "session-set" -> settings.sessionSet(args);
                     case "session-stats" -> sessionStats(arguments);
                     case "torrent-get" -> torrentGet(args, arguments);
                     case "torrent-add" -> torrentAdd(args, arguments);
-                    case "torrent-start", "torrent-start-now" -> torrents.start(ids(args));
+                    case "torrent-start" -> torrents.start(ids(args));
+                    case "torrent-start-now" -> torrents.startNow(ids(args));
+                    case "queue-move-top" -> settings.queueMove(Torrents.Move.TOP, args);
+                    case "queue-move-up" -> settings.queueMove(Torrents.Move.UP, args);
+                    case "queue-move-down" -> settings.queueMove(Torrents.Move.DOWN, args);
+                    case "queue-move-bottom" -> settings.queueMove(Torrents.Move.BOTTOM, args);
                     case "torrent-stop" -> torrents.stop(ids(args));
                     case "torrent-verify" -> torrents.verify(ids(args));
                     case "torrent-remove" -> torrents.remove(ids(args), args.path("delete-local-data").asBoolean(false));
@@ -142,13 +152,9 @@ final class TransmissionRpc {
             case PREFER -> "preferred";
             case REQUIRE -> "required";
         });
-        out.put("speed-limit-down-enabled", session.config().downloadRateLimit() > 0);
-        out.put("speed-limit-down", session.config().downloadRateLimit() / 1000);
-        out.put("speed-limit-up-enabled", session.config().uploadRateLimit() > 0);
-        out.put("speed-limit-up", session.config().uploadRateLimit() / 1000);
+        settings.sessionGet(out);
         out.put("peer-limit-per-torrent", session.config().maxPeersPerTorrent());
         out.put("peer-limit-global", session.config().maxConnections());
-        out.put("start-added-torrents", true);
         ObjectNode units = out.putObject("units");
         units.putArray("speed-units").add("kB/s").add("MB/s").add("GB/s").add("TB/s");
         units.put("speed-bytes", 1000);
@@ -162,16 +168,13 @@ final class TransmissionRpc {
         List<Torrents.Torrent> all = torrents.list();
         long down = 0;
         long up = 0;
-        long downloaded = 0;
-        long uploaded = 0;
         int paused = 0;
         for (Torrents.Torrent t : all) {
             TorrentStatus s = t.status();
             down += s.downloadRate();
             up += s.uploadRate();
-            downloaded += s.downloaded();
-            uploaded += s.uploaded();
-            if (s.state() == TorrentState.PAUSED || s.state() == TorrentState.ERROR) {
+            // As Transmission counts: a torrent waiting in its queue is not running either.
+            if (status(t) == STOPPED || t.book().queued()) {
                 paused++;
             }
         }
@@ -180,15 +183,13 @@ final class TransmissionRpc {
         out.put("pausedTorrentCount", paused);
         out.put("downloadSpeed", down);
         out.put("uploadSpeed", up);
-        long seconds = java.time.Duration.between(torrents.started(), java.time.Instant.now()).toSeconds();
-        // No statistics are kept over restarts yet: the cumulative ones are this run's.
-        for (String key : List.of("current-stats", "cumulative-stats")) {
-            ObjectNode stats = out.putObject(key);
-            stats.put("uploadedBytes", uploaded);
-            stats.put("downloadedBytes", downloaded);
-            stats.put("filesAdded", all.size());
-            stats.put("sessionCount", 1);
-            stats.put("secondsActive", seconds);
+        record Named(String key, TorrentStore.Stats stats) {
+        }
+        for (Named n : List.of(new Named("current-stats", torrents.currentStats()),
+                new Named("cumulative-stats", torrents.cumulativeStats()))) {
+            out.putObject(n.key()).put("uploadedBytes", n.stats().uploadedBytes())
+                    .put("downloadedBytes", n.stats().downloadedBytes()).put("filesAdded", n.stats().filesAdded())
+                    .put("sessionCount", n.stats().sessionCount()).put("secondsActive", n.stats().secondsActive());
         }
     }
 
@@ -210,7 +211,49 @@ final class TransmissionRpc {
         }
         Path dir = args.path("download-dir").isString() && !args.path("download-dir").stringValue().isEmpty()
                 ? Path.of(args.path("download-dir").stringValue()) : null;
-        Torrents.Added added = torrents.add(source, dir, args.path("paused").asBoolean(false));
+        // Checked before the add, so a refused label adds nothing.
+        List<String> labels = null;
+        if (args.path("labels").isArray()) {
+            try {
+                labels = TorrentSettings.labels(args.path("labels"));
+            } catch (TorrentSettings.LabelException e) {
+                throw new RpcException(e.getMessage());
+            }
+        }
+        boolean paused = args.path("paused").isBoolean() ? args.path("paused").booleanValue()
+                : !torrents.sessionSettings().startAddedTorrents();
+        List<FileChange> fileChanges = fileChanges(args);
+        // Files chosen with the add (transmission-remote -a X -G 1) apply before anything is fetched:
+        // the torrent is added stopped, its files set, then started unless the add was to be paused.
+        Torrents.Added added = torrents.add(source, dir, paused || !fileChanges.isEmpty());
+        if (!added.duplicate()) {
+            ObjectNode own = json.createObjectNode();
+            if (labels != null) {
+                own.set("labels", args.path("labels"));
+            }
+            for (String key : List.of("bandwidthPriority", "peer-limit")) {
+                if (args.has(key)) {
+                    own.set(key, args.get(key));
+                }
+            }
+            if (!own.isEmpty()) {
+                torrents.setSettings(List.of(added.torrent().id()),
+                        t -> TorrentSettings.read(own, t, new ArrayList<>()));
+            }
+        }
+        if (!added.duplicate() && !fileChanges.isEmpty()) {
+            List<Object> id = List.of(added.torrent().id());
+            try {
+                // A magnet link's files are not known before its metadata: the choice is not kept for then.
+                if (!added.torrent().wanted().isEmpty()) {
+                    setFiles(id, fileChanges);
+                }
+            } finally {
+                if (!paused) {
+                    torrents.start(id);
+                }
+            }
+        }
         ObjectNode t = out.putObject(added.duplicate() ? "torrent-duplicate" : "torrent-added");
         t.put("id", added.torrent().id());
         t.put("name", added.torrent().status().name());
@@ -219,11 +262,27 @@ final class TransmissionRpc {
 
     private void torrentSet(JsonNode args) throws RpcException, Torrents.TorrentsException {
         Collection<Object> ids = ids(args);
-        record Change(String key, Boolean wanted, FilePriority priority) {
+        // Every argument checked before any is applied: the settings, then the file lists.
+        JsonNode own = settings.checkTorrentSet(args);
+        setFiles(ids, fileChanges(args));
+        settings.applyTorrentSet(ids, own);
+    }
+
+    /** A change to some files of a torrent: whether they are wanted, or their priority (null: unchanged). */
+    private record FileChange(List<Integer> files, Boolean wanted, FilePriority priority) {
+    }
+
+    /**
+     * The file arguments of torrent-set and torrent-add (files-wanted, files-unwanted, priority-high,
+     * -normal, -low), each a list of file indices, in that order.
+     */
+    private static List<FileChange> fileChanges(JsonNode args) throws RpcException {
+        record Key(String key, Boolean wanted, FilePriority priority) {
         }
-        for (Change c : List.of(new Change("files-wanted", true, null), new Change("files-unwanted", false, null),
-                new Change("priority-high", null, FilePriority.HIGH), new Change("priority-normal", null, FilePriority.NORMAL),
-                new Change("priority-low", null, FilePriority.LOW))) {
+        List<FileChange> changes = new ArrayList<>();
+        for (Key c : List.of(new Key("files-wanted", true, null), new Key("files-unwanted", false, null),
+                new Key("priority-high", null, FilePriority.HIGH), new Key("priority-normal", null, FilePriority.NORMAL),
+                new Key("priority-low", null, FilePriority.LOW))) {
             JsonNode list = args.path(c.key());
             if (list.isMissingNode()) {
                 continue;
@@ -238,9 +297,15 @@ final class TransmissionRpc {
                 }
                 files.add(i.intValue());
             }
-            torrents.setFiles(ids, files, c.wanted(), c.priority());
+            changes.add(new FileChange(files, c.wanted(), c.priority()));
         }
-        // Other torrent-set arguments (limits, labels, trackers, ...) are not supported yet: ignored.
+        return changes;
+    }
+
+    private void setFiles(Collection<Object> ids, List<FileChange> changes) throws Torrents.TorrentsException {
+        for (FileChange c : changes) {
+            torrents.setFiles(ids, c.files(), c.wanted(), c.priority());
+        }
     }
 
     private void torrentGet(JsonNode args, ObjectNode out) throws RpcException {
@@ -276,6 +341,14 @@ final class TransmissionRpc {
             }
         }
         out.putArray("removed");
+    }
+
+    /** Transmission's status number of a torrent: the engine's, or waiting in its queue. */
+    static int status(Torrents.Torrent t) {
+        if (t.book().queued() && t.status().state() != TorrentState.CHECKING) {
+            return t.status().isFinished() && t.status().state() != TorrentState.METADATA ? SEED_WAIT : DOWNLOAD_WAIT;
+        }
+        return status(t.status());
     }
 
     /** Transmission's status number for an engine state. */
@@ -323,7 +396,7 @@ final class TransmissionRpc {
                 case "id" -> o.put(name, t.id());
                 case "hashString" -> o.put(name, s.infoHash().hex());
                 case "name" -> o.put(name, s.name());
-                case "status" -> o.put(name, status(s));
+                case "status" -> o.put(name, status(t));
                 case "percentDone" -> o.put(name, s.progress());
                 case "percentComplete" -> o.put(name, s.totalBytes() == 0 ? 0.0 : (double) s.bytesVerified() / s.totalBytes());
                 case "metadataPercentComplete" -> o.put(name, s.state() == TorrentState.METADATA ? s.progress() : 1.0);
@@ -346,10 +419,6 @@ final class TransmissionRpc {
                 case "peersConnected" -> o.put(name, peers().size());
                 case "peersGettingFromUs" -> o.put(name, peers().stream().filter(p -> !p.choked() && p.interestedInUs()).count());
                 case "peersSendingToUs" -> o.put(name, peers().stream().filter(p -> !p.chokingUs() && p.interesting()).count());
-                case "uploadedEver" -> o.put(name, s.uploaded());
-                case "downloadedEver" -> o.put(name, s.downloaded());
-                // rpc-spec.md's TR_RATIO_NA (-1) before anything was downloaded.
-                case "uploadRatio" -> o.put(name, s.downloaded() == 0 ? -1.0 : (double) s.uploaded() / s.downloaded());
                 case "files" -> {
                     ArrayNode a = o.putArray(name);
                     for (FileStatus f : s.files()) {
@@ -373,23 +442,18 @@ final class TransmissionRpc {
                     ArrayNode a = o.putArray(name);
                     t.priorities().forEach(p -> a.add(priority(p)));
                 }
-                // Transmission's "finished": done, and no longer seeding. Spate has no seed limits,
-                // so a torrent is finished when its wanted files are verified and it was stopped.
-                case "isFinished" -> o.put(name, s.isFinished() && s.state() == TorrentState.PAUSED);
-                case "isStalled" -> o.put(name, false);
                 case "isPrivate" -> o.put(name, meta != null && meta.info().isPrivate());
                 case "addedDate" -> o.put(name, t.added().getEpochSecond());
-                case "labels" -> o.putArray(name);
                 case "pieceCount" -> o.put(name, s.pieceCount());
                 case "pieceSize" -> o.put(name, meta != null ? meta.info().pieceLength() : 0);
                 case "comment" -> o.put(name, meta != null ? meta.comment().orElse("") : "");
                 case "creator" -> o.put(name, meta != null ? meta.createdBy().orElse("") : "");
                 case "dateCreated" -> o.put(name, meta != null ? meta.creationDate().map(d -> d.getEpochSecond()).orElse(0L) : 0L);
                 case "magnetLink" -> o.put(name, "magnet:?xt=urn:btih:" + s.infoHash().hex());
-                case "queuePosition" -> o.put(name, t.id() - 1);
                 case "webseedsSendingToUs" -> o.put(name, s.webSeedsInUse());
                 default -> {
-                    // unknown or not yet supported: left out
+                    // the queue's, the limits' and the tables' (or unknown: left out, rpc-spec.md allows it)
+                    TorrentFields.put(o, name, t, this::peers);
                 }
             }
         }

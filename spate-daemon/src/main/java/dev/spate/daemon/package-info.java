@@ -3,7 +3,9 @@
  * the Transmission RPC; later the web UI and streaming), over one engine {@link
  * dev.spate.engine.Session}; {@code TransmissionRpc}, a thin translation of
  * Transmission's JSON methods onto it; and {@link dev.spate.daemon.RpcServer}, the HTTP side (the
- * session-id header, Basic auth, the Host check, bounded bodies). Uses only the engine's exported
+ * session-id header, Basic auth, the Host check, bounded bodies). Transmission's queues and seeding
+ * limits are {@code Queue}, a pure decision from each torrent's record, applied by the facade at
+ * every change and every second ({@link dev.spate.daemon.Ticker}). Uses only the engine's exported
  * packages.
  */
 package dev.spate.daemon;

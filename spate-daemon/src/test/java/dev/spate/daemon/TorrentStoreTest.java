@@ -183,6 +183,137 @@ class TorrentStoreTest {
         }
     }
 
+    static TorrentStore.Saved withEverything() {
+        TorrentStore.Saved a = torrentA();
+        TorrentSettings own = new TorrentSettings(50, true, 20, false, false, -1, List.of("tv", "hd"), 1.5,
+                TorrentSettings.SINGLE, 45, TorrentSettings.UNLIMITED, 30);
+        return new TorrentStore.Saved(a.id(), a.infoHash(), a.torrent(), a.magnet(), a.directory(), a.paused(), a.added(),
+                a.wanted(), a.priorities(), Optional.of(own),
+                new TorrentStore.Counters(7_000, 3_000, 61, 3_600, 1_764_000_000, 1_764_000_100, 1_764_000_200), 4, true);
+    }
+
+    static SessionSettings changedSession() {
+        return new SessionSettings(300, true, 40, true, 10, 5, true, 60, 120, true, 62, false, 2, true, 3, false, 12,
+                1.25, true, 45, true, false);
+    }
+
+    @Test
+    void settingsCountersQueuePlaceAndSessionSettingsAreReadBackAsWritten() throws IOException {
+        TorrentStore.Stats stats = new TorrentStore.Stats(1, 2, 3, 4, 5);
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(new TorrentStore.Contents(List.of(withEverything(), magnetB()), 9, Optional.of(changedSession()), stats));
+            TorrentStore.Contents c = store.read();
+            TorrentStore.Saved a = c.torrents().get(0);
+            assertSame(a, withEverything());
+            assertThat(a.settings()).isEqualTo(withEverything().settings());
+            assertThat(a.counters()).isEqualTo(withEverything().counters());
+            assertThat(a.queuePosition()).isEqualTo(4);
+            assertThat(a.finished()).isTrue();
+            TorrentStore.Saved b = c.torrents().get(1);
+            assertThat(b.settings()).isEmpty();
+            assertThat(b.counters()).isEqualTo(TorrentStore.Counters.ZERO);
+            assertThat(b.queuePosition()).isEqualTo(-1);
+            assertThat(c.session()).contains(changedSession());
+            assertThat(c.stats()).isEqualTo(stats);
+        }
+    }
+
+    @Test
+    void aListInTheFirstFormatIsReadWithDefaultsForWhatItDoesNotHave() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("daemon"));
+        Files.write(dir.resolve(HASH_A + ".torrent"), "d4:infod6:lengthi1eee".getBytes(StandardCharsets.US_ASCII));
+        // As the daemon wrote it before settings, counters and the queue were kept.
+        Files.writeString(dir.resolve(TorrentStore.LIST), """
+                {
+                  "version" : 1,
+                  "nextId" : 8,
+                  "torrents" : [ {
+                    "id" : 3,
+                    "infoHash" : "%s",
+                    "directory" : "/srv/a",
+                    "paused" : true,
+                    "added" : "2026-12-03T10:00:00Z",
+                    "files" : [ { "wanted" : true, "priority" : "HIGH" }, { "wanted" : false, "priority" : "NORMAL" } ]
+                  }, {
+                    "id" : 7,
+                    "infoHash" : "%s",
+                    "magnet" : "magnet:?xt=urn:btih:%s",
+                    "directory" : "/srv/b",
+                    "paused" : false,
+                    "added" : "2026-12-03T10:05:00Z",
+                    "files" : [ ]
+                  } ]
+                }
+                """.formatted(HASH_A, HASH_B, HASH_B));
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            TorrentStore.Contents c = store.read();
+            assertThat(c.nextId()).isEqualTo(8);
+            assertThat(c.torrents()).hasSize(2);
+            assertSame(c.torrents().get(0), torrentA());
+            assertSame(c.torrents().get(1), magnetB());
+            for (TorrentStore.Saved s : c.torrents()) {
+                assertThat(s.settings()).isEmpty();
+                assertThat(s.counters()).isEqualTo(TorrentStore.Counters.ZERO);
+                assertThat(s.queuePosition()).isEqualTo(-1);
+                assertThat(s.finished()).isFalse();
+            }
+            assertThat(c.session()).isEmpty();
+            assertThat(c.stats()).isEqualTo(TorrentStore.Stats.ZERO);
+        }
+    }
+
+    @Test
+    void damagedValuesAreSkippedWithOneWarningAndTheRestOfTheEntryKept() throws IOException {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(TorrentStore.class.getName());
+        List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(handler);
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(new TorrentStore.Contents(List.of(withEverything()), 9, Optional.of(changedSession()),
+                    TorrentStore.Stats.ZERO));
+            Path list = tmp.resolve("daemon").resolve(TorrentStore.LIST);
+            String json = Files.readString(list)
+                    .replaceFirst("\"uploadedEver\" : 7000", "\"uploadedEver\" : \"lots\"")
+                    .replaceFirst("\"labels\" : \\[ \"tv\", \"hd\" \\]", "\"labels\" : [ \"a,b\" ]")
+                    .replaceFirst("\"seedRatioMode\" : 1", "\"seedRatioMode\" : 9")
+                    .replaceFirst("\"queuePosition\" : 4", "\"queuePosition\" : -4")
+                    .replaceFirst("\"download-queue-size\" : 2", "\"download-queue-size\" : \"two\"");
+            Files.writeString(list, json);
+            warnings.clear();
+            TorrentStore.Contents c = store.read();
+            TorrentStore.Saved a = c.torrents().getFirst();
+            assertThat(a.counters().uploadedEver()).isZero();
+            assertThat(a.counters().downloadedEver()).isEqualTo(3_000);
+            assertThat(a.settings().orElseThrow().labels()).isEmpty();
+            assertThat(a.settings().orElseThrow().seedRatioMode()).isEqualTo(TorrentSettings.GLOBAL);
+            assertThat(a.settings().orElseThrow().downloadLimit()).isEqualTo(50);
+            assertThat(a.queuePosition()).isEqualTo(-1);
+            assertThat(c.session().orElseThrow().downloadQueueSize()).isEqualTo(5);
+            assertThat(c.session().orElseThrow().seedQueueSize()).isEqualTo(3);
+            assertThat(warnings).hasSize(1);
+            assertThat(java.text.MessageFormat.format(warnings.getFirst().getMessage(), warnings.getFirst().getParameters()))
+                    .contains("counters.uploadedEver", "settings.labels", "settings.seedRatioMode", "queuePosition",
+                            "session.download-queue-size");
+        } finally {
+            jul.removeHandler(handler);
+        }
+    }
+
     static Session open(Path state) throws IOException {
         return Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
                 .stateDirectory(state).localDiscovery(false).dht(false).build());

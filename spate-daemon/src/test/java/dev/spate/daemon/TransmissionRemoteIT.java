@@ -128,11 +128,20 @@ class TransmissionRemoteIT {
                 Run stop = remote(at, "-t", "1", "-S");
                 assertThat(stop.exitCode()).as(stop.out()).isZero();
                 await("stopped", () -> handle.status().state() == TorrentState.PAUSED);
-                assertThat(remote(at, "-l").out()).contains("Finished");
+                // Stopped by hand, not done seeding: Transmission lists it "Stopped", not "Finished".
+                assertThat(remote(at, "-l").out()).contains("Stopped").doesNotContain("Finished");
 
                 Run start = remote(at, "-t", "1", "-s");
                 assertThat(start.exitCode()).as(start.out()).isZero();
                 await("seeding again", () -> handle.status().state() == TorrentState.SEEDING);
+
+                // -sr: a seed ratio of its own (0 here: reached at once) stops it, finished.
+                Run ratio = remote(at, "-t", "1", "-sr", "0");
+                assertThat(ratio.exitCode()).as(ratio.out()).isZero();
+                await("stopped at its ratio", () -> handle.status().state() == TorrentState.PAUSED);
+                assertThat(remote(at, "-l").out()).contains("Finished");
+                assertThat(remote(at, "-t", "1", "-s").exitCode()).isZero();
+                await("seeding on without a ratio", () -> handle.status().state() == TorrentState.SEEDING);
 
                 Run remove = remote(at, "-t", "1", "-r");
                 assertThat(remove.exitCode()).as(remove.out()).isZero();

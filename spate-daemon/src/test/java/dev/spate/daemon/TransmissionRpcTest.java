@@ -286,6 +286,32 @@ class TransmissionRpcTest {
     }
 
     @Test
+    void filesChosenWithTheAddApplyBeforeItStartsAndAPausedAddStaysPaused() throws Exception {
+        Path file = tmp.resolve("t.torrent");
+        Files.write(file, torrentOf(tmp.resolve("seeded"), "two"));
+        // As transmission-remote -a FILE -G 1 -ph 0 sends it; nothing of the torrent's is on disk yet.
+        JsonNode added = call("torrent-add", "{\"filename\":\"" + file + "\",\"files-unwanted\":[1],\"priority-high\":[0]}");
+        assertThat(added.path("result").asString()).isEqualTo("success");
+        TorrentHandle handle = session.torrents().getFirst();
+        assertThat(handle.status().files().stream().map(FileStatus::priority).toList())
+                .containsExactly(FilePriority.HIGH, FilePriority.SKIP);
+        await(() -> handle.status().state() == TorrentState.DOWNLOADING);
+        JsonNode t = call("torrent-get", "{\"fields\":[\"wanted\",\"priorities\",\"status\"]}").path("arguments")
+                .path("torrents").get(0);
+        assertThat(t.path("wanted").toString()).isEqualTo("[1,0]");
+        assertThat(t.path("priorities").toString()).isEqualTo("[1,0]");
+        assertThat(t.path("status").asInt()).isEqualTo(TransmissionRpc.DOWNLOAD);
+
+        call("torrent-remove", "{}");
+        call("torrent-add", "{\"filename\":\"" + file + "\",\"files-wanted\":[0],\"paused\":true}");
+        TorrentHandle paused = session.torrents().getFirst();
+        await(() -> paused.status().state() == TorrentState.PAUSED);
+        assertThat(call("torrent-add", "{\"filename\":\"" + file + "\",\"files-wanted\":\"all\"}").path("result")
+                .asString()).isEqualTo("files-wanted is not an array");
+        assertThat(session.torrents()).hasSize(1);
+    }
+
+    @Test
     void stopStartVerifySetFilesAndRemoveWithDataReachTheEngine() throws Exception {
         Path file = tmp.resolve("t.torrent");
         Files.write(file, torrentOf(tmp.resolve("data"), "two"));
@@ -295,8 +321,9 @@ class TransmissionRpcTest {
 
         assertThat(call("torrent-stop", "{\"ids\":[1]}").path("result").asString()).isEqualTo("success");
         await(() -> handle.status().state() == TorrentState.PAUSED);
+        // Transmission's isFinished is "done seeding" (a seeding limit reached), not "stopped when done".
         assertThat(call("torrent-get", "{\"fields\":[\"status\",\"isFinished\"]}").path("arguments").path("torrents").get(0)
-                .toString()).isEqualTo("{\"status\":0,\"isFinished\":true}");
+                .toString()).isEqualTo("{\"status\":0,\"isFinished\":false}");
         call("torrent-start", "{\"ids\":[1]}");
         await(() -> handle.status().state() == TorrentState.SEEDING);
 
@@ -353,5 +380,17 @@ class TransmissionRpcTest {
         assertThat(t.path("files")).isEmpty();
         assertThat(t.path("downloadDir").asString()).isEqualTo(tmp.resolve("downloads").toAbsolutePath().toString());
         assertThat(call("torrent-set", "{\"files-unwanted\":[0]}").path("result").asString()).contains("not known yet");
+    }
+
+    @Test
+    void withoutCredentialsOnlyThisMachineIsServedAndWithThemAnyClientMayTry() throws Exception {
+        InetAddress elsewhere = InetAddress.getByName("198.18.0.2");
+        assertThat(RpcServer.clientAllowed(InetAddress.getByName("127.0.0.1"), false)).isTrue();
+        assertThat(RpcServer.clientAllowed(InetAddress.getByName("127.5.6.7"), false)).isTrue();
+        assertThat(RpcServer.clientAllowed(InetAddress.getByName("::1"), false)).isTrue();
+        assertThat(RpcServer.clientAllowed(elsewhere, false)).isFalse();
+        assertThat(RpcServer.clientAllowed(InetAddress.getByName("::ffff:198.18.0.2"), false)).isFalse();
+        assertThat(RpcServer.clientAllowed(null, false)).isFalse();
+        assertThat(RpcServer.clientAllowed(elsewhere, true)).isTrue();
     }
 }

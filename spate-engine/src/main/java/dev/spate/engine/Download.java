@@ -92,7 +92,7 @@ final class Download {
     private final FileChoice choice;
     /** The verified pieces, kept as they verify, bit {@code p % 64} of word {@code p / 64}. */
     private final long[] verifiedWords;
-    /** An immutable copy of {@link #verifiedWords}; null when a piece verified since it was made. */
+    /** An immutable copy of {@link #verifiedWords}; null when a piece verified or was lost since it was made. */
     private PieceSet verifiedCopy;
     /**
      * Pieces of level 0 (of skipped files only) that have a deadline: the picker is given level 1
@@ -190,7 +190,13 @@ final class Download {
         raisedForDeadline.remove(piece); // had: its level no longer matters
     }
 
-    /** The verified pieces now; a new copy only when a piece verified since the last one. */
+    /** {@code piece} no longer verified (a recheck did not find it): out of {@link #verifiedPieces} too. */
+    private void markLost(int piece) {
+        verifiedWords[piece >>> 6] &= ~(1L << piece);
+        verifiedCopy = null;
+    }
+
+    /** The verified pieces now; a new copy only when a piece verified or was lost since the last one. */
     PieceSet verifiedPieces() {
         if (verifiedCopy == null) {
             verifiedCopy = PieceSet.copyOf(verifiedWords, info.pieceCount());
@@ -289,6 +295,7 @@ final class Download {
                 picker.pieceLost(p);
                 bytesVerified -= info.pieceSize(p);
                 countVerified(p, -1);
+                markLost(p);
                 lost.add(p);
             } else if (!had && found.get(p)) {
                 cancelRequests(p); // the picker forgets them: their blocks would come unasked
@@ -296,6 +303,7 @@ final class Download {
                 picker.pieceVerified(p);
                 bytesVerified += info.pieceSize(p);
                 countVerified(p, 1);
+                markVerified(p);
                 gained.add(p);
             }
         }

@@ -7,9 +7,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -25,7 +23,9 @@ import java.util.concurrent.TimeoutException;
  * pieces from there to {@link #READ_AHEAD_BYTES} ahead get deadlines, the one under it
  * {@link Duration#ZERO} (urgent: asked of several peers) and each next one {@link #STEP} later,
  * so the download keeps ahead of a reader that reads at about a piece a second or slower, and a
- * faster one waits only for what is missing.
+ * faster one waits only for what is missing. The deadlines are this stream's claims
+ * ({@link Torrent#claimPieceDeadlines}): where several streams read one torrent, a piece gets the
+ * earliest time any of them wants it by, and closing one stream leaves the others' claims.
  *
  * <p>One reader thread; {@link #close} from any thread.
  */
@@ -53,8 +53,6 @@ final class FileStream extends InputStream {
     private ByteBuffer buffer;
     /** The piece the position was in at the last read, -1 before. */
     private int piece = -1;
-    /** Pieces this stream gave deadlines, the last window's. */
-    private final List<Integer> withDeadline = new ArrayList<>();
     private volatile boolean closed;
 
     FileStream(Torrent torrent, int fileIndex) {
@@ -112,22 +110,17 @@ final class FileStream extends InputStream {
         buffer.flip();
     }
 
-    /** Deadlines for the window from {@code from}; the pieces of the last window behind it keep theirs. */
+    /**
+     * Claims deadlines for the window from {@code from} in place of the last window's: the pieces
+     * behind it were read, or skipped by a seek, and are no longer this stream's to hurry.
+     */
     private void setDeadlines(int from) {
         Map<Integer, Duration> deadlines = new LinkedHashMap<>();
         int to = Math.min(lastPiece, from + ahead - 1);
         for (int p = from; p <= to; p++) {
             deadlines.put(p, STEP.multipliedBy(p - from));
         }
-        torrent.setPieceDeadlines(deadlines);
-        synchronized (withDeadline) { // close() reads it from any thread; nothing blocks inside
-            withDeadline.removeIf(p -> p < from); // behind the position: read, or skipped
-            for (int p = from; p <= to; p++) {
-                if (!withDeadline.contains(p)) {
-                    withDeadline.add(p);
-                }
-            }
-        }
+        torrent.claimPieceDeadlines(this, deadlines);
     }
 
     /** Waits for {@code f}, looking now and then whether the stream was closed or the torrent stopped. */
@@ -186,19 +179,13 @@ final class FileStream extends InputStream {
         return buffer == null ? 0 : buffer.remaining();
     }
 
-    /** Closes the stream and forgets the deadlines it set (of pieces not verified yet). */
+    /** Closes the stream and lets go of the deadlines it claimed (other streams' claims on those pieces stay). */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        List<Integer> pieces;
-        synchronized (withDeadline) {
-            pieces = List.copyOf(withDeadline);
-        }
-        if (!pieces.isEmpty()) {
-            torrent.clearPieceDeadlines(pieces);
-        }
+        torrent.claimPieceDeadlines(this, Map.of());
     }
 }

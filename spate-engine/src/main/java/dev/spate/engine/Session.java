@@ -673,6 +673,15 @@ public final class Session implements AutoCloseable {
         return dht == null ? Optional.empty() : Optional.of(dht.status());
     }
 
+    /**
+     * Bytes of received pieces now waiting for hashing and writing, or being hashed and written,
+     * across the session's torrents: at most {@link SessionConfig#diskQueueBytes()}. Near that
+     * bound the disk is the bottleneck (downloads slow to what it takes).
+     */
+    public long diskQueuedBytes() {
+        return disk.queuedBytes();
+    }
+
     /** Hands an incoming connection to the torrent its handshake names (BEP 3); on the connection's thread. */
     private void incoming(PeerConnection.Handshaken h) {
         Handle handle = torrents.get(h.theirs().infoHash());

@@ -78,6 +78,10 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     /** Streams waiting for pieces to verify. */
     private final PieceWaiters waiters = new PieceWaiters();
     /** Pieces verified while a recheck runs (it may have read them before their write); null when none runs. */
+    /** Per piece, the time each stream that claimed it wants it by ({@link #claimPieceDeadlines}). Loop thread. */
+    private final Map<Integer, Map<Object, Long>> streamClaims = new java.util.HashMap<>();
+    /** Per stream, the pieces it claims. Loop thread. */
+    private final Map<Object, java.util.Set<Integer>> claimedBy = new java.util.HashMap<>();
     private dev.spate.core.Bitfield verifiedDuringRecheck;
     /**
      * Added paused ({@link TorrentOptions#paused()}) and not resumed since: once the check at start
@@ -681,16 +685,67 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         });
     }
 
-    /** Forgets the deadlines of {@code pieces}, or every deadline when it is empty. Any thread. */
+    /** How many streams claim a deadline for {@code piece}; for tests. Loop thread. */
+    int streamDeadlineOwners(int piece) {
+        Map<Object, Long> claims = streamClaims.get(piece);
+        return claims == null ? 0 : claims.size();
+    }
+
+    /** Forgets the deadlines of {@code pieces}, or every deadline (the streams' claims too) when it is empty. Any thread. */
     void clearPieceDeadlines(List<Integer> pieces) {
         List<Integer> copy = List.copyOf(pieces);
         post(() -> {
             if (copy.isEmpty()) {
                 download.clearDeadline(-1);
+                streamClaims.clear();
+                claimedBy.clear();
             } else {
                 copy.forEach(download::clearDeadline);
             }
             followChoice();
+        });
+    }
+
+    /**
+     * Replaces the deadlines {@code owner} (a stream) claims with {@code window}: each piece there
+     * wanted within its duration of now, the pieces it claimed before and not now released. A
+     * piece several streams claim has the earliest of their times, and keeps a deadline until the
+     * last of them lets go, so readers of one torrent never undo each other's read-ahead. An empty
+     * window releases everything the owner claimed. Any thread.
+     */
+    void claimPieceDeadlines(Object owner, Map<Integer, java.time.Duration> window) {
+        Map<Integer, java.time.Duration> copy = Map.copyOf(window);
+        post(() -> {
+            long now = context.clock().nanoTime();
+            java.time.Duration year = java.time.Duration.ofDays(365); // beyond that, as good as none; no overflow
+            java.util.Set<Integer> touched = new java.util.HashSet<>(copy.keySet());
+            java.util.Set<Integer> before = claimedBy.remove(owner);
+            if (before != null) {
+                for (int piece : before) {
+                    if (!copy.containsKey(piece)) {
+                        Map<Object, Long> claims = streamClaims.get(piece);
+                        if (claims != null) {
+                            claims.remove(owner);
+                        }
+                        touched.add(piece);
+                    }
+                }
+            }
+            copy.forEach((piece, d) -> streamClaims.computeIfAbsent(piece, k -> new java.util.HashMap<>())
+                    .put(owner, now + (d.compareTo(year) > 0 ? year : d).toNanos()));
+            if (!copy.isEmpty()) {
+                claimedBy.put(owner, new java.util.HashSet<>(copy.keySet()));
+            }
+            for (int piece : touched) {
+                Map<Object, Long> claims = streamClaims.get(piece);
+                if (claims == null || claims.isEmpty()) {
+                    streamClaims.remove(piece);
+                    download.clearDeadline(piece);
+                } else {
+                    download.setDeadline(piece, java.util.Collections.min(claims.values()));
+                }
+            }
+            followChoice(); // a piece of skipped files only may be wanted now, or no longer
         });
     }
 

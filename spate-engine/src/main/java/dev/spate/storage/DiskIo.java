@@ -175,6 +175,11 @@ public final class DiskIo implements AutoCloseable {
         return Recheck.run(this, storage, which, progress);
     }
 
+    /** Bytes now taken from the budget: queued for, or in, hashing and writing. */
+    public long queuedBytes() {
+        return (long) budgetBytes - budget.availablePermits();
+    }
+
     /** Bytes of the budget not taken. */
     public int availableBytes() {
         return budget.availablePermits();

@@ -281,6 +281,37 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
         in.close();
     }
 
+    @Test
+    void twoStreamsOfOneTorrentEachGetTheirPiecesFirstAndClosingOneLeavesTheOthers() throws Exception {
+        // The first reader is at piece 5, so its window (5, 6, 7) comes ahead of the second's start:
+        // without claims the second window, set last, would push piece 5 to 5 s from now.
+        java.io.InputStream late = handle().openStream(0);
+        late.skip(5L * PIECE);
+        java.util.concurrent.CompletableFuture<Integer> lateRead = readOneAsync(late);
+        loop.runUntil(() -> false, Duration.ofMillis(300)); // its deadlines are set, then it waits
+        java.io.InputStream early = handle().openStream(0);
+        java.util.concurrent.CompletableFuture<Integer> earlyRead = readOneAsync(early);
+        loop.runUntil(() -> false, Duration.ofMillis(300));
+        ScriptedLink seed = seed(1);
+        for (int round = 0; round < 200 && !(lateRead.isDone() && earlyRead.isDone()); round++) {
+            serveInTurns(seed);
+            loop.runUntil(() -> lateRead.isDone() && earlyRead.isDone(), Duration.ofMillis(50));
+        }
+        assertThat(lateRead.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(payload[5 * PIECE] & 0xff);
+        assertThat(earlyRead.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(payload[0] & 0xff);
+        assertThat(verified().subList(0, 2)).as("both pieces under a reader first: %s", verified())
+                .containsExactlyInAnyOrder(0, 5);
+
+        // Closing the second reader lets go of its claims only: the first still has piece 6 near.
+        early.close();
+        loop.runPending();
+        assertThat(torrent.streamDeadlineOwners(6)).isEqualTo(1);
+        assertThat(torrent.streamDeadlineOwners(1)).isZero();
+        late.close();
+        loop.runPending();
+        assertThat(torrent.streamDeadlineOwners(6)).isZero();
+    }
+
     private static java.util.concurrent.CompletableFuture<Integer> readOneAsync(java.io.InputStream in) {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {

@@ -62,6 +62,8 @@ class RecheckLoopTest extends TorrentLoopHarness {
         assertThat(s.piecesVerified()).isEqualTo(PIECES - 1);
         assertThat(s.bytesVerified()).isEqualTo((long) (PIECES - 1) * PIECE);
         assertThat(s.files().get(0).bytesVerified()).isEqualTo((long) (PIECES - 1) * PIECE);
+        assertThat(s.verifiedPieces().contains(5)).as("the lost piece is out of the verified set").isFalse();
+        assertThat(s.verifiedPieces().count()).isEqualTo(PIECES - 1);
         assertThat(leecher.closed).as("the leecher stays").isNull();
 
         deliver(leecher, new Message.Request(5, 0, BLOCK));
@@ -139,6 +141,7 @@ class RecheckLoopTest extends TorrentLoopHarness {
 
         assertThat(transitionsFrom(mark)).containsExactly(TorrentState.CHECKING, TorrentState.PAUSED);
         assertThat(lost()).containsExactly(0);
+        assertThat(torrent.snapshot().verifiedPieces().count()).isEqualTo(PIECES - 1);
     }
 
     @Test
@@ -167,6 +170,7 @@ class RecheckLoopTest extends TorrentLoopHarness {
 
         assertThat(lost()).isEmpty();
         assertThat(torrent.snapshot().piecesVerified()).isEqualTo(1);
+        assertThat(torrent.snapshot().verifiedPieces().contains(piece)).as("found on disk: in the verified set").isTrue();
         assertThat(seed.sent(Message.Cancel.class)).extracting(Message.Cancel::piece).contains(piece);
         assertThat(seed.sent).contains(new Message.Have(piece));
         serveAll(seed); // every block asked for, those of the piece too: they crossed the cancels on the wire
