@@ -145,6 +145,20 @@ final class Announcer {
         }
     }
 
+    /**
+     * An announce now, as the user asks ({@link TorrentHandle#reannounce}), rather than at the
+     * interval: a regular one, once the tracker's {@code min interval} has passed since the last
+     * (a minute without one; see {@link dev.spate.tracker.AnnounceSchedule#REANNOUNCE_GAP}), and
+     * not while another is out. Returns whether it went out.
+     */
+    boolean reannounce(int port, Counters counters) {
+        if (!started || !hasTrackers() || inProgress() || !tiers.mayReannounce()) {
+            return false; // before the start, tick() sends started within the second anyway
+        }
+        announce(AnnounceRequest.Event.NONE, port, counters);
+        return true;
+    }
+
     /** The download finished: BEP 3's {@code completed}, sent once. */
     void completed(int port, Counters counters) {
         if (started) {
@@ -232,7 +246,8 @@ final class Announcer {
         });
     }
 
-    private boolean inProgress() {
+    /** Whether an announce is out; also for tests, which wait for one to end. */
+    boolean inProgress() {
         return flight != null && flight.inProgress();
     }
 

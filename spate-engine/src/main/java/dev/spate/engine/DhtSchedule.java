@@ -35,6 +35,8 @@ final class DhtSchedule {
         boolean running;
         /** The running lookup's number: one that ran before the torrent left and joined again is not this one. */
         long generation;
+        /** When its last lookup started; meaningless while {@code generation} is 0 (none yet). */
+        long lastStarted;
 
         Swarm(int announcePort, long due) {
             this.announcePort = announcePort;
@@ -80,6 +82,21 @@ final class DhtSchedule {
         }
     }
 
+    /**
+     * The user asks for an announce now ({@link TorrentHandle#reannounce}): the torrent is due at
+     * once, unless a lookup of it runs or one started less than {@link #RETRY} ago. A lookup asks
+     * dozens of nodes, and the peers it announces to keep us for 30 minutes or so; more than one a
+     * minute only loads the network. False when nothing changed.
+     */
+    boolean reannounce(InfoHash hash, long now) {
+        Swarm s = swarms.get(hash);
+        if (s == null || s.running || (s.generation != 0 && now - s.lastStarted < RETRY) || now - s.due >= 0) {
+            return false;
+        }
+        s.due = now;
+        return true;
+    }
+
     boolean contains(InfoHash hash) {
         return swarms.containsKey(hash);
     }
@@ -118,6 +135,7 @@ final class DhtSchedule {
             Swarm s = e.getValue();
             s.running = true;
             s.generation = ++lookups;
+            s.lastStarted = now;
             running++;
             out.add(new Job(e.getKey(), s.announcePort, s.generation));
         }

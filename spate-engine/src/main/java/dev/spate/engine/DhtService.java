@@ -290,6 +290,11 @@ final class DhtService implements TorrentContext.Dht, AutoCloseable {
     }
 
     @Override
+    public void reannounce(InfoHash hash) {
+        post(() -> schedule.reannounce(hash, clock.nanoTime()));
+    }
+
+    @Override
     public void leave(InfoHash hash) {
         post(() -> schedule.leave(hash));
     }

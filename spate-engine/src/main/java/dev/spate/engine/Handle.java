@@ -42,6 +42,7 @@ final class Handle implements TorrentHandle {
     Handle(Torrent torrent) {
         this.hash = torrent.hash();
         this.options = torrent.options();
+        this.paused = options.paused();
         attach(torrent);
     }
 
@@ -55,6 +56,7 @@ final class Handle implements TorrentHandle {
         this.hash = hash;
         this.resolver = resolver;
         this.options = options;
+        this.paused = options.paused();
     }
 
     /** What the torrent is to be made with, once its metadata is here. */
@@ -96,8 +98,11 @@ final class Handle implements TorrentHandle {
             t.setRateLimits(downloadLimit, uploadLimit);
         }
         addedTrackers.forEach(t::addTracker);
-        if (paused) {
+        // Made with options() as they were then; paused or resumed since, it is told.
+        if (paused && !t.options().paused()) {
             t.pause();
+        } else if (!paused && t.options().paused()) {
+            t.resume();
         }
         t.completion().whenComplete((ok, failure) -> {
             if (failure == null) {
@@ -347,6 +352,7 @@ final class Handle implements TorrentHandle {
     @Override
     public synchronized void pause() {
         paused = true;
+        options = options.withPaused(true);
         if (torrent != null) {
             torrent.pause();
         } else if (resolver != null) {
@@ -357,10 +363,24 @@ final class Handle implements TorrentHandle {
     @Override
     public synchronized void resume() {
         paused = false;
+        options = options.withPaused(false);
         if (torrent != null) {
             torrent.resume();
         } else if (resolver != null) {
             resolver.resume();
+        }
+    }
+
+    @Override
+    public void reannounce() {
+        Torrent t = torrent;
+        if (t != null) {
+            t.reannounce();
+            return;
+        }
+        MetadataResolver r = resolver;
+        if (r != null) {
+            r.reannounce();
         }
     }
 

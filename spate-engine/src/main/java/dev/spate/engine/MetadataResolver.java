@@ -82,6 +82,8 @@ final class MetadataResolver implements PeerConnection.Listener {
     private final Map<PeerLink, Integer> listenPorts = new HashMap<>();
     private final TorrentTrackers trackers;
     private boolean paused;
+    /** Whether {@link #begin} ran: not yet for a phase started paused and not resumed since. */
+    private boolean begun;
     private boolean over;
     private volatile TorrentStatus lastStatus;
 
@@ -132,14 +134,32 @@ final class MetadataResolver implements PeerConnection.Listener {
 
     /** The magnet's trackers and peers: announcing and dialling start. */
     void start() {
+        start(false);
+    }
+
+    /**
+     * The same; with {@code startPaused}, the phase is paused from the start instead (state
+     * {@link TorrentState#PAUSED}), and nobody hears of it before {@link #resume}.
+     */
+    void start(boolean startPaused) {
         post(() -> {
             context.events().accept(new Event.StateChanged(hash, null, TorrentState.METADATA));
-            for (Magnet.PeerAddress p : magnet.peers()) {
-                connect0(p.toSocketAddress());
+            if (startPaused) {
+                paused = true;
+                context.events().accept(new Event.StateChanged(hash, TorrentState.METADATA, TorrentState.PAUSED));
+                return;
             }
-            trackers.start();
-            joinDiscovery();
+            begin();
         });
+    }
+
+    private void begin() {
+        begun = true;
+        for (Magnet.PeerAddress p : magnet.peers()) {
+            connect0(p.toSocketAddress());
+        }
+        trackers.start();
+        joinDiscovery();
     }
 
     /**
@@ -209,11 +229,25 @@ final class MetadataResolver implements PeerConnection.Listener {
         });
     }
 
+    /** Announces to the link's trackers and the DHT now, as {@link Torrent#reannounce} does; not while paused. */
+    void reannounce() {
+        post(() -> {
+            if (!paused && !over) {
+                trackers.reannounce();
+                context.dht().reannounce(hash);
+            }
+        });
+    }
+
     void resume() {
         post(() -> {
             if (paused && !over) {
                 paused = false;
                 context.events().accept(new Event.StateChanged(hash, TorrentState.PAUSED, TorrentState.METADATA));
+                if (!begun) {
+                    begin(); // started paused: the link's own peers too
+                    return;
+                }
                 trackers.start();
                 joinDiscovery();
                 dial();

@@ -29,10 +29,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.Optional;
 import dev.spate.core.Clock;
 import dev.spate.storage.FileStorage;
 import dev.spate.storage.ResumeStore;
+import dev.spate.storage.Storage;
 import dev.spate.storage.StorageMove;
 
 /**
@@ -82,6 +84,11 @@ public final class Session implements AutoCloseable {
     private final DhtService dht;
 
     private Session(SessionConfig config) throws IOException {
+        this(config, UnaryOperator.identity());
+    }
+
+    /** With {@code watchStorage} wrapped around every torrent's files: a test's view of what the engine reads. */
+    private Session(SessionConfig config, UnaryOperator<Storage> watchStorage) throws IOException {
         this.config = config;
         this.downloadLimit = new TokenBucket(config.downloadRateLimit(), dev.spate.core.Clock.system());
         this.uploadLimit = new TokenBucket(config.uploadRateLimit(), dev.spate.core.Clock.system());
@@ -102,8 +109,8 @@ public final class Session implements AutoCloseable {
         this.metadata = new MetadataStore(config.stateDirectory());
         this.connector = new SocketConnector(config, peerId, this::dhtRunning, blockBuffers);
         this.context = new TorrentContext(Clock.system(), disk,
-                (info, dir, parts, wanted) -> FileStorage.open(dir, info, FileStorage.DEFAULT_OPEN_FILES,
-                        config.directWrites(), parts, wanted),
+                (info, dir, parts, wanted) -> watchStorage.apply(FileStorage.open(dir, info,
+                        FileStorage.DEFAULT_OPEN_FILES, config.directWrites(), parts, wanted)),
                 events::publish, new TorrentContext.ConnectionSlots() {
                     @Override
                     public boolean reserve() {
@@ -144,6 +151,13 @@ public final class Session implements AutoCloseable {
                     public void leave(InfoHash hash) {
                         if (dht != null) {
                             dht.leave(hash);
+                        }
+                    }
+
+                    @Override
+                    public void reannounce(InfoHash hash) {
+                        if (dht != null) {
+                            dht.reannounce(hash);
                         }
                     }
 
@@ -213,6 +227,15 @@ public final class Session implements AutoCloseable {
     /** Opens a session: binds the listening port and starts its threads. */
     public static Session open(SessionConfig config) throws IOException {
         return new Session(config);
+    }
+
+    /**
+     * For tests only: {@link #open} with every torrent's storage passed through {@code watchStorage},
+     * which returns a {@link Storage} that passes every call on (and counts, say, the pieces read to
+     * hash them).
+     */
+    static Session openWatched(SessionConfig config, UnaryOperator<Storage> watchStorage) throws IOException {
+        return new Session(config, watchStorage);
     }
 
     /** The port peers can reach this session on (the chosen one when the config said 0). */
@@ -309,7 +332,7 @@ public final class Session implements AutoCloseable {
             resolver.remove();
             throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
         }
-        resolver.start();
+        resolver.start(options.paused());
         return handle[0];
     }
 

@@ -83,6 +83,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     /** Per stream, the pieces it claims. Loop thread. */
     private final Map<Object, java.util.Set<Integer>> claimedBy = new java.util.HashMap<>();
     private dev.spate.core.Bitfield verifiedDuringRecheck;
+    /**
+     * Added paused ({@link TorrentOptions#paused()}) and not resumed since: once the check at start
+     * is over it is paused instead of activated, so nobody hears of it first.
+     */
+    private boolean pausedAtCheck;
     /** While a recheck runs: whether the torrent is to be active when it ends (not paused before or meanwhile). */
     private boolean activeAfterRecheck;
     /** While a recheck runs: whether peers, trackers and discovery are stopped (it was paused before or meanwhile). */
@@ -104,6 +109,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         this.onRemoved = onRemoved;
         FileChoice choice = new FileChoice(info, options);
         this.options = options;
+        this.pausedAtCheck = options.paused();
         this.directory = directory;
         this.storage = new MovableStorage(context.storage().open(info, directory,
                 context.resumes().partsLocation(hash, directory), choice.wantedFiles()), choice.wantedFiles());
@@ -121,7 +127,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             connections.dial();
         }, this::counters, this::post);
         this.resume = new ResumeSaver(context.disk(), storage, context.resumes().entry(hash, directory),
-                context.clock(), download::have, this::post);
+                context.clock(), download::have, this::post, () -> lifecycle.state() == TorrentState.DOWNLOADING
+                        || lifecycle.state() == TorrentState.CHECKING);
         this.inbox = new Inbox(context, info.pieceLength(), connections, upload, this);
         this.metadataServer = new MetadataServer(metainfo.infoBytes(), info.isPrivate(), context.clock());
         this.pex = new Pex(config.pex(), info.isPrivate(), context.clock(), this);
@@ -147,7 +154,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     // ---- lifecycle ----
 
-    /** Checks what is on disk, then starts downloading or seeding. */
+    /** Checks what is on disk, then starts downloading or seeding (or pauses, when added paused). */
     void start() {
         post(lifecycle::announceStart);
         ResumeCheck.load(context.disk(), storage, resume.entry(), (done, total) -> { })
@@ -157,11 +164,22 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
                         return;
                     }
                     download.alreadyHave(outcome.have());
+                    resume.checked(outcome.clean());
                     if (!outcome.trusted()) {
                         resume.changed();
                     }
                     checked = true;
-                    if (lifecycle.state() == TorrentState.CHECKING) {
+                    if (lifecycle.state() != TorrentState.CHECKING) {
+                        return; // paused meanwhile
+                    }
+                    if (pausedAtCheck) {
+                        lifecycle.go(TorrentState.PAUSED);
+                        if (download.isFinished()) {
+                            completed();
+                        }
+                        resume.save(); // a clean record of what was found
+                        snapshot();
+                    } else {
                         activate();
                     }
                 }));
@@ -175,6 +193,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         if (complete) {
             completed();
+        } else {
+            resume.save(); // the record says running from now on: pieces will be written
         }
         adoptCarried();
         trackers.start();
@@ -297,7 +317,6 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             publish(new Event.PieceLost(hash, piece));
         }
         resume.changed();
-        resume.save();
         boolean finished = download.isFinished();
         if (!activeAfterRecheck) {
             lifecycle.go(TorrentState.PAUSED);
@@ -319,9 +338,27 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             }
             upload.markDue();
         }
+        resume.save(); // in the state it ended in: clean unless downloading
         snapshot();
     }
 
+
+    /**
+     * Announces to the trackers and the DHT now, as far as their limits allow ({@link
+     * Announcer#reannounce}, {@link DhtSchedule#reannounce}); only while downloading or seeding.
+     * Any thread.
+     */
+    void reannounce() {
+        post(() -> {
+            if (!lifecycle.isActive()) {
+                return; // paused, checking, over: nobody is to hear of it now
+            }
+            trackers.reannounce();
+            if (!info.isPrivate()) {
+                context.dht().reannounce(hash);
+            }
+        });
+    }
 
     /** Starts again after {@link #pause()}; once a move under way is done. Any thread. */
     void resume() {
@@ -335,6 +372,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     }
 
     private void resumeNow() {
+        pausedAtCheck = false; // added paused: it starts once its check is over, or now
         if (verifiedDuringRecheck != null) {
             activeAfterRecheck = true; // active again once the recheck ends
             return;
@@ -997,6 +1035,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     @Override
     public boolean post(Runnable task) {
         return loop.post(task);
+    }
+
+    /** When its resume data is written, for tests that wait for a save. */
+    ResumeSaver resumeSaver() {
+        return resume;
     }
 
     /** The torrent's mailbox, for tests that drive the loop by hand. */

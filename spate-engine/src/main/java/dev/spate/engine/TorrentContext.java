@@ -132,6 +132,13 @@ record TorrentContext(Clock clock, DiskIo disk, StorageFactory storage, Consumer
         /** Stop looking {@code hash} up. */
         void leave(InfoHash hash);
 
+        /**
+         * Look {@code hash} up (and announce) now rather than at its turn, if it has joined and the
+         * schedule allows ({@link DhtSchedule#reannounce}). This default does nothing.
+         */
+        default void reannounce(InfoHash hash) {
+        }
+
         /** A peer told us its DHT node's address (BEP 5's port message): it is pinged, and kept if it answers. */
         void nodeSeen(InetSocketAddress node);
 

@@ -175,6 +175,16 @@ public sealed interface TorrentHandle permits Handle {
     void remove(boolean deleteData);
 
     /**
+     * Announces to the torrent's trackers now, and looks it up in the DHT when it uses it (not
+     * private, DHT on), rather than waiting for the next interval: what a user asks for after
+     * opening a port, or when a download stalls. Never more often than a tracker's
+     * {@code min interval} allows, or once a minute when it gave none (and once a minute in the
+     * DHT); an announce already out, or too soon, makes this do nothing. Ignored while the torrent
+     * is paused or checking, and once it has failed or been removed.
+     */
+    void reannounce();
+
+    /**
      * Hashes every piece on disk again (off the network path, on the disk pool), in state
      * {@link TorrentState#CHECKING}: a verified piece that is missing or does not match its hash
      * any more is published as an {@link Event.PieceLost} and downloaded again; the status's

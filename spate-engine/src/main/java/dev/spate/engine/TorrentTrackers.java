@@ -55,6 +55,11 @@ final class TorrentTrackers {
         announcer.tick(port.getAsInt(), counters.get());
     }
 
+    /** {@link Announcer#reannounce}; whether an announce went out. */
+    boolean reannounce() {
+        return announcer.reannounce(port.getAsInt(), counters.get());
+    }
+
     void completed() {
         announcer.completed(port.getAsInt(), counters.get());
     }

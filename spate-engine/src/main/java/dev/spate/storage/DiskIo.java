@@ -170,6 +170,11 @@ public final class DiskIo implements AutoCloseable {
         return Recheck.run(this, storage, progress);
     }
 
+    /** Hashes the pieces of {@code storage} that {@code which} lists, and no other, on this pool. */
+    public CompletableFuture<Bitfield> recheck(Storage storage, Bitfield which, Recheck.Progress progress) {
+        return Recheck.run(this, storage, which, progress);
+    }
+
     /** Bytes now taken from the budget: queued for, or in, hashing and writing. */
     public long queuedBytes() {
         return (long) budgetBytes - budget.availablePermits();

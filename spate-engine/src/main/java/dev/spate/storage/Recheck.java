@@ -32,10 +32,24 @@ public final class Recheck {
     }
 
     static CompletableFuture<Bitfield> run(DiskIo io, Storage storage, Progress progress) {
+        Bitfield every = new Bitfield(storage.info().pieceCount());
+        every.setAll();
+        return run(io, storage, every, progress);
+    }
+
+    /**
+     * Hashes the pieces {@code which} lists, and only those; the result lists those found. The
+     * progress counts them ({@code total} is their number).
+     */
+    static CompletableFuture<Bitfield> run(DiskIo io, Storage storage, Bitfield which, Progress progress) {
         TorrentInfo info = storage.info();
-        int total = info.pieceCount();
+        int[] pieces = new int[which.cardinality()];
+        for (int p = which.nextSet(0), i = 0; p >= 0; p = which.nextSet(p + 1)) {
+            pieces[i++] = p;
+        }
+        int total = pieces.length;
         CompletableFuture<Bitfield> result = new CompletableFuture<>();
-        Bitfield have = new Bitfield(total);
+        Bitfield have = new Bitfield(info.pieceCount());
         if (total == 0) {
             result.complete(have);
             return result;
@@ -48,8 +62,8 @@ public final class Recheck {
         Runnable worker = () -> {
             try {
                 ByteBuffer buffer = ByteBuffer.allocate(info.pieceLength());
-                for (int piece = next.getAndIncrement(); piece < total && !result.isDone();
-                        piece = next.getAndIncrement()) {
+                for (int n = next.getAndIncrement(); n < total && !result.isDone(); n = next.getAndIncrement()) {
+                    int piece = pieces[n];
                     buffer.clear().limit(info.pieceSize(piece));
                     if (storage.readPiece(piece, buffer) && DiskIo.verify(info, piece, buffer.flip())) {
                         haveLock.lock();

@@ -26,19 +26,23 @@ import java.util.zip.CRC32;
  * that was true. {@link ResumeStore} says where it lives: in the session's state directory, never in
  * the download directory, which belongs to the user.
  *
- * <p>Format, version 1, all integers big-endian:
+ * <p>Format, version 2, all integers big-endian:
  * <pre>
  *   magic      8 bytes  "SPATERES"
- *   version    u16      1
+ *   version    u16      2
  *   info-hash  20 bytes
  *   pieces     u32      piece count
  *   files      u32      file count
+ *   flags      u8       bit 0: written while the torrent ran (a periodic save), not by its stop
  *   per file   i64 size (-1: missing), i64 modification time in ns since the epoch
  *   bitfield   ceil(pieces/8) bytes, BEP 3 order, spare bits zero
  *   crc32      u32      of every byte before it
  * </pre>
- * Reading is strict: any deviation (length, magic, version, another torrent, counts, spare bits,
- * checksum) is reported as a {@link Corrupt} naming the problem, for the caller to ignore the file.
+ * Version 1, written by earlier versions, has no flags byte and is read as a clean stop's: that is
+ * what it was trusted as, and treating it so never trusts more than before (see {@link ResumeCheck}).
+ * Version 2 is always written. Reading is strict: any deviation (length, magic, version, another
+ * torrent, counts, unknown flags, spare bits, checksum) is reported as a {@link Corrupt} naming the
+ * problem, for the caller to ignore the file.
  *
  * <p>Written atomically: a temporary file beside it with a name of its own
  * ({@code <name>.<random>.tmp}), fsync, rename over, fsync of the directory. A crash leaves either
@@ -48,14 +52,28 @@ import java.util.zip.CRC32;
  */
 public final class ResumeFile {
     private static final byte[] MAGIC = {'S', 'P', 'A', 'T', 'E', 'R', 'E', 'S'};
-    private static final int VERSION = 1;
-    private static final int HEADER = 8 + 2 + 20 + 4 + 4;
+    private static final int VERSION = 2;
+    /** Without the flags byte; read as a clean stop's. */
+    private static final int VERSION_WITHOUT_FLAGS = 1;
+    private static final int HEADER_V1 = 8 + 2 + 20 + 4 + 4;
+    private static final int FLAG_RUNNING = 1;
 
-    /** What a resume file says. */
-    public record State(InfoHash infoHash, Bitfield have, List<FileStat> files) {
+    /**
+     * What a resume file says.
+     *
+     * @param clean whether it was written when the torrent stopped (paused, removed, the session
+     *     closed) or was complete: true; or by a save while it was still downloading, after which
+     *     more pieces may have been written: false. A crash leaves the last one written.
+     */
+    public record State(InfoHash infoHash, Bitfield have, List<FileStat> files, boolean clean) {
         public State {
             have = have.copy();
             files = List.copyOf(files);
+        }
+
+        /** A clean stop's record. */
+        public State(InfoHash infoHash, Bitfield have, List<FileStat> files) {
+            this(infoHash, have, files, true);
         }
 
         @Override
@@ -159,7 +177,7 @@ public final class ResumeFile {
         byte[] bytes;
         try {
             long size = Files.size(file);
-            if (size != expected) { // checked first so a huge file is never read
+            if (size != expected && size != expected - 1) { // checked first so a huge file is never read
                 throw new Corrupt(size + " bytes where " + info.pieceCount() + " pieces and " + info.files().size()
                         + " files take " + expected);
             }
@@ -170,15 +188,17 @@ public final class ResumeFile {
         return Optional.of(decode(bytes, infoHash, info));
     }
 
+    /** The length of a version 2 file (a version 1 file is one byte shorter: no flags). */
     static int length(int pieces, int files) {
-        return HEADER + files * 16 + Bitfield.byteLength(pieces) + 4;
+        return HEADER_V1 + 1 + files * 16 + Bitfield.byteLength(pieces) + 4;
     }
 
     static byte[] encode(State state) {
         Bitfield have = state.have();
         List<FileStat> files = state.files();
         ByteBuffer b = ByteBuffer.allocate(length(have.size(), files.size()));
-        b.put(MAGIC).putShort((short) VERSION).put(state.infoHash().bytes()).putInt(have.size()).putInt(files.size());
+        b.put(MAGIC).putShort((short) VERSION).put(state.infoHash().bytes()).putInt(have.size()).putInt(files.size())
+                .put((byte) (state.clean() ? 0 : FLAG_RUNNING));
         for (FileStat f : files) {
             b.putLong(f.size()).putLong(f.modifiedNanos());
         }
@@ -192,9 +212,10 @@ public final class ResumeFile {
     static State decode(byte[] bytes, InfoHash infoHash, TorrentInfo info) throws Corrupt {
         int pieces = info.pieceCount();
         int fileCount = info.files().size();
-        if (bytes.length != length(pieces, fileCount)) {
+        int expected = length(pieces, fileCount);
+        if (bytes.length != expected && bytes.length != expected - 1) {
             throw new Corrupt(bytes.length + " bytes where " + pieces + " pieces and " + fileCount + " files take "
-                    + length(pieces, fileCount));
+                    + expected);
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
         CRC32 crc = new CRC32();
@@ -208,8 +229,13 @@ public final class ResumeFile {
             throw new Corrupt("not a resume file (no SPATERES magic)");
         }
         int version = Short.toUnsignedInt(b.getShort());
-        if (version != VERSION) {
-            throw new Corrupt("version " + version + ", only " + VERSION + " is known");
+        if (version != VERSION && version != VERSION_WITHOUT_FLAGS) {
+            throw new Corrupt("version " + version + ", only " + VERSION_WITHOUT_FLAGS + " and " + VERSION + " are known");
+        }
+        int versionLength = version == VERSION ? expected : expected - 1;
+        if (bytes.length != versionLength) {
+            throw new Corrupt(bytes.length + " bytes where version " + version + " of " + pieces + " pieces and "
+                    + fileCount + " files takes " + versionLength);
         }
         byte[] hash = new byte[InfoHash.LENGTH];
         b.get(hash);
@@ -222,6 +248,14 @@ public final class ResumeFile {
             throw new Corrupt("records " + recordedPieces + " pieces and " + recordedFiles + " files, the torrent has "
                     + pieces + " and " + fileCount);
         }
+        boolean clean = true;
+        if (version == VERSION) {
+            int flags = Byte.toUnsignedInt(b.get());
+            if ((flags & ~FLAG_RUNNING) != 0) {
+                throw new Corrupt("unknown flags " + flags);
+            }
+            clean = (flags & FLAG_RUNNING) == 0;
+        }
         List<FileStat> files = new ArrayList<>(fileCount);
         for (int i = 0; i < fileCount; i++) {
             long size = b.getLong();
@@ -233,7 +267,7 @@ public final class ResumeFile {
         }
         try {
             Bitfield have = Bitfield.fromBytes(bytes, b.position(), Bitfield.byteLength(pieces), pieces);
-            return new State(infoHash, have, files);
+            return new State(infoHash, have, files, clean);
         } catch (IllegalArgumentException e) {
             throw new Corrupt("a spare bit of the bitfield is set");
         }

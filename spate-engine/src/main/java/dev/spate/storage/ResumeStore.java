@@ -290,9 +290,12 @@ public final class ResumeStore {
             return store.load(infoHash, downloadDirectory, info);
         }
 
-        /** {@link ResumeStore#save} of {@code have} with the files' sizes and times. */
-        public void save(Bitfield have, List<FileStat> files) throws IOException {
-            store.save(downloadDirectory, new ResumeFile.State(infoHash, have, files));
+        /**
+         * {@link ResumeStore#save} of {@code have} with the files' sizes and times; {@code clean}
+         * as {@link ResumeFile.State#clean()} says.
+         */
+        public void save(Bitfield have, List<FileStat> files, boolean clean) throws IOException {
+            store.save(downloadDirectory, new ResumeFile.State(infoHash, have, files, clean));
         }
     }
 }

@@ -77,7 +77,7 @@ public final class TrackerTiers {
     }
 
     /** What the readers see, published together by the announcing thread. */
-    private record View(List<TrackerStatus> statuses, long nextAnnounceNanos) {
+    private record View(List<TrackerStatus> statuses, long nextAnnounceNanos, long reannounceNanos) {
     }
 
     // Owned by the announce in flight (handed from one to the next by the announcing flag).
@@ -198,6 +198,15 @@ public final class TrackerTiers {
         return clock.nanoTime() - view.nextAnnounceNanos() >= 0;
     }
 
+    /**
+     * Whether an announce the user forces may go out now ({@link AnnounceSchedule#mayReannounce}
+     * of the last announce down the tiers: it reached, and was answered by, one tracker at most,
+     * the one a forced announce asks first); lock-free, as {@link #isDue}.
+     */
+    public boolean mayReannounce() {
+        return clock.nanoTime() - view.reannounceNanos() >= 0;
+    }
+
     /** {@link Clock} time of the next regular announce; lock-free, as {@link #isDue}. */
     public long nextAnnounceNanos() {
         return view.nextAnnounceNanos();
@@ -212,6 +221,6 @@ public final class TrackerTiers {
                         ? OptionalLong.of(e.schedule.nextAnnounceNanos()) : OptionalLong.empty()));
             }
         }
-        view = new View(List.copyOf(out), schedule.nextAnnounceNanos());
+        view = new View(List.copyOf(out), schedule.nextAnnounceNanos(), schedule.reannounceNanos());
     }
 }

@@ -134,6 +134,8 @@ class AnnouncerTest {
         final List<String> events = new CopyOnWriteArrayList<>();
         final BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
         final List<Socket> held = new CopyOnWriteArrayList<>();
+        /** What a released or unheld announce is answered with. */
+        volatile byte[] answer = ANSWER;
         volatile boolean holding;
         volatile long releasedAtNanos;
         volatile long lastArrivalNanos;
@@ -193,7 +195,7 @@ class AnnouncerTest {
                     return;
                 }
                 try (s) {
-                    s.getOutputStream().write(ANSWER);
+                    s.getOutputStream().write(answer);
                 }
                 arrivals.add(event);
             } catch (Exception ignored) {

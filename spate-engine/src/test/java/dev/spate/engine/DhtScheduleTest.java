@@ -111,4 +111,20 @@ class DhtScheduleTest {
         assertThat(s.done(fresh, true, true, 2 * SECOND)).isTrue();
         assertThat(s.running()).isZero();
     }
+
+    @Test
+    void aReannounceMakesATorrentDueAtOnceButNotWhileItsLookupRunsNorWithinAMinuteOfIt() {
+        DhtSchedule s = new DhtSchedule();
+        s.join(hash(1), PORT, 0);
+        assertThat(s.reannounce(hash(1), 0)).as("due already").isFalse();
+        DhtSchedule.Job job = s.due(0).get(0);
+        assertThat(s.reannounce(hash(1), SECOND)).as("its lookup runs").isFalse();
+        s.done(job, true, true, 5 * SECOND);
+        assertThat(s.reannounce(hash(1), DhtSchedule.RETRY - 1)).as("within a minute of the last lookup's start")
+                .isFalse();
+        assertThat(s.due(DhtSchedule.RETRY - 1)).isEmpty();
+        assertThat(s.reannounce(hash(1), DhtSchedule.RETRY)).isTrue();
+        assertThat(s.due(DhtSchedule.RETRY)).extracting(DhtSchedule.Job::hash).containsExactly(hash(1));
+        assertThat(s.reannounce(hash(2), DhtSchedule.RETRY)).as("never joined").isFalse();
+    }
 }

@@ -73,7 +73,7 @@ abstract class TorrentLoopHarness {
             discovery.add("leave " + hash.hex());
         }
     };
-    /** What the torrents asked of the DHT, in order: "join HEX announce CONTACTS", "leave HEX", "node ADDR". */
+    /** What the torrents asked of the DHT, in order: "join HEX announce CONTACTS", "leave HEX", "reannounce HEX", "node ADDR". */
     final List<String> dhtCalls = new CopyOnWriteArrayList<>();
     /** The DHT port the torrents see; 0 is no DHT. */
     volatile int dhtPort = 0;
@@ -86,6 +86,11 @@ abstract class TorrentLoopHarness {
         @Override
         public void leave(InfoHash hash) {
             dhtCalls.add("leave " + hash.hex());
+        }
+
+        @Override
+        public void reannounce(InfoHash hash) {
+            dhtCalls.add("reannounce " + hash.hex());
         }
 
         @Override
@@ -119,6 +124,10 @@ abstract class TorrentLoopHarness {
         torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent.start();
         awaitState(TorrentState.DOWNLOADING);
+        // The resume record written as it began downloading: its outcome comes back to the loop
+        // now, not in the middle of a test that counts what the loop has queued.
+        torrent.resumeSaver().inFlight().handle((ok, failure) -> null).get(10, TimeUnit.SECONDS);
+        loop.runPending();
     }
 
     @AfterEach
@@ -154,6 +163,21 @@ abstract class TorrentLoopHarness {
                     return webSeedFetchers;
                 }, recordingDiscovery, dht);
         return new Torrent(context, metainfo, dir, options, t -> removed = true);
+    }
+
+    /**
+     * Deletes the resume data the torrents wrote so far (the harness's torrent writes a record as it
+     * starts downloading): the next torrent made of the same metainfo then hashes what it has.
+     */
+    void forgetResumeData() throws java.io.IOException {
+        Path resumes = dir.resolve("state").resolve("resume");
+        if (java.nio.file.Files.isDirectory(resumes)) {
+            try (var files = java.nio.file.Files.list(resumes)) {
+                for (Path f : files.toList()) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+        }
     }
 
     /** Whether the next torrent made writes real files (a FileStorage in {@link #dir}) rather than memory. */

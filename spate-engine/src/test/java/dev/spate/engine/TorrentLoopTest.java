@@ -496,6 +496,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     @Test
     void aTorrentRemovedWhileCheckingNeverStartsAfterwards() throws Exception {
         events.clear();
+        forgetResumeData(); // so that the check hashes, and waits at the gate
         checkGate = new java.util.concurrent.CountDownLatch(1);
         Torrent second = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent = second;
@@ -609,6 +610,7 @@ class TorrentLoopTest extends TorrentLoopHarness {
     @Test
     void aTorrentJoinsOnlyOnceItsCheckIsDoneAndNotAtAllWhenRemovedWhileChecking() throws Exception {
         discovery.clear();
+        forgetResumeData(); // so that the check hashes, and waits at the gate
         checkGate = new java.util.concurrent.CountDownLatch(1);
         torrent = newTorrent(SessionConfig.builder().localDiscovery(false).dht(false).listenPort(0).build());
         torrent.start();

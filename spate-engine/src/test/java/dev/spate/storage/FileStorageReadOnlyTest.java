@@ -125,7 +125,7 @@ class FileStorageReadOnlyTest {
         try (FileStorage s = FileStorage.open(downloads, t.info)) {
             writeAll(s, t);
             all.setAll();
-            ResumeCheck.save(s, resume, all);
+            ResumeCheck.save(s, resume, all, true);
         }
         makeImmutable(downloads);
         Map<String, String> before = snapshot(downloads);
@@ -133,7 +133,7 @@ class FileStorageReadOnlyTest {
             ResumeCheck.Outcome trusted = ResumeCheck.load(io, s, resume, Recheck.Progress.NONE).get(10, TimeUnit.SECONDS);
             assertThat(trusted.trusted()).isTrue();
             assertThat(trusted.have()).isEqualTo(all);
-            ResumeCheck.save(s, resume, all); // the state directory is writable; the data is not touched
+            ResumeCheck.save(s, resume, all, true); // the state directory is writable; the data is not touched
             Files.delete(resume.location());
             ResumeCheck.Outcome hashed = ResumeCheck.load(io, s, resume, Recheck.Progress.NONE).get(10, TimeUnit.SECONDS);
             assertThat(hashed.trusted()).isFalse();
@@ -147,7 +147,7 @@ class FileStorageReadOnlyTest {
         Path state = Files.createDirectories(tmp.resolve("state"));
         makeImmutable(state);
         ResumeStore.Entry resume = ResumeStore.open(state.resolve("sub")).entry(HASH, tmp.resolve("downloads"));
-        assertThatThrownBy(() -> resume.save(new Bitfield(3), List.of()))
+        assertThatThrownBy(() -> resume.save(new Bitfield(3), List.of(), true))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining(state.resolve("sub").toString())
                 .hasMessageContaining("Operation not permitted");

@@ -64,7 +64,7 @@ class PartFileLossTest {
                 s.writePiece(p, t.piece(p));
                 have.set(p);
             }
-            ResumeCheck.save(s, resume(), have);
+            ResumeCheck.save(s, resume(), have, true);
         }
         assertThat(parts()).exists();
         damage.accept(parts());
@@ -108,7 +108,7 @@ class PartFileLossTest {
 
     @Test
     void anIntactPartFileIsTrustedWithTheResumeFile() throws Exception {
-        assertThat(restartAfter(p -> { })).isEqualTo(new ResumeCheck.Outcome(pieces(0, 1, 3, 4, 5), true));
+        assertThat(restartAfter(p -> { })).isEqualTo(new ResumeCheck.Outcome(pieces(0, 1, 3, 4, 5), true, true));
     }
 
     @Test
@@ -120,7 +120,7 @@ class PartFileLossTest {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(pieces(0, 4, 5), false));
+        assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(pieces(0, 4, 5), false, true));
     }
 
     @Test
@@ -132,19 +132,19 @@ class PartFileLossTest {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(pieces(0, 1, 4, 5), false));
+        assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(pieces(0, 1, 4, 5), false, true));
     }
 
     @Test
     void damagedBytesInThePartFileLoseThatPiece() throws Exception {
         ResumeCheck.Outcome outcome = restartAfter(p -> write(p, 4 + 3, new byte[] {(byte) 0xA5})); // in piece 1
-        assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(pieces(0, 3, 4, 5), false));
+        assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(pieces(0, 3, 4, 5), false, true));
     }
 
     @Test
     void aSlotNamingNoPieceOfTheTorrentIsIgnoredNotACrash() throws Exception {
         ResumeCheck.Outcome outcome = restartAfter(p -> write(p, SLOT, ByteBuffer.allocate(4).putInt(0, 1_000_000).array()));
-        assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(pieces(0, 1, 4, 5), false));
+        assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(pieces(0, 1, 4, 5), false, true));
     }
 
     @Test

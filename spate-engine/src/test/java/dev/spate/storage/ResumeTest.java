@@ -92,11 +92,14 @@ class ResumeTest {
                         .isInstanceOf(ResumeFile.Corrupt.class);
             }
         }
-        for (int n = 0; n < good.length; n++) {
+        for (int n = 0; n < good.length - 1; n++) {
             byte[] truncated = Arrays.copyOf(good, n);
             assertThatThrownBy(() -> ResumeFile.decode(truncated, HASH, t.info)).isInstanceOf(ResumeFile.Corrupt.class)
                     .hasMessage(n + " bytes where 5 pieces and 3 files take " + good.length);
         }
+        // One byte short is the length of a version 1 file (no flags byte): its checksum tells.
+        assertThatThrownBy(() -> ResumeFile.decode(Arrays.copyOf(good, good.length - 1), HASH, t.info))
+                .isInstanceOf(ResumeFile.Corrupt.class).hasMessage("checksum mismatch");
         assertThatThrownBy(() -> ResumeFile.decode(Arrays.copyOf(good, good.length + 1), HASH, t.info))
                 .isInstanceOf(ResumeFile.Corrupt.class);
     }
@@ -131,7 +134,7 @@ class ResumeTest {
         try (FileStorage s = FileStorage.open(downloads(), t.info)) {
             Bitfield have = writeSome(s);
             ResumeCheck.Outcome outcome = ResumeCheck.load(io, s, resume(), Recheck.Progress.NONE).get();
-            assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(have, false));
+            assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(have, false, false));
         }
     }
 
@@ -139,7 +142,7 @@ class ResumeTest {
     void when_sizes_and_times_match_the_saved_bitfield_is_trusted_without_hashing() throws Exception {
         try (FileStorage s = FileStorage.open(downloads(), t.info)) {
             Bitfield have = writeSome(s);
-            ResumeCheck.save(s, resume(), have);
+            ResumeCheck.save(s, resume(), have, true);
             // Rot a byte of piece 0 behind the resume file's back, keeping size and time: only
             // hashing could notice, so a trusted bitfield still claims piece 0.
             FileTime time = Files.getLastModifiedTime(s.path(0));
@@ -148,7 +151,7 @@ class ResumeTest {
             }
             Files.setLastModifiedTime(s.path(0), time);
             ResumeCheck.Outcome outcome = ResumeCheck.load(io, s, resume(), Recheck.Progress.NONE).get();
-            assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(have, true));
+            assertThat(outcome).isEqualTo(new ResumeCheck.Outcome(have, true, true));
         }
     }
 
@@ -156,7 +159,7 @@ class ResumeTest {
     void when_a_file_changed_since_the_save_the_pieces_are_hashed_again() throws Exception {
         try (FileStorage s = FileStorage.open(downloads(), t.info)) {
             Bitfield have = writeSome(s);
-            ResumeCheck.save(s, resume(), have);
+            ResumeCheck.save(s, resume(), have, true);
             try (FileChannel ch = FileChannel.open(s.path(0), StandardOpenOption.WRITE)) {
                 ch.write(ByteBuffer.wrap(new byte[] {(byte) ~t.content[3]}), 3);
             }
@@ -175,7 +178,7 @@ class ResumeTest {
         Bitfield have;
         try (FileStorage s = FileStorage.open(downloads(), t.info)) {
             have = writeSome(s);
-            ResumeCheck.saveAsync(io, s, resume(), have).get();
+            ResumeCheck.saveAsync(io, s, resume(), have, true).get();
         }
         try (FileStorage s = FileStorage.open(downloads(), t.info)) {
             Files.delete(s.path(2));
@@ -190,9 +193,9 @@ class ResumeTest {
     void aSaveForcesTheWrittenPiecesToTheDeviceBeforeTheResumeFileListsThem() throws Exception {
         FlushWatcher s = new FlushWatcher(new MemoryStorage(t.info), resumeFile());
         s.writePiece(0, t.piece(0));
-        ResumeCheck.save(s, resume(), bits(0));
+        ResumeCheck.save(s, resume(), bits(0), true);
         s.writePiece(2, t.piece(2));
-        ResumeCheck.save(s, resume(), bits(0, 2));
+        ResumeCheck.save(s, resume(), bits(0, 2), true);
 
         assertThat(s.listedAtFlush).as("what the resume file listed at each flush")
                 .containsExactly("no resume file", bits(0).toString());
@@ -203,11 +206,11 @@ class ResumeTest {
     void whenTheFlushFailsTheResumeFileIsNotWritten() throws Exception {
         FlushWatcher s = new FlushWatcher(new MemoryStorage(t.info), resumeFile());
         s.writePiece(0, t.piece(0));
-        ResumeCheck.save(s, resume(), bits(0));
+        ResumeCheck.save(s, resume(), bits(0), true);
         s.writePiece(4, t.piece(4));
         s.failFlush = true;
 
-        assertThatThrownBy(() -> ResumeCheck.save(s, resume(), bits(0, 4))).hasMessage("flushing f2: Input/output error");
+        assertThatThrownBy(() -> ResumeCheck.save(s, resume(), bits(0, 4), true)).hasMessage("flushing f2: Input/output error");
 
         assertThat(ResumeFile.read(resumeFile(), HASH, t.info).orElseThrow().have()).isEqualTo(bits(0));
     }

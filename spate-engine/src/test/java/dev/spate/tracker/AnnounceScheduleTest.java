@@ -60,4 +60,29 @@ class AnnounceScheduleTest {
         schedule.failed();
         assertThat(schedule.untilNext()).isEqualTo(Duration.ofSeconds(15));
     }
+
+    @Test
+    void aForcedAnnounceWaitsOutTheMinIntervalTheTrackerGave() {
+        assertThat(schedule.mayReannounce()).as("nothing announced yet").isTrue();
+        schedule.succeeded(answer(Duration.ofMinutes(30), Optional.of(Duration.ofMinutes(5))));
+        advance(Duration.ofMinutes(5).minusNanos(1));
+        assertThat(schedule.mayReannounce()).isFalse();
+        advance(Duration.ofNanos(1));
+        assertThat(schedule.mayReannounce()).isTrue();
+    }
+
+    @Test
+    void withoutAMinIntervalOrAnAnswerAForcedAnnounceWaitsAMinute() {
+        schedule.succeeded(answer(Duration.ofMinutes(30), Optional.empty()));
+        assertThat(schedule.mayAnnounceEarly()).as("an event may go at once").isTrue();
+        advance(Duration.ofSeconds(59));
+        assertThat(schedule.mayReannounce()).isFalse();
+        advance(Duration.ofSeconds(1));
+        assertThat(schedule.mayReannounce()).isTrue();
+        schedule.failed();
+        advance(Duration.ofSeconds(59));
+        assertThat(schedule.mayReannounce()).isFalse();
+        advance(Duration.ofSeconds(1));
+        assertThat(schedule.mayReannounce()).as("a minute, not the 15 s back-off nor a longer one").isTrue();
+    }
 }
