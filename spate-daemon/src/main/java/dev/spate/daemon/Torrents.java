@@ -243,7 +243,9 @@ public final class Torrents {
                     if (!hash.hex().equalsIgnoreCase(s.infoHash())) {
                         throw new MetainfoException("its torrent is not info-hash " + s.infoHash());
                     }
-                    TorrentOptions options = TorrentOptions.defaults();
+                    // Added stopped: the queue below starts what may run, so a torrent kept stopped
+                    // or waiting in the queue never announces or connects at all.
+                    TorrentOptions options = TorrentOptions.defaults().withPaused(true);
                     if (!s.wanted().isEmpty()) {
                         List<FilePriority> engine = new ArrayList<>();
                         for (int i = 0; i < s.wanted().size(); i++) {
@@ -253,16 +255,13 @@ public final class Torrents {
                     }
                     TorrentHandle handle = meta.isPresent() ? session.add(meta.get(), s.directory(), options)
                             : session.add(Magnet.parse(s.magnet().get()), s.directory(), options);
-                    if (s.paused()) {
-                        handle.pause();
-                    }
                     // A list written before positions were kept: the queue in the list's order, after any kept.
                     int position = s.queuePosition() >= 0 ? s.queuePosition() : Integer.MAX_VALUE / 2 + order;
                     Ledger ledger = new Ledger(s.settings().orElseGet(this::newSettings), position, s.counters(),
                             clock.instant());
                     order++;
                     ledger.finished = s.finished();
-                    ledger.engineRunning = !s.paused();
+                    ledger.engineRunning = false;
                     applyRates(handle, ledger.settings);
                     Entry e = new Entry(s.id(), handle, s.directory(), s.added(), meta, s.magnet(), s.paused(), ledger);
                     if (!s.wanted().isEmpty()) {
@@ -379,15 +378,15 @@ public final class Torrents {
             }
             TorrentHandle handle;
             try {
-                handle = meta != null ? session.add(meta, dir) : session.add(magnet, dir);
+                // Added stopped, then started by the queue when it may run: one added paused, or
+                // waiting for a place, never announces or connects.
+                TorrentOptions stopped = TorrentOptions.defaults().withPaused(true);
+                handle = meta != null ? session.add(meta, dir, stopped) : session.add(magnet, dir, stopped);
             } catch (IllegalArgumentException e) {
                 throw new TorrentsException(e.getMessage(), e);
             }
-            if (paused) {
-                handle.pause();
-            }
             Ledger ledger = new Ledger(newSettings(), byId.size(), TorrentStore.Counters.ZERO, clock.instant());
-            ledger.engineRunning = !paused;
+            ledger.engineRunning = false;
             Entry entry = new Entry(nextId++, handle, dir, clock.instant(), Optional.ofNullable(meta),
                     source instanceof Source.Link l ? Optional.of(l.magnet()) : Optional.empty(), paused, ledger);
             byId.put(entry.id, entry);
@@ -465,6 +464,15 @@ public final class Torrents {
      */
     public void start(Collection<Object> ids) {
         setPaused(ids, false, false);
+    }
+
+    /**
+     * Asks the trackers (and the DHT) of the torrents of {@code ids} (null: all) for peers now
+     * ({@link TorrentHandle#reannounce}): not sooner than a tracker's minimum interval allows, and
+     * not for a stopped or queued torrent.
+     */
+    public void reannounce(Collection<Object> ids) {
+        select(ids).forEach(e -> e.handle.reannounce());
     }
 
     /** Starts the torrents of {@code ids} (null: all) at once, past the queue (torrent-start-now). */

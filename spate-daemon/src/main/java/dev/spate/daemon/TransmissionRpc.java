@@ -85,6 +85,7 @@ final class TransmissionRpc {
                     case "torrent-add" -> torrentAdd(args, arguments);
                     case "torrent-start" -> torrents.start(ids(args));
                     case "torrent-start-now" -> torrents.startNow(ids(args));
+                    case "torrent-reannounce" -> torrents.reannounce(ids(args));
                     case "queue-move-top" -> settings.queueMove(Torrents.Move.TOP, args);
                     case "queue-move-up" -> settings.queueMove(Torrents.Move.UP, args);
                     case "queue-move-down" -> settings.queueMove(Torrents.Move.DOWN, args);

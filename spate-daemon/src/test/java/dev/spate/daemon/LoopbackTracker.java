@@ -22,8 +22,18 @@ final class LoopbackTracker implements AutoCloseable {
     private final HttpServer server;
     /** The ports that announced, all on 127.0.0.1. */
     private final Set<Integer> ports = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger announces = new java.util.concurrent.atomic.AtomicInteger();
+    private final int interval;
+    private final int minInterval;
 
     LoopbackTracker() throws IOException {
+        this(2, 0);
+    }
+
+    /** A tracker that asks for announces every {@code interval} s, and none sooner than {@code minInterval} (0: not said). */
+    LoopbackTracker(int interval, int minInterval) throws IOException {
+        this.interval = interval;
+        this.minInterval = minInterval;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/announce", this::announce);
@@ -34,6 +44,11 @@ final class LoopbackTracker implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/announce";
     }
 
+    /** How many announces came, of any event. */
+    int announces() {
+        return announces.get();
+    }
+
     /** How many peers have announced. */
     int peers() {
         return ports.size();
@@ -41,6 +56,7 @@ final class LoopbackTracker implements AutoCloseable {
 
     private void announce(HttpExchange ex) throws IOException {
         try (ex) {
+            announces.incrementAndGet();
             int port = -1;
             String event = "";
             for (String pair : ex.getRequestURI().getRawQuery().split("&")) {
@@ -61,7 +77,11 @@ final class LoopbackTracker implements AutoCloseable {
                     peers.write(new byte[] {127, 0, 0, 1, (byte) (p >> 8), (byte) p});
                 }
             }
-            byte[] body = Bencode.encode(BDictionary.builder().put("interval", 2).put("peers", peers.toByteArray()).build());
+            BDictionary.Builder answer = BDictionary.builder().put("interval", interval).put("peers", peers.toByteArray());
+            if (minInterval > 0) {
+                answer.put("min interval", minInterval);
+            }
+            byte[] body = Bencode.encode(answer.build());
             ex.sendResponseHeaders(200, body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);

@@ -393,4 +393,39 @@ class TransmissionRpcTest {
         assertThat(RpcServer.clientAllowed(null, false)).isFalse();
         assertThat(RpcServer.clientAllowed(elsewhere, true)).isTrue();
     }
+
+    @Test
+    void torrentReannounceAsksTheTrackerAgainWhichItsLongIntervalWouldNotHave() throws Exception {
+        try (LoopbackTracker tracker = new LoopbackTracker(3600, 1)) {
+            Path root = Files.createDirectories(tmp.resolve("downloads/again"));
+            Files.write(root.resolve("a.bin"), random(40_000, 5));
+            byte[] torrent = TorrentCreator.builder(root).tracker(tracker.url()).pieceLength(16384).build().create();
+            call("torrent-add", "{\"metainfo\":\"" + Base64.getEncoder().encodeToString(torrent) + "\"}");
+            await(() -> tracker.announces() == 1);
+            // The tracker's minimum interval is a second: asked until it has passed, it announces again.
+            await(() -> {
+                try {
+                    assertThat(call("torrent-reannounce", "{\"ids\":[1]}").path("result").asString()).isEqualTo("success");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return tracker.announces() >= 2;
+            });
+        }
+    }
+
+    @Test
+    void aTorrentAddedPausedTellsNoTrackerUntilItIsStarted() throws Exception {
+        try (LoopbackTracker tracker = new LoopbackTracker(3600, 0)) {
+            Path root = Files.createDirectories(tmp.resolve("downloads/quiet"));
+            Files.write(root.resolve("a.bin"), random(40_000, 6));
+            byte[] torrent = TorrentCreator.builder(root).tracker(tracker.url()).pieceLength(16384).build().create();
+            call("torrent-add", "{\"paused\":true,\"metainfo\":\"" + Base64.getEncoder().encodeToString(torrent) + "\"}");
+            await(() -> torrents.get(1).orElseThrow().status().state() == TorrentState.PAUSED
+                    && torrents.get(1).orElseThrow().status().isComplete());
+            assertThat(tracker.announces()).as("checked, and stopped without a word to the tracker").isZero();
+            call("torrent-start", "{\"ids\":[1]}");
+            await(() -> tracker.announces() == 1);
+        }
+    }
 }
