@@ -53,7 +53,10 @@ public final class Torrents {
     static final Duration FETCH_TIMEOUT = Duration.ofSeconds(30);
 
     private final Session session;
-    private final Path defaultDirectory;
+    /** Where torrents go when a request names no directory; changed by {@link #setDefaultDirectory}. */
+    private volatile Path defaultDirectory;
+    /** Where requests may put data. */
+    private final DownloadRoots roots;
     private final Clock clock;
     private final Instant started;
     private final ReentrantLock lock = new ReentrantLock();
@@ -81,8 +84,10 @@ public final class Torrents {
     /** One torrent of the daemon; its mutable parts guarded by {@link #lock}. */
     private static final class Entry {
         final int id;
-        final TorrentHandle handle;
-        final Path directory;
+        /** Replaced when the torrent is added again at another place (a set-location without moving). */
+        TorrentHandle handle;
+        /** Changed when its data moved (or is found) at another place. */
+        Path directory;
         final Instant added;
         final Optional<Metainfo> metainfo;
         /** The link it was added from, when from a magnet link (kept to add it again at the next start). */
@@ -184,10 +189,22 @@ public final class Torrents {
 
     /**
      * A facade over {@code session}, whose torrents added without a directory go to
-     * {@code defaultDirectory}. Torrents already in the session are not taken over.
+     * {@code defaultDirectory}, the only download root. Torrents already in the session are not
+     * taken over.
      */
     public Torrents(Session session, Path defaultDirectory) {
         this(session, defaultDirectory, Clock.systemUTC(), null);
+    }
+
+    /**
+     * A facade as {@link #Torrents(Session, Path, TorrentStore)} ({@code store} null: the list is
+     * not kept) whose requests may put data anywhere inside {@code roots}, which must hold
+     * {@code defaultDirectory}.
+     *
+     * @throws IllegalArgumentException when the default directory is outside the roots
+     */
+    public Torrents(Session session, Path defaultDirectory, DownloadRoots roots, TorrentStore store) {
+        this(session, defaultDirectory, Clock.systemUTC(), store, roots);
     }
 
     /**
@@ -205,8 +222,17 @@ public final class Torrents {
     }
 
     Torrents(Session session, Path defaultDirectory, Clock clock, TorrentStore store) {
+        this(session, defaultDirectory, clock, store, DownloadRoots.of(List.of(defaultDirectory)));
+    }
+
+    private Torrents(Session session, Path defaultDirectory, Clock clock, TorrentStore store, DownloadRoots roots) {
         this.session = Objects.requireNonNull(session, "session");
-        this.defaultDirectory = defaultDirectory.toAbsolutePath().normalize();
+        this.roots = Objects.requireNonNull(roots, "roots");
+        try {
+            this.defaultDirectory = roots.check(defaultDirectory.toAbsolutePath());
+        } catch (DownloadRoots.OutsideRootsException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         this.clock = clock;
         this.started = clock.instant();
         this.persisted = started;
@@ -330,6 +356,57 @@ public final class Torrents {
         return defaultDirectory;
     }
 
+    /** Where requests may put data. */
+    public DownloadRoots roots() {
+        return roots;
+    }
+
+    /**
+     * Makes {@code directory} where torrents added without one go from now on (what session-set's
+     * {@code download-dir} changes); the torrents already added stay where they are.
+     *
+     * @throws TorrentsException when it is outside the download roots
+     */
+    public void setDefaultDirectory(Path directory) throws TorrentsException {
+        defaultDirectory = inRoots(directory);
+    }
+
+    /**
+     * The space of the file system {@code path} is on.
+     *
+     * @param path the path asked about, normalized
+     * @param free the bytes free there (for this process: what it may still write)
+     * @param total the file system's size in bytes
+     */
+    public record Space(Path path, long free, long total) {
+    }
+
+    /**
+     * The space at {@code path}, which must be inside the roots (so that the RPC tells nothing of
+     * other places); a directory not made yet is on the file system of its closest existing parent.
+     *
+     * @throws TorrentsException when it is outside the roots
+     * @throws IOException when the file system cannot be asked
+     */
+    public Space freeSpace(Path path) throws TorrentsException, IOException {
+        Path p = inRoots(path);
+        Path existing = p;
+        while (!java.nio.file.Files.exists(existing) && existing.getParent() != null) {
+            existing = existing.getParent();
+        }
+        java.nio.file.FileStore store = java.nio.file.Files.getFileStore(existing);
+        return new Space(p, store.getUsableSpace(), store.getTotalSpace());
+    }
+
+    /** {@code directory} checked against the roots, normalized. */
+    private Path inRoots(Path directory) throws TorrentsException {
+        try {
+            return roots.check(directory);
+        } catch (DownloadRoots.OutsideRootsException e) {
+            throw new TorrentsException(e.getMessage(), e);
+        }
+    }
+
     /** When the facade started. */
     public Instant started() {
         return started;
@@ -340,12 +417,13 @@ public final class Torrents {
      * at once when {@code paused}. A torrent already here is not added again: the answer is it, as
      * a duplicate.
      *
-     * @throws TorrentsException when the source cannot be read or is not a torrent the engine takes
+     * @throws TorrentsException when the source cannot be read or is not a torrent the engine takes,
+     *     or {@code directory} is outside the download roots
      * @throws IOException when the torrent's files cannot be opened
      */
     public Added add(Source source, Path directory, boolean paused) throws TorrentsException, IOException,
             InterruptedException {
-        Path dir = directory == null ? defaultDirectory : directory.toAbsolutePath().normalize();
+        Path dir = directory == null ? defaultDirectory : inRoots(directory);
         Metainfo meta = null;
         Magnet magnet = null;
         try {
@@ -546,6 +624,108 @@ public final class Torrents {
         }
         for (Entry e : chosen) {
             e.handle.remove(deleteData);
+        }
+    }
+
+    /**
+     * Gives the torrents of {@code ids} (null: all) the download directory {@code location}, which
+     * must be inside the roots. With {@code move}, their data is moved there
+     * ({@link TorrentHandle#moveStorage}): this returns at once, and each torrent's directory
+     * changes (and is kept) when its move completes; a move that fails is logged and leaves it
+     * where it was. Without, the data is taken to be there already: each torrent is taken out of
+     * the session (its files left alone) and added again at the new place, with the same id and
+     * settings, where what is there is checked.
+     *
+     * @throws TorrentsException when {@code location} is outside the download roots
+     * @throws IOException when a torrent cannot be added again at the new place (it is then added
+     *     back at the old one)
+     */
+    public void setLocation(Collection<Object> ids, Path location, boolean move) throws TorrentsException, IOException {
+        Path dir = inRoots(location);
+        for (Entry e : select(ids)) {
+            if (move) {
+                TorrentHandle handle = e.handle;
+                handle.moveStorage(dir).whenComplete((ok, failure) -> moved(e, handle, dir, failure));
+            } else {
+                relocate(e, dir);
+            }
+        }
+    }
+
+    /** A move of {@link #setLocation} ended: the torrent's directory is the new one when it succeeded. Any thread. */
+    private void moved(Entry e, TorrentHandle handle, Path dir, Throwable failure) {
+        if (failure != null) {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                    ? c.getCause() : failure;
+            LOG.log(System.Logger.Level.WARNING, "cannot move the data of torrent {0} ({1}) to {2}: {3}",
+                    e.id, handle.name(), dir, cause.getMessage());
+            return;
+        }
+        lock.lock();
+        try {
+            if (byId.get(e.id) == e && e.handle == handle) {
+                e.directory = dir;
+                persist();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes {@code e} out of the session, its files left, and adds it again at {@code dir} with its
+     * files' choices and paused or not. Under the lock: a request meanwhile sees it before or
+     * after, never gone (the removal waits for the torrent to stop: a few seconds at most).
+     */
+    private void relocate(Entry e, Path dir) throws IOException {
+        lock.lock();
+        try {
+            if (byId.get(e.id) != e || e.directory.equals(dir)) {
+                return;
+            }
+            knowFiles(e, null);
+            TorrentOptions options = TorrentOptions.defaults();
+            if (e.priorities != null) {
+                List<FilePriority> engine = new ArrayList<>(e.priorities.length);
+                for (int i = 0; i < e.priorities.length; i++) {
+                    engine.add(e.wanted[i] ? e.priorities[i] : FilePriority.SKIP);
+                }
+                options = options.withFilePriorities(engine);
+            }
+            Path old = e.directory;
+            e.handle.remove(false);
+            try {
+                e.handle = addAt(e, dir, options);
+                e.directory = dir;
+            } catch (IOException | RuntimeException ex) {
+                // Not at the new place: back at the old one, as it was; else it is dropped.
+                try {
+                    e.handle = addAt(e, old, options);
+                } catch (IOException | RuntimeException again) {
+                    byId.remove(e.id);
+                    LOG.log(System.Logger.Level.WARNING, "torrent {0} ({1}) cannot be added at {2} nor at {3} again,"
+                            + " dropping it: {4}", e.id, e.handle.name(), dir, old, again.getMessage());
+                }
+                persist();
+                throw new IOException("torrent " + e.id + " cannot be added at " + dir + ": " + ex.getMessage(), ex);
+            }
+            if (e.paused) {
+                e.handle.pause();
+            }
+            persist();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private TorrentHandle addAt(Entry e, Path dir, TorrentOptions options) throws IOException {
+        if (e.metainfo.isPresent()) {
+            return session.add(e.metainfo.get(), dir, options);
+        }
+        try {
+            return session.add(Magnet.parse(e.magnet.orElseThrow()), dir, options);
+        } catch (MetainfoException ex) {
+            throw new IllegalStateException(ex.getMessage(), ex); // it was parsed when added
         }
     }
 

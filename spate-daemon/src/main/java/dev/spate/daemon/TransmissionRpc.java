@@ -94,6 +94,8 @@ final class TransmissionRpc {
                     case "torrent-verify" -> torrents.verify(ids(args));
                     case "torrent-remove" -> torrents.remove(ids(args), args.path("delete-local-data").asBoolean(false));
                     case "torrent-set" -> torrentSet(args);
+                    case "torrent-set-location" -> torrentSetLocation(args);
+                    case "free-space" -> freeSpace(args, arguments);
                     default -> result = "method name not recognized";
                 }
             } catch (RpcException | Torrents.TorrentsException e) {
@@ -307,6 +309,30 @@ final class TransmissionRpc {
         for (FileChange c : changes) {
             torrents.setFiles(ids, c.files(), c.wanted(), c.priority());
         }
+    }
+
+    /**
+     * rpc-spec.md's torrent-set-location: {@code location} (required), {@code move} (default false:
+     * the data is there already). Answered at once; a move completes later.
+     */
+    private void torrentSetLocation(JsonNode args) throws RpcException, Torrents.TorrentsException, IOException {
+        JsonNode location = args.path("location");
+        if (!location.isString() || location.stringValue().isEmpty()) {
+            throw new RpcException("no location specified");
+        }
+        torrents.setLocation(ids(args), Path.of(location.stringValue()), args.path("move").asBoolean(false));
+    }
+
+    /** rpc-spec.md's free-space: {@code path} in; {@code path}, {@code size-bytes} and (RPC 17) {@code total_size} out. */
+    private void freeSpace(JsonNode args, ObjectNode out) throws RpcException, Torrents.TorrentsException, IOException {
+        JsonNode path = args.path("path");
+        if (!path.isString() || path.stringValue().isEmpty()) {
+            throw new RpcException("no path specified");
+        }
+        Torrents.Space space = torrents.freeSpace(Path.of(path.stringValue()));
+        out.put("path", path.stringValue());
+        out.put("size-bytes", space.free());
+        out.put("total_size", space.total());
     }
 
     private void torrentGet(JsonNode args, ObjectNode out) throws RpcException {

@@ -47,7 +47,7 @@ class TransmissionRpcTest {
         session = Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
                 .stateDirectory(tmp.resolve("state")).localDiscovery(false).dht(false).build());
         Files.createDirectories(tmp.resolve("downloads"));
-        torrents = new Torrents(session, tmp.resolve("downloads"));
+        torrents = new Torrents(session, tmp.resolve("downloads"), DownloadRoots.of(List.of(tmp)), null);
         server = RpcServer.start(torrents, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty());
     }
 
