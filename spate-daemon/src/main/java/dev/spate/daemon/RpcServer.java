@@ -18,8 +18,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -39,6 +37,13 @@ import tools.jackson.databind.node.ObjectNode;
  * ({@link Metrics}); each passes the Host and credential checks, and none changes anything, so
  * none asks for the session id (the UI's changes go through the RPC, which does).
  *
+ * <p>Slow or many clients: each exchange is bounded in time while it waits on the client
+ * ({@link ExchangeDeadlines}: 30 s to send the request, 30 s to take the answer, but for a stream,
+ * which lasts as long as its player reads), and the JDK
+ * server's own limits are set before the first server of the process is made (unless given with
+ * {@code -D}): at most {@value #MAX_CONNECTIONS} connections open (one more is closed at once), an
+ * idle one closed after {@value #IDLE_SECONDS} s, a connection that sends nothing as well.
+ *
  * <p>Closing stops the server (the session is the caller's).
  */
 public final class RpcServer implements AutoCloseable {
@@ -49,9 +54,29 @@ public final class RpcServer implements AutoCloseable {
     /** The largest request body taken: a torrent-add with a big .torrent in base64 fits. */
     public static final int MAX_BODY = 16 << 20;
     static final String SESSION_ID_HEADER = "X-Transmission-Session-Id";
+    /** Connections open at once, idle or not: a local client cannot use up the daemon's file descriptors. */
+    static final int MAX_CONNECTIONS = 128;
+    /** Idle connections kept for the next request. */
+    static final int MAX_IDLE_CONNECTIONS = 32;
+    /** How long an idle connection (or one that sent nothing yet) stays open. */
+    static final int IDLE_SECONDS = 10;
+
+    static {
+        // Read once, when the JDK's server class is first used: set here, before any RpcServer makes
+        // one. A value given on the command line (-D) is left as it is.
+        setIfAbsent("jdk.httpserver.maxConnections", MAX_CONNECTIONS);
+        setIfAbsent("sun.net.httpserver.maxIdleConnections", MAX_IDLE_CONNECTIONS);
+        setIfAbsent("sun.net.httpserver.idleInterval", IDLE_SECONDS);
+    }
+
+    private static void setIfAbsent(String property, int value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Integer.toString(value));
+        }
+    }
 
     private final HttpServer server;
-    private final ExecutorService executor;
+    private final ExchangeDeadlines executor;
     private final TransmissionRpc rpc;
     private final JsonMapper json;
     private final String sessionId;
@@ -69,11 +94,17 @@ public final class RpcServer implements AutoCloseable {
      */
     public static RpcServer start(Torrents torrents, InetSocketAddress address, Optional<String> userColonPassword)
             throws IOException {
-        return new RpcServer(torrents, address, userColonPassword);
+        return new RpcServer(torrents, address, userColonPassword, ExchangeDeadlines.Limits.DEFAULT);
     }
 
-    private RpcServer(Torrents torrents, InetSocketAddress address, Optional<String> userColonPassword)
-            throws IOException {
+    /** {@link #start} with the exchanges bounded by {@code limits} (tests: short ones). */
+    static RpcServer start(Torrents torrents, InetSocketAddress address, Optional<String> userColonPassword,
+                           ExchangeDeadlines.Limits limits) throws IOException {
+        return new RpcServer(torrents, address, userColonPassword, limits);
+    }
+
+    private RpcServer(Torrents torrents, InetSocketAddress address, Optional<String> userColonPassword,
+                      ExchangeDeadlines.Limits limits) throws IOException {
         this.json = JsonMapper.builder().build();
         this.rpc = new TransmissionRpc(torrents, json);
         this.credentials = Objects.requireNonNull(userColonPassword, "userColonPassword");
@@ -87,7 +118,7 @@ public final class RpcServer implements AutoCloseable {
         this.sessionId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
         allowedHosts.addAll(allowedHosts(address.getAddress()));
         this.server = HttpServer.create(address, 64);
-        this.executor = Executors.newVirtualThreadPerTaskExecutor();
+        this.executor = ExchangeDeadlines.start(limits);
         server.setExecutor(executor);
         server.createContext(PATH, this::exchange);
         this.streams = new Streams(torrents);
@@ -146,10 +177,14 @@ public final class RpcServer implements AutoCloseable {
         return true;
     }
 
-    /** A file streamed ({@link Streams}): read-only, so no session id is asked for. */
+    /**
+     * A file streamed ({@link Streams}): read-only, so no session id is asked for. Its answer is
+     * not bounded in time: a stream lasts as long as its player reads (and waits for pieces).
+     */
     private void stream(HttpExchange ex) throws IOException {
         try (ex) {
             if (admitted(ex)) {
+                executor.requestRead();
                 streams.serve(ex);
             }
         }
@@ -159,6 +194,8 @@ public final class RpcServer implements AutoCloseable {
     private void page(HttpExchange ex) throws IOException {
         try (ex) {
             if (admitted(ex)) {
+                executor.requestRead();
+                executor.responding();
                 webUi.serve(ex);
             }
         }
@@ -170,6 +207,7 @@ public final class RpcServer implements AutoCloseable {
             if (!admitted(ex)) {
                 return;
             }
+            executor.requestRead();
             if (!ex.getRequestMethod().equals("GET")) {
                 ex.getResponseHeaders().set("Allow", "GET");
                 text(ex, 405, "GET the metrics");
@@ -211,6 +249,7 @@ public final class RpcServer implements AutoCloseable {
                 text(ex, 413, "request body larger than " + MAX_BODY + " bytes");
                 return;
             }
+            executor.requestRead();
             JsonNode request;
             try {
                 request = json.readTree(body);
@@ -302,11 +341,12 @@ public final class RpcServer implements AutoCloseable {
         return body.length > MAX_BODY ? null : body;
     }
 
-    private static void text(HttpExchange ex, int status, String text) throws IOException {
+    private void text(HttpExchange ex, int status, String text) throws IOException {
         send(ex, status, (text + "\n").getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
     }
 
-    private static void send(HttpExchange ex, int status, byte[] body, String type) throws IOException {
+    private void send(HttpExchange ex, int status, byte[] body, String type) throws IOException {
+        executor.responding();
         ex.getResponseHeaders().set("Content-Type", type);
         ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         try (OutputStream out = ex.getResponseBody()) {
