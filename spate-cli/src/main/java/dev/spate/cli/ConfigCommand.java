@@ -38,7 +38,7 @@ final class ConfigCommand implements Callable<Integer> {
             out.println();
             out.println("[" + command.getKey() + "]");
             for (Map.Entry<String, OptionSpec> setting : command.getValue().entrySet()) {
-                if (setting.getValue().isMultiValue()) {
+                if (setting.getValue().isMultiValue() && !ConfigDefaults.isFileList(setting.getValue())) {
                     continue; // command line only
                 }
                 Optional<ConfigDefaults.Origin> origin = config.origin(command.getKey(), setting.getValue());
@@ -56,6 +56,13 @@ final class ConfigCommand implements Callable<Integer> {
 
     /** A value as TOML writes it: numbers and booleans bare, anything else a quoted string. */
     private static String toml(OptionSpec option, String value) {
+        if (ConfigDefaults.isFileList(option)) {
+            java.util.List<String> items = new java.util.ArrayList<>();
+            for (String item : value.split("\u0000")) {
+                items.add(quoted(item));
+            }
+            return "[" + String.join(", ", items) + "]";
+        }
         Class<?> t = option.type();
         if (t == boolean.class || t == Boolean.class || t == int.class || t == Integer.class || t == long.class
                 || t == Long.class) {
@@ -65,6 +72,10 @@ final class ConfigCommand implements Callable<Integer> {
             }
             return value;
         }
+        return quoted(value);
+    }
+
+    private static String quoted(String value) {
         StringBuilder sb = new StringBuilder("\"");
         for (char c : value.toCharArray()) {
             switch (c) {

@@ -29,6 +29,13 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
      * to log (those are looked at before the file is: give them on the command line), and the files
      * of one torrent to take (numbers that mean nothing for another).
      */
+    /**
+     * The split of a list option the file may set ({@code --download-root}): a NUL, which no path
+     * and no command-line argument holds, so that the command line gives one value per flag while
+     * the file's array reaches picocli as one default string.
+     */
+    static final String LIST_SPLIT = "\\x00";
+
     static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config", "no-config", "verbose", "log-file",
             "only", "exclude");
 
@@ -101,11 +108,17 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
 
     /**
      * An option's key in the file: its longest name without dashes; {@code --no-X}, a flag that
-     * switches X off, is {@code X = false}.
+     * switches X off, is {@code X = false}; a list option the file may set is the plural, an array
+     * ({@code download-roots = ["/a", "/b"]} for {@code --download-root}).
      */
     static String key(OptionSpec o) {
         String name = o.longestName().replaceFirst("^-+", "");
-        return isSwitchOff(o) ? name.substring(3) : name;
+        return isSwitchOff(o) ? name.substring(3) : isFileList(o) ? name + "s" : name;
+    }
+
+    /** A list option the file may set as an array (its split is {@link #LIST_SPLIT}). */
+    static boolean isFileList(OptionSpec o) {
+        return o.isMultiValue() && LIST_SPLIT.equals(o.splitRegex());
     }
 
     private static boolean isSwitchOff(OptionSpec o) {
@@ -126,11 +139,21 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
         if (isBoolean(option)) {
             return Boolean.toString(isSwitchOff(option) != node.booleanValue());
         }
-        String text = node.isTextual() ? node.stringValue() : node.toString();
-        if (option.type() == Path.class && (text.equals("~") || text.startsWith("~/"))) {
-            text = System.getProperty("user.home") + text.substring(1);
+        if (isFileList(option)) {
+            boolean paths = option.auxiliaryTypes().length > 0 && option.auxiliaryTypes()[0] == Path.class;
+            List<String> values = new ArrayList<>();
+            for (JsonNode element : node.values()) {
+                values.add(paths ? home(element.stringValue()) : element.stringValue());
+            }
+            return String.join("\u0000", values);
         }
-        return text;
+        String text = node.isTextual() ? node.stringValue() : node.toString();
+        return option.type() == Path.class ? home(text) : text;
+    }
+
+    /** {@code ~} and {@code ~/...} in a path are the user's home, as a shell writes them. */
+    private static String home(String path) {
+        return path.equals("~") || path.startsWith("~/") ? System.getProperty("user.home") + path.substring(1) : path;
     }
 
     private void check(ConfigFile f) {
@@ -165,7 +188,13 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
 
     private static void checkValue(ConfigFile f, String key, String where, OptionSpec o, JsonNode node) {
         String problem = null;
-        if (o.isMultiValue()) {
+        if (isFileList(o)) {
+            boolean strings = node.isArray() && !node.isEmpty();
+            for (JsonNode element : node.values()) {
+                strings &= element.isTextual() && !element.stringValue().isEmpty() && element.stringValue().indexOf(0) < 0;
+            }
+            problem = strings ? null : "expected an array of strings, e.g. [\"/srv/a\", \"/srv/b\"]";
+        } else if (o.isMultiValue()) {
             problem = "it takes several values; give them on the command line";
         } else if (isBoolean(o) && !node.isBoolean()) {
             problem = "expected true or false";

@@ -1,9 +1,11 @@
 package dev.spate.cli;
 
+import dev.spate.daemon.DownloadRoots;
 import dev.spate.daemon.RpcServer;
 import dev.spate.daemon.Ticker;
 import dev.spate.daemon.TorrentStore;
 import dev.spate.daemon.Torrents;
+import dev.spate.daemon.WatchFolder;
 import dev.spate.engine.Session;
 import dev.spate.engine.SessionConfig;
 import java.io.PrintWriter;
@@ -12,6 +14,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +40,16 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR",
             description = "Where torrents added without a download directory go (default: the current one).")
     Path dir = Path.of(".");
+
+    @Option(names = "--download-root", paramLabel = "DIR", split = ConfigDefaults.LIST_SPLIT, hideParamSyntax = true,
+            description = "A directory RPC requests may put data in (torrent-add's download-dir, moves, free-space);"
+                    + " repeatable, download-roots = [...] in the config file (default: the -d directory).")
+    List<Path> downloadRoots = new ArrayList<>();
+
+    @Option(names = "--watch", paramLabel = "DIR",
+            description = "Add the .torrent and .magnet files put in DIR (to the -d directory), renaming each"
+                    + " NAME.added once added, NAME.invalid if it cannot be.")
+    Path watch;
 
     @Option(names = "--rpc-bind", paramLabel = "ADDR",
             description = "Address the RPC listens on (default 127.0.0.1); one other than loopback needs --rpc-auth.")
@@ -76,6 +90,20 @@ final class DaemonCommand implements Callable<Integer> {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no such directory: " + dir);
         }
+        for (Path root : downloadRoots) {
+            if (!Files.isDirectory(root)) {
+                throw new IllegalArgumentException("no such directory: --download-root " + root);
+            }
+        }
+        if (watch != null && !Files.isDirectory(watch)) {
+            throw new IllegalArgumentException("no such directory: --watch " + watch);
+        }
+        DownloadRoots roots = DownloadRoots.of(downloadRoots.isEmpty() ? List.of(dir) : downloadRoots);
+        try {
+            roots.check(dir.toAbsolutePath());
+        } catch (DownloadRoots.OutsideRootsException e) {
+            throw new ParameterException(spec.commandLine(), "-d " + dir + ": " + e.getMessage());
+        }
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stop = new CountDownLatch(1);
         // The same place the session will use: --state, else the engine's default.
@@ -90,9 +118,11 @@ final class DaemonCommand implements Callable<Integer> {
              Interrupt interrupt = new Interrupt(stop);
              Session session = network.open(spec);
              // The tick (queue, seeding limits, counters) stops before the session closes, and writes the counters.
-             Ticker ticker = Ticker.start(new Torrents(session, dir, kept));
+             Ticker ticker = Ticker.start(new Torrents(session, dir, roots, kept));
              RpcServer rpc = RpcServer.start(ticker.torrents(), new InetSocketAddress(bind, rpcPort),
-                     Optional.ofNullable(rpcAuth))) {
+                     Optional.ofNullable(rpcAuth));
+             // Closed first: once the daemon stops, the watch adds nothing more.
+             WatchFolder watching = watch == null ? null : WatchFolder.start(watch, ticker.torrents())) {
             InetSocketAddress at = rpc.address();
             String base = "http://" + dev.spate.core.PeerAddress.format(at);
             out.printf("spate daemon: peers on port %d, RPC on %s%s, web UI on %s/%n", session.listenPort(),

@@ -1,8 +1,12 @@
 package dev.spate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +39,46 @@ class DaemonCommandTest {
         Cli.Result r = Cli.run("daemon", "--help");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("--state", "--dir", "--port", "--bind", "--rpc-bind", "--rpc-port", "--rpc-auth",
-                "--no-dht", "--no-lsd");
+                "--no-dht", "--no-lsd", "--watch=DIR", "--download-root=DIR");
+    }
+
+    /** Parses {@code args} with {@code toml} as the config file; the daemon command as parsed. */
+    DaemonCommand daemon(String toml, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setDefaultValueProvider(new ConfigDefaults(cl, Optional.of(ConfigFile.parse(tmp.resolve("c.toml"), toml))));
+        return (DaemonCommand) cl.parseArgs(args).subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void downloadRootsRepeatOnTheCommandLineAreAnArrayInTheFileAndTheFlagsReplaceTheFile() {
+        String toml = "[daemon]\ndownload-roots = [\"/srv/a\", \"~/b\"]\nwatch = \"/srv/watch\"\n";
+        DaemonCommand fromFile = daemon(toml, "daemon");
+        assertThat(fromFile.downloadRoots).containsExactly(Path.of("/srv/a"), Path.of(System.getProperty("user.home"), "b"));
+        assertThat(fromFile.watch).isEqualTo(Path.of("/srv/watch"));
+        assertThat(daemon(toml, "daemon", "--download-root", "/x", "--download-root", "/y,z").downloadRoots)
+                .containsExactly(Path.of("/x"), Path.of("/y,z"));
+        assertThat(daemon("", "daemon").downloadRoots).isEmpty();
+        assertThatThrownBy(() -> daemon("[daemon]\ndownload-roots = \"/srv/a\"\n", "daemon"))
+                .hasMessageContaining("download-roots in [daemon]").hasMessageContaining("expected an array of strings");
+        assertThatThrownBy(() -> daemon("[daemon]\ndownload-root = [\"/srv/a\"]\n", "daemon"))
+                .hasMessageContaining("unknown setting download-root in [daemon]");
+    }
+
+    @Test
+    void theDownloadDirectoryMustBeInsideTheRootsAndEveryRootAndTheWatchDirectoryMustExist() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("root"));
+        Path out = Files.createDirectories(tmp.resolve("out"));
+        Cli.Result outside = Cli.run("daemon", "--state", tmp.resolve("s1").toString(), "-d", out.toString(),
+                "--download-root", root.toString(), "--rpc-port", "0");
+        assertThat(outside.exitCode()).isEqualTo(Main.USAGE);
+        assertThat(outside.err()).contains("outside the download roots (" + root + ")");
+        Cli.Result noRoot = Cli.run("daemon", "--state", tmp.resolve("s2").toString(), "-d", root.toString(),
+                "--download-root", tmp.resolve("nowhere").toString(), "--rpc-port", "0");
+        assertThat(noRoot.exitCode()).isEqualTo(Main.FAILURE);
+        assertThat(noRoot.err()).contains("no such directory: --download-root");
+        Cli.Result noWatch = Cli.run("daemon", "--state", tmp.resolve("s3").toString(), "-d", root.toString(),
+                "--watch", tmp.resolve("nowhere").toString(), "--rpc-port", "0");
+        assertThat(noWatch.exitCode()).isEqualTo(Main.FAILURE);
+        assertThat(noWatch.err()).contains("no such directory: --watch");
     }
 }
