@@ -332,6 +332,15 @@ public final class Session implements AutoCloseable {
             resolver.remove();
             throw new IllegalStateException("torrent " + hash.hex() + " is already in this session");
         }
+        // Removed before its metadata came, it leaves the session here (once it has its torrent,
+        // the torrent's own removal does), so that the link may be added again.
+        Handle added = handle[0];
+        added.completion().whenComplete((ok, failure) -> {
+            Throwable why = failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure;
+            if (why instanceof TorrentRemovedException && added.torrent() == null) {
+                torrents.remove(hash, added);
+            }
+        });
         resolver.start(options.paused());
         return handle[0];
     }
