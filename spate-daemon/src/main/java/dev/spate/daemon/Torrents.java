@@ -634,7 +634,8 @@ public final class Torrents {
      * changes (and is kept) when its move completes; a move that fails is logged and leaves it
      * where it was. Without, the data is taken to be there already: each torrent is taken out of
      * the session (its files left alone) and added again at the new place, with the same id and
-     * settings, where what is there is checked.
+     * settings, where what is there is checked. A magnet link's torrent whose metadata is not here
+     * yet has nothing on disk: either way it is added again at the new place.
      *
      * @throws TorrentsException when {@code location} is outside the download roots
      * @throws IOException when a torrent cannot be added again at the new place (it is then added
@@ -643,7 +644,11 @@ public final class Torrents {
     public void setLocation(Collection<Object> ids, Path location, boolean move) throws TorrentsException, IOException {
         Path dir = inRoots(location);
         for (Entry e : select(ids)) {
-            if (move) {
+            if (e.directory.equals(dir)) {
+                continue;
+            }
+            // A magnet link's torrent before its metadata has nothing on disk: it is only added again.
+            if (move && (e.metainfo.isPresent() || !e.handle.status().files().isEmpty())) {
                 TorrentHandle handle = e.handle;
                 handle.moveStorage(dir).whenComplete((ok, failure) -> moved(e, handle, dir, failure));
             } else {

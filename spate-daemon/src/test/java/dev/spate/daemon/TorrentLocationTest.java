@@ -164,6 +164,19 @@ class TorrentLocationTest {
     }
 
     @Test
+    void aMagnetLinkWithoutItsMetadataMovesAtOnceHavingNothingOnDisk() throws Exception {
+        String hex = "0123456789abcdef0123456789abcdef01234567";
+        call("torrent-add", "{\"filename\":\"magnet:?xt=urn:btih:" + hex + "\",\"paused\":true}");
+        assertThat(result(call("torrent-set-location", "{\"ids\":[1],\"location\":\"" + root.resolve("later")
+                + "\",\"move\":true}"))).isEqualTo("success");
+        JsonNode t = torrent1("\"id\",\"downloadDir\",\"status\"");
+        assertThat(t.path("downloadDir").asString()).isEqualTo(root.resolve("later").toString());
+        assertThat(t.path("status").asInt()).isEqualTo(TransmissionRpc.STOPPED);
+        assertThat(session.torrents()).hasSize(1);
+        assertThat(store.read().torrents().getFirst().magnet()).isPresent();
+    }
+
+    @Test
     void freeSpaceAnswersForPathsInsideTheRootsOnly() throws Exception {
         JsonNode inside = call("free-space", "{\"path\":\"" + root.resolve("downloads") + "\"}");
         assertThat(result(inside)).isEqualTo("success");

@@ -33,24 +33,25 @@ class WatchFolderTest {
     Exception refuse;
     WatchFolder watch;
 
+    final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    };
+
     @BeforeEach
     void open() {
-        Clock clock = new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now;
-            }
-        };
         watch = new WatchFolder(dir, source -> {
             if (refuse instanceof Torrents.TorrentsException t) {
                 throw t;
@@ -190,6 +191,40 @@ class WatchFolderTest {
         Files.writeString(file, "d4:infod6:lengthi12eee");
         scanAfter(Duration.ofSeconds(2));
         assertThat(scanAfter(Duration.ofSeconds(2))).as("changed: taken again").isEqualTo(1);
+    }
+
+    @Test
+    void intoARealDaemonAWatchedTorrentIsAddedToTheDefaultDirectoryOnceAndAnotherCopyIsADuplicate() throws Exception {
+        Path downloads = Files.createDirectories(dir.resolve("downloads"));
+        Path watched = Files.createDirectories(dir.resolve("watch"));
+        Path content = Files.createDirectories(dir.resolve("src/two"));
+        Files.write(content.resolve("a.bin"), TransmissionRpcTest.random(40_000, 5));
+        byte[] torrent = dev.spate.metainfo.TorrentCreator.builder(content).pieceLength(16384).build().create();
+        try (dev.spate.engine.Session session = dev.spate.engine.Session.open(TransmissionRemoteIT.config(dir.resolve("state")))) {
+            Torrents torrents = new Torrents(session, downloads);
+            WatchFolder w = new WatchFolder(watched, source -> torrents.add(source, null, false), clock,
+                    warnings::add);
+            Files.write(watched.resolve("one.torrent"), torrent);
+            Files.writeString(watched.resolve("broken.torrent"), "d4:info");
+            Files.writeString(watched.resolve("link.magnet"), MAGNET);
+            w.scan();
+            now = now.plusSeconds(2);
+            assertThat(w.scan()).isEqualTo(3);
+            assertThat(torrents.list()).extracting(t -> t.downloadDirectory()).containsOnly(downloads);
+            assertThat(torrents.list()).hasSize(2);
+            assertThat(watched.resolve("one.torrent.added")).exists();
+            assertThat(watched.resolve("link.magnet.added")).exists();
+            assertThat(watched.resolve("broken.torrent.invalid")).exists();
+            assertThat(warnings).singleElement().asString().contains("broken.torrent").contains("invalid or corrupt");
+
+            Files.write(watched.resolve("again.torrent"), torrent);
+            w.scan();
+            now = now.plusSeconds(2);
+            assertThat(w.scan()).isEqualTo(1);
+            assertThat(watched.resolve("again.torrent.added")).as("a duplicate is added too").exists();
+            assertThat(torrents.list()).hasSize(2);
+            assertThat(warnings).hasSize(1);
+        }
     }
 
     @Test
