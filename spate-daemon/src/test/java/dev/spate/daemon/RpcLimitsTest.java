@@ -56,14 +56,17 @@ class RpcLimitsTest {
         }
     };
 
+    /** Lets the exchanges of {@link #exchange} that were not interrupted end. */
+    final CountDownLatch release = new CountDownLatch(1);
+
     /** Runs {@code task} as an exchange; completes with whether it was interrupted. */
-    static CompletableFuture<Boolean> exchange(ExchangeDeadlines d, ThrowingTask task, CountDownLatch started) {
+    CompletableFuture<Boolean> exchange(ExchangeDeadlines d, ThrowingTask task, CountDownLatch started) {
         CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
         d.execute(() -> {
             try {
                 task.run();
                 started.countDown();
-                new CountDownLatch(1).await(); // blocked, as on a client that sends nothing
+                release.await(); // blocked, as on a client that sends nothing
             } catch (InterruptedException e) {
                 interrupted.complete(true);
             } catch (IOException e) {
@@ -125,6 +128,7 @@ class RpcLimitsTest {
             assertThat(d.sweep()).as("the client did not take the answer in 5 s").isEqualTo(1);
             assertThat(stuck.get(10, TimeUnit.SECONDS)).isTrue();
             assertThat(running).isNotDone();
+            release.countDown();
         }
     }
 

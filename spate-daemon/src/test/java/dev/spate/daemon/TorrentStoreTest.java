@@ -153,7 +153,7 @@ class TorrentStoreTest {
         int idB;
         Instant addedA;
         try (TorrentStore store = TorrentStore.open(state); Session session = open(state)) {
-            Torrents torrents = new Torrents(session, data, store);
+            Torrents torrents = new Torrents(session, data, DownloadRoots.of(List.of(tmp)), store);
             idA = torrents.add(new Torrents.Source.Bytes(torrent), data, false).torrent().id();
             idB = torrents.add(new Torrents.Source.Bytes(second), tmp, false).torrent().id();
             torrents.remove(List.of(idA), false);
@@ -165,7 +165,7 @@ class TorrentStoreTest {
         }
         assertThat(idA).as("ids are not reused").isEqualTo(3);
         try (TorrentStore store = TorrentStore.open(state); Session session = open(state)) {
-            Torrents torrents = new Torrents(session, data, store);
+            Torrents torrents = new Torrents(session, data, DownloadRoots.of(List.of(tmp)), store);
             assertThat(torrents.list()).extracting(Torrents.Torrent::id).containsExactly(idB, idA);
             Torrents.Torrent a = torrents.get(idA).orElseThrow();
             assertThat(a.added()).isEqualTo(addedA);
