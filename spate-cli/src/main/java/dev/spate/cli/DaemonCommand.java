@@ -37,6 +37,13 @@ import picocli.CommandLine.Spec;
                 + " RPC (e.g. transmission-remote 127.0.0.1:9091 -l).",
         exitCodeListHeading = Main.EXIT_CODE_HEADING, exitCodeList = {Main.EXIT_SEEDED, Main.EXIT_FAILURE, Main.EXIT_USAGE})
 final class DaemonCommand implements Callable<Integer> {
+    /**
+     * How long SIGTERM waits for the session to close: each torrent in turn says {@code stopped} to
+     * its trackers (up to 3 s each) after saving its resume data, so a daemon of many torrents
+     * needs longer than a download does; under systemd's default stop timeout (90 s).
+     */
+    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(80);
+
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR",
             description = "Where torrents added without a download directory go (default: the current one).")
     Path dir = Path.of(".");
@@ -115,7 +122,7 @@ final class DaemonCommand implements Callable<Integer> {
             throw new IllegalStateException(e.getMessage(), e);
         }
         try (TorrentStore kept = store;
-             Interrupt interrupt = new Interrupt(stop);
+             Interrupt interrupt = new Interrupt(stop, STOP_GRACE);
              Session session = network.open(spec);
              // The tick (queue, seeding limits, counters) stops before the session closes, and writes the counters.
              Ticker ticker = Ticker.start(new Torrents(session, dir, roots, kept));

@@ -1,5 +1,6 @@
 package dev.spate.cli;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,14 +19,25 @@ final class Interrupt implements AutoCloseable {
     private final AtomicInteger status = new AtomicInteger(DownloadCommand.INTERRUPTED);
     private final Thread hook;
 
+    /** How long the command may take to close after Ctrl-C before the process ends regardless. */
+    static final Duration GRACE = Duration.ofSeconds(15);
+
     /** Installs the hook; {@code wake} is counted down on Ctrl-C. */
     Interrupt(CountDownLatch wake) {
+        this(wake, GRACE);
+    }
+
+    /**
+     * Installs the hook; {@code wake} is counted down on Ctrl-C, and the command has {@code grace}
+     * to close before the process ends regardless.
+     */
+    Interrupt(CountDownLatch wake, Duration grace) {
         this.wake = wake;
         this.hook = new Thread(() -> {
             interrupted.set(true);
             wake.countDown();
             try {
-                finished.await(15, TimeUnit.SECONDS);
+                finished.await(grace.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException ignored) {
                 // exiting anyway
             }

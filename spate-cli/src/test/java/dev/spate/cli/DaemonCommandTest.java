@@ -65,6 +65,15 @@ class DaemonCommandTest {
     }
 
     @Test
+    void spateConfigShowsTheDownloadRootsAsTheArrayTheFileGave() throws Exception {
+        Path file = Files.writeString(tmp.resolve("c.toml"), "[daemon]\ndownload-roots = [\"/srv/a\", \"/srv/b\"]\n");
+        Cli.Result shown = Cli.runIn(java.util.Map.of("SPATE_CONFIG", file.toString()), "config");
+        assertThat(shown.exitCode()).as(shown.err()).isZero();
+        assertThat(shown.out()).contains("download-roots = [\"/srv/a\", \"/srv/b\"]  # " + file + " [daemon]")
+                .contains("# watch: not set");
+    }
+
+    @Test
     void theDownloadDirectoryMustBeInsideTheRootsAndEveryRootAndTheWatchDirectoryMustExist() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("root"));
         Path out = Files.createDirectories(tmp.resolve("out"));
