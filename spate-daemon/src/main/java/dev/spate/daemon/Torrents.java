@@ -699,6 +699,8 @@ public final class Torrents {
             }
             Path old = e.directory;
             e.handle.remove(false);
+            // What it moved stays counted: the handle added again starts from nothing.
+            removed = removed.plus(e.handle.status());
             try {
                 e.handle = addAt(e, dir, options);
                 e.directory = dir;

@@ -160,7 +160,7 @@ class RpcLimitsTest {
     }
 
     /** Opens a daemon on a session of its own with short bounds; the caller closes both. */
-    record Daemon(Session session, RpcServer server) implements AutoCloseable {
+    record Daemon(Session session, Torrents torrents, RpcServer server) implements AutoCloseable {
         @Override
         public void close() {
             server.close();
@@ -172,7 +172,8 @@ class RpcLimitsTest {
         Session session = Session.open(SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress())
                 .listenPort(0).stateDirectory(tmp.resolve("state")).localDiscovery(false).dht(false).build());
         Path downloads = Files.createDirectories(tmp.resolve("downloads"));
-        return new Daemon(session, RpcServer.start(new Torrents(session, downloads),
+        Torrents torrents = new Torrents(session, downloads);
+        return new Daemon(session, torrents, RpcServer.start(torrents,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty(), limits));
     }
 
@@ -206,6 +207,37 @@ class RpcLimitsTest {
             assertThat(Duration.ofNanos(took)).as("dropped within the bound and a sweep or two")
                     .isLessThan(Duration.ofSeconds(5)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
             assertThat(sessionGet(d.server())).as("answered after").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aStreamReadSlowlyIsNotCutByTheAnswersBound() throws Exception {
+        Path show = Files.createDirectories(tmp.resolve("downloads/Show"));
+        byte[] episode = TransmissionRpcTest.random(8 << 20, 9);
+        Files.write(show.resolve("e1.mkv"), episode);
+        byte[] torrent = dev.spate.metainfo.TorrentCreator.builder(show).pieceLength(1 << 18).build().create();
+        try (Daemon d = daemon(new ExchangeDeadlines.Limits(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+             Socket player = new Socket()) {
+            Torrents torrents = d.torrents();
+            String hash = torrents.add(new Torrents.Source.Bytes(torrent), null, false).torrent().status().infoHash().hex();
+            TransmissionRpcTest.await(() -> torrents.get(1).orElseThrow().status().state() == dev.spate.engine.TorrentState.SEEDING);
+            player.connect(d.server().address(), 5_000);
+            player.setSoTimeout(20_000);
+            player.setReceiveBufferSize(16 << 10);
+            player.getOutputStream().write(("GET /stream/" + hash + "/0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = player.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                assertThat(b).as("the head of the answer").isNotNegative();
+                head.append((char) b);
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: " + episode.length);
+            // Real time past the answer's bound while the server is blocked writing to a player that
+            // does not read: a stream is not cut for it.
+            Thread.sleep(2_500);
+            assertThat(in.readNBytes(episode.length)).as("the whole file").isEqualTo(episode);
         }
     }
 
