@@ -41,8 +41,8 @@ import tools.jackson.databind.node.ObjectNode;
  * ({@link ExchangeDeadlines}: 30 s to send the request, 30 s to take the answer, but for a stream,
  * which lasts as long as its player reads), and the JDK
  * server's own limits are set before the first server of the process is made (unless given with
- * {@code -D}): at most {@value #MAX_CONNECTIONS} connections open (one more is closed at once), an
- * idle one closed after {@value #IDLE_SECONDS} s, a connection that sends nothing as well.
+ * {@code -D}): at most {@value #MAX_CONNECTIONS} connections open (one more is closed at once);
+ * an idle one, and one that sends nothing, is closed after the JDK's idle interval (30 s).
  *
  * <p>Closing stops the server (the session is the caller's).
  */
@@ -54,19 +54,18 @@ public final class RpcServer implements AutoCloseable {
     /** The largest request body taken: a torrent-add with a big .torrent in base64 fits. */
     public static final int MAX_BODY = 16 << 20;
     static final String SESSION_ID_HEADER = "X-Transmission-Session-Id";
-    /** Connections open at once, idle or not: a local client cannot use up the daemon's file descriptors. */
-    static final int MAX_CONNECTIONS = 128;
-    /** Idle connections kept for the next request. */
-    static final int MAX_IDLE_CONNECTIONS = 32;
-    /** How long an idle connection (or one that sent nothing yet) stays open. */
-    static final int IDLE_SECONDS = 10;
+    /**
+     * Connections open at once, idle or not, so that a local client cannot use up the daemon's
+     * file descriptors (which its peers need). Generous: a client that opens a connection per
+     * request and leaves it open (the JDK's HttpClient made anew each time does) keeps a few
+     * hundred open, each until the server's idle timeout (the JDK's 30 s).
+     */
+    static final int MAX_CONNECTIONS = 1024;
 
     static {
         // Read once, when the JDK's server class is first used: set here, before any RpcServer makes
         // one. A value given on the command line (-D) is left as it is.
         setIfAbsent("jdk.httpserver.maxConnections", MAX_CONNECTIONS);
-        setIfAbsent("sun.net.httpserver.maxIdleConnections", MAX_IDLE_CONNECTIONS);
-        setIfAbsent("sun.net.httpserver.idleInterval", IDLE_SECONDS);
     }
 
     private static void setIfAbsent(String property, int value) {
