@@ -225,7 +225,7 @@ public final class Torrents {
         this(session, defaultDirectory, clock, store, DownloadRoots.of(List.of(defaultDirectory)));
     }
 
-    private Torrents(Session session, Path defaultDirectory, Clock clock, TorrentStore store, DownloadRoots roots) {
+    Torrents(Session session, Path defaultDirectory, Clock clock, TorrentStore store, DownloadRoots roots) {
         this.session = Objects.requireNonNull(session, "session");
         this.roots = Objects.requireNonNull(roots, "roots");
         try {

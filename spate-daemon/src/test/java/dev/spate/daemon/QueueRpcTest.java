@@ -43,7 +43,7 @@ class QueueRpcTest {
         store = TorrentStore.open(state);
         session = TorrentStoreTest.open(state);
         Files.createDirectories(tmp.resolve("downloads"));
-        torrents = new Torrents(session, tmp.resolve("downloads"), clock, store);
+        torrents = new Torrents(session, tmp.resolve("downloads"), clock, store, DownloadRoots.of(List.of(tmp)));
         server = RpcServer.start(torrents, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty());
     }
 
