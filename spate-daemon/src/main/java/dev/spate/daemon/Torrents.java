@@ -704,10 +704,12 @@ public final class Torrents {
             try {
                 e.handle = addAt(e, dir, options);
                 e.directory = dir;
+                takeOver(e);
             } catch (IOException | RuntimeException ex) {
                 // Not at the new place: back at the old one, as it was; else it is dropped.
                 try {
                     e.handle = addAt(e, old, options);
+                    takeOver(e);
                 } catch (IOException | RuntimeException again) {
                     byId.remove(e.id);
                     LOG.log(System.Logger.Level.WARNING, "torrent {0} ({1}) cannot be added at {2} nor at {3} again,"
@@ -716,13 +718,22 @@ public final class Torrents {
                 persist();
                 throw new IOException("torrent " + e.id + " cannot be added at " + dir + ": " + ex.getMessage(), ex);
             }
-            if (e.paused) {
-                e.handle.pause();
-            }
             persist();
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The handle {@code e} was just added again with (running) made as the old one was: paused when
+     * the user or the queue had it paused, its rates; then the queue decides again. Under the lock.
+     */
+    private void takeOver(Entry e) {
+        if (!e.ledger.engineRunning) {
+            e.handle.pause();
+        }
+        applyRates(e.handle, e.ledger.settings);
+        applyQueue();
     }
 
     private TorrentHandle addAt(Entry e, Path dir, TorrentOptions options) throws IOException {

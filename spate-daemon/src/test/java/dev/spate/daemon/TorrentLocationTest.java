@@ -150,6 +150,32 @@ class TorrentLocationTest {
     }
 
     @Test
+    void aTorrentWaitingInTheQueueStillWaitsOnceAddedAgainElsewhere() throws Exception {
+        assertThat(result(call("session-set", "{\"download-queue-enabled\":true,\"download-queue-size\":1}")))
+                .isEqualTo("success");
+        for (int n = 1; n <= 2; n++) {
+            Path content = Files.createDirectories(tmp.resolve("src" + n));
+            Files.write(content.resolve("f.bin"), TransmissionRpcTest.random(100_000, 10 + n));
+            Path file = tmp.resolve(n + ".torrent");
+            Files.write(file, TorrentCreator.builder(content.resolve("f.bin")).pieceLength(16384).build().create());
+            // Nothing of it on disk: it downloads (from nobody), or waits for its place.
+            assertThat(result(call("torrent-add", "{\"filename\":\"" + file + "\",\"download-dir\":\"" + root
+                    .resolve("empty" + n) + "\"}"))).isEqualTo("success");
+        }
+        JsonNode second = call("torrent-get", "{\"ids\":[2],\"fields\":[\"status\"]}").path("arguments").path("torrents").get(0);
+        assertThat(second.path("status").asInt()).isEqualTo(TransmissionRpc.DOWNLOAD_WAIT);
+        assertThat(result(call("torrent-set-location", "{\"ids\":[2],\"location\":\"" + root.resolve("elsewhere") + "\"}")))
+                .isEqualTo("success");
+        JsonNode after = call("torrent-get", "{\"ids\":[2],\"fields\":[\"status\",\"downloadDir\"]}").path("arguments")
+                .path("torrents").get(0);
+        assertThat(after.path("status").asInt()).isEqualTo(TransmissionRpc.DOWNLOAD_WAIT);
+        assertThat(after.path("downloadDir").asString()).isEqualTo(root.resolve("elsewhere").toString());
+        // The one waiting is paused in the engine, the other downloads.
+        TransmissionRpcTest.await(() -> session.torrents().stream()
+                .filter(h -> h.status().state() == TorrentState.PAUSED).count() == 1);
+    }
+
+    @Test
     void setLocationOutsideTheRootsIsRefusedAndNothingMoves() throws Exception {
         Path file = torrentIn(root.resolve("downloads"));
         call("torrent-add", "{\"filename\":\"" + file + "\"}");
