@@ -23,11 +23,11 @@ import tools.jackson.databind.node.ObjectNode;
 final class SettingsMethods {
     private static final System.Logger LOG = System.getLogger(SettingsMethods.class.getName());
 
-    /** torrent-set's arguments handled elsewhere ({@link TransmissionRpc}: ids and files). */
+    /** torrent-set's arguments handled elsewhere ({@link TransmissionRpc}: ids, files and location). */
     static final Set<String> TORRENT_SET_FILES = Set.of("ids", "files-wanted", "files-unwanted", "priority-high",
-            "priority-normal", "priority-low");
+            "priority-normal", "priority-low", "location");
     /** torrent-set arguments of Transmission 4 (rpc-spec.md 3.2) this daemon does not support. */
-    static final Set<String> TORRENT_SET_UNSUPPORTED = Set.of("group", "location", "sequentialDownload",
+    static final Set<String> TORRENT_SET_UNSUPPORTED = Set.of("group", "sequentialDownload",
             "trackerAdd", "trackerRemove", "trackerReplace", "trackerList");
     /**
      * session-set arguments of Transmission 4 (rpc-spec.md 4.1) this daemon does not support: its

@@ -399,7 +399,7 @@ public final class Torrents {
     }
 
     /** {@code directory} checked against the roots, normalized. */
-    private Path inRoots(Path directory) throws TorrentsException {
+    Path inRoots(Path directory) throws TorrentsException {
         try {
             return roots.check(directory);
         } catch (DownloadRoots.OutsideRootsException e) {

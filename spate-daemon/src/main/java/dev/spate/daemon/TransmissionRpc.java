@@ -263,12 +263,23 @@ final class TransmissionRpc {
         t.put("hashString", added.torrent().status().infoHash().hex());
     }
 
-    private void torrentSet(JsonNode args) throws RpcException, Torrents.TorrentsException {
+    private void torrentSet(JsonNode args) throws RpcException, Torrents.TorrentsException, IOException {
         Collection<Object> ids = ids(args);
-        // Every argument checked before any is applied: the settings, then the file lists.
+        // Every argument checked before any is applied: the location, the settings, then the file lists.
+        Path location = null;
+        if (args.has("location")) {
+            // As Transmission: the torrent's data is at this place now (torrent-set-location without a move).
+            if (!args.path("location").isString() || args.path("location").stringValue().isEmpty()) {
+                throw new RpcException("invalid argument: location");
+            }
+            location = torrents.inRoots(Path.of(args.path("location").stringValue()));
+        }
         JsonNode own = settings.checkTorrentSet(args);
         setFiles(ids, fileChanges(args));
         settings.applyTorrentSet(ids, own);
+        if (location != null) {
+            torrents.setLocation(ids, location, false);
+        }
     }
 
     /** A change to some files of a torrent: whether they are wanted, or their priority (null: unchanged). */

@@ -176,6 +176,29 @@ class TorrentLocationTest {
     }
 
     @Test
+    void torrentSetsLocationIsASetLocationWithoutMovingCheckedBeforeAnythingIsApplied() throws Exception {
+        Path file = torrentIn(root.resolve("downloads"));
+        call("torrent-add", "{\"filename\":\"" + file + "\"}");
+        TransmissionRpcTest.await(() -> session.torrents().getFirst().status().state() == TorrentState.SEEDING);
+        String refused = result(call("torrent-set", "{\"ids\":[1],\"labels\":[\"x\"],\"location\":\"" + tmp.resolve("out")
+                + "\"}"));
+        assertThat(refused).contains("outside the download roots");
+        assertThat(torrent1("\"labels\"").path("labels").toString()).as("nothing applied").isEqualTo("[]");
+        assertThat(result(call("torrent-set", "{\"ids\":[1],\"location\":7}"))).isEqualTo("invalid argument: location");
+
+        Path copy = Files.createDirectories(root.resolve("copy/two"));
+        for (String name : List.of("a.bin", "b.bin")) {
+            Files.copy(root.resolve("downloads/two/" + name), copy.resolve(name));
+        }
+        assertThat(result(call("torrent-set", "{\"ids\":[1],\"labels\":[\"x\"],\"location\":\"" + root.resolve("copy")
+                + "\"}"))).isEqualTo("success");
+        JsonNode t = torrent1("\"downloadDir\",\"labels\"");
+        assertThat(t.path("downloadDir").asString()).isEqualTo(root.resolve("copy").toString());
+        assertThat(t.path("labels").toString()).isEqualTo("[\"x\"]");
+        TransmissionRpcTest.await(() -> session.torrents().getFirst().status().state() == TorrentState.SEEDING);
+    }
+
+    @Test
     void setLocationOutsideTheRootsIsRefusedAndNothingMoves() throws Exception {
         Path file = torrentIn(root.resolve("downloads"));
         call("torrent-add", "{\"filename\":\"" + file + "\"}");
