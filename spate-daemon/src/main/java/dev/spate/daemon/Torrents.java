@@ -689,7 +689,8 @@ public final class Torrents {
                 return;
             }
             knowFiles(e, null);
-            TorrentOptions options = TorrentOptions.defaults();
+            // Added stopped, as every torrent: the queue starts it again if it was running.
+            TorrentOptions options = TorrentOptions.defaults().withPaused(true);
             if (e.priorities != null) {
                 List<FilePriority> engine = new ArrayList<>(e.priorities.length);
                 for (int i = 0; i < e.priorities.length; i++) {
@@ -725,13 +726,12 @@ public final class Torrents {
     }
 
     /**
-     * The handle {@code e} was just added again with (running) made as the old one was: paused when
-     * the user or the queue had it paused, its rates; then the queue decides again. Under the lock.
+     * The handle {@code e} was just added again with (stopped) takes the old one's place: its rates,
+     * and the queue starts it when it is to run (not when the user or the queue had it stopped).
+     * Under the lock.
      */
     private void takeOver(Entry e) {
-        if (!e.ledger.engineRunning) {
-            e.handle.pause();
-        }
+        e.ledger.engineRunning = false;
         applyRates(e.handle, e.ledger.settings);
         applyQueue();
     }
