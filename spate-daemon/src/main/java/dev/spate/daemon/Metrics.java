@@ -78,7 +78,7 @@ final class Metrics implements AutoCloseable {
             known += s.knownPeers();
             left += Math.max(0, s.wantedBytes() - s.wantedBytesVerified());
         }
-        Torrents.Transfer moved = torrents.transfer();
+        TorrentStore.Stats moved = torrents.currentStats();
         Text out = new Text();
         out.family("spate_torrents", "gauge", "Torrents in the daemon, by state.");
         for (TorrentState state : TorrentState.values()) {
@@ -88,9 +88,9 @@ final class Metrics implements AutoCloseable {
         }
         out.gauge("spate_download_speed_bytes_per_second", "Payload bytes received per second, all torrents.", down);
         out.gauge("spate_upload_speed_bytes_per_second", "Payload bytes sent per second, all torrents.", up);
-        out.counter("spate_downloaded_bytes_total", "Payload bytes received since the daemon started.", moved.downloaded());
-        out.counter("spate_uploaded_bytes_total", "Payload bytes sent since the daemon started.", moved.uploaded());
-        out.counter("spate_wasted_bytes_total", "Bytes received and discarded (failed hashes, duplicates).", moved.wasted());
+        // As of the daemon's last once-a-second sample; torrents removed since keep their share.
+        out.counter("spate_downloaded_bytes_total", "Payload bytes received since the daemon started.", moved.downloadedBytes());
+        out.counter("spate_uploaded_bytes_total", "Payload bytes sent since the daemon started.", moved.uploadedBytes());
         out.gauge("spate_left_bytes", "Bytes of wanted files not yet verified, all torrents.", left);
         out.gauge("spate_peers", "Connected peers, all torrents.", peers);
         out.gauge("spate_known_peers", "Peer addresses known and not connected, all torrents.", known);

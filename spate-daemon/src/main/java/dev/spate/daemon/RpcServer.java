@@ -139,6 +139,11 @@ public final class RpcServer implements AutoCloseable {
         return streams.open();
     }
 
+    /** The streams served; for tests. */
+    Streams streams() {
+        return streams;
+    }
+
     /** The current session id clients must send back (rpc-spec.md, CSRF protection). */
     String sessionId() {
         return sessionId;

@@ -21,11 +21,18 @@ import java.util.regex.Pattern;
  * such links. Each request reads through its own {@link Torrents#openStream} stream, which waits
  * for the pieces under it and gives the next ones deadlines, so the download follows the reader;
  * several readers of one file each keep their own window. When the reader goes away the next
- * write fails and the stream is closed, which forgets its deadlines (a reader gone while its
- * stream waits for a piece is noticed once that piece arrives).
+ * write fails and the stream is closed, which lets go of its deadlines. A reader gone while its
+ * stream waits for a piece cannot be seen (nothing is written meanwhile), so such a stream is
+ * also ended when the same client asks for the same file again (a player seeking opens a new
+ * request and drops the old one), and by {@link #sweep} once it has moved nothing for
+ * {@link #STALL} while its torrent is not downloading (stopped, failed): its pieces are not
+ * coming.
  *
  * <p>A torrent's bytes are hostile: they are never served as a type a browser would run (see
- * {@link MediaTypes}), with {@code nosniff} and a sandboxing content security policy.
+ * {@link MediaTypes}), with {@code nosniff} and a sandboxing content security policy. Other web
+ * pages may not use the streams at all ({@code Cross-Origin-Resource-Policy: same-origin}, and a
+ * request a browser marks as from another site is refused): a page could otherwise learn which
+ * torrents the daemon has, or make it hurry their pieces. Media players send no such mark.
  *
  * <p>The caller ({@link RpcServer}) has checked the Host and the credentials. A virtual thread per
  * request; the set of open streams is concurrent.
@@ -39,11 +46,57 @@ final class Streams {
     private static final int COPY = 64 * 1024;
 
     private final Torrents torrents;
-    /** The streams being read, closed by {@link #close} so no reader waiting for a piece holds the server's shutdown. */
-    private final java.util.Set<InputStream> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** How long a stream of a torrent that is not downloading may move nothing before {@link #sweep} ends it. */
+    static final java.time.Duration STALL = java.time.Duration.ofSeconds(30);
+
+    /**
+     * A stream being read by one request; closing it (once) closes the torrent's stream and takes
+     * it out of the open set. {@code moved} is written by the request's thread and read by sweeps.
+     */
+    private final class Reader implements java.io.Closeable {
+        final InputStream in;
+        final String client;
+        final int torrent;
+        final int file;
+        volatile long moved;
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Reader(InputStream in, String client, int torrent, int file, long now) {
+            this.in = in;
+            this.client = client;
+            this.torrent = torrent;
+            this.file = file;
+            this.moved = now;
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                open.remove(this);
+                try {
+                    in.close();
+                } catch (IOException e) {
+                    // closing a torrent stream only lets go of its deadlines
+                }
+            }
+        }
+    }
+
+    /** The streams being read; closed by {@link #close} so no reader waiting for a piece holds the server's shutdown. */
+    private final java.util.Set<Reader> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean shut;
+
+    /** Runs {@link #sweep} every ten seconds; its one daemon thread is this class's. */
+    private final java.util.concurrent.ScheduledExecutorService sweeper =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "spate-stream-sweep");
+                t.setDaemon(true);
+                return t;
+            });
 
     Streams(Torrents torrents) {
         this.torrents = torrents;
+        sweeper.scheduleWithFixedDelay(() -> sweep(System.nanoTime()), 10, 10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Answers one request under {@link #PATH}. */
@@ -52,6 +105,11 @@ final class Streams {
         if (!method.equals("GET") && !method.equals("HEAD")) {
             ex.getResponseHeaders().set("Allow", "GET, HEAD");
             text(ex, 405, "GET a file");
+            return;
+        }
+        ex.getResponseHeaders().set("Cross-Origin-Resource-Policy", "same-origin");
+        if (!fromThisOrigin(ex.getRequestHeaders().getFirst("Sec-Fetch-Site"))) {
+            text(ex, 403, "streams are not for other sites' pages");
             return;
         }
         String path = ex.getRequestURI().getRawPath();
@@ -64,6 +122,14 @@ final class Streams {
         } else {
             text(ex, 404, "not a stream: use /stream/<info-hash>/<file index> or /stream/<info-hash>/playlist.m3u");
         }
+    }
+
+    /**
+     * Whether a request's {@code Sec-Fetch-Site} (Fetch Metadata; null when not sent, as by media
+     * players and older browsers) allows it: the daemon's own pages, or the user (a typed URL).
+     */
+    static boolean fromThisOrigin(String secFetchSite) {
+        return secFetchSite == null || secFetchSite.equals("same-origin") || secFetchSite.equals("none");
     }
 
     private Optional<Torrents.Torrent> torrent(String hash) {
@@ -126,15 +192,26 @@ final class Streams {
             ex.sendResponseHeaders(status, -1);
             return;
         }
+        String client = ex.getRemoteAddress().getAddress().getHostAddress();
+        int id = t.get().id();
         InputStream in;
         try {
-            in = torrents.openStream(t.get().id(), index);
+            in = torrents.openStream(id, index);
         } catch (Torrents.TorrentsException e) {
             text(ex, 404, e.getMessage());
             return;
         }
-        open.add(in);
-        try (in) {
+        // The same client asking for the same file again has left its last request (a seek).
+        for (Reader r : open) {
+            if (r.client.equals(client) && r.torrent == id && r.file == index) {
+                r.close();
+            }
+        }
+        try (Reader reader = new Reader(in, client, id, index, System.nanoTime())) {
+            open.add(reader);
+            if (shut) {
+                return; // closing: close() may have gone past this one
+            }
             in.skipNBytes(first);
             // 0 asks the JDK server for chunked encoding; an empty file is sent with no body instead.
             ex.sendResponseHeaders(status, count == 0 ? -1 : count);
@@ -150,11 +227,29 @@ final class Streams {
                         throw new IOException("file ended " + left + " bytes early");
                     }
                     out.write(buffer, 0, n);
+                    reader.moved = System.nanoTime();
                     left -= n;
                 }
             }
-        } finally {
-            open.remove(in);
+        }
+    }
+
+    /**
+     * Ends the streams that moved nothing for {@link #STALL} up to {@code now} (nanoTime) while
+     * their torrent is not downloading or seeding: stopped, failed or gone, their pieces are not coming.
+     */
+    void sweep(long now) {
+        for (Reader r : open) {
+            if (now - r.moved < STALL.toNanos()) {
+                continue;
+            }
+            boolean moving = torrents.get(r.torrent).map(t -> switch (t.status().state()) {
+                case DOWNLOADING, SEEDING, METADATA, CHECKING -> true;
+                case PAUSED, ERROR, REMOVED -> false;
+            }).orElse(false);
+            if (!moving) {
+                r.close();
+            }
         }
     }
 
@@ -163,14 +258,12 @@ final class Streams {
         return open.size();
     }
 
-    /** Ends every stream being read: their readers' next read fails and their requests end. */
+    /** Ends every stream being read, and any opened from now on: their readers' next read fails and their requests end. */
     void close() {
-        for (InputStream in : open) {
-            try {
-                in.close();
-            } catch (IOException e) {
-                // closing a torrent stream only forgets its deadlines
-            }
+        shut = true;
+        sweeper.shutdownNow();
+        for (Reader r : open) {
+            r.close();
         }
     }
 
@@ -180,7 +273,15 @@ final class Streams {
             text(ex, 404, "no torrent " + hash.toLowerCase(Locale.ROOT));
             return;
         }
-        String host = ex.getRequestHeaders().getFirst("Host");
+        String host = ex.getRequestHeaders().getFirst("Host").strip();
+        if (!host.matches("[A-Za-z0-9.\\-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?")) {
+            text(ex, 400, "a Host header of a name or address and a port, please");
+            return;
+        }
+        if (t.get().status().files().isEmpty()) {
+            text(ex, 503, "the torrent's files are not known yet (its metadata is still on its way)");
+            return;
+        }
         StringBuilder m3u = new StringBuilder("#EXTM3U\n");
         for (FileStatus f : t.get().status().files()) {
             if (MediaTypes.playable(MediaTypes.of(f.path()))) {
@@ -191,6 +292,8 @@ final class Streams {
             }
         }
         ex.getResponseHeaders().set("Content-Type", "audio/x-mpegurl; charset=utf-8");
+        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        ex.getResponseHeaders().set("Content-Security-Policy", "sandbox");
         ex.getResponseHeaders().set("Content-Disposition", "inline; filename*=UTF-8''"
                 + encode(t.get().status().name() + ".m3u"));
         byte[] body = m3u.toString().getBytes(StandardCharsets.UTF_8);
@@ -211,12 +314,18 @@ final class Streams {
 
     /** RFC 8187's percent-encoding of a header parameter (a space is %20, not +). */
     private static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("*", "%2A");
     }
 
     private static void text(HttpExchange ex, int status, String text) throws IOException {
         byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        if (ex.getRequestMethod().equals("HEAD")) {
+            // The JDK server sends no body for HEAD, and warns when given a length: say it ourselves.
+            ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
         ex.sendResponseHeaders(status, body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);

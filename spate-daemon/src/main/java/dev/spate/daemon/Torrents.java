@@ -78,8 +78,6 @@ public final class Torrents {
     /** How often the counters, which change all the time, are written when nothing else changes. */
     static final Duration COUNTERS_EVERY = Duration.ofSeconds(60);
     private static final System.Logger LOG = System.getLogger(Torrents.class.getName());
-    /** What the torrents removed while the daemon runs had moved, so session totals never go back. Guarded by {@link #lock}. */
-    private Transfer removed = new Transfer(0, 0, 0);
 
     /** One torrent of the daemon; its mutable parts guarded by {@link #lock}. */
     private static final class Entry {
@@ -127,18 +125,6 @@ public final class Torrents {
         public Torrent {
             wanted = List.copyOf(wanted);
             priorities = List.copyOf(priorities);
-        }
-    }
-
-    /**
-     * Payload bytes moved since the daemon started, by every torrent it has had (the removed ones
-     * too, up to their removal), so each only grows while the daemon runs.
-     *
-     * @param wasted bytes received and thrown away (failed hashes, duplicates)
-     */
-    public record Transfer(long downloaded, long uploaded, long wasted) {
-        Transfer plus(TorrentStatus s) {
-            return new Transfer(downloaded + s.downloaded(), uploaded + s.uploaded(), wasted + s.wasted());
         }
     }
 
@@ -478,21 +464,6 @@ public final class Torrents {
         }
     }
 
-    /** The bytes moved since the daemon started, by the torrents here and those removed. */
-    public Transfer transfer() {
-        // Under the lock, so a torrent being removed is counted once: among the removed or here.
-        lock.lock();
-        try {
-            Transfer total = removed;
-            for (Entry e : byId.values()) {
-                total = total.plus(e.handle.status());
-            }
-            return total;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Every torrent, in the order added. */
     public List<Torrent> list() {
         return views(List.copyOf(entries()));
@@ -611,7 +582,6 @@ public final class Torrents {
         try {
             for (Entry e : chosen) {
                 if (byId.remove(e.id) != null) {
-                    removed = removed.plus(e.handle.status());
                     removedUploaded += e.ledger.runUploaded;
                     removedDownloaded += e.ledger.runDownloaded;
                 }

@@ -197,9 +197,19 @@ class StreamingAndMetricsIT {
             s.torrents().add(new Torrents.Source.Bytes(s.torrent()), null, false);
             await("downloaded", () -> s.torrents().get(1).orElseThrow().status().isFinished());
             TorrentState state = s.torrents().get(1).orElseThrow().status().state();
-            Map<String, Double> after = parse(http.send(HttpRequest.newBuilder(metrics).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
             int pieces = s.torrents().get(1).orElseThrow().status().pieceCount();
+            // The event counters come from a subscriber, the byte counters from the daemon's
+            // once-a-second sample: both a little behind the torrent, so scraped until they show it.
+            Map<String, Double> after = Map.of();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                after = parse(http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body());
+                if (after.get("spate_pieces_verified_total{}") == pieces && after.get("spate_torrents_completed_total{}") == 1
+                        && after.get("spate_downloaded_bytes_total{}") >= 1_500_017 + 14) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
             assertThat(after.get("spate_downloaded_bytes_total{}")).isGreaterThanOrEqualTo(1_500_017 + 14);
             assertThat(after.get("spate_pieces_verified_total{}")).isEqualTo(pieces);
             assertThat(after.get("spate_peer_connections_total{}")).isGreaterThanOrEqualTo(1);

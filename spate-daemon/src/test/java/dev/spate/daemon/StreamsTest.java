@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Streaming and metrics over HTTP against a real session on 127.0.0.1 that already has a torrent's
  * data (so every piece is there): ranges, types, refusals, the playlist, and the metrics' format.
- * Streaming while the data is still downloading is StreamWhileDownloadingDaemonIT's.
+ * Streaming while the data is still downloading is StreamingAndMetricsIT's.
  */
 @Timeout(60)
 class StreamsTest {
@@ -155,7 +155,6 @@ class StreamsTest {
         assertThat(get("/stream/" + "0".repeat(40) + "/0").statusCode()).isEqualTo(404);
         assertThat(get("/stream/" + hash + "/7").statusCode()).isEqualTo(404);
         assertThat(get("/stream/" + hash + "/-1").statusCode()).isEqualTo(404);
-        assertThat(get("/stream/../etc/passwd").statusCode()).isEqualTo(404);
         assertThat(http.send(HttpRequest.newBuilder(uri(server, "/stream/" + hash + "/0"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.discarding())
                 .statusCode()).isEqualTo(405);
@@ -216,5 +215,85 @@ class StreamsTest {
                 "spate_dht_nodes{family=\"ipv4\"} 0\n");
         assertThat(text.lines().filter(l -> l.startsWith("spate_disk_queue_limit_bytes ")).findFirst().orElseThrow())
                 .isEqualTo("spate_disk_queue_limit_bytes " + session.config().diskQueueBytes());
+    }
+
+    @Test
+    void otherSitesPagesMayNotUseTheStreams() throws Exception {
+        String path = "/stream/" + hash + "/" + index("e1.mkv");
+        HttpResponse<byte[]> cross = get(path, "Sec-Fetch-Site", "cross-site");
+        assertThat(cross.statusCode()).isEqualTo(403);
+        assertThat(get(path, "Sec-Fetch-Site", "same-site").statusCode()).as("another port of localhost").isEqualTo(403);
+        HttpResponse<byte[]> own = get(path, "Sec-Fetch-Site", "same-origin");
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(own.headers().firstValue("Cross-Origin-Resource-Policy")).contains("same-origin");
+        assertThat(get(path, "Sec-Fetch-Site", "none").statusCode()).as("typed by the user").isEqualTo(200);
+    }
+
+    /**
+     * A GET over a bare socket (the JDK's client would send a GET again by itself when its
+     * connection closes before an answer, which is what these tests look for).
+     */
+    java.net.Socket raw(String path, String range) throws IOException {
+        java.net.Socket socket = new java.net.Socket(InetAddress.getLoopbackAddress(), server.address().getPort());
+        String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + (range == null ? "" : "Range: " + range + "\r\n") + "\r\n";
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+        return socket;
+    }
+
+    /** Reads {@code socket} to its end (closed by the server within 20 s); how many body bytes came. Closes it. */
+    static int endOf(java.net.Socket socket) throws IOException {
+        try (socket) {
+            socket.setSoTimeout(20_000);
+            String all = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            int head = all.indexOf("\r\n\r\n");
+            return head < 0 ? 0 : all.length() - head - 4;
+        } catch (java.net.SocketException e) {
+            return 0; // reset: ended too
+        }
+    }
+
+    /** A torrent of data nobody has: reads of it wait for ever, as for a torrent with no peers. */
+    int orphan() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("nowhere/Orphan"));
+        Files.write(root.resolve("o.mkv"), TransmissionRpcTest.random(100_000, 9));
+        byte[] torrent = TorrentCreator.builder(root).pieceLength(16384).build().create();
+        return torrents.add(new Torrents.Source.Bytes(torrent), tmp.resolve("empty"), false).torrent().id();
+    }
+
+    @Test
+    void aClientAskingForTheSameFileAgainEndsItsEarlierRequestWaitingForAPiece() throws Exception {
+        int id = orphan();
+        String orphanHash = torrents.get(id).orElseThrow().status().infoHash().hex();
+        String file = "/stream/" + orphanHash + "/0";
+        java.net.Socket first = raw(file, "bytes=0-99");
+        TransmissionRpcTest.await(() -> server.openStreams() == 1);
+        // A seek: the player drops the first request (it cannot be seen: nothing is written) and asks again.
+        try (java.net.Socket second = raw(file, "bytes=50000-50099")) {
+            assertThat(endOf(first)).as("the first request ended without its body").isLessThan(100);
+            TransmissionRpcTest.await(() -> server.openStreams() == 1);
+            second.setSoTimeout(300);
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> second.getInputStream().read()))
+                    .as("the second still waits for its piece").isInstanceOf(java.net.SocketTimeoutException.class);
+        }
+    }
+
+    @Test
+    void aStreamOfAStoppedTorrentThatMovesNothingIsEndedByTheSweep() throws Exception {
+        int id = orphan();
+        String orphanHash = torrents.get(id).orElseThrow().status().infoHash().hex();
+        java.net.Socket waiting = raw("/stream/" + orphanHash + "/0", null);
+        TransmissionRpcTest.await(() -> server.openStreams() == 1);
+        long later = System.nanoTime() + Streams.STALL.toNanos() + 1;
+        server.streams().sweep(later);
+        assertThat(server.openStreams()).as("still downloading (no peers yet): it may still come").isEqualTo(1);
+        torrents.stop(List.of(id));
+        try {
+            TransmissionRpcTest.await(() -> torrents.get(id).orElseThrow().status().state() == TorrentState.PAUSED);
+        } catch (AssertionError e) {
+            throw new AssertionError("state " + torrents.get(id).orElseThrow().status(), e);
+        }
+        server.streams().sweep(later);
+        assertThat(server.openStreams()).isZero();
+        assertThat(endOf(waiting)).as("the request ended without its body").isLessThan(100_000);
     }
 }

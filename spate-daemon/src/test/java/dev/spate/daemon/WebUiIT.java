@@ -296,7 +296,7 @@ class WebUiIT {
         assertThat(torrents.list()).isEmpty();
 
         act("stop");
-        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("list-error"))).getText())
+        assertThat(wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("action-error"))).getText())
                 .contains("Select one or more torrents");
 
         byte[] album = seeded("Album", "one.flac", 200_001);

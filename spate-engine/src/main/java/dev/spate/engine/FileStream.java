@@ -179,6 +179,11 @@ final class FileStream extends InputStream {
         return buffer == null ? 0 : buffer.remaining();
     }
 
+    /** Whether {@link #close} was called (from any thread). */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Closes the stream and lets go of the deadlines it claimed (other streams' claims on those pieces stay). */
     @Override
     public void close() {

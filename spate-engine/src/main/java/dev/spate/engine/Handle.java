@@ -280,7 +280,7 @@ final class Handle implements TorrentHandle {
     public void clearPieceDeadlines() {
         Torrent t = torrent;
         if (t != null) {
-            t.clearPieceDeadlines(List.of());
+            t.clearPieceDeadlines();
         }
     }
 

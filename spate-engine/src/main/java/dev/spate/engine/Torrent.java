@@ -77,11 +77,17 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private final Map<String, Integer> extensions;
     /** Streams waiting for pieces to verify. */
     private final PieceWaiters waiters = new PieceWaiters();
-    /** Pieces verified while a recheck runs (it may have read them before their write); null when none runs. */
-    /** Per piece, the time each stream that claimed it wants it by ({@link #claimPieceDeadlines}). Loop thread. */
+    /**
+     * Per piece, the time each owner of a deadline wants it by: each stream ({@link
+     * #claimPieceDeadlines}), and {@link #API} for those of {@link TorrentHandle#setPieceDeadline};
+     * a piece's deadline is the earliest. Loop thread.
+     */
     private final Map<Integer, Map<Object, Long>> streamClaims = new java.util.HashMap<>();
-    /** Per stream, the pieces it claims. Loop thread. */
+    /** Per owner, the pieces it claims. Loop thread. */
     private final Map<Object, java.util.Set<Integer>> claimedBy = new java.util.HashMap<>();
+    /** The owner of the deadlines set through the handle, so a stream letting go of a piece leaves them. */
+    private static final Object API = new Object();
+    /** Pieces verified while a recheck runs (it may have read them before their write); null when none runs. */
     private dev.spate.core.Bitfield verifiedDuringRecheck;
     /**
      * Added paused ({@link TorrentOptions#paused()}) and not resumed since: once the check at start
@@ -679,31 +685,47 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         Map<Integer, java.time.Duration> copy = Map.copyOf(within);
         post(() -> {
             long now = context.clock().nanoTime();
-            java.time.Duration year = java.time.Duration.ofDays(365); // beyond that, as good as none; no overflow
-            copy.forEach((piece, d) -> download.setDeadline(piece, now + (d.compareTo(year) > 0 ? year : d).toNanos()));
+            java.util.Set<Integer> mine = claimedBy.computeIfAbsent(API, k -> new java.util.HashSet<>());
+            copy.forEach((piece, d) -> {
+                streamClaims.computeIfAbsent(piece, k -> new java.util.HashMap<>()).put(API, now + capped(d));
+                mine.add(piece);
+            });
+            copy.keySet().forEach(this::applyClaims);
             followChoice(); // a piece of skipped files only may be wanted now
         });
     }
 
-    /** How many streams claim a deadline for {@code piece}; for tests. Loop thread. */
+    /** Forgets every deadline: the handle's and the streams' claims alike. Any thread. */
+    void clearPieceDeadlines() {
+        post(() -> {
+            download.clearDeadline(-1);
+            streamClaims.clear();
+            claimedBy.clear();
+            followChoice();
+        });
+    }
+
+    /** How many owners (streams, the handle) claim a deadline for {@code piece}; for tests. Loop thread. */
     int streamDeadlineOwners(int piece) {
         Map<Object, Long> claims = streamClaims.get(piece);
         return claims == null ? 0 : claims.size();
     }
 
-    /** Forgets the deadlines of {@code pieces}, or every deadline (the streams' claims too) when it is empty. Any thread. */
-    void clearPieceDeadlines(List<Integer> pieces) {
-        List<Integer> copy = List.copyOf(pieces);
-        post(() -> {
-            if (copy.isEmpty()) {
-                download.clearDeadline(-1);
-                streamClaims.clear();
-                claimedBy.clear();
-            } else {
-                copy.forEach(download::clearDeadline);
-            }
-            followChoice();
-        });
+    /** A duration as nanoseconds, a year at most: beyond that as good as none, and no overflow. */
+    private static long capped(java.time.Duration d) {
+        java.time.Duration year = java.time.Duration.ofDays(365);
+        return (d.compareTo(year) > 0 ? year : d).toNanos();
+    }
+
+    /** Gives {@code piece} the earliest time any owner claims for it, or no deadline when none does. Loop thread. */
+    private void applyClaims(int piece) {
+        Map<Object, Long> claims = streamClaims.get(piece);
+        if (claims == null || claims.isEmpty()) {
+            streamClaims.remove(piece);
+            download.clearDeadline(piece);
+        } else {
+            download.setDeadline(piece, java.util.Collections.min(claims.values()));
+        }
     }
 
     /**
@@ -714,10 +736,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
      * window releases everything the owner claimed. Any thread.
      */
     void claimPieceDeadlines(Object owner, Map<Integer, java.time.Duration> window) {
-        Map<Integer, java.time.Duration> copy = Map.copyOf(window);
+        Map<Integer, java.time.Duration> given = Map.copyOf(window);
         post(() -> {
+            // A stream closed since it asked has let go already, or is about to: its claim is void.
+            Map<Integer, java.time.Duration> copy = owner instanceof FileStream f && f.isClosed() ? Map.of() : given;
             long now = context.clock().nanoTime();
-            java.time.Duration year = java.time.Duration.ofDays(365); // beyond that, as good as none; no overflow
             java.util.Set<Integer> touched = new java.util.HashSet<>(copy.keySet());
             java.util.Set<Integer> before = claimedBy.remove(owner);
             if (before != null) {
@@ -732,19 +755,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
                 }
             }
             copy.forEach((piece, d) -> streamClaims.computeIfAbsent(piece, k -> new java.util.HashMap<>())
-                    .put(owner, now + (d.compareTo(year) > 0 ? year : d).toNanos()));
+                    .put(owner, now + capped(d)));
             if (!copy.isEmpty()) {
                 claimedBy.put(owner, new java.util.HashSet<>(copy.keySet()));
             }
-            for (int piece : touched) {
-                Map<Object, Long> claims = streamClaims.get(piece);
-                if (claims == null || claims.isEmpty()) {
-                    streamClaims.remove(piece);
-                    download.clearDeadline(piece);
-                } else {
-                    download.setDeadline(piece, java.util.Collections.min(claims.values()));
-                }
-            }
+            touched.forEach(this::applyClaims);
             followChoice(); // a piece of skipped files only may be wanted now, or no longer
         });
     }

@@ -288,10 +288,10 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
         java.io.InputStream late = handle().openStream(0);
         late.skip(5L * PIECE);
         java.util.concurrent.CompletableFuture<Integer> lateRead = readOneAsync(late);
-        loop.runUntil(() -> false, Duration.ofMillis(300)); // its deadlines are set, then it waits
+        assertThat(loop.runUntil(() -> torrent.streamDeadlineOwners(5) == 1, WAIT)).as("the first reader's claims").isTrue();
         java.io.InputStream early = handle().openStream(0);
         java.util.concurrent.CompletableFuture<Integer> earlyRead = readOneAsync(early);
-        loop.runUntil(() -> false, Duration.ofMillis(300));
+        assertThat(loop.runUntil(() -> torrent.streamDeadlineOwners(5) == 2, WAIT)).as("both readers' claims").isTrue();
         ScriptedLink seed = seed(1);
         for (int round = 0; round < 200 && !(lateRead.isDone() && earlyRead.isDone()); round++) {
             serveInTurns(seed);
@@ -310,6 +310,31 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
         late.close();
         loop.runPending();
         assertThat(torrent.streamDeadlineOwners(6)).isZero();
+    }
+
+    @Test
+    void aDeadlineSetThroughTheHandleOutlivesAStreamThatLetsGoOfTheSamePiece() throws Exception {
+        handle().setPieceDeadline(1, Duration.ofSeconds(30));
+        loop.runPending();
+        java.io.InputStream in = handle().openStream(0);
+        java.util.concurrent.CompletableFuture<Integer> read = readOneAsync(in);
+        assertThat(loop.runUntil(() -> torrent.streamDeadlineOwners(1) == 2, WAIT)).isTrue();
+        in.close();
+        assertThat(loop.runUntil(() -> torrent.streamDeadlineOwners(1) == 1, WAIT)).as("the handle's stays").isTrue();
+        assertThat(causeOf(read)).isInstanceOf(java.io.IOException.class);
+        handle().clearPieceDeadlines();
+        loop.runPending();
+        assertThat(torrent.streamDeadlineOwners(1)).isZero();
+    }
+
+    @Test
+    void aStreamClosedBeforeItsClaimIsHandledClaimsNothing() throws Exception {
+        java.io.InputStream in = handle().openStream(0);
+        in.close();
+        // A claim the reader's thread had queued just before the close lands after the release.
+        torrent.claimPieceDeadlines(in, java.util.Map.of(3, Duration.ZERO));
+        loop.runPending();
+        assertThat(torrent.streamDeadlineOwners(3)).isZero();
     }
 
     private static java.util.concurrent.CompletableFuture<Integer> readOneAsync(java.io.InputStream in) {

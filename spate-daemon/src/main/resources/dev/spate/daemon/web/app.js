@@ -26,6 +26,7 @@ const state = {
 async function rpc(method, args = {}) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const response = await fetch(RPC, {
+      signal: AbortSignal.timeout(15000), // a hung request must not stop the polling for good
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Transmission-Session-Id': sessionId },
       body: JSON.stringify({ method, arguments: args }),
@@ -119,7 +120,9 @@ function cell(text, className) {
 }
 
 function showError(where, error) {
-  $(where).textContent = error ? (error.message || String(error)) : '';
+  const text = error ? (error.message || String(error)) : '';
+  // Written only when it changes, so a screen reader announces an alert once, not at every poll.
+  if ($(where).textContent !== text) $(where).textContent = text;
 }
 
 // ---- the list ----
@@ -149,42 +152,77 @@ function visibleTorrents() {
     });
 }
 
+/** The row of each torrent, kept from one poll to the next so focus and clicks stay where they are. */
+const rowsById = new Map();
+
+function newRow(id) {
+  const tr = document.createElement('tr');
+  tr.dataset.id = String(id);
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.addEventListener('change', () => {
+    if (box.checked) state.selected.add(id); else state.selected.delete(id);
+    renderList();
+  });
+  const name = document.createElement('button');
+  name.type = 'button';
+  name.title = 'Details';
+  name.addEventListener('click', () => openDetail(id));
+  tr.append(cell(box), cell(name, 'name'), cell('', 'progress'), cell('', 'state'), cell('', 'down'),
+    cell('', 'up wide'), cell('', 'eta'), cell('', 'peers wide'), cell('', 'ratio wide'));
+  return tr;
+}
+
+function setText(td, text) {
+  if (td.textContent !== text) td.textContent = text;
+}
+
+function updateRow(tr, t) {
+  const [boxCell, nameCell, progressCell, stateCell, down, up, etaCell, peers, ratio] = tr.children;
+  tr.dataset.hash = t.hashString;
+  tr.classList.toggle('selected', state.selected.has(t.id));
+  const box = boxCell.firstChild;
+  box.checked = state.selected.has(t.id);
+  box.setAttribute('aria-label', `Select ${t.name}`);
+  setText(nameCell.firstChild, t.name);
+  const done = t.percentDone >= 1;
+  const fraction = t.status === 2 ? t.recheckProgress : t.percentDone;
+  const label = `${Math.floor(fraction * 1000) / 10}%`;
+  if (progressCell.textContent !== label || progressCell.firstChild.classList.contains('done') !== done) {
+    progressCell.replaceChildren(progressBar(fraction, done));
+  }
+  setText(stateCell, stateOf(t));
+  setText(down, rate(t.rateDownload));
+  setText(up, rate(t.rateUpload));
+  setText(etaCell, done ? '' : eta(t.eta));
+  setText(peers, String(t.peersConnected));
+  setText(ratio, t.uploadRatio < 0 ? '–' : t.uploadRatio.toFixed(2));
+}
+
 function renderList() {
   const body = $('#torrents tbody');
-  const rows = [];
-  for (const t of visibleTorrents()) {
-    const tr = document.createElement('tr');
-    tr.dataset.id = String(t.id);
-    tr.dataset.hash = t.hashString;
-    if (state.selected.has(t.id)) tr.classList.add('selected');
-    const box = document.createElement('input');
-    box.type = 'checkbox';
-    box.checked = state.selected.has(t.id);
-    box.setAttribute('aria-label', `Select ${t.name}`);
-    box.addEventListener('change', () => {
-      if (box.checked) state.selected.add(t.id); else state.selected.delete(t.id);
-      renderList();
-    });
-    const name = document.createElement('button');
-    name.type = 'button';
-    name.textContent = t.name;
-    name.title = 'Details';
-    name.addEventListener('click', () => openDetail(t.id));
-    const done = t.percentDone >= 1;
-    tr.append(
-      cell(box),
-      cell(name, 'name'),
-      cell(progressBar(t.status === 2 ? t.recheckProgress : t.percentDone, done), 'progress'),
-      cell(stateOf(t), 'state'),
-      cell(rate(t.rateDownload), 'down'),
-      cell(rate(t.rateUpload), 'up wide'),
-      cell(done ? '' : eta(t.eta), 'eta'),
-      cell(String(t.peersConnected), 'peers wide'),
-      cell(t.uploadRatio < 0 ? '–' : t.uploadRatio.toFixed(2), 'ratio wide'),
-    );
-    rows.push(tr);
+  const visible = visibleTorrents();
+  const present = new Set(state.torrents.map((t) => t.id));
+  for (const [id, tr] of rowsById) {
+    if (!present.has(id)) {
+      tr.remove();
+      rowsById.delete(id);
+    }
   }
-  body.replaceChildren(...rows);
+  const wanted = visible.map((t) => {
+    let tr = rowsById.get(t.id);
+    if (!tr) {
+      tr = newRow(t.id);
+      rowsById.set(t.id, tr);
+    }
+    updateRow(tr, t);
+    return tr;
+  });
+  // Rows are moved only when the order changed: moving a row would take the focus from it.
+  const now = [...body.children];
+  if (now.length !== wanted.length || now.some((tr, i) => tr !== wanted[i])) {
+    body.replaceChildren(...wanted);
+  }
   $('#empty').hidden = state.torrents.length > 0;
   for (const th of document.querySelectorAll('#torrents th[data-sort]')) {
     if (th.dataset.sort === state.sort.key) {
@@ -194,12 +232,16 @@ function renderList() {
     }
   }
   const all = $('#select-all');
-  all.checked = state.torrents.length > 0 && state.torrents.every((t) => state.selected.has(t.id));
+  all.checked = visible.length > 0 && visible.every((t) => state.selected.has(t.id));
 }
 
+let listRequest = 0;
+
 async function refreshList() {
+  const asked = ++listRequest;
   try {
     const { torrents } = await rpc('torrent-get', { fields: LIST_FIELDS });
+    if (asked !== listRequest) return; // a newer refresh was asked meanwhile: its answer counts
     state.torrents = torrents;
     const present = new Set(torrents.map((t) => t.id));
     for (const id of [...state.selected]) if (!present.has(id)) state.selected.delete(id);
@@ -215,9 +257,11 @@ async function refreshList() {
 }
 
 async function act(action) {
-  const ids = [...state.selected];
+  // Only what is selected and shown: a filter hides torrents, and hidden ones are not acted on.
+  const shown = new Set(visibleTorrents().map((t) => t.id));
+  const ids = [...state.selected].filter((id) => shown.has(id));
   if (ids.length === 0) {
-    showError('#list-error', new Error('Select one or more torrents first.'));
+    showError('#action-error', new Error('Select one or more torrents first.'));
     return;
   }
   try {
@@ -232,9 +276,9 @@ async function act(action) {
         break;
       default: return;
     }
-    showError('#list-error', null);
+    showError('#action-error', null);
   } catch (e) {
-    showError('#list-error', e);
+    showError('#action-error', e);
   }
   await refreshList();
 }
@@ -346,11 +390,16 @@ function selectTab(name) {
   }
 }
 
+/** Whether the detail view's error is a refused edit, kept until the next edit (not cleared by polls). */
+let detailErrorSticky = false;
+
 async function setFile(id, index, args) {
   try {
     await rpc('torrent-set', { ids: [id], ...args });
+    detailErrorSticky = false;
     showError('#detail-error', null);
   } catch (e) {
+    detailErrorSticky = true;
     showError('#detail-error', e);
   }
   await refreshDetail();
@@ -450,10 +499,16 @@ function renderPieces(t) {
   $('#piece-summary').textContent = summary;
 }
 
+let detailRequest = 0;
+
 async function refreshDetail() {
   if (state.detailId === null) return;
+  const asked = ++detailRequest;
+  const id = state.detailId;
   try {
-    const { torrents } = await rpc('torrent-get', { ids: [state.detailId], fields: DETAIL_FIELDS });
+    const { torrents } = await rpc('torrent-get', { ids: [id], fields: DETAIL_FIELDS });
+    // An answer overtaken by a newer request, or for a torrent no longer shown, is dropped.
+    if (asked !== detailRequest || id !== state.detailId) return;
     if (torrents.length === 0) {
       closeDetail();
       return;
@@ -468,6 +523,7 @@ async function refreshDetail() {
     renderPeers(t);
     renderTrackers(t);
     renderPieces(t);
+    if (!detailErrorSticky) showError('#detail-error', null);
   } catch (e) {
     showError('#detail-error', e);
   }
