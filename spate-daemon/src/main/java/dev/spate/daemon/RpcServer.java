@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -161,14 +160,17 @@ public final class RpcServer implements AutoCloseable {
 
     /**
      * The checks every request passes, whatever it asks for: from this machine unless there are
-     * credentials (403), a Host naming this machine (421) and the credentials when there are any (401). False when the request was answered with a refusal.
+     * credentials (403), without credentials a Host naming this machine (421), and the credentials when
+     * there are any (401). False when the request was answered with a refusal.
      */
     private boolean admitted(HttpExchange ex) throws IOException {
         if (!clientAllowed(ex.getRemoteAddress().getAddress(), credentials.isPresent())) {
             text(ex, 403, "Forbidden: without credentials (--rpc-auth USER:PASS) only this machine may use the daemon.");
             return false;
         }
-        if (!hostAllowed(ex.getRequestHeaders().getFirst("Host"))) {
+        // With credentials any name may be used (a LAN name, a reverse proxy), as in Transmission:
+        // a rebinding page cannot send them, since the browser keeps them for the daemon's own name.
+        if (credentials.isEmpty() && !hostAllowed(ex.getRequestHeaders().getFirst("Host"))) {
             // 421 Misdirected Request, as Transmission answers a Host not on its list.
             text(ex, 421, "Unknown host in the Host header: use 127.0.0.1, localhost or the address the RPC is bound to.");
             return false;
@@ -212,9 +214,14 @@ public final class RpcServer implements AutoCloseable {
                 return;
             }
             executor.requestRead();
-            if (!ex.getRequestMethod().equals("GET")) {
-                ex.getResponseHeaders().set("Allow", "GET");
+            if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+                ex.getResponseHeaders().set("Allow", "GET, HEAD");
                 text(ex, 405, "GET the metrics");
+                return;
+            }
+            ex.getResponseHeaders().set("Cross-Origin-Resource-Policy", "same-origin");
+            if (!Streams.fromThisOrigin(ex.getRequestHeaders().getFirst("Sec-Fetch-Site"))) {
+                text(ex, 403, "the metrics are not for other sites' pages");
                 return;
             }
             send(ex, 200, metrics.scrape().getBytes(StandardCharsets.UTF_8), Metrics.CONTENT_TYPE);
@@ -304,8 +311,8 @@ public final class RpcServer implements AutoCloseable {
         String h = host.strip().toLowerCase(Locale.ROOT);
         if (h.startsWith("[")) {
             int close = h.indexOf(']');
-            if (close < 0) {
-                return false;
+            if (close < 0 || !h.substring(close + 1).matches("(:[0-9]{1,5})?")) {
+                return false; // nothing but a port may follow the address
             }
             try {
                 // An IPv6 literal (only hex digits, colons, dots): parsed without any DNS lookup.
@@ -351,11 +358,7 @@ public final class RpcServer implements AutoCloseable {
 
     private void send(HttpExchange ex, int status, byte[] body, String type) throws IOException {
         executor.responding();
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+        Replies.send(ex, status, body, type);
     }
 
     @Override

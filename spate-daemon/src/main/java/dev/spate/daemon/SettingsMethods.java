@@ -31,9 +31,9 @@ final class SettingsMethods {
             "trackerAdd", "trackerRemove", "trackerReplace", "trackerList");
     /**
      * session-set arguments of Transmission 4 (rpc-spec.md 4.1) this daemon does not support: its
-     * network and disk settings come from the command line. (download-dir: see the download roots.)
+     * network and disk settings come from the command line.
      */
-    static final Set<String> SESSION_SET_UNSUPPORTED = Set.of("download-dir", "peer-port", "peer-port-random-on-start",
+    static final Set<String> SESSION_SET_UNSUPPORTED = Set.of("peer-port", "peer-port-random-on-start",
             "port-forwarding-enabled", "encryption", "dht-enabled", "pex-enabled", "lpd-enabled", "utp-enabled",
             "peer-limit-global", "peer-limit-per-torrent", "blocklist-enabled", "blocklist-url", "cache-size-mb",
             "incomplete-dir", "incomplete-dir-enabled", "rename-partial-files", "script-torrent-done-enabled",
@@ -63,7 +63,8 @@ final class SettingsMethods {
         for (String key : args.propertyNames()) {
             if (SESSION_SET_UNSUPPORTED.contains(key)) {
                 unsupported.add(key);
-            } else if (!SessionSettings.KEYS.contains(key) && !SESSION_SET_READ_ONLY.contains(key)) {
+            } else if (!key.equals("download-dir") && !SessionSettings.KEYS.contains(key)
+                    && !SESSION_SET_READ_ONLY.contains(key)) {
                 unknown.add(key);
             }
         }
@@ -75,8 +76,20 @@ final class SettingsMethods {
         if (!problems.isEmpty()) {
             throw new TransmissionRpc.RpcException("invalid argument: " + String.join(", ", problems));
         }
+        JsonNode dir = args.path("download-dir");
+        if (!dir.isMissingNode() && (!dir.isString() || dir.stringValue().isBlank())) {
+            throw new TransmissionRpc.RpcException("invalid argument: download-dir must be a directory's path");
+        }
         if (!unknown.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "session-set: passing over arguments Transmission does not define: {0}", unknown);
+        }
+        if (dir.isString()) {
+            // First: outside the download roots, it refuses the whole request before anything changed.
+            try {
+                torrents.setDefaultDirectory(java.nio.file.Path.of(dir.stringValue()));
+            } catch (Torrents.TorrentsException | java.nio.file.InvalidPathException e) {
+                throw new TransmissionRpc.RpcException(e.getMessage());
+            }
         }
         torrents.setSessionSettings(changed);
     }

@@ -22,11 +22,11 @@ import java.util.regex.Pattern;
  * for the pieces under it and gives the next ones deadlines, so the download follows the reader;
  * several readers of one file each keep their own window. When the reader goes away the next
  * write fails and the stream is closed, which lets go of its deadlines. A reader gone while its
- * stream waits for a piece cannot be seen (nothing is written meanwhile), so such a stream is
- * also ended when the same client asks for the same file again (a player seeking opens a new
- * request and drops the old one), and by {@link #sweep} once it has moved nothing for
- * {@link #STALL} while its torrent is not downloading (stopped, failed): its pieces are not
- * coming.
+ * stream waits for a piece cannot be seen (nothing is written meanwhile): its stream ends when
+ * that piece comes and the write fails (a player that seeks leaves such a request behind; until
+ * its piece comes its claims hurry a piece or two nobody reads), or, when its pieces are not
+ * coming (the torrent stopped or failed, or no peer connected), by {@link #sweep} once it has
+ * moved nothing for {@link #STALL}.
  *
  * <p>A torrent's bytes are hostile: they are never served as a type a browser would run (see
  * {@link MediaTypes}), with {@code nosniff} and a sandboxing content security policy. Other web
@@ -46,7 +46,7 @@ final class Streams {
     private static final int COPY = 64 * 1024;
 
     private final Torrents torrents;
-    /** How long a stream of a torrent that is not downloading may move nothing before {@link #sweep} ends it. */
+    /** How long a stream whose pieces are not coming may move nothing before {@link #sweep} ends it. */
     static final java.time.Duration STALL = java.time.Duration.ofSeconds(30);
 
     /**
@@ -55,15 +55,13 @@ final class Streams {
      */
     private final class Reader implements java.io.Closeable {
         final InputStream in;
-        final String client;
         final int torrent;
         final int file;
         volatile long moved;
         private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Reader(InputStream in, String client, int torrent, int file, long now) {
+        Reader(InputStream in, int torrent, int file, long now) {
             this.in = in;
-            this.client = client;
             this.torrent = torrent;
             this.file = file;
             this.moved = now;
@@ -192,7 +190,6 @@ final class Streams {
             ex.sendResponseHeaders(status, -1);
             return;
         }
-        String client = ex.getRemoteAddress().getAddress().getHostAddress();
         int id = t.get().id();
         InputStream in;
         try {
@@ -201,13 +198,7 @@ final class Streams {
             text(ex, 404, e.getMessage());
             return;
         }
-        // The same client asking for the same file again has left its last request (a seek).
-        for (Reader r : open) {
-            if (r.client.equals(client) && r.torrent == id && r.file == index) {
-                r.close();
-            }
-        }
-        try (Reader reader = new Reader(in, client, id, index, System.nanoTime())) {
+        try (Reader reader = new Reader(in, id, index, System.nanoTime())) {
             open.add(reader);
             if (shut) {
                 return; // closing: close() may have gone past this one
@@ -236,7 +227,7 @@ final class Streams {
 
     /**
      * Ends the streams that moved nothing for {@link #STALL} up to {@code now} (nanoTime) while
-     * their torrent is not downloading or seeding: stopped, failed or gone, their pieces are not coming.
+     * their pieces are not coming: their torrent stopped, failed or gone, or without a peer or web seed.
      */
     void sweep(long now) {
         for (Reader r : open) {
@@ -244,7 +235,8 @@ final class Streams {
                 continue;
             }
             boolean moving = torrents.get(r.torrent).map(t -> switch (t.status().state()) {
-                case DOWNLOADING, SEEDING, METADATA, CHECKING -> true;
+                case CHECKING -> true;
+                case DOWNLOADING, SEEDING, METADATA -> t.status().peers() > 0 || t.status().webSeedsInUse() > 0;
                 case PAUSED, ERROR, REMOVED -> false;
             }).orElse(false);
             if (!moving) {
@@ -291,21 +283,11 @@ final class Streams {
                         .append('/').append(f.index()).append('\n');
             }
         }
-        ex.getResponseHeaders().set("Content-Type", "audio/x-mpegurl; charset=utf-8");
         ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
         ex.getResponseHeaders().set("Content-Security-Policy", "sandbox");
         ex.getResponseHeaders().set("Content-Disposition", "inline; filename*=UTF-8''"
                 + encode(t.get().status().name() + ".m3u"));
-        byte[] body = m3u.toString().getBytes(StandardCharsets.UTF_8);
-        if (ex.getRequestMethod().equals("HEAD")) {
-            ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
-            ex.sendResponseHeaders(200, -1);
-            return;
-        }
-        ex.sendResponseHeaders(200, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+        Replies.send(ex, 200, m3u.toString().getBytes(StandardCharsets.UTF_8), "audio/x-mpegurl; charset=utf-8");
     }
 
     private static String lastSegment(String path) {
@@ -318,17 +300,6 @@ final class Streams {
     }
 
     private static void text(HttpExchange ex, int status, String text) throws IOException {
-        byte[] body = (text + "\n").getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        if (ex.getRequestMethod().equals("HEAD")) {
-            // The JDK server sends no body for HEAD, and warns when given a length: say it ourselves.
-            ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
-            ex.sendResponseHeaders(status, -1);
-            return;
-        }
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+        Replies.text(ex, status, text);
     }
 }

@@ -669,9 +669,9 @@ public final class Torrents {
                 options = options.withFilePriorities(engine);
             }
             Path old = e.directory;
+            // What it moved stays counted: a last sample of the old handle, as the new one starts from nothing.
+            e.ledger.sample(e.handle.status(), clock.instant());
             e.handle.remove(false);
-            // What it moved stays counted: the handle added again starts from nothing.
-            removed = removed.plus(e.handle.status());
             try {
                 e.handle = addAt(e, dir, options);
                 e.directory = dir;

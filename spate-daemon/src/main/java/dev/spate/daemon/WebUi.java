@@ -4,7 +4,6 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -70,20 +69,10 @@ final class WebUi {
         headers.set("Referrer-Policy", "no-referrer");
         // Revalidated each time: a newer daemon's page is never mixed with an older script.
         headers.set("Cache-Control", "no-cache");
-        if (method.equals("HEAD")) {
-            headers.set("Content-Type", asset.type());
-            headers.set("Content-Length", Integer.toString(asset.body().length));
-            ex.sendResponseHeaders(200, -1);
-            return;
-        }
         send(ex, 200, asset.body(), asset.type());
     }
 
     private static void send(HttpExchange ex, int status, byte[] body, String type) throws IOException {
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(status, body.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(body);
-        }
+        Replies.send(ex, status, body, type);
     }
 }

@@ -165,8 +165,15 @@ class QueueRpcTest {
                 + "\"start-added-torrents\":false}";
         assertThat(result("session-set", set)).isEqualTo("success");
         assertThat(torrents.sessionSettings().effectiveDownBytes()).as("the alternative speeds are on").isEqualTo(10_000);
-        assertThat(result("session-set", "{\"download-dir\":\"/elsewhere\"}"))
-                .isEqualTo("session-set argument not supported: download-dir");
+        // download-dir inside the download roots (here the test's directory) becomes the default;
+        // outside them the whole request is refused, its other arguments too.
+        assertThat(result("session-set", "{\"download-dir\":\"" + tmp.resolve("tv") + "\"}")).isEqualTo("success");
+        assertThat(torrents.defaultDirectory()).isEqualTo(tmp.resolve("tv").toAbsolutePath());
+        assertThat(result("session-set", "{\"download-dir\":\"/elsewhere\",\"download-queue-size\":4}"))
+                .contains("/elsewhere").contains("outside the download roots");
+        assertThat(torrents.defaultDirectory()).isEqualTo(tmp.resolve("tv").toAbsolutePath());
+        assertThat(torrents.sessionSettings().downloadQueueSize()).isEqualTo(2);
+        assertThat(result("session-set", "{\"download-dir\":7}")).startsWith("invalid argument: download-dir");
         assertThat(result("session-set", "{\"download-queue-size\":-1}")).isEqualTo("invalid argument: download-queue-size");
         assertThat(result("session-set", "{\"seedRatioLimited\":\"yes\"}")).isEqualTo("invalid argument: seedRatioLimited");
 

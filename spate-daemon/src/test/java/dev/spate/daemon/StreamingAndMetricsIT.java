@@ -185,7 +185,8 @@ class StreamingAndMetricsIT {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void theMetricsParseAsPrometheusTextAndTheirCountersMoveWithTheDownload() throws Exception {
-        try (Swarm s = swarm(1_500_017)) {
+        // As in the daemon, its once-a-second sample keeps the byte counters.
+        try (Swarm s = swarm(1_500_017); Ticker ticker = Ticker.start(s.torrents())) {
             HttpClient http = HttpClient.newHttpClient();
             URI metrics = URI.create("http://127.0.0.1:" + s.rpc().address().getPort() + "/metrics");
             Map<String, Double> before = parse(http.send(HttpRequest.newBuilder(metrics).build(),
