@@ -27,7 +27,7 @@ final class SettingsMethods {
     static final Set<String> TORRENT_SET_FILES = Set.of("ids", "files-wanted", "files-unwanted", "priority-high",
             "priority-normal", "priority-low", "location");
     /** torrent-set arguments of Transmission 4 (rpc-spec.md 3.2) this daemon does not support. */
-    static final Set<String> TORRENT_SET_UNSUPPORTED = Set.of("group", "sequentialDownload",
+    static final Set<String> TORRENT_SET_UNSUPPORTED = Set.of("group",
             "trackerAdd", "trackerRemove", "trackerReplace", "trackerList");
     /**
      * session-set arguments of Transmission 4 (rpc-spec.md 4.1) this daemon does not support: its

@@ -38,7 +38,7 @@ final class TorrentFields {
         switch (name) {
             case "downloadLimit", "downloadLimited", "uploadLimit", "uploadLimited", "honorsSessionLimits",
                  "bandwidthPriority", "labels", "seedRatioLimit", "seedRatioMode", "seedIdleLimit", "seedIdleMode",
-                 "peer-limit" -> {
+                 "peer-limit", "sequentialDownload" -> {
                 ObjectNode all = JsonValues.MAPPER.createObjectNode();
                 b.settings().toJson(all);
                 o.set(name, all.get(name));
@@ -64,7 +64,6 @@ final class TorrentFields {
             case "fileCount", "file-count" -> o.put(name, s.files().size());
             case "primary-mime-type" -> o.put(name, primaryMimeType(s));
             case "group" -> o.put(name, ""); // no bandwidth groups: Transmission's "" (none)
-            case "sequentialDownload" -> o.put(name, false); // the daemon never asks the engine for it
             case "pieces" -> o.put(name, pieces(s.verifiedPieces()));
             case "webseeds" -> {
                 ArrayNode a = o.putArray(name);

@@ -20,11 +20,13 @@ import tools.jackson.databind.node.ObjectNode;
  * session's peers per torrent).
  *
  * @param seedIdleLimit minutes without bytes moving before a seed stops
+ * @param sequentialDownload pieces fetched in order rather than rarest first (Transmission 4.1's
+ *     torrent-set key; {@code TorrentHandle.setSequential}), for a file to play while it comes
  */
 public record TorrentSettings(long downloadLimit, boolean downloadLimited, long uploadLimit, boolean uploadLimited,
                               boolean honorsSessionLimits, int bandwidthPriority, List<String> labels,
                               double seedRatioLimit, int seedRatioMode, int seedIdleLimit, int seedIdleMode,
-                              int peerLimit) {
+                              int peerLimit, boolean sequentialDownload) {
     /** Follow the session's limit (Transmission's TR_RATIOLIMIT_GLOBAL / TR_IDLELIMIT_GLOBAL). */
     public static final int GLOBAL = 0;
     /** This torrent's own limit. */
@@ -55,7 +57,7 @@ public record TorrentSettings(long downloadLimit, boolean downloadLimited, long 
      */
     static TorrentSettings defaults(SessionSettings session, int peersPerTorrent) {
         return new TorrentSettings(100, false, 100, false, true, 0, List.of(), session.seedRatioLimit(), GLOBAL,
-                session.idleSeedingLimit(), GLOBAL, peersPerTorrent);
+                session.idleSeedingLimit(), GLOBAL, peersPerTorrent, false);
     }
 
     /** The torrent's download limit for the engine, bytes per second; 0: none. */
@@ -71,19 +73,20 @@ public record TorrentSettings(long downloadLimit, boolean downloadLimited, long 
     /** These settings with {@code labels}. */
     TorrentSettings withLabels(List<String> labels) {
         return new TorrentSettings(downloadLimit, downloadLimited, uploadLimit, uploadLimited, honorsSessionLimits,
-                bandwidthPriority, labels, seedRatioLimit, seedRatioMode, seedIdleLimit, seedIdleMode, peerLimit);
+                bandwidthPriority, labels, seedRatioLimit, seedRatioMode, seedIdleLimit, seedIdleMode, peerLimit,
+                sequentialDownload);
     }
 
     /** These settings with ratio mode {@code mode}. */
     TorrentSettings withSeedRatioMode(int mode) {
         return new TorrentSettings(downloadLimit, downloadLimited, uploadLimit, uploadLimited, honorsSessionLimits,
-                bandwidthPriority, labels, seedRatioLimit, mode, seedIdleLimit, seedIdleMode, peerLimit);
+                bandwidthPriority, labels, seedRatioLimit, mode, seedIdleLimit, seedIdleMode, peerLimit, sequentialDownload);
     }
 
     /** The keys of {@link #toJson}, as torrent-get and torrent-set name them. */
     static final Set<String> KEYS = Set.of("downloadLimit", "downloadLimited", "uploadLimit", "uploadLimited",
             "honorsSessionLimits", "bandwidthPriority", "labels", "seedRatioLimit", "seedRatioMode", "seedIdleLimit",
-            "seedIdleMode", "peer-limit");
+            "seedIdleMode", "peer-limit", "sequentialDownload");
 
     /** Puts these settings into {@code o} under Transmission's names and types. */
     void toJson(ObjectNode o) {
@@ -93,7 +96,7 @@ public record TorrentSettings(long downloadLimit, boolean downloadLimited, long 
         ArrayNode a = o.putArray("labels");
         labels.forEach(a::add);
         o.put("seedRatioLimit", seedRatioLimit).put("seedRatioMode", seedRatioMode).put("seedIdleLimit", seedIdleLimit)
-                .put("seedIdleMode", seedIdleMode).put("peer-limit", peerLimit);
+                .put("seedIdleMode", seedIdleMode).put("peer-limit", peerLimit).put("sequentialDownload", sequentialDownload);
     }
 
     /** Refused labels: Transmission 4's rules, its words. */
@@ -153,7 +156,8 @@ public record TorrentSettings(long downloadLimit, boolean downloadLimited, long 
         return new TorrentSettings(merged.get("downloadLimit").asLong(), merged.get("downloadLimited").asBoolean(),
                 merged.get("uploadLimit").asLong(), merged.get("uploadLimited").asBoolean(),
                 merged.get("honorsSessionLimits").asBoolean(), priority, labels, merged.get("seedRatioLimit").asDouble(),
-                ratioMode, merged.get("seedIdleLimit").asInt(), idleMode, merged.get("peer-limit").asInt());
+                ratioMode, merged.get("seedIdleLimit").asInt(), idleMode, merged.get("peer-limit").asInt(),
+                merged.get("sequentialDownload").asBoolean());
     }
 
     private static int ranged(JsonNode changes, String key, int min, int max, int base, List<String> problems) {

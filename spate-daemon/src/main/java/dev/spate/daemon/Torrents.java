@@ -800,8 +800,10 @@ public final class Torrents {
         return TorrentSettings.defaults(settings, session.config().maxPeersPerTorrent());
     }
 
+    /** What of a torrent's settings the engine applies: its speed limits and sequential order. */
     private static void applyRates(TorrentHandle handle, TorrentSettings t) {
         handle.setRateLimits(t.downBytes(), t.upBytes());
+        handle.setSequential(t.sequentialDownload());
     }
 
     /** Queue positions made 0, 1, ... in their order (ties by id). Under the lock. */

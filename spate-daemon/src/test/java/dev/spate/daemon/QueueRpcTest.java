@@ -138,6 +138,12 @@ class QueueRpcTest {
         assertThat(get(id, "labels").path("labels").toString()).isEqualTo("[\"x\"]");
         assertThat(result("torrent-set", ids + "\"labels\":[]}")).isEqualTo("success");
         assertThat(get(id, "labels").path("labels").toString()).isEqualTo("[]");
+        // Sequential order (Transmission 4.1's key) goes to the engine and is reported back.
+        assertThat(get(id, "sequentialDownload").path("sequentialDownload").asBoolean()).isFalse();
+        assertThat(result("torrent-set", ids + "\"sequentialDownload\":true}")).isEqualTo("success");
+        assertThat(get(id, "sequentialDownload").path("sequentialDownload").asBoolean()).isTrue();
+        assertThat(result("torrent-set", ids + "\"sequentialDownload\":\"yes\"}")).isEqualTo("invalid argument: sequentialDownload");
+        assertThat(result("torrent-set", ids + "\"group\":\"x\"}")).isEqualTo("torrent-set argument not supported: group");
     }
 
     @Test

@@ -46,7 +46,7 @@ class QueueTest {
     }
 
     static TorrentSettings own(double ratio, int ratioMode, int idle, int idleMode) {
-        return new TorrentSettings(100, false, 100, false, true, 0, List.of(), ratio, ratioMode, idle, idleMode, 50);
+        return new TorrentSettings(100, false, 100, false, true, 0, List.of(), ratio, ratioMode, idle, idleMode, 50, false);
     }
 
     @Test

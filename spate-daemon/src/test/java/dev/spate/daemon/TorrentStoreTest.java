@@ -186,7 +186,7 @@ class TorrentStoreTest {
     static TorrentStore.Saved withEverything() {
         TorrentStore.Saved a = torrentA();
         TorrentSettings own = new TorrentSettings(50, true, 20, false, false, -1, List.of("tv", "hd"), 1.5,
-                TorrentSettings.SINGLE, 45, TorrentSettings.UNLIMITED, 30);
+                TorrentSettings.SINGLE, 45, TorrentSettings.UNLIMITED, 30, true);
         return new TorrentStore.Saved(a.id(), a.infoHash(), a.torrent(), a.magnet(), a.directory(), a.paused(), a.added(),
                 a.wanted(), a.priorities(), Optional.of(own),
                 new TorrentStore.Counters(7_000, 3_000, 61, 3_600, 1_764_000_000, 1_764_000_100, 1_764_000_200), 4, true);
