@@ -111,6 +111,17 @@ final class DaemonCommand implements Callable<Integer> {
         } catch (DownloadRoots.OutsideRootsException e) {
             throw new ParameterException(spec.commandLine(), "-d " + dir + ": " + e.getMessage());
         }
+        if (watch != null) {
+            // A watch directory among the downloads would add (or mark invalid) a .torrent a torrent brings.
+            Path w = watch.toRealPath();
+            for (Path root : downloadRoots.isEmpty() ? List.of(dir) : downloadRoots) {
+                Path r = root.toRealPath();
+                if (w.startsWith(r) || r.startsWith(w)) {
+                    throw new ParameterException(spec.commandLine(), "--watch " + watch
+                            + " overlaps the download directory " + root + ": give it a directory of its own");
+                }
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stop = new CountDownLatch(1);
         // The same place the session will use: --state, else the engine's default.

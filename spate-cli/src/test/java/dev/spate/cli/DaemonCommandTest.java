@@ -89,5 +89,10 @@ class DaemonCommandTest {
                 "--watch", tmp.resolve("nowhere").toString(), "--rpc-port", "0");
         assertThat(noWatch.exitCode()).isEqualTo(Main.FAILURE);
         assertThat(noWatch.err()).contains("no such directory: --watch");
+        Path inside = Files.createDirectories(root.resolve("watch"));
+        Cli.Result overlap = Cli.run("daemon", "--state", tmp.resolve("s4").toString(), "-d", root.toString(),
+                "--watch", inside.toString(), "--rpc-port", "0");
+        assertThat(overlap.exitCode()).isEqualTo(Main.USAGE);
+        assertThat(overlap.err()).contains("--watch " + inside + " overlaps the download directory " + root);
     }
 }

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * still stopped, and the other finishes byte-exact without fetching again what was there. A
  * second daemon on that state directory is refused at once.
  */
-@Timeout(60)
+@Timeout(180)
 class DaemonRestartIT {
     static final long SIZE = 3 << 20;
     /** Slow enough that the daemon is killed mid-download, fast enough to end well inside the timeout. */

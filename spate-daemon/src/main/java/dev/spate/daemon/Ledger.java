@@ -62,10 +62,11 @@ final class Ledger {
     void sample(TorrentStatus s, Instant now) {
         long up = moved(s.uploaded(), lastUploaded);
         long down = moved(s.downloaded(), lastDownloaded);
-        uploadedEver += up;
-        downloadedEver += down;
-        runUploaded += up;
-        runDownloaded += down;
+        // Saturating: counters near the store's bound never wrap to negative.
+        uploadedEver = saturated(uploadedEver, up);
+        downloadedEver = saturated(downloadedEver, down);
+        runUploaded = saturated(runUploaded, up);
+        runDownloaded = saturated(runDownloaded, down);
         lastUploaded = s.uploaded();
         lastDownloaded = s.downloaded();
         if (up > 0 || down > 0) {
@@ -84,6 +85,11 @@ final class Ledger {
         if (s.isFinished() && s.state() != TorrentState.METADATA && doneDate == 0) {
             doneDate = now.getEpochSecond();
         }
+    }
+
+    private static long saturated(long a, long b) {
+        long sum = a + b;
+        return sum < 0 || sum > TorrentStore.MAX_COUNT ? TorrentStore.MAX_COUNT : sum;
     }
 
     private static long moved(long now, long last) {

@@ -46,6 +46,8 @@ public final class TorrentStore implements AutoCloseable {
     static final String LIST = "torrents.json";
     static final String LOCK = "daemon.lock";
     private static final Pattern HEX = Pattern.compile("[0-9a-f]{40}");
+    /** The .torrent files the last list read or written names: the only ones {@link #write} may delete. Guarded by {@code this}. */
+    private Set<String> listed = Set.of();
 
     /**
      * One torrent as kept.
@@ -196,15 +198,13 @@ public final class TorrentStore implements AutoCloseable {
         } catch (NoSuchFileException e) {
             return new Contents(List.of(), 1);
         } catch (IOException | JacksonException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot read the daemon's torrent list {0}, starting without it: {1}",
-                    list, e.getMessage());
-            return new Contents(List.of(), 1);
+            return setAside(list, e.getMessage());
         }
         if (root == null || !root.isObject() || !root.path("torrents").isArray()) {
-            LOG.log(System.Logger.Level.WARNING, "the daemon's torrent list {0} is not one, starting without it", list);
-            return new Contents(List.of(), 1);
+            return setAside(list, "not a torrent list");
         }
         List<Saved> out = new ArrayList<>();
+        Set<String> read = new HashSet<>();
         List<String> problems = new ArrayList<>();
         Set<Integer> ids = new HashSet<>();
         Set<String> hashes = new HashSet<>();
@@ -217,6 +217,9 @@ public final class TorrentStore implements AutoCloseable {
                     throw new IllegalArgumentException("id " + s.id() + " or info-hash " + s.infoHash() + " twice");
                 }
                 out.add(s);
+                if (s.torrent().isPresent()) {
+                    read.add(s.infoHash() + ".torrent");
+                }
                 maxId = Math.max(maxId, s.id());
             } catch (RuntimeException | IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "skipping entry {0} of the daemon''s torrent list {1}: {2}",
@@ -224,7 +227,9 @@ public final class TorrentStore implements AutoCloseable {
             }
             index++;
         }
-        int next = root.path("nextId").isInt() ? root.path("nextId").asInt() : 1;
+        // Ids stay far from overflowing (a billion adds): a larger one is taken as unreadable.
+        int next = root.path("nextId").isInt() && root.path("nextId").asInt() > 0
+                && root.path("nextId").asInt() < 1_000_000_000 ? root.path("nextId").asInt() : 1;
         Optional<SessionSettings> session = Optional.empty();
         if (root.has("session")) {
             List<String> bad = new ArrayList<>();
@@ -242,16 +247,40 @@ public final class TorrentStore implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "the daemon''s torrent list {0} has values that cannot be read, "
                     + "their defaults are used: {1}", list, String.join(", ", problems));
         }
+        synchronized (this) {
+            listed = read;
+        }
         return new Contents(out, Math.max(next, maxId + 1), session, stats);
     }
 
-    /** The counter {@code key} of {@code n}: a whole number of at least 0; else (noted in {@code problems}) 0. */
+    /**
+     * A list that cannot be read is moved aside ({@code torrents.json.damaged-<millis>}), never
+     * written over, and the daemon starts without it: the user can mend it, and its .torrent files
+     * stay (only the torrents of a list read are ever deleted, {@link #write}).
+     */
+    private Contents setAside(Path list, String problem) {
+        Path aside = list.resolveSibling(LIST + ".damaged-" + System.currentTimeMillis());
+        try {
+            Files.move(list, aside);
+            LOG.log(System.Logger.Level.WARNING, "cannot read the daemon''s torrent list {0} ({1}): kept as {2},"
+                    + " starting without it", list, problem, aside.getFileName());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read the daemon''s torrent list {0} ({1}), nor move it"
+                    + " aside ({2}): starting without it", list, problem, e.getMessage());
+        }
+        return new Contents(List.of(), 1);
+    }
+
+    /** Kept counters are at most this: a second counted in milliseconds, or a sum of them, cannot overflow. */
+    static final long MAX_COUNT = Long.MAX_VALUE / 4000;
+
+    /** The counter {@code key} of {@code n}: a whole number from 0 to {@link #MAX_COUNT}; else (noted in {@code problems}) 0. */
     private static long count(JsonNode n, String key, String where, List<String> problems) {
         JsonNode v = n.path(key);
         if (v.isMissingNode()) {
             return 0;
         }
-        if (v.isIntegralNumber() && v.canConvertToLong() && v.asLong() >= 0) {
+        if (v.isIntegralNumber() && v.canConvertToLong() && v.asLong() >= 0 && v.asLong() <= MAX_COUNT) {
             return v.asLong();
         }
         problems.add(where + "." + key);
@@ -417,13 +446,14 @@ public final class TorrentStore implements AutoCloseable {
             n.put("finished", s.finished());
         }
         writeAtomically(dir.resolve(LIST), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-        try (var names = Files.newDirectoryStream(dir, "*.torrent")) {
-            for (Path p : names) {
-                if (!files.contains(p.getFileName().toString())) {
-                    Files.deleteIfExists(p);
-                }
+        // Only the .torrent of a torrent the last list read or written named, and this one does not
+        // (one removed), is deleted: an entry skipped as unreadable, or a list set aside, keeps its own.
+        for (String name : listed) {
+            if (!files.contains(name)) {
+                Files.deleteIfExists(dir.resolve(name));
             }
         }
+        listed = files;
     }
 
     /** Temporary file, forced to the disk, renamed over {@code target}: the old one or the new one, whole. */

@@ -209,6 +209,9 @@ final class TransmissionRpc {
             source = new Torrents.Source.Bytes(bytes);
         } else if (args.path("filename").isString() && !args.path("filename").stringValue().isEmpty()) {
             source = Torrents.Source.of(args.path("filename").stringValue());
+            if (source instanceof Torrents.Source.File f) {
+                source = new Torrents.Source.Bytes(localTorrent(f.path()));
+            }
         } else {
             throw new RpcException("no filename or metainfo specified");
         }
@@ -261,6 +264,30 @@ final class TransmissionRpc {
         t.put("id", added.torrent().id());
         t.put("name", added.torrent().status().name());
         t.put("hashString", added.torrent().status().infoHash().hex());
+    }
+
+    /**
+     * The bytes of a .torrent named by path. The daemon may run as another user than the client,
+     * so the path must lie inside the download roots (no probing of the machine's files), be a
+     * regular file (a FIFO would block the request for ever) no larger than a .torrent can be,
+     * and a failure says no more than that (nothing of what the file holds).
+     */
+    private byte[] localTorrent(Path path) throws RpcException {
+        Path checked;
+        try {
+            checked = torrents.roots().check(path.toAbsolutePath().normalize());
+        } catch (DownloadRoots.OutsideRootsException e) {
+            throw new RpcException("a .torrent named by path must be inside the download roots: " + e.getMessage());
+        }
+        try {
+            if (!java.nio.file.Files.isRegularFile(checked)
+                    || java.nio.file.Files.size(checked) > dev.spate.metainfo.MetainfoParser.MAX_FILE_SIZE) {
+                throw new RpcException("not a .torrent file: " + path);
+            }
+            return java.nio.file.Files.readAllBytes(checked);
+        } catch (IOException e) {
+            throw new RpcException("cannot read the .torrent file " + path);
+        }
     }
 
     private void torrentSet(JsonNode args) throws RpcException, Torrents.TorrentsException, IOException {

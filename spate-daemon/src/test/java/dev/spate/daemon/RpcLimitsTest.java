@@ -205,7 +205,7 @@ class RpcLimitsTest {
             long took = System.nanoTime() - sent;
             assertThat(got).as("closed without an answer").isEqualTo(-1);
             assertThat(Duration.ofNanos(took)).as("dropped within the bound and a sweep or two")
-                    .isLessThan(Duration.ofSeconds(5)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+                    .isLessThan(Duration.ofSeconds(15)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
             assertThat(sessionGet(d.server())).as("answered after").isEqualTo(200);
         }
     }

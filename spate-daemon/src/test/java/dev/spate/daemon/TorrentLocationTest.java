@@ -74,9 +74,24 @@ class TorrentLocationTest {
         Path content = Files.createDirectories(dir.resolve("two"));
         Files.write(content.resolve("a.bin"), TransmissionRpcTest.random(100_000, 1));
         Files.write(content.resolve("b.bin"), TransmissionRpcTest.random(50_000, 2));
-        Path file = tmp.resolve("two.torrent");
+        Path file = root.resolve("two.torrent");
         Files.write(file, TorrentCreator.builder(content).pieceLength(16384).build().create());
         return file;
+    }
+
+    @Test
+    void aTorrentNamedByPathIsReadOnlyInsideTheRootsAndOnlyAsARegularFile() throws Exception {
+        Path secret = Files.writeString(tmp.resolve("secret.txt"), "root:x:0:0");
+        String outside = result(call("torrent-add", "{\"filename\":\"" + secret + "\"}"));
+        assertThat(outside).contains("inside the download roots").doesNotContain("root:x");
+        Path fifo = root.resolve("pipe.torrent");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        // A FIFO would block the request until someone writes to it: refused without opening it.
+        assertThat(result(call("torrent-add", "{\"filename\":\"" + fifo + "\"}"))).startsWith("not a .torrent file");
+        Path link = root.resolve("link.torrent");
+        Files.createSymbolicLink(link, secret);
+        assertThat(result(call("torrent-add", "{\"filename\":\"" + link + "\"}")))
+                .as("a link inside pointing out").contains("inside the download roots");
     }
 
     JsonNode torrent1(String fields) throws IOException {
@@ -156,7 +171,7 @@ class TorrentLocationTest {
         for (int n = 1; n <= 2; n++) {
             Path content = Files.createDirectories(tmp.resolve("src" + n));
             Files.write(content.resolve("f.bin"), TransmissionRpcTest.random(100_000, 10 + n));
-            Path file = tmp.resolve(n + ".torrent");
+            Path file = root.resolve(n + ".torrent");
             Files.write(file, TorrentCreator.builder(content.resolve("f.bin")).pieceLength(16384).build().create());
             // Nothing of it on disk: it downloads (from nobody), or waits for its place.
             assertThat(result(call("torrent-add", "{\"filename\":\"" + file + "\",\"download-dir\":\"" + root

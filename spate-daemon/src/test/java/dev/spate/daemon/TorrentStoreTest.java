@@ -90,6 +90,63 @@ class TorrentStoreTest {
     }
 
     @Test
+    void aDamagedListIsSetAsideAndNoTorrentFileIsLostWhenTheNextListIsWritten() throws IOException {
+        Path dir = tmp.resolve("daemon");
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(List.of(torrentA()), 4);
+        }
+        Path list = dir.resolve(TorrentStore.LIST);
+        byte[] bytes = Files.readAllBytes(list);
+        bytes[bytes.length - 3] ^= 0x55; // one flipped byte near the end
+        Files.write(list, bytes);
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            assertThat(store.read().torrents()).isEmpty();
+            try (var aside = Files.list(dir)) {
+                assertThat(aside.map(p -> p.getFileName().toString()))
+                        .anyMatch(n -> n.startsWith(TorrentStore.LIST + ".damaged-"));
+            }
+            store.write(List.of(), 5); // the daemon goes on, and writes its (empty) list
+            assertThat(dir.resolve(HASH_A + ".torrent")).as("its .torrent stays for the user to mend the list").exists();
+        }
+    }
+
+    @Test
+    void theTorrentFileOfARemovedTorrentIsDeletedButNotOneOfAnEntryThatCouldNotBeRead() throws IOException {
+        Path dir = tmp.resolve("daemon");
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(List.of(torrentA()), 4);
+            assertThat(store.read().torrents()).hasSize(1);
+            store.write(List.of(), 5); // removed
+            assertThat(dir.resolve(HASH_A + ".torrent")).doesNotExist();
+
+            store.write(List.of(torrentA()), 6);
+            Path list = dir.resolve(TorrentStore.LIST);
+            Files.writeString(list, Files.readString(list).replace("\"directory\"", "\"directory-gone\""));
+        }
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            assertThat(store.read().torrents()).as("the entry cannot be read").isEmpty();
+            store.write(List.of(), 7);
+            assertThat(dir.resolve(HASH_A + ".torrent")).as("kept: only what was read may be deleted").exists();
+        }
+    }
+
+    @Test
+    void countersBeyondWhatCanBeAddedAreTakenAsUnreadableAndTheListStillLoads() throws IOException {
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(List.of(torrentA()), 4);
+            Path list = tmp.resolve("daemon").resolve(TorrentStore.LIST);
+            Files.writeString(list, Files.readString(list)
+                    .replaceFirst("\"secondsDownloading\"\\s*:\\s*\\d+", "\"secondsDownloading\" : 9223372036854775807")
+                    .replaceFirst("\"nextId\"\\s*:\\s*\\d+", "\"nextId\" : 2147483647"));
+            assertThat(Files.readString(list)).contains("9223372036854775807", "2147483647");
+            TorrentStore.Contents c = store.read();
+            assertThat(c.torrents()).hasSize(1);
+            assertThat(c.torrents().get(0).counters().secondsDownloading()).isZero();
+            assertThat(c.nextId()).as("above every id, far from overflowing").isBetween(2, 1000);
+        }
+    }
+
+    @Test
     void aDamagedEntryIsSkippedAndTheOthersKeptAndTheNextIdStaysAboveEveryId() throws IOException {
         try (TorrentStore store = TorrentStore.open(tmp)) {
             store.write(List.of(torrentA(), magnetB()), 1);

@@ -226,7 +226,7 @@ class TransmissionRpcTest {
         assertThat(corrupt.path("result").asString()).startsWith("invalid or corrupt torrent file");
         assertThat(call("torrent-add", "{}").path("result").asString()).isEqualTo("no filename or metainfo specified");
         assertThat(call("torrent-add", "{\"filename\":\"" + tmp.resolve("missing.torrent") + "\"}").path("result")
-                .asString()).isEqualTo("no such file: " + tmp.resolve("missing.torrent"));
+                .asString()).isEqualTo("not a .torrent file: " + tmp.resolve("missing.torrent"));
     }
 
     @Test
