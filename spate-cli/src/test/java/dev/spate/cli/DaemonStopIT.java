@@ -48,7 +48,7 @@ class DaemonStopIT {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString()));
         cmd.addAll(List.of(Cli.args("daemon", "--state", state.toString(), "-d", dir.toString(), "--watch", watch.toString(),
-                "--download-root", tmp.toString(), "--bind", "127.0.0.1", "--port", "0", "--rpc-port", "0")));
+                "--bind", "127.0.0.1", "--port", "0", "--rpc-port", "0")));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("no-config").toString());
