@@ -4,13 +4,17 @@ import dev.spate.engine.TorrentState;
 import dev.spate.engine.TorrentStatus;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns {@link Queue}'s decisions into the engine's pause and resume, at every change and every
- * tick, and samples each torrent's {@link Ledger} (its bytes and time) at the ticks.
+ * tick, samples each torrent's {@link Ledger} (its bytes and time) at the ticks, and moves torrents
+ * in the queue (queue-move-*, torrent-set queuePosition).
  *
  * <p>Any thread: its state is the {@link Table}'s, guarded by {@link Table#lock}; the methods
  * marked "under the lock" are called with it held, {@link #sample} takes it itself.
@@ -103,6 +107,49 @@ final class QueueKeeper {
         if (stoppedForGood) {
             keeper.persist();
         }
+    }
+
+    /**
+     * Moves {@code chosen} in the queue, as Transmission's queue-move-top, -up, -down and -bottom:
+     * the ones moved keep their order among themselves. Under the lock.
+     */
+    void move(List<Entry> chosen, Torrents.Move move) {
+        List<Entry> order = table.queueOrder();
+        Set<Entry> moved = new HashSet<>(chosen);
+        moved.retainAll(order);
+        switch (move) {
+            case TOP, BOTTOM -> {
+                List<Entry> them = order.stream().filter(moved::contains).toList();
+                order.removeAll(them);
+                order.addAll(move == Torrents.Move.TOP ? 0 : order.size(), them);
+            }
+            case UP -> {
+                for (int i = 1; i < order.size(); i++) {
+                    if (moved.contains(order.get(i)) && !moved.contains(order.get(i - 1))) {
+                        Collections.swap(order, i, i - 1);
+                    }
+                }
+            }
+            case DOWN -> {
+                for (int i = order.size() - 2; i >= 0; i--) {
+                    if (moved.contains(order.get(i)) && !moved.contains(order.get(i + 1))) {
+                        Collections.swap(order, i, i + 1);
+                    }
+                }
+            }
+        }
+        Table.number(order);
+    }
+
+    /** Puts {@code chosen} at queue position {@code position}, clamped. Under the lock. */
+    void place(List<Entry> chosen, int position) {
+        List<Entry> order = table.queueOrder();
+        for (Entry e : chosen) {
+            if (order.remove(e)) {
+                order.add(Math.max(0, Math.min(position, order.size())), e);
+            }
+        }
+        Table.number(order);
     }
 
     /**

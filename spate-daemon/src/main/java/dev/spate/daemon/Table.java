@@ -62,6 +62,18 @@ final class Table {
     void renumber() {
         List<Entry> order = new ArrayList<>(byId.values());
         order.sort(Comparator.<Entry>comparingInt(e -> e.ledger.position).thenComparingInt(e -> e.id));
+        number(order);
+    }
+
+    /** The entries by queue position (ties in the order added), in a list of one's own. Under the lock. */
+    List<Entry> queueOrder() {
+        List<Entry> order = new ArrayList<>(byId.values());
+        order.sort(Comparator.comparingInt(e -> e.ledger.position));
+        return order;
+    }
+
+    /** Gives the entries of {@code order} the queue positions 0, 1, ... in that order. Under the lock. */
+    static void number(List<Entry> order) {
         for (int i = 0; i < order.size(); i++) {
             order.get(i).ledger.position = i;
         }

@@ -21,13 +21,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
@@ -588,34 +584,7 @@ public final class Torrents {
         List<Entry> chosen = table.select(ids);
         lock.lock();
         try {
-            List<Entry> order = new ArrayList<>(table.byId.values());
-            order.sort(Comparator.comparingInt(e -> e.ledger.position));
-            Set<Entry> moved = new HashSet<>(chosen);
-            moved.retainAll(order);
-            switch (move) {
-                case TOP, BOTTOM -> {
-                    List<Entry> them = order.stream().filter(moved::contains).toList();
-                    order.removeAll(them);
-                    order.addAll(move == Move.TOP ? 0 : order.size(), them);
-                }
-                case UP -> {
-                    for (int i = 1; i < order.size(); i++) {
-                        if (moved.contains(order.get(i)) && !moved.contains(order.get(i - 1))) {
-                            Collections.swap(order, i, i - 1);
-                        }
-                    }
-                }
-                case DOWN -> {
-                    for (int i = order.size() - 2; i >= 0; i--) {
-                        if (moved.contains(order.get(i)) && !moved.contains(order.get(i + 1))) {
-                            Collections.swap(order, i, i + 1);
-                        }
-                    }
-                }
-            }
-            for (int i = 0; i < order.size(); i++) {
-                order.get(i).ledger.position = i;
-            }
+            queue.move(chosen, move);
             queue.applyQueue();
             keeper.persist();
         } finally {
@@ -628,16 +597,7 @@ public final class Torrents {
         List<Entry> chosen = table.select(ids);
         lock.lock();
         try {
-            List<Entry> order = new ArrayList<>(table.byId.values());
-            order.sort(Comparator.comparingInt(e -> e.ledger.position));
-            for (Entry e : chosen) {
-                if (order.remove(e)) {
-                    order.add(Math.max(0, Math.min(position, order.size())), e);
-                }
-            }
-            for (int i = 0; i < order.size(); i++) {
-                order.get(i).ledger.position = i;
-            }
+            queue.place(chosen, position);
             queue.applyQueue();
             keeper.persist();
         } finally {
