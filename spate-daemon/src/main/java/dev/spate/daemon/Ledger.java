@@ -87,6 +87,12 @@ final class Ledger {
         }
     }
 
+    /** The torrent's engine handle was replaced: the next one's counters start from nothing. */
+    void newHandle() {
+        lastUploaded = 0;
+        lastDownloaded = 0;
+    }
+
     private static long saturated(long a, long b) {
         long sum = a + b;
         return sum < 0 || sum > TorrentStore.MAX_COUNT ? TorrentStore.MAX_COUNT : sum;

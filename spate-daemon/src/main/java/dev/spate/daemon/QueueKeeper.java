@@ -159,16 +159,23 @@ final class QueueKeeper {
      */
     void sample(boolean write) {
         Map<Integer, TorrentStatus> statuses = new HashMap<>();
+        Map<Integer, dev.spate.engine.TorrentHandle> of = new HashMap<>();
         for (Entry e : table.entries()) {
-            statuses.put(e.id, e.handle.status());
+            dev.spate.engine.TorrentHandle h = e.handle;
+            statuses.put(e.id, h.status());
+            of.put(e.id, h);
         }
         table.lock.lock();
         try {
             Instant now = table.clock.instant();
             for (Entry e : table.byId.values()) {
                 TorrentStatus s = statuses.get(e.id);
-                if (s != null) {
+                // A snapshot of a handle replaced meanwhile (torrent-set-location) is not this one's:
+                // its counters would be taken for a restart and counted again.
+                if (s != null && of.get(e.id) == e.handle) {
                     e.ledger.sample(s, now);
+                } else {
+                    statuses.remove(e.id);
                 }
             }
             applyQueue(statuses);

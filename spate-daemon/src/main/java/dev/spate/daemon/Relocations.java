@@ -92,6 +92,7 @@ final class Relocations {
             Path old = e.directory;
             // What it moved stays counted: a last sample of the old handle, as the new one starts from nothing.
             e.ledger.sample(e.handle.status(), table.clock.instant());
+            e.ledger.newHandle();
             e.handle.remove(false);
             try {
                 e.handle = addAt(e, dir, options);
