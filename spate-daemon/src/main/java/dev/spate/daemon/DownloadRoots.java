@@ -32,8 +32,9 @@ public final class DownloadRoots {
     }
 
     /**
-     * The roots {@code roots} (at least one), each made absolute and normalized; they need not
-     * exist (a path below one that does not is refused until it does).
+     * The roots {@code roots} (at least one), each made absolute and normalized. They need not
+     * exist (the command refuses to start with a root that does not); below a missing root there
+     * is nothing on the disk to resolve, so only the lexical check applies there.
      */
     public static DownloadRoots of(List<Path> roots) {
         if (roots.isEmpty()) {
