@@ -18,6 +18,12 @@ public final class Ticker implements AutoCloseable {
     private final Torrents torrents;
     private final Thread thread;
     private volatile boolean closed;
+    /**
+     * Counted down by {@link #close} to end the wait between ticks. The thread is never
+     * interrupted: a tick may be inside the engine or writing the list, which an interrupt would
+     * break off half-way (a channel closed under a write, a torrent half-added).
+     */
+    private final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
 
     private Ticker(Torrents torrents) {
         this.torrents = Objects.requireNonNull(torrents, "torrents");
@@ -39,7 +45,9 @@ public final class Ticker implements AutoCloseable {
     private void run() {
         while (!closed) {
             try {
-                Thread.sleep(PERIOD);
+                if (stop.await(PERIOD.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    break;
+                }
             } catch (InterruptedException e) {
                 break;
             }
@@ -57,11 +65,11 @@ public final class Ticker implements AutoCloseable {
         return thread.isAlive();
     }
 
-    /** Stops the thread, waits for it, and writes the counters. */
+    /** Stops the thread (after the tick it may be in), waits for it, and writes the counters. */
     @Override
     public void close() {
         closed = true;
-        thread.interrupt();
+        stop.countDown();
         try {
             thread.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {

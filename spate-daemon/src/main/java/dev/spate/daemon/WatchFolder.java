@@ -70,6 +70,11 @@ public final class WatchFolder implements AutoCloseable {
     /** Whether the last scan could not list the directory (warned once until it can again). */
     private boolean unlisted;
     private Thread thread;
+    /**
+     * Counted down by {@link #close} to end the wait between scans. The thread is never
+     * interrupted: a scan may be adding a torrent, which an interrupt would break off half-way.
+     */
+    private final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
 
     WatchFolder(Path directory, Adder adder, Clock clock, Consumer<String> warn) {
         this.directory = directory.toAbsolutePath().normalize();
@@ -101,10 +106,9 @@ public final class WatchFolder implements AutoCloseable {
 
     private void run() {
         try {
-            while (!Thread.currentThread().isInterrupted()) {
+            do {
                 scan();
-                Thread.sleep(INTERVAL);
-            }
+            } while (!stop.await(INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             // closed
         } catch (RuntimeException e) {
@@ -236,8 +240,8 @@ public final class WatchFolder implements AutoCloseable {
     /** Stops the scans (waiting for an add under way to end). */
     @Override
     public void close() {
+        stop.countDown();
         if (thread != null) {
-            thread.interrupt();
             try {
                 thread.join(Duration.ofSeconds(10));
             } catch (InterruptedException e) {
