@@ -56,14 +56,12 @@ final class Streams {
     private final class Reader implements java.io.Closeable {
         final InputStream in;
         final int torrent;
-        final int file;
         volatile long moved;
         private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Reader(InputStream in, int torrent, int file, long now) {
+        Reader(InputStream in, int torrent, long now) {
             this.in = in;
             this.torrent = torrent;
-            this.file = file;
             this.moved = now;
         }
 
@@ -198,7 +196,7 @@ final class Streams {
             text(ex, 404, e.getMessage());
             return;
         }
-        try (Reader reader = new Reader(in, id, index, System.nanoTime())) {
+        try (Reader reader = new Reader(in, id, System.nanoTime())) {
             open.add(reader);
             if (shut) {
                 return; // closing: close() may have gone past this one

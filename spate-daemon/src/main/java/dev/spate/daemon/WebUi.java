@@ -31,9 +31,10 @@ final class WebUi {
     private final Map<String, Asset> assets;
 
     WebUi() {
+        Asset page = new Asset(resource("index.html"), "text/html; charset=utf-8");
         this.assets = Map.of(
-                "/", new Asset(resource("index.html"), "text/html; charset=utf-8"),
-                "/index.html", new Asset(resource("index.html"), "text/html; charset=utf-8"),
+                "/", page,
+                "/index.html", page,
                 "/web/app.js", new Asset(resource("app.js"), "text/javascript; charset=utf-8"),
                 "/web/style.css", new Asset(resource("style.css"), "text/css; charset=utf-8"));
     }

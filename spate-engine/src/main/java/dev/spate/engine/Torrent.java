@@ -82,7 +82,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
      * #claimPieceDeadlines}), and {@link #API} for those of {@link TorrentHandle#setPieceDeadline};
      * a piece's deadline is the earliest. Loop thread.
      */
-    private final Map<Integer, Map<Object, Long>> streamClaims = new java.util.HashMap<>();
+    private final Map<Integer, Map<Object, Long>> deadlineClaims = new java.util.HashMap<>();
     /** Per owner, the pieces it claims. Loop thread. */
     private final Map<Object, java.util.Set<Integer>> claimedBy = new java.util.HashMap<>();
     /** The owner of the deadlines set through the handle, so a stream letting go of a piece leaves them. */
@@ -687,7 +687,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             long now = context.clock().nanoTime();
             java.util.Set<Integer> mine = claimedBy.computeIfAbsent(API, k -> new java.util.HashSet<>());
             copy.forEach((piece, d) -> {
-                streamClaims.computeIfAbsent(piece, k -> new java.util.HashMap<>()).put(API, now + capped(d));
+                deadlineClaims.computeIfAbsent(piece, k -> new java.util.HashMap<>()).put(API, now + capped(d));
                 mine.add(piece);
             });
             copy.keySet().forEach(this::applyClaims);
@@ -699,15 +699,15 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     void clearPieceDeadlines() {
         post(() -> {
             download.clearDeadline(-1);
-            streamClaims.clear();
+            deadlineClaims.clear();
             claimedBy.clear();
             followChoice();
         });
     }
 
     /** How many owners (streams, the handle) claim a deadline for {@code piece}; for tests. Loop thread. */
-    int streamDeadlineOwners(int piece) {
-        Map<Object, Long> claims = streamClaims.get(piece);
+    int deadlineOwners(int piece) {
+        Map<Object, Long> claims = deadlineClaims.get(piece);
         return claims == null ? 0 : claims.size();
     }
 
@@ -719,9 +719,9 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     /** Gives {@code piece} the earliest time any owner claims for it, or no deadline when none does. Loop thread. */
     private void applyClaims(int piece) {
-        Map<Object, Long> claims = streamClaims.get(piece);
+        Map<Object, Long> claims = deadlineClaims.get(piece);
         if (claims == null || claims.isEmpty()) {
-            streamClaims.remove(piece);
+            deadlineClaims.remove(piece);
             download.clearDeadline(piece);
         } else {
             download.setDeadline(piece, java.util.Collections.min(claims.values()));
@@ -746,7 +746,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
             if (before != null) {
                 for (int piece : before) {
                     if (!copy.containsKey(piece)) {
-                        Map<Object, Long> claims = streamClaims.get(piece);
+                        Map<Object, Long> claims = deadlineClaims.get(piece);
                         if (claims != null) {
                             claims.remove(owner);
                         }
@@ -754,7 +754,7 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
                     }
                 }
             }
-            copy.forEach((piece, d) -> streamClaims.computeIfAbsent(piece, k -> new java.util.HashMap<>())
+            copy.forEach((piece, d) -> deadlineClaims.computeIfAbsent(piece, k -> new java.util.HashMap<>())
                     .put(owner, now + capped(d)));
             if (!copy.isEmpty()) {
                 claimedBy.put(owner, new java.util.HashSet<>(copy.keySet()));

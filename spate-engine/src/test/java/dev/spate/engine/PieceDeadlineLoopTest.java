@@ -288,10 +288,10 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
         java.io.InputStream late = handle().openStream(0);
         late.skip(5L * PIECE);
         java.util.concurrent.CompletableFuture<Integer> lateRead = readOneAsync(late);
-        assertThat(loop.runUntil(() -> torrent.streamDeadlineOwners(5) == 1, WAIT)).as("the first reader's claims").isTrue();
+        assertThat(loop.runUntil(() -> torrent.deadlineOwners(5) == 1, WAIT)).as("the first reader's claims").isTrue();
         java.io.InputStream early = handle().openStream(0);
         java.util.concurrent.CompletableFuture<Integer> earlyRead = readOneAsync(early);
-        assertThat(loop.runUntil(() -> torrent.streamDeadlineOwners(5) == 2, WAIT)).as("both readers' claims").isTrue();
+        assertThat(loop.runUntil(() -> torrent.deadlineOwners(5) == 2, WAIT)).as("both readers' claims").isTrue();
         ScriptedLink seed = seed(1);
         for (int round = 0; round < 200 && !(lateRead.isDone() && earlyRead.isDone()); round++) {
             serveInTurns(seed);
@@ -305,11 +305,11 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
         // Closing the second reader lets go of its claims only: the first still has piece 6 near.
         early.close();
         loop.runPending();
-        assertThat(torrent.streamDeadlineOwners(6)).isEqualTo(1);
-        assertThat(torrent.streamDeadlineOwners(1)).isZero();
+        assertThat(torrent.deadlineOwners(6)).isEqualTo(1);
+        assertThat(torrent.deadlineOwners(1)).isZero();
         late.close();
         loop.runPending();
-        assertThat(torrent.streamDeadlineOwners(6)).isZero();
+        assertThat(torrent.deadlineOwners(6)).isZero();
     }
 
     @Test
@@ -318,13 +318,13 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
         loop.runPending();
         java.io.InputStream in = handle().openStream(0);
         java.util.concurrent.CompletableFuture<Integer> read = readOneAsync(in);
-        assertThat(loop.runUntil(() -> torrent.streamDeadlineOwners(1) == 2, WAIT)).isTrue();
+        assertThat(loop.runUntil(() -> torrent.deadlineOwners(1) == 2, WAIT)).isTrue();
         in.close();
-        assertThat(loop.runUntil(() -> torrent.streamDeadlineOwners(1) == 1, WAIT)).as("the handle's stays").isTrue();
+        assertThat(loop.runUntil(() -> torrent.deadlineOwners(1) == 1, WAIT)).as("the handle's stays").isTrue();
         assertThat(causeOf(read)).isInstanceOf(java.io.IOException.class);
         handle().clearPieceDeadlines();
         loop.runPending();
-        assertThat(torrent.streamDeadlineOwners(1)).isZero();
+        assertThat(torrent.deadlineOwners(1)).isZero();
     }
 
     @Test
@@ -334,7 +334,7 @@ class PieceDeadlineLoopTest extends TorrentLoopHarness {
         // A claim the reader's thread had queued just before the close lands after the release.
         torrent.claimPieceDeadlines(in, java.util.Map.of(3, Duration.ZERO));
         loop.runPending();
-        assertThat(torrent.streamDeadlineOwners(3)).isZero();
+        assertThat(torrent.deadlineOwners(3)).isZero();
     }
 
     private static java.util.concurrent.CompletableFuture<Integer> readOneAsync(java.io.InputStream in) {
