@@ -44,21 +44,13 @@ class DaemonIT {
     @Test
     void transmissionRemoteTalksToTheDaemonProcessWhichSigtermStopsCleanly() throws Exception {
         assumeTrue(Files.isExecutable(REMOTE), "transmission-remote (package transmission-cli) is not installed");
-        Path jar = Path.of("target/spate.jar").toAbsolutePath();
-        assertThat(jar).as("jar built by package").isRegularFile();
         Path data = Files.createDirectories(tmp.resolve("data"));
         Files.write(data.resolve("hello.txt"), "hello, daemon\n".repeat(1000).getBytes(StandardCharsets.UTF_8));
         Path torrent = tmp.resolve("hello.torrent");
         Files.write(torrent, TorrentCreator.builder(data.resolve("hello.txt")).build().create());
 
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString()));
-        cmd.addAll(List.of(Cli.args("daemon", "--state", tmp.resolve("state").toString(), "-d", data.toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--rpc-port", "0")));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("no-config").toString());
-        pb.environment().remove("SPATE_CONFIG");
+        ProcessBuilder pb = DaemonProcess.command(tmp, "--state", tmp.resolve("state").toString(), "-d", data.toString(),
+                "--bind", "127.0.0.1", "--port", "0", "--rpc-port", "0");
         Process daemon = pb.start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(daemon.getInputStream(), StandardCharsets.UTF_8));

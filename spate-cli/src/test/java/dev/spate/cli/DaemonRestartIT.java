@@ -48,41 +48,13 @@ class DaemonRestartIT {
     @TempDir
     Path tmp;
 
-    /** A daemon process and the ports it printed. */
-    record Daemon(Process process, int peerPort, int rpcPort) {
-    }
-
     ProcessBuilder daemonCommand(Path state, Path dir) {
-        Path jar = Path.of("target/spate.jar").toAbsolutePath();
-        assertThat(jar).as("jar built by package").isRegularFile();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString()));
-        cmd.addAll(List.of(Cli.args("daemon", "--state", state.toString(), "-d", dir.toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--rpc-port", "0")));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("no-config").toString());
-        pb.environment().remove("SPATE_CONFIG");
-        return pb;
+        return DaemonProcess.command(tmp, "--state", state.toString(), "-d", dir.toString(),
+                "--bind", "127.0.0.1", "--port", "0", "--rpc-port", "0");
     }
 
-    Daemon start(Path state, Path dir) throws IOException {
-        Process p = daemonCommand(state, dir).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String first = out.readLine();
-        assertThat(first).as("the daemon's first line").isNotNull();
-        Matcher m = Pattern.compile("peers on port (\\d+), RPC on http://127\\.0\\.0\\.1:(\\d+)/transmission/rpc")
-                .matcher(first);
-        assertThat(m.find()).as(first).isTrue();
-        // The rest of its output is read away, so that the daemon never blocks on a full pipe.
-        Thread.ofVirtual().start(() -> {
-            try {
-                out.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        return new Daemon(p, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    DaemonProcess start(Path state, Path dir) throws IOException {
+        return DaemonProcess.start(daemonCommand(state, dir));
     }
 
     /** The daemon's answer to torrent-get of {@code fields} for torrent {@code id}, as JSON text. */
@@ -154,8 +126,8 @@ class DaemonRestartIT {
         SessionConfig seedConfig = SessionConfig.builder().bindAddress(InetAddress.getLoopbackAddress()).listenPort(0)
                 .stateDirectory(tmp.resolve("seed-state")).uploadRateLimit(SEED_RATE)
                 .localDiscovery(false).dht(false).build();
-        Daemon daemon = null;
-        Daemon again = null;
+        DaemonProcess daemon = null;
+        DaemonProcess again = null;
         try (Session seed = Session.open(seedConfig)) {
             TorrentHandle seeding = seed.add(MetainfoParser.read(bigTorrent), seedDir);
             await("the seed checked its data", () -> seeding.status().state() == TorrentState.SEEDING);
@@ -199,7 +171,7 @@ class DaemonRestartIT {
             assertThat(DaemonIT.remote(rpc2, "-l")).containsPattern("(?m)^\\s*2\\s.*Stopped.*other\\.bin");
             assertThat(verified(rpc2, 2)).as("the stopped torrent fetched nothing").isZero();
         } finally {
-            for (Daemon d : new Daemon[] {daemon, again}) {
+            for (DaemonProcess d : new DaemonProcess[] {daemon, again}) {
                 if (d != null) {
                     d.process().destroyForcibly();
                     d.process().waitFor(20, TimeUnit.SECONDS);
@@ -216,8 +188,8 @@ class DaemonRestartIT {
         Path torrent = tmp.resolve("kept.torrent");
         Files.write(torrent, TorrentCreator.builder(data.resolve("kept.bin")).build().create());
         Path state = tmp.resolve("state");
-        Daemon daemon = null;
-        Daemon again = null;
+        DaemonProcess daemon = null;
+        DaemonProcess again = null;
         try {
             daemon = start(state, data);
             int rpc = daemon.rpcPort();
@@ -247,7 +219,7 @@ class DaemonRestartIT {
                     .contains("\"download-queue-size\":7");
             assertThat(rpc(rpc2, "session-stats", "{}")).containsPattern("\"cumulative-stats\":\\{[^}]*\"sessionCount\":2");
         } finally {
-            for (Daemon d : new Daemon[] {daemon, again}) {
+            for (DaemonProcess d : new DaemonProcess[] {daemon, again}) {
                 if (d != null) {
                     d.process().destroyForcibly();
                     d.process().waitFor(20, TimeUnit.SECONDS);

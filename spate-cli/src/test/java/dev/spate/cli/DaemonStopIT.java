@@ -39,35 +39,9 @@ class DaemonStopIT {
     @TempDir
     Path tmp;
 
-    record Daemon(Process process, int peerPort, int rpcPort) {
-    }
-
-    Daemon start(Path state, Path dir, Path watch) throws IOException {
-        Path jar = Path.of("target/spate.jar").toAbsolutePath();
-        assertThat(jar).as("jar built by package").isRegularFile();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString()));
-        cmd.addAll(List.of(Cli.args("daemon", "--state", state.toString(), "-d", dir.toString(), "--watch", watch.toString(),
-                "--bind", "127.0.0.1", "--port", "0", "--rpc-port", "0")));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().put("XDG_CONFIG_HOME", tmp.resolve("no-config").toString());
-        pb.environment().remove("SPATE_CONFIG");
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String first = out.readLine();
-        assertThat(first).as("the daemon's first line").isNotNull();
-        Matcher m = Pattern.compile("peers on port (\\d+), RPC on http://127\\.0\\.0\\.1:(\\d+)/transmission/rpc")
-                .matcher(first);
-        assertThat(m.find()).as(first).isTrue();
-        Thread.ofVirtual().start(() -> {
-            try {
-                out.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
-        return new Daemon(p, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    DaemonProcess start(Path state, Path dir, Path watch) throws IOException {
+        return DaemonProcess.start(DaemonProcess.command(tmp, "--state", state.toString(), "-d", dir.toString(),
+                "--watch", watch.toString(), "--bind", "127.0.0.1", "--port", "0", "--rpc-port", "0"));
     }
 
     @Test
@@ -79,8 +53,8 @@ class DaemonStopIT {
         Path downloads = Files.createDirectories(tmp.resolve("downloads"));
         Path watch = Files.createDirectories(tmp.resolve("watch"));
         Path state = tmp.resolve("state");
-        Daemon daemon = null;
-        Daemon again = null;
+        DaemonProcess daemon = null;
+        DaemonProcess again = null;
         long atStop;
         try (RecordingTracker tracker = new RecordingTracker()) {
             byte[] torrent = TorrentCreator.builder(seedDir.resolve("big.bin")).tracker(tracker.url())
@@ -127,7 +101,7 @@ class DaemonStopIT {
             DaemonRestartIT.await("what was verified before SIGTERM is there again",
                     () -> DaemonRestartIT.verified(rpc2, 1) >= kept);
         } finally {
-            for (Daemon d : new Daemon[] {daemon, again}) {
+            for (DaemonProcess d : new DaemonProcess[] {daemon, again}) {
                 if (d != null) {
                     d.process().destroyForcibly();
                     d.process().waitFor(20, TimeUnit.SECONDS);
