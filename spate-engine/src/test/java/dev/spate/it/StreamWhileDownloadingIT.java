@@ -73,13 +73,22 @@ class StreamWhileDownloadingIT {
                 int index = h.status().files().stream().filter(f -> f.path().endsWith("movie.bin"))
                         .mapToInt(FileStatus::index).findFirst().orElseThrow();
                 InputStream in = h.openStream(index);
-                h.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), seed.listenPort()));
-
                 byte[] first = new byte[1];
+                java.util.concurrent.atomic.AtomicReference<Thread> reading = new java.util.concurrent.atomic.AtomicReference<>();
                 Future<TorrentStatus> firstBytes = reader.submit(() -> {
+                    reading.set(Thread.currentThread());
                     assertThat(in.read(first)).isEqualTo(1);
                     return h.status();
                 });
+                // The read asks for its pieces (posted to the torrent) before it waits; only once it
+                // waits is the seed dialled (posted after), so no request goes out before the deadlines.
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (reading.get() == null || (reading.get().getState() != Thread.State.TIMED_WAITING
+                        && reading.get().getState() != Thread.State.WAITING)) {
+                    assertThat(System.nanoTime()).as("the reader waits for its first piece").isLessThan(until);
+                    Thread.sleep(5);
+                }
+                h.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), seed.listenPort()));
                 TorrentStatus atFirstByte = firstBytes.get(60, TimeUnit.SECONDS);
                 assertThat(atFirstByte.isComplete()).as("the first byte before the torrent is complete: %s",
                         atFirstByte).isFalse();
