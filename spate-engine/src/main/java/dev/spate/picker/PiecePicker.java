@@ -28,8 +28,10 @@ import java.util.random.RandomGenerator;
  *   <li>while we have fewer than {@link #RANDOM_FIRST_PIECES} pieces, a new piece chosen at random
  *       among those the peer has: the rarest are slow to come and we want something to trade;</li>
  *   <li>then a new piece among the rarest the peer has, ties broken at random;</li>
- *   <li>endgame: once no block anywhere is free, blocks already requested from other peers (never
- *       from this one), those with the fewest requesters first. The first copy to arrive wins and
+ *   <li>endgame: once no block anywhere is free, and only to a peer with fewer than
+ *       {@link #ENDGAME_QUEUE} requests outstanding, blocks already requested from other peers (never
+ *       from this one), those with the fewest requesters first, among them the ones asked last (at
+ *       the back of their peers' queues, where a cancel still finds them). The first copy to arrive wins and
  *       {@link #blockReceived} names the peers to cancel.</li>
  * </ol>
  * Outside endgame a block is requested from one peer at a time, and a piece we have is never picked.
@@ -108,6 +110,15 @@ public final class PiecePicker<P> {
     public static final int DEFAULT_LEVEL = 1;
     /** Peers a block of an urgent deadline piece may be requested of at once. */
     public static final int DEADLINE_COPIES = 3;
+    /**
+     * In endgame, a peer is given blocks requested of others only while it has fewer than this
+     * many outstanding: a second copy helps only when it comes sooner than the first, which it
+     * does from a peer whose queue is (nearly) empty. Asked of a peer with a full queue, it would
+     * come behind everything already on the wire, as late as the first, and both would arrive:
+     * with eight fast seeds and deep queues, filling every queue with duplicates wasted a tenth
+     * of a 512 MiB download.
+     */
+    public static final int ENDGAME_QUEUE = 8;
     /** How near a deadline is urgent unless {@link #setUrgency} says otherwise: one second. */
     public static final long DEFAULT_URGENCY_NANOS = 1_000_000_000L;
 
@@ -598,8 +609,8 @@ public final class PiecePicker<P> {
             }
             takeFree(peer, state, start(piece), maxBlocks, out);
         }
-        if (out.size() < maxBlocks && endgameEnabled && isEndgame()) {
-            pickDuplicates(peer, state, has, maxBlocks, out);
+        if (out.size() < maxBlocks && endgameEnabled && isEndgame() && state.requests.size() < ENDGAME_QUEUE) {
+            pickDuplicates(peer, state, has, Math.min(maxBlocks, out.size() + ENDGAME_QUEUE - state.requests.size()), out);
         }
         return out;
     }
@@ -714,7 +725,7 @@ public final class PiecePicker<P> {
     }
 
     private void pickDuplicates(P peer, PeerState state, IntPredicate has, int maxBlocks, List<BlockRequest> out) {
-        record Candidate(int piece, int block, int requesters) {
+        record Candidate(int piece, int block, int requesters, long newest) {
         }
         List<Candidate> candidates = new ArrayList<>();
         for (Integer piece : inProgress) {
@@ -725,12 +736,25 @@ public final class PiecePicker<P> {
             for (int block = 0; block < p.blocks; block++) {
                 List<P> requesters = p.requesters[block];
                 if (requesters != null && !requesters.contains(peer)) {
-                    candidates.add(new Candidate(piece, block, requesters.size()));
+                    long key = key(piece, block);
+                    long newest = Long.MIN_VALUE;
+                    for (P r : requesters) {
+                        Long at = peers.get(r).requests.get(key);
+                        if (at != null && at > newest) {
+                            newest = at;
+                        }
+                    }
+                    candidates.add(new Candidate(piece, block, requesters.size(), newest));
                 }
             }
         }
+        // The blocks asked last go first: they wait at the back of their peers' queues, so this
+        // peer's copy comes well before theirs, and the cancel reaches them while the block is
+        // still queued there, not yet sent. A block at the head of a queue is on its way already;
+        // a second copy of it would only be waste.
         shuffle(candidates);
-        candidates.sort(Comparator.comparingInt(Candidate::requesters));
+        candidates.sort(Comparator.comparingInt(Candidate::requesters)
+                .thenComparing(Comparator.comparingLong(Candidate::newest).reversed()));
         for (Candidate c : candidates) {
             if (out.size() >= maxBlocks) {
                 break;

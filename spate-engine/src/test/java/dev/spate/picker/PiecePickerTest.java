@@ -231,6 +231,55 @@ class PiecePickerTest {
     }
 
     @Test
+    void in_endgame_a_peer_with_a_full_queue_gets_no_duplicates() {
+        PiecePicker<String> picker = picker(2, 2 * PiecePicker.ENDGAME_QUEUE, 1);
+        picker.peerHasAll("a");
+        picker.peerHasAll("b");
+        assertThat(picker.pick("a", 3 * PiecePicker.ENDGAME_QUEUE)).hasSize(3 * PiecePicker.ENDGAME_QUEUE);
+        assertThat(picker.pick("b", PiecePicker.ENDGAME_QUEUE)).hasSize(PiecePicker.ENDGAME_QUEUE);
+        assertThat(picker.isEndgame()).isTrue();
+
+        // b's own queue is as long as endgame allows: a copy asked of it would come after all of it.
+        assertThat(picker.pick("b", 100)).isEmpty();
+        picker.checkInvariants();
+    }
+
+    @Test
+    void in_endgame_a_peer_is_topped_up_with_duplicates_only_to_the_endgame_queue() {
+        PiecePicker<String> picker = picker(2, 2 * PiecePicker.ENDGAME_QUEUE, 1);
+        picker.peerHasAll("a");
+        picker.peerHasAll("b");
+        int blocks = 4 * PiecePicker.ENDGAME_QUEUE;
+        assertThat(picker.pick("a", blocks - 3)).hasSize(blocks - 3);
+        assertThat(picker.pick("b", 3)).hasSize(3);
+        assertThat(picker.isEndgame()).isTrue();
+
+        List<BlockRequest> duplicates = picker.pick("b", 100);
+        assertThat(duplicates).hasSize(PiecePicker.ENDGAME_QUEUE - 3);
+        assertThat(picker.pick("b", 100)).isEmpty();
+        picker.blockReceived("b", duplicates.get(0).piece(), duplicates.get(0).begin());
+        picker.blockReceived("b", duplicates.get(1).piece(), duplicates.get(1).begin());
+        assertThat(picker.pick("b", 100)).hasSize(2);
+        assertThat(picker.outstanding("b")).isEqualTo(PiecePicker.ENDGAME_QUEUE);
+        picker.checkInvariants();
+    }
+
+    @Test
+    void in_endgame_the_blocks_asked_last_of_another_peer_are_duplicated_first() {
+        PiecePicker<String> picker = picker(2, 4, 1);
+        picker.peerHasAll("a");
+        picker.peerHasAll("b");
+        List<BlockRequest> early = picker.pick("a", 4, 1_000);
+        List<BlockRequest> late = picker.pick("a", 4, 2_000);
+        assertThat(picker.isEndgame()).isTrue();
+
+        // The late ones wait behind the early ones in a's queue: b's copies of them can win.
+        assertThat(picker.pick("b", 4, 3_000)).containsExactlyInAnyOrderElementsOf(late);
+        assertThat(picker.pick("b", 4, 4_000)).containsExactlyInAnyOrderElementsOf(early);
+        picker.checkInvariants();
+    }
+
+    @Test
     void a_received_block_names_the_other_requesters_to_cancel() {
         PiecePicker<String> picker = picker(1, 2, 1);
         picker.peerHasAll("a");
