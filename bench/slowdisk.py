@@ -361,6 +361,10 @@ def summarize(pair, run_no, size, seconds, written, samples, args, disk, peak_hw
         raise BenchError("%s: no memory sample during the run" % pair)
     s10 = at_fraction(run, seconds, 0.10)
     s50 = at_fraction(run, seconds, 0.50)
+    s90 = at_fraction(run, seconds, 0.90)
+    # The device's rate between the 10% and 90% samples: whether the leech keeps the disk busy, start-up and
+    # the last queue's drain left out.
+    mid = (s90["disk"] - s10["disk"]) / (s90["t"] - s10["t"]) / 1e6 if s90["t"] > s10["t"] else 0.0
     peak = max(s["VmRSS"] for s in run)
     peak_anon = max(s["RssAnon"] for s in run)
     growth = (peak - s10["VmRSS"]) / 1024
@@ -368,6 +372,7 @@ def summarize(pair, run_no, size, seconds, written, samples, args, disk, peak_hw
         "pair": pair, "run": run_no, "bytes": size, "seconds": round(seconds, 2),
         "mb_per_s": round(size / seconds / 1e6, 2), "disk_cap_mb_per_s": round(args.disk_rate / 1e6, 2),
         "disk_written_bytes": written, "disk_mb_per_s": round(written / seconds / 1e6, 2),
+        "disk_mid_mb_per_s": round(mid, 2),
         "rss_mib_at_10pct": round(s10["VmRSS"] / 1024, 1), "rss_peak_mib": round(peak / 1024, 1),
         "rss_final_mib": round(run[-1]["VmRSS"] / 1024, 1), "rss_growth_mib": round(growth, 1),
         "rss_mib_at_50pct": round(s50["VmRSS"] / 1024, 1),
@@ -408,22 +413,22 @@ def print_series(r):
     queue = ("; engine disk queue peak %.0f MiB, median %.0f MiB" % (r["queue_peak_mib"], r["queue_median_mib"])
              if "queue_peak_mib" in r else "")
     print("%s run %d: %.1f MB/s over %.1f s against a %.1f MB/s disk (the device wrote %.1f MB/s, file system "
-          "included); VmRSS %.0f MiB at 10%%, peak %.0f, last %.0f: %s (+%.0f MiB; anon +%.0f, peak file %.0f MiB; "
+          "included, %.1f MB/s from 10%% to 90%% of the run); VmRSS %.0f MiB at 10%%, peak %.0f, last %.0f: %s (+%.0f MiB; anon +%.0f, peak file %.0f MiB; "
           "last minus 50%% %+.0f MiB)%s; cmp ok"
           % (r["pair"], r["run"], r["mb_per_s"], r["seconds"], r["disk_cap_mb_per_s"], r["disk_mb_per_s"],
-             r["rss_mib_at_10pct"], r["rss_peak_mib"], r["rss_final_mib"], "flat" if r["flat"] else "NOT flat",
+             r["disk_mid_mb_per_s"], r["rss_mib_at_10pct"], r["rss_peak_mib"], r["rss_final_mib"], "flat" if r["flat"] else "NOT flat",
              r["rss_growth_mib"], r["anon_growth_mib"], r["file_peak_mib"], r["rss_second_half_growth_mib"], queue))
     sys.stdout.flush()
 
 
 def table(results):
-    header = ["pair (seed -> leech)", "run", "MB/s", "disk cap MB/s", "device MB/s", "RSS MiB at 10%", "peak",
+    header = ["pair (seed -> leech)", "run", "MB/s", "disk cap MB/s", "device MB/s", "10-90%", "RSS MiB at 10%", "peak",
               "last", "growth", "2nd half", "anon growth", "queue peak MiB", "flat"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for r in results:
         lines.append("| " + " | ".join([
             "%s (%s -> %s)" % ((r["pair"],) + PAIR_CLIENTS[r["pair"]]), str(r["run"]), "%.1f" % r["mb_per_s"],
-            "%.1f" % r["disk_cap_mb_per_s"], "%.1f" % r["disk_mb_per_s"], "%.0f" % r["rss_mib_at_10pct"],
+            "%.1f" % r["disk_cap_mb_per_s"], "%.1f" % r["disk_mb_per_s"], "%.1f" % r["disk_mid_mb_per_s"], "%.0f" % r["rss_mib_at_10pct"],
             "%.0f" % r["rss_peak_mib"], "%.0f" % r["rss_final_mib"], "%+.0f" % r["rss_growth_mib"],
             "%+.0f" % r["rss_second_half_growth_mib"],
             "%+.0f" % r["anon_growth_mib"], "%.0f" % r["queue_peak_mib"] if "queue_peak_mib" in r else "-",
@@ -448,6 +453,9 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=swarm.parse_size, default=swarm.parse_size("512M"), help="default 512M")
     parser.add_argument("--piece-size", type=swarm.parse_size, default=swarm.parse_size("1M"), help="default 1M")
+    parser.add_argument("--files", type=int, default=1,
+                        help="N files of uneven sizes summing to --size (most of Spate's writes then go through the "
+                             "page cache, not direct IO)")
     parser.add_argument("--disk-rate", type=parse_rate, default=parse_rate("20"),
                         help="the disk's write cap in MB/s (10^6 bytes/s; default 20)")
     parser.add_argument("--dirty", type=swarm.parse_size, default=swarm.parse_size("16M"),
@@ -480,7 +488,7 @@ def main():
         return 1
     bench = swarm.Bench(args, java_home)
     os.makedirs(os.path.join(swarm.CACHE, "tmp"), exist_ok=True)
-    data, name, rel = swarm.make_payload(args.size, 1)
+    data, name, rel = swarm.make_payload(args.size, args.files)
     torrent, info_hash = swarm.make_torrent(data, name, args.piece_size, bench.java)
     payload = {"data": data, "name": name, "rel": rel, "torrent": torrent, "info_hash": info_hash, "size": args.size}
 
@@ -517,15 +525,15 @@ def main():
     report = {
         "timestamp": stamp, "command": "bench/slowdisk " + " ".join(sys.argv[1:]), "machine": swarm.machine(),
         "versions": swarm.versions(java_home), "spate_java_opts": os.environ.get("SPATE_JAVA_OPTS", ""),
-        "size": args.size, "piece_size": args.piece_size, "disk_rate": args.disk_rate, "dirty": args.dirty,
+        "size": args.size, "piece_size": args.piece_size, "files": len(rel), "disk_rate": args.disk_rate, "dirty": args.dirty,
         "interval": args.interval, "probe": probed, "pairs": pairs, "notes": notes, "results": results,
         "failures": failures,
     }
     path = os.path.join(swarm.RESULTS, "slowdisk-%s.json" % stamp)
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
-    print("\n%s payload, %s pieces, disk capped at %.1f MB/s (dirty cap %s); MB = 10^6 bytes; flat = VmRSS grew at "
-          "most %.0f MiB after 10%% of the run" % (human(args.size), human(args.piece_size), args.disk_rate / 1e6,
+    print("\n%s payload in %d file(s), %s pieces, disk capped at %.1f MB/s (dirty cap %s); MB = 10^6 bytes; flat = VmRSS grew at "
+          "most %.0f MiB after 10%% of the run" % (human(args.size), len(rel), human(args.piece_size), args.disk_rate / 1e6,
                                                    human(args.dirty), args.flat_mib))
     print(table(results))
     for n in notes:
