@@ -8,9 +8,10 @@ while its disk queue is full and its memory stays flat, one without keeps what i
 parts, summed over the process tree), with the bytes the disk has written (/sys/block/loopN/stat) and, for
 the spate-daemon pair, the engine's disk queue (spate_disk_queued_bytes from the daemon's /metrics). It
 prints the series and a summary per run: the payload rate against the disk's cap, the disk's own write rate,
-RSS at 10% of the run, its peak and its last sample, whether it stayed flat (peak minus the 10% sample at most
---flat-mib), and the byte-exact check (cmp) of every output file. Results, with every sample, go to
-bench/results/slowdisk-<timestamp>.json, the clients' logs next to it.
+RSS once 10% of the payload is on the disk, its peak and its last sample, whether it stayed flat (peak minus
+the 10% sample at most --flat-mib), its growth from 50% of the payload to the end, and the byte-exact check
+(cmp) of every output file. Results, with every sample, go to bench/results/slowdisk-<timestamp>.json, the
+clients' logs next to it.
 
 Pairs (seed -> leech):
   spate         Spate -> `spate download`, plaintext (--encryption tolerate on both sides, as bench/swarm)
@@ -347,10 +348,11 @@ def run_pair(bench, args, pair, payload, run_no, logroot):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def at_fraction(samples, t_end, fraction):
-    """The first sample at or after fraction of the run (t from the leech's start)."""
+def at_fraction(samples, size, fraction):
+    """The first sample once the device has written fraction of the payload: a point of the transfer, whatever
+    the leech's start-up took (a JVM's start and warm-up was most of a short run)."""
     for s in samples:
-        if s["t"] >= fraction * t_end:
+        if s["disk"] >= fraction * size:
             return s
     return samples[-1]
 
@@ -359,9 +361,9 @@ def summarize(pair, run_no, size, seconds, written, samples, args, disk, peak_hw
     run = [s for s in samples if s["t"] >= 0]
     if not run:
         raise BenchError("%s: no memory sample during the run" % pair)
-    s10 = at_fraction(run, seconds, 0.10)
-    s50 = at_fraction(run, seconds, 0.50)
-    s90 = at_fraction(run, seconds, 0.90)
+    s10 = at_fraction(run, size, 0.10)
+    s50 = at_fraction(run, size, 0.50)
+    s90 = at_fraction(run, size, 0.90)
     # The device's rate between the 10% and 90% samples: whether the leech keeps the disk busy, start-up and
     # the last queue's drain left out.
     mid = (s90["disk"] - s10["disk"]) / (s90["t"] - s10["t"]) / 1e6 if s90["t"] > s10["t"] else 0.0
@@ -413,7 +415,7 @@ def print_series(r):
     queue = ("; engine disk queue peak %.0f MiB, median %.0f MiB" % (r["queue_peak_mib"], r["queue_median_mib"])
              if "queue_peak_mib" in r else "")
     print("%s run %d: %.1f MB/s over %.1f s against a %.1f MB/s disk (the device wrote %.1f MB/s, file system "
-          "included, %.1f MB/s from 10%% to 90%% of the run); VmRSS %.0f MiB at 10%%, peak %.0f, last %.0f: %s (+%.0f MiB; anon +%.0f, peak file %.0f MiB; "
+          "included, %.1f MB/s from 10%% to 90%% of the payload); VmRSS %.0f MiB at 10%%, peak %.0f, last %.0f: %s (+%.0f MiB; anon +%.0f, peak file %.0f MiB; "
           "last minus 50%% %+.0f MiB)%s; cmp ok"
           % (r["pair"], r["run"], r["mb_per_s"], r["seconds"], r["disk_cap_mb_per_s"], r["disk_mb_per_s"],
              r["disk_mid_mb_per_s"], r["rss_mib_at_10pct"], r["rss_peak_mib"], r["rss_final_mib"], "flat" if r["flat"] else "NOT flat",
@@ -462,7 +464,7 @@ def main():
                         help="the disk's share of dirty page cache (default 16M)")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between samples (default 0.5)")
     parser.add_argument("--flat-mib", type=float, default=64,
-                        help="the most VmRSS may grow after 10%% of the run to count as flat (default 64)")
+                        help="the most VmRSS may grow after 10%% of the payload is on disk to count as flat (default 64)")
     parser.add_argument("--runs", type=int, default=1, help="runs of each pair, pairs alternating (default 1)")
     parser.add_argument("--pairs", default=",".join(PAIRS), help="comma-separated, of: " + ", ".join(PAIRS))
     parser.add_argument("--probe", action="store_true", help="first measure a fresh slow disk with dd")
@@ -533,7 +535,7 @@ def main():
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
     print("\n%s payload in %d file(s), %s pieces, disk capped at %.1f MB/s (dirty cap %s); MB = 10^6 bytes; flat = VmRSS grew at "
-          "most %.0f MiB after 10%% of the run" % (human(args.size), len(rel), human(args.piece_size), args.disk_rate / 1e6,
+          "most %.0f MiB after 10%% of the payload was on disk" % (human(args.size), len(rel), human(args.piece_size), args.disk_rate / 1e6,
                                                    human(args.dirty), args.flat_mib))
     print(table(results))
     for n in notes:
