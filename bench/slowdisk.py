@@ -31,12 +31,15 @@ strict_limit): a writer past it waits in write() for writeback, which runs at th
 sysctl (vm.dirty_*) is changed. --probe measures the disk with dd, direct and buffered, before the runs.
 
 Everything is undone on any exit, Ctrl-C and SIGTERM included: processes stopped, the file system unmounted,
-the loop device detached, the throttle removed and the BDI's limits put back. DHT, LSD, PEX, UPnP and NAT-PMP
+the loop device detached, the throttle removed and the BDI's limits put back. What a run killed outright
+(SIGKILL) left is taken down by the next one, which holds a lock (bench/cache/tmp/slowdisk.lock) so that two
+never run at once. DHT, LSD, PEX, UPnP and NAT-PMP
 are off in every client; nothing but 127.0.0.1 is used.
 """
 import argparse
 import base64
 import datetime
+import fcntl
 import json
 import os
 import re
@@ -168,6 +171,51 @@ class SlowDisk:
                     log("cleanup:", e)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def lock_and_clean():
+    """Takes the benchmark's lock (one run at a time on this checkout), then takes down what a run killed
+    before it could clean up (SIGKILL, a crash) left: its mounts, loop devices, throttles and dirty caps, and
+    its work directories. Holding the lock, no other run's disk is live. Returns the lock's file."""
+    tmp = os.path.join(swarm.CACHE, "tmp")
+    os.makedirs(tmp, exist_ok=True)
+    lock = open(os.path.join(tmp, "slowdisk.lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise BenchError("another bench/slowdisk is running on this checkout")
+    prefix = os.path.join(os.path.realpath(tmp), "slowdisk-")
+    groups = [BLKIO] + ([os.path.join(BLKIO, own_blkio_cgroup().lstrip("/"))]
+                        if own_blkio_cgroup() not in (None, "/") else [])
+    with open("/proc/self/mounts") as f:
+        mounts = [line.split()[:2] for line in f]
+    for entry in sorted(os.listdir("/sys/block")):
+        try:
+            backing = read("/sys/block/%s/loop/backing_file" % entry)
+        except OSError:
+            continue  # not a loop device, or one not attached
+        if not backing.startswith(prefix):
+            continue
+        majmin = read("/sys/block/%s/dev" % entry)
+        log("cleaning up after an earlier run: /dev/%s (%s)" % (entry, backing))
+        for g in groups:
+            knob = os.path.join(g, "blkio.throttle.write_bps_device")
+            if majmin in read(knob).split():
+                write(knob, "%s 0" % majmin)
+        bdi = "/sys/class/bdi/%s" % majmin
+        write(bdi + "/strict_limit", "0")  # the kernel's defaults: no strict limit, up to 100%
+        write(bdi + "/max_ratio", "100")
+        for dev, mnt in mounts:
+            if dev == "/dev/" + entry:
+                subprocess.run(["umount", "-l", mnt.replace("\\040", " ")])
+        subprocess.run(["losetup", "-d", "/dev/" + entry])
+    for dev, mnt in mounts:  # a mount whose loop device is gone already
+        if mnt.startswith(prefix):
+            subprocess.run(["umount", "-l", mnt.replace("\\040", " ")])
+    for name in os.listdir(tmp):
+        if name.startswith("slowdisk-") and os.path.isdir(os.path.join(tmp, name)):
+            shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
+    return lock
 
 
 def probe(disk, size):
@@ -488,8 +536,12 @@ def main():
     if not pairs:
         log("nothing to run")
         return 1
+    try:
+        lock = lock_and_clean()  # held until the process ends
+    except BenchError as e:
+        log(e)
+        return 1
     bench = swarm.Bench(args, java_home)
-    os.makedirs(os.path.join(swarm.CACHE, "tmp"), exist_ok=True)
     data, name, rel = swarm.make_payload(args.size, args.files)
     torrent, info_hash = swarm.make_torrent(data, name, args.piece_size, bench.java)
     payload = {"data": data, "name": name, "rel": rel, "torrent": torrent, "info_hash": info_hash, "size": args.size}
