@@ -33,8 +33,7 @@ sysctl (vm.dirty_*) is changed. --probe measures the disk with dd, direct and bu
 Everything is undone on any exit, Ctrl-C and SIGTERM included: processes stopped, the file system unmounted,
 the loop device detached, the throttle removed and the BDI's limits put back. What a run killed outright
 (SIGKILL) left is taken down by the next one, which holds a lock (bench/cache/tmp/slowdisk.lock) so that two
-never run at once. DHT, LSD, PEX, UPnP and NAT-PMP
-are off in every client; nothing but 127.0.0.1 is used.
+never run at once. DHT, LSD, PEX, UPnP and NAT-PMP are off in every client; nothing but 127.0.0.1 is used.
 """
 import argparse
 import base64
