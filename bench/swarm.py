@@ -830,13 +830,17 @@ def summary(results):
     return list(rows.values())
 
 
-def compare(results, baseline_results, tolerance):
+def compare(results, baselines, tolerance):
     """Each pair's ratio to libtorrent now against the baseline's, per size, seeds and leeches (libtorrent itself
-    is the yardstick, not compared). A row fell back when now < baseline * (1 - tolerance); baseline is None for
-    a key the baseline has no ratio for (never a fall)."""
-    now, base = ratios(results), ratios(baseline_results)
+    is the yardstick, not compared). baselines: one result list per baseline file, each file's ratios taken within
+    it, a later file's winning where two have the same key. A row fell back when now < baseline * (1 - tolerance);
+    baseline is None for a key no baseline has a ratio for (never a fall)."""
+    now, base = ratios(results), {}
+    for b in baselines:
+        base.update(ratios(b))
     rows = []
-    for key in sorted(now, key=lambda k: (k[2], k[3], k[1], k[0])):
+    order = lambda k: (k[2], k[3], k[1], ALL_PAIRS.index(k[0]) if k[0] in ALL_PAIRS else len(ALL_PAIRS), k[0])
+    for key in sorted(now, key=order):
         if key[0] == "libtorrent":
             continue
         b = base.get(key)
@@ -909,6 +913,11 @@ def machine():
 
 def versions(java_home):
     v = {}
+    # The Spate measured: the checkout's commit, "+changes" when its tracked files differ from it.
+    git = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True)
+    if git.returncode == 0:
+        dirty = subprocess.run(["git", "-C", ROOT, "diff", "--quiet", "HEAD"]).returncode != 0
+        v["spate"] = git.stdout.strip() + ("+changes" if dirty else "")
     r = subprocess.run([os.path.join(java_home, "bin", "java"), "-version"], capture_output=True, text=True)
     v["java"] = r.stderr.splitlines()[0] if r.stderr else "?"
     try:
@@ -1008,9 +1017,10 @@ def main():
                         help="one leech downloads from N seeds of the pair's seed kind (default 1)")
     parser.add_argument("--leeches", type=int, default=1, metavar="N",
                         help="one seed serves N leeches of the pair's leech kind at once (default 1)")
-    parser.add_argument("--compare", metavar="FILE",
+    parser.add_argument("--compare", metavar="FILE", action="append", default=[],
                         help="a results JSON (bench/results/*.json, bench/baseline.json) to compare this run's "
-                             "ratios to libtorrent with; exits 3 when a pair fell back by more than --tolerance")
+                             "ratios to libtorrent with (repeatable: a later file wins for the same pair, size "
+                             "and peers); exits 3 when a pair fell back by more than --tolerance")
     parser.add_argument("--tolerance", type=parse_tolerance, default=0.10,
                         help="how far a ratio may fall below the baseline's, e.g. 10%% (default 10%%)")
     args = parser.parse_args()
@@ -1025,15 +1035,16 @@ def main():
     java_home = os.environ.get("SPATE_JAVA_HOME")
     if not java_home or not os.path.exists(JAR):
         parser.error("run through bench/swarm (it finds a JDK 21+ and builds %s)" % JAR)
-    baseline = None
-    if args.compare:
+    baselines = []
+    for path in args.compare:
         try:
-            with open(args.compare) as f:
+            with open(path) as f:
                 baseline = json.load(f)
         except (OSError, ValueError) as e:
-            parser.error("--compare %s: %s" % (args.compare, e))
+            parser.error("--compare %s: %s" % (path, e))
         if not isinstance(baseline, dict) or not isinstance(baseline.get("results"), list):
-            parser.error("--compare %s: not a bench/swarm results JSON (no results list)" % args.compare)
+            parser.error("--compare %s: not a bench/swarm results JSON (no results list)" % path)
+        baselines.append(baseline["results"])
 
     notes = []
     many = args.seeds > 1 or args.leeches > 1
@@ -1074,7 +1085,7 @@ def main():
                     log("%s %s run %d FAILED: %s" % (pair, human(payload["size"]), run_no, e))
                     failures.append({"pair": pair, "bytes": payload["size"], "run": run_no, "error": str(e)})
     rows = summary(results)
-    compared = compare(results, baseline["results"], args.tolerance) if baseline else None
+    compared = compare(results, baselines, args.tolerance) if baselines else None
     report = {
         "timestamp": stamp, "command": "bench/swarm " + " ".join(sys.argv[1:]), "machine": machine(),
         "versions": versions(java_home), "spate_java_opts": os.environ.get("SPATE_JAVA_OPTS", ""),
@@ -1084,7 +1095,7 @@ def main():
         "notes": notes, "results": results, "failures": failures, "summary": rows,
     }
     if compared is not None:
-        report["compare"] = {"baseline": args.compare, "tolerance": args.tolerance, "rows": compared}
+        report["compare"] = {"baselines": args.compare, "tolerance": args.tolerance, "rows": compared}
     path = os.path.join(RESULTS, stamp + ".json")
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
@@ -1107,7 +1118,8 @@ def main():
         print("FAILED: %s %s run %d (see %s)" % (f["pair"], human(f["bytes"]), f["run"], logroot))
     fell = []
     if compared is not None:
-        print("Against %s (ratios to libtorrent; tolerance %.0f%%):" % (args.compare, 100 * args.tolerance))
+        print("Against %s (ratios to libtorrent; tolerance %.0f%%):" % (", ".join(args.compare),
+                                                                       100 * args.tolerance))
         if compared:
             print(compare_table(compared, args.tolerance))
         fell = [r for r in compared if r["fell"]]

@@ -91,7 +91,7 @@ class CompareTest(unittest.TestCase):
     def test_a_ratio_below_the_baselines_by_more_than_the_tolerance_fell_back(self):
         # The machine is twice as fast now; spate kept its ratio, spate-from-libtorrent lost 25%.
         now = [result("libtorrent", G, 200), result("spate", G, 190), result("spate-from-libtorrent", G, 120)]
-        rows = {r["pair"]: r for r in swarm.compare(now, self.baseline, 0.10)}
+        rows = {r["pair"]: r for r in swarm.compare(now, [self.baseline], 0.10)}
         self.assertFalse(rows["spate"]["fell"])
         self.assertAlmostEqual(rows["spate"]["change"], -0.05)
         self.assertTrue(rows["spate-from-libtorrent"]["fell"])
@@ -101,12 +101,12 @@ class CompareTest(unittest.TestCase):
 
     def test_a_wider_tolerance_lets_the_same_fall_pass(self):
         now = [result("libtorrent", G, 200), result("spate-from-libtorrent", G, 120)]
-        self.assertFalse(any(r["fell"] for r in swarm.compare(now, self.baseline, 0.30)))
+        self.assertFalse(any(r["fell"] for r in swarm.compare(now, [self.baseline], 0.30)))
 
     def test_sizes_and_peer_counts_are_compared_only_with_their_own(self):
         now = [result("libtorrent", G, 100, seeds=8), result("spate", G, 40, seeds=8),
                result("libtorrent", 64 * M, 100), result("spate", 64 * M, 10)]
-        rows = swarm.compare(now, self.baseline, 0.10)
+        rows = swarm.compare(now, [self.baseline], 0.10)
         by_key = {(r["pair"], r["bytes"], r["seeds"]): r for r in rows}
         self.assertAlmostEqual(by_key[("spate", G, 8)]["baseline"], 0.5)
         self.assertTrue(by_key[("spate", G, 8)]["fell"])
@@ -114,9 +114,19 @@ class CompareTest(unittest.TestCase):
         self.assertFalse(by_key[("spate", 64 * M, 1)]["fell"])
         self.assertIn("not in baseline", swarm.compare_table(rows, 0.10))
 
+    def test_each_baseline_files_ratios_are_its_own_and_a_later_file_wins(self):
+        # The second file has spate at 0.5 against its own libtorrent; its 1.0 from the first file is replaced,
+        # and its libtorrent does not change the first file's spate-from-libtorrent ratio.
+        later = [result("libtorrent", G, 400), result("spate", G, 200)]
+        now = [result("libtorrent", G, 100), result("spate", G, 45), result("spate-from-libtorrent", G, 80)]
+        rows = {r["pair"]: r for r in swarm.compare(now, [self.baseline, later], 0.10)}
+        self.assertAlmostEqual(rows["spate"]["baseline"], 0.5)
+        self.assertFalse(rows["spate"]["fell"])
+        self.assertAlmostEqual(rows["spate-from-libtorrent"]["baseline"], 0.8)
+
     def test_an_improvement_is_not_a_fall(self):
         now = [result("libtorrent", G, 100), result("spate", G, 300)]
-        (row,) = swarm.compare(now, self.baseline, 0.10)
+        (row,) = swarm.compare(now, [self.baseline], 0.10)
         self.assertFalse(row["fell"])
         self.assertAlmostEqual(row["change"], 2.0)
 
