@@ -1003,6 +1003,10 @@ def compare_table(rows, tolerance):
                      "within %.0f%%" % (100 * tolerance)], out)
 
 
+def on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main():
     parser = argparse.ArgumentParser(prog="bench/swarm", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1024,6 +1028,8 @@ def main():
     parser.add_argument("--tolerance", type=parse_tolerance, default=0.10,
                         help="how far a ratio may fall below the baseline's, e.g. 10%% (default 10%%)")
     args = parser.parse_args()
+    # A SIGTERM unwinds like Ctrl-C, so every run's clean-up (processes, namespace, temp dirs) still happens.
+    signal.signal(signal.SIGTERM, on_sigterm)
     pairs = [p.strip() for p in args.pairs.split(",") if p.strip()]
     for p in pairs:
         if p not in PAIR_CLIENTS:
