@@ -27,7 +27,8 @@ Transmission runs one seed and one leech only.
 --compare FILE checks this run against an earlier results JSON (bench/results/*.json, or bench/baseline.json):
 for every pair, size, seeds and leeches both have, the ratio of the pair's median MB/s to libtorrent's in the
 same run (not the absolute rate, which moves with the machine); a ratio more than --tolerance (default 10%)
-below the baseline's is printed as FELL BACK and the exit status is 3 (1 when a run failed).
+below the baseline's is printed as FELL BACK and the exit status is 3 (also when nothing could be
+compared; 1 when a run failed).
 
 Pairs (seed -> leech):
   spate                  Spate -> Spate, plaintext (--encryption tolerate on both sides)
@@ -629,6 +630,15 @@ def seed_uploaded(kind, log_text):
     return None
 
 
+def spate_wasted(log_text):
+    """The bytes a Spate leech says it received but did not need (duplicates, endgame), from its last line."""
+    m = re.findall(r"([0-9.]+) (B|KiB|MiB|GiB|TiB) wasted", log_text)
+    if not m:
+        return None
+    n, unit = m[-1]
+    return int(float(n) * {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[unit])
+
+
 def run_pair(bench, pair, payload, run_no, logroot, n_seeds=1, n_leeches=1):
     seed_kind, leech_kind = PAIR_CLIENTS[pair]
     size = payload["size"]
@@ -753,19 +763,26 @@ def run_pair(bench, pair, payload, run_no, logroot, n_seeds=1, n_leeches=1):
             "leech_peak_rss_mib": max(e["peak_rss_mib"] for e in each), "seed_peak_rss_mib": round(seed_peak / 1024, 1),
             "verified": True,
         }
+        if leech_kind == "spate":
+            wasted = [spate_wasted(p.output()) for p in leeches]
+            if all(w is not None for w in wasted):
+                result["leech_wasted_mib"] = round(statistics.median(wasted) / (1 << 20), 1)
         if n_seeds > 1:
             result["each_seed_uploaded_mib"] = [None if u is None else round(u / (1 << 20), 1) for u in uploaded]
         if n_leeches > 1:
             result["slowest_leech_seconds"] = max(e["seconds"] for e in each)
             result["leech_cpu_total_s"] = round(sum(p.cpu for p in leeches), 2)
             result["each_leech"] = each
-        if n_seeds > 1 and all(u is not None for u in uploaded):
-            log("%s: each seed sent %s MiB" % (pair, ", ".join("%.0f" % (u / (1 << 20)) for u in uploaded)))
         log("%-22s %-5s run %d: %7.1f MB/s  %6.2f s%s  leech cpu %.2f s  seed cpu %.2f s  rss leech %.0f MiB seed "
             "%.0f MiB" % (pair, human(size) if (n_seeds, n_leeches) == (1, 1) else human(size) + ", "
                           + scenario(n_seeds, n_leeches), run_no, result["mb_per_s"], wall,
                           " (slowest leech %.2f s)" % result["slowest_leech_seconds"] if n_leeches > 1 else "",
                           result["leech_cpu_s"], seed_cpu, result["leech_peak_rss_mib"], result["seed_peak_rss_mib"]))
+        if n_seeds > 1 and all(u is not None for u in uploaded):
+            log("%s: each seed sent %s MiB" % (pair, ", ".join("%.0f" % (u / (1 << 20)) for u in uploaded)))
+        if "leech_wasted_mib" in result:
+            log("%s: the Spate leech%s received %.1f MiB it did not need" % (pair, " (median)" * (n_leeches > 1),
+                                                                            result["leech_wasted_mib"]))
         return result
     finally:
         for c in reversed(cleanup):
@@ -1134,8 +1151,8 @@ def main():
                   % (r["pair"], human(r["bytes"]), scenario(r["seeds"], r["leeches"]), r["now"], r["baseline"],
                      100 * r["change"]))
         if not any(r["baseline"] is not None for r in compared):
-            print("FELL BACK: nothing compared: the baseline has no ratio for any pair, size and peers of this run "
-                  "(it needs libtorrent in both)")
+            print("NOTHING COMPARED: the baseline has no ratio for any pair, size and peers of this run (it needs "
+                  "libtorrent in both)")
             fell = fell or [None]
     print("results:", os.path.relpath(path, ROOT))
     return 1 if failures else 3 if fell else 0

@@ -139,6 +139,12 @@ class SeedUploadedTest(unittest.TestCase):
         self.assertEqual(swarm.seed_uploaded("libtorrent", lt_log), 96049680)
         self.assertIsNone(swarm.seed_uploaded("aria2", "anything"))
 
+    def test_a_spate_leechs_wasted_bytes_are_read_from_its_last_line(self):
+        line = "x: complete, 64/64 pieces (100.0%) in /o, 84.5 MiB received in 1.53s (55.2 MiB/s), 0 hash failures, "
+        self.assertEqual(swarm.spate_wasted(line + "20.5 MiB wasted\n"), int(20.5 * M))
+        self.assertEqual(swarm.spate_wasted(line + "0 B wasted\n"), 0)
+        self.assertIsNone(swarm.spate_wasted("downloading 0.0%\n"))
+
 
 if __name__ == "__main__":
     unittest.main()
