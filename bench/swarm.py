@@ -428,10 +428,43 @@ class Bench:
         # The launcher users run, with its JVM defaults (SPATE_JAVA_OPTS goes through it, after them).
         self.java = [os.path.join(ROOT, "spate")]
 
-    # Each seed_* starts seed number i (from 0) and returns (proc, ready): ready() waits until that seed serves
-    # and returns how a leech reaches it ("127.0.0.1:PORT", or None when leeches find it through the tracker).
-    # All the seeds of a run are started before any is waited for, so they check their data at the same time.
-    # Each leech_* starts leech number i, given every seed's address, and returns its proc.
+    # Each start_seed_* starts seed number i (from 0) and returns (proc, ready): ready() waits until that seed
+    # serves and returns how a leech reaches it ("127.0.0.1:PORT", or None when leeches find it through the
+    # tracker). All the seeds of a run are started before any is waited for, so they check their data at the same
+    # time. Each start_leech_* starts leech number i into ctx["outs"][i], given every seed's address, and returns
+    # its proc.
+
+    # The one seed, one leech interface other benchmarks call (bench/slowdisk.py): seed_KIND(ctx) returns
+    # (proc, peer) once the seed serves, leech_KIND(ctx, peer) starts a leech into ctx["out"].
+
+    def one_seed(self, kind, ctx):
+        p, ready = getattr(self, "start_seed_" + kind)(dict(ctx, n_seeds=1), 0)
+        try:
+            return p, ready()
+        except BaseException:
+            p.stop()
+            raise
+
+    def one_leech(self, kind, ctx, peer):
+        return getattr(self, "start_leech_" + kind)(dict(ctx, outs=[ctx["out"]], n_leeches=1), [peer], 0)
+
+    def seed_spate(self, ctx):
+        return self.one_seed("spate", ctx)
+
+    def leech_spate(self, ctx, peer):
+        return self.one_leech("spate", ctx, peer)
+
+    def seed_libtorrent(self, ctx):
+        return self.one_seed("libtorrent", ctx)
+
+    def leech_libtorrent(self, ctx, peer):
+        return self.one_leech("libtorrent", ctx, peer)
+
+    def seed_aria2(self, ctx):
+        return self.one_seed("aria2", ctx)
+
+    def leech_aria2(self, ctx, peer):
+        return self.one_leech("aria2", ctx, peer)
 
     @staticmethod
     def spate_encryption(ctx):
@@ -443,7 +476,7 @@ class Bench:
     def peer_args(peers):
         return [arg for p in peers if p for arg in ("--peer", p)]
 
-    def seed_spate(self, ctx, i):
+    def start_seed_spate(self, ctx, i):
         # The seed's resume data is kept with the cached payload, so later runs need not hash it again; the
         # leech's goes with its run. Neither touches the user's state directory. Each seed of a run has its own
         # state directory (the first one's is the one single-seed runs always used) and its own port.
@@ -456,7 +489,7 @@ class Bench:
                  + self.spate_encryption(ctx), ctx["logdir"])
         return p, lambda: "127.0.0.1:%d" % int(p.wait_for(r"^seeding .* on port (\d+)", 600).group(1))
 
-    def leech_spate(self, ctx, peers, i):
+    def start_leech_spate(self, ctx, peers, i):
         return Proc("leech-spate" + suffix(i, ctx["n_leeches"]),
                     self.java + ["download", "--no-lsd", "--no-dht", ctx["torrent"], "-o", ctx["outs"][i],
                                  "--port", "0", "--bind", "127.0.0.1", "--no-pex",
@@ -466,7 +499,7 @@ class Bench:
     # lt_peer.py sets allow_multiple_connections_per_ip: every peer here is on 127.0.0.1, and libtorrent would
     # otherwise keep one connection per address (a seed would serve only the first of several leeches).
 
-    def seed_libtorrent(self, ctx, i):
+    def start_seed_libtorrent(self, ctx, i):
         p = Proc("seed-libtorrent" + suffix(i, ctx["n_seeds"]),
                  [PY, LT_PEER, "seed", "--torrent", ctx["torrent"], "--dir", ctx["data"], "--listen", "127.0.0.1:0",
                   "--no-trackers", "--timeout", "100000"], ctx["logdir"])
@@ -477,7 +510,7 @@ class Bench:
             return "127.0.0.1:%d" % port
         return p, ready
 
-    def leech_libtorrent(self, ctx, peers, i):
+    def start_leech_libtorrent(self, ctx, peers, i):
         return Proc("leech-libtorrent" + suffix(i, ctx["n_leeches"]),
                     [PY, LT_PEER, "download", "--torrent", ctx["torrent"], "--dir", ctx["outs"][i],
                      "--listen", "127.0.0.1:0", "--no-trackers", "--timeout", str(LEECH_TIMEOUT)]
@@ -492,7 +525,7 @@ class Bench:
                 "--file-allocation=none", "--summary-interval=0", "--console-log-level=notice", "--enable-color=false",
                 "--show-console-readout=false"] + extra
 
-    def seed_aria2(self, ctx, i):
+    def start_seed_aria2(self, ctx, i):
         tracker = ctx["tracker"]
         cmd = self.aria2_cmd(ctx["data"], tracker.url, free_port(),
                              ["--check-integrity=true", "--seed-ratio=0.0", "--bt-seed-unverified=false",
@@ -501,7 +534,7 @@ class Bench:
         # Seeds are waited for in order, so once seed i is ready the tracker knows i + 1 of them.
         return p, lambda: tracker.wait_for_peers(i + 1, 600, p)
 
-    def leech_aria2(self, ctx, peers, i):
+    def start_leech_aria2(self, ctx, peers, i):
         cmd = self.aria2_cmd(ctx["outs"][i], ctx["tracker"].url, free_port(),
                              ["--seed-time=0", "--bt-stop-timeout=60", "--allow-overwrite=true",
                               "--auto-file-renaming=false", ctx["torrent"]])
@@ -549,7 +582,7 @@ class Bench:
                 and have.group(1) == have.group(2) and state is not None
                 and state.group(1).strip() in ("Seeding", "Idle", "Finished")), info
 
-    def seed_transmission(self, ctx, i):
+    def start_seed_transmission(self, ctx, i):
         p = self.transmission_daemon(ctx, "seed", "198.18.0.1", ctx["data"])
         r = p.remote("-a", ctx["tracker_torrent"], "-w", ctx["data"])
         if r.returncode != 0:
@@ -562,7 +595,7 @@ class Bench:
         ctx["tracker"].wait_for_peers(1, 120, p)
         return p, lambda: None
 
-    def leech_transmission(self, ctx, peers, i):
+    def start_leech_transmission(self, ctx, peers, i):
         p = self.transmission_daemon(ctx, "leech", "198.18.0.2", ctx["outs"][i])
         p.started = time.monotonic()
         p.cpu_before = cpu_seconds(p.pid)
@@ -674,7 +707,7 @@ def run_pair(bench, pair, payload, run_no, logroot, n_seeds=1, n_leeches=1):
                                              "--tracker", tracker.url], check=True, stdout=subprocess.DEVNULL)
         readies = []
         for i in range(n_seeds):
-            seed, ready = getattr(bench, "seed_" + seed_kind)(ctx, i)
+            seed, ready = getattr(bench, "start_seed_" + seed_kind)(ctx, i)
             cleanup.append(seed.stop)
             seeds.append(seed)
             readies.append(ready)
@@ -683,7 +716,7 @@ def run_pair(bench, pair, payload, run_no, logroot, n_seeds=1, n_leeches=1):
         t0 = time.monotonic()
         for i in range(n_leeches):
             started = time.monotonic()
-            leech = getattr(bench, "leech_" + leech_kind)(ctx, peers, i)
+            leech = getattr(bench, "start_leech_" + leech_kind)(ctx, peers, i)
             cleanup.append(leech.stop)
             if leech_kind == "transmission":
                 t0 = leech.started
