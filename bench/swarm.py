@@ -293,10 +293,17 @@ def file_sizes(total, count):
     return sizes
 
 
+def payload_dir(size, files):
+    return os.path.join(CACHE, "payload-%s-%dfiles" % (human(size), files) if files > 1 else "payload-%s" % human(size))
+
+
+def payload_cached(size, files):
+    return os.path.exists(os.path.join(payload_dir(size, files), ".complete"))
+
+
 def make_payload(size, files):
     """Random payload under bench/cache, made once; returns (data dir, name, [relative file paths])."""
-    key = "payload-%s-%dfiles" % (human(size), files) if files > 1 else "payload-%s" % human(size)
-    base = os.path.join(CACHE, key)
+    base = payload_dir(size, files)
     name = "spate-bench-%s" % human(size) + ("" if files <= 1 else "-%dfiles" % files)
     sizes = file_sizes(size, files)
     rel = [name] if files <= 1 else [os.path.join(name, "file-%03d.bin" % i) for i in range(files)]
@@ -1117,6 +1124,14 @@ def main():
         return 1
     bench = Bench(args, java_home)
     os.makedirs(os.path.join(CACHE, "tmp"), exist_ok=True)
+    # The payloads not made yet and the largest size's leech copies, all in bench/cache, with 1 GiB to spare.
+    need = sum(s for s in args.size if not payload_cached(s, args.files)) + max(args.size) * args.leeches + (1 << 30)
+    free = shutil.disk_usage(CACHE).free
+    if free < need:
+        log("%s has %.1f GiB free; the payloads to make and %d leech cop%s of %s need %.1f GiB"
+            % (CACHE, free / (1 << 30), args.leeches, "ies" if args.leeches > 1 else "y", human(max(args.size)),
+               need / (1 << 30)))
+        return 1
     payloads = []
     for size in args.size:
         data, name, rel = make_payload(size, args.files)
