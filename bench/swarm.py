@@ -1,13 +1,34 @@
 #!/usr/bin/python3
-"""Swarm benchmark: one seed, one leech, one payload, for Spate and the reference clients.
+"""Swarm benchmark: seeds, leeches and payloads on 127.0.0.1, for Spate and the reference clients.
 
-Run through bench/swarm (it finds the JDK and builds the CLI jar). For each selected pair and each run
-(pairs alternate within a run), it starts a seed, waits until it serves, then starts the leech and times it
+Run through bench/swarm (it finds the JDK and builds the CLI jar). For each size, each run and each selected
+pair (pairs alternate within a run), it starts a seed, waits until it serves, then starts the leech and times it
 from its start to its exit (or, for Transmission, to the moment it reports the torrent complete). Every output
 byte is compared with the source (cmp). The table gives MB/s (10^6 bytes per second) median/min/max over the
 runs, the leech's CPU seconds (user+system, from wait4 for a leech that exits, /proc/PID/stat otherwise), the
 seed's CPU seconds while the leech ran (/proc/PID/stat of the seed's process tree, before and after), and the
-peak RSS of each (VmHWM, sampled from /proc/PID/status; ru_maxrss for a leech that exits).
+peak RSS of each (VmHWM of the process tree, sampled from /proc/PID/status; ru_maxrss for a leech that exits).
+
+--size 64M,1G,4G runs every pair at every size: one table per size, then one row per pair across sizes: its
+median MB/s over libtorrent -> libtorrent's at each size, and the line through the leech's median CPU seconds
+at the two largest sizes: CPU seconds per GB (the slope) and at 0 bytes (the start-up cost).
+
+Many peers (one of the two, with the pair's seed and leech kinds):
+  --seeds N    one leech downloads from N seeds, each with the whole payload, its own port and (Spate) its
+               own state directory under bench/cache/; the leech is given every seed (--peer, repeated).
+  --leeches N  one seed serves N leeches started together, each into its own directory, each verified; MB/s
+               is the aggregate (N x size over the first start to the last end), beside the slowest leech's
+               seconds; leech CPU is the median leech's, peak RSS the largest leech's.
+Spate and lt_peer.py are given their peers with --peer; aria2 finds them through the tracker (so its leeches
+also trade among themselves). lt_peer.py allows several connections from one address
+(allow_multiple_connections_per_ip), which libtorrent otherwise refuses, and every peer here is on 127.0.0.1.
+Transmission runs one seed and one leech only.
+
+--compare FILE checks this run against an earlier results JSON (bench/results/*.json, or bench/baseline.json):
+for every pair, size, seeds and leeches both have, the ratio of the pair's median MB/s to libtorrent's in the
+same run (not the absolute rate, which moves with the machine); a ratio more than --tolerance (default 10%)
+below the baseline's is printed as FELL BACK and the exit status is 3 (also when nothing could be
+compared; 1 when a run failed).
 
 Pairs (seed -> leech):
   spate                  Spate -> Spate, plaintext (--encryption tolerate on both sides)
@@ -112,8 +133,9 @@ def children_map():
     return kids
 
 
-def tree(pid):
-    kids = children_map()
+def tree(pid, kids=None):
+    """pid and its descendants; kids: a children_map() to reuse when looking at several trees at once."""
+    kids = children_map() if kids is None else kids
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -137,9 +159,9 @@ def cpu_seconds(pid):
     return total / CLK_TCK
 
 
-def vmhwm_kib(pid):
+def vmhwm_kib(pid, kids=None):
     total = 0
-    for p in tree(pid):
+    for p in tree(pid, kids):
         try:
             with open("/proc/%d/status" % p) as f:
                 for line in f:
@@ -186,9 +208,9 @@ class Proc:
         raise BenchError("%s did not print /%s/ in %ss; log %s:\n%s"
                          % (self.name, pattern, timeout, self.log_path, tail(self.output())))
 
-    def sample(self):
+    def sample(self, kids=None):
         if self.code is None:
-            self.peak_kib = max(self.peak_kib, vmhwm_kib(self.pid))
+            self.peak_kib = max(self.peak_kib, vmhwm_kib(self.pid, kids))
 
     def wait_in_background(self):
         """Reaps the process from a thread blocked in wait4, so its end is timed to the moment it exits."""
@@ -271,10 +293,17 @@ def file_sizes(total, count):
     return sizes
 
 
+def payload_dir(size, files):
+    return os.path.join(CACHE, "payload-%s-%dfiles" % (human(size), files) if files > 1 else "payload-%s" % human(size))
+
+
+def payload_cached(size, files):
+    return os.path.exists(os.path.join(payload_dir(size, files), ".complete"))
+
+
 def make_payload(size, files):
     """Random payload under bench/cache, made once; returns (data dir, name, [relative file paths])."""
-    key = "payload-%s-%dfiles" % (human(size), files) if files > 1 else "payload-%s" % human(size)
-    base = os.path.join(CACHE, key)
+    base = payload_dir(size, files)
     name = "spate-bench-%s" % human(size) + ("" if files <= 1 else "-%dfiles" % files)
     sizes = file_sizes(size, files)
     rel = [name] if files <= 1 else [os.path.join(name, "file-%03d.bin" % i) for i in range(files)]
@@ -406,7 +435,43 @@ class Bench:
         # The launcher users run, with its JVM defaults (SPATE_JAVA_OPTS goes through it, after them).
         self.java = [os.path.join(ROOT, "spate")]
 
-    # Each seed_* starts a seed and returns (proc, how a leech reaches it); each leech_* returns the leech proc.
+    # Each start_seed_* starts seed number i (from 0) and returns (proc, ready): ready() waits until that seed
+    # serves and returns how a leech reaches it ("127.0.0.1:PORT", or None when leeches find it through the
+    # tracker). All the seeds of a run are started before any is waited for, so they check their data at the same
+    # time. Each start_leech_* starts leech number i into ctx["outs"][i], given every seed's address, and returns
+    # its proc.
+
+    # The one seed, one leech interface other benchmarks call (bench/slowdisk.py): seed_KIND(ctx) returns
+    # (proc, peer) once the seed serves, leech_KIND(ctx, peer) starts a leech into ctx["out"].
+
+    def one_seed(self, kind, ctx):
+        p, ready = getattr(self, "start_seed_" + kind)(dict(ctx, n_seeds=1), 0)
+        try:
+            return p, ready()
+        except BaseException:
+            p.stop()
+            raise
+
+    def one_leech(self, kind, ctx, peer):
+        return getattr(self, "start_leech_" + kind)(dict(ctx, outs=[ctx["out"]], n_leeches=1), [peer], 0)
+
+    def seed_spate(self, ctx):
+        return self.one_seed("spate", ctx)
+
+    def leech_spate(self, ctx, peer):
+        return self.one_leech("spate", ctx, peer)
+
+    def seed_libtorrent(self, ctx):
+        return self.one_seed("libtorrent", ctx)
+
+    def leech_libtorrent(self, ctx, peer):
+        return self.one_leech("libtorrent", ctx, peer)
+
+    def seed_aria2(self, ctx):
+        return self.one_seed("aria2", ctx)
+
+    def leech_aria2(self, ctx, peer):
+        return self.one_leech("aria2", ctx, peer)
 
     @staticmethod
     def spate_encryption(ctx):
@@ -414,35 +479,49 @@ class Bench:
         policy = ctx.get("spate_encryption")
         return ["--encryption", policy] if policy else []
 
-    def seed_spate(self, ctx):
+    @staticmethod
+    def peer_args(peers):
+        return [arg for p in peers if p for arg in ("--peer", p)]
+
+    def start_seed_spate(self, ctx, i):
         # The seed's resume data is kept with the cached payload, so later runs need not hash it again; the
-        # leech's goes with its run. Neither touches the user's state directory.
+        # leech's goes with its run. Neither touches the user's state directory. Each seed of a run has its own
+        # state directory (the first one's is the one single-seed runs always used) and its own port.
         # --no-lsd --no-dht: the bench multicasts nothing, contacts no public DHT router, and the
-        # leech's one peer is the one it is given.
-        p = Proc("seed-spate", self.java + ["seed", "--no-lsd", "--no-dht", ctx["torrent"], "-d", ctx["data"], "--port", "0", "--bind",
-                                             "127.0.0.1", "--no-pex", "--state", os.path.join(CACHE, "state")]
+        # leech's peers are the ones it is given.
+        state = os.path.join(CACHE, "state" if i == 0 else "state-seed%d" % (i + 1))
+        p = Proc("seed-spate" + suffix(i, ctx["n_seeds"]),
+                 self.java + ["seed", "--no-lsd", "--no-dht", ctx["torrent"], "-d", ctx["data"], "--port", "0",
+                              "--bind", "127.0.0.1", "--no-pex", "--state", state]
                  + self.spate_encryption(ctx), ctx["logdir"])
-        port = int(p.wait_for(r"^seeding .* on port (\d+)", 600).group(1))
-        return p, "127.0.0.1:%d" % port
+        return p, lambda: "127.0.0.1:%d" % int(p.wait_for(r"^seeding .* on port (\d+)", 600).group(1))
 
-    def leech_spate(self, ctx, peer):
-        return Proc("leech-spate", self.java + ["download", "--no-lsd", "--no-dht", ctx["torrent"], "-o", ctx["out"], "--peer", peer,
-                                                 "--port", "0", "--bind", "127.0.0.1", "--no-pex",
-                                                 "--state", os.path.join(ctx["work"], "state")]
-                    + self.spate_encryption(ctx), ctx["logdir"])
+    def start_leech_spate(self, ctx, peers, i):
+        return Proc("leech-spate" + suffix(i, ctx["n_leeches"]),
+                    self.java + ["download", "--no-lsd", "--no-dht", ctx["torrent"], "-o", ctx["outs"][i],
+                                 "--port", "0", "--bind", "127.0.0.1", "--no-pex",
+                                 "--state", os.path.join(ctx["work"], "state-%d" % i)]
+                    + self.peer_args(peers) + self.spate_encryption(ctx), ctx["logdir"])
 
-    def seed_libtorrent(self, ctx):
-        p = Proc("seed-libtorrent", [PY, LT_PEER, "seed", "--torrent", ctx["torrent"], "--dir", ctx["data"],
-                                     "--listen", "127.0.0.1:0", "--no-trackers", "--timeout", "100000"],
-                 ctx["logdir"])
-        port = int(p.wait_for(r"^LISTENING (\d+)", 120).group(1))
-        p.wait_for(r"^SEEDING", 600)
-        return p, "127.0.0.1:%d" % port
+    # lt_peer.py sets allow_multiple_connections_per_ip: every peer here is on 127.0.0.1, and libtorrent would
+    # otherwise keep one connection per address (a seed would serve only the first of several leeches).
 
-    def leech_libtorrent(self, ctx, peer):
-        return Proc("leech-libtorrent", [PY, LT_PEER, "download", "--torrent", ctx["torrent"], "--dir", ctx["out"],
-                                         "--listen", "127.0.0.1:0", "--peer", peer, "--no-trackers",
-                                         "--timeout", str(LEECH_TIMEOUT)], ctx["logdir"])
+    def start_seed_libtorrent(self, ctx, i):
+        p = Proc("seed-libtorrent" + suffix(i, ctx["n_seeds"]),
+                 [PY, LT_PEER, "seed", "--torrent", ctx["torrent"], "--dir", ctx["data"], "--listen", "127.0.0.1:0",
+                  "--no-trackers", "--timeout", "100000"], ctx["logdir"])
+
+        def ready():
+            port = int(p.wait_for(r"^LISTENING (\d+)", 120).group(1))
+            p.wait_for(r"^SEEDING", 600)
+            return "127.0.0.1:%d" % port
+        return p, ready
+
+    def start_leech_libtorrent(self, ctx, peers, i):
+        return Proc("leech-libtorrent" + suffix(i, ctx["n_leeches"]),
+                    [PY, LT_PEER, "download", "--torrent", ctx["torrent"], "--dir", ctx["outs"][i],
+                     "--listen", "127.0.0.1:0", "--no-trackers", "--timeout", str(LEECH_TIMEOUT)]
+                    + self.peer_args(peers), ctx["logdir"])
 
     @staticmethod
     def aria2_cmd(dir_, tracker, port, extra):
@@ -453,20 +532,20 @@ class Bench:
                 "--file-allocation=none", "--summary-interval=0", "--console-log-level=notice", "--enable-color=false",
                 "--show-console-readout=false"] + extra
 
-    def seed_aria2(self, ctx):
+    def start_seed_aria2(self, ctx, i):
         tracker = ctx["tracker"]
         cmd = self.aria2_cmd(ctx["data"], tracker.url, free_port(),
                              ["--check-integrity=true", "--seed-ratio=0.0", "--bt-seed-unverified=false",
                               ctx["torrent"]])
-        p = Proc("seed-aria2", cmd, ctx["logdir"])
-        tracker.wait_for_peers(1, 600, p)
-        return p, None
+        p = Proc("seed-aria2" + suffix(i, ctx["n_seeds"]), cmd, ctx["logdir"])
+        # Seeds are waited for in order, so once seed i is ready the tracker knows i + 1 of them.
+        return p, lambda: tracker.wait_for_peers(i + 1, 600, p)
 
-    def leech_aria2(self, ctx, peer):
-        cmd = self.aria2_cmd(ctx["out"], ctx["tracker"].url, free_port(),
+    def start_leech_aria2(self, ctx, peers, i):
+        cmd = self.aria2_cmd(ctx["outs"][i], ctx["tracker"].url, free_port(),
                              ["--seed-time=0", "--bt-stop-timeout=60", "--allow-overwrite=true",
                               "--auto-file-renaming=false", ctx["torrent"]])
-        return Proc("leech-aria2", cmd, ctx["logdir"])
+        return Proc("leech-aria2" + suffix(i, ctx["n_leeches"]), cmd, ctx["logdir"])
 
     # Transmission: two daemons in one namespace, 198.18.0.1 (seed) and 198.18.0.2 (leech), tracker on .3.
 
@@ -510,7 +589,7 @@ class Bench:
                 and have.group(1) == have.group(2) and state is not None
                 and state.group(1).strip() in ("Seeding", "Idle", "Finished")), info
 
-    def seed_transmission(self, ctx):
+    def start_seed_transmission(self, ctx, i):
         p = self.transmission_daemon(ctx, "seed", "198.18.0.1", ctx["data"])
         r = p.remote("-a", ctx["tracker_torrent"], "-w", ctx["data"])
         if r.returncode != 0:
@@ -521,13 +600,13 @@ class Bench:
                 raise BenchError("transmission seed never verified its data:\n" + self.transmission_state(p)[1])
             time.sleep(0.2)
         ctx["tracker"].wait_for_peers(1, 120, p)
-        return p, None
+        return p, lambda: None
 
-    def leech_transmission(self, ctx, peer):
-        p = self.transmission_daemon(ctx, "leech", "198.18.0.2", ctx["out"])
+    def start_leech_transmission(self, ctx, peers, i):
+        p = self.transmission_daemon(ctx, "leech", "198.18.0.2", ctx["outs"][i])
         p.started = time.monotonic()
         p.cpu_before = cpu_seconds(p.pid)
-        r = p.remote("-a", ctx["tracker_torrent"], "-w", ctx["out"])
+        r = p.remote("-a", ctx["tracker_torrent"], "-w", ctx["outs"][i])
         if r.returncode != 0:
             raise BenchError("transmission-remote -a failed: " + r.stdout + r.stderr)
         return p
@@ -557,19 +636,68 @@ PAIR_LABELS = {
 }
 
 
-def run_pair(bench, pair, payload, run_no, logroot):
+def suffix(i, n):
+    """A peer's name suffix when a run has several of its role: -1, -2, ... (nothing for a lone peer)."""
+    return "-%d" % (i + 1) if n > 1 else ""
+
+
+def scenario(seeds, leeches):
+    return "%d seed%s -> %d leech%s" % (seeds, "s" * (seeds > 1), leeches, "es" * (leeches > 1))
+
+
+def check_disk(size, leeches, where):
+    """Refuses a run whose leeches' copies (all on disk at once) would not fit, leaving 1 GiB spare."""
+    need = size * leeches + (1 << 30)
+    free = shutil.disk_usage(where).free
+    if free < need:
+        raise BenchError("%s needs %.1f GiB free for %d leech cop%s of %s, has %.1f GiB"
+                         % (where, need / (1 << 30), leeches, "ies" if leeches > 1 else "y", human(size),
+                            free / (1 << 30)))
+
+
+def seed_uploaded(kind, log_text):
+    """The payload bytes a stopped seed says it sent, or None: Spate's last 'uploaded N MiB' (as printed, to 3
+    digits), lt_peer.py's last PROGRESS up= (printed every second, so up to a second old); others print none."""
+    if kind == "spate":
+        m = re.findall(r"uploaded ([0-9.]+) (B|KiB|MiB|GiB|TiB)\b", log_text)
+        if m:
+            n, unit = m[-1]
+            return int(float(n) * {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[unit])
+    elif kind == "libtorrent":
+        m = re.findall(r"^PROGRESS .* up=(\d+)", log_text, re.M)
+        if m:
+            return int(m[-1])
+    return None
+
+
+def spate_wasted(log_text):
+    """The bytes a Spate leech says it received but did not need (duplicates, endgame), from its last line."""
+    m = re.findall(r"([0-9.]+) (B|KiB|MiB|GiB|TiB) wasted", log_text)
+    if not m:
+        return None
+    n, unit = m[-1]
+    return int(float(n) * {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[unit])
+
+
+def run_pair(bench, pair, payload, run_no, logroot, n_seeds=1, n_leeches=1):
     seed_kind, leech_kind = PAIR_CLIENTS[pair]
-    logdir = os.path.join(logroot, "%s-run%d" % (pair, run_no))
+    size = payload["size"]
+    logdir = os.path.join(logroot, "%s-%s-run%d" % (pair, human(size), run_no))
     os.makedirs(logdir)
+    check_disk(size, n_leeches, os.path.join(CACHE, "tmp"))
     work = tempfile.mkdtemp(prefix="spate-bench-", dir=os.path.join(CACHE, "tmp"))
     os.chmod(work, 0o755)
-    out = os.path.join(work, "out")
-    os.makedirs(out)
-    ctx = dict(payload, logdir=logdir, work=work, out=out, netns=None, spate_encryption=SPATE_ENCRYPTION.get(pair))
+    outs = [os.path.join(work, "out" if n_leeches == 1 else "out-%d" % (i + 1)) for i in range(n_leeches)]
+    for out in outs:
+        os.makedirs(out)
+    ctx = dict(payload, logdir=logdir, work=work, outs=outs, netns=None, spate_encryption=SPATE_ENCRYPTION.get(pair),
+               n_seeds=n_seeds, n_leeches=n_leeches)
     cleanup = []
-    seed = leech = None
+    seeds, leeches = [], []
     try:
         if pair == "transmission":
+            if n_seeds != 1 or n_leeches != 1:
+                raise BenchError("transmission runs one seed and one leech only")
             ns = Namespace(3)
             cleanup.append(ns.close)
             ctx["netns"] = ns.name
@@ -584,20 +712,38 @@ def run_pair(bench, pair, payload, run_no, logroot):
                 subprocess.run(bench.java + ["create", os.path.join(payload["data"], payload["name"]), "-o",
                                              ctx["tracker_torrent"], "--piece-size", human(bench.args.piece_size),
                                              "--tracker", tracker.url], check=True, stdout=subprocess.DEVNULL)
-        seed, peer = getattr(bench, "seed_" + seed_kind)(ctx)
-        cleanup.append(seed.stop)
-        seed_cpu0 = cpu_seconds(seed.pid)
+        readies = []
+        for i in range(n_seeds):
+            seed, ready = getattr(bench, "start_seed_" + seed_kind)(ctx, i)
+            cleanup.append(seed.stop)
+            seeds.append(seed)
+            readies.append(ready)
+        peers = [ready() for ready in readies]
+        seed_cpu0 = [cpu_seconds(s.pid) for s in seeds]
         t0 = time.monotonic()
-        leech = getattr(bench, "leech_" + leech_kind)(ctx, peer)
-        cleanup.append(leech.stop)
-        if leech_kind == "transmission":
-            t0 = leech.started
-        else:
-            leech.wait_in_background()
-        deadline = t0 + LEECH_TIMEOUT
-        last_note = 0.0
-        while True:
+        for i in range(n_leeches):
+            started = time.monotonic()
+            leech = getattr(bench, "start_leech_" + leech_kind)(ctx, peers, i)
+            cleanup.append(leech.stop)
             if leech_kind == "transmission":
+                t0 = leech.started
+            else:
+                leech.started = started
+                leech.wait_in_background()
+            leeches.append(leech)
+        deadline = t0 + LEECH_TIMEOUT
+        last_note = last_sample = 0.0
+        while True:
+            now = time.monotonic()
+            if now - last_sample >= 0.5:
+                # VmHWM of each leech's process tree (a high-water mark, so sampling now and then is enough for
+                # a process still running; wait4's ru_maxrss covers one that exits between samples).
+                last_sample = now
+                kids = children_map()
+                for p in leeches:
+                    p.sample(kids)
+            if leech_kind == "transmission":
+                leech = leeches[0]
                 leech.sample()
                 done, info = bench.transmission_state(leech)
                 if time.monotonic() - last_note >= 1:
@@ -605,45 +751,78 @@ def run_pair(bench, pair, payload, run_no, logroot):
                     with open(os.path.join(logdir, "leech-transmission-progress.log"), "a") as f:
                         f.write("%.1f s\n%s\n" % (last_note - t0, info))
                 if done:
-                    t1 = time.monotonic()
-                    leech_cpu = cpu_seconds(leech.pid) - leech.cpu_before
+                    leech.ended = time.monotonic()
+                    leech.cpu = cpu_seconds(leech.pid) - leech.cpu_before
                     leech.sample()
                     break
                 if leech.poll() is not None:
                     raise BenchError("transmission leech exited %s:\n%s" % (leech.code, tail(leech.output())))
             else:
-                if leech.poll() is not None:
-                    t1 = leech.ended
-                    if leech.code != 0:
-                        raise BenchError("%s leech exited %d; log %s:\n%s"
-                                         % (leech_kind, leech.code, leech.log_path, tail(leech.output())))
-                    leech_cpu = leech.rusage.ru_utime + leech.rusage.ru_stime
+                for leech in leeches:
+                    if leech.poll() is not None and leech.code != 0:
+                        raise BenchError("%s exited %d; log %s:\n%s"
+                                         % (leech.name, leech.code, leech.log_path, tail(leech.output())))
+                if all(leech.poll() is not None for leech in leeches):
+                    for leech in leeches:
+                        leech.cpu = leech.rusage.ru_utime + leech.rusage.ru_stime
                     break
-            if seed.poll() is not None:
-                raise BenchError("%s seed exited %s; log %s:\n%s"
-                                 % (seed_kind, seed.code, seed.log_path, tail(seed.output())))
+            for seed in seeds:
+                if seed.poll() is not None:
+                    raise BenchError("%s exited %s; log %s:\n%s"
+                                     % (seed.name, seed.code, seed.log_path, tail(seed.output())))
             if time.monotonic() > deadline:
                 raise BenchError("%s leech did not finish in %ds" % (leech_kind, LEECH_TIMEOUT))
             time.sleep(0.1 if leech_kind == "transmission" else 0.05)
-        seed.sample()
-        seed_cpu = cpu_seconds(seed.pid) - seed_cpu0
-        seed_peak = seed.peak_kib
-        seconds = t1 - t0
+        kids = children_map()
+        for seed in seeds:
+            seed.sample(kids)
+        seed_cpu = sum(cpu_seconds(s.pid) - c0 for s, c0 in zip(seeds, seed_cpu0))
+        seed_peak = max(s.peak_kib for s in seeds)
+        if n_seeds > 1:
+            # Stopped now (not in the clean-up) so a Spate seed prints its total, to show what each seed gave.
+            for seed in seeds:
+                seed.stop()
+            uploaded = [seed_uploaded(seed_kind, s.output()) for s in seeds]
+        t1 = max(leech.ended for leech in leeches)
         if leech_kind == "transmission":
-            leech.stop()
-        verify(payload["data"], out, payload["rel"])
-        size = payload["size"]
+            leeches[0].stop()
+        for out in outs:
+            verify(payload["data"], out, payload["rel"])
+        wall = t1 - t0
+        each = [{"seconds": round(p.ended - p.started, 3), "cpu_s": round(p.cpu, 2),
+                 "peak_rss_mib": round(p.peak_kib / 1024, 1)} for p in leeches]
         result = {
             "pair": pair, "run": run_no, "seed": seed_kind, "leech": leech_kind, "bytes": size,
+            "seeds": n_seeds, "leeches": n_leeches,
             "spate_encryption": ctx["spate_encryption"] or "default",
-            "seconds": round(seconds, 3), "mb_per_s": round(size / seconds / 1e6, 2),
-            "leech_cpu_s": round(leech_cpu, 2), "seed_cpu_s": round(seed_cpu, 2),
-            "leech_peak_rss_mib": round(leech.peak_kib / 1024, 1), "seed_peak_rss_mib": round(seed_peak / 1024, 1),
+            # seconds: from the first leech's start to the last one's end; mb_per_s: every leech's bytes over
+            # that (the aggregate); with one leech, its time and its rate as before.
+            "seconds": round(wall, 3), "mb_per_s": round(size * n_leeches / wall / 1e6, 2),
+            # The median leech's CPU (the only one's with one leech), and the seeds' together.
+            "leech_cpu_s": round(statistics.median(p.cpu for p in leeches), 2), "seed_cpu_s": round(seed_cpu, 2),
+            "leech_peak_rss_mib": max(e["peak_rss_mib"] for e in each), "seed_peak_rss_mib": round(seed_peak / 1024, 1),
             "verified": True,
         }
-        log("%-22s run %d: %7.1f MB/s  %6.2f s  leech cpu %.2f s  seed cpu %.2f s  rss leech %.0f MiB seed %.0f MiB"
-            % (pair, run_no, result["mb_per_s"], seconds, leech_cpu, seed_cpu, result["leech_peak_rss_mib"],
-               result["seed_peak_rss_mib"]))
+        if leech_kind == "spate":
+            wasted = [spate_wasted(p.output()) for p in leeches]
+            if all(w is not None for w in wasted):
+                result["leech_wasted_mib"] = round(statistics.median(wasted) / (1 << 20), 1)
+        if n_seeds > 1:
+            result["each_seed_uploaded_mib"] = [None if u is None else round(u / (1 << 20), 1) for u in uploaded]
+        if n_leeches > 1:
+            result["slowest_leech_seconds"] = max(e["seconds"] for e in each)
+            result["leech_cpu_total_s"] = round(sum(p.cpu for p in leeches), 2)
+            result["each_leech"] = each
+        log("%-22s %-5s run %d: %7.1f MB/s  %6.2f s%s  leech cpu %.2f s  seed cpu %.2f s  rss leech %.0f MiB seed "
+            "%.0f MiB" % (pair, human(size) if (n_seeds, n_leeches) == (1, 1) else human(size) + ", "
+                          + scenario(n_seeds, n_leeches), run_no, result["mb_per_s"], wall,
+                          " (slowest leech %.2f s)" % result["slowest_leech_seconds"] if n_leeches > 1 else "",
+                          result["leech_cpu_s"], seed_cpu, result["leech_peak_rss_mib"], result["seed_peak_rss_mib"]))
+        if n_seeds > 1 and all(u is not None for u in uploaded):
+            log("%s: each seed sent %s MiB" % (pair, ", ".join("%.0f" % (u / (1 << 20)) for u in uploaded)))
+        if "leech_wasted_mib" in result:
+            log("%s: the Spate leech%s received %.1f MiB it did not need" % (pair, " (median)" * (n_leeches > 1),
+                                                                            result["leech_wasted_mib"]))
         return result
     finally:
         for c in reversed(cleanup):
@@ -654,7 +833,97 @@ def run_pair(bench, pair, payload, run_no, logroot):
         shutil.rmtree(work, ignore_errors=True)
 
 
-# ---- set-up, table ------------------------------------------------------------------------------------------
+# ---- summaries and the comparison with a baseline (pure functions of result lists: see test_swarm.py) ---------
+
+def result_key(r):
+    """(pair, bytes, seeds, leeches): what a result is compared by. Results of older runs had one of each."""
+    return r["pair"], r["bytes"], r.get("seeds", 1), r.get("leeches", 1)
+
+
+def medians(results):
+    """Per result_key: runs, median MB/s, median leech CPU seconds, largest leech peak RSS."""
+    groups = {}
+    for r in results:
+        groups.setdefault(result_key(r), []).append(r)
+    return {k: {"runs": len(rs), "mb_per_s": statistics.median(r["mb_per_s"] for r in rs),
+                "leech_cpu_s": statistics.median(r["leech_cpu_s"] for r in rs),
+                "leech_peak_rss_mib": max(r["leech_peak_rss_mib"] for r in rs)} for k, rs in groups.items()}
+
+
+def ratios(results):
+    """Per result_key: the pair's median MB/s over libtorrent -> libtorrent's at the same size, seeds and leeches
+    (in the same results, so the same run of the benchmark); keys without a libtorrent result are left out."""
+    med = medians(results)
+    out = {}
+    for (pair, size, seeds, leeches), m in med.items():
+        lt = med.get(("libtorrent", size, seeds, leeches))
+        if lt and lt["mb_per_s"] > 0:
+            out[(pair, size, seeds, leeches)] = m["mb_per_s"] / lt["mb_per_s"]
+    return out
+
+
+def cpu_line(points):
+    """From (bytes, CPU seconds) points, the line through the two largest sizes: (CPU seconds per GB, CPU seconds
+    at 0 bytes), GB = 10^9 bytes; None with fewer than two sizes."""
+    by_size = dict(points)
+    if len(by_size) < 2:
+        return None
+    (b1, c1), (b2, c2) = sorted(by_size.items())[-2:]
+    slope = (c2 - c1) / ((b2 - b1) / 1e9)
+    return slope, c1 - slope * b1 / 1e9
+
+
+def summary(results):
+    """Per pair and scenario, across sizes: each size's median MB/s, ratio to libtorrent, leech CPU and RSS, and
+    the leech CPU line (cpu_line of the per-size medians)."""
+    med, rat = medians(results), ratios(results)
+    rows = {}
+    for (pair, size, seeds, leeches), m in sorted(med.items(), key=lambda kv: (kv[0][2], kv[0][3], kv[0][1])):
+        row = rows.setdefault((pair, seeds, leeches), {"pair": pair, "seeds": seeds, "leeches": leeches, "sizes": []})
+        row["sizes"].append(dict(m, bytes=size, ratio=rat.get((pair, size, seeds, leeches))))
+    for row in rows.values():
+        line = cpu_line([(s["bytes"], s["leech_cpu_s"]) for s in row["sizes"]])
+        row["leech_cpu_s_per_gb"], row["leech_startup_cpu_s"] = line if line else (None, None)
+    return list(rows.values())
+
+
+def compare(results, baselines, tolerance):
+    """Each pair's ratio to libtorrent now against the baseline's, per size, seeds and leeches (libtorrent itself
+    is the yardstick, not compared). baselines: one result list per baseline file, each file's ratios taken within
+    it, a later file's winning where two have the same key. A row fell back when now < baseline * (1 - tolerance);
+    baseline is None for a key no baseline has a ratio for (never a fall)."""
+    now, base = ratios(results), {}
+    for b in baselines:
+        base.update(ratios(b))
+    rows = []
+    order = lambda k: (k[2], k[3], k[1], ALL_PAIRS.index(k[0]) if k[0] in ALL_PAIRS else len(ALL_PAIRS), k[0])
+    for key in sorted(now, key=order):
+        if key[0] == "libtorrent":
+            continue
+        b = base.get(key)
+        rows.append({"pair": key[0], "bytes": key[1], "seeds": key[2], "leeches": key[3], "baseline": b,
+                     "now": now[key], "change": None if b is None else now[key] / b - 1,
+                     "fell": b is not None and now[key] < b * (1 - tolerance)})
+    return rows
+
+
+def parse_tolerance(text):
+    """10, 10% or 0.1 (a fraction when below 1)."""
+    v = float(text.strip().rstrip("%"))
+    if v < 0:
+        raise argparse.ArgumentTypeError("tolerance must be positive: " + text)
+    return v / 100 if text.strip().endswith("%") or v >= 1 else v
+
+
+def parse_sizes(text):
+    sizes = [parse_size(t) for t in text.split(",") if t.strip()]
+    if not sizes:
+        raise argparse.ArgumentTypeError("one size or more, comma-separated: " + text)
+    return list(dict.fromkeys(sizes))
+
+
+# ---- set-up, tables -----------------------------------------------------------------------------------------
+
 
 def missing_packages(pair):
     missing = []
@@ -694,12 +963,18 @@ def machine():
                 break
     with open("/proc/meminfo") as f:
         mem_kib = int(f.readline().split()[1])
+    # The load average when the results are written: other work on the machine makes the rates noisy.
     return {"nproc": os.cpu_count(), "cpu": model, "ram_gib": round(mem_kib / (1 << 20), 1),
-            "kernel": platform.release()}
+            "kernel": platform.release(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
 def versions(java_home):
     v = {}
+    # The Spate measured: the checkout's commit, "+changes" when its tracked files differ from it.
+    git = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True)
+    if git.returncode == 0:
+        dirty = subprocess.run(["git", "-C", ROOT, "diff", "--quiet", "HEAD"]).returncode != 0
+        v["spate"] = git.stdout.strip() + ("+changes" if dirty else "")
     r = subprocess.run([os.path.join(java_home, "bin", "java"), "-version"], capture_output=True, text=True)
     v["java"] = r.stderr.splitlines()[0] if r.stderr else "?"
     try:
@@ -714,45 +989,133 @@ def versions(java_home):
     return v
 
 
-def table(results, pairs):
-    rows = []
-    header = ["pair (seed -> leech)", "runs", "MB/s median", "min", "max", "leech CPU s", "seed CPU s",
-              "leech peak RSS MiB", "seed peak RSS MiB"]
-    for pair in pairs:
-        rs = [r for r in results if r["pair"] == pair]
-        if not rs:
-            continue
-        seed, leech = PAIR_CLIENTS[pair]
-        med = lambda key: statistics.median(r[key] for r in rs)
-        label = PAIR_LABELS.get(pair, "%s -> %s" % (seed, leech) if seed != leech or pair != seed else None)
-        rows.append(["%s (%s)" % (pair, label) if label else pair,
-                     str(len(rs)), "%.1f" % med("mb_per_s"), "%.1f" % min(r["mb_per_s"] for r in rs),
-                     "%.1f" % max(r["mb_per_s"] for r in rs), "%.2f" % med("leech_cpu_s"),
-                     "%.2f" % med("seed_cpu_s"), "%.0f" % max(r["leech_peak_rss_mib"] for r in rs),
-                     "%.0f" % max(r["seed_peak_rss_mib"] for r in rs)])
+def pair_label(pair):
+    seed, leech = PAIR_CLIENTS[pair]
+    label = PAIR_LABELS.get(pair, "%s -> %s" % (seed, leech) if seed != leech or pair != seed else None)
+    return "%s (%s)" % (pair, label) if label else pair
+
+
+def markdown(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
 
 
+def table(results, pairs, seeds=1, leeches=1):
+    """One size's table. With several leeches MB/s is the aggregate and the leech CPU each one's median; with
+    several seeds the seed CPU is theirs together."""
+    rows = []
+    header = ["pair (seed -> leech)", "runs", "MB/s median", "min", "max", "leech CPU s", "seed CPU s",
+              "leech peak RSS MiB", "seed peak RSS MiB"]
+    if leeches > 1:
+        header[2] = "aggregate MB/s median"
+        header[5] = "leech CPU s (each)"
+        header.insert(5, "slowest leech s")
+    if seeds > 1:
+        header[header.index("seed CPU s")] = "seed CPU s (all %d)" % seeds
+        header[-1] = "seed peak RSS MiB (largest)"
+    for pair in pairs:
+        rs = [r for r in results if r["pair"] == pair]
+        if not rs:
+            continue
+        med = lambda key: statistics.median(r[key] for r in rs)
+        row = [pair_label(pair), str(len(rs)), "%.1f" % med("mb_per_s"), "%.1f" % min(r["mb_per_s"] for r in rs),
+               "%.1f" % max(r["mb_per_s"] for r in rs), "%.2f" % med("leech_cpu_s"),
+               "%.2f" % med("seed_cpu_s"), "%.0f" % max(r["leech_peak_rss_mib"] for r in rs),
+               "%.0f" % max(r["seed_peak_rss_mib"] for r in rs)]
+        if leeches > 1:
+            row.insert(5, "%.2f" % med("slowest_leech_seconds"))
+        rows.append(row)
+    return markdown(header, rows)
+
+
+def summary_table(rows, sizes):
+    """Across sizes: ratio to libtorrent at each size, the leech CPU line, the largest leech peak RSS."""
+    sizes = sorted(sizes)
+    header = ["pair (seed -> leech)"] + ["ratio to libtorrent at %s" % human(s) if i == 0 else "at %s" % human(s)
+                                         for i, s in enumerate(sizes)]
+    header += ["leech CPU s per GB", "leech start-up CPU s", "leech peak RSS MiB"]
+    out = []
+    for row in rows:
+        by_size = {s["bytes"]: s for s in row["sizes"]}
+        cells = [pair_label(row["pair"])]
+        for s in sizes:
+            r = by_size.get(s, {}).get("ratio")
+            cells.append("-" if r is None else "%.2f" % r)
+        slope, start = row["leech_cpu_s_per_gb"], row["leech_startup_cpu_s"]
+        cells += ["-" if slope is None else "%.2f" % slope, "-" if start is None else "%.2f" % start,
+                  "%.0f" % max(s["leech_peak_rss_mib"] for s in row["sizes"])]
+        out.append(cells)
+    return markdown(header, out)
+
+
+def compare_table(rows, tolerance):
+    out = []
+    for r in rows:
+        out.append([pair_label(r["pair"]), human(r["bytes"]), scenario(r["seeds"], r["leeches"]),
+                    "-" if r["baseline"] is None else "%.2f" % r["baseline"], "%.2f" % r["now"],
+                    "-" if r["change"] is None else "%+.0f%%" % (100 * r["change"]),
+                    "FELL BACK" if r["fell"] else ("not in baseline" if r["baseline"] is None else "ok")])
+    return markdown(["pair (seed -> leech)", "size", "peers", "baseline ratio", "ratio now", "change",
+                     "within %.0f%%" % (100 * tolerance)], out)
+
+
+def on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def main():
     parser = argparse.ArgumentParser(prog="bench/swarm", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=parse_size, default=parse_size("1G"), help="payload size (default 1G)")
+    parser.add_argument("--size", type=parse_sizes, default=[parse_size("1G")], metavar="SIZE[,SIZE...]",
+                        help="payload size, or several comma-separated (64M,1G,4G): each runs every pair "
+                             "(default 1G)")
     parser.add_argument("--piece-size", type=parse_size, default=parse_size("1M"), help="default 1M")
     parser.add_argument("--files", type=int, default=1, help="N files of uneven sizes summing to --size")
     parser.add_argument("--runs", type=int, default=3, help="runs of each pair, pairs alternating (default 3)")
     parser.add_argument("--pairs", default=",".join(ALL_PAIRS), help="comma-separated, of: " + ", ".join(ALL_PAIRS))
+    parser.add_argument("--seeds", type=int, default=1, metavar="N",
+                        help="one leech downloads from N seeds of the pair's seed kind (default 1)")
+    parser.add_argument("--leeches", type=int, default=1, metavar="N",
+                        help="one seed serves N leeches of the pair's leech kind at once (default 1)")
+    parser.add_argument("--compare", metavar="FILE", action="append", default=[],
+                        help="a results JSON (bench/results/*.json, bench/baseline.json) to compare this run's "
+                             "ratios to libtorrent with (repeatable: a later file wins for the same pair, size "
+                             "and peers); exits 3 when a pair fell back by more than --tolerance")
+    parser.add_argument("--tolerance", type=parse_tolerance, default=0.10,
+                        help="how far a ratio may fall below the baseline's, e.g. 10%% (default 10%%)")
     args = parser.parse_args()
+    # A SIGTERM unwinds like Ctrl-C, so every run's clean-up (processes, namespace, temp dirs) still happens.
+    signal.signal(signal.SIGTERM, on_sigterm)
     pairs = [p.strip() for p in args.pairs.split(",") if p.strip()]
     for p in pairs:
         if p not in PAIR_CLIENTS:
             parser.error("unknown pair %r; pairs: %s" % (p, ", ".join(ALL_PAIRS)))
+    if args.seeds < 1 or args.leeches < 1:
+        parser.error("--seeds and --leeches take 1 or more")
+    if args.seeds > 1 and args.leeches > 1:
+        parser.error("--seeds N or --leeches N, not both (the leeches would also trade among themselves)")
     java_home = os.environ.get("SPATE_JAVA_HOME")
     if not java_home or not os.path.exists(JAR):
         parser.error("run through bench/swarm (it finds a JDK 21+ and builds %s)" % JAR)
+    baselines = []
+    for path in args.compare:
+        try:
+            with open(path) as f:
+                baseline = json.load(f)
+        except (OSError, ValueError) as e:
+            parser.error("--compare %s: %s" % (path, e))
+        if not isinstance(baseline, dict) or not isinstance(baseline.get("results"), list):
+            parser.error("--compare %s: not a bench/swarm results JSON (no results list)" % path)
+        baselines.append(baseline["results"])
 
     notes = []
+    many = args.seeds > 1 or args.leeches > 1
+    if many and "transmission" in pairs:
+        notes.append("transmission skipped: it runs with one seed and one leech only")
+        pairs.remove("transmission")
+    if args.leeches > 1 and "aria2" in pairs:
+        notes.append("aria2: its peers come from the tracker, so its leeches also trade among themselves")
     pairs = [p for p in pairs if available(p, notes)]
     for n in notes:
         log(n)
@@ -761,43 +1124,86 @@ def main():
         return 1
     bench = Bench(args, java_home)
     os.makedirs(os.path.join(CACHE, "tmp"), exist_ok=True)
-    data, name, rel = make_payload(args.size, args.files)
-    torrent, info_hash = make_torrent(data, name, args.piece_size, bench.java)
-    payload = {"data": data, "name": name, "rel": rel, "torrent": torrent, "info_hash": info_hash, "size": args.size}
+    # The payloads not made yet and the largest size's leech copies, all in bench/cache, with 1 GiB to spare.
+    need = sum(s for s in args.size if not payload_cached(s, args.files)) + max(args.size) * args.leeches + (1 << 30)
+    free = shutil.disk_usage(CACHE).free
+    if free < need:
+        log("%s has %.1f GiB free; the payloads to make and %d leech cop%s of %s need %.1f GiB"
+            % (CACHE, free / (1 << 30), args.leeches, "ies" if args.leeches > 1 else "y", human(max(args.size)),
+               need / (1 << 30)))
+        return 1
+    payloads = []
+    for size in args.size:
+        data, name, rel = make_payload(size, args.files)
+        torrent, info_hash = make_torrent(data, name, args.piece_size, bench.java)
+        payloads.append({"data": data, "name": name, "rel": rel, "torrent": torrent, "info_hash": info_hash,
+                         "size": size})
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     os.makedirs(RESULTS, exist_ok=True)
     logroot = os.path.join(RESULTS, stamp + "-logs")
-    log("payload %s (%d bytes, %d file%s), piece size %s, %d run(s) of %s; logs in %s"
-        % (name, args.size, len(rel), "s" * (len(rel) > 1), human(args.piece_size), args.runs, ", ".join(pairs),
-           logroot))
+    log("payload%s %s (%d file%s), piece size %s, %s, %d run(s) of %s; logs in %s"
+        % ("s" * (len(payloads) > 1), ", ".join(p["name"] for p in payloads), len(payloads[0]["rel"]),
+           "s" * (len(payloads[0]["rel"]) > 1), human(args.piece_size), scenario(args.seeds, args.leeches),
+           args.runs, ", ".join(pairs), logroot))
     results, failures = [], []
-    for run_no in range(1, args.runs + 1):
-        for pair in pairs:
-            try:
-                results.append(run_pair(bench, pair, payload, run_no, logroot))
-            except BenchError as e:
-                log("%s run %d FAILED: %s" % (pair, run_no, e))
-                failures.append({"pair": pair, "run": run_no, "error": str(e)})
+    for payload in payloads:
+        for run_no in range(1, args.runs + 1):
+            for pair in pairs:
+                try:
+                    results.append(run_pair(bench, pair, payload, run_no, logroot, args.seeds, args.leeches))
+                except BenchError as e:
+                    log("%s %s run %d FAILED: %s" % (pair, human(payload["size"]), run_no, e))
+                    failures.append({"pair": pair, "bytes": payload["size"], "run": run_no, "error": str(e)})
+    rows = summary(results)
+    compared = compare(results, baselines, args.tolerance) if baselines else None
     report = {
         "timestamp": stamp, "command": "bench/swarm " + " ".join(sys.argv[1:]), "machine": machine(),
         "versions": versions(java_home), "spate_java_opts": os.environ.get("SPATE_JAVA_OPTS", ""),
-        "size": args.size, "piece_size": args.piece_size, "files": len(rel), "runs": args.runs, "pairs": pairs,
-        "notes": notes, "results": results, "failures": failures,
+        # size: the largest, as older results had one; sizes: every one, in the order run.
+        "size": max(args.size), "sizes": args.size, "piece_size": args.piece_size, "files": len(payloads[0]["rel"]),
+        "runs": args.runs, "seeds": args.seeds, "leeches": args.leeches, "pairs": pairs,
+        "notes": notes, "results": results, "failures": failures, "summary": rows,
     }
+    if compared is not None:
+        report["compare"] = {"baselines": args.compare, "tolerance": args.tolerance, "rows": compared}
     path = os.path.join(RESULTS, stamp + ".json")
     with open(path, "w") as f:
         json.dump(report, f, indent=2)
     m = report["machine"]
-    print("%s payload, %s pieces, %d file(s), %d run(s); %d x %s, %.0f GiB RAM; MB = 10^6 bytes"
-          % (human(args.size), human(args.piece_size), len(rel), args.runs, m["nproc"], m["cpu"], m["ram_gib"]))
-    print(table(results, pairs))
+    for payload in payloads:
+        size = payload["size"]
+        print("%s payload, %s pieces, %d file(s), %d run(s)%s; %d x %s, %.0f GiB RAM; MB = 10^6 bytes"
+              % (human(size), human(args.piece_size), len(payload["rel"]), args.runs,
+                 "" if not many else ", " + scenario(args.seeds, args.leeches), m["nproc"], m["cpu"], m["ram_gib"]))
+        print(table([r for r in results if r["bytes"] == size], pairs, args.seeds, args.leeches))
+        print()
+    if len(payloads) > 1 or "libtorrent" in pairs:
+        print("Across sizes (ratio: the pair's median MB/s over libtorrent -> libtorrent's; leech CPU line through "
+              "the two largest sizes' medians):")
+        print(summary_table(rows, args.size))
+        print()
     for n in notes:
         print("note:", n)
     for f in failures:
-        print("FAILED: %s run %d (see %s)" % (f["pair"], f["run"], logroot))
+        print("FAILED: %s %s run %d (see %s)" % (f["pair"], human(f["bytes"]), f["run"], logroot))
+    fell = []
+    if compared is not None:
+        print("Against %s (ratios to libtorrent; tolerance %.0f%%):" % (", ".join(args.compare),
+                                                                       100 * args.tolerance))
+        if compared:
+            print(compare_table(compared, args.tolerance))
+        fell = [r for r in compared if r["fell"]]
+        for r in fell:
+            print("FELL BACK: %s at %s, %s: ratio %.2f, baseline %.2f (%+.0f%%)"
+                  % (r["pair"], human(r["bytes"]), scenario(r["seeds"], r["leeches"]), r["now"], r["baseline"],
+                     100 * r["change"]))
+        if not any(r["baseline"] is not None for r in compared):
+            print("NOTHING COMPARED: the baseline has no ratio for any pair, size and peers of this run (it needs "
+                  "libtorrent in both)")
+            fell = fell or [None]
     print("results:", os.path.relpath(path, ROOT))
-    return 1 if failures else 0
+    return 1 if failures else 3 if fell else 0
 
 
 if __name__ == "__main__":
