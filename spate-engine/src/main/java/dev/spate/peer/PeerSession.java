@@ -499,7 +499,8 @@ public final class PeerSession {
     private void onRequest(Message.Request r) {
         if (amChoking) {
             if (++requestsWhileChoked > MAX_PEER_REQUESTS) {
-                // A few cross our choke on the wire; hundreds are a flood.
+                // Those the peer sent before our choke reached it cross it on the wire: on a long,
+                // fast path up to a round trip's worth, never more than the queue we announced.
                 listener.disconnect(this, "request flood: more than " + MAX_PEER_REQUESTS + " requests while choked");
             } else if (link.fastExtension()) {
                 // BEP 6: with the fast extension every request we will not serve gets a reject.
