@@ -32,7 +32,8 @@ import java.util.concurrent.locks.LockSupport;
  * the relay stops reading, the sender's socket buffers fill and TCP holds the sender back, as a
  * router's full queue would (though by flow control, not by loss).
  *
- * <p>The relay's own sockets are local, so their kernel round trip is near zero: what is emulated
+ * <p>Each connection gets links of its own: two connections on one route do not share its rate.
+ * The relay's own sockets are local, so their kernel round trip is near zero: what is emulated
  * is the delay and capacity the applications see, not TCP's window growth over a long path.
  *
  * <p>Prints "RELAY LISTENING route HOST:PORT ..." per route once it accepts, "FIRST route=N dir=up|down
