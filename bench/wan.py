@@ -362,17 +362,24 @@ def run_mixed(wan, seeds, payload, run_no, logroot, ns):
         summary = re.search(r"received in .*?, (\d+) hash failures?, (.+?) wasted", leech.output())
         seconds = t1 - t0
         total_cap = sum(r for _, r in seeds) / 8 / 1e6
+        per_route = [[st for st in stats if st["route"] == i] for i in range(len(seeds))]
+        seconds_seen = min(len(r) for r in per_route)
+        totals = [sum(r[k]["down"] for r in per_route) for k in range(seconds_seen)]
+        # The relay prints every route's line of a second together: the transfer's final (partial) second
+        # is the last with bytes, and the one before it its last full second. What each seed gave in them
+        # shows whether the last pieces came from every seed or waited for the slow ones.
+        last = max((k for k in range(seconds_seen) if totals[k] > 0), default=0)
         per_seed = []
         for i, (delay, rate) in enumerate(seeds):
-            mine = [st for st in stats if st["route"] == i]
+            mine = per_route[i]
             got = max((st["downtotal"] for st in mine), default=0)
             active = [st for st in mine if st["down"] > 0]
-            # The seconds of the transfer's last tenth: whether this seed still delivered then (endgame).
-            late = sum(st["down"] for st in mine if st["mono"] >= t1 - seconds / 10)
             per_seed.append({"seed": i, "delay_s": delay, "rate_bit_s": rate, "bytes": got,
                              "share": round(got / max(1, payload["size"]), 3),
-                             "rate_share": round(rate / 8 / 1e6 / total_cap, 3),
-                             "active_s": len(active), "bytes_in_last_tenth": late,
+                             "rate_share": round(rate / 8 / 1e6 / total_cap, 3), "active_s": len(active),
+                             "last_full_second_percent_of_cap":
+                                 round(100 * mine[last - 1]["down"] / (rate / 8), 1) if last > 0 else None,
+                             "final_second_bytes": mine[last]["down"] if mine else 0,
                              "series_mb_per_s": [round(st["down"] / 1e6, 2) for st in mine if t0 - 1 <= st["mono"] <= t1 + 1]})
         result = {"run": run_no, "seconds": round(seconds, 2), "mb_per_s": round(payload["size"] / seconds / 1e6, 2),
                   "sum_of_caps_mb_per_s": round(total_cap, 2), "wasted": summary.group(2) if summary else None,
@@ -381,10 +388,11 @@ def run_mixed(wan, seeds, payload, run_no, logroot, ns):
         log("mixed run %d: %.1f MB/s of %.1f (the seeds' caps together), %.1f s (leech start to exit), %s wasted"
             % (run_no, result["mb_per_s"], total_cap, seconds, result["wasted"]))
         for s in per_seed:
-            log("  seed %d (%s): %5.1f%% of the bytes (%.1f%% of the capacity), %d s delivering, %.1f MB in the last"
-                " tenth; MB/s: %s" % (s["seed"], scenario_name(s["delay_s"], s["rate_bit_s"]), 100 * s["share"],
-                                      100 * s["rate_share"], s["active_s"], s["bytes_in_last_tenth"] / 1e6,
-                                      " ".join("%.1f" % x for x in s["series_mb_per_s"])))
+            log("  seed %d (%s): %5.1f%% of the bytes (%.1f%% of the capacity), %d s delivering, %s%% of its rate in"
+                " the last full second, %.1f MB in the final one; MB/s: %s"
+                % (s["seed"], scenario_name(s["delay_s"], s["rate_bit_s"]), 100 * s["share"], 100 * s["rate_share"],
+                   s["active_s"], s["last_full_second_percent_of_cap"], s["final_second_bytes"] / 1e6,
+                   " ".join("%.1f" % x for x in s["series_mb_per_s"])))
         return result
     finally:
         for c in reversed(cleanup):
@@ -397,14 +405,15 @@ def run_mixed(wan, seeds, payload, run_no, logroot, ns):
 
 def mixed_table(results):
     header = ["seed", "delay each way", "rate", "share of the capacity", "share of the bytes (median)", "min", "max",
-              "bytes in the last tenth of the time (median)"]
+              "% of its rate in the last full second (median)", "MB in the final second (median)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for i, s in enumerate(results[0]["seeds"]):
         shares = [r["seeds"][i]["share"] for r in results]
         lines.append("| " + " | ".join([
             str(i), "%g ms" % (s["delay_s"] * 1e3), "%g Mbit/s" % (s["rate_bit_s"] / 1e6), "%.1f%%" % (100 * s["rate_share"]),
             "%.1f%%" % (100 * statistics.median(shares)), "%.1f%%" % (100 * min(shares)), "%.1f%%" % (100 * max(shares)),
-            "%.1f MB" % (statistics.median(r["seeds"][i]["bytes_in_last_tenth"] for r in results) / 1e6)]) + " |")
+            "%.0f%%" % statistics.median(r["seeds"][i]["last_full_second_percent_of_cap"] or 0 for r in results),
+            "%.1f" % (statistics.median(r["seeds"][i]["final_second_bytes"] for r in results) / 1e6)]) + " |")
     rates = [r["mb_per_s"] for r in results]
     lines.append("")
     lines.append("leech: %.1f MB/s median (min %.1f, max %.1f) of %.1f MB/s, the seeds' caps together; start to exit;"
