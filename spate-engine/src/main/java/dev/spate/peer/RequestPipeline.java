@@ -23,7 +23,7 @@ public final class RequestPipeline {
     static final int INITIAL = 4;
     static final int FLOOR = 2;
     /**
-     * The most we keep asked of a peer that allows it: 64 MiB, a 200 ms round trip at 2.6 Gbit/s.
+     * The most we keep asked of a peer that allows it: 64 MiB, a 200 ms round trip at 2.7 Gbit/s.
      * It costs us a picker entry per block; the peer's socket holds the 17-byte requests.
      */
     static final int CEILING = 4096;
