@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
 final class DownloadCommand implements Callable<Integer> {
     /** Exit status after Ctrl-C: the shell's convention for SIGINT. */
     static final int INTERRUPTED = 130;
-    /** How often {@code --peers} prints the peer table. */
+    /** How often {@code --peers} prints the peer table unless {@code --peers-interval} says otherwise. */
     static final long PEER_TABLE_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** With neither peers nor trackers, and LSD off: nobody can come. */
     static final long NO_PEERS_GIVE_UP_NANOS = 5_000_000_000L;
@@ -66,6 +66,10 @@ final class DownloadCommand implements Callable<Integer> {
 
     @Option(names = "--peers", description = "Print the peer table every 10 s (on a terminal, the p key prints it at any time).")
     boolean peerTable;
+
+    @Option(names = "--peers-interval", paramLabel = "SECONDS",
+            description = "How often --peers prints the peer table (default: ${DEFAULT-VALUE} s).")
+    int peerTableSeconds = (int) TimeUnit.NANOSECONDS.toSeconds(PEER_TABLE_NANOS);
 
     @Option(names = "--seed", description = "Keep seeding after the download completes, until interrupted (Ctrl-C).")
     boolean seed;
@@ -125,6 +129,10 @@ final class DownloadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (peerTableSeconds < 1) {
+            throw new ParameterException(spec.commandLine(), "--peers-interval must be at least 1 s, not " + peerTableSeconds);
+        }
+        long peerTableNanos = TimeUnit.SECONDS.toNanos(peerTableSeconds);
         List<Transfer> transfers = new ArrayList<>();
         Map<InfoHash, Transfer> byHash = new ConcurrentHashMap<>();
         for (String torrent : torrents) {
@@ -273,7 +281,7 @@ final class DownloadCommand implements Callable<Integer> {
                     for (String text : stall.due(s, now)) {
                         line.println(text);
                     }
-                    if (keys.peerTableAsked() || peerTable && now - lastPeerTable >= PEER_TABLE_NANOS) {
+                    if (keys.peerTableAsked() || peerTable && now - lastPeerTable >= peerTableNanos) {
                         lastPeerTable = now;
                         printPeers(line, transfers, statuses);
                     }
@@ -304,7 +312,7 @@ final class DownloadCommand implements Callable<Integer> {
                             break;
                         }
                         List<TorrentStatus> seeding = transfers.stream().map(t -> t.handle.status()).toList();
-                        if (keys.peerTableAsked() || peerTable && System.nanoTime() - lastPeerTable >= PEER_TABLE_NANOS) {
+                        if (keys.peerTableAsked() || peerTable && System.nanoTime() - lastPeerTable >= peerTableNanos) {
                             lastPeerTable = System.nanoTime();
                             printPeers(line, transfers, seeding);
                         }

@@ -11,7 +11,9 @@ import java.util.Locale;
 /**
  * The peer table {@code spate download --peers} (or the {@code p} key) prints, laid out as
  * {@code transmission-remote -ip} lays out its own: address, flags, how much of the torrent the
- * peer has, our rates with it, its client. The flags are Transmission's letters:
+ * peer has, our rates with it, its client; and, Spate's, the blocks we have asked of it and still
+ * await against how many the request pipeline wants outstanding ({@code Reqs}, e.g. {@code 812/1000}),
+ * which shows whether the queue keeps up with a long, fast path. The flags are Transmission's letters:
  * <pre>
  *   D  downloading from it           d  we want its pieces, it chokes us
  *   U  uploading to it               u  it wants ours, we choke it
@@ -48,11 +50,12 @@ final class PeerTable {
             addressWidth = Math.max(addressWidth, address(p.address()).length());
         }
         List<String> out = new ArrayList<>();
-        out.add(fit(row(addressWidth, "Address", "Flags", "Done", "Down", "Up", "Client"), width));
+        out.add(fit(row(addressWidth, "Address", "Flags", "Done", "Down", "Up", "Reqs", "Client"), width));
         for (PeerStats p : sorted) {
             String done = pieceCount == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * p.piecesItHas() / pieceCount);
             out.add(fit(row(addressWidth, address(p.address()), flags(p), done, Units.rate(p.downloadRate()),
-                    Units.rate(p.uploadRate()), TerminalText.escape(p.client())), width));
+                    Units.rate(p.uploadRate()), p.requestsOutstanding() + "/" + p.requestQueueTarget(),
+                    TerminalText.escape(p.client())), width));
         }
         return out;
     }
@@ -86,9 +89,9 @@ final class PeerTable {
     }
 
     private static String row(int addressWidth, String address, String flags, String done, String down, String up,
-            String client) {
-        return String.format(Locale.ROOT, "%-" + addressWidth + "s  %-5s  %6s  %10s  %10s  %s", address, flags, done,
-                down, up, client).stripTrailing();
+            String requests, String client) {
+        return String.format(Locale.ROOT, "%-" + addressWidth + "s  %-5s  %6s  %10s  %10s  %9s  %s", address, flags, done,
+                down, up, requests, client).stripTrailing();
     }
 
     /** A line no wider than the terminal: the client column is the one that gives way. */

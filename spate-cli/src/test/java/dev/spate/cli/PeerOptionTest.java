@@ -34,4 +34,12 @@ class PeerOptionTest {
     void aPeerWithoutAPortIsAUsageError() {
         assertThatThrownBy(() -> parse("[fd00::2]")).isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("[fd00::2]");
     }
+
+    @Test
+    void aPeerTableIntervalUnderOneSecondIsAUsageError() {
+        Cli.Result r = Cli.run("download", "--peers", "--peers-interval", "0", "missing.torrent");
+
+        assertThat(r.exitCode()).isEqualTo(Main.USAGE);
+        assertThat(r.err()).contains("--peers-interval must be at least 1 s");
+    }
 }

@@ -21,10 +21,19 @@ class PeerTableTest {
         List<String> lines = PeerTable.lines(List.of(slow, fast), 100, 120);
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).startsWith("Address").contains("Flags").contains("Done").contains("Down")
-                .contains("Up").endsWith("Client");
+                .contains("Up").contains("Reqs").endsWith("Client");
         assertThat(lines.get(1)).startsWith("10.0.0.2:51413").contains(" DUI ").contains("100.0%")
                 .contains("2 MiB/s").endsWith("Transmission 3.00");
         assertThat(lines.get(2)).startsWith("127.0.0.1:7001").contains(" D ").contains("50.0%").endsWith("libtorrent 2.0.8");
+    }
+
+    @Test
+    void theRequestColumnShowsTheBlocksAwaitedAgainstThePipelinesTarget() {
+        PeerStats seed = peer("198.18.0.3", 7000, "Spate 0.1", true).rates(50_000_000, 0)
+                .flags(false, false, true, false).requests(812, 1000, false).build();
+        List<String> lines = PeerTable.lines(List.of(seed), 100, 120);
+        assertThat(lines.get(1)).contains(" 812/1000 ");
+        assertThat(lines.get(0).indexOf("Reqs") + "Reqs".length()).isEqualTo(lines.get(1).indexOf("812/1000") + "812/1000".length());
     }
 
     @Test

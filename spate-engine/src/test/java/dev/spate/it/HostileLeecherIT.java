@@ -9,6 +9,7 @@ import dev.spate.engine.Session;
 import dev.spate.engine.TorrentHandle;
 import dev.spate.metainfo.Metainfo;
 import dev.spate.metainfo.TorrentCreator;
+import dev.spate.peer.PeerSession;
 import dev.spate.wire.Handshake;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -85,9 +86,10 @@ class HostileLeecherIT {
 
     @Test
     void aLeecherFloodingRequestsWhileChokedIsDisconnected() throws Exception {
-        ByteBuffer flood = ByteBuffer.allocate(600 * 17);
+        int count = PeerSession.MAX_PEER_REQUESTS + 100; // past what may cross our choke: our whole reqq
+        ByteBuffer flood = ByteBuffer.allocate(count * 17);
         int fullPieces = meta.info().pieceCount() - 1; // the last piece is short
-        for (int i = 0; i < 600; i++) {
+        for (int i = 0; i < count; i++) {
             int piece = i % fullPieces;
             int begin = (i / fullPieces) % 2 * 16384;
             flood.put(request(piece, begin, 16384));

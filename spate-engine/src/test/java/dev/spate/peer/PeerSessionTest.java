@@ -270,7 +270,7 @@ class PeerSessionTest {
             ps.handle(new Message.Request(1, 0, 16384));
         }
         assertThat(intents.seen).containsExactly(
-                "disconnect: request flood: more than 500 requests while choked");
+                "disconnect: request flood: more than " + PeerSession.MAX_PEER_REQUESTS + " requests while choked");
     }
 
     @Test
@@ -477,6 +477,12 @@ class PeerSessionTest {
             ps.handle(new Message.Have(i % PIECES));
         }
         assertThat(intents.seen).last().asString().startsWith("disconnect: have flood");
+    }
+
+    @Test
+    void theRequestQueueWeAnnounceCoversA400MbitLinkAt200MillisecondsRoundTripWithRoomToSpare() {
+        double bdpBlocks = 400e6 / 8 * 0.200 / RequestPipeline.BLOCK; // 610
+        assertThat(PeerSession.MAX_PEER_REQUESTS).isGreaterThanOrEqualTo((int) (2 * bdpBlocks));
     }
 
     @Test
