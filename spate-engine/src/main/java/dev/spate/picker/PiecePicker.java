@@ -725,9 +725,11 @@ public final class PiecePicker<P> {
     }
 
     private void pickDuplicates(P peer, PeerState state, IntPredicate has, int maxBlocks, List<BlockRequest> out) {
-        record Candidate(int piece, int block, int requesters, long newest) {
-        }
-        List<Candidate> candidates = new ArrayList<>();
+        // The blocks asked last go first: they wait at the back of their peers' queues, so this
+        // peer's copy comes well before theirs, and the cancel reaches them while the block is
+        // still queued there, not yet sent. A block at the head of a queue is on its way already;
+        // a second copy of it would only be waste.
+        BestBlocks best = new BestBlocks(Math.max(0, maxBlocks - out.size()));
         for (Integer piece : inProgress) {
             if (!has.test(piece) || whole.containsKey(piece) || level[piece] == 0) {
                 continue; // a piece taken whole is fetched in one request: no block of it is shared
@@ -736,33 +738,30 @@ public final class PiecePicker<P> {
             for (int block = 0; block < p.blocks; block++) {
                 List<P> requesters = p.requesters[block];
                 if (requesters != null && !requesters.contains(peer)) {
-                    long key = key(piece, block);
-                    long newest = Long.MIN_VALUE;
-                    for (P r : requesters) {
-                        Long at = peers.get(r).requests.get(key);
-                        if (at != null && at > newest) {
-                            newest = at;
-                        }
-                    }
-                    candidates.add(new Candidate(piece, block, requesters.size(), newest));
+                    best.offer(piece, block, requesters.size(), newestRequest(requesters, key(piece, block)),
+                            random.nextInt());
                 }
             }
         }
-        // The blocks asked last go first: they wait at the back of their peers' queues, so this
-        // peer's copy comes well before theirs, and the cancel reaches them while the block is
-        // still queued there, not yet sent. A block at the head of a queue is on its way already;
-        // a second copy of it would only be waste.
-        shuffle(candidates);
-        candidates.sort(Comparator.comparingInt(Candidate::requesters)
-                .thenComparing(Comparator.comparingLong(Candidate::newest).reversed()));
-        for (Candidate c : candidates) {
-            if (out.size() >= maxBlocks) {
-                break;
-            }
-            progress[c.piece].requesters[c.block].add(peer);
-            state.requests.put(key(c.piece, c.block), now);
-            out.add(geometry.request(c.piece, c.block));
+        for (int i = 0; i < best.size(); i++) {
+            int piece = best.piece(i);
+            int block = best.block(i);
+            progress[piece].requesters[block].add(peer);
+            state.requests.put(key(piece, block), now);
+            out.add(geometry.request(piece, block));
         }
+    }
+
+    /** When the block {@code key} was last asked of one of {@code requesters}. */
+    private long newestRequest(List<P> requesters, long key) {
+        long newest = Long.MIN_VALUE;
+        for (P r : requesters) {
+            Long at = peers.get(r).requests.get(key);
+            if (at != null && at > newest) {
+                newest = at;
+            }
+        }
+        return newest;
     }
 
     /**
@@ -1125,11 +1124,6 @@ public final class PiecePicker<P> {
         }
     }
 
-    private <T> void shuffle(List<T> list) {
-        for (int i = list.size() - 1; i > 0; i--) {
-            Collections.swap(list, i, random.nextInt(i + 1));
-        }
-    }
 
     private void sameSize(Bitfield pieces) {
         if (pieces.size() != geometry.pieceCount()) {
