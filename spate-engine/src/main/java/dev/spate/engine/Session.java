@@ -75,6 +75,8 @@ public final class Session implements AutoCloseable {
     private final TorrentContext context;
     private volatile boolean closed;
     private volatile String failure;
+    /** Ticks so far; the ticker thread's. */
+    private long ticks;
     private final MetadataStore metadata;
     /** The metadata fetches of {@link #fetchMetadata}, each with the future it completes. */
     private final Map<MetadataResolver, CompletableFuture<Metainfo>> fetches = new ConcurrentHashMap<>();
@@ -642,10 +644,16 @@ public final class Session implements AutoCloseable {
     }
 
     private void tick() {
+        long n = ticks++;
         for (Handle h : torrents.values()) {
             Torrent t = h.torrent();
             if (t != null) {
-                t.postTick();
+                // A dormant torrent (seeding or stopped, no peers) is ticked every few seconds
+                // only, each in its own second of the round: a thousand of them would otherwise
+                // wake a thousand threads every second for nothing.
+                if (QuietTicks.due(n, h.infoHash().hashCode(), t.dormant())) {
+                    t.postTick();
+                }
             } else if (h.resolver() != null) {
                 h.resolver().postTick();
             }

@@ -817,6 +817,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         return snapshots.last();
     }
 
+    /** The last snapshot the loop took, as it took it. Any thread. */
+    TorrentStatus latestStatus() {
+        return snapshots.latest();
+    }
+
     /** A snapshot of the torrent. Loop. */
     TorrentStatus snapshot() {
         return snapshots.status(Optional.ofNullable(error));
@@ -1024,6 +1029,27 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         resume.tick();
         snapshot();
+        if (idle()) {
+            loop.markDormant();
+        }
+    }
+
+    /**
+     * Whether nothing happens to this torrent until something arrives (a peer, a request, a
+     * tracker's answer, a dial's outcome): it is not downloading, has no peer connected, and its
+     * rates have fallen to 0, so that its snapshot stays what it is. The session then ticks it only
+     * every {@link QuietTicks#EVERY} seconds, for its timers: announces, resume saves, and the
+     * peers it knows of to dial again once their back-off is over (minutes; a few seconds later
+     * changes nothing). Loop.
+     */
+    private boolean idle() {
+        return lifecycle.state() != TorrentState.DOWNLOADING && connections.count() == 0
+                && download.rate() == 0 && upload.rate() == 0;
+    }
+
+    /** Whether its loop marked it idle and nothing was posted to it since. Any thread. */
+    boolean dormant() {
+        return loop.dormant();
     }
 
 
