@@ -4,8 +4,9 @@ package dev.spate.engine;
  * Which torrents the session's once-a-second tick reaches: every active one each second, a dormant
  * one (see {@link Mailbox#markDormant}) every {@link #EVERY} seconds, in a second of the round its
  * salt picks, so that a thousand dormant torrents are spread over the round instead of waking
- * together. A dormant torrent's timers (tracker announces, resume saves) are therefore late by at
- * most {@code EVERY - 1} seconds; anything posted to it wakes it for the next tick.
+ * together. A torrent is not dormant within {@code EVERY} seconds of an announce; its other timers
+ * (resume saves, dialling known peers again) may be late by up to {@code EVERY - 1} seconds.
+ * Anything posted to it wakes it for the next tick.
  *
  * <p>Stateless.
  */

@@ -1036,15 +1036,24 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
 
     /**
      * Whether nothing happens to this torrent until something arrives (a peer, a request, a
-     * tracker's answer, a dial's outcome): it is not downloading, has no peer connected, and its
-     * rates have fallen to 0, so that its snapshot stays what it is. The session then ticks it only
-     * every {@link QuietTicks#EVERY} seconds, for its timers: announces, resume saves, and the
-     * peers it knows of to dial again once their back-off is over (minutes; a few seconds later
-     * changes nothing). Loop.
+     * tracker's answer, a dial's outcome): it is not downloading, has no peer connected, its rates
+     * have fallen to 0 (so that its snapshot stays what it is), and no tracker is to be asked within
+     * {@link QuietTicks#EVERY} seconds (so that announces stay on time). The session then ticks it
+     * only every {@code EVERY} seconds, for its other timers: resume saves, and the peers it knows
+     * of to dial again once their back-off is over (minutes; a few seconds later changes nothing).
+     * Loop.
      */
     private boolean idle() {
-        return lifecycle.state() != TorrentState.DOWNLOADING && connections.count() == 0
-                && download.rate() == 0 && upload.rate() == 0;
+        if (lifecycle.state() == TorrentState.DOWNLOADING || connections.count() != 0 || download.rate() != 0
+                || upload.rate() != 0) {
+            return false;
+        }
+        for (TrackerState t : snapshots.latest().trackers()) {
+            if (t.nextAnnounceSeconds() >= 0 && t.nextAnnounceSeconds() < QuietTicks.EVERY) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether its loop marked it idle and nothing was posted to it since. Any thread. */
