@@ -20,10 +20,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -44,9 +47,13 @@ import java.util.function.Consumer;
  * reads such a file once and moves it here (written here, then deleted there, and {@code .spate}
  * removed if that leaves it empty). A temporary file a crash left behind is never read, and
  * {@code load} deletes those of its torrent once they are old enough that no writer, in this
- * process or another, can still be renaming them.
+ * process or another, can still be renaming them. It looks for them among the temporary files
+ * the directory held when this store first listed it: listing a directory of a thousand resume
+ * files for each of a thousand torrents added would cost more than what is found (one left by a
+ * crash while this store is open is cleaned up by the next one, after a restart).
  *
- * <p>Thread-safe and stateless apart from its settings; called from the disk pool and torrent loops.
+ * <p>Thread-safe; apart from its settings, its one state is that list of temporary files, guarded
+ * by the store. Called from the disk pool and torrent loops.
  */
 public final class ResumeStore {
     private static final System.Logger LOG = System.getLogger(ResumeStore.class.getName());
@@ -61,6 +68,8 @@ public final class ResumeStore {
     private final Path stateDirectory;
     private final Path resumeDirectory;
     private final Consumer<String> warnings;
+    /** The temporary files in the resume directory at its first listing, less those deleted since; null before. Guarded by {@code this}. */
+    private Set<String> temporaries;
 
     private ResumeStore(Path stateDirectory, Consumer<String> warnings) {
         this.stateDirectory = stateDirectory.toAbsolutePath().normalize();
@@ -214,22 +223,45 @@ public final class ResumeStore {
     /** Temporary files of {@code file} left by a crash; young ones may be another process's write. */
     private void deleteStaleTemporaries(Path file) {
         Instant before = Instant.now().minus(STALE_TEMPORARY);
-        try (DirectoryStream<Path> temps = Files.newDirectoryStream(resumeDirectory,
-                p -> ResumeFile.isTemporaryOf(file, p.getFileName().toString()))) {
-            for (Path temp : temps) {
-                try {
-                    if (Files.getLastModifiedTime(temp, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
-                        Files.deleteIfExists(temp);
-                    }
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "leaving temporary file {0}: {1}", temp, ResumeFile.describe(e));
+        for (String name : temporariesOf(file)) {
+            Path temp = resumeDirectory.resolve(name);
+            try {
+                if (Files.getLastModifiedTime(temp, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
+                    Files.deleteIfExists(temp);
+                    forget(name);
                 }
+            } catch (NoSuchFileException e) {
+                forget(name); // renamed or deleted by its writer meanwhile
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "leaving temporary file {0}: {1}", temp, ResumeFile.describe(e));
             }
-        } catch (NoSuchFileException e) {
-            // nothing saved yet
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "cannot list {0}: {1}", resumeDirectory, ResumeFile.describe(e));
         }
+    }
+
+    /** The temporary files of {@code file} among those of the first listing. */
+    private synchronized List<String> temporariesOf(Path file) {
+        if (temporaries == null) {
+            temporaries = new HashSet<>();
+            try (DirectoryStream<Path> temps = Files.newDirectoryStream(resumeDirectory,
+                    p -> ResumeFile.isTemporary(p.getFileName().toString()))) {
+                temps.forEach(p -> temporaries.add(p.getFileName().toString()));
+            } catch (NoSuchFileException e) {
+                // nothing saved yet
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "cannot list {0}: {1}", resumeDirectory, ResumeFile.describe(e));
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String name : temporaries) {
+            if (ResumeFile.isTemporaryOf(file, name)) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    private synchronized void forget(String temporary) {
+        temporaries.remove(temporary);
     }
 
     void createDirectories() throws IOException {

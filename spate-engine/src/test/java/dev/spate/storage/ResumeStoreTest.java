@@ -157,6 +157,23 @@ class ResumeStoreTest {
     }
 
     @Test
+    void aStoreLooksForTemporaryFilesOnceSoOneACrashLeftAfterThatIsCleanedByTheNextStore() throws Exception {
+        Path downloads = tmp.resolve("downloads");
+        store().save(downloads, stateWith(HASH, 2));
+        store().save(downloads, stateWith(OTHER, 1));
+        ResumeStore first = store();
+        first.load(HASH, downloads, t.info);
+        Path other = first.location(OTHER, downloads);
+        Path crashed = Files.write(other.resolveSibling(other.getFileName() + ".42.tmp"), new byte[1]);
+        Files.setLastModifiedTime(crashed, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+
+        first.load(OTHER, downloads, t.info);
+        assertThat(crashed).as("not there when the store listed the directory").exists();
+        store().load(OTHER, downloads, t.info);
+        assertThat(crashed).doesNotExist();
+    }
+
+    @Test
     void aSaveInterruptedMidWriteLeavesThePreviousFileWholeAndNoPartialOne() throws Exception {
         Path downloads = tmp.resolve("downloads");
         store().save(downloads, stateWith(HASH, 1));
