@@ -1,8 +1,12 @@
 package dev.spate.daemon;
 
 import dev.spate.engine.FilePriority;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -462,7 +466,8 @@ public final class TorrentStore implements AutoCloseable {
             now.put(s.id(), r);
             list.addRawValue(new RawValue(r.json()));
         }
-        writeAtomically(dir.resolve(LIST), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        // Streamed to the file: the list of a thousand torrents is half a megabyte, at every change.
+        writeAtomically(dir.resolve(LIST), out -> json.writerWithDefaultPrettyPrinter().writeValue(out, root));
         // Only the .torrent of a torrent the last list read or written named, and this one does not
         // (one removed), is deleted: an entry skipped as unreadable, or a list set aside, keeps its own.
         for (String name : listed) {
@@ -512,13 +517,34 @@ public final class TorrentStore implements AutoCloseable {
 
     /** Temporary file, forced to the disk, renamed over {@code target}: the old one or the new one, whole. */
     static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        writeAtomically(target, out -> out.write(bytes));
+    }
+
+    /** What writes a file's content to a stream. */
+    @FunctionalInterface
+    interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** As {@link #writeAtomically(Path, byte[])}, with what {@code content} writes. */
+    static void writeAtomically(Path target, Content content) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
+            // Not closed here: closing the stream would close the channel before it is forced.
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
+            content.writeTo(new FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    out.flush(); // a writer that closes what it wrote to leaves the channel open
+                }
+            });
+            out.flush();
             ch.force(true);
         }
         try {

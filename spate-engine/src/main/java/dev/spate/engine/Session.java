@@ -49,7 +49,8 @@ import dev.spate.storage.StorageMove;
  * }</pre>
  *
  * <p>Thread-safe. Threads: virtual threads accept and read handshakes; each torrent has its own loop
- * thread; one platform thread ticks every torrent once a second; a small pool of platform threads
+ * thread; one platform thread ticks every torrent once a second (one seeding or stopped with no
+ * peer, every few seconds: {@link QuietTicks}); a small pool of platform threads
  * hashes and does file IO; with {@link SessionConfig#localDiscovery()} on, each interface's LSD service
  * (BEP 14) has virtual threads that send announces and post the peers they hear to the torrents' loops.
  */

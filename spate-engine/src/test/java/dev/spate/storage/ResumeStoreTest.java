@@ -174,6 +174,24 @@ class ResumeStoreTest {
     }
 
     @Test
+    void aTorrentsMoveJournalsAreThoseOfTheFirstListingAndThoseWrittenThroughTheStoreSince() throws Exception {
+        Path downloads = tmp.resolve("downloads");
+        store().save(downloads, stateWith(HASH, 2));
+        Path before = store().moveLocation(HASH, tmp.resolve("a"));
+        Files.write(before, new byte[1]);
+        ResumeStore s = store();
+        assertThat(s.moveJournalsOf(HASH)).containsExactly(before);
+        assertThat(s.moveJournalsOf(OTHER)).isEmpty();
+        Path written = s.moveLocation(HASH, tmp.resolve("b"));
+        Files.write(written, new byte[1]);
+        s.moveJournalWritten(written);
+        Path othersProcess = s.moveLocation(HASH, tmp.resolve("c"));
+        Files.write(othersProcess, new byte[1]);
+        assertThat(s.moveJournalsOf(HASH)).containsExactlyInAnyOrder(before, written);
+        assertThat(store().moveJournalsOf(HASH)).containsExactlyInAnyOrder(before, written, othersProcess);
+    }
+
+    @Test
     void aSaveInterruptedMidWriteLeavesThePreviousFileWholeAndNoPartialOne() throws Exception {
         Path downloads = tmp.resolve("downloads");
         store().save(downloads, stateWith(HASH, 1));
