@@ -10,7 +10,8 @@ the cached data directory), so each verifies its data and seeds; and measures:
   add          seconds the N torrent-add requests took (one after the other)
   seeding      seconds from the first torrent-add until torrent-get reports every torrent seeding (status 6)
   idle CPU     the daemon's user+system CPU over --idle seconds (default 60) with every torrent seeding and no
-               peer, as % of one core (/proc/PID/stat), after --settle seconds (default 10)
+               peer, as % of one core (/proc/PID/stat), after --settle seconds (default 10); also per 10 s
+               slice (the JIT compiling what the adds ran shows as a decay)
   peak RSS     VmHWM of the daemon at the end (after the leeches), and VmRSS and its thread count when idle
   torrent-get  seconds for a torrent-get of every torrent with the fields `transmission-remote -l` asks for,
                and for one torrent by id (median and max of --rpc-runs, default 5)
@@ -326,7 +327,13 @@ def run(args, logdir):
             % (seeding_s, cpu_to_seeding, args.settle, args.idle))
         time.sleep(args.settle)
         c0, w0 = swarm.cpu_seconds(daemon.pid), time.monotonic()
-        time.sleep(args.idle)
+        # Also per 10 s slice: what is left of the JIT compiling after the adds shows as a decay.
+        slices, last = [], c0
+        while time.monotonic() - w0 < args.idle - 0.01:
+            time.sleep(min(10, args.idle - (time.monotonic() - w0)))
+            now = swarm.cpu_seconds(daemon.pid)
+            slices.append(round(100 * (now - last) / 10, 2))
+            last = now
         idle_cpu = swarm.cpu_seconds(daemon.pid) - c0
         idle_wall = time.monotonic() - w0
         idle_rss = proc_status(daemon.pid, "VmRSS")
@@ -357,7 +364,8 @@ def run(args, logdir):
             "count": len(items), "bytes": sum(i["size"] for i in items), "add_s": round(add_s, 2),
             "seeding_s": round(seeding_s, 2), "cpu_to_seeding_s": round(cpu_to_seeding, 2),
             "idle_window_s": round(idle_wall, 1), "idle_cpu_s": round(idle_cpu, 2),
-            "idle_cpu_pct": round(100 * idle_cpu / idle_wall, 2), "idle_rss_mib": round(idle_rss / 1024, 1),
+            "idle_cpu_pct": round(100 * idle_cpu / idle_wall, 2), "idle_cpu_pct_per_10s": slices,
+            "idle_rss_mib": round(idle_rss / 1024, 1),
             "idle_peak_rss_mib": round(idle_hwm / 1024, 1), "idle_threads": threads,
             "peak_rss_mib": round(peak / 1024, 1), "torrent_get_all": rpc_all, "torrent_get_one": rpc_one,
             "leeches": leeches, "libtorrent_leech": lt,
@@ -377,6 +385,7 @@ def table(r):
         ("until all seeding, s", "%.1f (daemon CPU %.1f s)" % (r["seeding_s"], r["cpu_to_seeding_s"])),
         ("idle CPU, % of a core", "%.2f (%.2f CPU s in %.0f s)" % (r["idle_cpu_pct"], r["idle_cpu_s"],
                                                                      r["idle_window_s"])),
+        ("idle CPU per 10 s, %", " ".join("%.2f" % x for x in r["idle_cpu_pct_per_10s"])),
         ("RSS when idle, MiB", "%.0f (%d threads)" % (r["idle_rss_mib"], r["idle_threads"])),
         ("peak RSS, MiB", "%.0f" % r["peak_rss_mib"]),
         ("torrent-get all, s median / max", "%.3f / %.3f" % (r["torrent_get_all"]["median_s"],
