@@ -60,7 +60,9 @@ final class QueueKeeper {
     void applyQueue(Map<Integer, TorrentStatus> statuses) {
         List<Queue.Item> items = new ArrayList<>(table.byId.size());
         for (Entry e : table.byId.values()) {
-            TorrentStatus s = statuses.computeIfAbsent(e.id, k -> e.handle.status());
+            // The latest snapshots, not a round trip to each torrent's thread: with a thousand
+            // torrents every change would otherwise wait on a thousand threads, under the lock.
+            TorrentStatus s = statuses.computeIfAbsent(e.id, k -> e.handle.latestStatus());
             items.add(item(e, s));
         }
         boolean stoppedForGood = false;
@@ -153,16 +155,17 @@ final class QueueKeeper {
     }
 
     /**
-     * Takes every torrent's snapshot (outside the lock: each is a round trip to the torrent's
-     * thread), then under the lock samples the counters, applies the queue, and writes the list
-     * when {@code write} or when the counters were last written {@link Torrents#COUNTERS_EVERY} ago.
+     * Takes every torrent's latest snapshot (as its own thread took it, at most a second or two
+     * ago: asking a thousand threads every second would keep them all awake), then under the lock
+     * samples the counters, applies the queue, and writes the list when {@code write} or when the
+     * counters were last written {@link Torrents#COUNTERS_EVERY} ago.
      */
     void sample(boolean write) {
         Map<Integer, TorrentStatus> statuses = new HashMap<>();
         Map<Integer, dev.spate.engine.TorrentHandle> of = new HashMap<>();
         for (Entry e : table.entries()) {
             dev.spate.engine.TorrentHandle h = e.handle;
-            statuses.put(e.id, h.status());
+            statuses.put(e.id, h.latestStatus());
             of.put(e.id, h);
         }
         table.lock.lock();

@@ -124,8 +124,11 @@ final class StoreKeeper {
         }
         List<TorrentStore.Saved> out = new ArrayList<>(table.byId.size());
         for (Entry e : table.byId.values()) {
-            out.add(new TorrentStore.Saved(e.id, e.handle.infoHash().hex().toLowerCase(Locale.ROOT),
-                    e.metainfo.map(Metainfo::toTorrentFile), e.metainfo.isPresent() ? Optional.empty() : e.magnet,
+            String hash = e.handle.infoHash().hex().toLowerCase(Locale.ROOT);
+            // Encoded only the first time: the list is written at every change, of every torrent.
+            out.add(new TorrentStore.Saved(e.id, hash,
+                    e.metainfo.map(m -> store.keeps(hash) ? TorrentStore.KEPT : m.toTorrentFile()),
+                    e.metainfo.isPresent() ? Optional.empty() : e.magnet,
                     e.directory, e.paused, e.added, e.wantedList(), e.prioritiesList(), Optional.of(e.ledger.settings),
                     e.ledger.counters(), e.ledger.position, e.ledger.finished));
         }

@@ -1,8 +1,12 @@
 package dev.spate.daemon;
 
 import dev.spate.engine.FilePriority;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -14,8 +18,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -25,6 +31,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.util.RawValue;
 
 /**
  * The daemon's torrent list on disk, in {@code daemon/} of the session's state directory: one small
@@ -48,6 +55,24 @@ public final class TorrentStore implements AutoCloseable {
     private static final Pattern HEX = Pattern.compile("[0-9a-f]{40}");
     /** The .torrent files the last list read or written names: the only ones {@link #write} may delete. Guarded by {@code this}. */
     private Set<String> listed = Set.of();
+    /**
+     * The .torrent files this store wrote, or found whole, since it opened, with their lengths: a
+     * write of a thousand torrents neither looks at a thousand files again nor needs their bytes
+     * (see {@link #KEPT}). Concurrent: {@link #read} fills it too.
+     */
+    private final Map<String, Integer> kept = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each entry of the last list written, by id, and its JSON. Guarded by {@code this}. */
+    private Map<Integer, Rendered> rendered = Map.of();
+
+    /** An entry and the JSON written for it. */
+    private record Rendered(Saved saved, String json) {
+    }
+
+    /**
+     * Stands for the bytes of a .torrent this store keeps already ({@link #keeps}): a {@link Saved}
+     * with it is written without encoding its .torrent again.
+     */
+    public static final byte[] KEPT = new byte[0];
 
     /**
      * One torrent as kept.
@@ -219,6 +244,7 @@ public final class TorrentStore implements AutoCloseable {
                 out.add(s);
                 if (s.torrent().isPresent()) {
                     read.add(s.infoHash() + ".torrent");
+                    kept.put(s.infoHash() + ".torrent", s.torrent().get().length);
                 }
                 maxId = Math.max(maxId, s.id());
             } catch (RuntimeException | IOException e) {
@@ -413,58 +439,112 @@ public final class TorrentStore implements AutoCloseable {
                 .put("secondsActive", st.secondsActive());
         ArrayNode list = root.putArray("torrents");
         Set<String> files = new HashSet<>();
+        Map<Integer, Rendered> now = new HashMap<>();
         for (Saved s : contents.torrents()) {
-            ObjectNode n = list.addObject();
-            n.put("id", s.id());
-            n.put("infoHash", s.infoHash());
-            if (s.magnet().isPresent()) {
-                n.put("magnet", s.magnet().get());
-            } else {
+            if (s.magnet().isEmpty()) {
                 String name = s.infoHash() + ".torrent";
                 files.add(name);
-                Path file = dir.resolve(name);
-                // The .torrent of an info-hash never changes: written once, before the list names it.
-                if (!Files.isRegularFile(file) || Files.size(file) != s.torrent().get().length) {
-                    writeAtomically(file, s.torrent().get());
+                byte[] bytes = s.torrent().get();
+                if (bytes == KEPT) {
+                    if (!kept.containsKey(name)) {
+                        throw new IllegalArgumentException("no .torrent kept for " + s.infoHash());
+                    }
+                } else if (!Integer.valueOf(bytes.length).equals(kept.get(name))) {
+                    Path file = dir.resolve(name);
+                    // The .torrent of an info-hash never changes: written once, before the list names it.
+                    if (!Files.isRegularFile(file) || Files.size(file) != bytes.length) {
+                        writeAtomically(file, bytes);
+                    }
+                    kept.put(name, bytes.length);
                 }
             }
-            n.put("directory", s.directory().toString());
-            n.put("paused", s.paused());
-            n.put("added", s.added().toString());
-            ArrayNode fs = n.putArray("files");
-            for (int i = 0; i < s.wanted().size(); i++) {
-                fs.addObject().put("wanted", s.wanted().get(i)).put("priority", s.priorities().get(i).name());
+            // An entry as it was at the last write is not rendered again (most are, at each change).
+            Rendered r = rendered.get(s.id());
+            if (r == null || !r.saved().equals(s)) {
+                r = new Rendered(s, json.writerWithDefaultPrettyPrinter().writeValueAsString(entry(s)));
             }
-            s.settings().ifPresent(ts -> ts.toJson(n.putObject("settings")));
-            Counters c = s.counters();
-            n.putObject("counters").put("uploadedEver", c.uploadedEver()).put("downloadedEver", c.downloadedEver())
-                    .put("secondsDownloading", c.secondsDownloading()).put("secondsSeeding", c.secondsSeeding())
-                    .put("activityDate", c.activityDate()).put("doneDate", c.doneDate()).put("editDate", c.editDate());
-            if (s.queuePosition() >= 0) {
-                n.put("queuePosition", s.queuePosition());
-            }
-            n.put("finished", s.finished());
+            now.put(s.id(), r);
+            list.addRawValue(new RawValue(r.json()));
         }
-        writeAtomically(dir.resolve(LIST), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        // Streamed to the file: the list of a thousand torrents is half a megabyte, at every change.
+        writeAtomically(dir.resolve(LIST), out -> json.writerWithDefaultPrettyPrinter().writeValue(out, root));
         // Only the .torrent of a torrent the last list read or written named, and this one does not
         // (one removed), is deleted: an entry skipped as unreadable, or a list set aside, keeps its own.
         for (String name : listed) {
             if (!files.contains(name)) {
+                kept.remove(name);
                 Files.deleteIfExists(dir.resolve(name));
             }
         }
         listed = files;
+        rendered = now;
+    }
+
+    /** One entry of the list, as written. */
+    private ObjectNode entry(Saved s) {
+        ObjectNode n = json.createObjectNode();
+        n.put("id", s.id());
+        n.put("infoHash", s.infoHash());
+        if (s.magnet().isPresent()) {
+            n.put("magnet", s.magnet().get());
+        }
+        n.put("directory", s.directory().toString());
+        n.put("paused", s.paused());
+        n.put("added", s.added().toString());
+        ArrayNode fs = n.putArray("files");
+        for (int i = 0; i < s.wanted().size(); i++) {
+            fs.addObject().put("wanted", s.wanted().get(i)).put("priority", s.priorities().get(i).name());
+        }
+        s.settings().ifPresent(ts -> ts.toJson(n.putObject("settings")));
+        Counters c = s.counters();
+        n.putObject("counters").put("uploadedEver", c.uploadedEver()).put("downloadedEver", c.downloadedEver())
+                .put("secondsDownloading", c.secondsDownloading()).put("secondsSeeding", c.secondsSeeding())
+                .put("activityDate", c.activityDate()).put("doneDate", c.doneDate()).put("editDate", c.editDate());
+        if (s.queuePosition() >= 0) {
+            n.put("queuePosition", s.queuePosition());
+        }
+        n.put("finished", s.finished());
+        return n;
+    }
+
+    /**
+     * Whether this store keeps the .torrent of {@code infoHash} (lower-case hex) already, written
+     * or found whole since it opened: a {@link Saved} of it may then carry {@link #KEPT}.
+     */
+    public boolean keeps(String infoHash) {
+        return kept.containsKey(infoHash + ".torrent");
     }
 
     /** Temporary file, forced to the disk, renamed over {@code target}: the old one or the new one, whole. */
     static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        writeAtomically(target, out -> out.write(bytes));
+    }
+
+    /** What writes a file's content to a stream. */
+    @FunctionalInterface
+    interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** As {@link #writeAtomically(Path, byte[])}, with what {@code content} writes. */
+    static void writeAtomically(Path target, Content content) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
+            // Not closed here: closing the stream would close the channel before it is forced.
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
+            content.writeTo(new FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    out.flush(); // a writer that closes what it wrote to leaves the channel open
+                }
+            });
+            out.flush();
             ch.force(true);
         }
         try {

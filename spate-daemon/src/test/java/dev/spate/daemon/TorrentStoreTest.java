@@ -56,6 +56,50 @@ class TorrentStoreTest {
         assertThat(got.priorities()).isEqualTo(want.priorities());
     }
 
+    static TorrentStore.Saved withTorrent(TorrentStore.Saved s, byte[] torrent) {
+        return new TorrentStore.Saved(s.id(), s.infoHash(), Optional.of(torrent), s.magnet(), s.directory(), s.paused(),
+                s.added(), s.wanted(), s.priorities());
+    }
+
+    @Test
+    void aTorrentWhoseTorrentFileTheStoreKeepsIsWrittenWithoutItsBytesAndReadBackWhole() throws IOException {
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            assertThat(store.keeps(HASH_A)).isFalse();
+            assertThatThrownBy(() -> store.write(List.of(withTorrent(torrentA(), TorrentStore.KEPT)), 9))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(HASH_A);
+            store.write(List.of(torrentA()), 9);
+            assertThat(store.keeps(HASH_A)).isTrue();
+            store.write(List.of(withTorrent(torrentA(), TorrentStore.KEPT), magnetB()), 10);
+            assertSame(store.read().torrents().get(0), torrentA());
+
+            store.write(List.of(magnetB()), 10);
+            assertThat(store.keeps(HASH_A)).as("removed: its .torrent is gone").isFalse();
+        }
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(List.of(torrentA()), 11);
+        }
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            assertThat(store.keeps(HASH_A)).isFalse();
+            store.read();
+            assertThat(store.keeps(HASH_A)).as("found whole when the list was read").isTrue();
+        }
+    }
+
+    @Test
+    void anEntryChangedSinceTheLastWriteIsWrittenAsItIsNowAndTheOthersAsTheyWere() throws IOException {
+        try (TorrentStore store = TorrentStore.open(tmp)) {
+            store.write(List.of(torrentA(), magnetB()), 9);
+            TorrentStore.Saved a = torrentA();
+            TorrentStore.Saved resumed = new TorrentStore.Saved(a.id(), a.infoHash(), Optional.of(TorrentStore.KEPT),
+                    a.magnet(), Path.of("/srv/elsewhere"), false, a.added(), a.wanted(), a.priorities());
+            store.write(List.of(resumed, magnetB()), 9);
+            TorrentStore.Contents c = store.read();
+            assertThat(c.torrents().get(0).paused()).isFalse();
+            assertThat(c.torrents().get(0).directory()).isEqualTo(Path.of("/srv/elsewhere"));
+            assertSame(c.torrents().get(1), magnetB());
+        }
+    }
+
     @Test
     void whatIsWrittenIsReadBackAndAnEmptyDirectoryHoldsNothing() throws IOException {
         try (TorrentStore store = TorrentStore.open(tmp)) {

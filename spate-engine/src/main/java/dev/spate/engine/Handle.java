@@ -153,6 +153,21 @@ final class Handle implements TorrentHandle {
     }
 
     @Override
+    public TorrentStatus latestStatus() {
+        Torrent t = torrent;
+        if (t != null) {
+            return t.latestStatus();
+        }
+        MetadataResolver r = resolver;
+        if (r != null) {
+            return r.latestStatus();
+        }
+        Torrent late = torrent; // attached meanwhile
+        return late != null ? late.latestStatus() : TorrentStatus.builder().name(hash.hex()).infoHash(hash)
+                .state(TorrentState.REMOVED).build();
+    }
+
+    @Override
     public List<PeerStats> peers() {
         Torrent t = torrent;
         if (t == null) {

@@ -35,6 +35,11 @@ final class Mailbox {
     private final java.util.concurrent.locks.ReentrantLock gate = new java.util.concurrent.locks.ReentrantLock();
     /** The thread running tasks now, so that a task can tell it is on the loop. */
     private volatile Thread runner;
+    /**
+     * Set by the loop ({@link #markDormant}) when its owner has nothing to do until something
+     * arrives; cleared by every {@link #post}, so that whatever arrives is ticked after it.
+     */
+    private volatile boolean dormant;
 
     private Mailbox(String name, boolean threaded, Consumer<RuntimeException> onFailure, Consumer<Error> onFatal) {
         this.onFailure = onFailure;
@@ -56,6 +61,11 @@ final class Mailbox {
 
     /** Queues {@code task}; false (and dropped) once the mailbox is closed. */
     boolean post(Runnable task) {
+        return post(task, true);
+    }
+
+    /** Queues {@code task}, clearing the dormant mark when {@code wakes}; false once closed. */
+    private boolean post(Runnable task, boolean wakes) {
         // Under the lock, so that a task is either queued before the end or refused: one that
         // slipped in behind the end would never run, and whoever posted it (an attach holding a
         // connection slot, say) would never know.
@@ -65,16 +75,25 @@ final class Mailbox {
                 return false;
             }
             queue.add(task);
+            // After the add: a loop marking itself dormant meanwhile either sees the task queued
+            // (and stays awake) or is overruled here.
+            if (wakes) {
+                dormant = false;
+            }
             return true;
         } finally {
             gate.unlock();
         }
     }
 
-    /** Runs {@code supplier} on the loop and hands its result back. */
+    /**
+     * Runs {@code supplier} on the loop and hands its result back. A question changes nothing, so
+     * it leaves a dormant loop dormant: a client polling the status of a thousand idle torrents
+     * does not make them all tick again.
+     */
     <T> CompletableFuture<T> ask(Supplier<T> supplier) {
         CompletableFuture<T> f = new CompletableFuture<>();
-        if (!post(() -> f.complete(supplier.get()))) {
+        if (!post(() -> f.complete(supplier.get()), false)) {
             f.completeExceptionally(new IllegalStateException("the torrent's loop has stopped"));
         }
         return f;
@@ -83,6 +102,22 @@ final class Mailbox {
     /** Whether the caller is the loop. */
     boolean onLoop() {
         return Thread.currentThread() == runner;
+    }
+
+    /**
+     * On the loop: its owner has nothing to do between ticks (no peers, no transfers) until a task
+     * arrives, which clears the mark; a task already waiting keeps it clear.
+     */
+    void markDormant() {
+        dormant = true;
+        if (!queue.isEmpty()) {
+            dormant = false;
+        }
+    }
+
+    /** Whether the loop marked itself dormant and nothing was posted since. Any thread. */
+    boolean dormant() {
+        return dormant;
     }
 
     /** Tasks waiting. */

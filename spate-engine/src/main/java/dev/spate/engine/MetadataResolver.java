@@ -619,6 +619,11 @@ final class MetadataResolver implements PeerConnection.Listener {
         return lastStatus.asStale();
     }
 
+    /** The last snapshot the loop took, as it took it. Any thread. */
+    TorrentStatus latestStatus() {
+        return lastStatus;
+    }
+
     private boolean post(Runnable task) {
         return loop.post(task);
     }

@@ -49,7 +49,8 @@ import dev.spate.storage.StorageMove;
  * }</pre>
  *
  * <p>Thread-safe. Threads: virtual threads accept and read handshakes; each torrent has its own loop
- * thread; one platform thread ticks every torrent once a second; a small pool of platform threads
+ * thread; one platform thread ticks every torrent once a second (one seeding or stopped with no
+ * peer, every few seconds: {@link QuietTicks}); a small pool of platform threads
  * hashes and does file IO; with {@link SessionConfig#localDiscovery()} on, each interface's LSD service
  * (BEP 14) has virtual threads that send announces and post the peers they hear to the torrents' loops.
  */
@@ -75,6 +76,8 @@ public final class Session implements AutoCloseable {
     private final TorrentContext context;
     private volatile boolean closed;
     private volatile String failure;
+    /** Ticks so far; the ticker thread's. */
+    private long ticks;
     private final MetadataStore metadata;
     /** The metadata fetches of {@link #fetchMetadata}, each with the future it completes. */
     private final Map<MetadataResolver, CompletableFuture<Metainfo>> fetches = new ConcurrentHashMap<>();
@@ -642,10 +645,16 @@ public final class Session implements AutoCloseable {
     }
 
     private void tick() {
+        long n = ticks++;
         for (Handle h : torrents.values()) {
             Torrent t = h.torrent();
             if (t != null) {
-                t.postTick();
+                // A dormant torrent (seeding or stopped, no peers) is ticked every few seconds
+                // only, each in its own second of the round: a thousand of them would otherwise
+                // wake a thousand threads every second for nothing.
+                if (QuietTicks.due(n, h.infoHash().hashCode(), t.dormant())) {
+                    t.postTick();
+                }
             } else if (h.resolver() != null) {
                 h.resolver().postTick();
             }

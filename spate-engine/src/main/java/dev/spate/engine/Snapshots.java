@@ -60,6 +60,11 @@ final class Snapshots {
         return last.asStale();
     }
 
+    /** The last status taken, as it was taken. Any thread. */
+    TorrentStatus latest() {
+        return last;
+    }
+
     /** Every peer now. Loop. */
     List<PeerStats> peers() {
         List<PeerStats> out = new ArrayList<>();

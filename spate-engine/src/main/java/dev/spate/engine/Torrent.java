@@ -817,6 +817,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         return snapshots.last();
     }
 
+    /** The last snapshot the loop took, as it took it. Any thread. */
+    TorrentStatus latestStatus() {
+        return snapshots.latest();
+    }
+
     /** A snapshot of the torrent. Loop. */
     TorrentStatus snapshot() {
         return snapshots.status(Optional.ofNullable(error));
@@ -1024,6 +1029,36 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
         }
         resume.tick();
         snapshot();
+        if (idle()) {
+            loop.markDormant();
+        }
+    }
+
+    /**
+     * Whether nothing happens to this torrent until something arrives (a peer, a request, a
+     * tracker's answer, a dial's outcome): it is not downloading, has no peer connected, its rates
+     * have fallen to 0 (so that its snapshot stays what it is), and no tracker is to be asked within
+     * {@link QuietTicks#EVERY} seconds (so that announces stay on time). The session then ticks it
+     * only every {@code EVERY} seconds, for its other timers: resume saves, and the peers it knows
+     * of to dial again once their back-off is over (minutes; a few seconds later changes nothing).
+     * Loop.
+     */
+    private boolean idle() {
+        if (lifecycle.state() == TorrentState.DOWNLOADING || connections.count() != 0 || download.rate() != 0
+                || upload.rate() != 0) {
+            return false;
+        }
+        for (TrackerState t : snapshots.latest().trackers()) {
+            if (t.nextAnnounceSeconds() >= 0 && t.nextAnnounceSeconds() < QuietTicks.EVERY) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether its loop marked it idle and nothing was posted to it since. Any thread. */
+    boolean dormant() {
+        return loop.dormant();
     }
 
 

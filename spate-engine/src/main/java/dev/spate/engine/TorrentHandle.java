@@ -24,6 +24,15 @@ public sealed interface TorrentHandle permits Handle {
      */
     TorrentStatus status();
 
+    /**
+     * The snapshot the torrent's own thread took last, at once, without asking that thread: taken at
+     * every change of state and at the torrent's ticks (every second while it has peers or is
+     * downloading; every few seconds while it seeds or is stopped with no peer, when nothing in it
+     * changes). For a caller that looks at many torrents often, to whom a second-old figure will do;
+     * {@link #status()} for the torrent as it is now.
+     */
+    TorrentStatus latestStatus();
+
     /** A snapshot of every connected peer (empty if the torrent's thread does not answer in time). */
     List<PeerStats> peers();
 

@@ -12,7 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Finds which pieces are on disk by hashing them: the fallback when there is no trustworthy resume
  * file. Runs on {@link DiskIo}'s pool, one worker per pool thread, each with one piece buffer of
- * its own (so memory is threads x piece length). A piece whose files are missing or too short is
+ * its own (so memory is threads x piece length; kept on the thread for the next check when the
+ * piece is at most 1 MiB). A piece whose files are missing or too short is
  * absent at once, without reading ({@link Storage#readPiece}).
  *
  * <p>Cancelling the returned future stops the workers after their current piece.
@@ -41,6 +42,28 @@ public final class Recheck {
      * Hashes the pieces {@code which} lists, and only those; the result lists those found. The
      * progress counts them ({@code total} is their number).
      */
+    /**
+     * The largest piece whose check buffer a disk thread keeps for the next check: a thousand
+     * torrents added at once would otherwise make two buffers each for the collector to take back
+     * (bench/many), while a buffer of a larger piece is not worth keeping once its check is over.
+     */
+    static final int KEPT_BUFFER = 1 << 20;
+    /** Each disk thread's buffer for pieces up to {@link #KEPT_BUFFER}; used on that thread only. */
+    private static final ThreadLocal<ByteBuffer> KEPT = new ThreadLocal<>();
+
+    /** A heap buffer of at least {@code pieceLength} bytes for the calling thread's check. */
+    static ByteBuffer buffer(int pieceLength) {
+        if (pieceLength > KEPT_BUFFER) {
+            return ByteBuffer.allocate(pieceLength);
+        }
+        ByteBuffer b = KEPT.get();
+        if (b == null || b.capacity() < pieceLength) {
+            b = ByteBuffer.allocate(pieceLength);
+            KEPT.set(b);
+        }
+        return b;
+    }
+
     static CompletableFuture<Bitfield> run(DiskIo io, Storage storage, Bitfield which, Progress progress) {
         TorrentInfo info = storage.info();
         int[] pieces = new int[which.cardinality()];
@@ -61,7 +84,7 @@ public final class Recheck {
         AtomicInteger running = new AtomicInteger(workers);
         Runnable worker = () -> {
             try {
-                ByteBuffer buffer = ByteBuffer.allocate(info.pieceLength());
+                ByteBuffer buffer = buffer(info.pieceLength());
                 for (int n = next.getAndIncrement(); n < total && !result.isDone(); n = next.getAndIncrement()) {
                     int piece = pieces[n];
                     buffer.clear().limit(info.pieceSize(piece));

@@ -20,10 +20,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -44,9 +47,13 @@ import java.util.function.Consumer;
  * reads such a file once and moves it here (written here, then deleted there, and {@code .spate}
  * removed if that leaves it empty). A temporary file a crash left behind is never read, and
  * {@code load} deletes those of its torrent once they are old enough that no writer, in this
- * process or another, can still be renaming them.
+ * process or another, can still be renaming them. It looks for them among the temporary files
+ * the directory held when this store first listed it, and for move journals among those it held
+ * then and those written through it since: listing a directory of a thousand resume files for
+ * each of a thousand torrents added would cost more than what is found (what a crash of another
+ * process leaves while this store is open is found by the next one, after a restart).
  *
- * <p>Thread-safe and stateless apart from its settings; called from the disk pool and torrent loops.
+ * <p>Thread-safe; apart from its settings, its one state is that listing, guarded by the store. Called from the disk pool and torrent loops.
  */
 public final class ResumeStore {
     private static final System.Logger LOG = System.getLogger(ResumeStore.class.getName());
@@ -57,10 +64,15 @@ public final class ResumeStore {
     /** A write takes milliseconds (an fsync on a busy disk, seconds); older temporary files are debris. */
     static final Duration STALE_TEMPORARY = Duration.ofMinutes(10);
     private static final int DIRECTORY_KEY_HEX = 16;
+    private static final String MOVE_SUFFIX = ".move";
 
     private final Path stateDirectory;
     private final Path resumeDirectory;
     private final Consumer<String> warnings;
+    /** The temporary files in the resume directory at its first listing, less those deleted since; null before. Guarded by {@code this}. */
+    private Set<String> temporaries;
+    /** The move journals in the resume directory at its first listing, and those written since. Guarded by {@code this}. */
+    private Set<String> moveJournals;
 
     private ResumeStore(Path stateDirectory, Consumer<String> warnings) {
         this.stateDirectory = stateDirectory.toAbsolutePath().normalize();
@@ -107,7 +119,7 @@ public final class ResumeStore {
      * lives (see {@link StorageMove}).
      */
     public Path moveLocation(InfoHash infoHash, Path downloadDirectory) {
-        return resumeDirectory.resolve(infoHash.hex() + "-" + directoryKey(downloadDirectory) + ".move");
+        return resumeDirectory.resolve(infoHash.hex() + "-" + directoryKey(downloadDirectory) + MOVE_SUFFIX);
     }
 
     /** The first 16 hex digits of the SHA-1 of the directory's absolute, normalized path (UTF-8). */
@@ -214,15 +226,35 @@ public final class ResumeStore {
     /** Temporary files of {@code file} left by a crash; young ones may be another process's write. */
     private void deleteStaleTemporaries(Path file) {
         Instant before = Instant.now().minus(STALE_TEMPORARY);
-        try (DirectoryStream<Path> temps = Files.newDirectoryStream(resumeDirectory,
-                p -> ResumeFile.isTemporaryOf(file, p.getFileName().toString()))) {
-            for (Path temp : temps) {
-                try {
-                    if (Files.getLastModifiedTime(temp, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
-                        Files.deleteIfExists(temp);
-                    }
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "leaving temporary file {0}: {1}", temp, ResumeFile.describe(e));
+        for (String name : temporariesOf(file)) {
+            Path temp = resumeDirectory.resolve(name);
+            try {
+                if (Files.getLastModifiedTime(temp, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(before)) {
+                    Files.deleteIfExists(temp);
+                    forget(name);
+                }
+            } catch (NoSuchFileException e) {
+                forget(name); // renamed or deleted by its writer meanwhile
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.DEBUG, "leaving temporary file {0}: {1}", temp, ResumeFile.describe(e));
+            }
+        }
+    }
+
+    /** Lists the resume directory's temporary files and move journals, the first time. Under the lock. */
+    private void listOnce() {
+        if (temporaries != null) {
+            return;
+        }
+        temporaries = new HashSet<>();
+        moveJournals = new HashSet<>();
+        try (DirectoryStream<Path> names = Files.newDirectoryStream(resumeDirectory)) {
+            for (Path p : names) {
+                String name = p.getFileName().toString();
+                if (ResumeFile.isTemporary(name)) {
+                    temporaries.add(name);
+                } else if (name.endsWith(MOVE_SUFFIX)) {
+                    moveJournals.add(name);
                 }
             }
         } catch (NoSuchFileException e) {
@@ -230,6 +262,45 @@ public final class ResumeStore {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot list {0}: {1}", resumeDirectory, ResumeFile.describe(e));
         }
+    }
+
+    /**
+     * The move journals of {@code infoHash}, whatever directory each is keyed by: those the
+     * resume directory held at this store's first listing and those written through it since
+     * ({@link #moveJournalWritten}); some may be gone.
+     */
+    public synchronized List<Path> moveJournalsOf(InfoHash infoHash) {
+        listOnce();
+        String prefix = infoHash.hex() + "-";
+        List<Path> out = new ArrayList<>();
+        for (String name : moveJournals) {
+            if (name.startsWith(prefix)) {
+                out.add(resumeDirectory.resolve(name));
+            }
+        }
+        return out;
+    }
+
+    /** A move journal ({@link #moveLocation}) was written through this store. */
+    public synchronized void moveJournalWritten(Path journal) {
+        listOnce();
+        moveJournals.add(journal.getFileName().toString());
+    }
+
+    /** The temporary files of {@code file} among those of the first listing. */
+    private synchronized List<String> temporariesOf(Path file) {
+        listOnce();
+        List<String> out = new ArrayList<>();
+        for (String name : temporaries) {
+            if (ResumeFile.isTemporaryOf(file, name)) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    private synchronized void forget(String temporary) {
+        temporaries.remove(temporary);
     }
 
     void createDirectories() throws IOException {

@@ -119,6 +119,7 @@ public final class StorageMove {
         }
         store.createDirectories();
         MoveJournal.write(journal(from), new MoveJournal.Entry(MoveJournal.Phase.MOVING, hash, from, to));
+        store.moveJournalWritten(journal(from));
         steps.done("journal");
         finish(steps);
     }
@@ -162,14 +163,8 @@ public final class StorageMove {
      */
     private static void finishMovesInto(ResumeStore store, InfoHash hash, TorrentInfo info, Path dir, Steps steps)
             throws IOException {
-        Path journals = store.moveLocation(hash, dir).getParent();
-        List<Path> found = new ArrayList<>();
-        try (var listing = Files.newDirectoryStream(journals, hash.hex() + "-*.move")) {
-            listing.forEach(found::add);
-        } catch (NoSuchFileException e) {
-            return; // nothing was ever saved
-        }
-        for (Path file : found) {
+        // The store's listing, not the directory's: a thousand torrents added would list it a thousand times.
+        for (Path file : store.moveJournalsOf(hash)) {
             Optional<MoveJournal.Entry> entry;
             try {
                 entry = MoveJournal.read(file, hash);
@@ -215,6 +210,7 @@ public final class StorageMove {
         // A record of an earlier move away from the target would send the torrent back: gone first.
         Files.deleteIfExists(journal(to));
         MoveJournal.write(journal(from), new MoveJournal.Entry(MoveJournal.Phase.MOVED, hash, from, to));
+        store.moveJournalWritten(journal(from));
         steps.done("recorded");
     }
 

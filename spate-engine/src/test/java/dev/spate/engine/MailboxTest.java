@@ -71,4 +71,29 @@ class MailboxTest {
             assertThat(ran.get()).as("trial %d: accepted %s", trial, accepted.get()).isEqualTo(accepted.get());
         }
     }
+
+    @Test
+    void aLoopMarkedDormantStaysSoUntilATaskIsPostedButNotForAQuestion() {
+        Mailbox m = Mailbox.manual(failures::add, fatal::add);
+        assertThat(m.dormant()).isFalse();
+        m.markDormant();
+        assertThat(m.dormant()).isTrue();
+        var answer = m.ask(() -> 1);
+        assertThat(m.dormant()).as("a question changes nothing").isTrue();
+        m.runPending();
+        assertThat(answer).isCompletedWithValue(1);
+        m.post(() -> { });
+        assertThat(m.dormant()).as("a task may change anything").isFalse();
+    }
+
+    @Test
+    void aLoopWithATaskWaitingCannotMarkItselfDormant() {
+        Mailbox m = Mailbox.manual(failures::add, fatal::add);
+        m.post(() -> { });
+        m.markDormant();
+        assertThat(m.dormant()).isFalse();
+        m.runPending();
+        m.markDormant();
+        assertThat(m.dormant()).isTrue();
+    }
 }

@@ -183,6 +183,29 @@ class TorrentLoopTest extends TorrentLoopHarness {
         assertThat(leech.sent.get(0)).as("we announce we have everything").isEqualTo(Message.HAVE_ALL);
     }
 
+    @Test
+    void aSeedLeftWithoutPeersGoesDormantOnceItsRatesFallAndWhatIsPostedWakesIt()
+            throws Exception {
+        ScriptedLink seed = attach(ScriptedLink.fast(1));
+        deliver(seed, Message.HAVE_ALL);
+        deliver(seed, Message.UNCHOKE);
+        downloadAllFrom(seed);
+        tick(1);
+        assertThat(torrent.dormant()).as("a peer is still connected").isFalse();
+        close(seed, "gone");
+        int ticks = 0;
+        while (!torrent.dormant() && ticks < 60) {
+            tick(1);
+            ticks++;
+        }
+        assertThat(torrent.dormant()).as("dormant within a minute of the last byte: %s", torrent.snapshot()).isTrue();
+        assertThat(torrent.latestStatus().downloadRate()).isZero();
+        assertThat(torrent.latestStatus().state()).isEqualTo(TorrentState.SEEDING);
+
+        torrent.connect(new InetSocketAddress("127.0.0.1", 7003));
+        assertThat(torrent.dormant()).as("woken by what was posted, before its loop runs").isFalse();
+    }
+
     static Map<String, Integer> ourExtensions(ScriptedLink link) throws Exception {
         Message.Extended hs = link.sent(Message.Extended.class).getFirst();
         return dev.spate.wire.ExtendedHandshake.parse(hs).extensions();

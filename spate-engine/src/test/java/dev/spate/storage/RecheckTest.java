@@ -105,4 +105,27 @@ class RecheckTest {
         Bitfield have = io.recheck(new MemoryStorage(t.info), Recheck.Progress.NONE).get();
         assertThat(have.size()).isZero();
     }
+
+    @Test
+    void aThreadKeepsItsBufferOfSmallPiecesForTheNextCheckButNotOneOfLargePieces() {
+        ByteBuffer small = Recheck.buffer(256 * 1024);
+        assertThat(Recheck.buffer(64 * 1024)).isSameAs(small);
+        ByteBuffer grown = Recheck.buffer(Recheck.KEPT_BUFFER);
+        assertThat(grown.capacity()).isEqualTo(Recheck.KEPT_BUFFER);
+        assertThat(Recheck.buffer(256 * 1024)).isSameAs(grown);
+        ByteBuffer large = Recheck.buffer(Recheck.KEPT_BUFFER + 1);
+        assertThat(Recheck.buffer(Recheck.KEPT_BUFFER + 1)).isNotSameAs(large);
+    }
+
+    @Test
+    void twoTorrentsCheckedOneAfterTheOtherOnTheSamePoolAreEachFoundWhole() throws Exception {
+        for (long seed : new long[] {3, 4}) {
+            TestTorrent t = TestTorrent.multi("again" + seed, 8, 5, 70, 33);
+            MemoryStorage s = new MemoryStorage(t.info);
+            for (int p = 0; p < t.info.pieceCount(); p++) {
+                s.writePiece(p, t.piece(p));
+            }
+            assertThat(io.recheck(s, Recheck.Progress.NONE).get().cardinality()).isEqualTo(t.info.pieceCount());
+        }
+    }
 }

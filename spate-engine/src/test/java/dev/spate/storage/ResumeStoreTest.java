@@ -157,6 +157,41 @@ class ResumeStoreTest {
     }
 
     @Test
+    void aStoreLooksForTemporaryFilesOnceSoOneACrashLeftAfterThatIsCleanedByTheNextStore() throws Exception {
+        Path downloads = tmp.resolve("downloads");
+        store().save(downloads, stateWith(HASH, 2));
+        store().save(downloads, stateWith(OTHER, 1));
+        ResumeStore first = store();
+        first.load(HASH, downloads, t.info);
+        Path other = first.location(OTHER, downloads);
+        Path crashed = Files.write(other.resolveSibling(other.getFileName() + ".42.tmp"), new byte[1]);
+        Files.setLastModifiedTime(crashed, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+
+        first.load(OTHER, downloads, t.info);
+        assertThat(crashed).as("not there when the store listed the directory").exists();
+        store().load(OTHER, downloads, t.info);
+        assertThat(crashed).doesNotExist();
+    }
+
+    @Test
+    void aTorrentsMoveJournalsAreThoseOfTheFirstListingAndThoseWrittenThroughTheStoreSince() throws Exception {
+        Path downloads = tmp.resolve("downloads");
+        store().save(downloads, stateWith(HASH, 2));
+        Path before = store().moveLocation(HASH, tmp.resolve("a"));
+        Files.write(before, new byte[1]);
+        ResumeStore s = store();
+        assertThat(s.moveJournalsOf(HASH)).containsExactly(before);
+        assertThat(s.moveJournalsOf(OTHER)).isEmpty();
+        Path written = s.moveLocation(HASH, tmp.resolve("b"));
+        Files.write(written, new byte[1]);
+        s.moveJournalWritten(written);
+        Path othersProcess = s.moveLocation(HASH, tmp.resolve("c"));
+        Files.write(othersProcess, new byte[1]);
+        assertThat(s.moveJournalsOf(HASH)).containsExactlyInAnyOrder(before, written);
+        assertThat(store().moveJournalsOf(HASH)).containsExactlyInAnyOrder(before, written, othersProcess);
+    }
+
+    @Test
     void aSaveInterruptedMidWriteLeavesThePreviousFileWholeAndNoPartialOne() throws Exception {
         Path downloads = tmp.resolve("downloads");
         store().save(downloads, stateWith(HASH, 1));
