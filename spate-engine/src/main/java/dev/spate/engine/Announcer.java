@@ -246,6 +246,11 @@ final class Announcer {
         });
     }
 
+    /** Whether an announce is out or an event waits to be sent: the torrent's loop must keep ticking. */
+    boolean busy() {
+        return inProgress() || pending != null;
+    }
+
     /** Whether an announce is out; also for tests, which wait for one to end. */
     boolean inProgress() {
         return flight != null && flight.inProgress();

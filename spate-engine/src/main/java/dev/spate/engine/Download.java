@@ -594,6 +594,15 @@ final class Download {
         if (receipt.pieceComplete()) {
             submit(a);
         }
+        if (!receipt.cancel().isEmpty() && picker.isEndgame()) {
+            // The peers that lost the race have room again: in endgame their queues are short,
+            // and waiting for the next tick would leave them idle for up to a second.
+            for (Object key : receipt.cancel()) {
+                if (key instanceof PeerSession other) {
+                    fill(other);
+                }
+            }
+        }
         return true;
     }
 

@@ -1044,8 +1044,11 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
      * Loop.
      */
     private boolean idle() {
-        if (lifecycle.state() == TorrentState.DOWNLOADING || connections.count() != 0 || download.rate() != 0
-                || upload.rate() != 0) {
+        TorrentState state = lifecycle.state();
+        // Only seeding and paused torrents doze: a check or a move reports progress every second,
+        // and an announce under way (or an event waiting for it) is answered on the next tick.
+        if (state != TorrentState.SEEDING && state != TorrentState.PAUSED || connections.count() != 0
+                || download.rate() != 0 || upload.rate() != 0 || trackers.busy()) {
             return false;
         }
         for (TrackerState t : snapshots.latest().trackers()) {

@@ -56,6 +56,11 @@ final class TorrentTrackers {
     }
 
     /** {@link Announcer#reannounce}; whether an announce went out. */
+    /** Whether an announce is out or an event waits to be sent. */
+    boolean busy() {
+        return announcer.busy();
+    }
+
     boolean reannounce() {
         return announcer.reannounce(port.getAsInt(), counters.get());
     }

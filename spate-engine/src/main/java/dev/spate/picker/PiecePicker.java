@@ -28,9 +28,10 @@ import java.util.random.RandomGenerator;
  *   <li>while we have fewer than {@link #RANDOM_FIRST_PIECES} pieces, a new piece chosen at random
  *       among those the peer has: the rarest are slow to come and we want something to trade;</li>
  *   <li>then a new piece among the rarest the peer has, ties broken at random;</li>
- *   <li>endgame: once no block anywhere is free, and only to a peer with fewer than
- *       {@link #ENDGAME_QUEUE} requests outstanding, blocks already requested from other peers (never
- *       from this one), those with the fewest requesters first, among them the ones asked last (at
+ *   <li>endgame: once no block anywhere is free, blocks already requested from other peers (never
+ *       from this one): any peer gets those {@linkplain #ENDGAME_OVERDUE_NANOS overdue}, the most
+ *       overdue first, and a peer with fewer than {@link #ENDGAME_QUEUE} requests outstanding the
+ *       others; those with the fewest requesters first, among them the ones asked last (at
  *       the back of their peers' queues, where a cancel still finds them). The first copy to arrive wins and
  *       {@link #blockReceived} names the peers to cancel.</li>
  * </ol>
@@ -119,6 +120,15 @@ public final class PiecePicker<P> {
      * of a 512 MiB download.
      */
     public static final int ENDGAME_QUEUE = 8;
+    /**
+     * In endgame, a block whose every request is older than this is overdue: its peers are
+     * stalled or far behind, and any peer may be asked for a copy, however full its queue, the
+     * most overdue first. Twice the depth a queue is sized for (1.5 s of a peer's rate), so a
+     * peer that keeps up is never overtaken; without it, a stalled peer holding thousands of
+     * requests would be relieved only {@link #ENDGAME_QUEUE} blocks a round trip until its
+     * requests time out.
+     */
+    public static final long ENDGAME_OVERDUE_NANOS = 3_000_000_000L;
     /** How near a deadline is urgent unless {@link #setUrgency} says otherwise: one second. */
     public static final long DEFAULT_URGENCY_NANOS = 1_000_000_000L;
 
@@ -609,8 +619,8 @@ public final class PiecePicker<P> {
             }
             takeFree(peer, state, start(piece), maxBlocks, out);
         }
-        if (out.size() < maxBlocks && endgameEnabled && isEndgame() && state.requests.size() < ENDGAME_QUEUE) {
-            pickDuplicates(peer, state, has, Math.min(maxBlocks, out.size() + ENDGAME_QUEUE - state.requests.size()), out);
+        if (out.size() < maxBlocks && endgameEnabled && isEndgame()) {
+            pickDuplicates(peer, state, has, maxBlocks, Math.max(0, ENDGAME_QUEUE - state.requests.size()), out);
         }
         return out;
     }
@@ -724,12 +734,21 @@ public final class PiecePicker<P> {
         }
     }
 
-    private void pickDuplicates(P peer, PeerState state, IntPredicate has, int maxBlocks, List<BlockRequest> out) {
+    /**
+     * Endgame's copies for {@code peer}: overdue blocks (see {@link #ENDGAME_OVERDUE_NANOS}) up to
+     * {@code maxBlocks}, the most overdue first; then, within {@code room}, the others, the ones
+     * asked last first. Fewest requesters first throughout.
+     */
+    private void pickDuplicates(P peer, PeerState state, IntPredicate has, int maxBlocks, int room,
+                                List<BlockRequest> out) {
         // The blocks asked last go first: they wait at the back of their peers' queues, so this
         // peer's copy comes well before theirs, and the cancel reaches them while the block is
         // still queued there, not yet sent. A block at the head of a queue is on its way already;
-        // a second copy of it would only be waste.
-        BestBlocks best = new BestBlocks(Math.max(0, maxBlocks - out.size()));
+        // a second copy of it would only be waste, unless it has waited there far too long.
+        int wanted = Math.max(0, maxBlocks - out.size());
+        BestBlocks overdue = new BestBlocks(wanted);
+        BestBlocks fresh = new BestBlocks(Math.min(wanted, room));
+        long overdueBefore = now - ENDGAME_OVERDUE_NANOS;
         for (Integer piece : inProgress) {
             if (!has.test(piece) || whole.containsKey(piece) || level[piece] == 0) {
                 continue; // a piece taken whole is fetched in one request: no block of it is shared
@@ -738,18 +757,28 @@ public final class PiecePicker<P> {
             for (int block = 0; block < p.blocks; block++) {
                 List<P> requesters = p.requesters[block];
                 if (requesters != null && !requesters.contains(peer)) {
-                    best.offer(piece, block, requesters.size(), newestRequest(requesters, key(piece, block)),
-                            random.nextInt());
+                    long newest = newestRequest(requesters, key(piece, block));
+                    if (newest < overdueBefore) {
+                        overdue.offer(piece, block, requesters.size(), -newest, random.nextInt());
+                    } else {
+                        fresh.offer(piece, block, requesters.size(), newest, random.nextInt());
+                    }
                 }
             }
         }
-        for (int i = 0; i < best.size(); i++) {
-            int piece = best.piece(i);
-            int block = best.block(i);
-            progress[piece].requesters[block].add(peer);
-            state.requests.put(key(piece, block), now);
-            out.add(geometry.request(piece, block));
+        for (int i = 0; i < overdue.size(); i++) {
+            duplicate(peer, state, overdue.piece(i), overdue.block(i), out);
         }
+        int fromFresh = Math.min(fresh.size(), Math.min(room, maxBlocks - out.size()));
+        for (int i = 0; i < fromFresh; i++) {
+            duplicate(peer, state, fresh.piece(i), fresh.block(i), out);
+        }
+    }
+
+    private void duplicate(P peer, PeerState state, int piece, int block, List<BlockRequest> out) {
+        progress[piece].requesters[block].add(peer);
+        state.requests.put(key(piece, block), now);
+        out.add(geometry.request(piece, block));
     }
 
     /** When the block {@code key} was last asked of one of {@code requesters}. */

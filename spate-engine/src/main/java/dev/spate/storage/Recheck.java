@@ -39,10 +39,6 @@ public final class Recheck {
     }
 
     /**
-     * Hashes the pieces {@code which} lists, and only those; the result lists those found. The
-     * progress counts them ({@code total} is their number).
-     */
-    /**
      * The largest piece whose check buffer a disk thread keeps for the next check: a thousand
      * torrents added at once would otherwise make two buffers each for the collector to take back
      * (bench/many), while a buffer of a larger piece is not worth keeping once its check is over.
@@ -64,6 +60,10 @@ public final class Recheck {
         return b;
     }
 
+    /**
+     * Hashes the pieces {@code which} lists, and only those; the result lists those found. The
+     * progress counts them ({@code total} is their number).
+     */
     static CompletableFuture<Bitfield> run(DiskIo io, Storage storage, Bitfield which, Progress progress) {
         TorrentInfo info = storage.info();
         int[] pieces = new int[which.cardinality()];

@@ -94,12 +94,12 @@ public final class ResumeFile {
         }
     }
 
-    /** Whether {@code name} is that of a temporary file {@link #write} made for {@code file}. */
     /** Whether {@code name} is that of a temporary file of some resume file. */
     static boolean isTemporary(String name) {
         return name.endsWith(TEMP_SUFFIX);
     }
 
+    /** Whether {@code name} is that of a temporary file {@link #write} made for {@code file}. */
     static boolean isTemporaryOf(Path file, String name) {
         String prefix = file.getFileName() + ".";
         return name.length() > prefix.length() + TEMP_SUFFIX.length() && name.startsWith(prefix)

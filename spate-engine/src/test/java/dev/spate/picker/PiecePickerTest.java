@@ -280,6 +280,38 @@ class PiecePickerTest {
     }
 
     @Test
+    void in_endgame_blocks_a_stalled_peer_has_held_too_long_go_to_a_peer_however_full_its_queue() {
+        PiecePicker<String> picker = picker(2, 2 * PiecePicker.ENDGAME_QUEUE, 1);
+        picker.peerHasAll("stalled");
+        picker.peerHasAll("b");
+        int blocks = 4 * PiecePicker.ENDGAME_QUEUE;
+        List<BlockRequest> held = picker.pick("stalled", blocks - PiecePicker.ENDGAME_QUEUE, 0);
+        assertThat(picker.pick("b", PiecePicker.ENDGAME_QUEUE, 0)).hasSize(PiecePicker.ENDGAME_QUEUE);
+        assertThat(picker.isEndgame()).isTrue();
+
+        // Within the overdue time, b's full queue gets nothing more.
+        assertThat(picker.pick("b", 100, PiecePicker.ENDGAME_OVERDUE_NANOS)).isEmpty();
+        // Past it, everything the stalled peer holds is asked of b too.
+        List<BlockRequest> rescued = picker.pick("b", 100, PiecePicker.ENDGAME_OVERDUE_NANOS + 1);
+        assertThat(rescued).containsExactlyInAnyOrderElementsOf(held);
+        picker.checkInvariants();
+    }
+
+    @Test
+    void in_endgame_the_most_overdue_blocks_are_copied_first() {
+        PiecePicker<String> picker = picker(2, 4, 1);
+        picker.peerHasAll("a");
+        picker.peerHasAll("b");
+        List<BlockRequest> first = picker.pick("a", 4, 0);
+        assertThat(picker.pick("a", 4, 1_000_000_000L)).hasSize(4);
+        assertThat(picker.isEndgame()).isTrue();
+
+        long late = 1_000_000_000L + PiecePicker.ENDGAME_OVERDUE_NANOS + 1;
+        assertThat(picker.pick("b", 4, late)).containsExactlyInAnyOrderElementsOf(first);
+        picker.checkInvariants();
+    }
+
+    @Test
     void a_received_block_names_the_other_requesters_to_cancel() {
         PiecePicker<String> picker = picker(1, 2, 1);
         picker.peerHasAll("a");

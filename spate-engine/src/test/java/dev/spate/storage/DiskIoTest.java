@@ -41,6 +41,25 @@ class DiskIoTest {
     }
 
     @Test
+    void a_direct_buffer_longer_than_the_hashing_chunk_and_off_its_start_verifies_like_a_heap_one() {
+        int length = 64 * 1024 + 1;
+        TestTorrent t = TestTorrent.multi("direct", length, 5, length * 2);
+        for (int piece = 0; piece < 2; piece++) {
+            ByteBuffer heap = t.piece(piece);
+            ByteBuffer direct = ByteBuffer.allocateDirect(length + 7);
+            direct.position(7);
+            direct.put(heap.duplicate());
+            direct.position(7);
+
+            assertThat(DiskIo.verify(t.info, piece, heap)).isTrue();
+            assertThat(DiskIo.verify(t.info, piece, direct)).isTrue();
+            assertThat(direct.position()).isEqualTo(7); // left as it was
+            direct.put(7 + length - 1, (byte) (direct.get(7 + length - 1) ^ 1));
+            assertThat(DiskIo.verify(t.info, piece, direct.position(7))).isFalse();
+        }
+    }
+
+    @Test
     void a_corrupt_piece_completes_false_and_writes_nothing() throws Exception {
         TestTorrent t = TestTorrent.multi("bad", 8, 2, 16);
         MemoryStorage s = new MemoryStorage(t.info);
