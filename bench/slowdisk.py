@@ -385,11 +385,7 @@ def run_pair(bench, args, pair, payload, run_no, logroot):
         swarm.verify(payload["data"], out, payload["rel"])
         return summarize(pair, run_no, payload["size"], seconds, written, samples, args, disk, peak_hwm)
     finally:
-        for c in reversed(cleanup):
-            try:
-                c()
-            except Exception as e:  # cleaning up after a failure must not hide it
-                log("cleanup:", e)
+        swarm.run_cleanup(cleanup)
         if disk is not None:
             disk.close()
         shutil.rmtree(work, ignore_errors=True)

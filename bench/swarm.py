@@ -256,6 +256,16 @@ class Proc:
                 time.sleep(0.05)
 
 
+def run_cleanup(cleanup, say=None):
+    """Runs the clean-up steps in reverse order, each whatever the others did: cleaning up after a failure must
+    not hide it, so a step's own failure is only logged (through say, default this module's log)."""
+    for c in reversed(cleanup):
+        try:
+            c()
+        except Exception as e:
+            (say or log)("cleanup:", e)
+
+
 def tail(text, lines=25):
     return "\n".join(text.splitlines()[-lines:])
 
@@ -825,11 +835,7 @@ def run_pair(bench, pair, payload, run_no, logroot, n_seeds=1, n_leeches=1):
                                                                             result["leech_wasted_mib"]))
         return result
     finally:
-        for c in reversed(cleanup):
-            try:
-                c()
-            except Exception as e:  # cleaning up after a failure must not hide it
-                log("cleanup:", e)
+        run_cleanup(cleanup)
         shutil.rmtree(work, ignore_errors=True)
 
 

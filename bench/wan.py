@@ -291,11 +291,7 @@ def run_pair(wan, pair, scenario, payload, run_no, logroot, ns):
             log("    " + " | ".join(cells[i:i + 8]))
         return result
     finally:
-        for c in reversed(cleanup):
-            try:
-                c()
-            except Exception as e:  # cleaning up after a failure must not hide it
-                log("cleanup:", e)
+        swarm.run_cleanup(cleanup, log)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -395,11 +391,7 @@ def run_mixed(wan, seeds, payload, run_no, logroot, ns):
                    " ".join("%.1f" % x for x in s["series_mb_per_s"])))
         return result
     finally:
-        for c in reversed(cleanup):
-            try:
-                c()
-            except Exception as e:  # cleaning up after a failure must not hide it
-                log("cleanup:", e)
+        swarm.run_cleanup(cleanup, log)
         shutil.rmtree(work, ignore_errors=True)
 
 

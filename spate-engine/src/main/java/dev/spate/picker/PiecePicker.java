@@ -2,7 +2,6 @@ package dev.spate.picker;
 
 import dev.spate.core.Bitfield;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
