@@ -14,11 +14,21 @@ import java.nio.channels.ReadableByteChannel;
 final class BufferedChannel implements ReadableByteChannel {
     static final int SIZE = 64 * 1024;
     private final ReadableByteChannel in;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(SIZE).flip();
+    private final ByteBuffer buffer;
     private boolean eof;
 
+    /** Over a socket: a direct buffer, which the socket reads into with no copy of the JDK's. */
     BufferedChannel(ReadableByteChannel in) {
+        this(in, false);
+    }
+
+    /**
+     * With {@code heap}, the buffer is on the heap, for a channel that works on arrays (an RC4
+     * payload decrypts where it reads; into direct memory it would go through an array and back).
+     */
+    BufferedChannel(ReadableByteChannel in, boolean heap) {
         this.in = in;
+        this.buffer = (heap ? ByteBuffer.allocate(SIZE) : ByteBuffer.allocateDirect(SIZE)).flip();
     }
 
     @Override

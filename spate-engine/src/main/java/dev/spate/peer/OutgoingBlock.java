@@ -1,6 +1,7 @@
 package dev.spate.peer;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,6 +21,35 @@ public final class OutgoingBlock {
     public interface Source {
         /** Writes exactly the block's bytes to {@code target}, a blocking channel. */
         void writeTo(WritableByteChannel target) throws IOException;
+
+        /**
+         * Puts exactly the block's bytes into {@code dst} (which has room for them), for a
+         * connection that must change them on the way (RC4). This default has {@link #writeTo}
+         * write into it; a source that can read straight into memory should: a file channel's
+         * transfer to a channel that is not a socket goes through its own 8 KiB buffer.
+         */
+        default void readInto(ByteBuffer dst) throws IOException {
+            writeTo(new WritableByteChannel() {
+                @Override
+                public int write(ByteBuffer src) throws IOException {
+                    int n = src.remaining();
+                    if (n > dst.remaining()) {
+                        throw new IOException("block source wrote more than " + dst.limit() + " bytes");
+                    }
+                    dst.put(src);
+                    return n;
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return true;
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+        }
     }
 
     private static final int QUEUED = 0;

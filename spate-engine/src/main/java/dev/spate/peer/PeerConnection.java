@@ -485,7 +485,7 @@ public final class PeerConnection implements PeerLink {
     }
 
     private void readLoop() {
-        BufferedChannel in = new BufferedChannel(this.in);
+        BufferedChannel in = new BufferedChannel(this.in, this.in instanceof PayloadChannel p && p.encrypted());
         MessageDecoder used = decoder;
         FrameReader reader = new FrameReader(in, used, blockBuffers);
         try {
@@ -656,9 +656,12 @@ public final class PeerConnection implements PeerLink {
             } else {
                 // RC4: no sendfile; the block comes into a buffer, then goes with the header,
                 // encrypted, in one write.
-                blockCopy.clear(block.length());
-                block.source().writeTo(blockCopy);
-                parts.add(blockCopy.filled());
+                ByteBuffer copy = blockCopy.clear(block.length());
+                block.source().readInto(copy);
+                if (copy.hasRemaining()) {
+                    throw new IOException("block source gave " + copy.position() + " of " + block.length() + " bytes");
+                }
+                parts.add(copy.flip());
                 writeParts(parts);
             }
         } catch (IOException e) {
@@ -668,42 +671,21 @@ public final class PeerConnection implements PeerLink {
         listener.onBlockSent(this, block);
     }
 
-    /** A block's bytes as its source writes them, for a peer whose payload must be encrypted on the way. */
-    private static final class BlockCopy implements java.nio.channels.WritableByteChannel {
+    /** The buffer an RC4 connection's writer reads a block into before it is encrypted. */
+    private static final class BlockCopy {
         /**
          * Made at the first block, so that plaintext connections (most of them) never hold one.
-         * Requests are at most 16 KiB (the decoder refuses larger), so one buffer of that serves every block.
+         * Requests are at most 16 KiB (the decoder refuses larger), so one buffer of that serves
+         * every block. On the heap: the cipher runs on arrays.
          */
         private ByteBuffer buffer;
 
-        void clear(int length) {
+        /** The buffer, empty, with room for exactly {@code length} bytes. */
+        ByteBuffer clear(int length) {
             if (buffer == null || buffer.capacity() < length) {
                 buffer = ByteBuffer.allocate(Math.max(16 * 1024, length));
             }
-            buffer.clear().limit(length);
-        }
-
-        ByteBuffer filled() {
-            return buffer.duplicate().flip();
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            int n = src.remaining();
-            if (n > buffer.remaining()) {
-                throw new IOException("block source wrote more than " + buffer.limit() + " bytes");
-            }
-            buffer.put(src);
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
+            return buffer.clear().limit(length);
         }
     }
 
