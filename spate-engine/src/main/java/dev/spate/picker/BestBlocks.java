@@ -6,27 +6,39 @@ package dev.spate.picker;
  * {@code k} of {@code n} costs {@code n} comparisons and a few shifts, with no list of all
  * {@code n} to build and sort on every pick.
  *
- * <p>Not thread-safe: a scratch value of one {@link PiecePicker#pick} on the torrent's loop.
+ * <p>Not thread-safe: the picker's scratch, {@link #reset} at each {@link PiecePicker#pick} on the
+ * torrent's loop; its arrays grow to the largest capacity asked and are kept.
  */
 final class BestBlocks {
-    private final int[] piece;
-    private final int[] block;
-    private final int[] requesters;
-    private final long[] newest;
-    private final int[] tieBreak;
+    private int[] piece = new int[0];
+    private int[] block = new int[0];
+    private int[] requesters = new int[0];
+    private long[] newest = new long[0];
+    private int[] tieBreak = new int[0];
+    private int capacity;
     private int size;
 
     BestBlocks(int capacity) {
-        piece = new int[capacity];
-        block = new int[capacity];
-        requesters = new int[capacity];
-        newest = new long[capacity];
-        tieBreak = new int[capacity];
+        reset(capacity);
+    }
+
+    /** Empties this and keeps at most {@code capacity} blocks from now on; returns this. */
+    BestBlocks reset(int capacity) {
+        if (capacity > piece.length) {
+            piece = new int[capacity];
+            block = new int[capacity];
+            requesters = new int[capacity];
+            newest = new long[capacity];
+            tieBreak = new int[capacity];
+        }
+        this.capacity = capacity;
+        size = 0;
+        return this;
     }
 
     /** Considers one block; kept if it is among the best {@code capacity} so far. */
     void offer(int pieceIndex, int blockIndex, int requesterCount, long newestRequest, int tie) {
-        int capacity = piece.length;
+        int capacity = this.capacity;
         if (capacity == 0) {
             return;
         }

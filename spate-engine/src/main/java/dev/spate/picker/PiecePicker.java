@@ -86,6 +86,9 @@ public final class PiecePicker<P> {
     private final Progress[] progress;
     /** Every piece in progress, oldest first. */
     private final Set<Integer> inProgress = new LinkedHashSet<>();
+    /** Endgame's scratch for the blocks to copy (see {@link #pickDuplicates}). */
+    private final BestBlocks overdueScratch = new BestBlocks(0);
+    private final BestBlocks freshScratch = new BestBlocks(0);
     /** The pieces in progress that have a free block. */
     private final Set<Integer> withFree = new LinkedHashSet<>();
     /** Free blocks in pieces in progress. */
@@ -586,7 +589,7 @@ public final class PiecePicker<P> {
     }
 
     private List<BlockRequest> pick(P peer, IntPredicate has, int maxBlocks, boolean fast) {
-        List<BlockRequest> out = new ArrayList<>(Math.max(0, Math.min(maxBlocks, 256)));
+        List<BlockRequest> out = new ArrayList<>(Math.max(0, Math.min(maxBlocks, 16)));
         if (maxBlocks <= 0 || isFinished()) {
             return out;
         }
@@ -682,6 +685,7 @@ public final class PiecePicker<P> {
                 List<P> requesters = new ArrayList<>(1);
                 requesters.add(peer);
                 p.requesters[block] = requesters;
+                p.askedAt[block] = now;
                 p.free--;
                 freeBlocks--;
                 requestedBlocks++;
@@ -725,6 +729,7 @@ public final class PiecePicker<P> {
                     List<P> requesters = p.requesters[block];
                     if (requesters != null && requesters.size() < DEADLINE_COPIES && !requesters.contains(peer)) {
                         requesters.add(peer);
+                        p.askedAt[block] = now;
                         state.requests.put(key(piece, block), now);
                         out.add(geometry.request(piece, block));
                     }
@@ -744,9 +749,12 @@ public final class PiecePicker<P> {
         // peer's copy comes well before theirs, and the cancel reaches them while the block is
         // still queued there, not yet sent. A block at the head of a queue is on its way already;
         // a second copy of it would only be waste, unless it has waited there far too long.
-        int wanted = Math.max(0, maxBlocks - out.size());
-        BestBlocks overdue = new BestBlocks(wanted);
-        BestBlocks fresh = new BestBlocks(Math.min(wanted, room));
+        // Never more wanted than there are requested blocks to copy, and the scratch arrays are the
+        // picker's own: endgame picks for every peer after every block, and fresh arrays of a
+        // deep queue's size each time made most of a leech's garbage in its last seconds.
+        int wanted = Math.max(0, Math.min(maxBlocks - out.size(), requestedBlocks));
+        BestBlocks overdue = overdueScratch.reset(wanted);
+        BestBlocks fresh = freshScratch.reset(Math.min(wanted, room));
         long overdueBefore = now - ENDGAME_OVERDUE_NANOS;
         for (Integer piece : inProgress) {
             if (!has.test(piece) || whole.containsKey(piece) || level[piece] == 0) {
@@ -756,7 +764,7 @@ public final class PiecePicker<P> {
             for (int block = 0; block < p.blocks; block++) {
                 List<P> requesters = p.requesters[block];
                 if (requesters != null && !requesters.contains(peer)) {
-                    long newest = newestRequest(requesters, key(piece, block));
+                    long newest = p.askedAt[block];
                     if (newest < overdueBefore) {
                         overdue.offer(piece, block, requesters.size(), -newest, random.nextInt());
                     } else {
@@ -776,6 +784,7 @@ public final class PiecePicker<P> {
 
     private void duplicate(P peer, PeerState state, int piece, int block, List<BlockRequest> out) {
         progress[piece].requesters[block].add(peer);
+        progress[piece].askedAt[block] = now;
         state.requests.put(key(piece, block), now);
         out.add(geometry.request(piece, block));
     }
@@ -939,6 +948,7 @@ public final class PiecePicker<P> {
                 List<P> requesters = new ArrayList<>(1);
                 requesters.add(source);
                 p.requesters[block] = requesters;
+                p.askedAt[block] = now;
                 p.free--;
                 freeBlocks--;
                 requestedBlocks++;
@@ -1149,6 +1159,8 @@ public final class PiecePicker<P> {
             freeBlocks++;
             p.firstFree = Math.min(p.firstFree, block);
             withFree.add(piece);
+        } else {
+            p.askedAt[block] = newestRequest(requesters, key(piece, block));
         }
     }
 
@@ -1198,6 +1210,10 @@ public final class PiecePicker<P> {
                         throw new AssertionError("block " + piece + "/" + block + " requesters " + requesters);
                     }
                     requested++;
+                    if (p.askedAt[block] != newestRequest(requesters, key(piece, block))) {
+                        throw new AssertionError("block " + piece + "/" + block + " asked at " + p.askedAt[block]
+                                + ", its requesters' newest " + newestRequest(requesters, key(piece, block)));
+                    }
                     for (P peer : requesters) {
                         expected.computeIfAbsent(peer, k -> new LinkedHashSet<>()).add(key(piece, block));
                     }
@@ -1304,6 +1320,11 @@ public final class PiecePicker<P> {
         private final boolean[] received;
         /** Null when nobody has the block requested. */
         private final List<P>[] requesters;
+        /**
+         * When a block requested was last asked of one of its requesters (the newest of their
+         * request times), kept here so that endgame need not look it up in each requester's map.
+         */
+        private final long[] askedAt;
         private int free;
         private int receivedCount;
         /** No free block lies before this index. */
@@ -1315,6 +1336,7 @@ public final class PiecePicker<P> {
             this.blocks = blocks;
             this.received = new boolean[blocks];
             this.requesters = (List<P>[]) new List<?>[blocks];
+            this.askedAt = new long[blocks];
             this.free = blocks;
         }
     }

@@ -63,4 +63,26 @@ class BestBlocksTest {
 
         assertThat(best.size()).isZero();
     }
+
+    @Test
+    void aResetForgetsWhatWasKeptAndHoldsOnlyItsNewCapacity() {
+        BestBlocks best = new BestBlocks(4);
+        for (int b = 0; b < 4; b++) {
+            best.offer(0, b, 1, b, 0);
+        }
+
+        best.reset(2);
+        assertThat(best.size()).isZero();
+        for (int b = 10; b < 15; b++) {
+            best.offer(2, b, 1, b, 0);
+        }
+        assertThat(blocks(best)).containsExactly(14, 13);
+
+        best.reset(6);
+        for (int b = 20; b < 28; b++) {
+            best.offer(3, b, 1, b, 0);
+        }
+        assertThat(blocks(best)).containsExactly(27, 26, 25, 24, 23, 22);
+        assertThat(best.piece(5)).isEqualTo(3);
+    }
 }
