@@ -611,10 +611,13 @@ public final class PiecePicker<P> {
                 }
             }
         }
-        // Past the cap, a new piece only for a peer that can help with none of those started (their
-        // other holders may have left), and never beyond twice the cap.
+        // Past the cap, a new piece only for a peer that has none of those started still missing
+        // blocks (their other holders may have left), and never beyond twice the cap. A peer that
+        // has one waits: its blocks are all asked of others, and come back to it if those fail.
+        // (Many fast peers with deep queues otherwise ask for every started piece's blocks and
+        // start more, up to the hard cap: 8 seeds, 1 MiB pieces, 130 MiB of buffers held.)
         while (out.size() < maxBlocks && (inProgress.size() < maxInProgress
-                || out.isEmpty() && inProgress.size() < hardMaxInProgress())) {
+                || out.isEmpty() && inProgress.size() < hardMaxInProgress() && !hasStartedPiece(has))) {
             int piece = nextPiece(has);
             if (piece < 0) {
                 break;
@@ -625,6 +628,17 @@ public final class PiecePicker<P> {
             pickDuplicates(peer, state, has, maxBlocks, Math.max(0, ENDGAME_QUEUE - state.requests.size()), out);
         }
         return out;
+    }
+
+    /** Whether {@code has} accepts a wanted piece in progress with blocks not yet received. */
+    private boolean hasStartedPiece(IntPredicate has) {
+        for (Integer piece : inProgress) {
+            Progress p = progress[piece];
+            if (p.receivedCount < p.blocks && level[piece] > 0 && !whole.containsKey(piece) && has.test(piece)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

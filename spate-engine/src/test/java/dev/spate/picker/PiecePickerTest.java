@@ -487,6 +487,22 @@ class PiecePickerTest {
     }
 
     @Test
+    void at_the_cap_a_peer_that_has_a_started_piece_waits_rather_than_start_another() {
+        PiecePicker<String> picker = picker(20, 4, 1);
+        picker.setMaxPiecesInProgress(2);
+        picker.peerHasAll("a");
+        picker.peerHasAll("b");
+        assertThat(picker.pick("a", 100, 0)).hasSize(8);
+        assertThat(picker.pick("b", 100, 0)).as("every started block is asked of a").isEmpty();
+        assertThat(picker.inProgressCount()).isEqualTo(2);
+        picker.peerHas("c", 7);
+        assertThat(picker.pick("c", 100, 0)).as("c has no started piece: it may start its own")
+                .extracting(BlockRequest::piece).containsOnly(7);
+        assertThat(picker.inProgressCount()).isEqualTo(3);
+        picker.checkInvariants();
+    }
+
+    @Test
     void requests_older_than_the_cut_off_expire_and_their_blocks_are_free_again() {
         PiecePicker<String> picker = picker(4, 2, 1);
         picker.peerHasAll("a");
