@@ -163,4 +163,49 @@ class LauncherIT {
             assertThat(startUpCaches()).isEmpty();
         }
     }
+
+    /** A JDK-shaped directory whose java only leaves a mark that it ran, and fails. */
+    private Path fakeJdk(String name, String release) throws IOException {
+        Path home = tmp.resolve(name);
+        Files.createDirectories(home.resolve("bin"));
+        for (String tool : List.of("java", "javac")) {
+            Path bin = home.resolve("bin").resolve(tool);
+            Files.writeString(bin, "#!/bin/sh\ntouch '" + home.resolve("ran") + "'\nexit 1\n");
+            bin.toFile().setExecutable(true);
+        }
+        if (release != null) {
+            Files.writeString(home.resolve("release"), release);
+        }
+        return home;
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void theLauncherReadsAJdksVersionFromItsReleaseFileAndStartsItsJavaOnlyWithoutOne() throws Exception {
+        Path old = fakeJdk("jdk-17", "IMPLEMENTOR=\"Test\"\nJAVA_VERSION=\"17.0.9\"\n");
+        Path bare = fakeJdk("jdk-bare", null);
+
+        Run fromOld = spate(java.util.Map.of("JAVA_HOME", old.toString()), "--version");
+        Run fromBare = spate(java.util.Map.of("JAVA_HOME", bare.toString()), "--version");
+
+        assertThat(fromOld.exitCode()).as(fromOld.err()).isZero();
+        assertThat(fromOld.out()).isEqualTo("spate " + VersionTest.pomVersion() + "\n");
+        assertThat(old.resolve("ran")).as("a JDK 17 by its release file, passed over unstarted").doesNotExist();
+        assertThat(fromBare.exitCode()).as(fromBare.err()).isZero();
+        assertThat(bare.resolve("ran")).as("no release file: its java is asked").exists();
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void onJdk22OrNewerTheJvmDoesNotWaitAtExitForThreadsBlockedInNativeCode() throws Exception {
+        Run flags = spate(java.util.Map.of("SPATE_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
+
+        assertThat(flags.exitCode()).as(flags.err()).isZero();
+        java.util.Optional<String> line = flags.out().lines().filter(l -> l.contains(" UserThreadWaitAttemptsAtExit ")).findFirst();
+        if (Runtime.version().feature() >= 22) {
+            assertThat(line).hasValueSatisfying(l -> assertThat(l).matches(".*= 0 .*\\{command line\\}.*"));
+        } else {
+            assertThat(line).isEmpty();
+        }
+    }
 }
