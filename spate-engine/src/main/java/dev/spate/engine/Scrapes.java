@@ -27,8 +27,9 @@ public final class Scrapes {
      */
     public static List<ScrapeReport> scrape(Metainfo metainfo, Duration timeout) throws InterruptedException {
         InfoHash hash = InfoHash.of(metainfo.infoHash());
+        // Not Duration.dividedBy, which divides as a BigDecimal (a costly class to initialise).
         TrackerConfig config = TrackerConfig.defaults().withTimeouts(timeout, timeout)
-                .withUdpRetransmission(timeout.dividedBy(2), 2);
+                .withUdpRetransmission(Duration.ofNanos(timeout.toNanos() / 2), 2);
         List<String> urls = metainfo.trackers();
         List<ScrapeReport> reports = new ArrayList<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -410,7 +410,10 @@ public final class Acceptor implements AutoCloseable {
     }
 
     private void reapLoop() {
-        Duration interval = min(max(settings.handshakeTimeout().dividedBy(4), Duration.ofMillis(10)),
+        // Not Duration.dividedBy: it divides as a BigDecimal, and BigDecimal's class initialiser costs
+        // every session about 20 ms of interpreted big-number squaring and then C2's time compiling it.
+        Duration quarter = Duration.ofNanos(settings.handshakeTimeout().toNanos() / 4);
+        Duration interval = min(max(quarter, Duration.ofMillis(10)),
                 Duration.ofSeconds(1));
         try {
             while (!closed) {

@@ -759,6 +759,12 @@ public final class PiecePicker<P> {
      */
     private void pickDuplicates(P peer, PeerState state, IntPredicate has, int maxBlocks, int room,
                                 List<BlockRequest> out) {
+        if (state.requests.size() >= requestedBlocks) {
+            // Every block asked is asked of this peer already (its requests are exactly the blocks
+            // it is a requester of): nothing to copy. A lone peer's endgame otherwise walked every
+            // block in progress after every block it sent, enough to be compiled twice by C2.
+            return;
+        }
         // The blocks asked last go first: they wait at the back of their peers' queues, so this
         // peer's copy comes well before theirs, and the cancel reaches them while the block is
         // still queued there, not yet sent. A block at the head of a queue is on its way already;
