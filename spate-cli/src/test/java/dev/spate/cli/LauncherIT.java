@@ -164,6 +164,39 @@ class LauncherIT {
         }
     }
 
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void theLaunchersJarCarriesPicocliCompiledForJava21WhichTheStartUpCacheHolds() throws Exception {
+        Path jar = launcher.getParent().resolve("spate-cli/target/spate.jar");
+        List<String> picocli = new ArrayList<>();
+        List<String> older = new ArrayList<>();
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+            for (java.util.zip.ZipEntry e : java.util.Collections.list(zip.entries())) {
+                if (e.getName().startsWith("picocli/") && e.getName().endsWith(".class")) {
+                    picocli.add(e.getName());
+                    try (java.io.InputStream in = zip.getInputStream(e)) {
+                        byte[] head = in.readNBytes(8);
+                        int major = (head[6] & 0xff) << 8 | head[7] & 0xff;
+                        if (major < 65) {
+                            older.add(e.getName());
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(picocli).as("picocli's classes").contains("picocli/CommandLine.class", "picocli/AutoComplete.class")
+                .hasSizeGreaterThan(200);
+        assertThat(older).as("class files older than Java 21's (65)").isEmpty();
+
+        if (Runtime.version().feature() >= 25) {
+            Run run = spate(java.util.Map.of("SPATE_JAVA_OPTS", "-Xlog:class+load=info"), "--version");
+            List<String> loaded = run.out().lines().filter(l -> l.contains(" picocli.CommandLine")).toList();
+            assertThat(loaded).as("picocli classes loaded").isNotEmpty();
+            assertThat(loaded).as("each from the start-up cache, none read from the jar")
+                    .allSatisfy(l -> assertThat(l).contains("source: shared objects file"));
+        }
+    }
+
     /** A JDK-shaped directory whose java only leaves a mark that it ran, and fails. */
     private Path fakeJdk(String name, String release) throws IOException {
         Path home = tmp.resolve(name);
