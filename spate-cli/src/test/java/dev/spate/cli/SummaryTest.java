@@ -29,6 +29,15 @@ class SummaryTest {
     }
 
     @Test
+    void aMagnetStoppedBeforeItsMetadataCameIsIncompleteAtNoPercent() {
+        TorrentStatus s = TorrentStatus.builder().name("6b96").infoHash(StatusLineTest.H).state(TorrentState.METADATA)
+                .pieces(0, 0).bytes(0, 0).build();
+
+        assertThat(Summary.download(s, "/o/6b96", 0)).isEqualTo(
+                "6b96: incomplete, 0/0 pieces (0.0%) in /o/6b96, 0 B received, 0 hash failures, 0 B wasted");
+    }
+
+    @Test
     void aTorrentWithWebSeedsSaysHowMuchCameFromThem() {
         TorrentStatus s = TorrentStatus.builder().name("x").infoHash(StatusLineTest.H).state(TorrentState.SEEDING)
                 .pieces(4, 4).bytes(4L << 20, 4L << 20).transferred(4L << 20, 0, 0)

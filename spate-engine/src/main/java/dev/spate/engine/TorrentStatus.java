@@ -72,23 +72,33 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
         return n;
     }
 
-    /** Fraction of the wanted files verified, from 0 to 1 (of the whole torrent when every file is wanted). */
+    /**
+     * Fraction of the wanted files verified, from 0 to 1 (of the whole torrent when every file is
+     * wanted); while {@link TorrentState#METADATA}, of the metadata fetched, 0 until its size is known.
+     */
     public double progress() {
-        return wantedBytes == 0 ? 1.0 : (double) wantedBytesVerified / wantedBytes;
+        if (wantedBytes == 0) {
+            return state == TorrentState.METADATA ? 0.0 : 1.0;
+        }
+        return (double) wantedBytesVerified / wantedBytes;
     }
 
-    /** Whether every piece is verified. */
+    /**
+     * Whether every piece is verified; never while {@link TorrentState#METADATA}, whose counts are
+     * the metadata's (0 of 0 before its size is known).
+     */
     public boolean isComplete() {
-        return piecesVerified == pieceCount;
+        return state != TorrentState.METADATA && piecesVerified == pieceCount;
     }
 
     /**
      * Whether every wanted file is verified, less the pieces skipped by themselves (see {@code
      * wantedBytes}): the download is done (and the torrent seeds what it has), as the torrent's
-     * completion says. The same as {@link #isComplete()} when every piece is wanted.
+     * completion says. The same as {@link #isComplete()} when every piece is wanted; never while
+     * {@link TorrentState#METADATA}.
      */
     public boolean isFinished() {
-        return isComplete() || wantedBytesVerified == wantedBytes && !files.isEmpty();
+        return isComplete() || state != TorrentState.METADATA && wantedBytesVerified == wantedBytes && !files.isEmpty();
     }
 
     /** Seconds left for the wanted files at the current download rate, or -1 when it cannot be estimated. */

@@ -76,6 +76,10 @@ class DhtSwarmIT {
              ExternalProcess nodes = nodes(ns);
              ExternalProcess seed = libtorrentSeed(ns, torrent, content.getParent(), ns.address(6) + ":7006")) {
             seed.waitForLine("^SEEDING$", READY);
+            // What is tested is Spate's lookup finding the seed: the seed's announce must have reached the
+            // nodes first. A lookup before it finds no peer, and the next comes a minute later (DhtSchedule's
+            // retry for a magnet without peers), past this test's time; a quicker start made that race common.
+            nodes.waitForLine("DHT_ANNOUNCE " + Pattern.quote(ns.address(6) + ":7006 " + torrent.infoHashHex()), READY);
             try (ExternalProcess spate = ExternalProcess.start("spate-dht-download", ns.exec(SpateCli.command(List.of(
                     "download", "magnet:?xt=urn:btih:" + torrent.infoHashHex(), "-o", out.toString(),
                     "--bind", ns.address(7), "--port", "7007", "--dht-bootstrap", contact(ns, 3),
