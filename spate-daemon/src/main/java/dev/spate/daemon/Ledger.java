@@ -82,7 +82,7 @@ final class Ledger {
                 downloadingMillis += elapsed;
             }
         }
-        if (s.isFinished() && s.state() != TorrentState.METADATA && doneDate == 0) {
+        if (s.isFinished() && doneDate == 0) {
             doneDate = now.getEpochSecond();
         }
     }

@@ -34,7 +34,7 @@ final class QueueKeeper {
     /** What {@link Queue} is told of {@code e}, with its snapshot {@code s}. Under the lock. */
     Queue.Item item(Entry e, TorrentStatus s) {
         Ledger l = e.ledger;
-        boolean done = s.isFinished() && s.state() != TorrentState.METADATA;
+        boolean done = s.isFinished();
         return new Queue.Item(e.id, l.position, !e.paused, l.forced, l.admitted, s.state() == TorrentState.ERROR, done,
                 l.uploadedEver(s), l.downloadedEver(s), s.wantedBytes(), l.idleSeconds(table.clock.instant()),
                 l.settings);

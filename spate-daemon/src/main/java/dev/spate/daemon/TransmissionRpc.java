@@ -411,7 +411,7 @@ final class TransmissionRpc {
     /** Transmission's status number of a torrent: the engine's, or waiting in its queue. */
     static int status(Torrents.Torrent t) {
         if (t.book().queued() && t.status().state() != TorrentState.CHECKING) {
-            return t.status().isFinished() && t.status().state() != TorrentState.METADATA ? SEED_WAIT : DOWNLOAD_WAIT;
+            return t.status().isFinished() ? SEED_WAIT : DOWNLOAD_WAIT;
         }
         return status(t.status());
     }

@@ -98,7 +98,8 @@ public record TorrentStatus(String name, InfoHash infoHash, TorrentState state, 
      * {@link TorrentState#METADATA}.
      */
     public boolean isFinished() {
-        return isComplete() || state != TorrentState.METADATA && wantedBytesVerified == wantedBytes && !files.isEmpty();
+        return state != TorrentState.METADATA
+                && (piecesVerified == pieceCount || wantedBytesVerified == wantedBytes && !files.isEmpty());
     }
 
     /** Seconds left for the wanted files at the current download rate, or -1 when it cannot be estimated. */
