@@ -241,4 +241,20 @@ class LauncherIT {
             assertThat(line).isEmpty();
         }
     }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void theLauncherKeepsC2FromInliningHotCalleesOver100BytesUnlessSpateJavaOptsSaysOtherwise() throws Exception {
+        Run given = spate(java.util.Map.of("SPATE_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
+        Run overridden = spate(java.util.Map.of("SPATE_JAVA_OPTS", "-XX:FreqInlineSize=325 -XX:+PrintFlagsFinal"), "--version");
+
+        assertThat(given.exitCode()).as(given.err()).isZero();
+        assertThat(given.out().lines().filter(l -> l.contains(" FreqInlineSize ")))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .matches(".*= 100 .*\\{command line\\}.*");
+        assertThat(overridden.exitCode()).as(overridden.err()).isZero();
+        assertThat(overridden.out().lines().filter(l -> l.contains(" FreqInlineSize ")))
+                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .matches(".*= 325 .*\\{command line\\}.*");
+    }
 }
