@@ -98,6 +98,8 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
     private boolean activeAfterRecheck;
     /** While a recheck runs: whether peers, trackers and discovery are stopped (it was paused before or meanwhile). */
     private boolean quietDuringRecheck;
+    /** A rechoke is queued on the loop behind the batch of messages that made it due. */
+    private boolean rechokeQueued;
     /** Connections of the metadata phase waiting for the check to end, each holding a slot. */
     private final List<CarriedPeer> carried = new ArrayList<>();
 
@@ -913,8 +915,28 @@ final class Torrent implements Connections.Host, Download.Host, Pex.Host, Inbox.
                 connections.disconnect(ps, "internal error handling " + m.getClass().getSimpleName() + ": " + e);
             }
         }
-        if (upload.isDue() && loop.pending() == 0) {
-            rechoke(); // once per batch of messages, however many changed their interest
+        rechokeAfterBatch();
+    }
+
+    /**
+     * Runs a due rechoke once the batch of messages is through, however many of them changed a
+     * peer's interest: now when nothing else waits on the loop, else queued behind what waits. The
+     * batch may end with a task that is not a message (a disk's verdict, a tracker's answer), after
+     * which nothing would look again until the next tick.
+     */
+    private void rechokeAfterBatch() {
+        if (!upload.isDue() || rechokeQueued) {
+            return;
+        }
+        if (loop.pending() == 0) {
+            rechoke();
+        } else {
+            rechokeQueued = loop.post(() -> {
+                rechokeQueued = false;
+                if (upload.isDue()) {
+                    rechoke();
+                }
+            });
         }
     }
 

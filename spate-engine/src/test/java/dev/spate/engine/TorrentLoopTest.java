@@ -431,6 +431,17 @@ class TorrentLoopTest extends TorrentLoopHarness {
     }
 
     @Test
+    void aPeerThatTurnsInterestedWhileAnotherTaskWaitsOnTheLoopIsUnchokedWhenTheTaskIsThroughWithoutATick()
+            throws Exception {
+        ScriptedLink peer = attach(ScriptedLink.fast(1));
+        torrent.inbox().onMessage(peer, Message.INTERESTED);
+        loop.post(() -> { }); // queued behind the message: a disk's verdict, say, or a tracker's answer
+        loop.runPending();
+        assertThat(peer.sent).as("unchoked once the batch is through, not at the next tick").contains(Message.UNCHOKE);
+        assertThat(loop.pending()).isZero();
+    }
+
+    @Test
     void aTrackerThatNeverAnswersHoldsUpNothing() throws Exception {
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             List<java.net.Socket> held = new CopyOnWriteArrayList<>();
